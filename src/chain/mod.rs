@@ -1,0 +1,34 @@
+//! The protocol as pure functions: keys, addresses, transactions, merkle roots, proof of work,
+//! blocks and the rules that validate them.
+//!
+//! No I/O, no async, no database: everything here can be learned from and tested on its own.
+//! `docs/protocol.md` gives the byte layouts with test vectors that `vectors` checks.
+
+pub mod address;
+pub mod block;
+pub mod encoding;
+pub mod hash;
+pub mod header;
+pub mod keys;
+pub mod merkle;
+pub mod params;
+pub mod pow;
+pub mod transaction;
+pub mod utxo;
+pub mod validation;
+
+#[cfg(test)]
+pub(crate) mod testing;
+#[cfg(test)]
+mod vectors;
+
+pub use address::{Address, AddressError, PubkeyHash};
+pub use block::{Block, ChainTip};
+pub use encoding::DecodeError;
+pub use hash::{BlockHash, HashParseError, MerkleRoot, Txid};
+pub use header::BlockHeader;
+pub use keys::{KeyError, PublicKey, SecretKey};
+pub use params::{Params, ParamsError};
+pub use transaction::{OutPoint, Transaction, TxIn, TxOut, Witness};
+pub use utxo::{Utxo, UtxoChanges, UtxoView};
+pub use validation::{BlockError, TxCheck, TxError, check_transaction, validate_block};

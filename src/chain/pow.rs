@@ -1,0 +1,213 @@
+//! Proof of work: leading zero bits of the block hash, and the nonce search.
+//!
+//! The search hashes the header's first 64 bytes once (the midstate) and per nonce runs only two
+//! SHA-256 compressions — the header's last 24 bytes with padding, then the second hash — instead
+//! of the three a plain double SHA-256 of the 88-byte header needs. It reads the hash's leading
+//! words straight from the SHA-256 state and serializes nothing until a nonce wins.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use sha2::block_api::compress256;
+
+use super::hash::BlockHash;
+use super::header::{BlockHeader, HEADER_LEN};
+
+/// SHA-256's initial state.
+const IV: [u32; 8] = [
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+];
+
+/// Nonces tried between looks at the cancel and found flags.
+const CHECK_EVERY: u64 = 4096;
+
+/// Number of leading zero bits of a hash, reading its bytes in order.
+pub fn leading_zero_bits(hash: &BlockHash) -> u32 {
+    let mut bits = 0;
+    for byte in hash.0 {
+        if byte == 0 {
+            bits += 8;
+        } else {
+            return bits + byte.leading_zeros();
+        }
+    }
+    bits
+}
+
+/// Whether `hash` has at least `bits` leading zero bits.
+pub fn meets_difficulty(hash: &BlockHash, bits: u32) -> bool {
+    leading_zero_bits(hash) >= bits
+}
+
+/// The header's fixed part, hashed once: what every nonce shares.
+#[derive(Clone)]
+pub struct Midstate {
+    state: [u32; 8],
+    tail: [u8; 64],
+    bits: u32,
+}
+
+impl Midstate {
+    /// Precomputes the search for `header` (its nonce is ignored).
+    pub fn new(header: &BlockHeader) -> Self {
+        let bytes = header.encode();
+        let mut state = IV;
+        let mut first = [0u8; 64];
+        first.copy_from_slice(&bytes[..64]);
+        compress256(&mut state, &[first]);
+        let mut tail = [0u8; 64];
+        tail[..HEADER_LEN - 64].copy_from_slice(&bytes[64..]);
+        tail[HEADER_LEN - 64] = 0x80;
+        tail[56..].copy_from_slice(&((HEADER_LEN as u64) * 8).to_be_bytes());
+        Self {
+            state,
+            tail,
+            bits: header.bits,
+        }
+    }
+
+    /// The hash's first 64 bits for `nonce`, as a big-endian integer: enough to judge any
+    /// difficulty up to 64 bits.
+    #[inline]
+    fn hash_prefix(&self, tail: &mut [u8; 64], nonce: u64) -> u64 {
+        tail[16..24].copy_from_slice(&nonce.to_le_bytes());
+        let mut inner = self.state;
+        compress256(&mut inner, std::slice::from_ref(tail));
+        let mut second = [0u8; 64];
+        for (chunk, word) in second.chunks_exact_mut(4).zip(inner) {
+            chunk.copy_from_slice(&word.to_be_bytes());
+        }
+        second[32] = 0x80;
+        second[62] = 0x01; // 256 bits, big-endian
+        let mut outer = IV;
+        compress256(&mut outer, &[second]);
+        (u64::from(outer[0]) << 32) | u64::from(outer[1])
+    }
+
+    /// Whether `nonce` meets the header's difficulty.
+    #[inline]
+    pub fn check(&self, tail: &mut [u8; 64], nonce: u64) -> bool {
+        let prefix = self.hash_prefix(tail, nonce);
+        self.bits == 0 || prefix.leading_zeros() >= self.bits
+    }
+
+    /// Tries `count` nonces from `start` stepping by `step`; the first that meets the difficulty.
+    pub fn scan(&self, start: u64, step: u64, count: u64) -> Option<u64> {
+        let mut tail = self.tail;
+        let mut nonce = start;
+        for _ in 0..count {
+            if self.check(&mut tail, nonce) {
+                return Some(nonce);
+            }
+            nonce = nonce.wrapping_add(step);
+        }
+        None
+    }
+}
+
+/// How a nonce search ended without a block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchOutcome {
+    /// The cancel flag was raised.
+    Cancelled,
+    /// All 2^64 nonces failed (only reachable at absurd difficulty).
+    Exhausted,
+}
+
+/// Searches nonces for `header` on `threads` threads (at least one) until one meets `header.bits`
+/// or `cancel` is raised. Returns the header with the winning nonce.
+pub fn search(
+    header: &BlockHeader,
+    threads: usize,
+    cancel: &AtomicBool,
+) -> Result<BlockHeader, SearchOutcome> {
+    let threads = threads.max(1) as u64;
+    let midstate = Midstate::new(header);
+    let found = AtomicBool::new(false);
+    let winner = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for t in 0..threads {
+            let (midstate, found, winner) = (&midstate, &found, &winner);
+            scope.spawn(move || {
+                // Thread t tries t, t+T, t+2T, … in rounds of CHECK_EVERY.
+                let rounds = u64::MAX / threads / CHECK_EVERY;
+                for round in 0..=rounds {
+                    if found.load(Ordering::Relaxed) || cancel.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let start = t.wrapping_add(round.wrapping_mul(CHECK_EVERY * threads));
+                    if let Some(nonce) = midstate.scan(start, threads, CHECK_EVERY) {
+                        found.store(true, Ordering::Relaxed);
+                        if let Ok(mut w) = winner.lock() {
+                            w.get_or_insert(nonce);
+                        }
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let nonce = winner.into_inner().ok().flatten();
+    match nonce {
+        Some(nonce) => Ok(BlockHeader { nonce, ..*header }),
+        None if cancel.load(Ordering::Relaxed) => Err(SearchOutcome::Cancelled),
+        None => Err(SearchOutcome::Exhausted),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::hash::MerkleRoot;
+    use proptest::prelude::*;
+
+    fn header(bits: u32) -> BlockHeader {
+        BlockHeader {
+            version: 1,
+            prev_hash: BlockHash([3; 32]),
+            merkle_root: MerkleRoot([4; 32]),
+            timestamp: 1_700_000_000,
+            bits,
+            nonce: 0,
+        }
+    }
+
+    #[test]
+    fn leading_zero_bits_counts_across_bytes() {
+        let mut h = BlockHash([0xff; 32]);
+        assert_eq!(leading_zero_bits(&h), 0);
+        h.0[0] = 0;
+        h.0[1] = 0x1f;
+        assert_eq!(leading_zero_bits(&h), 11);
+        assert_eq!(leading_zero_bits(&BlockHash::ZERO), 256);
+    }
+
+    #[test]
+    fn search_finds_a_nonce_that_meets_the_difficulty() {
+        for threads in [1, 2, 3] {
+            let mined = search(&header(12), threads, &AtomicBool::new(false)).unwrap();
+            assert!(meets_difficulty(&mined.hash(), 12), "threads={threads}");
+        }
+    }
+
+    #[test]
+    fn search_stops_when_cancelled() {
+        let cancel = AtomicBool::new(true);
+        assert_eq!(
+            search(&header(64), 2, &cancel),
+            Err(SearchOutcome::Cancelled)
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn midstate_agrees_with_the_plain_hash(nonce: u64, bits in 0u32..=20) {
+            let h = BlockHeader { nonce, ..header(bits) };
+            let mid = Midstate::new(&h);
+            let mut tail = mid.tail;
+            let prefix = mid.hash_prefix(&mut tail, nonce);
+            prop_assert_eq!(&prefix.to_be_bytes()[..], &h.hash().0[..8]);
+            prop_assert_eq!(mid.check(&mut tail, nonce), meets_difficulty(&h.hash(), bits));
+        }
+    }
+}

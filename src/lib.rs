@@ -1,0 +1,2 @@
+//! Pocket Chain: a small UTXO blockchain.
+pub mod chain;
