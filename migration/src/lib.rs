@@ -1,1 +1,15 @@
-//! Schema migrations, run at start-up.
+//! Schema migrations of Pocket Chain, run at start-up; running them again changes nothing.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_create_tables;
+
+/// All migrations, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261124_000001_create_tables::Migration)]
+    }
+}

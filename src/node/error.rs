@@ -1,0 +1,101 @@
+//! Errors of the use cases: each names what the caller did wrong, or that the node failed.
+
+use thiserror::Error;
+
+use crate::chain::{Address, AddressError, Txid};
+use crate::store::StoreError;
+
+/// Why a use case refused or failed.
+#[derive(Debug, Error)]
+pub enum NodeError {
+    /// An address that fails to parse; `field` says which argument.
+    #[error("invalid {field} address: {source}")]
+    InvalidAddress {
+        /// The argument's name.
+        field: &'static str,
+        /// What is wrong with it.
+        source: AddressError,
+    },
+    /// An amount below 1 (or beyond the range of values).
+    #[error("invalid amount {0}: must be a whole number of units, at least 1")]
+    InvalidAmount(i64),
+    /// Sending to oneself.
+    #[error("cannot send from {0} to itself")]
+    SameAddress(Address),
+    /// The sender is not a keystore wallet of this node.
+    #[error("{0} is not a wallet of this node")]
+    UnknownWallet(Address),
+    /// The sender's coins do not cover the amount.
+    #[error("{address} has {available} units available, {requested} requested")]
+    InsufficientFunds {
+        /// The sender.
+        address: Address,
+        /// Its balance.
+        available: u64,
+        /// The amount asked for.
+        requested: u64,
+    },
+    /// The sender has a pending transaction; it is locked until that is mined.
+    #[error("{address} is locked until its pending transaction {txid} is mined")]
+    WalletLocked {
+        /// The sender.
+        address: Address,
+        /// Its pending transaction.
+        txid: Txid,
+    },
+    /// The chain has no genesis block yet.
+    #[error("the chain is not initialized: mine the genesis block first")]
+    NotInitialized,
+    /// Genesis exists already.
+    #[error("the chain is already initialized")]
+    AlreadyInitialized,
+    /// A transaction count outside what one block may hold.
+    #[error("invalid transaction count {requested}: must be between 0 and {max}")]
+    InvalidTxCount {
+        /// What was asked for.
+        requested: i64,
+        /// The most a block may take from the pool.
+        max: usize,
+    },
+    /// The node is shutting down; the operation was cancelled and nothing was written.
+    #[error("the node is shutting down")]
+    ShuttingDown,
+    /// The stored chain contradicts itself (found at start-up, by `verify_chain`, or while mining).
+    #[error("chain inconsistent: {0}")]
+    Inconsistent(String),
+    /// A keystore secret could not be opened (wrong keystore key or a damaged row).
+    #[error("keystore error: {0}")]
+    Keystore(String),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Anything else that should not happen (a task panicked, the random source failed).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<sea_orm::DbErr> for NodeError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Self::Store(StoreError::Database(err))
+    }
+}
+
+impl NodeError {
+    /// Whether the caller's request was refused (as opposed to the node failing): refused sends
+    /// are recorded in the pool with their error text.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            Self::InvalidAddress { .. }
+                | Self::InvalidAmount(_)
+                | Self::SameAddress(_)
+                | Self::UnknownWallet(_)
+                | Self::InsufficientFunds { .. }
+                | Self::WalletLocked { .. }
+                | Self::NotInitialized
+        )
+    }
+}
+
+/// Node result.
+pub type NodeResult<T> = Result<T, NodeError>;

@@ -1,0 +1,123 @@
+//! Sealing wallets' secret keys at rest with ChaCha20-Poly1305.
+//!
+//! Each key is encrypted under the keystore key with a fresh random nonce and the wallet's address
+//! as associated data, so a sealed key cannot be moved to another wallet's row unnoticed.
+
+use std::io::Write;
+use std::path::Path;
+
+use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+
+use super::error::{NodeError, NodeResult};
+use crate::chain::{Address, SecretKey};
+use crate::store::wallets::SealedKey;
+
+/// The keystore key, 32 bytes.
+#[derive(Clone)]
+pub struct Keystore {
+    cipher: ChaCha20Poly1305,
+}
+
+impl std::fmt::Debug for Keystore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Keystore(<hidden>)")
+    }
+}
+
+impl Keystore {
+    /// A keystore under `key`.
+    pub fn new(key: &[u8; 32]) -> Self {
+        Self { cipher: ChaCha20Poly1305::new(Key::from_slice(key)) }
+    }
+
+    /// Reads the key from `path`, or creates it there (random, owner-only permissions) when absent.
+    pub fn load_or_create(path: &Path) -> std::io::Result<Self> {
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let key: [u8; 32] = hex::decode(bytes.trim_ascii())
+                    .ok()
+                    .and_then(|k| k.try_into().ok())
+                    .ok_or_else(|| std::io::Error::other(format!("{} does not hold 64 hex digits", path.display())))?;
+                Ok(Self::new(&key))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)?;
+                }
+                let key = ChaCha20Poly1305::generate_key(&mut OsRng);
+                let mut options = std::fs::OpenOptions::new();
+                options.write(true).create_new(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                let mut file = options.open(path)?;
+                file.write_all(hex::encode(key).as_bytes())?;
+                file.sync_all()?;
+                Ok(Self { cipher: ChaCha20Poly1305::new(&key) })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Encrypts `key` for the wallet at `address`.
+    pub fn seal(&self, address: &Address, key: &SecretKey) -> NodeResult<SealedKey> {
+        let nonce = ChaCha20Poly1305::generate_nonce(&mut OsRng);
+        let aad = address.to_string();
+        let ciphertext = self
+            .cipher
+            .encrypt(&nonce, Payload { msg: &key.to_bytes(), aad: aad.as_bytes() })
+            .map_err(|_| NodeError::Keystore("encryption failed".into()))?;
+        Ok(SealedKey { nonce: nonce.to_vec(), ciphertext })
+    }
+
+    /// Decrypts the key of the wallet at `address`.
+    pub fn open(&self, address: &Address, sealed: &SealedKey) -> NodeResult<SecretKey> {
+        if sealed.nonce.len() != 12 {
+            return Err(NodeError::Keystore(format!("sealed key of {address} has a bad nonce")));
+        }
+        let aad = address.to_string();
+        let plain = self
+            .cipher
+            .decrypt(Nonce::from_slice(&sealed.nonce), Payload { msg: &sealed.ciphertext, aad: aad.as_bytes() })
+            .map_err(|_| NodeError::Keystore(format!("cannot open the key of {address}: wrong keystore key?")))?;
+        let bytes: [u8; 32] = plain
+            .try_into()
+            .map_err(|_| NodeError::Keystore(format!("sealed key of {address} has a bad length")))?;
+        SecretKey::from_bytes(&bytes).map_err(|e| NodeError::Keystore(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_keys_open_only_with_their_key_and_address() {
+        let store = Keystore::new(&[1; 32]);
+        let key = SecretKey::from_bytes(&[2; 32]).unwrap();
+        let address = key.public_key().address();
+        let sealed = store.seal(&address, &key).unwrap();
+        assert_eq!(store.open(&address, &sealed).unwrap().to_bytes(), key.to_bytes());
+        assert!(Keystore::new(&[9; 32]).open(&address, &sealed).is_err());
+        let other = SecretKey::from_bytes(&[3; 32]).unwrap().public_key().address();
+        assert!(store.open(&other, &sealed).is_err());
+        assert!(!sealed.ciphertext.windows(32).any(|w| w == key.to_bytes()));
+    }
+
+    #[test]
+    fn key_file_is_created_once_with_owner_only_permissions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/keystore.key");
+        let a = Keystore::load_or_create(&path).unwrap();
+        let b = Keystore::load_or_create(&path).unwrap();
+        let key = SecretKey::from_bytes(&[2; 32]).unwrap();
+        let address = key.public_key().address();
+        assert!(b.open(&address, &a.seal(&address, &key).unwrap()).is_ok());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+}

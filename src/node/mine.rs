@@ -1,0 +1,129 @@
+//! `mine_block`: take the oldest pending transactions, re-check them, mine, commit atomically.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use sea_orm::ConnectionTrait;
+
+use super::{Node, NodeError, NodeEvent, NodeResult, PoolChangeKind, parse_address};
+use crate::chain::pow::{self, SearchOutcome};
+use crate::chain::{Address, Block, OutPoint, Transaction, check_transaction, validate_block};
+use crate::store::blocks::{self, StoredBlock};
+use crate::store::{chainstate, pool};
+
+impl Node {
+    /// Mines a block paying the reward to `miner`, with up to `tx_count` (default: the chain's
+    /// default) of the oldest pending transactions. On an empty chain this is the genesis block.
+    pub async fn mine_block(&self, miner: &str, tx_count: Option<i64>) -> NodeResult<Arc<StoredBlock>> {
+        let miner = parse_address("address", miner)?;
+        let max = self.config.params.max_block_txs - 1;
+        let requested = tx_count.unwrap_or(self.config.params.default_txs_per_block as i64);
+        let count = usize::try_from(requested)
+            .ok()
+            .filter(|n| *n <= max)
+            .ok_or(NodeError::InvalidTxCount { requested, max })?;
+        let _turn = self.writer.lock().await;
+        let txn = self.store.begin_write().await?;
+        let mut events = Vec::new();
+        let block = self.mine_in(&txn, &miner, count, &mut events).await?;
+        txn.commit().await?;
+        self.publish(events);
+        Ok(block)
+    }
+
+    /// Mines the genesis block for `miner` (the reference's `init_system`).
+    pub async fn init_system(&self, miner: &str) -> NodeResult<Arc<StoredBlock>> {
+        let miner = parse_address("address", miner)?;
+        let _turn = self.writer.lock().await;
+        let txn = self.store.begin_write().await?;
+        if blocks::tip(&txn).await?.is_some() {
+            return Err(NodeError::AlreadyInitialized);
+        }
+        let mut events = Vec::new();
+        let block = self.mine_in(&txn, &miner, 0, &mut events).await?;
+        txn.commit().await?;
+        self.publish(events);
+        Ok(block)
+    }
+
+    /// The mining steps inside the writer's transaction; announcements go to `events`, to be
+    /// published after commit.
+    pub(crate) async fn mine_in(
+        &self,
+        db: &impl ConnectionTrait,
+        miner: &Address,
+        count: usize,
+        events: &mut Vec<NodeEvent>,
+    ) -> NodeResult<Arc<StoredBlock>> {
+        let params = self.config.params;
+        let tip = blocks::tip(db).await?;
+        let candidates = if tip.is_some() { pool::oldest_pending(db, count as u64).await? } else { Vec::new() };
+        let outpoints: Vec<OutPoint> = candidates
+            .iter()
+            .filter_map(|e| e.tx.as_ref())
+            .flat_map(|tx| tx.inputs.iter().map(|i| i.previous_output))
+            .collect();
+        let view = chainstate::get_many(db, &outpoints).await?;
+
+        // Re-check each pending transaction; one that no longer holds is rejected (unlocking its
+        // sender) rather than mined.
+        let mut spent: HashSet<OutPoint> = HashSet::new();
+        let mut included: Vec<Transaction> = Vec::new();
+        let mut mined_entries = Vec::new();
+        for entry in candidates {
+            let verdict = match &entry.tx {
+                None => Err("pending entry has no transaction".to_owned()),
+                Some(tx) if tx.inputs.iter().any(|i| spent.contains(&i.previous_output)) => {
+                    Err("spends an output another transaction of this block spends".to_owned())
+                }
+                Some(tx) => check_transaction(tx, &view).map(|_| tx.clone()).map_err(|e| e.to_string()),
+            };
+            match verdict {
+                Ok(tx) => {
+                    spent.extend(tx.inputs.iter().map(|i| i.previous_output));
+                    included.push(tx);
+                    mined_entries.push(entry);
+                }
+                Err(reason) => {
+                    let text = format!("rejected when mining: {reason}");
+                    pool::reject(db, entry.id, &text).await?;
+                    let entry = pool::PoolEntry { error: Some(text), ..entry };
+                    events.push(NodeEvent::PoolChanged { kind: PoolChangeKind::Rejected, entry: Arc::new(entry) });
+                }
+            }
+        }
+
+        let timestamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let mut block = Block::candidate(tip.as_ref(), miner.pubkey_hash(), included, &params, timestamp);
+        let header = block.header;
+        let threads = self.config.mining_threads;
+        let cancel = self.cancel.clone();
+        block.header = tokio::task::spawn_blocking(move || pow::search(&header, threads, &cancel))
+            .await
+            .map_err(|e| NodeError::Internal(format!("nonce search failed: {e}")))?
+            .map_err(|outcome| match outcome {
+                SearchOutcome::Cancelled => NodeError::ShuttingDown,
+                SearchOutcome::Exhausted => NodeError::Internal("nonce space exhausted".into()),
+            })?;
+
+        let changes = validate_block(&block, tip.as_ref(), &params, &view)
+            .map_err(|e| NodeError::Inconsistent(format!("mined an invalid block: {e}")))?;
+        let (height, _) = crate::chain::ChainTip::next(tip.as_ref());
+        let txids: Vec<_> = block.transactions.iter().map(Transaction::txid).collect();
+        let stored = Arc::new(StoredBlock { hash: block.hash(), height, block });
+        blocks::insert(db, &stored, &txids).await?;
+        chainstate::apply(db, &changes).await?;
+        blocks::set_tip(db, &crate::chain::ChainTip { hash: stored.hash, height }).await?;
+        pool::remove(db, &mined_entries.iter().map(|e| e.id).collect::<Vec<_>>()).await?;
+
+        events.push(NodeEvent::BlockMined(stored.clone()));
+        events.extend(
+            mined_entries
+                .into_iter()
+                .map(|entry| NodeEvent::PoolChanged { kind: PoolChangeKind::Removed, entry: Arc::new(entry) }),
+        );
+        Ok(stored)
+    }
+}

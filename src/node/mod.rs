@@ -1,0 +1,133 @@
+//! The use cases: the only layer that decides. It validates requests against the chain state,
+//! makes writers take turns (in this process with a mutex, across processes through the store's
+//! write lock), commits each change in one database transaction, and announces it afterwards.
+
+mod error;
+mod events;
+mod keystore;
+mod mine;
+mod queries;
+mod reset;
+mod send;
+mod verify;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tokio::sync::{Mutex, broadcast};
+
+use crate::chain::{Address, Params, SecretKey};
+use crate::store::wallets::{self, StoredWallet};
+use crate::store::{Store, blocks};
+
+pub use error::{NodeError, NodeResult};
+pub use events::{NodeEvent, PoolChangeKind};
+pub use keystore::Keystore;
+pub use queries::{ChainInfo, WalletInfo};
+pub use verify::VerifyReport;
+
+/// Announcements kept for slow subscribers before they lag (and catch up from the database).
+const EVENT_BUFFER: usize = 1024;
+
+/// How a node runs.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// Reward, difficulty, block size.
+    pub params: Params,
+    /// Threads for the nonce search.
+    pub mining_threads: usize,
+    /// Rejected sends kept in the pool log.
+    pub rejected_cap: u64,
+}
+
+impl Default for NodeConfig {
+    fn default() -> Self {
+        Self {
+            params: Params::default(),
+            mining_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            rejected_cap: 1000,
+        }
+    }
+}
+
+/// A Pocket Chain node over one database.
+#[derive(Debug)]
+pub struct Node {
+    store: Store,
+    config: NodeConfig,
+    keystore: Keystore,
+    writer: Mutex<()>,
+    events: broadcast::Sender<NodeEvent>,
+    cancel: Arc<AtomicBool>,
+}
+
+impl Node {
+    /// Opens a node over `store`, checking that the tip names the last stored block.
+    pub async fn open(store: Store, config: NodeConfig, keystore: Keystore) -> NodeResult<Self> {
+        config.params.validate().map_err(|e| NodeError::Internal(e.to_string()))?;
+        let db = store.db();
+        let tip = blocks::tip(db).await?;
+        let max = blocks::max_height(db).await?;
+        match (&tip, max) {
+            (None, None) => {}
+            (Some(tip), Some(max)) if max == tip.height => {
+                let block = blocks::by_height(db, tip.height).await?;
+                if block.map(|b| b.hash) != Some(tip.hash) {
+                    return Err(NodeError::Inconsistent(format!("tip {} is not the block at height {}", tip.hash, tip.height)));
+                }
+            }
+            (tip, max) => {
+                return Err(NodeError::Inconsistent(format!(
+                    "tip at height {:?} but the highest stored block is at {max:?}",
+                    tip.map(|t| t.height)
+                )));
+            }
+        }
+        let (events, _) = broadcast::channel(EVENT_BUFFER);
+        Ok(Self { store, config, keystore, writer: Mutex::new(()), events, cancel: Arc::new(AtomicBool::new(false)) })
+    }
+
+    /// The chain parameters.
+    pub fn params(&self) -> &Params {
+        &self.config.params
+    }
+
+    /// The store, for health checks.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Subscribes to announcements of committed changes.
+    pub fn subscribe(&self) -> broadcast::Receiver<NodeEvent> {
+        self.events.subscribe()
+    }
+
+    /// Cancels any running nonce search (its mutation fails with `ShuttingDown` and writes nothing).
+    pub fn shutdown(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+
+    fn publish(&self, events: Vec<NodeEvent>) {
+        for event in events {
+            // No subscribers is fine: the database is the record.
+            let _ = self.events.send(event);
+        }
+    }
+
+    /// Creates a keystore wallet. Its secret key is sealed before it is stored and never returned.
+    pub async fn new_wallet(&self) -> NodeResult<StoredWallet> {
+        self.new_wallet_in(self.store.db()).await
+    }
+
+    async fn new_wallet_in(&self, db: &impl sea_orm::ConnectionTrait) -> NodeResult<StoredWallet> {
+        let key = SecretKey::generate().map_err(|e| NodeError::Internal(e.to_string()))?;
+        let public_key = key.public_key();
+        let sealed = self.keystore.seal(&public_key.address(), &key)?;
+        Ok(wallets::insert(db, &public_key, sealed).await?)
+    }
+}
+
+/// Parses an address argument, naming the argument when it is invalid.
+pub(crate) fn parse_address(field: &'static str, text: &str) -> NodeResult<Address> {
+    text.trim().parse().map_err(|source| NodeError::InvalidAddress { field, source })
+}

@@ -1,0 +1,161 @@
+//! Reads. They use the pool of connections directly and never wait for a writer.
+
+use std::collections::HashMap;
+
+use super::{Node, NodeResult, parse_address};
+use crate::chain::{Address, BlockHash, OutPoint, Transaction, Txid, Utxo};
+use crate::store::blocks::{self, StoredBlock, TxLocation};
+use crate::store::pool::{self, PoolEntry};
+use crate::store::wallets::{self, StoredWallet};
+use crate::store::chainstate;
+
+/// The chain at a glance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainInfo {
+    /// Height of the tip; `None` before genesis.
+    pub height: Option<u64>,
+    /// Hash of the tip; `None` before genesis.
+    pub tip_hash: Option<BlockHash>,
+    /// Leading zero bits a block hash needs.
+    pub difficulty_bits: u32,
+    /// Units paid per block.
+    pub reward: u64,
+    /// Sum of all unspent outputs.
+    pub total_supply: u64,
+    /// Number of unspent outputs.
+    pub utxo_count: u64,
+    /// Pending transactions.
+    pub pool_size: u64,
+}
+
+/// A keystore wallet as callers see it: no secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalletInfo {
+    /// The stored wallet (its secret sealed).
+    pub wallet: StoredWallet,
+    /// Its balance.
+    pub balance: u64,
+}
+
+impl Node {
+    /// Height, tip, parameters, supply and sizes.
+    pub async fn chain_info(&self) -> NodeResult<ChainInfo> {
+        let db = self.store.db();
+        let tip = blocks::tip(db).await?;
+        Ok(ChainInfo {
+            height: tip.map(|t| t.height),
+            tip_hash: tip.map(|t| t.hash),
+            difficulty_bits: self.config.params.difficulty_bits,
+            reward: self.config.params.block_reward,
+            total_supply: chainstate::total_value(db).await?,
+            utxo_count: chainstate::count(db, None).await?,
+            pool_size: pool::count(db, false).await?,
+        })
+    }
+
+    /// The balance of any address (wallet of this node or not).
+    pub async fn balance(&self, address: &str) -> NodeResult<u64> {
+        let address = parse_address("address", address)?;
+        Ok(self.balances(&[address]).await?.get(&address).copied().unwrap_or(0))
+    }
+
+    /// Balances of many addresses in one statement per 500.
+    pub async fn balances(&self, addresses: &[Address]) -> NodeResult<HashMap<Address, u64>> {
+        Ok(chainstate::balances(self.store.db(), addresses).await?)
+    }
+
+    /// A keystore wallet with its balance.
+    pub async fn wallet(&self, address: &str) -> NodeResult<Option<WalletInfo>> {
+        let address = parse_address("address", address)?;
+        let Some(wallet) = wallets::get(self.store.db(), &address).await? else { return Ok(None) };
+        let balance = self.balances(&[address]).await?.get(&address).copied().unwrap_or(0);
+        Ok(Some(WalletInfo { wallet, balance }))
+    }
+
+    /// Keystore wallets in creation order after id `after`, with balances.
+    pub async fn wallets(&self, after: Option<i64>, limit: u64) -> NodeResult<Vec<WalletInfo>> {
+        let list = wallets::page(self.store.db(), after, limit).await?;
+        let addresses: Vec<Address> = list.iter().map(|w| w.address).collect();
+        let balances = self.balances(&addresses).await?;
+        Ok(list
+            .into_iter()
+            .map(|wallet| {
+                let balance = balances.get(&wallet.address).copied().unwrap_or(0);
+                WalletInfo { wallet, balance }
+            })
+            .collect())
+    }
+
+    /// Number of keystore wallets.
+    pub async fn wallet_count(&self) -> NodeResult<u64> {
+        Ok(wallets::count(self.store.db()).await?)
+    }
+
+    /// Blocks newest first, below height `before`.
+    pub async fn blocks(&self, before: Option<u64>, limit: u64) -> NodeResult<Vec<StoredBlock>> {
+        Ok(blocks::newest_first(self.store.db(), before, limit).await?)
+    }
+
+    /// Blocks from height `from` upwards, oldest first (catch-up for subscribers).
+    pub async fn blocks_from(&self, from: u64, limit: u64) -> NodeResult<Vec<StoredBlock>> {
+        Ok(blocks::range(self.store.db(), from, limit).await?)
+    }
+
+    /// Number of blocks.
+    pub async fn block_count(&self) -> NodeResult<u64> {
+        Ok(blocks::count(self.store.db()).await?)
+    }
+
+    /// A block by hash.
+    pub async fn block_by_hash(&self, hash: &BlockHash) -> NodeResult<Option<StoredBlock>> {
+        Ok(blocks::by_hash(self.store.db(), hash).await?)
+    }
+
+    /// A block by height.
+    pub async fn block_by_height(&self, height: u64) -> NodeResult<Option<StoredBlock>> {
+        Ok(blocks::by_height(self.store.db(), height).await?)
+    }
+
+    /// A mined transaction and where it is; pending transactions are in the pool.
+    pub async fn transaction(&self, txid: &Txid) -> NodeResult<Option<(Transaction, TxLocation)>> {
+        Ok(blocks::transaction(self.store.db(), txid).await?)
+    }
+
+    /// Unspent outputs by outpoint order, optionally of one address.
+    pub async fn chainstate(
+        &self,
+        address: Option<&str>,
+        after: Option<&OutPoint>,
+        limit: u64,
+    ) -> NodeResult<Vec<(OutPoint, Utxo)>> {
+        let address = address.map(|a| parse_address("address", a)).transpose()?;
+        Ok(chainstate::page(self.store.db(), address.as_ref(), after, limit).await?)
+    }
+
+    /// Number of unspent outputs, optionally of one address.
+    pub async fn utxo_count(&self, address: Option<&str>) -> NodeResult<u64> {
+        let address = address.map(|a| parse_address("address", a)).transpose()?;
+        Ok(chainstate::count(self.store.db(), address.as_ref()).await?)
+    }
+
+    /// Unspent outputs among `outpoints` (to tell spent from unspent).
+    pub async fn utxos(&self, outpoints: &[OutPoint]) -> NodeResult<HashMap<OutPoint, Utxo>> {
+        Ok(chainstate::get_many(self.store.db(), outpoints).await?)
+    }
+
+    /// Pool entries in arrival order after id `after`.
+    pub async fn pool(&self, include_rejected: bool, after: Option<i64>, limit: u64) -> NodeResult<Vec<PoolEntry>> {
+        Ok(pool::page(self.store.db(), include_rejected, after, limit).await?)
+    }
+
+    /// Number of pool entries.
+    pub async fn pool_count(&self, include_rejected: bool) -> NodeResult<u64> {
+        Ok(pool::count(self.store.db(), include_rejected).await?)
+    }
+
+    /// The pending entry of a sender, if any.
+    pub async fn pending_of(&self, address: &str) -> NodeResult<Option<PoolEntry>> {
+        let address = parse_address("address", address)?;
+        Ok(pool::pending_from(self.store.db(), &address).await?)
+    }
+}

@@ -1,0 +1,48 @@
+//! `reset_system`: clear everything and replay the reference's training scenario.
+
+use std::sync::Arc;
+
+use super::{Node, NodeEvent, NodeResult, PoolChangeKind};
+use crate::store::clear_all;
+use crate::store::pool::PoolEntry;
+use crate::store::wallets::StoredWallet;
+
+/// Payments from the first wallet, each mined in its own block: (recipient index, amount).
+const FIRST_ROUNDS: [(usize, u64); 7] = [(1, 3), (2, 2), (3, 1), (4, 1), (5, 1), (6, 1), (7, 1)];
+
+impl Node {
+    /// Clears every table, then replays the training scenario in one transaction: 8 wallets,
+    /// genesis to the first, seven send-and-mine rounds, seven sends of 1 back to the first, then
+    /// blocks of 2 and 3 mined by the second. Ends with balances 75, 22, 1, 0, 0, 0, 1, 1 and two
+    /// pending transactions. Returns the wallets in creation order.
+    pub async fn reset_system(&self) -> NodeResult<Vec<StoredWallet>> {
+        let _turn = self.writer.lock().await;
+        let txn = self.store.begin_write().await?;
+        clear_all(&txn).await?;
+        let mut wallets = Vec::with_capacity(8);
+        for _ in 0..8 {
+            wallets.push(self.new_wallet_in(&txn).await?);
+        }
+        let addr: Vec<_> = wallets.iter().map(|w| w.address).collect();
+        let mut events = Vec::new();
+        self.mine_in(&txn, &addr[0], 0, &mut events).await?;
+        for (to, amount) in FIRST_ROUNDS {
+            let entry = self.send_in(&txn, &addr[0], &addr[to], amount).await?;
+            events.push(added(entry));
+            self.mine_in(&txn, &addr[0], self.config.params.default_txs_per_block, &mut events).await?;
+        }
+        for from in &addr[1..] {
+            let entry = self.send_in(&txn, from, &addr[0], 1).await?;
+            events.push(added(entry));
+        }
+        self.mine_in(&txn, &addr[1], 2, &mut events).await?;
+        self.mine_in(&txn, &addr[1], 3, &mut events).await?;
+        txn.commit().await?;
+        self.publish(events);
+        Ok(wallets)
+    }
+}
+
+fn added(entry: PoolEntry) -> NodeEvent {
+    NodeEvent::PoolChanged { kind: PoolChangeKind::Added, entry: Arc::new(entry) }
+}

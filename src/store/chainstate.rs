@@ -1,0 +1,210 @@
+//! The chainstate (`c`): one row per unspent output, indexed by outpoint and by address, so that
+//! balances and spends cost the same at any chain length.
+
+use std::collections::{HashMap, HashSet};
+
+use entity::c;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use super::convert::{parse, to_i64, to_u64};
+use super::error::{StoreError, StoreResult};
+use crate::chain::{Address, OutPoint, PubkeyHash, TxOut, Utxo, UtxoChanges};
+
+/// Rows per statement in batched reads and writes (well under SQLite's variable limit).
+const BATCH: usize = 500;
+
+/// Sums `value` as a 64-bit integer on both backends (PostgreSQL's SUM(bigint) is numeric).
+const SUM_VALUE: &str = r#"CAST(COALESCE(SUM("value"), 0) AS BIGINT)"#;
+
+fn from_row(row: c::Model) -> StoreResult<(OutPoint, Utxo)> {
+    let mut hash = [0u8; 20];
+    hex::decode_to_slice(&row.pubkey_hash, &mut hash).map_err(|e| StoreError::corrupt("c", e.to_string()))?;
+    let outpoint = OutPoint {
+        txid: parse("c", &row.txid)?,
+        vout: u32::try_from(row.vout).map_err(|_| StoreError::corrupt("c", "vout out of range"))?,
+    };
+    let utxo = Utxo {
+        output: TxOut { value: to_u64("c", row.value)?, pubkey_hash: PubkeyHash(hash) },
+        height: to_u64("c", row.height)?,
+        coinbase: row.coinbase,
+    };
+    Ok((outpoint, utxo))
+}
+
+fn to_row(outpoint: &OutPoint, utxo: &Utxo) -> StoreResult<c::ActiveModel> {
+    Ok(c::ActiveModel {
+        txid: Set(outpoint.txid.to_string()),
+        vout: Set(i64::from(outpoint.vout)),
+        address: Set(Address::from(utxo.output.pubkey_hash).to_string()),
+        pubkey_hash: Set(utxo.output.pubkey_hash.to_string()),
+        value: Set(to_i64("c", utxo.output.value)?),
+        height: Set(to_i64("c", utxo.height)?),
+        coinbase: Set(utxo.coinbase),
+    })
+}
+
+fn outpoint_is(outpoint: &OutPoint) -> Condition {
+    Condition::all()
+        .add(c::Column::Txid.eq(outpoint.txid.to_string()))
+        .add(c::Column::Vout.eq(i64::from(outpoint.vout)))
+}
+
+/// The unspent outputs among `outpoints` (missing ones are simply absent).
+pub async fn get_many(db: &impl ConnectionTrait, outpoints: &[OutPoint]) -> StoreResult<HashMap<OutPoint, Utxo>> {
+    let wanted: HashSet<&OutPoint> = outpoints.iter().collect();
+    let mut found = HashMap::with_capacity(outpoints.len());
+    for chunk in outpoints.chunks(BATCH) {
+        let txids: HashSet<String> = chunk.iter().map(|o| o.txid.to_string()).collect();
+        let rows = c::Entity::find().filter(c::Column::Txid.is_in(txids)).all(db).await?;
+        for row in rows {
+            let (outpoint, utxo) = from_row(row)?;
+            if wanted.contains(&outpoint) {
+                found.insert(outpoint, utxo);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The largest coins of `address` until they cover `amount` (or all of them if they cannot):
+/// a send reads a few rows through the `(address, value)` index, however many coins the address
+/// holds.
+pub async fn select_coins(
+    db: &impl ConnectionTrait,
+    address: &Address,
+    amount: u64,
+) -> StoreResult<Vec<(OutPoint, Utxo)>> {
+    const PAGE: u64 = 64;
+    let mut coins = Vec::new();
+    let mut total = 0u64;
+    let mut offset = 0;
+    loop {
+        let rows = c::Entity::find()
+            .filter(c::Column::Address.eq(address.to_string()))
+            .order_by_desc(c::Column::Value)
+            .order_by_asc(c::Column::Txid)
+            .order_by_asc(c::Column::Vout)
+            .offset(offset)
+            .limit(PAGE)
+            .all(db)
+            .await?;
+        let fetched = rows.len() as u64;
+        for row in rows {
+            let coin = from_row(row)?;
+            total = total.saturating_add(coin.1.output.value);
+            coins.push(coin);
+            if total >= amount {
+                return Ok(coins);
+            }
+        }
+        if fetched < PAGE {
+            return Ok(coins);
+        }
+        offset += PAGE;
+    }
+}
+
+#[derive(FromQueryResult)]
+struct AddressTotal {
+    address: String,
+    total: i64,
+}
+
+/// Balances of `addresses` in one statement per batch; addresses without coins are absent.
+pub async fn balances(db: &impl ConnectionTrait, addresses: &[Address]) -> StoreResult<HashMap<Address, u64>> {
+    let mut out = HashMap::with_capacity(addresses.len());
+    for chunk in addresses.chunks(BATCH) {
+        let rows = c::Entity::find()
+            .select_only()
+            .column(c::Column::Address)
+            .column_as(Expr::cust(SUM_VALUE), "total")
+            .filter(c::Column::Address.is_in(chunk.iter().map(ToString::to_string)))
+            .group_by(c::Column::Address)
+            .into_model::<AddressTotal>()
+            .all(db)
+            .await?;
+        for row in rows {
+            out.insert(parse("c", &row.address)?, to_u64("c", row.total)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Applies a block's changes: deletes what it spends, inserts what it creates.
+pub async fn apply(db: &impl ConnectionTrait, changes: &UtxoChanges) -> StoreResult<()> {
+    for chunk in changes.spent.chunks(BATCH) {
+        let cond = chunk.iter().fold(Condition::any(), |cond, (o, _)| cond.add(outpoint_is(o)));
+        let deleted = c::Entity::delete_many().filter(cond).exec(db).await?;
+        if deleted.rows_affected != chunk.len() as u64 {
+            return Err(StoreError::corrupt("c", "a block spent an output the chainstate lacks"));
+        }
+    }
+    for chunk in changes.created.chunks(BATCH) {
+        let rows = chunk.iter().map(|(o, u)| to_row(o, u)).collect::<StoreResult<Vec<_>>>()?;
+        c::Entity::insert_many(rows).exec_without_returning(db).await?;
+    }
+    Ok(())
+}
+
+/// A page of unspent outputs ordered by outpoint, after `after`, optionally of one address.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    address: Option<&Address>,
+    after: Option<&OutPoint>,
+    limit: u64,
+) -> StoreResult<Vec<(OutPoint, Utxo)>> {
+    let mut query = c::Entity::find().order_by_asc(c::Column::Txid).order_by_asc(c::Column::Vout).limit(limit);
+    if let Some(address) = address {
+        query = query.filter(c::Column::Address.eq(address.to_string()));
+    }
+    if let Some(after) = after {
+        let txid = after.txid.to_string();
+        query = query.filter(
+            Condition::any()
+                .add(c::Column::Txid.gt(txid.clone()))
+                .add(Condition::all().add(c::Column::Txid.eq(txid)).add(c::Column::Vout.gt(i64::from(after.vout)))),
+        );
+    }
+    query.all(db).await?.into_iter().map(from_row).collect()
+}
+
+/// Number of unspent outputs, optionally of one address.
+pub async fn count(db: &impl ConnectionTrait, address: Option<&Address>) -> StoreResult<u64> {
+    let mut query = c::Entity::find();
+    if let Some(address) = address {
+        query = query.filter(c::Column::Address.eq(address.to_string()));
+    }
+    Ok(query.count(db).await?)
+}
+
+#[derive(FromQueryResult)]
+struct Total {
+    total: i64,
+}
+
+/// Sum of every unspent value: the total supply.
+pub async fn total_value(db: &impl ConnectionTrait) -> StoreResult<u64> {
+    let row = c::Entity::find()
+        .select_only()
+        .column_as(Expr::cust(SUM_VALUE), "total")
+        .into_model::<Total>()
+        .one(db)
+        .await?;
+    to_u64("c", row.map_or(0, |r| r.total))
+}
+
+/// The whole chainstate, for verification against a replay.
+pub async fn all(db: &impl ConnectionTrait) -> StoreResult<HashMap<OutPoint, Utxo>> {
+    c::Entity::find().all(db).await?.into_iter().map(from_row).collect()
+}
+
+/// Replaces the whole chainstate (reindex).
+pub async fn replace_all(db: &impl ConnectionTrait, utxos: &HashMap<OutPoint, Utxo>) -> StoreResult<()> {
+    c::Entity::delete_many().exec(db).await?;
+    let created: Vec<(OutPoint, Utxo)> = utxos.iter().map(|(o, u)| (*o, *u)).collect();
+    apply(db, &UtxoChanges { spent: Vec::new(), created }).await
+}

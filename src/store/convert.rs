@@ -1,0 +1,31 @@
+//! Conversions between domain values and column values: the one place that knows hashes are hex
+//! and unsigned numbers are stored as `i64`.
+
+use std::str::FromStr;
+
+use super::error::{StoreError, StoreResult};
+
+/// A `u64` the domain bounds below `i64::MAX` (values, heights) as a column value.
+pub(crate) fn to_i64(table: &'static str, value: u64) -> StoreResult<i64> {
+    i64::try_from(value).map_err(|_| StoreError::corrupt(table, format!("{value} exceeds i64")))
+}
+
+/// A column value back to `u64`; negative means a corrupt row.
+pub(crate) fn to_u64(table: &'static str, value: i64) -> StoreResult<u64> {
+    u64::try_from(value).map_err(|_| StoreError::corrupt(table, format!("negative value {value}")))
+}
+
+/// Parses a hex (or Base58) column into its domain type.
+pub(crate) fn parse<T: FromStr>(table: &'static str, text: &str) -> StoreResult<T>
+where
+    T::Err: std::fmt::Display,
+{
+    text.parse().map_err(|e: T::Err| StoreError::corrupt(table, e.to_string()))
+}
+
+/// Milliseconds since the Unix epoch, the store's clock for `created_at` columns.
+pub(crate) fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}

@@ -1,0 +1,192 @@
+//! The pool (`p`): pending transactions, oldest first, and a bounded log of rejected sends.
+
+use entity::p;
+use sea_orm::{
+    ActiveValue::{NotSet, Set}, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+use super::convert::{now_millis, parse, to_i64};
+use super::error::{StoreError, StoreResult};
+use crate::chain::{Address, Transaction, Txid};
+
+/// Longest `from`/`to` text kept from a rejected send: hostile input cannot grow rows.
+pub const MAX_REJECTED_FIELD: usize = 64;
+/// Longest error text kept.
+pub const MAX_ERROR_TEXT: usize = 300;
+
+/// A row of the pool: a pending transaction, or a rejected send and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolEntry {
+    /// Position in arrival order.
+    pub id: i64,
+    /// The pending transaction's id (`None` for a rejected send).
+    pub txid: Option<Txid>,
+    /// Sender as given (an address for pending entries; any text, truncated, for rejections).
+    pub from: String,
+    /// Recipient as given.
+    pub to: String,
+    /// Amount as given.
+    pub amount: i64,
+    /// Arrival time, Unix milliseconds.
+    pub created_at: i64,
+    /// Why it was rejected; `None` while pending.
+    pub error: Option<String>,
+    /// The signed transaction (pending entries only).
+    pub tx: Option<Transaction>,
+}
+
+impl TryFrom<p::Model> for PoolEntry {
+    type Error = StoreError;
+
+    fn try_from(row: p::Model) -> StoreResult<Self> {
+        let tx = row
+            .tx
+            .as_deref()
+            .map(Transaction::decode)
+            .transpose()
+            .map_err(|e| StoreError::corrupt("p", e.to_string()))?;
+        let txid = row.txid.as_deref().map(|t| parse("p", t)).transpose()?;
+        let error = if row.error { Some(row.error_text.unwrap_or_default()) } else { None };
+        Ok(Self {
+            id: row.id,
+            txid,
+            from: row.from_address,
+            to: row.to_address,
+            amount: row.amount,
+            created_at: row.created_at,
+            error,
+            tx,
+        })
+    }
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}
+
+/// Adds a signed transaction to the pool.
+pub async fn insert_pending(
+    db: &impl ConnectionTrait,
+    tx: &Transaction,
+    from: &Address,
+    to: &Address,
+    amount: u64,
+) -> StoreResult<PoolEntry> {
+    let row = p::ActiveModel {
+        id: NotSet,
+        txid: Set(Some(tx.txid().to_string())),
+        from_address: Set(from.to_string()),
+        to_address: Set(to.to_string()),
+        amount: Set(to_i64("p", amount)?),
+        tx: Set(Some(tx.encode())),
+        error: Set(false),
+        error_text: Set(None),
+        created_at: Set(now_millis()),
+    };
+    p::Entity::insert(row).exec_with_returning(db).await?.try_into()
+}
+
+/// Records a rejected send, truncating its fields, and drops the oldest rejections past `cap`.
+pub async fn insert_rejected(
+    db: &impl ConnectionTrait,
+    from: &str,
+    to: &str,
+    amount: i64,
+    error: &str,
+    cap: u64,
+) -> StoreResult<PoolEntry> {
+    let row = p::ActiveModel {
+        id: NotSet,
+        txid: Set(None),
+        from_address: Set(truncate(from, MAX_REJECTED_FIELD)),
+        to_address: Set(truncate(to, MAX_REJECTED_FIELD)),
+        amount: Set(amount),
+        tx: Set(None),
+        error: Set(true),
+        error_text: Set(Some(truncate(error, MAX_ERROR_TEXT))),
+        created_at: Set(now_millis()),
+    };
+    let entry: PoolEntry = p::Entity::insert(row).exec_with_returning(db).await?.try_into()?;
+    trim_rejected(db, cap).await?;
+    Ok(entry)
+}
+
+/// Keeps only the newest `cap` rejections.
+async fn trim_rejected(db: &impl ConnectionTrait, cap: u64) -> StoreResult<()> {
+    let oldest_kept = p::Entity::find()
+        .filter(p::Column::Error.eq(true))
+        .order_by_desc(p::Column::Id)
+        .offset(cap.saturating_sub(1))
+        .one(db)
+        .await?;
+    if let Some(kept) = oldest_kept {
+        p::Entity::delete_many()
+            .filter(p::Column::Error.eq(true))
+            .filter(p::Column::Id.lt(kept.id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Marks a pending entry rejected (it failed its re-check at mining time), unlocking its sender.
+pub async fn reject(db: &impl ConnectionTrait, id: i64, error: &str) -> StoreResult<()> {
+    p::Entity::update_many()
+        .col_expr(p::Column::Error, true.into())
+        .col_expr(p::Column::ErrorText, Some(truncate(error, MAX_ERROR_TEXT)).into())
+        .filter(p::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The sender's pending entry, if it has one (then it is locked).
+pub async fn pending_from(db: &impl ConnectionTrait, from: &Address) -> StoreResult<Option<PoolEntry>> {
+    p::Entity::find()
+        .filter(p::Column::FromAddress.eq(from.to_string()))
+        .filter(p::Column::Error.eq(false))
+        .one(db)
+        .await?
+        .map(TryInto::try_into)
+        .transpose()
+}
+
+/// The oldest `limit` pending entries.
+pub async fn oldest_pending(db: &impl ConnectionTrait, limit: u64) -> StoreResult<Vec<PoolEntry>> {
+    page(db, false, None, limit).await
+}
+
+/// Removes mined entries.
+pub async fn remove(db: &impl ConnectionTrait, ids: &[i64]) -> StoreResult<()> {
+    if !ids.is_empty() {
+        p::Entity::delete_many().filter(p::Column::Id.is_in(ids.iter().copied())).exec(db).await?;
+    }
+    Ok(())
+}
+
+/// A page in arrival order after id `after`; rejected entries only when asked.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    include_rejected: bool,
+    after: Option<i64>,
+    limit: u64,
+) -> StoreResult<Vec<PoolEntry>> {
+    let mut query = p::Entity::find().order_by_asc(p::Column::Id).limit(limit);
+    if !include_rejected {
+        query = query.filter(p::Column::Error.eq(false));
+    }
+    if let Some(after) = after {
+        query = query.filter(p::Column::Id.gt(after));
+    }
+    query.all(db).await?.into_iter().map(TryInto::try_into).collect()
+}
+
+/// Number of entries; rejected ones only when asked.
+pub async fn count(db: &impl ConnectionTrait, include_rejected: bool) -> StoreResult<u64> {
+    let mut query = p::Entity::find();
+    if !include_rejected {
+        query = query.filter(p::Column::Error.eq(false));
+    }
+    Ok(query.count(db).await?)
+}

@@ -1,0 +1,92 @@
+//! The keystore (`w`): wallets the node signs for, their secret keys sealed by the node.
+
+use entity::w;
+use sea_orm::{
+    ActiveValue::{NotSet, Set}, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+use super::convert::{now_millis, parse};
+use super::error::{StoreError, StoreResult};
+use crate::chain::{Address, PublicKey};
+
+/// A secret key encrypted at rest: an AEAD nonce and ciphertext (with tag).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedKey {
+    /// The AEAD nonce.
+    pub nonce: Vec<u8>,
+    /// Encrypted key and tag.
+    pub ciphertext: Vec<u8>,
+}
+
+/// A keystore wallet. The secret stays sealed; only the node opens it, to sign.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredWallet {
+    /// Creation order.
+    pub id: i64,
+    /// Its address.
+    pub address: Address,
+    /// Its public key.
+    pub public_key: PublicKey,
+    /// Its sealed secret key.
+    pub sealed: SealedKey,
+    /// Creation time, Unix milliseconds.
+    pub created_at: i64,
+}
+
+impl TryFrom<w::Model> for StoredWallet {
+    type Error = StoreError;
+
+    fn try_from(row: w::Model) -> StoreResult<Self> {
+        let key_bytes = hex::decode(&row.public_key).map_err(|e| StoreError::corrupt("w", e.to_string()))?;
+        let public_key = PublicKey::from_bytes(&key_bytes).map_err(|e| StoreError::corrupt("w", e.to_string()))?;
+        let address: Address = parse("w", &row.address)?;
+        if public_key.address() != address {
+            return Err(StoreError::corrupt("w", format!("{address} does not match its public key")));
+        }
+        Ok(Self {
+            id: row.id,
+            address,
+            public_key,
+            sealed: SealedKey { nonce: row.secret_nonce, ciphertext: row.secret_ciphertext },
+            created_at: row.created_at,
+        })
+    }
+}
+
+/// Adds a wallet.
+pub async fn insert(db: &impl ConnectionTrait, public_key: &PublicKey, sealed: SealedKey) -> StoreResult<StoredWallet> {
+    let row = w::ActiveModel {
+        id: NotSet,
+        address: Set(public_key.address().to_string()),
+        public_key: Set(public_key.to_string()),
+        secret_nonce: Set(sealed.nonce),
+        secret_ciphertext: Set(sealed.ciphertext),
+        created_at: Set(now_millis()),
+    };
+    w::Entity::insert(row).exec_with_returning(db).await?.try_into()
+}
+
+/// The wallet with this address.
+pub async fn get(db: &impl ConnectionTrait, address: &Address) -> StoreResult<Option<StoredWallet>> {
+    w::Entity::find()
+        .filter(w::Column::Address.eq(address.to_string()))
+        .one(db)
+        .await?
+        .map(TryInto::try_into)
+        .transpose()
+}
+
+/// Wallets in creation order after id `after`.
+pub async fn page(db: &impl ConnectionTrait, after: Option<i64>, limit: u64) -> StoreResult<Vec<StoredWallet>> {
+    let mut query = w::Entity::find().order_by_asc(w::Column::Id).limit(limit);
+    if let Some(after) = after {
+        query = query.filter(w::Column::Id.gt(after));
+    }
+    query.all(db).await?.into_iter().map(TryInto::try_into).collect()
+}
+
+/// Number of wallets.
+pub async fn count(db: &impl ConnectionTrait) -> StoreResult<u64> {
+    Ok(w::Entity::find().count(db).await?)
+}
