@@ -28,7 +28,9 @@ impl std::fmt::Debug for Keystore {
 impl Keystore {
     /// A keystore under `key`.
     pub fn new(key: &[u8; 32]) -> Self {
-        Self { cipher: ChaCha20Poly1305::new(Key::from_slice(key)) }
+        Self {
+            cipher: ChaCha20Poly1305::new(Key::from_slice(key)),
+        }
     }
 
     /// Reads the key from `path`, or creates it there (random, owner-only permissions) when absent.
@@ -38,7 +40,12 @@ impl Keystore {
                 let key: [u8; 32] = hex::decode(bytes.trim_ascii())
                     .ok()
                     .and_then(|k| k.try_into().ok())
-                    .ok_or_else(|| std::io::Error::other(format!("{} does not hold 64 hex digits", path.display())))?;
+                    .ok_or_else(|| {
+                        std::io::Error::other(format!(
+                            "{} does not hold 64 hex digits",
+                            path.display()
+                        ))
+                    })?;
                 Ok(Self::new(&key))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -53,7 +60,9 @@ impl Keystore {
                 let mut file = options.open(path)?;
                 file.write_all(hex::encode(key).as_bytes())?;
                 file.sync_all()?;
-                Ok(Self { cipher: ChaCha20Poly1305::new(&key) })
+                Ok(Self {
+                    cipher: ChaCha20Poly1305::new(&key),
+                })
             }
             Err(e) => Err(e),
         }
@@ -65,24 +74,45 @@ impl Keystore {
         let aad = address.to_string();
         let ciphertext = self
             .cipher
-            .encrypt(&nonce, Payload { msg: &key.to_bytes(), aad: aad.as_bytes() })
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: &key.to_bytes(),
+                    aad: aad.as_bytes(),
+                },
+            )
             .map_err(|_| NodeError::Keystore("encryption failed".into()))?;
-        Ok(SealedKey { nonce: nonce.to_vec(), ciphertext })
+        Ok(SealedKey {
+            nonce: nonce.to_vec(),
+            ciphertext,
+        })
     }
 
     /// Decrypts the key of the wallet at `address`.
     pub fn open(&self, address: &Address, sealed: &SealedKey) -> NodeResult<SecretKey> {
         if sealed.nonce.len() != 12 {
-            return Err(NodeError::Keystore(format!("sealed key of {address} has a bad nonce")));
+            return Err(NodeError::Keystore(format!(
+                "sealed key of {address} has a bad nonce"
+            )));
         }
         let aad = address.to_string();
         let plain = self
             .cipher
-            .decrypt(Nonce::from_slice(&sealed.nonce), Payload { msg: &sealed.ciphertext, aad: aad.as_bytes() })
-            .map_err(|_| NodeError::Keystore(format!("cannot open the key of {address}: wrong keystore key?")))?;
-        let bytes: [u8; 32] = plain
-            .try_into()
-            .map_err(|_| NodeError::Keystore(format!("sealed key of {address} has a bad length")))?;
+            .decrypt(
+                Nonce::from_slice(&sealed.nonce),
+                Payload {
+                    msg: &sealed.ciphertext,
+                    aad: aad.as_bytes(),
+                },
+            )
+            .map_err(|_| {
+                NodeError::Keystore(format!(
+                    "cannot open the key of {address}: wrong keystore key?"
+                ))
+            })?;
+        let bytes: [u8; 32] = plain.try_into().map_err(|_| {
+            NodeError::Keystore(format!("sealed key of {address} has a bad length"))
+        })?;
         SecretKey::from_bytes(&bytes).map_err(|e| NodeError::Keystore(e.to_string()))
     }
 }
@@ -97,9 +127,15 @@ mod tests {
         let key = SecretKey::from_bytes(&[2; 32]).unwrap();
         let address = key.public_key().address();
         let sealed = store.seal(&address, &key).unwrap();
-        assert_eq!(store.open(&address, &sealed).unwrap().to_bytes(), key.to_bytes());
+        assert_eq!(
+            store.open(&address, &sealed).unwrap().to_bytes(),
+            key.to_bytes()
+        );
         assert!(Keystore::new(&[9; 32]).open(&address, &sealed).is_err());
-        let other = SecretKey::from_bytes(&[3; 32]).unwrap().public_key().address();
+        let other = SecretKey::from_bytes(&[3; 32])
+            .unwrap()
+            .public_key()
+            .address();
         assert!(store.open(&other, &sealed).is_err());
         assert!(!sealed.ciphertext.windows(32).any(|w| w == key.to_bytes()));
     }

@@ -14,7 +14,11 @@ use crate::store::{chainstate, pool};
 impl Node {
     /// Mines a block paying the reward to `miner`, with up to `tx_count` (default: the chain's
     /// default) of the oldest pending transactions. On an empty chain this is the genesis block.
-    pub async fn mine_block(&self, miner: &str, tx_count: Option<i64>) -> NodeResult<Arc<StoredBlock>> {
+    pub async fn mine_block(
+        &self,
+        miner: &str,
+        tx_count: Option<i64>,
+    ) -> NodeResult<Arc<StoredBlock>> {
         let miner = parse_address("address", miner)?;
         let max = self.config.params.max_block_txs - 1;
         let requested = tx_count.unwrap_or(self.config.params.default_txs_per_block as i64);
@@ -57,7 +61,11 @@ impl Node {
     ) -> NodeResult<Arc<StoredBlock>> {
         let params = self.config.params;
         let tip = blocks::tip(db).await?;
-        let candidates = if tip.is_some() { pool::oldest_pending(db, count as u64).await? } else { Vec::new() };
+        let candidates = if tip.is_some() {
+            pool::oldest_pending(db, count as u64).await?
+        } else {
+            Vec::new()
+        };
         let outpoints: Vec<OutPoint> = candidates
             .iter()
             .filter_map(|e| e.tx.as_ref())
@@ -76,7 +84,9 @@ impl Node {
                 Some(tx) if tx.inputs.iter().any(|i| spent.contains(&i.previous_output)) => {
                     Err("spends an output another transaction of this block spends".to_owned())
                 }
-                Some(tx) => check_transaction(tx, &view).map(|_| tx.clone()).map_err(|e| e.to_string()),
+                Some(tx) => check_transaction(tx, &view)
+                    .map(|_| tx.clone())
+                    .map_err(|e| e.to_string()),
             };
             match verdict {
                 Ok(tx) => {
@@ -87,8 +97,14 @@ impl Node {
                 Err(reason) => {
                     let text = format!("rejected when mining: {reason}");
                     pool::reject(db, entry.id, &text).await?;
-                    let entry = pool::PoolEntry { error: Some(text), ..entry };
-                    events.push(NodeEvent::PoolChanged { kind: PoolChangeKind::Rejected, entry: Arc::new(entry) });
+                    let entry = pool::PoolEntry {
+                        error: Some(text),
+                        ..entry
+                    };
+                    events.push(NodeEvent::PoolChanged {
+                        kind: PoolChangeKind::Rejected,
+                        entry: Arc::new(entry),
+                    });
                 }
             }
         }
@@ -96,7 +112,13 @@ impl Node {
         let timestamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        let mut block = Block::candidate(tip.as_ref(), miner.pubkey_hash(), included, &params, timestamp);
+        let mut block = Block::candidate(
+            tip.as_ref(),
+            miner.pubkey_hash(),
+            included,
+            &params,
+            timestamp,
+        );
         let header = block.header;
         let threads = self.config.mining_threads;
         let cancel = self.cancel.clone();
@@ -112,17 +134,31 @@ impl Node {
             .map_err(|e| NodeError::Inconsistent(format!("mined an invalid block: {e}")))?;
         let (height, _) = crate::chain::ChainTip::next(tip.as_ref());
         let txids: Vec<_> = block.transactions.iter().map(Transaction::txid).collect();
-        let stored = Arc::new(StoredBlock { hash: block.hash(), height, block });
+        let stored = Arc::new(StoredBlock {
+            hash: block.hash(),
+            height,
+            block,
+        });
         blocks::insert(db, &stored, &txids).await?;
         chainstate::apply(db, &changes).await?;
-        blocks::set_tip(db, &crate::chain::ChainTip { hash: stored.hash, height }).await?;
+        blocks::set_tip(
+            db,
+            &crate::chain::ChainTip {
+                hash: stored.hash,
+                height,
+            },
+        )
+        .await?;
         pool::remove(db, &mined_entries.iter().map(|e| e.id).collect::<Vec<_>>()).await?;
 
         events.push(NodeEvent::BlockMined(stored.clone()));
         events.extend(
             mined_entries
                 .into_iter()
-                .map(|entry| NodeEvent::PoolChanged { kind: PoolChangeKind::Removed, entry: Arc::new(entry) }),
+                .map(|entry| NodeEvent::PoolChanged {
+                    kind: PoolChangeKind::Removed,
+                    entry: Arc::new(entry),
+                }),
         );
         Ok(stored)
     }

@@ -64,7 +64,10 @@ pub struct Node {
 impl Node {
     /// Opens a node over `store`, checking that the tip names the last stored block.
     pub async fn open(store: Store, config: NodeConfig, keystore: Keystore) -> NodeResult<Self> {
-        config.params.validate().map_err(|e| NodeError::Internal(e.to_string()))?;
+        config
+            .params
+            .validate()
+            .map_err(|e| NodeError::Internal(e.to_string()))?;
         let db = store.db();
         let tip = blocks::tip(db).await?;
         let max = blocks::max_height(db).await?;
@@ -73,7 +76,10 @@ impl Node {
             (Some(tip), Some(max)) if max == tip.height => {
                 let block = blocks::by_height(db, tip.height).await?;
                 if block.map(|b| b.hash) != Some(tip.hash) {
-                    return Err(NodeError::Inconsistent(format!("tip {} is not the block at height {}", tip.hash, tip.height)));
+                    return Err(NodeError::Inconsistent(format!(
+                        "tip {} is not the block at height {}",
+                        tip.hash, tip.height
+                    )));
                 }
             }
             (tip, max) => {
@@ -84,7 +90,14 @@ impl Node {
             }
         }
         let (events, _) = broadcast::channel(EVENT_BUFFER);
-        Ok(Self { store, config, keystore, writer: Mutex::new(()), events, cancel: Arc::new(AtomicBool::new(false)) })
+        Ok(Self {
+            store,
+            config,
+            keystore,
+            writer: Mutex::new(()),
+            events,
+            cancel: Arc::new(AtomicBool::new(false)),
+        })
     }
 
     /// The chain parameters.
@@ -129,5 +142,7 @@ impl Node {
 
 /// Parses an address argument, naming the argument when it is invalid.
 pub(crate) fn parse_address(field: &'static str, text: &str) -> NodeResult<Address> {
-    text.trim().parse().map_err(|source| NodeError::InvalidAddress { field, source })
+    text.trim()
+        .parse()
+        .map_err(|source| NodeError::InvalidAddress { field, source })
 }

@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use super::{Node, NodeResult, parse_address};
 use crate::chain::{Address, BlockHash, OutPoint, Transaction, Txid, Utxo};
 use crate::store::blocks::{self, StoredBlock, TxLocation};
+use crate::store::chainstate;
 use crate::store::pool::{self, PoolEntry};
 use crate::store::wallets::{self, StoredWallet};
-use crate::store::chainstate;
 
 /// The chain at a glance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +56,12 @@ impl Node {
     /// The balance of any address (wallet of this node or not).
     pub async fn balance(&self, address: &str) -> NodeResult<u64> {
         let address = parse_address("address", address)?;
-        Ok(self.balances(&[address]).await?.get(&address).copied().unwrap_or(0))
+        Ok(self
+            .balances(&[address])
+            .await?
+            .get(&address)
+            .copied()
+            .unwrap_or(0))
     }
 
     /// Balances of many addresses in one statement per 500.
@@ -67,8 +72,15 @@ impl Node {
     /// A keystore wallet with its balance.
     pub async fn wallet(&self, address: &str) -> NodeResult<Option<WalletInfo>> {
         let address = parse_address("address", address)?;
-        let Some(wallet) = wallets::get(self.store.db(), &address).await? else { return Ok(None) };
-        let balance = self.balances(&[address]).await?.get(&address).copied().unwrap_or(0);
+        let Some(wallet) = wallets::get(self.store.db(), &address).await? else {
+            return Ok(None);
+        };
+        let balance = self
+            .balances(&[address])
+            .await?
+            .get(&address)
+            .copied()
+            .unwrap_or(0);
         Ok(Some(WalletInfo { wallet, balance }))
     }
 
@@ -144,7 +156,12 @@ impl Node {
     }
 
     /// Pool entries in arrival order after id `after`.
-    pub async fn pool(&self, include_rejected: bool, after: Option<i64>, limit: u64) -> NodeResult<Vec<PoolEntry>> {
+    pub async fn pool(
+        &self,
+        include_rejected: bool,
+        after: Option<i64>,
+        limit: u64,
+    ) -> NodeResult<Vec<PoolEntry>> {
         Ok(pool::page(self.store.db(), include_rejected, after, limit).await?)
     }
 

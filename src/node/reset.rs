@@ -29,7 +29,13 @@ impl Node {
         for (to, amount) in FIRST_ROUNDS {
             let entry = self.send_in(&txn, &addr[0], &addr[to], amount).await?;
             events.push(added(entry));
-            self.mine_in(&txn, &addr[0], self.config.params.default_txs_per_block, &mut events).await?;
+            self.mine_in(
+                &txn,
+                &addr[0],
+                self.config.params.default_txs_per_block,
+                &mut events,
+            )
+            .await?;
         }
         for from in &addr[1..] {
             let entry = self.send_in(&txn, from, &addr[0], 1).await?;
@@ -44,5 +50,8 @@ impl Node {
 }
 
 fn added(entry: PoolEntry) -> NodeEvent {
-    NodeEvent::PoolChanged { kind: PoolChangeKind::Added, entry: Arc::new(entry) }
+    NodeEvent::PoolChanged {
+        kind: PoolChangeKind::Added,
+        entry: Arc::new(entry),
+    }
 }

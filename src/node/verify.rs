@@ -73,7 +73,9 @@ impl Node {
             let from = at.map_or(0, |t| t.height + 1);
             let batch = blocks::range(db, from, REPLAY_BATCH).await?;
             if batch.is_empty() {
-                return Err(NodeError::Inconsistent(format!("no block at height {from}, below the tip")));
+                return Err(NodeError::Inconsistent(format!(
+                    "no block at height {from}, below the tip"
+                )));
             }
             let index = if check_index {
                 let last = batch.last().map_or(from, |b| b.height);
@@ -83,35 +85,65 @@ impl Node {
             };
             let mut expected_index = Vec::new();
             for stored in &batch {
-                let changes = validate_block(&stored.block, at.as_ref(), &self.config.params, &utxos)
-                    .map_err(|e| NodeError::Inconsistent(format!("block {} at height {}: {e}", stored.hash, stored.height)))?;
+                let changes =
+                    validate_block(&stored.block, at.as_ref(), &self.config.params, &utxos)
+                        .map_err(|e| {
+                            NodeError::Inconsistent(format!(
+                                "block {} at height {}: {e}",
+                                stored.hash, stored.height
+                            ))
+                        })?;
                 if stored.block.height() != Some(stored.height) {
-                    return Err(NodeError::Inconsistent(format!("block {} stored at the wrong height", stored.hash)));
+                    return Err(NodeError::Inconsistent(format!(
+                        "block {} stored at the wrong height",
+                        stored.hash
+                    )));
                 }
                 changes.apply(&mut utxos);
                 transactions += stored.block.transactions.len() as u64;
                 if check_index {
-                    expected_index.extend(stored.block.transactions.iter().enumerate().map(|(i, tx)| {
-                        (Transaction::txid(tx), TxLocation { block_hash: stored.hash, height: stored.height, position: i as u32 })
-                    }));
+                    expected_index.extend(stored.block.transactions.iter().enumerate().map(
+                        |(i, tx)| {
+                            (
+                                Transaction::txid(tx),
+                                TxLocation {
+                                    block_hash: stored.hash,
+                                    height: stored.height,
+                                    position: i as u32,
+                                },
+                            )
+                        },
+                    ));
                 }
-                at = Some(ChainTip { hash: stored.hash, height: stored.height });
+                at = Some(ChainTip {
+                    hash: stored.hash,
+                    height: stored.height,
+                });
             }
-            if let Some(index) = index {
-                if index != expected_index {
-                    return Err(NodeError::Inconsistent(format!("transaction index differs from the blocks at heights {from}..")));
-                }
+            if index.is_some_and(|index| index != expected_index) {
+                return Err(NodeError::Inconsistent(format!(
+                    "transaction index differs from the blocks at heights {from}.."
+                )));
             }
             progress(at.map_or(0, |t| t.height + 1), total);
         }
         if at != tip {
-            return Err(NodeError::Inconsistent("the tip is not the last replayed block".into()));
+            return Err(NodeError::Inconsistent(
+                "the tip is not the last replayed block".into(),
+            ));
         }
         if blocks::count(db).await? != total {
-            return Err(NodeError::Inconsistent("blocks stored above the tip".into()));
+            return Err(NodeError::Inconsistent(
+                "blocks stored above the tip".into(),
+            ));
         }
         let total_supply = utxos.values().map(|u| u.output.value).sum();
-        let report = VerifyReport { blocks: total, transactions, utxos: utxos.len() as u64, total_supply };
+        let report = VerifyReport {
+            blocks: total,
+            transactions,
+            utxos: utxos.len() as u64,
+            total_supply,
+        };
         Ok((utxos, report))
     }
 }

@@ -37,12 +37,20 @@ impl TryFrom<b::Model> for StoredBlock {
     type Error = StoreError;
 
     fn try_from(row: b::Model) -> StoreResult<Self> {
-        let block = Block::decode(&row.body).map_err(|e| StoreError::corrupt("b", e.to_string()))?;
+        let block =
+            Block::decode(&row.body).map_err(|e| StoreError::corrupt("b", e.to_string()))?;
         let hash: BlockHash = parse("b", &row.hash)?;
         if block.hash() != hash {
-            return Err(StoreError::corrupt("b", format!("body of {hash} hashes to {}", block.hash())));
+            return Err(StoreError::corrupt(
+                "b",
+                format!("body of {hash} hashes to {}", block.hash()),
+            ));
         }
-        Ok(Self { hash, height: to_u64("b", row.height)?, block })
+        Ok(Self {
+            hash,
+            height: to_u64("b", row.height)?,
+            block,
+        })
     }
 }
 
@@ -51,21 +59,36 @@ pub async fn tip(db: &impl ConnectionTrait) -> StoreResult<Option<ChainTip>> {
     let Some(row) = l::Entity::find_by_id(1).one(db).await? else {
         return Ok(None);
     };
-    Ok(Some(ChainTip { hash: parse("l", &row.hash)?, height: to_u64("l", row.height)? }))
+    Ok(Some(ChainTip {
+        hash: parse("l", &row.hash)?,
+        height: to_u64("l", row.height)?,
+    }))
 }
 
 /// Points the tip at `tip`.
 pub async fn set_tip(db: &impl ConnectionTrait, tip: &ChainTip) -> StoreResult<()> {
-    let row = l::ActiveModel { id: Set(1), hash: Set(tip.hash.to_string()), height: Set(to_i64("l", tip.height)?) };
+    let row = l::ActiveModel {
+        id: Set(1),
+        hash: Set(tip.hash.to_string()),
+        height: Set(to_i64("l", tip.height)?),
+    };
     l::Entity::insert(row)
-        .on_conflict(OnConflict::column(l::Column::Id).update_columns([l::Column::Hash, l::Column::Height]).to_owned())
+        .on_conflict(
+            OnConflict::column(l::Column::Id)
+                .update_columns([l::Column::Hash, l::Column::Height])
+                .to_owned(),
+        )
         .exec(db)
         .await?;
     Ok(())
 }
 
 /// Stores a block and indexes its transactions.
-pub async fn insert(db: &impl ConnectionTrait, stored: &StoredBlock, txids: &[Txid]) -> StoreResult<()> {
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    stored: &StoredBlock,
+    txids: &[Txid],
+) -> StoreResult<()> {
     let header = &stored.block.header;
     let height = to_i64("b", stored.height)?;
     b::Entity::insert(b::ActiveModel {
@@ -89,33 +112,64 @@ pub async fn insert(db: &impl ConnectionTrait, stored: &StoredBlock, txids: &[Tx
             height: Set(height),
             position: Set((n * 1000 + i) as i32),
         });
-        t::Entity::insert_many(rows).exec_without_returning(db).await?;
+        t::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
     }
     Ok(())
 }
 
 /// The block with this hash.
-pub async fn by_hash(db: &impl ConnectionTrait, hash: &BlockHash) -> StoreResult<Option<StoredBlock>> {
-    b::Entity::find_by_id(hash.to_string()).one(db).await?.map(TryInto::try_into).transpose()
+pub async fn by_hash(
+    db: &impl ConnectionTrait,
+    hash: &BlockHash,
+) -> StoreResult<Option<StoredBlock>> {
+    b::Entity::find_by_id(hash.to_string())
+        .one(db)
+        .await?
+        .map(TryInto::try_into)
+        .transpose()
 }
 
 /// The block at this height.
 pub async fn by_height(db: &impl ConnectionTrait, height: u64) -> StoreResult<Option<StoredBlock>> {
-    let Ok(height) = i64::try_from(height) else { return Ok(None) };
-    b::Entity::find().filter(b::Column::Height.eq(height)).one(db).await?.map(TryInto::try_into).transpose()
+    let Ok(height) = i64::try_from(height) else {
+        return Ok(None);
+    };
+    b::Entity::find()
+        .filter(b::Column::Height.eq(height))
+        .one(db)
+        .await?
+        .map(TryInto::try_into)
+        .transpose()
 }
 
 /// Up to `limit` blocks below height `before` (all when `None`), newest first.
-pub async fn newest_first(db: &impl ConnectionTrait, before: Option<u64>, limit: u64) -> StoreResult<Vec<StoredBlock>> {
-    let mut query = b::Entity::find().order_by_desc(b::Column::Height).limit(limit);
+pub async fn newest_first(
+    db: &impl ConnectionTrait,
+    before: Option<u64>,
+    limit: u64,
+) -> StoreResult<Vec<StoredBlock>> {
+    let mut query = b::Entity::find()
+        .order_by_desc(b::Column::Height)
+        .limit(limit);
     if let Some(before) = before {
         query = query.filter(b::Column::Height.lt(to_i64("b", before)?));
     }
-    query.all(db).await?.into_iter().map(TryInto::try_into).collect()
+    query
+        .all(db)
+        .await?
+        .into_iter()
+        .map(TryInto::try_into)
+        .collect()
 }
 
 /// Blocks with heights in `from..from + limit`, oldest first: for replays and catch-up.
-pub async fn range(db: &impl ConnectionTrait, from: u64, limit: u64) -> StoreResult<Vec<StoredBlock>> {
+pub async fn range(
+    db: &impl ConnectionTrait,
+    from: u64,
+    limit: u64,
+) -> StoreResult<Vec<StoredBlock>> {
     b::Entity::find()
         .filter(b::Column::Height.gte(to_i64("b", from)?))
         .order_by_asc(b::Column::Height)
@@ -134,7 +188,10 @@ pub async fn count(db: &impl ConnectionTrait) -> StoreResult<u64> {
 
 /// The greatest stored height, whatever the tip says (start-up compares the two).
 pub async fn max_height(db: &impl ConnectionTrait) -> StoreResult<Option<u64>> {
-    let row = b::Entity::find().order_by_desc(b::Column::Height).one(db).await?;
+    let row = b::Entity::find()
+        .order_by_desc(b::Column::Height)
+        .one(db)
+        .await?;
     row.map(|r| to_u64("b", r.height)).transpose()
 }
 
@@ -146,7 +203,8 @@ pub async fn locate(db: &impl ConnectionTrait, txid: &Txid) -> StoreResult<Optio
     Ok(Some(TxLocation {
         block_hash: parse("t", &row.block_hash)?,
         height: to_u64("t", row.height)?,
-        position: u32::try_from(row.position).map_err(|_| StoreError::corrupt("t", "negative position"))?,
+        position: u32::try_from(row.position)
+            .map_err(|_| StoreError::corrupt("t", "negative position"))?,
     }))
 }
 
@@ -156,22 +214,36 @@ pub async fn tx_count(db: &impl ConnectionTrait) -> StoreResult<u64> {
 }
 
 /// A mined transaction and where it is.
-pub async fn transaction(db: &impl ConnectionTrait, txid: &Txid) -> StoreResult<Option<(Transaction, TxLocation)>> {
-    let Some(location) = locate(db, txid).await? else { return Ok(None) };
-    let block = by_hash(db, &location.block_hash)
-        .await?
-        .ok_or_else(|| StoreError::corrupt("t", format!("{txid} indexed in missing block {}", location.block_hash)))?;
+pub async fn transaction(
+    db: &impl ConnectionTrait,
+    txid: &Txid,
+) -> StoreResult<Option<(Transaction, TxLocation)>> {
+    let Some(location) = locate(db, txid).await? else {
+        return Ok(None);
+    };
+    let block = by_hash(db, &location.block_hash).await?.ok_or_else(|| {
+        StoreError::corrupt(
+            "t",
+            format!("{txid} indexed in missing block {}", location.block_hash),
+        )
+    })?;
     let tx = block
         .block
         .transactions
         .get(location.position as usize)
         .cloned()
-        .ok_or_else(|| StoreError::corrupt("t", format!("{txid} indexed past the end of its block")))?;
+        .ok_or_else(|| {
+            StoreError::corrupt("t", format!("{txid} indexed past the end of its block"))
+        })?;
     Ok(Some((tx, location)))
 }
 
 /// The index rows of heights `from..=to`, in height and position order.
-pub async fn index_range(db: &impl ConnectionTrait, from: u64, to: u64) -> StoreResult<Vec<(Txid, TxLocation)>> {
+pub async fn index_range(
+    db: &impl ConnectionTrait,
+    from: u64,
+    to: u64,
+) -> StoreResult<Vec<(Txid, TxLocation)>> {
     t::Entity::find()
         .filter(t::Column::Height.between(to_i64("t", from)?, to_i64("t", to)?))
         .order_by_asc(t::Column::Height)
@@ -185,7 +257,8 @@ pub async fn index_range(db: &impl ConnectionTrait, from: u64, to: u64) -> Store
                 TxLocation {
                     block_hash: parse("t", &row.block_hash)?,
                     height: to_u64("t", row.height)?,
-                    position: u32::try_from(row.position).map_err(|_| StoreError::corrupt("t", "negative position"))?,
+                    position: u32::try_from(row.position)
+                        .map_err(|_| StoreError::corrupt("t", "negative position"))?,
                 },
             ))
         })

@@ -22,13 +22,17 @@ const SUM_VALUE: &str = r#"CAST(COALESCE(SUM("value"), 0) AS BIGINT)"#;
 
 fn from_row(row: c::Model) -> StoreResult<(OutPoint, Utxo)> {
     let mut hash = [0u8; 20];
-    hex::decode_to_slice(&row.pubkey_hash, &mut hash).map_err(|e| StoreError::corrupt("c", e.to_string()))?;
+    hex::decode_to_slice(&row.pubkey_hash, &mut hash)
+        .map_err(|e| StoreError::corrupt("c", e.to_string()))?;
     let outpoint = OutPoint {
         txid: parse("c", &row.txid)?,
         vout: u32::try_from(row.vout).map_err(|_| StoreError::corrupt("c", "vout out of range"))?,
     };
     let utxo = Utxo {
-        output: TxOut { value: to_u64("c", row.value)?, pubkey_hash: PubkeyHash(hash) },
+        output: TxOut {
+            value: to_u64("c", row.value)?,
+            pubkey_hash: PubkeyHash(hash),
+        },
         height: to_u64("c", row.height)?,
         coinbase: row.coinbase,
     };
@@ -54,12 +58,18 @@ fn outpoint_is(outpoint: &OutPoint) -> Condition {
 }
 
 /// The unspent outputs among `outpoints` (missing ones are simply absent).
-pub async fn get_many(db: &impl ConnectionTrait, outpoints: &[OutPoint]) -> StoreResult<HashMap<OutPoint, Utxo>> {
+pub async fn get_many(
+    db: &impl ConnectionTrait,
+    outpoints: &[OutPoint],
+) -> StoreResult<HashMap<OutPoint, Utxo>> {
     let wanted: HashSet<&OutPoint> = outpoints.iter().collect();
     let mut found = HashMap::with_capacity(outpoints.len());
     for chunk in outpoints.chunks(BATCH) {
         let txids: HashSet<String> = chunk.iter().map(|o| o.txid.to_string()).collect();
-        let rows = c::Entity::find().filter(c::Column::Txid.is_in(txids)).all(db).await?;
+        let rows = c::Entity::find()
+            .filter(c::Column::Txid.is_in(txids))
+            .all(db)
+            .await?;
         for row in rows {
             let (outpoint, utxo) = from_row(row)?;
             if wanted.contains(&outpoint) {
@@ -115,7 +125,10 @@ struct AddressTotal {
 }
 
 /// Balances of `addresses` in one statement per batch; addresses without coins are absent.
-pub async fn balances(db: &impl ConnectionTrait, addresses: &[Address]) -> StoreResult<HashMap<Address, u64>> {
+pub async fn balances(
+    db: &impl ConnectionTrait,
+    addresses: &[Address],
+) -> StoreResult<HashMap<Address, u64>> {
     let mut out = HashMap::with_capacity(addresses.len());
     for chunk in addresses.chunks(BATCH) {
         let rows = c::Entity::find()
@@ -137,15 +150,25 @@ pub async fn balances(db: &impl ConnectionTrait, addresses: &[Address]) -> Store
 /// Applies a block's changes: deletes what it spends, inserts what it creates.
 pub async fn apply(db: &impl ConnectionTrait, changes: &UtxoChanges) -> StoreResult<()> {
     for chunk in changes.spent.chunks(BATCH) {
-        let cond = chunk.iter().fold(Condition::any(), |cond, (o, _)| cond.add(outpoint_is(o)));
+        let cond = chunk
+            .iter()
+            .fold(Condition::any(), |cond, (o, _)| cond.add(outpoint_is(o)));
         let deleted = c::Entity::delete_many().filter(cond).exec(db).await?;
         if deleted.rows_affected != chunk.len() as u64 {
-            return Err(StoreError::corrupt("c", "a block spent an output the chainstate lacks"));
+            return Err(StoreError::corrupt(
+                "c",
+                "a block spent an output the chainstate lacks",
+            ));
         }
     }
     for chunk in changes.created.chunks(BATCH) {
-        let rows = chunk.iter().map(|(o, u)| to_row(o, u)).collect::<StoreResult<Vec<_>>>()?;
-        c::Entity::insert_many(rows).exec_without_returning(db).await?;
+        let rows = chunk
+            .iter()
+            .map(|(o, u)| to_row(o, u))
+            .collect::<StoreResult<Vec<_>>>()?;
+        c::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
     }
     Ok(())
 }
@@ -157,16 +180,21 @@ pub async fn page(
     after: Option<&OutPoint>,
     limit: u64,
 ) -> StoreResult<Vec<(OutPoint, Utxo)>> {
-    let mut query = c::Entity::find().order_by_asc(c::Column::Txid).order_by_asc(c::Column::Vout).limit(limit);
+    let mut query = c::Entity::find()
+        .order_by_asc(c::Column::Txid)
+        .order_by_asc(c::Column::Vout)
+        .limit(limit);
     if let Some(address) = address {
         query = query.filter(c::Column::Address.eq(address.to_string()));
     }
     if let Some(after) = after {
         let txid = after.txid.to_string();
         query = query.filter(
-            Condition::any()
-                .add(c::Column::Txid.gt(txid.clone()))
-                .add(Condition::all().add(c::Column::Txid.eq(txid)).add(c::Column::Vout.gt(i64::from(after.vout)))),
+            Condition::any().add(c::Column::Txid.gt(txid.clone())).add(
+                Condition::all()
+                    .add(c::Column::Txid.eq(txid))
+                    .add(c::Column::Vout.gt(i64::from(after.vout))),
+            ),
         );
     }
     query.all(db).await?.into_iter().map(from_row).collect()
@@ -199,12 +227,27 @@ pub async fn total_value(db: &impl ConnectionTrait) -> StoreResult<u64> {
 
 /// The whole chainstate, for verification against a replay.
 pub async fn all(db: &impl ConnectionTrait) -> StoreResult<HashMap<OutPoint, Utxo>> {
-    c::Entity::find().all(db).await?.into_iter().map(from_row).collect()
+    c::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(from_row)
+        .collect()
 }
 
 /// Replaces the whole chainstate (reindex).
-pub async fn replace_all(db: &impl ConnectionTrait, utxos: &HashMap<OutPoint, Utxo>) -> StoreResult<()> {
+pub async fn replace_all(
+    db: &impl ConnectionTrait,
+    utxos: &HashMap<OutPoint, Utxo>,
+) -> StoreResult<()> {
     c::Entity::delete_many().exec(db).await?;
     let created: Vec<(OutPoint, Utxo)> = utxos.iter().map(|(o, u)| (*o, *u)).collect();
-    apply(db, &UtxoChanges { spent: Vec::new(), created }).await
+    apply(
+        db,
+        &UtxoChanges {
+            spent: Vec::new(),
+            created,
+        },
+    )
+    .await
 }

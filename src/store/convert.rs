@@ -20,7 +20,8 @@ pub(crate) fn parse<T: FromStr>(table: &'static str, text: &str) -> StoreResult<
 where
     T::Err: std::fmt::Display,
 {
-    text.parse().map_err(|e: T::Err| StoreError::corrupt(table, e.to_string()))
+    text.parse()
+        .map_err(|e: T::Err| StoreError::corrupt(table, e.to_string()))
 }
 
 /// Milliseconds since the Unix epoch, the store's clock for `created_at` columns.

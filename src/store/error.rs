@@ -31,7 +31,10 @@ pub enum StoreError {
 
 impl StoreError {
     pub(crate) fn corrupt(table: &'static str, detail: impl Into<String>) -> Self {
-        Self::Corrupt { table, detail: detail.into() }
+        Self::Corrupt {
+            table,
+            detail: detail.into(),
+        }
     }
 }
 

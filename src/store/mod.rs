@@ -16,9 +16,9 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    AccessMode, ConnectOptions, IsolationLevel, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, SqliteTransactionMode, Statement, TransactionOptions,
-    TransactionTrait,
+    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, IsolationLevel, SqliteTransactionMode, Statement,
+    TransactionOptions, TransactionTrait,
 };
 
 pub use error::{StoreError, StoreResult};
@@ -42,14 +42,17 @@ impl Store {
             .acquire_timeout(Duration::from_secs(30));
         if url.starts_with("sqlite:") {
             create_sqlite_dir(url)?;
-            options.max_connections(8).min_connections(1).map_sqlx_sqlite_opts(|o| {
-                // WAL lets reads run beside the one writer; FULL makes every acknowledged commit
-                // durable; the busy timeout makes other processes' writers wait, not fail.
-                o.journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Full)
-                    .busy_timeout(Duration::from_secs(30))
-                    .create_if_missing(true)
-            });
+            options
+                .max_connections(8)
+                .min_connections(1)
+                .map_sqlx_sqlite_opts(|o| {
+                    // WAL lets reads run beside the one writer; FULL makes every acknowledged commit
+                    // durable; the busy timeout makes other processes' writers wait, not fail.
+                    o.journal_mode(SqliteJournalMode::Wal)
+                        .synchronous(SqliteSynchronous::Full)
+                        .busy_timeout(Duration::from_secs(30))
+                        .create_if_missing(true)
+                });
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             options.max_connections(16).min_connections(1);
         } else {
@@ -100,7 +103,10 @@ impl Store {
             DatabaseBackend::Sqlite => Ok(self.db.begin().await?),
             _ => Ok(self
                 .db
-                .begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly))
+                .begin_with_config(
+                    Some(IsolationLevel::RepeatableRead),
+                    Some(AccessMode::ReadOnly),
+                )
                 .await?),
         }
     }

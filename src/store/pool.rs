@@ -2,8 +2,9 @@
 
 use entity::p;
 use sea_orm::{
-    ActiveValue::{NotSet, Set}, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use super::convert::{now_millis, parse, to_i64};
@@ -47,7 +48,11 @@ impl TryFrom<p::Model> for PoolEntry {
             .transpose()
             .map_err(|e| StoreError::corrupt("p", e.to_string()))?;
         let txid = row.txid.as_deref().map(|t| parse("p", t)).transpose()?;
-        let error = if row.error { Some(row.error_text.unwrap_or_default()) } else { None };
+        let error = if row.error {
+            Some(row.error_text.unwrap_or_default())
+        } else {
+            None
+        };
         Ok(Self {
             id: row.id,
             txid,
@@ -84,7 +89,10 @@ pub async fn insert_pending(
         error_text: Set(None),
         created_at: Set(now_millis()),
     };
-    p::Entity::insert(row).exec_with_returning(db).await?.try_into()
+    p::Entity::insert(row)
+        .exec_with_returning(db)
+        .await?
+        .try_into()
 }
 
 /// Records a rejected send, truncating its fields, and drops the oldest rejections past `cap`.
@@ -107,7 +115,10 @@ pub async fn insert_rejected(
         error_text: Set(Some(truncate(error, MAX_ERROR_TEXT))),
         created_at: Set(now_millis()),
     };
-    let entry: PoolEntry = p::Entity::insert(row).exec_with_returning(db).await?.try_into()?;
+    let entry: PoolEntry = p::Entity::insert(row)
+        .exec_with_returning(db)
+        .await?
+        .try_into()?;
     trim_rejected(db, cap).await?;
     Ok(entry)
 }
@@ -134,7 +145,10 @@ async fn trim_rejected(db: &impl ConnectionTrait, cap: u64) -> StoreResult<()> {
 pub async fn reject(db: &impl ConnectionTrait, id: i64, error: &str) -> StoreResult<()> {
     p::Entity::update_many()
         .col_expr(p::Column::Error, true.into())
-        .col_expr(p::Column::ErrorText, Some(truncate(error, MAX_ERROR_TEXT)).into())
+        .col_expr(
+            p::Column::ErrorText,
+            Some(truncate(error, MAX_ERROR_TEXT)).into(),
+        )
         .filter(p::Column::Id.eq(id))
         .exec(db)
         .await?;
@@ -142,7 +156,10 @@ pub async fn reject(db: &impl ConnectionTrait, id: i64, error: &str) -> StoreRes
 }
 
 /// The sender's pending entry, if it has one (then it is locked).
-pub async fn pending_from(db: &impl ConnectionTrait, from: &Address) -> StoreResult<Option<PoolEntry>> {
+pub async fn pending_from(
+    db: &impl ConnectionTrait,
+    from: &Address,
+) -> StoreResult<Option<PoolEntry>> {
     p::Entity::find()
         .filter(p::Column::FromAddress.eq(from.to_string()))
         .filter(p::Column::Error.eq(false))
@@ -160,7 +177,10 @@ pub async fn oldest_pending(db: &impl ConnectionTrait, limit: u64) -> StoreResul
 /// Removes mined entries.
 pub async fn remove(db: &impl ConnectionTrait, ids: &[i64]) -> StoreResult<()> {
     if !ids.is_empty() {
-        p::Entity::delete_many().filter(p::Column::Id.is_in(ids.iter().copied())).exec(db).await?;
+        p::Entity::delete_many()
+            .filter(p::Column::Id.is_in(ids.iter().copied()))
+            .exec(db)
+            .await?;
     }
     Ok(())
 }
@@ -179,7 +199,12 @@ pub async fn page(
     if let Some(after) = after {
         query = query.filter(p::Column::Id.gt(after));
     }
-    query.all(db).await?.into_iter().map(TryInto::try_into).collect()
+    query
+        .all(db)
+        .await?
+        .into_iter()
+        .map(TryInto::try_into)
+        .collect()
 }
 
 /// Number of entries; rejected ones only when asked.

@@ -2,8 +2,9 @@
 
 use entity::w;
 use sea_orm::{
-    ActiveValue::{NotSet, Set}, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use super::convert::{now_millis, parse};
@@ -38,24 +39,36 @@ impl TryFrom<w::Model> for StoredWallet {
     type Error = StoreError;
 
     fn try_from(row: w::Model) -> StoreResult<Self> {
-        let key_bytes = hex::decode(&row.public_key).map_err(|e| StoreError::corrupt("w", e.to_string()))?;
-        let public_key = PublicKey::from_bytes(&key_bytes).map_err(|e| StoreError::corrupt("w", e.to_string()))?;
+        let key_bytes =
+            hex::decode(&row.public_key).map_err(|e| StoreError::corrupt("w", e.to_string()))?;
+        let public_key = PublicKey::from_bytes(&key_bytes)
+            .map_err(|e| StoreError::corrupt("w", e.to_string()))?;
         let address: Address = parse("w", &row.address)?;
         if public_key.address() != address {
-            return Err(StoreError::corrupt("w", format!("{address} does not match its public key")));
+            return Err(StoreError::corrupt(
+                "w",
+                format!("{address} does not match its public key"),
+            ));
         }
         Ok(Self {
             id: row.id,
             address,
             public_key,
-            sealed: SealedKey { nonce: row.secret_nonce, ciphertext: row.secret_ciphertext },
+            sealed: SealedKey {
+                nonce: row.secret_nonce,
+                ciphertext: row.secret_ciphertext,
+            },
             created_at: row.created_at,
         })
     }
 }
 
 /// Adds a wallet.
-pub async fn insert(db: &impl ConnectionTrait, public_key: &PublicKey, sealed: SealedKey) -> StoreResult<StoredWallet> {
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    public_key: &PublicKey,
+    sealed: SealedKey,
+) -> StoreResult<StoredWallet> {
     let row = w::ActiveModel {
         id: NotSet,
         address: Set(public_key.address().to_string()),
@@ -64,11 +77,17 @@ pub async fn insert(db: &impl ConnectionTrait, public_key: &PublicKey, sealed: S
         secret_ciphertext: Set(sealed.ciphertext),
         created_at: Set(now_millis()),
     };
-    w::Entity::insert(row).exec_with_returning(db).await?.try_into()
+    w::Entity::insert(row)
+        .exec_with_returning(db)
+        .await?
+        .try_into()
 }
 
 /// The wallet with this address.
-pub async fn get(db: &impl ConnectionTrait, address: &Address) -> StoreResult<Option<StoredWallet>> {
+pub async fn get(
+    db: &impl ConnectionTrait,
+    address: &Address,
+) -> StoreResult<Option<StoredWallet>> {
     w::Entity::find()
         .filter(w::Column::Address.eq(address.to_string()))
         .one(db)
@@ -78,12 +97,21 @@ pub async fn get(db: &impl ConnectionTrait, address: &Address) -> StoreResult<Op
 }
 
 /// Wallets in creation order after id `after`.
-pub async fn page(db: &impl ConnectionTrait, after: Option<i64>, limit: u64) -> StoreResult<Vec<StoredWallet>> {
+pub async fn page(
+    db: &impl ConnectionTrait,
+    after: Option<i64>,
+    limit: u64,
+) -> StoreResult<Vec<StoredWallet>> {
     let mut query = w::Entity::find().order_by_asc(w::Column::Id).limit(limit);
     if let Some(after) = after {
         query = query.filter(w::Column::Id.gt(after));
     }
-    query.all(db).await?.into_iter().map(TryInto::try_into).collect()
+    query
+        .all(db)
+        .await?
+        .into_iter()
+        .map(TryInto::try_into)
+        .collect()
 }
 
 /// Number of wallets.

@@ -1,0 +1,302 @@
+//! Test databases: a fresh SQLite file, or a fresh database on PostgreSQL — from
+//! `TEST_DATABASE_URL` when set, otherwise on a throwaway cluster started from the system's
+//! PostgreSQL binaries that stops by itself when the test process ends.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use pocket_chain::chain::Params;
+use pocket_chain::node::{Keystore, Node, NodeConfig};
+use pocket_chain::store::Store;
+use sea_orm::{ConnectionTrait, Database, EntityTrait, QueryOrder};
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A fresh, empty database for one test.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("pocket.db").display()
+                );
+                Self {
+                    url,
+                    _dir: Some(dir),
+                }
+            }
+            Backend::Postgres => Self {
+                url: fresh_pg_database().await,
+                _dir: None,
+            },
+        }
+    }
+
+    pub async fn store(&self) -> Store {
+        Store::open(&self.url).await.expect("store opens")
+    }
+
+    pub async fn node(&self) -> Arc<Node> {
+        Arc::new(
+            Node::open(self.store().await, test_config(), keystore())
+                .await
+                .expect("node opens"),
+        )
+    }
+}
+
+pub fn test_config() -> NodeConfig {
+    NodeConfig {
+        params: Params::default(),
+        mining_threads: 2,
+        rejected_cap: 50,
+    }
+}
+
+pub fn keystore() -> Keystore {
+    Keystore::new(&[7; 32])
+}
+
+/// Every row of every table, as text, in a stable order. Rejected pool rows are left out: they
+/// are the log of refusals, not state (tests count them separately).
+pub async fn dump(db: &impl ConnectionTrait) -> String {
+    use entity::*;
+    let mut out = String::new();
+    out += &format!(
+        "{:?}\n",
+        b::Entity::find()
+            .order_by_asc(b::Column::Height)
+            .all(db)
+            .await
+            .unwrap()
+    );
+    out += &format!("{:?}\n", l::Entity::find().all(db).await.unwrap());
+    out += &format!(
+        "{:?}\n",
+        c::Entity::find()
+            .order_by_asc(c::Column::Txid)
+            .order_by_asc(c::Column::Vout)
+            .all(db)
+            .await
+            .unwrap()
+    );
+    let pending: Vec<_> = p::Entity::find()
+        .order_by_asc(p::Column::Id)
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| !r.error)
+        .collect();
+    out += &format!("{pending:?}\n");
+    out += &format!(
+        "{:?}\n",
+        w::Entity::find()
+            .order_by_asc(w::Column::Id)
+            .all(db)
+            .await
+            .unwrap()
+    );
+    out += &format!(
+        "{:?}\n",
+        t::Entity::find()
+            .order_by_asc(t::Column::Txid)
+            .all(db)
+            .await
+            .unwrap()
+    );
+    out
+}
+
+struct Cluster {
+    base_url: String,
+}
+
+static CLUSTER: OnceLock<Result<Cluster, String>> = OnceLock::new();
+static NEXT_DB: AtomicU32 = AtomicU32::new(0);
+
+async fn fresh_pg_database() -> String {
+    let base = match CLUSTER.get_or_init(start_cluster) {
+        Ok(cluster) => cluster.base_url.clone(),
+        Err(message) => panic!("{message}"),
+    };
+    let name = format!(
+        "pocket_test_{}_{}",
+        std::process::id(),
+        NEXT_DB.fetch_add(1, Ordering::Relaxed)
+    );
+    let admin = Database::connect(format!("{base}/postgres"))
+        .await
+        .expect("connect to the postgres database");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create test database");
+    admin.close().await.ok();
+    format!("{base}/{name}")
+}
+
+fn start_cluster() -> Result<Cluster, String> {
+    if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
+        // A server URL such as postgres://user@127.0.0.1:5432 (any database path is dropped).
+        let base = match url.rfind('/') {
+            Some(i) if i > "postgres://".len() => url[..i].to_owned(),
+            _ => url,
+        };
+        return Ok(Cluster { base_url: base });
+    }
+    let bin = find_pg_bin().ok_or_else(|| {
+        "PostgreSQL server binaries not found (looked in /usr/lib/postgresql/*/bin). Install them with \
+         `apt-get install postgresql`, or set TEST_DATABASE_URL=postgres://USER@HOST:PORT to use a running server."
+            .to_string()
+    })?;
+    let root = is_root();
+    let dir = std::env::temp_dir().join(format!("pocket-pg-{}", std::process::id()));
+    let data = dir.join("data");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    if root {
+        run(Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(&dir))?;
+    }
+    let as_owner = |program: &Path| {
+        if root {
+            let mut cmd = Command::new("runuser");
+            cmd.args(["-u", "postgres", "--"]).arg(program);
+            cmd
+        } else {
+            Command::new(program)
+        }
+    };
+    run(as_owner(&bin.join("initdb"))
+        .args([
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "-D",
+        ])
+        .arg(&data))?;
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| e.to_string())?
+        .port();
+    as_owner(&bin.join("postgres"))
+        .arg("-D")
+        .arg(&data)
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-F",
+            "-c",
+            "max_connections=300",
+        ])
+        .arg("-k")
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start postgres: {e}"))?;
+    // A watchdog outlives this process only until it notices we are gone, then stops the server
+    // and removes its files: the cluster never outlasts the tests.
+    let watchdog = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; \
+         kill -INT $(head -1 {data}/postmaster.pid) 2>/dev/null; sleep 3; rm -rf {dir}",
+        pid = std::process::id(),
+        data = data.display(),
+        dir = dir.display()
+    );
+    Command::new("setsid")
+        .args(["sh", "-c", &watchdog])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start the cluster's watchdog: {e}"))?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            return Err("the throwaway PostgreSQL cluster did not start within 30 s".into());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Accepting TCP is not yet accepting queries: wait for the startup to finish.
+    std::thread::sleep(Duration::from_millis(500));
+    Ok(Cluster {
+        base_url: format!("postgres://postgres@127.0.0.1:{port}"),
+    })
+}
+
+fn find_pg_bin() -> Option<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+        .filter(|p| p.join("initdb").exists())
+        .collect();
+    found.sort();
+    found.pop()
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.trim_ascii() == b"0")
+        .unwrap_or(false)
+}
+
+fn run(cmd: &mut Command) -> Result<(), String> {
+    let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{cmd:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+/// Generates one test per backend from `async fn name(backend: Backend)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name($crate::harness::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name($crate::harness::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}

@@ -1,0 +1,402 @@
+//! The node's use cases on both backends: the reference scenario, refusals that change nothing,
+//! concurrency, restarts and crashes.
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use pocket_chain::node::{Node, NodeError};
+
+use crate::harness::{Backend, TestDb, dump, keystore, test_config};
+use crate::on_both_backends;
+
+on_both_backends!(
+    reference_usage_example,
+    reset_system_replays_the_training_scenario,
+    refusals_change_nothing,
+    concurrent_sends_and_mines_keep_the_chain_valid,
+    two_nodes_on_one_database,
+    restart_keeps_everything,
+    killed_miner_loses_nothing_acknowledged,
+    a_failing_pending_transaction_is_rejected_at_mining,
+);
+
+/// A refused send: from, to, amount, and what the error must be.
+type Refusal<'a> = (&'a str, &'a str, i64, fn(&NodeError) -> bool);
+
+fn ok<T>(r: Result<T, NodeError>) -> T {
+    r.unwrap_or_else(|e| panic!("unexpected error: {e}"))
+}
+
+async fn balances(node: &Node, addresses: &[String]) -> Vec<u64> {
+    let mut out = Vec::new();
+    for a in addresses {
+        out.push(ok(node.balance(a).await));
+    }
+    out
+}
+
+async fn reference_usage_example(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let node = db.node().await;
+    let mut a = Vec::new();
+    for _ in 0..8 {
+        a.push(ok(node.new_wallet().await).address.to_string());
+    }
+    ok(node.init_system(&a[0]).await);
+    for (to, amount) in [(1, 3), (2, 2), (3, 1), (4, 1), (5, 1), (6, 1), (7, 1)] {
+        ok(node.send(&a[0], &a[to], amount).await);
+        ok(node.mine_block(&a[0], None).await);
+    }
+    for from in &a[1..] {
+        ok(node.send(from, &a[0], 1).await);
+    }
+    ok(node.mine_block(&a[1], Some(2)).await);
+    ok(node.mine_block(&a[1], Some(3)).await);
+    assert_eq!(balances(&node, &a).await, vec![75, 22, 1, 0, 0, 0, 1, 1]);
+    assert_eq!(ok(node.pool_count(false).await), 2);
+    let report = ok(node.verify_chain(&|_, _| {}).await);
+    assert_eq!((report.blocks, report.total_supply), (10, 100));
+}
+
+async fn reset_system_replays_the_training_scenario(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let node = db.node().await;
+    ok(node.new_wallet().await);
+    for _ in 0..2 {
+        let wallets = ok(node.reset_system().await);
+        let a: Vec<String> = wallets.iter().map(|w| w.address.to_string()).collect();
+        assert_eq!(a.len(), 8);
+        assert_eq!(balances(&node, &a).await, vec![75, 22, 1, 0, 0, 0, 1, 1]);
+        assert_eq!(ok(node.pool_count(false).await), 2);
+        assert_eq!(ok(node.wallet_count().await), 8);
+        let info = ok(node.chain_info().await);
+        assert_eq!(
+            (info.height, info.total_supply, info.pool_size),
+            (Some(9), 100, 2)
+        );
+        ok(node.verify_chain(&|_, _| {}).await);
+    }
+}
+
+async fn refusals_change_nothing(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let node = db.node().await;
+    let empty = ok(node.new_wallet().await).address.to_string();
+    let outsider = pocket_chain::chain::SecretKey::generate()
+        .unwrap()
+        .public_key()
+        .address()
+        .to_string();
+    // Before genesis, a send is refused as not initialized.
+    assert!(matches!(
+        node.send(&empty, &outsider, 1).await,
+        Err(NodeError::NotInitialized)
+    ));
+
+    let wallets = ok(node.reset_system().await);
+    let a: Vec<String> = wallets.iter().map(|w| w.address.to_string()).collect();
+    let mut bad_checksum = a[0].clone();
+    let last = bad_checksum.pop().unwrap();
+    bad_checksum.push(if last == 'z' { 'y' } else { 'z' });
+    let long = "x".repeat(10_000);
+
+    let before = dump(node.store().db()).await;
+    let rejected_before = ok(node.pool_count(true).await) - ok(node.pool_count(false).await);
+    let sends: Vec<Refusal> = vec![
+        (&bad_checksum, &a[1], 1, |e| {
+            matches!(e, NodeError::InvalidAddress { field: "from", .. })
+        }),
+        (&a[0], "not-an-address", 1, |e| {
+            matches!(e, NodeError::InvalidAddress { field: "to", .. })
+        }),
+        (&long, &a[1], 1, |e| {
+            matches!(e, NodeError::InvalidAddress { .. })
+        }),
+        (&outsider, &a[1], 1, |e| {
+            matches!(e, NodeError::UnknownWallet(_))
+        }),
+        (&a[0], &a[1], 0, |e| {
+            matches!(e, NodeError::InvalidAmount(0))
+        }),
+        (&a[0], &a[1], -5, |e| {
+            matches!(e, NodeError::InvalidAmount(-5))
+        }),
+        (&a[0], &a[1], 76, |e| {
+            matches!(
+                e,
+                NodeError::InsufficientFunds {
+                    available: 75,
+                    requested: 76,
+                    ..
+                }
+            )
+        }),
+        (&a[3], &a[1], 1, |e| {
+            matches!(e, NodeError::InsufficientFunds { available: 0, .. })
+        }),
+        (&a[6], &a[1], 1, |e| {
+            matches!(e, NodeError::WalletLocked { .. })
+        }),
+        (&a[0], &a[0], 1, |e| matches!(e, NodeError::SameAddress(_))),
+    ];
+    for (from, to, amount, expected) in &sends {
+        let err = node.send(from, to, *amount).await.expect_err("refused");
+        assert!(
+            expected(&err),
+            "send({from:.20}, {to:.20}, {amount}) gave {err:?}"
+        );
+    }
+    let err = node
+        .mine_block(&bad_checksum, None)
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(
+            err,
+            NodeError::InvalidAddress {
+                field: "address",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(matches!(
+        node.mine_block(&a[0], Some(-1)).await,
+        Err(NodeError::InvalidTxCount { .. })
+    ));
+    assert!(matches!(
+        node.mine_block(&a[0], Some(1_000_000)).await,
+        Err(NodeError::InvalidTxCount { .. })
+    ));
+    assert!(matches!(
+        node.init_system(&a[0]).await,
+        Err(NodeError::AlreadyInitialized)
+    ));
+
+    assert_eq!(
+        dump(node.store().db()).await,
+        before,
+        "a refusal changed the chain"
+    );
+    // Each refused send is logged with its error text, truncated, and none locks its sender.
+    let rejected = ok(node.pool(true, None, 500).await)
+        .into_iter()
+        .filter(|e| e.error.is_some())
+        .collect::<Vec<_>>();
+    assert_eq!(rejected.len() as u64, rejected_before + sends.len() as u64);
+    assert!(
+        rejected
+            .iter()
+            .all(|e| e.from.len() <= 64 && !e.error.as_ref().unwrap().is_empty())
+    );
+    assert!(
+        rejected
+            .iter()
+            .any(|e| e.error.as_ref().unwrap().contains("75 units available"))
+    );
+    ok(node.send(&a[0], &a[1], 5).await);
+}
+
+async fn a_failing_pending_transaction_is_rejected_at_mining(backend: Backend) {
+    // Two nodes with different difficulty cannot share a chain; here the second node's pending
+    // transaction is invalidated by reindexing a chainstate where its input is gone.
+    let db = TestDb::new(backend).await;
+    let node = db.node().await;
+    let a: Vec<String> = ok(node.reset_system().await)
+        .iter()
+        .map(|w| w.address.to_string())
+        .collect();
+    let pending = ok(node.pool(false, None, 10).await);
+    assert_eq!(pending.len(), 2);
+    // Spend the pending transaction's input behind the pool's back.
+    let input = pending[0].tx.as_ref().unwrap().inputs[0].previous_output;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    entity::c::Entity::delete_many()
+        .filter(entity::c::Column::Txid.eq(input.txid.to_string()))
+        .filter(entity::c::Column::Vout.eq(i64::from(input.vout)))
+        .exec(node.store().db())
+        .await
+        .unwrap();
+    let mut events = node.subscribe();
+    let block = ok(node.mine_block(&a[0], Some(5)).await);
+    assert_eq!(
+        block.block.transactions.len(),
+        2,
+        "the valid pending transaction is mined, the broken one not"
+    );
+    assert_eq!(ok(node.pool_count(false).await), 0);
+    let rejected = ok(node.pool(true, None, 50).await);
+    assert!(rejected.iter().any(|e| {
+        e.id == pending[0].id
+            && e.error
+                .as_deref()
+                .unwrap_or("")
+                .contains("rejected when mining")
+    }));
+    // Its sender is unlocked again.
+    assert!(ok(node.pending_of(&pending[0].from).await).is_none());
+    let mut kinds = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        kinds.push(
+            format!("{event:?}")
+                .split(['(', ' ', '{'])
+                .next()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    assert!(kinds.contains(&"BlockMined".to_owned()) && kinds.contains(&"PoolChanged".to_owned()));
+}
+
+async fn concurrent_sends_and_mines_keep_the_chain_valid(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let node = db.node().await;
+    let a: Vec<String> = ok(node.reset_system().await)
+        .iter()
+        .map(|w| w.address.to_string())
+        .collect();
+    hammer(std::slice::from_ref(&node), &a, 6).await;
+    check_chain(&node).await;
+}
+
+async fn two_nodes_on_one_database(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let first = db.node().await;
+    let a: Vec<String> = ok(first.reset_system().await)
+        .iter()
+        .map(|w| w.address.to_string())
+        .collect();
+    let second = db.node().await;
+    hammer(&[first.clone(), second.clone()], &a, 5).await;
+    check_chain(&first).await;
+    assert_eq!(ok(first.chain_info().await), ok(second.chain_info().await));
+}
+
+/// Many tasks on the given nodes mixing sends (many refused: locked, insufficient) and mines.
+async fn hammer(nodes: &[Arc<Node>], a: &[String], rounds: usize) {
+    let mut tasks = Vec::new();
+    for (i, from) in a.iter().enumerate() {
+        let node = nodes[i % nodes.len()].clone();
+        let from = from.clone();
+        let to = a[(i + 1) % a.len()].clone();
+        tasks.push(tokio::spawn(async move {
+            for round in 0..rounds {
+                match node.send(&from, &to, 1 + (round as i64 % 2)).await {
+                    Ok(_)
+                    | Err(NodeError::WalletLocked { .. } | NodeError::InsufficientFunds { .. }) => {
+                    }
+                    Err(e) => panic!("send failed: {e}"),
+                }
+                if i % 2 == 0 {
+                    ok(node.mine_block(&from, Some(3)).await);
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+}
+
+async fn check_chain(node: &Node) {
+    let report = ok(node.verify_chain(&|_, _| {}).await);
+    let info = ok(node.chain_info().await);
+    assert_eq!(info.height, Some(report.blocks - 1));
+    assert_eq!(
+        info.total_supply,
+        10 * report.blocks,
+        "supply is reward × blocks"
+    );
+    let blocks = ok(node.blocks(None, 10_000).await);
+    let heights: Vec<u64> = blocks.iter().rev().map(|b| b.height).collect();
+    assert_eq!(
+        heights,
+        (0..report.blocks).collect::<Vec<_>>(),
+        "heights unique and contiguous"
+    );
+    let mut spent = HashSet::new();
+    for b in &blocks {
+        for tx in &b.block.transactions[1..] {
+            for input in &tx.inputs {
+                assert!(
+                    spent.insert(input.previous_output),
+                    "{} spent twice",
+                    input.previous_output
+                );
+            }
+        }
+    }
+}
+
+async fn restart_keeps_everything(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let node = db.node().await;
+    let a: Vec<String> = ok(node.reset_system().await)
+        .iter()
+        .map(|w| w.address.to_string())
+        .collect();
+    let before = dump(node.store().db()).await;
+    drop(node);
+    let node = db.node().await;
+    assert_eq!(dump(node.store().db()).await, before);
+    assert_eq!(balances(&node, &a).await, vec![75, 22, 1, 0, 0, 0, 1, 1]);
+    // The reopened keystore still signs: the first wallet can send.
+    ok(node.send(&a[0], &a[2], 10).await);
+    ok(node.mine_block(&a[0], None).await);
+    assert_eq!(ok(node.balance(&a[2]).await), 11);
+}
+
+async fn killed_miner_loses_nothing_acknowledged(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let node = db.node().await;
+    let miner = ok(node.new_wallet().await).address.to_string();
+    drop(node);
+    let mut acknowledged: Vec<(u64, String)> = Vec::new();
+    for round in 0..4u64 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pocket"))
+            .args([
+                "mine",
+                &miner,
+                "--database-url",
+                &db.url,
+                "--keystore-key",
+                &"07".repeat(32),
+            ])
+            .args(["--mining-threads", "1"])
+            .env("POCKET_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start pocket mine");
+        let stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+                .collect::<Vec<_>>()
+        });
+        std::thread::sleep(Duration::from_millis(300 + 170 * round));
+        child.kill().expect("SIGKILL");
+        child.wait().ok();
+        for line in reader.join().unwrap() {
+            let mut parts = line.split_whitespace().skip(1);
+            let height = parts.next().unwrap().parse().unwrap();
+            acknowledged.push((height, parts.next().unwrap().to_owned()));
+        }
+        let node = Node::open(db.store().await, test_config(), keystore())
+            .await
+            .expect("reopens after a crash");
+        ok(node.verify_chain(&|_, _| {}).await);
+        for (height, hash) in &acknowledged {
+            let block = ok(node.block_by_height(*height).await).expect("acknowledged block kept");
+            assert_eq!(&block.hash.to_string(), hash);
+        }
+    }
+    assert!(
+        acknowledged.len() > 4,
+        "the child mined something before each kill"
+    );
+}
