@@ -1,4 +1,5 @@
-//! `t`: the transaction index, txid to the block holding it.
+//! `t`: the transaction index. One row per (transaction, address it pays or spends from), so it
+//! answers both "where is this txid" and "what touched this address".
 #![allow(missing_docs)]
 
 use sea_orm::entity::prelude::*;
@@ -8,6 +9,8 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub txid: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub address: String,
     pub block_hash: String,
     pub height: i64,
     pub position: i32,

@@ -68,6 +68,7 @@ enum W {
 enum T {
     Table,
     Txid,
+    Address,
     BlockHash,
     Height,
     Position,
@@ -126,6 +127,8 @@ impl MigrationTrait for Migration {
                 .table(C::Table)
                 .col(C::Address)
                 .col(C::Value)
+                .col(C::Txid)
+                .col(C::Vout)
                 .to_owned(),
         )
         .await?;
@@ -183,10 +186,12 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(T::Table)
                 .if_not_exists()
-                .col(char_len(T::Txid, HASH_HEX).primary_key())
+                .col(char_len(T::Txid, HASH_HEX))
+                .col(string_len(T::Address, 40))
                 .col(char_len(T::BlockHash, HASH_HEX))
                 .col(big_integer(T::Height))
                 .col(integer(T::Position))
+                .primary_key(Index::create().col(T::Txid).col(T::Address))
                 .to_owned(),
         )
         .await?;
@@ -196,6 +201,17 @@ impl MigrationTrait for Migration {
                 .name("t_height")
                 .table(T::Table)
                 .col(T::Height)
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .if_not_exists()
+                .name("t_address_height")
+                .table(T::Table)
+                .col(T::Address)
+                .col(T::Height)
+                .col(T::Position)
                 .to_owned(),
         )
         .await

@@ -133,13 +133,12 @@ impl Node {
         let changes = validate_block(&block, tip.as_ref(), &params, &view)
             .map_err(|e| NodeError::Inconsistent(format!("mined an invalid block: {e}")))?;
         let (height, _) = crate::chain::ChainTip::next(tip.as_ref());
-        let txids: Vec<_> = block.transactions.iter().map(Transaction::txid).collect();
         let stored = Arc::new(StoredBlock {
             hash: block.hash(),
             height,
             block,
         });
-        blocks::insert(db, &stored, &txids).await?;
+        blocks::insert(db, &stored, &view).await?;
         chainstate::apply(db, &changes).await?;
         blocks::set_tip(
             db,

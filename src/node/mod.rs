@@ -57,6 +57,7 @@ pub struct Node {
     config: NodeConfig,
     keystore: Keystore,
     writer: Mutex<()>,
+    send_queue: std::sync::Mutex<Vec<send::SendJob>>,
     events: broadcast::Sender<NodeEvent>,
     cancel: Arc<AtomicBool>,
 }
@@ -95,6 +96,7 @@ impl Node {
             config,
             keystore,
             writer: Mutex::new(()),
+            send_queue: std::sync::Mutex::new(Vec::new()),
             events,
             cancel: Arc::new(AtomicBool::new(false)),
         })

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use super::{Node, NodeResult, parse_address};
 use crate::chain::{Address, BlockHash, OutPoint, Transaction, Txid, Utxo};
-use crate::store::blocks::{self, StoredBlock, TxLocation};
+use crate::store::blocks::{self, IndexRow, StoredBlock, TxLocation};
 use crate::store::chainstate;
 use crate::store::pool::{self, PoolEntry};
 use crate::store::wallets::{self, StoredWallet};
@@ -174,5 +174,34 @@ impl Node {
     pub async fn pending_of(&self, address: &str) -> NodeResult<Option<PoolEntry>> {
         let address = parse_address("address", address)?;
         Ok(pool::pending_from(self.store.db(), &address).await?)
+    }
+
+    /// Mined transactions that paid or spent from `address`, newest first, before a
+    /// (height, position) cursor.
+    pub async fn history(
+        &self,
+        address: &Address,
+        before: Option<(u64, u32)>,
+        limit: u64,
+    ) -> NodeResult<Vec<IndexRow>> {
+        Ok(blocks::history(self.store.db(), address, before, limit).await?)
+    }
+
+    /// Number of mined transactions that touched `address`.
+    pub async fn history_count(&self, address: &Address) -> NodeResult<u64> {
+        Ok(blocks::history_count(self.store.db(), address).await?)
+    }
+
+    /// Where each of `txids` was mined.
+    pub async fn locate_many(&self, txids: &[Txid]) -> NodeResult<HashMap<Txid, TxLocation>> {
+        Ok(blocks::locate_many(self.store.db(), txids).await?)
+    }
+
+    /// Blocks by hash, many at once.
+    pub async fn blocks_by_hash(
+        &self,
+        hashes: &[BlockHash],
+    ) -> NodeResult<HashMap<BlockHash, StoredBlock>> {
+        Ok(blocks::by_hashes(self.store.db(), hashes).await?)
     }
 }

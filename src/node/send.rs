@@ -1,61 +1,138 @@
 //! `send`: build, sign and pool a payment from a keystore wallet.
+//!
+//! Sends arriving together share one database transaction (group commit): each caller queues its
+//! request and a spawned drainer, holding the writer's turn, processes everything queued, commits
+//! once and answers each caller. Requests keep their arrival order, so a second send from the same
+//! wallet in the same batch still finds the wallet locked.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use sea_orm::ConnectionTrait;
+use tokio::sync::oneshot;
 
 use super::{Node, NodeError, NodeEvent, NodeResult, PoolChangeKind, parse_address};
 use crate::chain::{Address, OutPoint, Transaction, TxOut, Utxo, check_transaction};
 use crate::store::pool::{self, PoolEntry};
 use crate::store::{blocks, chainstate, wallets};
 
+/// Most sends committed together.
+const MAX_BATCH: usize = 256;
+
+/// A queued send and where its answer goes.
+#[derive(Debug)]
+pub(crate) struct SendJob {
+    from: String,
+    to: String,
+    amount: i64,
+    reply: oneshot::Sender<NodeResult<PoolEntry>>,
+}
+
 impl Node {
     /// Sends `amount` from the keystore wallet `from` to `to`, change back to `from`. A refused
     /// send is answered with its error and recorded in the pool's rejection log; it never locks
-    /// the sender.
-    pub async fn send(&self, from: &str, to: &str, amount: i64) -> NodeResult<PoolEntry> {
-        match self.try_send(from, to, amount).await {
-            Ok(entry) => {
-                self.publish(vec![NodeEvent::PoolChanged {
-                    kind: PoolChangeKind::Added,
-                    entry: Arc::new(entry.clone()),
-                }]);
-                Ok(entry)
+    /// the sender. The answer comes after the commit.
+    pub async fn send(
+        self: &Arc<Self>,
+        from: &str,
+        to: &str,
+        amount: i64,
+    ) -> NodeResult<PoolEntry> {
+        let (reply, answer) = oneshot::channel();
+        let job = SendJob {
+            from: from.to_owned(),
+            to: to.to_owned(),
+            amount,
+            reply,
+        };
+        self.send_queue
+            .lock()
+            .map_err(|_| NodeError::Internal("send queue poisoned".into()))?
+            .push(job);
+        // Spawned, so that a caller going away cannot cancel a batch holding others' sends.
+        let node = Arc::clone(self);
+        tokio::spawn(async move { node.drain_send_queue().await });
+        answer.await.map_err(|_| {
+            NodeError::Internal("the send was dropped before it was answered".into())
+        })?
+    }
+
+    async fn drain_send_queue(&self) {
+        let _turn = self.writer.lock().await;
+        loop {
+            let jobs: Vec<SendJob> = match self.send_queue.lock() {
+                Ok(mut queue) => {
+                    let n = queue.len().min(MAX_BATCH);
+                    queue.drain(..n).collect()
+                }
+                Err(_) => return,
+            };
+            if jobs.is_empty() {
+                return;
             }
-            Err(err) if err.is_refusal() => {
-                let entry = {
-                    let _turn = self.writer.lock().await;
-                    let txn = self.store.begin_write().await?;
-                    let entry = pool::insert_rejected(
-                        &txn,
-                        from,
-                        to,
-                        amount,
-                        &err.to_string(),
-                        self.config.rejected_cap,
-                    )
-                    .await?;
-                    txn.commit().await?;
-                    entry
-                };
-                self.publish(vec![NodeEvent::PoolChanged {
-                    kind: PoolChangeKind::Rejected,
-                    entry: Arc::new(entry),
-                }]);
-                Err(err)
-            }
-            Err(err) => Err(err),
+            self.run_send_batch(jobs).await;
         }
     }
 
-    async fn try_send(&self, from: &str, to: &str, amount: i64) -> NodeResult<PoolEntry> {
-        let (from, to, amount) = check_send_args(from, to, amount)?;
-        let _turn = self.writer.lock().await;
-        let txn = self.store.begin_write().await?;
-        let entry = self.send_in(&txn, &from, &to, amount).await?;
-        txn.commit().await?;
-        Ok(entry)
+    async fn run_send_batch(&self, jobs: Vec<SendJob>) {
+        let mut answers = Vec::with_capacity(jobs.len());
+        let mut events = Vec::new();
+        let outcome: NodeResult<()> = async {
+            let txn = self.store.begin_write().await?;
+            for job in &jobs {
+                let result = match check_send_args(&job.from, &job.to, job.amount) {
+                    Ok((from, to, amount)) => self.send_in(&txn, &from, &to, amount).await,
+                    Err(err) => Err(err),
+                };
+                match result {
+                    Ok(entry) => {
+                        events.push(NodeEvent::PoolChanged {
+                            kind: PoolChangeKind::Added,
+                            entry: Arc::new(entry.clone()),
+                        });
+                        answers.push(Ok(entry));
+                    }
+                    Err(err) if err.is_refusal() => {
+                        let cap = self.config.rejected_cap;
+                        let entry = pool::insert_rejected(
+                            &txn,
+                            &job.from,
+                            &job.to,
+                            job.amount,
+                            &err.to_string(),
+                            cap,
+                        )
+                        .await?;
+                        events.push(NodeEvent::PoolChanged {
+                            kind: PoolChangeKind::Rejected,
+                            entry: Arc::new(entry),
+                        });
+                        answers.push(Err(err));
+                    }
+                    // The database failed: the whole batch rolls back and every caller hears so.
+                    Err(err) => return Err(err),
+                }
+            }
+            txn.commit().await?;
+            Ok(())
+        }
+        .await;
+        match outcome {
+            Ok(()) => {
+                self.publish(events);
+                for (job, answer) in jobs.into_iter().zip(answers) {
+                    let _ = job.reply.send(answer);
+                }
+            }
+            Err(err) => {
+                tracing::error!(error = %err, sends = jobs.len(), "send batch rolled back");
+                for job in jobs {
+                    let _ = job.reply.send(Err(NodeError::Internal(format!(
+                        "send not committed: {err}"
+                    ))));
+                }
+            }
+        }
     }
 
     /// The send's checks and writes inside the writer's transaction.

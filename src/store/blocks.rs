@@ -1,15 +1,19 @@
 //! Blocks (`b`), the tip (`l`) and the transaction index (`t`).
 
+use std::collections::{BTreeSet, HashMap};
+
 use entity::{b, l, t};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::convert::{parse, to_i64, to_u64};
 use super::error::{StoreError, StoreResult};
-use crate::chain::{Block, BlockHash, ChainTip, Transaction, Txid};
+use crate::chain::{
+    Address, Block, BlockHash, ChainTip, OutPoint, PubkeyHash, Transaction, Txid, UtxoView,
+};
 
 /// A block as stored: decoded, with its hash and height.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,11 +87,71 @@ pub async fn set_tip(db: &impl ConnectionTrait, tip: &ChainTip) -> StoreResult<(
     Ok(())
 }
 
-/// Stores a block and indexes its transactions.
+/// One row of the transaction index: a transaction, an address it pays or spends from, and
+/// where it was mined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexRow {
+    /// The transaction.
+    pub txid: Txid,
+    /// An address among its outputs' or spent outputs' owners.
+    pub address: Address,
+    /// Where it was mined.
+    pub location: TxLocation,
+}
+
+/// The index rows of a block; `spent` resolves outputs it spends from before the block (those
+/// created earlier in the block are found in the block itself). Sorted by position, then address.
+pub fn index_rows(stored: &StoredBlock, spent: &impl UtxoView) -> Vec<IndexRow> {
+    let txs = &stored.block.transactions;
+    let txids: Vec<Txid> = txs.iter().map(Transaction::txid).collect();
+    let created: HashMap<OutPoint, PubkeyHash> = txs
+        .iter()
+        .zip(&txids)
+        .flat_map(|(tx, txid)| {
+            tx.outputs.iter().enumerate().map(|(vout, o)| {
+                (
+                    OutPoint {
+                        txid: *txid,
+                        vout: vout as u32,
+                    },
+                    o.pubkey_hash,
+                )
+            })
+        })
+        .collect();
+    let mut rows = Vec::new();
+    for (position, (tx, txid)) in txs.iter().zip(&txids).enumerate() {
+        let mut owners: BTreeSet<Address> = tx
+            .outputs
+            .iter()
+            .map(|o| Address::from(o.pubkey_hash))
+            .collect();
+        for input in tx.inputs.iter().filter(|i| !i.previous_output.is_null()) {
+            let owner = spent
+                .utxo(&input.previous_output)
+                .map(|u| u.output.pubkey_hash)
+                .or_else(|| created.get(&input.previous_output).copied());
+            owners.extend(owner.map(Address::from));
+        }
+        let location = TxLocation {
+            block_hash: stored.hash,
+            height: stored.height,
+            position: position as u32,
+        };
+        rows.extend(owners.into_iter().map(|address| IndexRow {
+            txid: *txid,
+            address,
+            location,
+        }));
+    }
+    rows
+}
+
+/// Stores a block and indexes its transactions (see [`index_rows`]).
 pub async fn insert(
     db: &impl ConnectionTrait,
     stored: &StoredBlock,
-    txids: &[Txid],
+    spent: &impl UtxoView,
 ) -> StoreResult<()> {
     let header = &stored.block.header;
     let height = to_i64("b", stored.height)?;
@@ -104,15 +168,16 @@ pub async fn insert(
     })
     .exec_without_returning(db)
     .await?;
-    for chunk in txids.chunks(1000).enumerate() {
-        let (n, chunk) = chunk;
-        let rows = chunk.iter().enumerate().map(|(i, txid)| t::ActiveModel {
-            txid: Set(txid.to_string()),
+    let rows = index_rows(stored, spent);
+    for chunk in rows.chunks(500) {
+        let models = chunk.iter().map(|row| t::ActiveModel {
+            txid: Set(row.txid.to_string()),
+            address: Set(row.address.to_string()),
             block_hash: Set(stored.hash.to_string()),
             height: Set(height),
-            position: Set((n * 1000 + i) as i32),
+            position: Set(row.location.position as i32),
         });
-        t::Entity::insert_many(rows)
+        t::Entity::insert_many(models)
             .exec_without_returning(db)
             .await?;
     }
@@ -197,20 +262,97 @@ pub async fn max_height(db: &impl ConnectionTrait) -> StoreResult<Option<u64>> {
 
 /// Where a transaction was mined.
 pub async fn locate(db: &impl ConnectionTrait, txid: &Txid) -> StoreResult<Option<TxLocation>> {
-    let Some(row) = t::Entity::find_by_id(txid.to_string()).one(db).await? else {
-        return Ok(None);
-    };
-    Ok(Some(TxLocation {
-        block_hash: parse("t", &row.block_hash)?,
-        height: to_u64("t", row.height)?,
-        position: u32::try_from(row.position)
-            .map_err(|_| StoreError::corrupt("t", "negative position"))?,
-    }))
+    let row = t::Entity::find()
+        .filter(t::Column::Txid.eq(txid.to_string()))
+        .one(db)
+        .await?;
+    row.map(|row| Ok(from_index_row(&row)?.location))
+        .transpose()
 }
 
-/// Number of indexed transactions.
-pub async fn tx_count(db: &impl ConnectionTrait) -> StoreResult<u64> {
-    Ok(t::Entity::find().count(db).await?)
+fn from_index_row(row: &t::Model) -> StoreResult<IndexRow> {
+    Ok(IndexRow {
+        txid: parse("t", &row.txid)?,
+        address: parse("t", &row.address)?,
+        location: TxLocation {
+            block_hash: parse("t", &row.block_hash)?,
+            height: to_u64("t", row.height)?,
+            position: u32::try_from(row.position)
+                .map_err(|_| StoreError::corrupt("t", "negative position"))?,
+        },
+    })
+}
+
+/// Transactions that paid or spent from `address`, newest first, strictly before `before`
+/// (a (height, position) pair).
+pub async fn history(
+    db: &impl ConnectionTrait,
+    address: &Address,
+    before: Option<(u64, u32)>,
+    limit: u64,
+) -> StoreResult<Vec<IndexRow>> {
+    let mut query = t::Entity::find()
+        .filter(t::Column::Address.eq(address.to_string()))
+        .order_by_desc(t::Column::Height)
+        .order_by_desc(t::Column::Position)
+        .limit(limit);
+    if let Some((height, position)) = before {
+        let height = to_i64("t", height)?;
+        query = query.filter(
+            Condition::any().add(t::Column::Height.lt(height)).add(
+                Condition::all()
+                    .add(t::Column::Height.eq(height))
+                    .add(t::Column::Position.lt(position as i32)),
+            ),
+        );
+    }
+    query.all(db).await?.iter().map(from_index_row).collect()
+}
+
+/// Number of transactions that touched `address`.
+pub async fn history_count(db: &impl ConnectionTrait, address: &Address) -> StoreResult<u64> {
+    Ok(t::Entity::find()
+        .filter(t::Column::Address.eq(address.to_string()))
+        .count(db)
+        .await?)
+}
+
+/// Where each of `txids` was mined (absent: not mined).
+pub async fn locate_many(
+    db: &impl ConnectionTrait,
+    txids: &[Txid],
+) -> StoreResult<HashMap<Txid, TxLocation>> {
+    let mut out = HashMap::with_capacity(txids.len());
+    for chunk in txids.chunks(500) {
+        let rows = t::Entity::find()
+            .filter(t::Column::Txid.is_in(chunk.iter().map(ToString::to_string)))
+            .all(db)
+            .await?;
+        for row in &rows {
+            let row = from_index_row(row)?;
+            out.insert(row.txid, row.location);
+        }
+    }
+    Ok(out)
+}
+
+/// Blocks by hash, for many hashes at once.
+pub async fn by_hashes(
+    db: &impl ConnectionTrait,
+    hashes: &[BlockHash],
+) -> StoreResult<HashMap<BlockHash, StoredBlock>> {
+    let mut out = HashMap::with_capacity(hashes.len());
+    for chunk in hashes.chunks(200) {
+        let rows = b::Entity::find()
+            .filter(b::Column::Hash.is_in(chunk.iter().map(ToString::to_string)))
+            .all(db)
+            .await?;
+        for row in rows {
+            let block = StoredBlock::try_from(row)?;
+            out.insert(block.hash, block);
+        }
+    }
+    Ok(out)
 }
 
 /// A mined transaction and where it is.
@@ -238,29 +380,20 @@ pub async fn transaction(
     Ok(Some((tx, location)))
 }
 
-/// The index rows of heights `from..=to`, in height and position order.
+/// The index rows of heights `from..=to`, in the order [`index_rows`] gives them.
 pub async fn index_range(
     db: &impl ConnectionTrait,
     from: u64,
     to: u64,
-) -> StoreResult<Vec<(Txid, TxLocation)>> {
+) -> StoreResult<Vec<IndexRow>> {
     t::Entity::find()
         .filter(t::Column::Height.between(to_i64("t", from)?, to_i64("t", to)?))
         .order_by_asc(t::Column::Height)
         .order_by_asc(t::Column::Position)
+        .order_by_asc(t::Column::Address)
         .all(db)
         .await?
-        .into_iter()
-        .map(|row| {
-            Ok((
-                parse("t", &row.txid)?,
-                TxLocation {
-                    block_hash: parse("t", &row.block_hash)?,
-                    height: to_u64("t", row.height)?,
-                    position: u32::try_from(row.position)
-                        .map_err(|_| StoreError::corrupt("t", "negative position"))?,
-                },
-            ))
-        })
+        .iter()
+        .map(from_index_row)
         .collect()
 }

@@ -81,7 +81,7 @@ pub async fn get_many(
 }
 
 /// The largest coins of `address` until they cover `amount` (or all of them if they cannot):
-/// a send reads a few rows through the `(address, value)` index, however many coins the address
+/// a send reads a few rows backwards through the `(address, value, txid, vout)` index, however many coins the address
 /// holds.
 pub async fn select_coins(
     db: &impl ConnectionTrait,
@@ -96,8 +96,8 @@ pub async fn select_coins(
         let rows = c::Entity::find()
             .filter(c::Column::Address.eq(address.to_string()))
             .order_by_desc(c::Column::Value)
-            .order_by_asc(c::Column::Txid)
-            .order_by_asc(c::Column::Vout)
+            .order_by_desc(c::Column::Txid)
+            .order_by_desc(c::Column::Vout)
             .offset(offset)
             .limit(PAGE)
             .all(db)

@@ -129,6 +129,11 @@ struct Cluster {
 }
 
 static CLUSTER: OnceLock<Result<Cluster, String>> = OnceLock::new();
+/// Whether the throwaway cluster syncs commits to disk. Tests run without (a killed process
+/// loses nothing either way); benchmarks set this before the first database so commit costs are
+/// real.
+#[allow(dead_code)] // set by the benchmarks, which share this harness
+pub static DURABLE_PG: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 static NEXT_DB: AtomicU32 = AtomicU32::new(0);
 
 async fn fresh_pg_database() -> String {

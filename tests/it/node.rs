@@ -57,6 +57,21 @@ async fn reference_usage_example(backend: Backend) {
     ok(node.mine_block(&a[1], Some(3)).await);
     assert_eq!(balances(&node, &a).await, vec![75, 22, 1, 0, 0, 0, 1, 1]);
     assert_eq!(ok(node.pool_count(false).await), 2);
+    // a2 received 3, sent 1 back, and mined two blocks; a8's send back is still pending.
+    let a2 = a[1].parse().unwrap();
+    assert_eq!(ok(node.history_count(&a2).await), 4);
+    let history = ok(node.history(&a2, None, 2).await);
+    assert_eq!(history.len(), 2);
+    assert!(history[0].location.height >= history[1].location.height);
+    let older = ok(node
+        .history(
+            &a2,
+            Some((history[1].location.height, history[1].location.position)),
+            10,
+        )
+        .await);
+    assert_eq!(older.len(), 2);
+    assert_eq!(ok(node.history_count(&a[7].parse().unwrap()).await), 1);
     let report = ok(node.verify_chain(&|_, _| {}).await);
     assert_eq!((report.blocks, report.total_supply), (10, 100));
 }

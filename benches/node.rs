@@ -1,0 +1,155 @@
+//! The node's write path on both backends: send + mine latency at chain height 10 and 10,000,
+//! and sends per second from many concurrent senders next to the store's own durable
+//! single-row commit rate, measured in the same run.
+
+#[path = "../tests/it/harness.rs"]
+#[allow(dead_code)]
+mod harness;
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use harness::{Backend, TestDb};
+use pocket_chain::node::Node;
+use sea_orm::ConnectionTrait;
+use tokio::runtime::Runtime;
+
+const SENDERS: usize = 32;
+
+fn runtime() -> Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+fn backends() -> [(Backend, &'static str); 2] {
+    [(Backend::Sqlite, "sqlite"), (Backend::Postgres, "postgres")]
+}
+
+/// Mines empty blocks until the tip is at `height`.
+async fn grow(node: &Node, miner: &str, height: u64) {
+    while node.chain_info().await.unwrap().height.unwrap_or(0) < height {
+        node.mine_block(miner, Some(0)).await.unwrap();
+    }
+}
+
+fn send_and_mine(c: &mut Criterion) {
+    harness::DURABLE_PG.store(true, Ordering::Relaxed);
+    let rt = runtime();
+    let mut group = c.benchmark_group("send_and_mine");
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(8));
+    for (backend, name) in backends() {
+        let (db, node, a) = rt.block_on(async {
+            let db = TestDb::new(backend).await;
+            let node = db.node().await;
+            let a: Vec<String> = node
+                .reset_system()
+                .await
+                .unwrap()
+                .iter()
+                .map(|w| w.address.to_string())
+                .collect();
+            // Clear the two pending sends so the first wallet's payments are the only traffic.
+            node.mine_block(&a[0], None).await.unwrap();
+            (db, node, a)
+        });
+        for height in [10u64, 10_000] {
+            rt.block_on(grow(&node, &a[0], height));
+            group.bench_function(format!("{name}/height_{height}"), |b| {
+                b.iter(|| {
+                    rt.block_on(async {
+                        node.send(&a[0], &a[2], 1).await.unwrap();
+                        node.mine_block(&a[0], None).await.unwrap();
+                    })
+                })
+            });
+        }
+        drop(node);
+        drop(db);
+    }
+    group.finish();
+}
+
+fn concurrent_sends(c: &mut Criterion) {
+    harness::DURABLE_PG.store(true, Ordering::Relaxed);
+    let rt = runtime();
+    let mut group = c.benchmark_group("write_path");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(8));
+    for (backend, name) in backends() {
+        let (db, node, senders) = rt.block_on(async {
+            let db = TestDb::new(backend).await;
+            let node = db.node().await;
+            let mut senders = Vec::new();
+            for _ in 0..SENDERS {
+                let address = node.new_wallet().await.unwrap().address.to_string();
+                node.mine_block(&address, Some(0)).await.unwrap();
+                senders.push(address);
+            }
+            db.store()
+                .await
+                .db()
+                .execute_unprepared("CREATE TABLE bench_commit (id BIGINT PRIMARY KEY, note TEXT)")
+                .await
+                .unwrap();
+            (db, node, senders)
+        });
+
+        group.throughput(Throughput::Elements(1));
+        let store = rt.block_on(db.store());
+        let mut next_id = 0i64;
+        group.bench_function(format!("{name}/durable_single_row_commit"), |b| {
+            b.iter(|| {
+                rt.block_on(async {
+                    let txn = store.begin_write().await.unwrap();
+                    next_id += 1;
+                    txn.execute_unprepared(&format!(
+                        "INSERT INTO bench_commit VALUES ({next_id}, 'x')"
+                    ))
+                    .await
+                    .unwrap();
+                    txn.commit().await.unwrap();
+                })
+            })
+        });
+
+        group.throughput(Throughput::Elements(SENDERS as u64));
+        group.bench_function(format!("{name}/{SENDERS}_concurrent_sends"), |b| {
+            b.iter_custom(|iters| {
+                rt.block_on(async {
+                    let mut timed = Duration::ZERO;
+                    for _ in 0..iters {
+                        let start = Instant::now();
+                        let tasks: Vec<_> = (0..SENDERS)
+                            .map(|i| {
+                                let node: Arc<Node> = node.clone();
+                                let (from, to) =
+                                    (senders[i].clone(), senders[(i + 1) % SENDERS].clone());
+                                tokio::spawn(async move { node.send(&from, &to, 1).await.unwrap() })
+                            })
+                            .collect();
+                        for t in tasks {
+                            t.await.unwrap();
+                        }
+                        timed += start.elapsed();
+                        // Untimed: mine them so every sender is unlocked for the next round.
+                        node.mine_block(&senders[0], Some(SENDERS as i64))
+                            .await
+                            .unwrap();
+                    }
+                    timed
+                })
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, concurrent_sends, send_and_mine);
+criterion_main!(benches);
