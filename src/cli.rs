@@ -8,6 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::config::{ChainConfig, Command};
 use crate::node::{Node, NodeError, VerifyReport};
 
+use crate::server::ServerError;
 use crate::store::Store;
 
 /// Why a command failed.
@@ -22,6 +23,48 @@ pub enum CliError {
     /// The node refused or failed.
     #[error(transparent)]
     Node(#[from] NodeError),
+    /// The server could not start or failed.
+    #[error(transparent)]
+    Server(#[from] ServerError),
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutdown signal received; finishing requests in flight");
+}
+
+/// The database URL without its password, for logs.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
 }
 
 /// Opens the store and node the configuration describes.
@@ -33,10 +76,29 @@ pub async fn open_node(config: &ChainConfig) -> Result<Arc<Node>, CliError> {
     ))
 }
 
-/// Runs one maintenance command.
+/// Runs one command.
 pub async fn run(command: Command, config: &ChainConfig) -> Result<(), CliError> {
+    if let Command::Schema = command {
+        print!("{}", crate::graphql::sdl());
+        return Ok(());
+    }
     let node = open_node(config).await?;
     match command {
+        Command::Schema => {}
+        Command::Serve(serve) => {
+            let server = serve.server_config();
+            server.check_exposure()?;
+            let listener = tokio::net::TcpListener::bind(server.listen)
+                .await
+                .map_err(ServerError::Io)?;
+            tracing::info!(
+                "pocket serving on http://{} (GraphiQL at /graphiql, database {})",
+                listener.local_addr().map_err(ServerError::Io)?,
+                redact(&config.database_url)
+            );
+            crate::server::run(listener, node.clone(), server, shutdown_signal()).await?;
+            tracing::info!("pocket stopped");
+        }
         Command::Verify => {
             let bar = progress_bar();
             let report = node

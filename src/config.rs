@@ -1,20 +1,32 @@
 //! Configuration: one struct, from flags or `POCKET_*` environment variables. Only this module
 //! reads the environment.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::chain::Params;
+use crate::graphql::QueryLimits;
 use crate::node::{Keystore, NodeConfig};
+use crate::server::ServerConfig;
 
 /// Pocket Chain: a small UTXO blockchain served as a GraphQL API.
 #[derive(Debug, Parser)]
-#[command(name = "pocket", version, about)]
+#[command(
+    name = "pocket",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     /// What to do (default: serve).
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Serving flags, for `pocket` without a command.
+    #[command(flatten)]
+    pub serve: ServeConfig,
     /// Settings shared by every command.
     #[command(flatten)]
     pub chain: ChainConfig,
@@ -23,6 +35,10 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Serve the GraphQL API, GraphiQL and the test stand (the default command).
+    Serve(ServeConfig),
+    /// Print the GraphQL schema (SDL).
+    Schema,
     /// Re-check every block, the transaction index and the chainstate.
     Verify,
     /// Rebuild the chainstate (table `c`) from the blocks.
@@ -40,6 +56,59 @@ pub enum Command {
         #[arg(long, default_value_t = 5)]
         tx_count: i64,
     },
+}
+
+/// Listening and exposure.
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// Address to listen on. Anything but loopback needs --api-token (or --insecure).
+    #[arg(long, env = "POCKET_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Bearer token every mutation must carry (`Authorization: Bearer <token>`); queries and
+    /// subscriptions stay open.
+    #[arg(long, env = "POCKET_API_TOKEN", hide_env_values = true)]
+    pub api_token: Option<String>,
+    /// Allow a non-loopback address without a token (anyone who can reach it can mutate).
+    #[arg(long, env = "POCKET_INSECURE")]
+    pub insecure: bool,
+    /// Origins allowed to call the API from a browser (CORS); repeat or comma-separate. None by default.
+    #[arg(long, env = "POCKET_CORS_ORIGIN", value_delimiter = ',')]
+    pub cors_origin: Vec<String>,
+    /// Largest request body in bytes.
+    #[arg(long, env = "POCKET_MAX_BODY_BYTES", default_value_t = 256 * 1024)]
+    pub max_body_bytes: usize,
+    /// Most operations in one batched POST.
+    #[arg(long, env = "POCKET_MAX_BATCH", default_value_t = 10)]
+    pub max_batch: usize,
+    /// Deepest query nesting accepted.
+    #[arg(long, env = "POCKET_MAX_DEPTH", default_value_t = 12)]
+    pub max_depth: usize,
+    /// Largest query complexity accepted (a paged field costs `first` times its selection).
+    #[arg(long, env = "POCKET_MAX_COMPLEXITY", default_value_t = 50_000)]
+    pub max_complexity: usize,
+    /// Seconds a request may take before it is answered 408.
+    #[arg(long, env = "POCKET_REQUEST_TIMEOUT", default_value_t = 120)]
+    pub request_timeout: u64,
+}
+
+impl ServeConfig {
+    /// The server settings these flags describe.
+    pub fn server_config(&self) -> ServerConfig {
+        ServerConfig {
+            listen: self.listen,
+            api_token: self.api_token.clone().filter(|t| !t.is_empty()),
+            insecure: self.insecure,
+            cors_origins: self.cors_origin.clone(),
+            limits: QueryLimits {
+                depth: self.max_depth,
+                complexity: self.max_complexity,
+            },
+            max_body_bytes: self.max_body_bytes,
+            max_batch: self.max_batch,
+            request_timeout: Duration::from_secs(self.request_timeout),
+            ..ServerConfig::default()
+        }
+    }
 }
 
 /// Database, chain parameters and keystore.

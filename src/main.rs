@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use pocket_chain::config::Cli;
+use pocket_chain::config::{Cli, Command};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -15,10 +15,7 @@ async fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let Some(command) = cli.command else {
-        eprintln!("pocket: the GraphQL server is not built yet; try `pocket --help`");
-        return ExitCode::FAILURE;
-    };
+    let command = cli.command.unwrap_or(Command::Serve(cli.serve));
     match pocket_chain::cli::run(command, &cli.chain).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

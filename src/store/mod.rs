@@ -11,6 +11,8 @@ pub mod pool;
 pub mod wallets;
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
@@ -30,6 +32,7 @@ const WRITER_LOCK_KEY: i64 = 0x706f_636b_6574; // "pocket"
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
+    statements: Arc<AtomicU64>,
 }
 
 impl Store {
@@ -58,9 +61,14 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_owned()));
         }
-        let db = Database::connect(options).await?;
+        let mut db = Database::connect(options).await?;
         Migrator::up(&db, None).await?;
-        Ok(Self { db })
+        let statements = Arc::new(AtomicU64::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
+        Ok(Self { db, statements })
     }
 
     /// The pool, for reads (they never wait for a writer).
@@ -109,6 +117,12 @@ impl Store {
                 )
                 .await?),
         }
+    }
+
+    /// SQL statements run through this pool so far (for metrics, and for tests that show a page
+    /// costs a bounded number of statements).
+    pub fn statement_count(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 
     /// Whether the database answers.

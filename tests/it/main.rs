@@ -1,4 +1,7 @@
 //! Integration tests through the public API, each on a fresh database of each backend.
 
+mod api;
+mod app;
 mod harness;
 mod node;
+mod schema;

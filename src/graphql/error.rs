@@ -1,0 +1,131 @@
+//! The one mapping from every layer's errors to GraphQL errors with a stable `extensions.code`.
+//!
+//! Resolvers call [`ApiResult::api`] (or build an [`ApiError`]) instead of a bare `?`, which would
+//! turn any `Display` error into a GraphQL error without a code and with raw internal text.
+
+use async_graphql::{ErrorExtensions, FieldError};
+
+use crate::node::NodeError;
+
+/// The fixed set of error codes clients can rely on.
+pub mod code {
+    /// An address failed to parse (length, version, checksum or alphabet).
+    pub const INVALID_ADDRESS: &str = "INVALID_ADDRESS";
+    /// An amount below 1.
+    pub const INVALID_AMOUNT: &str = "INVALID_AMOUNT";
+    /// Sender and recipient are the same.
+    pub const SAME_ADDRESS: &str = "SAME_ADDRESS";
+    /// The sender is not a wallet of this node.
+    pub const UNKNOWN_WALLET: &str = "UNKNOWN_WALLET";
+    /// The sender's balance does not cover the amount.
+    pub const INSUFFICIENT_FUNDS: &str = "INSUFFICIENT_FUNDS";
+    /// The sender has a pending transaction.
+    pub const WALLET_LOCKED: &str = "WALLET_LOCKED";
+    /// No genesis block yet.
+    pub const NOT_INITIALIZED: &str = "NOT_INITIALIZED";
+    /// The thing asked for does not exist.
+    pub const NOT_FOUND: &str = "NOT_FOUND";
+    /// A mutation without the API token.
+    pub const UNAUTHORIZED: &str = "UNAUTHORIZED";
+    /// Anything else the client got wrong (syntax, limits, arguments, cursors).
+    pub const BAD_REQUEST: &str = "BAD_REQUEST";
+    /// The server failed; details are in its log, not in the answer.
+    pub const INTERNAL: &str = "INTERNAL";
+}
+
+/// An error as the API reports it.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A use case refused or failed.
+    #[error(transparent)]
+    Node(#[from] NodeError),
+    /// A bad argument the node never saw (page size, cursor, hash syntax).
+    #[error("{0}")]
+    BadRequest(String),
+    /// Something named does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// A mutation without a valid bearer token.
+    #[error("this mutation needs the header `Authorization: Bearer <token>`")]
+    Unauthorized,
+}
+
+impl ApiError {
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Node(err) => match err {
+                NodeError::InvalidAddress { .. } => code::INVALID_ADDRESS,
+                NodeError::InvalidAmount(_) => code::INVALID_AMOUNT,
+                NodeError::SameAddress(_) => code::SAME_ADDRESS,
+                NodeError::UnknownWallet(_) => code::UNKNOWN_WALLET,
+                NodeError::InsufficientFunds { .. } => code::INSUFFICIENT_FUNDS,
+                NodeError::WalletLocked { .. } => code::WALLET_LOCKED,
+                NodeError::NotInitialized => code::NOT_INITIALIZED,
+                NodeError::AlreadyInitialized | NodeError::InvalidTxCount { .. } => {
+                    code::BAD_REQUEST
+                }
+                NodeError::ShuttingDown
+                | NodeError::Inconsistent(_)
+                | NodeError::Keystore(_)
+                | NodeError::Store(_)
+                | NodeError::Internal(_) => code::INTERNAL,
+            },
+            Self::BadRequest(_) => code::BAD_REQUEST,
+            Self::NotFound(_) => code::NOT_FOUND,
+            Self::Unauthorized => code::UNAUTHORIZED,
+        }
+    }
+}
+
+impl ErrorExtensions for ApiError {
+    fn extend(&self) -> FieldError {
+        let code = self.code();
+        let message = if code == code::INTERNAL {
+            tracing::error!(error = %self, "request failed");
+            match self {
+                Self::Node(NodeError::ShuttingDown) => {
+                    "the server is shutting down; nothing was written".to_owned()
+                }
+                _ => "internal error; the server log has the details".to_owned(),
+            }
+        } else {
+            self.to_string()
+        };
+        FieldError::new(message).extend_with(|_, e| {
+            e.set("code", code);
+            match self {
+                Self::Node(NodeError::InsufficientFunds {
+                    available,
+                    requested,
+                    ..
+                }) => {
+                    e.set("available", *available);
+                    e.set("requested", *requested);
+                }
+                Self::Node(NodeError::InvalidAddress { field, .. }) => e.set("field", *field),
+                Self::Node(NodeError::WalletLocked { txid, .. }) => {
+                    e.set("pendingTxId", txid.to_string())
+                }
+                _ => {}
+            }
+        })
+    }
+}
+
+/// Converts a layer's result into a resolver result through [`ApiError`].
+pub trait ApiResult<T> {
+    /// Maps the error to its coded GraphQL form.
+    fn api(self) -> async_graphql::Result<T>;
+}
+
+impl<T, E: Into<ApiError>> ApiResult<T> for Result<T, E> {
+    fn api(self) -> async_graphql::Result<T> {
+        self.map_err(|e| e.into().extend())
+    }
+}
+
+/// A coded GraphQL error for a bad argument.
+pub fn bad_request(message: impl Into<String>) -> FieldError {
+    ApiError::BadRequest(message.into()).extend()
+}

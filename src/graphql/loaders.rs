@@ -1,0 +1,123 @@
+//! Batched lookups for nested fields, one loader per parent→child edge, created per request: a
+//! page of blocks or wallets costs a fixed number of statements, not one per row.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::Loader;
+
+use super::error::ApiError;
+use crate::chain::{Address, BlockHash, OutPoint, TxOut, Txid};
+use crate::node::Node;
+use crate::store::blocks::StoredBlock;
+
+/// The loader behind every batched edge; keys are typed by the edge they serve.
+pub struct ChainLoader {
+    node: Arc<Node>,
+}
+
+impl ChainLoader {
+    /// A loader over `node`.
+    pub fn new(node: Arc<Node>) -> Self {
+        Self { node }
+    }
+}
+
+/// Wallet → balance.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BalanceOf(pub Address);
+
+/// Output → whether it is spent (absent from the chainstate).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SpentState(pub OutPoint);
+
+/// Input → the output it spends (value and owner).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SpentOutput(pub OutPoint);
+
+/// Transaction → its block.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BlockOf(pub BlockHash);
+
+/// Loader errors are shared by every waiting field.
+pub type LoadError = Arc<ApiError>;
+
+fn shared(err: crate::node::NodeError) -> LoadError {
+    Arc::new(ApiError::Node(err))
+}
+
+impl Loader<BalanceOf> for ChainLoader {
+    type Value = u64;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[BalanceOf]) -> Result<HashMap<BalanceOf, u64>, LoadError> {
+        let addresses: Vec<Address> = keys.iter().map(|k| k.0).collect();
+        let balances = self.node.balances(&addresses).await.map_err(shared)?;
+        Ok(keys
+            .iter()
+            .map(|k| (*k, balances.get(&k.0).copied().unwrap_or(0)))
+            .collect())
+    }
+}
+
+impl Loader<SpentState> for ChainLoader {
+    type Value = bool;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[SpentState]) -> Result<HashMap<SpentState, bool>, LoadError> {
+        let outpoints: Vec<OutPoint> = keys.iter().map(|k| k.0).collect();
+        let unspent = self.node.utxos(&outpoints).await.map_err(shared)?;
+        Ok(keys
+            .iter()
+            .map(|k| (*k, !unspent.contains_key(&k.0)))
+            .collect())
+    }
+}
+
+impl Loader<SpentOutput> for ChainLoader {
+    type Value = TxOut;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[SpentOutput]) -> Result<HashMap<SpentOutput, TxOut>, LoadError> {
+        let mut txids: Vec<Txid> = keys.iter().map(|k| k.0.txid).collect();
+        txids.sort();
+        txids.dedup();
+        let locations = self.node.locate_many(&txids).await.map_err(shared)?;
+        let mut hashes: Vec<BlockHash> = locations.values().map(|l| l.block_hash).collect();
+        hashes.sort();
+        hashes.dedup();
+        let blocks = self.node.blocks_by_hash(&hashes).await.map_err(shared)?;
+        let mut out = HashMap::with_capacity(keys.len());
+        for key in keys {
+            let output = locations.get(&key.0.txid).and_then(|location| {
+                let tx = blocks
+                    .get(&location.block_hash)?
+                    .block
+                    .transactions
+                    .get(location.position as usize)?;
+                tx.outputs.get(key.0.vout as usize).copied()
+            });
+            if let Some(output) = output {
+                out.insert(*key, output);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Loader<BlockOf> for ChainLoader {
+    type Value = Arc<StoredBlock>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[BlockOf],
+    ) -> Result<HashMap<BlockOf, Arc<StoredBlock>>, LoadError> {
+        let hashes: Vec<BlockHash> = keys.iter().map(|k| k.0).collect();
+        let blocks = self.node.blocks_by_hash(&hashes).await.map_err(shared)?;
+        Ok(blocks
+            .into_iter()
+            .map(|(hash, block)| (BlockOf(hash), Arc::new(block)))
+            .collect())
+    }
+}

@@ -1,0 +1,90 @@
+//! The GraphQL API: it translates between GraphQL and the node's use cases and decides nothing.
+//! Types wrap domain values; nested lists go through per-request data loaders; every error leaves
+//! with an `extensions.code` (see [`error`]).
+
+mod block;
+mod chain_info;
+pub mod connection;
+pub mod error;
+mod loaders;
+mod mutation;
+mod pool_entry;
+mod query;
+mod subscription;
+mod transaction;
+mod utxo;
+mod wallet;
+
+use std::sync::Arc;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, Schema};
+
+use crate::node::Node;
+use error::ApiError;
+use loaders::{ChainLoader, LoadError};
+
+pub use mutation::{Access, Mutation};
+pub use query::Query;
+pub use subscription::Subscription;
+
+/// The schema type.
+pub type PocketSchema = Schema<Query, Mutation, Subscription>;
+
+/// Limits a query must stay within.
+#[derive(Debug, Clone, Copy)]
+pub struct QueryLimits {
+    /// Deepest nesting of selections.
+    pub depth: usize,
+    /// Largest total complexity (paged fields count `first` × their children).
+    pub complexity: usize,
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        Self {
+            depth: 12,
+            complexity: 50_000,
+        }
+    }
+}
+
+/// The schema over `node`.
+pub fn schema(node: Arc<Node>, limits: QueryLimits) -> PocketSchema {
+    Schema::build(Query, Mutation, Subscription)
+        .data(node)
+        .limit_depth(limits.depth)
+        .limit_complexity(limits.complexity)
+        .finish()
+}
+
+/// The SDL, as `pocket schema` prints it and `schema.graphql` holds it.
+pub fn sdl() -> String {
+    Schema::build(Query, Mutation, Subscription).finish().sdl()
+}
+
+/// The per-request loader: add it to each request's data.
+pub fn loader_for(node: Arc<Node>) -> DataLoader<ChainLoader> {
+    DataLoader::new(ChainLoader::new(node), tokio::spawn).max_batch_size(2000)
+}
+
+fn node<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Arc<Node>> {
+    ctx.data::<Arc<Node>>().map_err(|_| {
+        async_graphql::ErrorExtensions::extend(&ApiError::from(crate::node::NodeError::Internal(
+            "schema built without a node".into(),
+        )))
+    })
+}
+
+fn loader<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DataLoader<ChainLoader>> {
+    ctx.data::<DataLoader<ChainLoader>>().map_err(|_| {
+        async_graphql::ErrorExtensions::extend(&ApiError::from(crate::node::NodeError::Internal(
+            "request without a loader".into(),
+        )))
+    })
+}
+
+/// A loader's answer as a resolver result.
+fn load<T>(result: Result<Option<T>, LoadError>) -> async_graphql::Result<Option<T>> {
+    result.map_err(|e| async_graphql::ErrorExtensions::extend(e.as_ref()))
+}

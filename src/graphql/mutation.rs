@@ -1,0 +1,82 @@
+//! The mutations. Each needs the API token when one is configured.
+
+use async_graphql::{Context, ErrorExtensions, Guard, Object};
+
+use super::block::Block;
+use super::error::{ApiError, ApiResult};
+use super::node;
+use super::pool_entry::PoolEntry;
+use super::wallet::Wallet;
+
+/// Whether this request may change state: true without a configured token, otherwise only
+/// with `Authorization: Bearer <token>`.
+#[derive(Debug, Clone, Copy)]
+pub struct Access {
+    /// Mutations allowed.
+    pub may_mutate: bool,
+}
+
+/// Refuses mutations without [`Access::may_mutate`].
+struct TokenGuard;
+
+impl Guard for TokenGuard {
+    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        match ctx.data_opt::<Access>() {
+            Some(Access { may_mutate: true }) => Ok(()),
+            _ => Err(ApiError::Unauthorized.extend()),
+        }
+    }
+}
+
+/// State changes.
+#[derive(Default)]
+pub struct Mutation;
+
+#[Object]
+impl Mutation {
+    /// Creates a keystore wallet. The secret key stays on the server, encrypted.
+    #[graphql(guard = "TokenGuard")]
+    async fn new_wallet(&self, ctx: &Context<'_>) -> async_graphql::Result<Wallet> {
+        let wallet = node(ctx)?.new_wallet().await.api()?;
+        Ok(Wallet::with_balance(&wallet, 0))
+    }
+
+    /// Sends `amount` units from a keystore wallet to any address and pools the transaction.
+    /// The sender is locked until it is mined. A refused send is also logged in the pool.
+    #[graphql(guard = "TokenGuard")]
+    async fn send(
+        &self,
+        ctx: &Context<'_>,
+        from: String,
+        to: String,
+        amount: i64,
+    ) -> async_graphql::Result<PoolEntry> {
+        let entry = node(ctx)?.send(&from, &to, amount).await.api()?;
+        Ok(PoolEntry::listed(entry))
+    }
+
+    /// Mines a block paying the reward to `address` with up to `txCount` of the oldest pending
+    /// transactions. On an empty chain this mines the genesis block.
+    #[graphql(guard = "TokenGuard")]
+    async fn mine_block(
+        &self,
+        ctx: &Context<'_>,
+        address: String,
+        #[graphql(default = 5)] tx_count: i64,
+    ) -> async_graphql::Result<Block> {
+        let block = node(ctx)?
+            .mine_block(&address, Some(tx_count))
+            .await
+            .api()?;
+        Ok(Block::new(block))
+    }
+
+    /// Clears everything and replays the training scenario: 8 wallets (returned in creation
+    /// order) ending with balances 75, 22, 1, 0, 0, 0, 1, 1 and two pending transactions.
+    #[graphql(guard = "TokenGuard")]
+    async fn reset_system(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Wallet>> {
+        let node = node(ctx)?;
+        let wallets = node.reset_system().await.api()?;
+        Ok(wallets.iter().map(Wallet::new).collect())
+    }
+}

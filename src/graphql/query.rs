@@ -1,0 +1,208 @@
+//! The queries.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Object};
+
+use super::block::Block;
+use super::chain_info::ChainInfo;
+use super::connection::{self, OutPointCursor, Page, page, page_size};
+use super::error::{ApiResult, bad_request};
+use super::node;
+use super::pool_entry::PoolEntry;
+use super::transaction::{Prefetched, Transaction};
+use super::utxo::Utxo;
+use super::wallet::Wallet;
+use crate::chain::{BlockHash, OutPoint, Txid};
+
+/// Read access to the chain.
+#[derive(Default)]
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// Height, tip, parameters, supply and sizes.
+    async fn chain(&self, ctx: &Context<'_>) -> async_graphql::Result<ChainInfo> {
+        Ok(ChainInfo(node(ctx)?.chain_info().await.api()?))
+    }
+
+    /// The node's keystore wallets in creation order, with balances.
+    #[graphql(complexity = "first.unwrap_or(50).max(0) as usize * child_complexity")]
+    async fn wallets(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<Wallet>> {
+        let limit = page_size(first)?;
+        let after: Option<i64> = after
+            .map(|c| connection::decode("wallet", &c))
+            .transpose()?;
+        let node = node(ctx)?;
+        let items = node.wallets(after, limit as u64 + 1).await.api()?;
+        let total = node.wallet_count().await.api()?;
+        Ok(page(
+            items,
+            limit,
+            after.is_some(),
+            total,
+            |w| connection::encode("wallet", &w.wallet.id.to_string()),
+            |w| Wallet::with_balance(&w.wallet, w.balance),
+        ))
+    }
+
+    /// One keystore wallet; null if this node has no wallet at that address.
+    async fn wallet(
+        &self,
+        ctx: &Context<'_>,
+        address: String,
+    ) -> async_graphql::Result<Option<Wallet>> {
+        let info = node(ctx)?.wallet(&address).await.api()?;
+        Ok(info.map(|w| Wallet::with_balance(&w.wallet, w.balance)))
+    }
+
+    /// Blocks, newest first.
+    #[graphql(complexity = "first.unwrap_or(50).max(0) as usize * child_complexity")]
+    async fn blocks(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<Block>> {
+        let limit = page_size(first)?;
+        let before: Option<u64> = after.map(|c| connection::decode("block", &c)).transpose()?;
+        let node = node(ctx)?;
+        let mut items = node.blocks(before, limit as u64 + 1).await.api()?;
+        let total = node.block_count().await.api()?;
+        // Nested inputs and outputs of the whole page are fetched here in a few statements.
+        let look = ctx.look_ahead();
+        let txs = [
+            look.field("nodes").field("transactions"),
+            look.field("edges").field("node").field("transactions"),
+        ];
+        let inputs = txs.iter().any(|t| {
+            let i = t.field("inputs");
+            i.field("address").exists() || i.field("value").exists()
+        });
+        let outputs = txs
+            .iter()
+            .any(|t| t.field("outputs").field("spent").exists());
+        items.truncate(limit + 1);
+        let shown = &items[..items.len().min(limit)];
+        let prefetched = Arc::new(
+            Prefetched::fetch(node, shown, inputs, outputs)
+                .await
+                .api()?,
+        );
+        Ok(page(
+            items,
+            limit,
+            before.is_some(),
+            total,
+            |b| connection::encode("block", &b.height.to_string()),
+            |b| Block::with_prefetched(Arc::new(b), prefetched.clone()),
+        ))
+    }
+
+    /// One block, by hash or by height (exactly one of them); null if there is none.
+    async fn block(
+        &self,
+        ctx: &Context<'_>,
+        hash: Option<String>,
+        height: Option<i64>,
+    ) -> async_graphql::Result<Option<Block>> {
+        let node = node(ctx)?;
+        let block = match (hash, height) {
+            (Some(hash), None) => {
+                let hash: BlockHash = hash
+                    .parse()
+                    .map_err(|e: crate::chain::HashParseError| bad_request(e.to_string()))?;
+                node.block_by_hash(&hash).await.api()?
+            }
+            (None, Some(height)) if height >= 0 => {
+                node.block_by_height(height as u64).await.api()?
+            }
+            (None, Some(height)) => {
+                return Err(bad_request(format!(
+                    "height must not be negative, got {height}"
+                )));
+            }
+            _ => return Err(bad_request("give exactly one of hash and height")),
+        };
+        Ok(block.map(|b| Block::new(Arc::new(b))))
+    }
+
+    /// A mined transaction by id; null if no block holds it (pending ones are in `pool`).
+    async fn transaction(
+        &self,
+        ctx: &Context<'_>,
+        id: String,
+    ) -> async_graphql::Result<Option<Transaction>> {
+        let txid: Txid = id
+            .parse()
+            .map_err(|e: crate::chain::HashParseError| bad_request(e.to_string()))?;
+        let found = node(ctx)?.transaction(&txid).await.api()?;
+        Ok(found.map(|(tx, location)| Transaction {
+            tx: Arc::new(tx),
+            txid,
+            location,
+            prefetched: None,
+        }))
+    }
+
+    /// Unspent outputs, optionally of one address, in outpoint order.
+    #[graphql(complexity = "first.unwrap_or(50).max(0) as usize * child_complexity")]
+    async fn chainstate(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        address: Option<String>,
+    ) -> async_graphql::Result<Page<Utxo>> {
+        let limit = page_size(first)?;
+        let after: Option<OutPoint> = after
+            .map(|c| connection::decode::<OutPointCursor>("utxo", &c).map(|o| o.0))
+            .transpose()?;
+        let node = node(ctx)?;
+        let items = node
+            .chainstate(address.as_deref(), after.as_ref(), limit as u64 + 1)
+            .await
+            .api()?;
+        let total = node.utxo_count(address.as_deref()).await.api()?;
+        Ok(page(
+            items,
+            limit,
+            after.is_some(),
+            total,
+            |(o, _)| connection::encode("utxo", &o.to_string()),
+            |(outpoint, utxo)| Utxo { outpoint, utxo },
+        ))
+    }
+
+    /// The pool, oldest first: pending transactions, and rejected sends when asked.
+    #[graphql(complexity = "first.unwrap_or(50).max(0) as usize * child_complexity")]
+    async fn pool(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        #[graphql(default = false)] include_rejected: bool,
+    ) -> async_graphql::Result<Page<PoolEntry>> {
+        let limit = page_size(first)?;
+        let after: Option<i64> = after.map(|c| connection::decode("pool", &c)).transpose()?;
+        let node = node(ctx)?;
+        let items = node
+            .pool(include_rejected, after, limit as u64 + 1)
+            .await
+            .api()?;
+        let total = node.pool_count(include_rejected).await.api()?;
+        Ok(page(
+            items,
+            limit,
+            after.is_some(),
+            total,
+            |e| connection::encode("pool", &e.id.to_string()),
+            PoolEntry::listed,
+        ))
+    }
+}

@@ -1,0 +1,115 @@
+//! Live updates, pushed after each commit.
+//!
+//! A block subscriber that falls behind the in-process channel (it lagged), or sees a height
+//! jump, catches up by reading the blocks it missed from the database by height: it never skips
+//! one and never sees one twice.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use async_graphql::{Context, Subscription};
+use futures::Stream;
+use tokio::sync::broadcast::{self, error::RecvError};
+
+use super::block::Block;
+use super::error::ApiResult;
+use super::node;
+use super::pool_entry::PoolEntry;
+use crate::node::{Node, NodeError, NodeEvent};
+use crate::store::blocks::StoredBlock;
+
+/// Blocks read per catch-up statement.
+const CATCH_UP_BATCH: u64 = 100;
+
+/// Live updates.
+#[derive(Default)]
+pub struct Subscription;
+
+#[Subscription]
+impl Subscription {
+    /// Every block mined from now on, exactly once, in height order.
+    async fn block_mined(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Block>> + use<>> {
+        let node: Arc<Node> = node(ctx)?.clone();
+        // Subscribe before reading the tip: a block committed in between is then both in the
+        // channel and at or below `last`, and is skipped rather than lost.
+        let events = node.subscribe();
+        let last = node.chain_info().await.api()?.height;
+        let feed = BlockFeed {
+            node,
+            events,
+            last,
+            backlog: VecDeque::new(),
+        };
+        Ok(futures::stream::unfold(feed, |mut feed| async move {
+            let item = feed.next().await?;
+            Some((item.map(Block::new).api(), feed))
+        }))
+    }
+
+    /// Every pool change from now on: accepted sends (PENDING), refused ones (REJECTED) and
+    /// entries mined (MINED). A subscriber that lags misses the changes it could not keep up
+    /// with; `pool` has the current state.
+    async fn pool_changed(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = PoolEntry> + use<>> {
+        let events = node(ctx)?.subscribe();
+        Ok(futures::stream::unfold(events, |mut events| async move {
+            loop {
+                match events.recv().await {
+                    Ok(NodeEvent::PoolChanged { kind, entry }) => {
+                        return Some((PoolEntry::changed(kind, entry), events));
+                    }
+                    Ok(NodeEvent::BlockMined(_)) | Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        }))
+    }
+}
+
+/// The state of one `blockMined` subscription.
+struct BlockFeed {
+    node: Arc<Node>,
+    events: broadcast::Receiver<NodeEvent>,
+    /// Height of the last block delivered (or the tip when subscribing).
+    last: Option<u64>,
+    /// Blocks read from the database, waiting to be delivered.
+    backlog: VecDeque<StoredBlock>,
+}
+
+impl BlockFeed {
+    fn expected(&self) -> u64 {
+        self.last.map_or(0, |h| h + 1)
+    }
+
+    async fn next(&mut self) -> Option<Result<Arc<StoredBlock>, NodeError>> {
+        loop {
+            if let Some(block) = self.backlog.pop_front() {
+                if block.height == self.expected() {
+                    self.last = Some(block.height);
+                    return Some(Ok(Arc::new(block)));
+                }
+                continue;
+            }
+            match self.events.recv().await {
+                Ok(NodeEvent::BlockMined(block)) if block.height == self.expected() => {
+                    self.last = Some(block.height);
+                    return Some(Ok(block));
+                }
+                Ok(NodeEvent::BlockMined(block)) if block.height < self.expected() => continue,
+                Ok(NodeEvent::BlockMined(_)) | Err(RecvError::Lagged(_)) => {
+                    match self.node.blocks_from(self.expected(), CATCH_UP_BATCH).await {
+                        Ok(blocks) => self.backlog.extend(blocks),
+                        Err(err) => return Some(Err(err)),
+                    }
+                }
+                Ok(NodeEvent::PoolChanged { .. }) => continue,
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! `Wallet`: a keystore wallet of this node. It never exposes the secret key.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Object};
+
+use super::connection::{self, HistoryCursor, OutPointCursor, Page, page, page_size};
+use super::error::ApiResult;
+use super::loaders::BalanceOf;
+use super::pool_entry::PoolEntry;
+use super::transaction::Transaction;
+use super::utxo::Utxo;
+use super::{load, loader, node};
+use crate::chain::{Address, OutPoint, PublicKey};
+use crate::store::wallets::StoredWallet;
+
+/// A wallet the node signs for.
+pub struct Wallet {
+    address: Address,
+    public_key: PublicKey,
+    balance: Option<u64>,
+}
+
+impl Wallet {
+    /// A wallet whose balance will be loaded on demand.
+    pub fn new(wallet: &StoredWallet) -> Self {
+        Self {
+            address: wallet.address,
+            public_key: wallet.public_key,
+            balance: None,
+        }
+    }
+
+    /// A wallet whose balance is already known.
+    pub fn with_balance(wallet: &StoredWallet, balance: u64) -> Self {
+        Self {
+            balance: Some(balance),
+            ..Self::new(wallet)
+        }
+    }
+}
+
+#[Object]
+impl Wallet {
+    /// Base58Check address (starts with 1).
+    async fn address(&self) -> String {
+        self.address.to_string()
+    }
+
+    /// Compressed secp256k1 public key, hex.
+    async fn public_key(&self) -> String {
+        self.public_key.to_string()
+    }
+
+    /// Sum of its unspent outputs.
+    async fn balance(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        match self.balance {
+            Some(balance) => Ok(balance),
+            None => Ok(load(loader(ctx)?.load_one(BalanceOf(self.address)).await)?.unwrap_or(0)),
+        }
+    }
+
+    /// Its unspent outputs.
+    #[graphql(complexity = "first.unwrap_or(50).max(0) as usize * child_complexity")]
+    async fn utxos(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<Utxo>> {
+        let limit = page_size(first)?;
+        let after: Option<OutPoint> = after
+            .map(|c| connection::decode::<OutPointCursor>("utxo", &c).map(|o| o.0))
+            .transpose()?;
+        let node = node(ctx)?;
+        let address = self.address.to_string();
+        let items = node
+            .chainstate(Some(&address), after.as_ref(), limit as u64 + 1)
+            .await
+            .api()?;
+        let total = node.utxo_count(Some(&address)).await.api()?;
+        Ok(page(
+            items,
+            limit,
+            after.is_some(),
+            total,
+            |(o, _)| connection::encode("utxo", &o.to_string()),
+            |(outpoint, utxo)| Utxo { outpoint, utxo },
+        ))
+    }
+
+    /// Mined transactions that paid it or spent from it, newest first.
+    #[graphql(complexity = "first.unwrap_or(50).max(0) as usize * child_complexity")]
+    async fn transactions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<Transaction>> {
+        let limit = page_size(first)?;
+        let before = after
+            .map(|c| connection::decode::<HistoryCursor>("history", &c).map(|h| (h.0, h.1)))
+            .transpose()?;
+        let node = node(ctx)?;
+        let rows = node
+            .history(&self.address, before, limit as u64 + 1)
+            .await
+            .api()?;
+        let mut hashes: Vec<_> = rows.iter().map(|r| r.location.block_hash).collect();
+        hashes.sort();
+        hashes.dedup();
+        let blocks = node.blocks_by_hash(&hashes).await.api()?;
+        let total = node.history_count(&self.address).await.api()?;
+        let items: Vec<Transaction> = rows
+            .iter()
+            .filter_map(|row| {
+                let tx = blocks
+                    .get(&row.location.block_hash)?
+                    .block
+                    .transactions
+                    .get(row.location.position as usize)?;
+                Some(Transaction {
+                    tx: Arc::new(tx.clone()),
+                    txid: row.txid,
+                    location: row.location,
+                    prefetched: None,
+                })
+            })
+            .collect();
+        Ok(page(
+            items,
+            limit,
+            before.is_some(),
+            total,
+            |t| {
+                connection::encode(
+                    "history",
+                    &format!("{}.{}", t.location.height, t.location.position),
+                )
+            },
+            |t| t,
+        ))
+    }
+
+    /// Its pending transaction, if it has one (then it cannot send until that is mined).
+    async fn pending(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PoolEntry>> {
+        let entry = node(ctx)?
+            .pending_of(&self.address.to_string())
+            .await
+            .api()?;
+        Ok(entry.map(PoolEntry::listed))
+    }
+}

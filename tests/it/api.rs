@@ -1,0 +1,724 @@
+//! The GraphQL API through real HTTP and WebSocket connections, on both backends.
+
+use std::time::{Duration, Instant};
+
+use futures::{SinkExt, StreamExt};
+use pocket_chain::server::ServerConfig;
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use crate::app::{TestApp, code, spawn_app, spawn_app_with};
+use crate::harness::{Backend, dump};
+use crate::on_both_backends;
+
+on_both_backends!(
+    reference_scenario_over_graphql,
+    reset_system_over_graphql,
+    bad_inputs_get_codes_and_change_nothing,
+    subscribers_get_every_block_once_in_order,
+    legacy_websocket_protocol_works,
+    pool_changes_are_pushed,
+    get_runs_queries_but_never_mutations,
+    token_guards_mutations_only,
+    depth_and_complexity_are_limited,
+    hostile_requests_get_4xx_never_5xx,
+    nested_pages_cost_a_constant_number_of_statements,
+    health_and_graphiql_are_served,
+);
+
+const WALLETS: &str = "{ wallets(first: 100) { totalCount nodes { address balance } } }";
+
+async fn balances(app: &TestApp) -> Vec<u64> {
+    let data = app.data(WALLETS, json!({})).await;
+    data["wallets"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["balance"].as_u64().unwrap())
+        .collect()
+}
+
+async fn new_wallet(app: &TestApp) -> String {
+    let data = app
+        .data(
+            "mutation { newWallet { address balance publicKey } }",
+            json!({}),
+        )
+        .await;
+    data["newWallet"]["address"].as_str().unwrap().to_owned()
+}
+
+async fn send(app: &TestApp, from: &str, to: &str, amount: i64) -> Value {
+    app.gql(
+        "mutation($f: String!, $t: String!, $a: Int!) { send(from: $f, to: $t, amount: $a) { id txId from to amount error status } }",
+        json!({ "f": from, "t": to, "a": amount }),
+    )
+    .await
+}
+
+async fn mine(app: &TestApp, address: &str, count: Option<i64>) -> Value {
+    match count {
+        Some(n) => app.gql("mutation($a: String!, $n: Int) { mineBlock(address: $a, txCount: $n) { hash height txCount } }", json!({ "a": address, "n": n })).await,
+        None => app.gql("mutation($a: String!) { mineBlock(address: $a) { hash height txCount } }", json!({ "a": address })).await,
+    }
+}
+
+async fn reference_scenario_over_graphql(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut a = Vec::new();
+    for _ in 0..8 {
+        a.push(new_wallet(&app).await);
+    }
+    let genesis = mine(&app, &a[0], None).await;
+    assert_eq!(genesis["data"]["mineBlock"]["height"], 0, "{genesis}");
+    for (to, amount) in [(1, 3), (2, 2), (3, 1), (4, 1), (5, 1), (6, 1), (7, 1)] {
+        let sent = send(&app, &a[0], &a[to], amount).await;
+        assert_eq!(sent["data"]["send"]["status"], "PENDING", "{sent}");
+        assert_eq!(
+            mine(&app, &a[0], None).await["data"]["mineBlock"]["txCount"],
+            2
+        );
+    }
+    for from in &a[1..] {
+        assert!(send(&app, from, &a[0], 1).await.get("errors").is_none());
+    }
+    mine(&app, &a[1], Some(2)).await;
+    mine(&app, &a[1], Some(3)).await;
+    assert_eq!(balances(&app).await, vec![75, 22, 1, 0, 0, 0, 1, 1]);
+    let chain = app
+        .data(
+            "{ chain { height tipHash difficultyBits reward totalSupply utxoCount poolSize } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(chain["chain"]["height"], 9);
+    assert_eq!(chain["chain"]["totalSupply"], 100);
+    assert_eq!(chain["chain"]["poolSize"], 2);
+    assert_eq!(chain["chain"]["difficultyBits"], 12);
+
+    // A transaction, its inputs (resolved to the spent outputs) and its block.
+    let wallet = app
+        .data(
+            "query($a: String!) { wallet(address: $a) { balance pending { txId } transactions(first: 10) { totalCount nodes { id isCoinbase inputs { txId vout address value } outputs { index address value spent } block { height } } } } }",
+            json!({ "a": a[1] }),
+        )
+        .await;
+    let history = &wallet["wallet"]["transactions"];
+    assert_eq!(history["totalCount"], 4);
+    let payment = history["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["isCoinbase"] == false && t["inputs"][0]["address"] == a[0].as_str())
+        .expect("the payment of 3");
+    assert_eq!(payment["outputs"][0]["value"], 3);
+    let id = payment["id"].as_str().unwrap();
+    let tx = app.data("query($id: String!) { transaction(id: $id) { id block { height } outputs { spent } } }", json!({ "id": id })).await;
+    assert_eq!(tx["transaction"]["id"], id);
+    assert_eq!(tx["transaction"]["block"]["height"], 1);
+}
+
+async fn reset_system_over_graphql(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let reset = app
+        .data("mutation { resetSystem { address balance } }", json!({}))
+        .await;
+    let wallets = reset["resetSystem"].as_array().unwrap();
+    assert_eq!(wallets.len(), 8);
+    assert_eq!(
+        wallets
+            .iter()
+            .map(|w| w["balance"].as_u64().unwrap())
+            .collect::<Vec<_>>(),
+        vec![75, 22, 1, 0, 0, 0, 1, 1]
+    );
+    assert_eq!(balances(&app).await, vec![75, 22, 1, 0, 0, 0, 1, 1]);
+    let pool = app
+        .data(
+            "{ pool { totalCount nodes { from to amount status error } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(pool["pool"]["totalCount"], 2);
+    let blocks = app.data("{ blocks(first: 3) { totalCount pageInfo { hasNextPage endCursor } nodes { height } } }", json!({})).await;
+    assert_eq!(blocks["blocks"]["totalCount"], 10);
+    assert_eq!(blocks["blocks"]["nodes"][0]["height"], 9);
+    let cursor = blocks["blocks"]["pageInfo"]["endCursor"].as_str().unwrap();
+    let next = app
+        .data(
+            "query($c: String) { blocks(first: 3, after: $c) { nodes { height } } }",
+            json!({ "c": cursor }),
+        )
+        .await;
+    assert_eq!(next["blocks"]["nodes"][0]["height"], 6);
+}
+
+async fn bad_inputs_get_codes_and_change_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let lonely = new_wallet(&app).await;
+    let outsider = pocket_chain::chain::SecretKey::generate()
+        .unwrap()
+        .public_key()
+        .address()
+        .to_string();
+    assert_eq!(
+        code(&send(&app, &lonely, &outsider, 1).await),
+        "NOT_INITIALIZED"
+    );
+
+    let reset = app
+        .data("mutation { resetSystem { address } }", json!({}))
+        .await;
+    let a: Vec<String> = reset["resetSystem"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["address"].as_str().unwrap().to_owned())
+        .collect();
+    let mut corrupted = a[0].clone();
+    corrupted.replace_range(5..6, if &corrupted[5..6] == "A" { "B" } else { "A" });
+    let before = dump(app.node.store().db()).await;
+
+    let cases: Vec<(Value, &str)> = vec![
+        (send(&app, &corrupted, &a[1], 1).await, "INVALID_ADDRESS"),
+        (send(&app, &a[0], "hello", 1).await, "INVALID_ADDRESS"),
+        (send(&app, &outsider, &a[1], 1).await, "UNKNOWN_WALLET"),
+        (send(&app, &a[0], &a[1], 0).await, "INVALID_AMOUNT"),
+        (send(&app, &a[0], &a[1], -3).await, "INVALID_AMOUNT"),
+        (send(&app, &a[0], &a[1], 1000).await, "INSUFFICIENT_FUNDS"),
+        (send(&app, &a[7], &a[1], 1).await, "WALLET_LOCKED"),
+        (send(&app, &a[0], &a[0], 1).await, "SAME_ADDRESS"),
+        (mine(&app, &corrupted, None).await, "INVALID_ADDRESS"),
+        (mine(&app, &a[0], Some(-1)).await, "BAD_REQUEST"),
+        (
+            app.gql("{ blocks(first: 501) { totalCount } }", json!({}))
+                .await,
+            "BAD_REQUEST",
+        ),
+        (
+            app.gql("{ blocks(after: \"bm9wZQ\") { totalCount } }", json!({}))
+                .await,
+            "BAD_REQUEST",
+        ),
+        (
+            app.gql("{ block(hash: \"zz\") { height } }", json!({}))
+                .await,
+            "BAD_REQUEST",
+        ),
+        (
+            app.gql("{ block { height } }", json!({})).await,
+            "BAD_REQUEST",
+        ),
+        (
+            app.gql("{ transaction(id: \"12\") { id } }", json!({}))
+                .await,
+            "BAD_REQUEST",
+        ),
+        (
+            app.gql(
+                "{ chainstate(address: \"1abc\") { totalCount } }",
+                json!({}),
+            )
+            .await,
+            "INVALID_ADDRESS",
+        ),
+        (app.gql("{ nope }", json!({})).await, "BAD_REQUEST"),
+        (
+            app.gql("mutation { send(from: 1) { id } }", json!({}))
+                .await,
+            "BAD_REQUEST",
+        ),
+    ];
+    for (body, expected) in &cases {
+        assert_eq!(code(body), *expected, "{body}");
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
+    }
+    let insufficient = &cases[5].0["errors"][0];
+    assert!(
+        insufficient["message"]
+            .as_str()
+            .unwrap()
+            .contains("75 units available"),
+        "{insufficient}"
+    );
+    assert_eq!(insufficient["extensions"]["available"], 75);
+    assert!(
+        cases[0].0["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("checksum"),
+        "{}",
+        cases[0].0
+    );
+    assert_eq!(
+        dump(app.node.store().db()).await,
+        before,
+        "a refused request changed the chain"
+    );
+
+    // Unknown things are null, not errors.
+    let missing = app.data(&format!("{{ transaction(id: \"{}\") {{ id }} wallet(address: \"{outsider}\") {{ address }} block(height: 99) {{ hash }} }}", "ab".repeat(32)), json!({})).await;
+    assert_eq!(
+        missing,
+        json!({ "transaction": null, "wallet": null, "block": null })
+    );
+    // Refused sends are in the pool's log with their messages.
+    let log = app
+        .data(
+            "{ pool(includeRejected: true, first: 100) { nodes { status error } } }",
+            json!({}),
+        )
+        .await;
+    let rejected = log["pool"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["status"] == "REJECTED")
+        .count();
+    assert_eq!(rejected, 8);
+}
+
+/// Opens a WebSocket speaking `protocol` and subscribes to `query`.
+async fn subscribe(
+    app: &TestApp,
+    protocol: &str,
+    query: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    let mut request = app.ws_url().into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("Sec-WebSocket-Protocol", protocol.parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("WebSocket connects");
+    ws.send(Message::text(
+        json!({ "type": "connection_init", "payload": {} }).to_string(),
+    ))
+    .await
+    .unwrap();
+    let ack = next_json(&mut ws).await;
+    assert_eq!(ack["type"], "connection_ack");
+    let start = if protocol == "graphql-transport-ws" {
+        "subscribe"
+    } else {
+        "start"
+    };
+    ws.send(Message::text(
+        json!({ "id": "1", "type": start, "payload": { "query": query } }).to_string(),
+    ))
+    .await
+    .unwrap();
+    ws
+}
+
+async fn next_json<S>(ws: &mut S) -> Value
+where
+    S: futures::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .expect("a message within 5 s")
+            .expect("open")
+            .expect("ok");
+        if let Message::Text(text) = message {
+            let value: Value = serde_json::from_str(&text).unwrap();
+            if value["type"] != "ka" && value["type"] != "ping" {
+                return value;
+            }
+        }
+    }
+}
+
+async fn subscribers_get_every_block_once_in_order(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let miner = new_wallet(&app).await;
+    let mut first = subscribe(
+        &app,
+        "graphql-transport-ws",
+        "subscription { blockMined { height hash txCount } }",
+    )
+    .await;
+    let mut second = subscribe(
+        &app,
+        "graphql-transport-ws",
+        "subscription { blockMined { height } }",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    for expected in 0..6u64 {
+        let mined = Instant::now();
+        let block = mine(&app, &miner, Some(0)).await;
+        assert_eq!(block["data"]["mineBlock"]["height"], expected);
+        for ws in [&mut first, &mut second] {
+            let message = next_json(ws).await;
+            assert_eq!(message["type"], "next", "{message}");
+            assert_eq!(
+                message["payload"]["data"]["blockMined"]["height"], expected,
+                "{message}"
+            );
+            assert!(
+                mined.elapsed() < Duration::from_secs(1),
+                "pushed within a second"
+            );
+        }
+    }
+    // Nothing more arrives: each block came exactly once.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), first.next())
+            .await
+            .is_err()
+    );
+}
+
+async fn legacy_websocket_protocol_works(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let miner = new_wallet(&app).await;
+    let mut ws = subscribe(&app, "graphql-ws", "subscription { blockMined { height } }").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    mine(&app, &miner, None).await;
+    let message = next_json(&mut ws).await;
+    assert_eq!(message["type"], "data", "{message}");
+    assert_eq!(message["payload"]["data"]["blockMined"]["height"], 0);
+}
+
+async fn pool_changes_are_pushed(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let reset = app
+        .data("mutation { resetSystem { address } }", json!({}))
+        .await;
+    let a: Vec<String> = reset["resetSystem"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["address"].as_str().unwrap().to_owned())
+        .collect();
+    let mut ws = subscribe(
+        &app,
+        "graphql-transport-ws",
+        "subscription { poolChanged { from amount status error } }",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    send(&app, &a[0], &a[1], 5).await;
+    send(&app, &a[3], &a[1], 5).await;
+    mine(&app, &a[0], Some(1)).await;
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let message = next_json(&mut ws).await;
+        seen.push(
+            message["payload"]["data"]["poolChanged"]["status"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    assert_eq!(seen, vec!["PENDING", "REJECTED", "MINED"]);
+}
+
+async fn get_runs_queries_but_never_mutations(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let get = |query: &str| {
+        app.http
+            .get(format!("{}/graphql", app.base))
+            .query(&[("query", query)])
+            .send()
+    };
+    let ok = get("{ chain { height poolSize } }").await.unwrap();
+    assert_eq!(ok.status(), 200);
+    assert_eq!(
+        ok.json::<Value>().await.unwrap()["data"]["chain"]["poolSize"],
+        0
+    );
+    for attack in [
+        "mutation { newWallet { address } }",
+        "mutation M { resetSystem { address } }",
+        "subscription { blockMined { height } }",
+    ] {
+        let refused = get(attack).await.unwrap();
+        assert_eq!(refused.status(), 405, "{attack}");
+        assert_eq!(
+            refused.json::<Value>().await.unwrap()["errors"][0]["extensions"]["code"],
+            "BAD_REQUEST"
+        );
+    }
+    // Naming a mutation among several operations does not slip through either.
+    let sneaky = app
+        .http
+        .get(format!("{}/graphql", app.base))
+        .query(&[
+            (
+                "query",
+                "query Q { chain { height } } mutation M { newWallet { address } }",
+            ),
+            ("operationName", "M"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sneaky.status(), 405);
+    assert_eq!(app.node.wallet_count().await.unwrap(), 0);
+}
+
+async fn token_guards_mutations_only(backend: Backend) {
+    let config = ServerConfig {
+        api_token: Some("s3cret".into()),
+        ..ServerConfig::default()
+    };
+    let mut app = spawn_app_with(backend, config).await;
+    assert!(
+        new_wallet(&app).await.starts_with('1'),
+        "the right token may mutate"
+    );
+    app.token = None;
+    let refused = app
+        .gql("mutation { newWallet { address } }", json!({}))
+        .await;
+    assert_eq!(code(&refused), "UNAUTHORIZED");
+    app.token = Some("wrong".into());
+    assert_eq!(
+        code(
+            &app.gql("mutation { resetSystem { address } }", json!({}))
+                .await
+        ),
+        "UNAUTHORIZED"
+    );
+    // Queries stay open.
+    assert_eq!(
+        app.data("{ wallets { totalCount } }", json!({})).await["wallets"]["totalCount"],
+        1
+    );
+
+    let exposed = ServerConfig {
+        listen: "0.0.0.0:8080".parse().unwrap(),
+        ..ServerConfig::default()
+    };
+    assert!(
+        exposed.check_exposure().is_err(),
+        "a public address needs a token"
+    );
+    assert!(
+        ServerConfig {
+            api_token: Some("t".into()),
+            ..exposed.clone()
+        }
+        .check_exposure()
+        .is_ok()
+    );
+    assert!(
+        ServerConfig {
+            insecure: true,
+            ..exposed
+        }
+        .check_exposure()
+        .is_ok()
+    );
+}
+
+async fn depth_and_complexity_are_limited(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let deep = format!(
+        "{{ blocks {{ nodes {{ {} hash {} }} }} }}",
+        "previous {".repeat(14),
+        "}".repeat(14)
+    );
+    assert_eq!(code(&app.gql(&deep, json!({})).await), "BAD_REQUEST");
+    let wide = "{ wallets(first: 500) { nodes { utxos(first: 500) { nodes { txId value } } } } }";
+    let body = app.gql(wide, json!({})).await;
+    assert_eq!(code(&body), "BAD_REQUEST");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("complex"),
+        "{body}"
+    );
+}
+
+async fn hostile_requests_get_4xx_never_5xx(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let url = format!("{}/graphql", app.base);
+    let post = |content_type: &'static str, body: Vec<u8>| {
+        app.http
+            .post(&url)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    let cases: Vec<(reqwest::Response, u16)> = vec![
+        (
+            post("application/json", b"{not json".to_vec())
+                .await
+                .unwrap(),
+            400,
+        ),
+        (post("application/json", b"".to_vec()).await.unwrap(), 400),
+        (post("application/json", b"[]".to_vec()).await.unwrap(), 400),
+        (
+            post("application/json", b"{\"query\": 5}".to_vec())
+                .await
+                .unwrap(),
+            400,
+        ),
+        (
+            post(
+                "text/plain",
+                br#"{"query":"mutation { newWallet { address } }"}"#.to_vec(),
+            )
+            .await
+            .unwrap(),
+            415,
+        ),
+        (
+            post(
+                "application/x-www-form-urlencoded",
+                b"query=mutation%7BnewWallet%7Baddress%7D%7D".to_vec(),
+            )
+            .await
+            .unwrap(),
+            415,
+        ),
+        (
+            post("multipart/form-data; boundary=x", b"--x--".to_vec())
+                .await
+                .unwrap(),
+            415,
+        ),
+        (
+            post("application/json", vec![b' '; 300 * 1024])
+                .await
+                .unwrap(),
+            413,
+        ),
+    ];
+    for (i, (response, status)) in cases.into_iter().enumerate() {
+        assert_eq!(response.status().as_u16(), status, "case {i}");
+    }
+    let batch: Vec<Value> = (0..11)
+        .map(|_| json!({ "query": "{ chain { height } }" }))
+        .collect();
+    let response = app.http.post(&url).json(&batch).send().await.unwrap();
+    assert_eq!(response.status(), 400);
+    let small: Vec<Value> = (0..3)
+        .map(|_| json!({ "query": "{ chain { height } }" }))
+        .collect();
+    let response = app.http.post(&url).json(&small).send().await.unwrap();
+    assert_eq!(
+        response
+            .json::<Value>()
+            .await
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    // Junk on the WebSocket endpoint and unknown paths.
+    assert_eq!(
+        app.http
+            .get(format!("{}/graphql/ws", app.base))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+            / 100,
+        4
+    );
+    assert_eq!(
+        app.http
+            .get(format!("{}/nope", app.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(app.node.wallet_count().await.unwrap(), 0, "nothing ran");
+}
+
+async fn nested_pages_cost_a_constant_number_of_statements(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let reset = app
+        .data("mutation { resetSystem { address } }", json!({}))
+        .await;
+    let a: Vec<String> = reset["resetSystem"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["address"].as_str().unwrap().to_owned())
+        .collect();
+    let blocks_query = "{ blocks(first: 50) { nodes { transactions { inputs { address value } outputs { spent } } } } }";
+    let statements = |query: &'static str| {
+        let app = &app;
+        async move {
+            let before = app.node.store().statement_count();
+            app.data(query, json!({})).await;
+            app.node.store().statement_count() - before
+        }
+    };
+    let small_blocks = statements(blocks_query).await;
+    let small_wallets = statements("{ wallets(first: 100) { nodes { balance } } }").await;
+    // Grow to 60 blocks with payments in them, and to 100 wallets.
+    for round in 0..50 {
+        let from = &a[round % 2];
+        let to = &a[2 + round % 6];
+        send(&app, from, to, 1).await;
+        mine(&app, &a[0], None).await;
+    }
+    for _ in 0..92 {
+        new_wallet(&app).await;
+    }
+    let large_blocks = statements(blocks_query).await;
+    let large_wallets = statements("{ wallets(first: 100) { nodes { balance } } }").await;
+    assert_eq!(
+        large_blocks, small_blocks,
+        "blocks page: {small_blocks} statements for 10 blocks, {large_blocks} for 50"
+    );
+    assert_eq!(
+        large_wallets, small_wallets,
+        "wallets page: {small_wallets} statements for 8 wallets, {large_wallets} for 100"
+    );
+    assert!(
+        large_blocks <= 8 && large_wallets <= 4,
+        "{large_blocks} / {large_wallets}"
+    );
+}
+
+async fn health_and_graphiql_are_served(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let health = app
+        .http
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    assert_eq!(
+        health.json::<Value>().await.unwrap()["database"],
+        "reachable"
+    );
+    let graphiql = app
+        .http
+        .get(format!("{}/graphiql", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(graphiql.status(), 200);
+    assert!(graphiql.text().await.unwrap().contains("graphiql"));
+    assert!(
+        app.http
+            .get(format!("{}/graphql", app.base))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .is_client_error()
+    );
+}

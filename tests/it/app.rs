@@ -1,0 +1,90 @@
+//! A real `pocket` server on a loopback port over a fresh database, for HTTP and WebSocket tests.
+
+use std::sync::Arc;
+
+use pocket_chain::node::Node;
+use pocket_chain::server::{self, ServerConfig};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+use crate::harness::{Backend, TestDb};
+
+/// A running server.
+pub struct TestApp {
+    pub base: String,
+    pub node: Arc<Node>,
+    pub http: reqwest::Client,
+    pub token: Option<String>,
+    _db: TestDb,
+    _stop: oneshot::Sender<()>,
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, ServerConfig::default()).await
+}
+
+pub async fn spawn_app_with(backend: Backend, config: ServerConfig) -> TestApp {
+    let db = TestDb::new(backend).await;
+    let node = db.node().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let token = config.api_token.clone();
+    let served = node.clone();
+    tokio::spawn(async move {
+        server::run(listener, served, config, async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("server runs");
+    });
+    TestApp {
+        base,
+        node,
+        http: reqwest::Client::new(),
+        token,
+        _db: db,
+        _stop: stop,
+    }
+}
+
+impl TestApp {
+    /// POSTs a GraphQL operation (with the token, if the app has one) and returns the JSON body.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        let mut request = self
+            .http
+            .post(format!("{}/graphql", self.base))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request");
+        assert_eq!(
+            response.status(),
+            200,
+            "POST /graphql answered {}",
+            response.status()
+        );
+        response.json().await.expect("JSON body")
+    }
+
+    /// Like [`Self::gql`], but fails the test on any GraphQL error.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let body = self.gql(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("{}/graphql/ws", self.base.replace("http://", "ws://"))
+    }
+}
+
+/// The `extensions.code` of the first error.
+pub fn code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error code in {body}"))
+}
