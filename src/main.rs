@@ -5,13 +5,16 @@ use std::process::ExitCode;
 use clap::Parser;
 use pocket_chain::config::{Cli, Command};
 
+/// Logs when `POCKET_LOG` is not set: our info, and only warnings from the database drivers.
+const DEFAULT_LOG: &str = "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn";
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("POCKET_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG)),
         )
         .with_writer(std::io::stderr)
         .init();

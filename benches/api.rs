@@ -1,0 +1,140 @@
+//! Requests per second through a real `pocket` server on loopback, at chain length 1,000:
+//! `wallets(first: 100) { nodes { balance } }` and a nested `blocks(first: 50)` page, each beside
+//! a bare `{ __typename }` on the same server in the same run; and `resetSystem` end to end.
+
+#[path = "../tests/it/harness.rs"]
+#[allow(dead_code)]
+mod harness;
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use futures::StreamExt;
+use harness::{Backend, TestDb};
+use pocket_chain::server::{self, ServerConfig};
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+
+/// Requests per measured iteration, and how many are in flight at once.
+const REQUESTS: usize = 64;
+const IN_FLIGHT: usize = 16;
+
+const TYPENAME: &str = "{ __typename }";
+const WALLETS: &str = "{ wallets(first: 100) { nodes { balance } } }";
+const BLOCKS: &str = "{ blocks(first: 50) { nodes { hash height txCount transactions { id inputs { address value } outputs { address value spent } } } } }";
+
+struct Bench {
+    url: String,
+    client: reqwest::Client,
+    _db: TestDb,
+}
+
+impl Bench {
+    async fn post(&self, query: &str) -> Value {
+        let response = self
+            .client
+            .post(&self.url)
+            .json(&json!({ "query": query }))
+            .send()
+            .await
+            .expect("request");
+        let body: Value = response.json().await.expect("JSON");
+        assert!(body.get("errors").is_none(), "{body}");
+        body
+    }
+}
+
+/// A server over a chain of 1,000 blocks (with payments in them) and 100 wallets.
+async fn start(backend: Backend) -> Bench {
+    let db = TestDb::new(backend).await;
+    let node = db.node().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/graphql", listener.local_addr().unwrap());
+    let served = node.clone();
+    tokio::spawn(async move {
+        server::run(
+            listener,
+            served,
+            ServerConfig::default(),
+            std::future::pending(),
+        )
+        .await
+    });
+    let a: Vec<String> = node
+        .reset_system()
+        .await
+        .unwrap()
+        .iter()
+        .map(|w| w.address.to_string())
+        .collect();
+    for _ in 0..92 {
+        node.new_wallet().await.unwrap();
+    }
+    for round in 0..990 {
+        if round % 3 == 0 {
+            node.send(&a[0], &a[1 + round % 7], 1).await.unwrap();
+        }
+        node.mine_block(&a[0], None).await.unwrap();
+    }
+    db.store()
+        .await
+        .db()
+        .execute_unprepared("ANALYZE")
+        .await
+        .unwrap();
+    Bench {
+        url,
+        client: reqwest::Client::new(),
+        _db: db,
+    }
+}
+
+fn api(c: &mut Criterion) {
+    harness::DURABLE_PG.store(true, Ordering::Relaxed);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    for (backend, name) in [(Backend::Sqlite, "sqlite"), (Backend::Postgres, "postgres")] {
+        let bench = Arc::new(rt.block_on(start(backend)));
+        let mut group = c.benchmark_group(format!("api_{name}"));
+        group
+            .sample_size(20)
+            .measurement_time(Duration::from_secs(6))
+            .throughput(Throughput::Elements(REQUESTS as u64));
+        for (label, query) in [
+            ("typename", TYPENAME),
+            ("wallets_100_balance", WALLETS),
+            ("blocks_50_nested", BLOCKS),
+        ] {
+            group.bench_function(label, |b| {
+                b.iter_custom(|iters| {
+                    rt.block_on(async {
+                        let start = Instant::now();
+                        for _ in 0..iters {
+                            futures::stream::iter(0..REQUESTS)
+                                .map(|_| {
+                                    let bench = bench.clone();
+                                    async move { bench.post(query).await }
+                                })
+                                .buffer_unordered(IN_FLIGHT)
+                                .for_each(|_| async {})
+                                .await;
+                        }
+                        start.elapsed()
+                    })
+                })
+            });
+        }
+        group.throughput(Throughput::Elements(1)).sample_size(10);
+        group.bench_function("reset_system", |b| {
+            b.iter(|| rt.block_on(bench.post("mutation { resetSystem { address balance } }")))
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, api);
+criterion_main!(benches);
