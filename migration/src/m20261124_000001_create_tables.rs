@@ -74,6 +74,8 @@ enum T {
     Position,
 }
 
+/// Hashes are hex text. Varchar, not char(n): PostgreSQL compares a char(n) column to a text
+/// parameter by casting the column, which disables its index.
 const HASH_HEX: u32 = 64;
 
 #[async_trait::async_trait]
@@ -83,10 +85,10 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(B::Table)
                 .if_not_exists()
-                .col(char_len(B::Hash, HASH_HEX).primary_key())
+                .col(string_len(B::Hash, HASH_HEX).primary_key())
                 .col(big_integer_uniq(B::Height))
-                .col(char_len(B::PrevHash, HASH_HEX))
-                .col(char_len(B::MerkleRoot, HASH_HEX))
+                .col(string_len(B::PrevHash, HASH_HEX))
+                .col(string_len(B::MerkleRoot, HASH_HEX))
                 .col(big_integer(B::Timestamp))
                 .col(integer(B::Bits))
                 .col(big_integer(B::Nonce))
@@ -100,7 +102,7 @@ impl MigrationTrait for Migration {
                 .table(L::Table)
                 .if_not_exists()
                 .col(integer(L::Id).primary_key())
-                .col(char_len(L::Hash, HASH_HEX))
+                .col(string_len(L::Hash, HASH_HEX))
                 .col(big_integer(L::Height))
                 .to_owned(),
         )
@@ -109,10 +111,10 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(C::Table)
                 .if_not_exists()
-                .col(char_len(C::Txid, HASH_HEX))
+                .col(string_len(C::Txid, HASH_HEX))
                 .col(big_integer(C::Vout))
                 .col(string_len(C::Address, 40))
-                .col(char_len(C::PubkeyHash, 40))
+                .col(string_len(C::PubkeyHash, 40))
                 .col(big_integer(C::Value))
                 .col(big_integer(C::Height))
                 .col(boolean(C::Coinbase))
@@ -137,7 +139,7 @@ impl MigrationTrait for Migration {
                 .table(P::Table)
                 .if_not_exists()
                 .col(big_pk_auto(P::Id))
-                .col(char_len_null(P::Txid, HASH_HEX))
+                .col(string_len_null(P::Txid, HASH_HEX))
                 .col(string(P::FromAddress))
                 .col(string(P::ToAddress))
                 .col(big_integer(P::Amount))
@@ -175,7 +177,7 @@ impl MigrationTrait for Migration {
                 .if_not_exists()
                 .col(big_pk_auto(W::Id))
                 .col(string_len_uniq(W::Address, 40))
-                .col(char_len(W::PublicKey, 66))
+                .col(string_len(W::PublicKey, 66))
                 .col(blob(W::SecretNonce))
                 .col(blob(W::SecretCiphertext))
                 .col(big_integer(W::CreatedAt))
@@ -186,9 +188,9 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(T::Table)
                 .if_not_exists()
-                .col(char_len(T::Txid, HASH_HEX))
+                .col(string_len(T::Txid, HASH_HEX))
                 .col(string_len(T::Address, 40))
-                .col(char_len(T::BlockHash, HASH_HEX))
+                .col(string_len(T::BlockHash, HASH_HEX))
                 .col(big_integer(T::Height))
                 .col(integer(T::Position))
                 .primary_key(Index::create().col(T::Txid).col(T::Address))

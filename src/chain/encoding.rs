@@ -32,12 +32,6 @@ pub enum DecodeError {
     /// An input's witness tag is none of 0, 1 or 2.
     #[error("unknown witness tag {0}")]
     UnknownWitnessTag(u8),
-    /// 64 bytes that are not an ECDSA signature (r or s zero or not below n).
-    #[error("invalid signature encoding")]
-    InvalidSignature,
-    /// 33 bytes that are not a compressed public key.
-    #[error("invalid public key encoding")]
-    InvalidPublicKey,
 }
 
 /// A cursor over untrusted bytes.

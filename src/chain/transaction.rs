@@ -11,7 +11,7 @@ use k256::ecdsa::Signature;
 use super::address::PubkeyHash;
 use super::encoding::{DecodeError, Reader};
 use super::hash::{Txid, sha256d};
-use super::keys::{KeyError, PublicKey, SecretKey};
+use super::keys::{KeyError, SecretKey};
 
 /// The transaction format version this code writes.
 pub const TX_VERSION: u32 = 1;
@@ -67,12 +67,13 @@ pub struct TxOut {
 pub enum Witness {
     /// Not signed yet (and how every signature is written in the txid's encoding).
     Unsigned,
-    /// A low-S ECDSA signature and the key it verifies under.
+    /// A low-S ECDSA signature and the key it verifies under, as encoded. Decoding keeps the
+    /// bytes; validation parses them, so reading a block never pays for point decompression.
     Signed {
-        /// Compact `r ‖ s`.
-        signature: Signature,
-        /// Must hash to the spent output's pubkey hash.
-        public_key: PublicKey,
+        /// Compact `r ‖ s`, big-endian.
+        signature: [u8; 64],
+        /// Compressed SEC1 public key; must hash to the spent output's pubkey hash.
+        public_key: [u8; 33],
     },
     /// The coinbase's data: the height of its block, so coinbase txids never repeat.
     Coinbase {
@@ -194,8 +195,8 @@ impl Transaction {
                     public_key,
                 } if with_signatures => {
                     out.push(Witness::TAG_SIGNED);
-                    out.extend_from_slice(&signature.to_bytes());
-                    out.extend_from_slice(&public_key.to_bytes());
+                    out.extend_from_slice(&signature);
+                    out.extend_from_slice(&public_key);
                 }
                 Witness::Unsigned | Witness::Signed { .. } => out.push(Witness::TAG_UNSIGNED),
                 Witness::Coinbase { height } => {
@@ -229,10 +230,8 @@ impl Transaction {
             let witness = match r.u8()? {
                 Witness::TAG_UNSIGNED => Witness::Unsigned,
                 Witness::TAG_SIGNED => {
-                    let signature = Signature::from_slice(r.take(64)?)
-                        .map_err(|_| DecodeError::InvalidSignature)?;
-                    let public_key = PublicKey::from_bytes(r.take(33)?)
-                        .map_err(|_| DecodeError::InvalidPublicKey)?;
+                    let signature = r.array()?;
+                    let public_key = r.array()?;
                     Witness::Signed {
                         signature,
                         public_key,
@@ -279,10 +278,10 @@ impl Transaction {
     /// Signs every input with `key`; `spent[i]` is the output input `i` spends.
     pub fn sign(&mut self, key: &SecretKey, spent: &[TxOut]) -> Result<(), KeyError> {
         let txid = self.txid();
-        let public_key = key.public_key();
+        let public_key = key.public_key().to_bytes();
         for (index, (input, spent)) in self.inputs.iter_mut().zip(spent).enumerate() {
             let digest = Self::signature_digest(&txid, index as u32, spent);
-            let signature = key.sign_digest(&digest)?;
+            let signature = signature_bytes(&key.sign_digest(&digest)?);
             input.witness = Witness::Signed {
                 signature,
                 public_key,
@@ -290,6 +289,13 @@ impl Transaction {
         }
         Ok(())
     }
+}
+
+/// The compact 64-byte form of a signature.
+pub fn signature_bytes(signature: &Signature) -> [u8; 64] {
+    let mut bytes = [0u8; 64];
+    bytes.copy_from_slice(&signature.to_bytes());
+    bytes
 }
 
 #[cfg(test)]
@@ -319,8 +325,8 @@ pub(crate) mod tests {
             (1u8..=254, any::<[u8; 32]>()).prop_map(|(k, d)| {
                 let key = SecretKey::from_bytes(&[k; 32]).unwrap();
                 Witness::Signed {
-                    signature: key.sign_digest(&d).unwrap(),
-                    public_key: key.public_key(),
+                    signature: signature_bytes(&key.sign_digest(&d).unwrap()),
+                    public_key: key.public_key().to_bytes(),
                 }
             }),
         ]

@@ -6,12 +6,15 @@
 
 use std::collections::{HashMap, HashSet};
 
+use k256::ecdsa::Signature;
 use rayon::prelude::*;
 use thiserror::Error;
 
+use super::address::PubkeyHash;
 use super::block::{Block, ChainTip};
-use super::hash::{BlockHash, MerkleRoot, Txid};
+use super::hash::{BlockHash, MerkleRoot, Txid, hash160};
 use super::header::BLOCK_VERSION;
+use super::keys::PublicKey;
 use super::merkle::{first_duplicate, merkle_root};
 use super::params::Params;
 use super::pow::{leading_zero_bits, meets_difficulty};
@@ -72,7 +75,13 @@ pub enum TxError {
         /// The output it spends.
         outpoint: OutPoint,
     },
-    /// The signature does not verify (or is high-S).
+    /// The public key's bytes are not a point on the curve.
+    #[error("input {input} carries an invalid public key")]
+    InvalidPublicKey {
+        /// The input's index.
+        input: usize,
+    },
+    /// The signature does not verify (or is high-S, or not a valid scalar pair).
     #[error("input {input} has an invalid signature")]
     BadSignature {
         /// The input's index.
@@ -237,14 +246,18 @@ pub fn verify_signatures(tx: &Transaction, txid: &Txid, spent: &[Utxo]) -> Resul
         else {
             return Err(TxError::Unsigned { input: index });
         };
-        if public_key.pubkey_hash() != utxo.output.pubkey_hash {
+        if PubkeyHash(hash160(&public_key)) != utxo.output.pubkey_hash {
             return Err(TxError::WrongKey {
                 input: index,
                 outpoint: input.previous_output,
             });
         }
         let digest = Transaction::signature_digest(txid, index as u32, &utxo.output);
-        if !public_key.verify_digest(&digest, &signature) {
+        let key = PublicKey::from_bytes(&public_key)
+            .map_err(|_| TxError::InvalidPublicKey { input: index })?;
+        let signature = Signature::from_slice(&signature)
+            .map_err(|_| TxError::BadSignature { input: index })?;
+        if !key.verify_digest(&digest, &signature) {
             return Err(TxError::BadSignature { input: index });
         }
     }
@@ -690,6 +703,64 @@ mod tests {
         assert_eq!(
             validate_block(&block, chain.tip.as_ref(), &params, &chain.utxos),
             Err(BlockError::TooManyTransactions { count: 2, max: 1 })
+        );
+    }
+
+    #[test]
+    fn malformed_keys_and_signatures_are_invalid_inputs() {
+        let bogus_key = [5u8; 33];
+        let outpoint = OutPoint {
+            txid: Txid([8; 32]),
+            vout: 0,
+        };
+        let mut view = std::collections::HashMap::new();
+        let owner = PubkeyHash(hash160(&bogus_key));
+        view.insert(
+            outpoint,
+            Utxo {
+                output: TxOut {
+                    value: 5,
+                    pubkey_hash: owner,
+                },
+                height: 0,
+                coinbase: false,
+            },
+        );
+        let mut tx = Transaction::new_unsigned(
+            &[outpoint],
+            vec![TxOut {
+                value: 5,
+                pubkey_hash: pkh(2),
+            }],
+        );
+        tx.inputs[0].witness = Witness::Signed {
+            signature: [1; 64],
+            public_key: bogus_key,
+        };
+        assert_eq!(
+            check_transaction(&tx, &view),
+            Err(TxError::InvalidPublicKey { input: 0 })
+        );
+
+        let real_key = key(3).public_key().to_bytes();
+        view.insert(
+            outpoint,
+            Utxo {
+                output: TxOut {
+                    value: 5,
+                    pubkey_hash: pkh(3),
+                },
+                height: 0,
+                coinbase: false,
+            },
+        );
+        tx.inputs[0].witness = Witness::Signed {
+            signature: [0; 64],
+            public_key: real_key,
+        };
+        assert_eq!(
+            check_transaction(&tx, &view),
+            Err(TxError::BadSignature { input: 0 })
         );
     }
 

@@ -45,7 +45,7 @@ fn vectors() -> Vec<(&'static str, String)> {
     let digest = Transaction::signature_digest(&txid, 0, &spent);
     tx.sign(&key, &[spent]).unwrap();
     let signature = match tx.inputs[0].witness {
-        Witness::Signed { signature, .. } => hex::encode(signature.to_bytes()),
+        Witness::Signed { signature, .. } => hex::encode(signature),
         _ => unreachable!("just signed"),
     };
     let coinbase = Transaction::coinbase(0, 10, owner);

@@ -188,7 +188,7 @@ impl TxInput {
     /// The signer's public key (compressed, hex); null for a coinbase input.
     async fn public_key(&self) -> Option<String> {
         match self.input.witness {
-            Witness::Signed { public_key, .. } => Some(public_key.to_string()),
+            Witness::Signed { public_key, .. } => Some(hex::encode(public_key)),
             _ => None,
         }
     }

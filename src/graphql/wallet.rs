@@ -11,13 +11,13 @@ use super::pool_entry::PoolEntry;
 use super::transaction::Transaction;
 use super::utxo::Utxo;
 use super::{load, loader, node};
-use crate::chain::{Address, OutPoint, PublicKey};
+use crate::chain::{Address, OutPoint};
 use crate::store::wallets::StoredWallet;
 
 /// A wallet the node signs for.
 pub struct Wallet {
     address: Address,
-    public_key: PublicKey,
+    public_key: [u8; 33],
     balance: Option<u64>,
 }
 
@@ -49,7 +49,7 @@ impl Wallet {
 
     /// Compressed secp256k1 public key, hex.
     async fn public_key(&self) -> String {
-        self.public_key.to_string()
+        hex::encode(self.public_key)
     }
 
     /// Sum of its unspent outputs.

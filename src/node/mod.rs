@@ -26,9 +26,6 @@ pub use keystore::Keystore;
 pub use queries::{ChainInfo, WalletInfo};
 pub use verify::VerifyReport;
 
-/// Announcements kept for slow subscribers before they lag (and catch up from the database).
-const EVENT_BUFFER: usize = 1024;
-
 /// How a node runs.
 #[derive(Debug, Clone)]
 pub struct NodeConfig {
@@ -38,6 +35,8 @@ pub struct NodeConfig {
     pub mining_threads: usize,
     /// Rejected sends kept in the pool log.
     pub rejected_cap: u64,
+    /// Announcements kept for slow subscribers before they lag (and catch up from the database).
+    pub event_buffer: usize,
 }
 
 impl Default for NodeConfig {
@@ -46,6 +45,7 @@ impl Default for NodeConfig {
             params: Params::default(),
             mining_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             rejected_cap: 1000,
+            event_buffer: 1024,
         }
     }
 }
@@ -90,7 +90,7 @@ impl Node {
                 )));
             }
         }
-        let (events, _) = broadcast::channel(EVENT_BUFFER);
+        let (events, _) = broadcast::channel(config.event_buffer.max(1));
         Ok(Self {
             store,
             config,

@@ -9,7 +9,8 @@ use sea_orm::{
 
 use super::convert::{now_millis, parse};
 use super::error::{StoreError, StoreResult};
-use crate::chain::{Address, PublicKey};
+use crate::chain::hash::hash160;
+use crate::chain::{Address, PubkeyHash, PublicKey};
 
 /// A secret key encrypted at rest: an AEAD nonce and ciphertext (with tag).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,8 +28,9 @@ pub struct StoredWallet {
     pub id: i64,
     /// Its address.
     pub address: Address,
-    /// Its public key.
-    pub public_key: PublicKey,
+    /// Its compressed public key (checked against the address, not decompressed: listing many
+    /// wallets stays cheap).
+    pub public_key: [u8; 33],
     /// Its sealed secret key.
     pub sealed: SealedKey,
     /// Creation time, Unix milliseconds.
@@ -39,12 +41,11 @@ impl TryFrom<w::Model> for StoredWallet {
     type Error = StoreError;
 
     fn try_from(row: w::Model) -> StoreResult<Self> {
-        let key_bytes =
-            hex::decode(&row.public_key).map_err(|e| StoreError::corrupt("w", e.to_string()))?;
-        let public_key = PublicKey::from_bytes(&key_bytes)
+        let mut public_key = [0u8; 33];
+        hex::decode_to_slice(&row.public_key, &mut public_key)
             .map_err(|e| StoreError::corrupt("w", e.to_string()))?;
         let address: Address = parse("w", &row.address)?;
-        if public_key.address() != address {
+        if Address::from(PubkeyHash(hash160(&public_key))) != address {
             return Err(StoreError::corrupt(
                 "w",
                 format!("{address} does not match its public key"),

@@ -66,6 +66,7 @@ pub fn test_config() -> NodeConfig {
         params: Params::default(),
         mining_threads: 2,
         rejected_cap: 50,
+        event_buffer: 1024,
     }
 }
 

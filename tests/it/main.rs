@@ -5,3 +5,4 @@ mod app;
 mod harness;
 mod node;
 mod schema;
+mod subscription;

@@ -1,0 +1,56 @@
+//! A block subscriber that falls behind the in-process channel catches up from the database.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use pocket_chain::graphql::{self, QueryLimits};
+use pocket_chain::node::{Node, NodeConfig};
+
+use crate::harness::{Backend, TestDb, keystore, test_config};
+use crate::on_both_backends;
+
+on_both_backends!(lagging_subscriber_catches_up_by_height);
+
+async fn lagging_subscriber_catches_up_by_height(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    // A channel of 2 announcements: mining 12 blocks unread makes the subscriber lag.
+    let config = NodeConfig {
+        event_buffer: 2,
+        ..test_config()
+    };
+    let node = Arc::new(
+        Node::open(db.store().await, config, keystore())
+            .await
+            .unwrap(),
+    );
+    let miner = node.new_wallet().await.unwrap().address.to_string();
+    let schema = graphql::schema(node.clone(), QueryLimits::default());
+    let request = async_graphql::Request::new("subscription { blockMined { height } }")
+        .data(graphql::loader_for(node.clone()));
+    let mut stream = schema.execute_stream(request);
+    // The first poll starts the subscription; nothing has been mined yet.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(100), stream.next())
+            .await
+            .is_err()
+    );
+    for _ in 0..12 {
+        node.mine_block(&miner, Some(0)).await.unwrap();
+    }
+    for expected in 0..12u64 {
+        let response = tokio::time::timeout(Duration::from_secs(5), stream.next())
+            .await
+            .expect("delivered")
+            .expect("open");
+        assert!(response.errors.is_empty(), "{:?}", response.errors);
+        let data = response.data.into_json().unwrap();
+        assert_eq!(data["blockMined"]["height"], expected);
+    }
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), stream.next())
+            .await
+            .is_err(),
+        "no duplicates"
+    );
+}
