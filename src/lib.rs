@@ -9,5 +9,6 @@ pub mod cli;
 pub mod config;
 pub mod graphql;
 pub mod node;
+pub mod playground;
 pub mod server;
 pub mod store;

@@ -5,7 +5,7 @@
 //!   Batches are capped.
 //! - `GET /graphql` runs queries only; mutations and subscriptions over GET are refused.
 //! - `GET /graphql/ws` speaks graphql-transport-ws and the legacy subscriptions-transport-ws.
-//! - `GET /graphiql`, `GET /healthz`, and `/` (the test stand).
+//! - `GET /` (the test stand) and `GET /graphiql`, embedded (see [`crate::playground`]); `GET /healthz`.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{
     BatchRequest, BatchResponse, Data, ErrorExtensionValues, Request, Response, Variables,
@@ -23,7 +23,7 @@ use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Query, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response as HttpResponse};
+use axum::response::{IntoResponse, Response as HttpResponse};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
@@ -38,6 +38,7 @@ use tower_http::trace::TraceLayer;
 use crate::graphql::error::code;
 use crate::graphql::{self, Access, PocketSchema, QueryLimits};
 use crate::node::Node;
+use crate::playground;
 
 /// How the server listens and what it allows.
 #[derive(Debug, Clone)]
@@ -334,16 +335,6 @@ async fn healthz(State(app): State<AppState>) -> HttpResponse {
     }
 }
 
-async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .title("Pocket Chain")
-            .finish(),
-    )
-}
-
 /// Request ids from a process-wide counter, for correlating log lines.
 #[derive(Clone, Default)]
 struct Counter(Arc<AtomicU64>);
@@ -368,9 +359,10 @@ pub fn router(node: Arc<Node>, config: &ServerConfig) -> Result<Router, ServerEr
     let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/graphql/ws", get(graphql_ws))
-        .route("/graphiql", get(graphiql))
+        .route("/graphiql", get(playground::graphiql))
+        .route("/assets/{file}", get(playground::asset))
         .route("/healthz", get(healthz))
-        .route("/", get(|| async { Redirect::temporary("/graphiql") }))
+        .route("/", get(playground::stand))
         .with_state(state)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(

@@ -17,12 +17,17 @@ pub const MAX_PAGE: usize = 500;
 /// The extra field every connection has.
 #[derive(SimpleObject)]
 pub struct TotalCount {
-    /// Items in the whole list, not just this page.
+    /// Items in the whole list, not just this page (computed only when selected).
     pub total_count: u64,
 }
 
 /// A page of `Node`s with opaque string cursors.
 pub type Page<Node> = Connection<String, Node, TotalCount>;
+
+/// Whether the client asked for `totalCount` (counting costs a statement, so only then).
+pub fn wants_total(ctx: &async_graphql::Context<'_>) -> bool {
+    ctx.look_ahead().field("totalCount").exists()
+}
 
 /// Validates `first`.
 pub fn page_size(first: Option<i32>) -> async_graphql::Result<usize> {

@@ -6,7 +6,7 @@ use async_graphql::{Context, Object};
 
 use super::block::Block;
 use super::chain_info::ChainInfo;
-use super::connection::{self, OutPointCursor, Page, page, page_size};
+use super::connection::{self, OutPointCursor, Page, page, page_size, wants_total};
 use super::error::{ApiResult, bad_request};
 use super::node;
 use super::pool_entry::PoolEntry;
@@ -40,7 +40,11 @@ impl Query {
             .transpose()?;
         let node = node(ctx)?;
         let items = node.wallets(after, limit as u64 + 1).await.api()?;
-        let total = node.wallet_count().await.api()?;
+        let total = if wants_total(ctx) {
+            node.wallet_count().await.api()?
+        } else {
+            0
+        };
         Ok(page(
             items,
             limit,
@@ -73,7 +77,11 @@ impl Query {
         let before: Option<u64> = after.map(|c| connection::decode("block", &c)).transpose()?;
         let node = node(ctx)?;
         let mut items = node.blocks(before, limit as u64 + 1).await.api()?;
-        let total = node.block_count().await.api()?;
+        let total = if wants_total(ctx) {
+            node.block_count().await.api()?
+        } else {
+            0
+        };
         // Nested inputs and outputs of the whole page are fetched here in a few statements.
         let look = ctx.look_ahead();
         let txs = [
@@ -168,7 +176,11 @@ impl Query {
             .chainstate(address.as_deref(), after.as_ref(), limit as u64 + 1)
             .await
             .api()?;
-        let total = node.utxo_count(address.as_deref()).await.api()?;
+        let total = if wants_total(ctx) {
+            node.utxo_count(address.as_deref()).await.api()?
+        } else {
+            0
+        };
         Ok(page(
             items,
             limit,
@@ -195,7 +207,11 @@ impl Query {
             .pool(include_rejected, after, limit as u64 + 1)
             .await
             .api()?;
-        let total = node.pool_count(include_rejected).await.api()?;
+        let total = if wants_total(ctx) {
+            node.pool_count(include_rejected).await.api()?
+        } else {
+            0
+        };
         Ok(page(
             items,
             limit,

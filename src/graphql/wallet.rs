@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Object};
 
-use super::connection::{self, HistoryCursor, OutPointCursor, Page, page, page_size};
+use super::connection::{self, HistoryCursor, OutPointCursor, Page, page, page_size, wants_total};
 use super::error::ApiResult;
 use super::loaders::BalanceOf;
 use super::pool_entry::PoolEntry;
@@ -78,7 +78,11 @@ impl Wallet {
             .chainstate(Some(&address), after.as_ref(), limit as u64 + 1)
             .await
             .api()?;
-        let total = node.utxo_count(Some(&address)).await.api()?;
+        let total = if wants_total(ctx) {
+            node.utxo_count(Some(&address)).await.api()?
+        } else {
+            0
+        };
         Ok(page(
             items,
             limit,
@@ -110,7 +114,11 @@ impl Wallet {
         hashes.sort();
         hashes.dedup();
         let blocks = node.blocks_by_hash(&hashes).await.api()?;
-        let total = node.history_count(&self.address).await.api()?;
+        let total = if wants_total(ctx) {
+            node.history_count(&self.address).await.api()?
+        } else {
+            0
+        };
         let items: Vec<Transaction> = rows
             .iter()
             .filter_map(|row| {

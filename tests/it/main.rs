@@ -2,6 +2,7 @@
 
 mod api;
 mod app;
+mod browser;
 mod harness;
 mod node;
 mod schema;

@@ -1,0 +1,148 @@
+// End-to-end test of the test stand and GraphiQL in headless Chromium against a running pocket
+// server. Usage: node e2e/run.mjs BASE_URL SCREENSHOT_DIR
+// Fails on any request to a non-loopback URL, any console error, or any step that does not happen.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const [base, shots] = process.argv.slice(2);
+if (!base || !shots) {
+  console.error("usage: node e2e/run.mjs BASE_URL SCREENSHOT_DIR");
+  process.exit(2);
+}
+mkdirSync(shots, { recursive: true });
+
+const problems = [];
+const loopback = (url) => {
+  if (url.startsWith("data:") || url.startsWith("blob:") || url === "about:blank") return true;
+  const host = new URL(url).hostname;
+  return host === "127.0.0.1" || host === "localhost" || host === "[::1]";
+};
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
+  args: [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync",
+  ],
+});
+const step = async (name, fn) => {
+  process.stdout.write(`- ${name}\n`);
+  await fn();
+};
+
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+  await context.route("**/*", (route) => {
+    const url = route.request().url();
+    if (loopback(url)) return route.continue();
+    problems.push(`request to a non-loopback URL: ${url}`);
+    return route.abort();
+  });
+  const page = await context.newPage();
+  page.on("console", (message) => {
+    if (message.type() === "error") problems.push(`console error: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.setDefaultTimeout(10_000);
+
+  const api = async (query, variables = {}) => {
+    const response = await fetch(`${base}/graphql`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ query, variables }),
+    });
+    return response.json();
+  };
+  const balances = async () => page.locator('[data-testid="balance"]').allInnerTexts();
+
+  await step("the test stand loads and goes live", async () => {
+    await page.goto(`${base}/`);
+    await page.locator('[data-testid="connection"]', { hasText: "live" }).waitFor();
+  });
+
+  await step("reset replays the training scenario (behind a confirmation)", async () => {
+    await page.click('[data-testid="reset"]');
+    await page.click('[data-testid="reset-confirm"]');
+    await page.locator('[data-testid="notice"]', { hasText: "8 training wallets" }).waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="wallet-row"]').length === 8);
+    const seen = await balances();
+    if (seen.join(",") !== "75,22,1,0,0,0,1,1") throw new Error(`balances after reset: ${seen}`);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="pool-pending"]').length === 2);
+  });
+
+  const addresses = await page.locator('[data-testid="wallet-row"] code.address').allInnerTexts();
+
+  await step("create a wallet", async () => {
+    await page.click('[data-testid="new-wallet"]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="wallet-row"]').length === 9);
+  });
+  const fresh = (await page.locator('[data-testid="wallet-row"] code.address').allInnerTexts())[8];
+
+  await step("send, and see the pending entry", async () => {
+    await page.fill('[data-testid="send-from"]', addresses[0]);
+    await page.fill('[data-testid="send-to"]', fresh);
+    await page.fill('[data-testid="send-amount"]', "5");
+    await page.click('[data-testid="send-submit"]');
+    await page.locator('[data-testid="send-ok"]').waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="pool-pending"]').length === 3);
+    await page.screenshot({ path: join(shots, "1-stand-after-send.png"), fullPage: true });
+  });
+
+  await step("mine from the form", async () => {
+    await page.fill('[data-testid="mine-address"]', addresses[1]);
+    await page.fill('[data-testid="mine-count"]', "5");
+    await page.click('[data-testid="mine-submit"]');
+    await page.locator('[data-testid="block-10"]').waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="pool-pending"]').length === 0);
+  });
+
+  await step("a block mined elsewhere appears live, without a reload", async () => {
+    const navigations = [];
+    page.on("framenavigated", (frame) => navigations.push(frame.url()));
+    const mined = await api('mutation($a: String!) { mineBlock(address: $a) { height } }', { a: addresses[2] });
+    if (mined.data?.mineBlock?.height !== 11) throw new Error(`external mine: ${JSON.stringify(mined)}`);
+    await page.locator('[data-testid="block-11"]').waitFor({ timeout: 5_000 });
+    if (navigations.length) throw new Error(`the page reloaded: ${navigations}`);
+  });
+
+  await step("a refused send shows its message next to the field and in the pool", async () => {
+    await page.fill('[data-testid="send-from"]', addresses[3]);
+    await page.fill('[data-testid="send-to"]', addresses[0]);
+    await page.fill('[data-testid="send-amount"]', "3");
+    await page.click('[data-testid="send-submit"]');
+    await page.locator('[data-testid="send-form"] [data-testid="field-error"]', { hasText: "units available" }).waitFor();
+    await page.locator('[data-testid="pool-rejected"]', { hasText: "units available" }).first().waitFor();
+  });
+
+  await step("a block's detail shows its header and transactions", async () => {
+    await page.click('[data-testid="block-10"]');
+    const detail = page.locator('[data-testid="block-detail"]');
+    await detail.waitFor();
+    await detail.locator(".tag.coinbase").first().waitFor();
+    await page.screenshot({ path: join(shots, "2-stand-block-detail.png"), fullPage: true });
+  });
+
+  await step("GraphiQL runs a query", async () => {
+    await page.goto(`${base}/graphiql`);
+    await page.locator(".graphiql-container").waitFor();
+    const editor = page.locator(".graphiql-query-editor .CodeMirror").first();
+    await editor.click();
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("{ chain { height poolSize } }");
+    await page.click(".graphiql-execute-button");
+    await page.locator(".graphiql-response", { hasText: '"height": 11' }).waitFor();
+    await page.screenshot({ path: join(shots, "3-graphiql.png"), fullPage: true });
+  });
+} catch (error) {
+  problems.push(`step failed: ${error.message}`);
+} finally {
+  await browser.close();
+}
+
+console.log(`screenshots in ${shots}`);
+if (problems.length) {
+  console.error(problems.join("\n"));
+  process.exit(1);
+}
+console.log("browser test passed");

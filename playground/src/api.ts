@@ -1,0 +1,83 @@
+// Talking to the pocket server: queries and mutations over POST /graphql, live updates over the
+// WebSocket, the API token kept in the browser.
+import { createClient, type Client } from "graphql-ws";
+import { authHeader, type GqlError, wsUrl } from "./logic";
+
+const TOKEN_KEY = "pocket.apiToken";
+
+export function loadToken(): string {
+  return localStorage.getItem(TOKEN_KEY) ?? "";
+}
+
+export function saveToken(token: string): void {
+  if (token.trim()) localStorage.setItem(TOKEN_KEY, token.trim());
+  else localStorage.removeItem(TOKEN_KEY);
+}
+
+/** A GraphQL answer: data, or the server's coded errors. */
+export interface Result<T> {
+  data?: T;
+  errors?: GqlError[];
+}
+
+export async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<Result<T>> {
+  try {
+    const response = await fetch("/graphql", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...authHeader(loadToken()) },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as Result<T>;
+    return body;
+  } catch (error) {
+    return { errors: [{ message: `cannot reach the server: ${String(error)}`, extensions: { code: "NETWORK" } }] };
+  }
+}
+
+export type Connection = "connecting" | "connected" | "disconnected";
+
+/** A WebSocket client that reconnects forever and reports its state. */
+export function liveClient(onState: (state: Connection) => void): Client {
+  return createClient({
+    url: wsUrl(window.location),
+    connectionParams: () => authHeader(loadToken()),
+    retryAttempts: Number.POSITIVE_INFINITY,
+    shouldRetry: () => true,
+    retryWait: async (retries) => {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000 * 2 ** retries, 10_000)));
+    },
+    keepAlive: 10_000,
+    on: {
+      connecting: () => onState("connecting"),
+      connected: () => onState("connected"),
+      closed: () => onState("disconnected"),
+    },
+  });
+}
+
+export const queries = {
+  overview: `{
+    chain { height tipHash difficultyBits reward totalSupply utxoCount poolSize }
+    wallets(first: 100) { totalCount nodes { address balance pending { txId amount to } } }
+  }`,
+  blocks: `query($after: String) {
+    blocks(first: 8, after: $after) {
+      totalCount pageInfo { hasNextPage endCursor }
+      nodes { hash height prevHash txCount }
+    }
+  }`,
+  block: `query($height: Int!) {
+    block(height: $height) {
+      hash height prevHash merkleRoot timestamp difficultyBits nonce txCount
+      transactions { id isCoinbase inputs { txId vout address value coinbaseHeight } outputs { index address value spent } }
+    }
+  }`,
+  chainstate: `query($address: String) {
+    chainstate(first: 100, address: $address) { totalCount nodes { txId vout address value height coinbase } }
+  }`,
+  pool: `{ pool(first: 100, includeRejected: true) { totalCount nodes { id txId from to amount createdAt error status } } }`,
+  newWallet: `mutation { newWallet { address } }`,
+  send: `mutation($from: String!, $to: String!, $amount: Int!) { send(from: $from, to: $to, amount: $amount) { id txId status } }`,
+  mine: `mutation($address: String!, $txCount: Int) { mineBlock(address: $address, txCount: $txCount) { height hash txCount } }`,
+  reset: `mutation { resetSystem { address } }`,
+};

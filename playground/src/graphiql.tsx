@@ -1,0 +1,50 @@
+// GraphiQL from the npm package, bundled: no CDN. Subscriptions go over /graphql/ws; the test
+// stand's API token, if any, is sent as a bearer header.
+import { createGraphiQLFetcher } from "@graphiql/toolkit";
+import { GraphiQL } from "graphiql";
+import "graphiql/graphiql.css";
+import { createRoot } from "react-dom/client";
+import { loadToken } from "./api";
+import { authHeader, wsUrl } from "./logic";
+
+const EXAMPLES = `# Pocket Chain. Ready-made operations: pick one with the ▶ menu.
+
+# The reference's training scenario: 8 wallets, 10 blocks, balances 75, 22, 1, 0, 0, 0, 1, 1.
+mutation Reset {
+  resetSystem { address balance }
+}
+
+query Overview {
+  chain { height tipHash difficultyBits reward totalSupply utxoCount poolSize }
+  wallets(first: 10) { nodes { address balance pending { txId amount } } }
+  pool(includeRejected: true) { nodes { id from to amount status error } }
+}
+
+query Blocks {
+  blocks(first: 5) {
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      height hash prevHash txCount
+      transactions { id isCoinbase inputs { address value } outputs { address value spent } }
+    }
+  }
+}
+
+# Run this, then mine in another tab: blocks arrive live.
+subscription Live {
+  blockMined { height hash txCount }
+}
+`;
+
+const headers = authHeader(loadToken());
+const fetcher = createGraphiQLFetcher({
+  url: "/graphql",
+  subscriptionUrl: wsUrl(window.location),
+  headers,
+  wsConnectionParams: headers,
+});
+
+const root = document.getElementById("root");
+if (root) {
+  createRoot(root).render(<GraphiQL fetcher={fetcher} defaultQuery={EXAMPLES} defaultEditorToolsVisibility={false} />);
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { authHeader, errorsByField, fieldOf, parseWhole, shorten, wsUrl } from "./logic";
+
+describe("fieldOf", () => {
+  it("puts address errors next to the argument the server names", () => {
+    expect(fieldOf({ message: "x", extensions: { code: "INVALID_ADDRESS", field: "to" } }, "send")).toBe("to");
+    expect(fieldOf({ message: "x", extensions: { code: "INVALID_ADDRESS", field: "address" } }, "mine")).toBe("address");
+  });
+  it("maps each send refusal to its field", () => {
+    expect(fieldOf({ message: "x", extensions: { code: "INSUFFICIENT_FUNDS" } }, "send")).toBe("amount");
+    expect(fieldOf({ message: "x", extensions: { code: "INVALID_AMOUNT" } }, "send")).toBe("amount");
+    expect(fieldOf({ message: "x", extensions: { code: "SAME_ADDRESS" } }, "send")).toBe("to");
+    expect(fieldOf({ message: "x", extensions: { code: "WALLET_LOCKED" } }, "send")).toBe("from");
+    expect(fieldOf({ message: "x", extensions: { code: "UNKNOWN_WALLET" } }, "send")).toBe("from");
+  });
+  it("sends bad mining counts to txCount and unknown codes to the form", () => {
+    expect(fieldOf({ message: "x", extensions: { code: "BAD_REQUEST" } }, "mine")).toBe("txCount");
+    expect(fieldOf({ message: "x", extensions: { code: "INTERNAL" } }, "mine")).toBe("form");
+    expect(fieldOf({ message: "x" }, "send")).toBe("form");
+  });
+});
+
+describe("errorsByField", () => {
+  it("joins several messages for one field", () => {
+    const out = errorsByField(
+      [
+        { message: "a", extensions: { code: "INVALID_AMOUNT" } },
+        { message: "b", extensions: { code: "INSUFFICIENT_FUNDS" } },
+      ],
+      "send",
+    );
+    expect(out).toEqual({ amount: "a; b" });
+  });
+});
+
+describe("helpers", () => {
+  it("shortens long hashes only", () => {
+    expect(shorten("0123456789abcdef0123")).toBe("012345…abcdef".replace("abcdef", "ef0123"));
+    expect(shorten("abc")).toBe("abc");
+  });
+  it("builds the bearer header only for a token", () => {
+    expect(authHeader(" t ")).toEqual({ Authorization: "Bearer t" });
+    expect(authHeader("")).toEqual({});
+    expect(authHeader(null)).toEqual({});
+  });
+  it("derives the WebSocket URL from the page", () => {
+    expect(wsUrl({ protocol: "http:", host: "127.0.0.1:8080" })).toBe("ws://127.0.0.1:8080/graphql/ws");
+    expect(wsUrl({ protocol: "https:", host: "chain.example" })).toBe("wss://chain.example/graphql/ws");
+  });
+  it("parses whole numbers and nothing else", () => {
+    expect(parseWhole(" 5 ")).toBe(5);
+    expect(parseWhole("-2")).toBe(-2);
+    expect(parseWhole("1.5")).toBeNull();
+    expect(parseWhole("abc")).toBeNull();
+    expect(parseWhole("")).toBeNull();
+  });
+});

@@ -1,0 +1,76 @@
+// The test stand's own logic, free of React and the network so it can be unit-tested.
+
+/** A GraphQL error as the server sends it. */
+export interface GqlError {
+  message: string;
+  extensions?: { code?: string; field?: string; [key: string]: unknown };
+}
+
+/** The form fields an error can be shown next to. */
+export type Field = "from" | "to" | "amount" | "address" | "txCount" | "form";
+
+/**
+ * Which form field an error concerns, from its stable code (and, for addresses, the argument the
+ * server names), so the message appears next to what the user must fix.
+ */
+export function fieldOf(error: GqlError, form: "send" | "mine"): Field {
+  const code = error.extensions?.code;
+  const named = error.extensions?.field;
+  switch (code) {
+    case "INVALID_ADDRESS":
+      if (named === "from" || named === "to" || named === "address") return named;
+      return form === "send" ? "from" : "address";
+    case "INVALID_AMOUNT":
+    case "INSUFFICIENT_FUNDS":
+      return "amount";
+    case "SAME_ADDRESS":
+      return "to";
+    case "UNKNOWN_WALLET":
+    case "WALLET_LOCKED":
+      return "from";
+    case "BAD_REQUEST":
+      return form === "mine" ? "txCount" : "form";
+    default:
+      return "form";
+  }
+}
+
+/** Groups errors by the field they belong to. */
+export function errorsByField(errors: GqlError[], form: "send" | "mine"): Partial<Record<Field, string>> {
+  const out: Partial<Record<Field, string>> = {};
+  for (const error of errors) {
+    const field = fieldOf(error, form);
+    out[field] = out[field] ? `${out[field]}; ${error.message}` : error.message;
+  }
+  return out;
+}
+
+/** `abcdef…123456`: enough of a hash to tell blocks apart at a glance. */
+export function shorten(hash: string, keep = 6): string {
+  return hash.length <= keep * 2 + 1 ? hash : `${hash.slice(0, keep)}…${hash.slice(-keep)}`;
+}
+
+/** The Authorization header for a token, if any (whitespace trimmed; empty means none). */
+export function authHeader(token: string | null | undefined): Record<string, string> {
+  const trimmed = (token ?? "").trim();
+  return trimmed ? { Authorization: `Bearer ${trimmed}` } : {};
+}
+
+/** The WebSocket URL of the API on the page's own server. */
+export function wsUrl(location: { protocol: string; host: string }): string {
+  return `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/graphql/ws`;
+}
+
+/** Parses a whole number typed into a form; null when it is not one. */
+export function parseWhole(text: string): number | null {
+  const trimmed = text.trim();
+  if (!/^-?\d+$/.test(trimmed)) return null;
+  const value = Number(trimmed);
+  return Number.isSafeInteger(value) ? value : null;
+}
+
+/** A timestamp (seconds or milliseconds since the epoch) as local date and time. */
+export function formatTime(value: number, unit: "s" | "ms"): string {
+  const date = new Date(unit === "s" ? value * 1000 : value);
+  return date.toLocaleString();
+}
