@@ -129,13 +129,20 @@ try {
     const editor = page.locator(".graphiql-query-editor .CodeMirror").first();
     await editor.click();
     await page.keyboard.press("Control+A");
-    await page.keyboard.type("{ chain { height poolSize } }");
+    await page.keyboard.type("query Check { chain { height poolSize } }");
+    // GraphiQL re-reads the operation names after a short pause in typing.
+    await page.waitForTimeout(800);
     await page.click(".graphiql-execute-button");
     await page.locator(".graphiql-response", { hasText: '"height": 11' }).waitFor();
     await page.screenshot({ path: join(shots, "3-graphiql.png"), fullPage: true });
   });
 } catch (error) {
   problems.push(`step failed: ${error.message}`);
+  for (const context of browser.contexts()) {
+    for (const page of context.pages()) {
+      await page.screenshot({ path: join(shots, "failure.png"), fullPage: true }).catch(() => undefined);
+    }
+  }
 } finally {
   await browser.close();
 }
