@@ -6,14 +6,14 @@ use async_graphql::{Context, Object};
 
 use super::block::Block;
 use super::chain_info::ChainInfo;
-use super::connection::{self, OutPointCursor, Page, page, page_size, wants_total};
+use super::connection::{self, Page, page, page_size, wants_total};
 use super::error::{ApiResult, bad_request};
 use super::node;
 use super::pool_entry::PoolEntry;
 use super::transaction::{Prefetched, Transaction};
-use super::utxo::Utxo;
+use super::utxo::{Utxo, utxo_page};
 use super::wallet::Wallet;
-use crate::chain::{BlockHash, OutPoint, Txid};
+use crate::chain::{BlockHash, Txid};
 
 /// Read access to the chain.
 #[derive(Default)]
@@ -167,28 +167,7 @@ impl Query {
         after: Option<String>,
         address: Option<String>,
     ) -> async_graphql::Result<Page<Utxo>> {
-        let limit = page_size(first)?;
-        let after: Option<OutPoint> = after
-            .map(|c| connection::decode::<OutPointCursor>("utxo", &c).map(|o| o.0))
-            .transpose()?;
-        let node = node(ctx)?;
-        let items = node
-            .chainstate(address.as_deref(), after.as_ref(), limit as u64 + 1)
-            .await
-            .api()?;
-        let total = if wants_total(ctx) {
-            node.utxo_count(address.as_deref()).await.api()?
-        } else {
-            0
-        };
-        Ok(page(
-            items,
-            limit,
-            after.is_some(),
-            total,
-            |(o, _)| connection::encode("utxo", &o.to_string()),
-            |(outpoint, utxo)| Utxo { outpoint, utxo },
-        ))
+        utxo_page(ctx, address.as_deref(), first, after).await
     }
 
     /// The pool, oldest first: pending transactions, and rejected sends when asked.

@@ -1,8 +1,43 @@
 //! `Utxo`: an unspent output of the chainstate.
 
-use async_graphql::Object;
+use async_graphql::{Context, Object};
 
+use super::connection::{self, OutPointCursor, Page, page, page_size, wants_total};
+use super::error::ApiResult;
+use super::node;
 use crate::chain::{self, Address, OutPoint};
+
+/// A page of unspent outputs in outpoint order, optionally of one address: `chainstate` and
+/// `Wallet.utxos`.
+pub async fn utxo_page(
+    ctx: &Context<'_>,
+    address: Option<&str>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<Page<Utxo>> {
+    let limit = page_size(first)?;
+    let after: Option<OutPoint> = after
+        .map(|c| connection::decode::<OutPointCursor>("utxo", &c).map(|o| o.0))
+        .transpose()?;
+    let node = node(ctx)?;
+    let items = node
+        .chainstate(address, after.as_ref(), limit as u64 + 1)
+        .await
+        .api()?;
+    let total = if wants_total(ctx) {
+        node.utxo_count(address).await.api()?
+    } else {
+        0
+    };
+    Ok(page(
+        items,
+        limit,
+        after.is_some(),
+        total,
+        |(o, _)| connection::encode("utxo", &o.to_string()),
+        |(outpoint, utxo)| Utxo { outpoint, utxo },
+    ))
+}
 
 /// An unspent output.
 pub struct Utxo {

@@ -4,14 +4,14 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Object};
 
-use super::connection::{self, HistoryCursor, OutPointCursor, Page, page, page_size, wants_total};
+use super::connection::{self, HistoryCursor, Page, page, page_size, wants_total};
 use super::error::ApiResult;
 use super::loaders::BalanceOf;
 use super::pool_entry::PoolEntry;
 use super::transaction::Transaction;
-use super::utxo::Utxo;
+use super::utxo::{Utxo, utxo_page};
 use super::{load, loader, node};
-use crate::chain::{Address, OutPoint};
+use crate::chain::Address;
 use crate::store::wallets::StoredWallet;
 
 /// A wallet the node signs for.
@@ -68,29 +68,7 @@ impl Wallet {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Page<Utxo>> {
-        let limit = page_size(first)?;
-        let after: Option<OutPoint> = after
-            .map(|c| connection::decode::<OutPointCursor>("utxo", &c).map(|o| o.0))
-            .transpose()?;
-        let node = node(ctx)?;
-        let address = self.address.to_string();
-        let items = node
-            .chainstate(Some(&address), after.as_ref(), limit as u64 + 1)
-            .await
-            .api()?;
-        let total = if wants_total(ctx) {
-            node.utxo_count(Some(&address)).await.api()?
-        } else {
-            0
-        };
-        Ok(page(
-            items,
-            limit,
-            after.is_some(),
-            total,
-            |(o, _)| connection::encode("utxo", &o.to_string()),
-            |(outpoint, utxo)| Utxo { outpoint, utxo },
-        ))
+        utxo_page(ctx, Some(&self.address.to_string()), first, after).await
     }
 
     /// Mined transactions that paid it or spent from it, newest first.

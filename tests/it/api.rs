@@ -39,6 +39,19 @@ async fn balances(app: &TestApp) -> Vec<u64> {
         .collect()
 }
 
+/// Runs `resetSystem`; the 8 training wallets' addresses.
+async fn reset(app: &TestApp) -> Vec<String> {
+    let data = app
+        .data("mutation { resetSystem { address } }", json!({}))
+        .await;
+    data["resetSystem"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["address"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 async fn new_wallet(app: &TestApp) -> String {
     let data = app
         .data(
@@ -167,15 +180,7 @@ async fn bad_inputs_get_codes_and_change_nothing(backend: Backend) {
         "NOT_INITIALIZED"
     );
 
-    let reset = app
-        .data("mutation { resetSystem { address } }", json!({}))
-        .await;
-    let a: Vec<String> = reset["resetSystem"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w["address"].as_str().unwrap().to_owned())
-        .collect();
+    let a = reset(&app).await;
     let mut corrupted = a[0].clone();
     corrupted.replace_range(5..6, if &corrupted[5..6] == "A" { "B" } else { "A" });
     let before = dump(app.node.store().db()).await;
@@ -389,15 +394,7 @@ async fn legacy_websocket_protocol_works(backend: Backend) {
 
 async fn pool_changes_are_pushed(backend: Backend) {
     let app = spawn_app(backend).await;
-    let reset = app
-        .data("mutation { resetSystem { address } }", json!({}))
-        .await;
-    let a: Vec<String> = reset["resetSystem"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w["address"].as_str().unwrap().to_owned())
-        .collect();
+    let a = reset(&app).await;
     let mut ws = subscribe(
         &app,
         "graphql-transport-ws",
@@ -645,15 +642,7 @@ async fn hostile_requests_get_4xx_never_5xx(backend: Backend) {
 
 async fn nested_pages_cost_a_constant_number_of_statements(backend: Backend) {
     let app = spawn_app(backend).await;
-    let reset = app
-        .data("mutation { resetSystem { address } }", json!({}))
-        .await;
-    let a: Vec<String> = reset["resetSystem"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w["address"].as_str().unwrap().to_owned())
-        .collect();
+    let a = reset(&app).await;
     let blocks_query = "{ blocks(first: 50) { nodes { transactions { inputs { address value } outputs { spent } } } } }";
     let statements = |query: &'static str| {
         let app = &app;

@@ -30,6 +30,14 @@ fn ok<T>(r: Result<T, NodeError>) -> T {
     r.unwrap_or_else(|e| panic!("unexpected error: {e}"))
 }
 
+/// Runs `reset_system`; the 8 training wallets' addresses.
+async fn reset(node: &Node) -> Vec<String> {
+    ok(node.reset_system().await)
+        .iter()
+        .map(|w| w.address.to_string())
+        .collect()
+}
+
 async fn balances(node: &Node, addresses: &[String]) -> Vec<u64> {
     let mut out = Vec::new();
     for a in addresses {
@@ -216,14 +224,11 @@ async fn refusals_change_nothing(backend: Backend) {
 }
 
 async fn a_failing_pending_transaction_is_rejected_at_mining(backend: Backend) {
-    // Two nodes with different difficulty cannot share a chain; here the second node's pending
-    // transaction is invalidated by reindexing a chainstate where its input is gone.
+    // A pending transaction whose input vanished from the chainstate (deleted behind the node's
+    // back) is rejected when mining, and its sender unlocked; the rest of the pool is mined.
     let db = TestDb::new(backend).await;
     let node = db.node().await;
-    let a: Vec<String> = ok(node.reset_system().await)
-        .iter()
-        .map(|w| w.address.to_string())
-        .collect();
+    let a = reset(&node).await;
     let pending = ok(node.pool(false, None, 10).await);
     assert_eq!(pending.len(), 2);
     // Spend the pending transaction's input behind the pool's back.
@@ -269,10 +274,7 @@ async fn a_failing_pending_transaction_is_rejected_at_mining(backend: Backend) {
 async fn concurrent_sends_and_mines_keep_the_chain_valid(backend: Backend) {
     let db = TestDb::new(backend).await;
     let node = db.node().await;
-    let a: Vec<String> = ok(node.reset_system().await)
-        .iter()
-        .map(|w| w.address.to_string())
-        .collect();
+    let a = reset(&node).await;
     hammer(std::slice::from_ref(&node), &a, 6).await;
     check_chain(&node).await;
 }
@@ -280,10 +282,7 @@ async fn concurrent_sends_and_mines_keep_the_chain_valid(backend: Backend) {
 async fn two_nodes_on_one_database(backend: Backend) {
     let db = TestDb::new(backend).await;
     let first = db.node().await;
-    let a: Vec<String> = ok(first.reset_system().await)
-        .iter()
-        .map(|w| w.address.to_string())
-        .collect();
+    let a = reset(&first).await;
     let second = db.node().await;
     hammer(&[first.clone(), second.clone()], &a, 5).await;
     check_chain(&first).await;
@@ -349,10 +348,7 @@ async fn check_chain(node: &Node) {
 async fn restart_keeps_everything(backend: Backend) {
     let db = TestDb::new(backend).await;
     let node = db.node().await;
-    let a: Vec<String> = ok(node.reset_system().await)
-        .iter()
-        .map(|w| w.address.to_string())
-        .collect();
+    let a = reset(&node).await;
     let before = dump(node.store().db()).await;
     drop(node);
     let node = db.node().await;
