@@ -63,7 +63,8 @@ impl Subscription {
                     Ok(NodeEvent::PoolChanged { kind, entry }) => {
                         return Some((PoolEntry::changed(kind, entry), events));
                     }
-                    Ok(NodeEvent::BlockMined(_)) | Err(RecvError::Lagged(_)) => continue,
+                    Ok(NodeEvent::BlockMined(_) | NodeEvent::ChainReset)
+                    | Err(RecvError::Lagged(_)) => continue,
                     Err(RecvError::Closed) => return None,
                 }
             }
@@ -106,6 +107,11 @@ impl BlockFeed {
                         Ok(blocks) => self.backlog.extend(blocks),
                         Err(err) => return Some(Err(err)),
                     }
+                }
+                Ok(NodeEvent::ChainReset) => {
+                    // A new chain starts at genesis: deliver it from height 0.
+                    self.last = None;
+                    self.backlog.clear();
                 }
                 Ok(NodeEvent::PoolChanged { .. }) => continue,
                 Err(RecvError::Closed) => return None,

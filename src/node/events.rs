@@ -1,12 +1,25 @@
 //! What the node announces after each commit, for subscribers.
+//!
+//! On SQLite the writing process publishes its announcements itself after commit. On PostgreSQL
+//! every announcement is a `NOTIFY` sent inside the writer's transaction, and every process —
+//! the writer included — relays what it hears to its own subscribers, so a subscriber on any
+//! replica sees every block and pool change. Blocks are re-read from the database by height, so
+//! a relay that missed notifications (a dropped connection) catches up instead of skipping.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use crate::store::blocks::StoredBlock;
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+
+use crate::store::blocks::{self, StoredBlock};
+use crate::store::notify::{Heard, Listener};
 use crate::store::pool::PoolEntry;
+use crate::store::{Store, StoreResult};
 
 /// How the pool changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum PoolChangeKind {
     /// A send was accepted and waits to be mined.
     Added,
@@ -21,6 +34,8 @@ pub enum PoolChangeKind {
 pub enum NodeEvent {
     /// A block was mined and committed.
     BlockMined(Arc<StoredBlock>),
+    /// The chain was cleared (`reset_system`): heights start again from genesis.
+    ChainReset,
     /// The pool changed.
     PoolChanged {
         /// How.
@@ -28,4 +43,158 @@ pub enum NodeEvent {
         /// The entry concerned.
         entry: Arc<PoolEntry>,
     },
+}
+
+/// An announcement as it travels through `NOTIFY` (well under PostgreSQL's 8,000-byte limit:
+/// pool fields are truncated when stored).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+enum Wire {
+    Reset,
+    Block {
+        height: u64,
+    },
+    Pool {
+        kind: PoolChangeKind,
+        id: i64,
+        txid: Option<String>,
+        from: String,
+        to: String,
+        amount: i64,
+        created_at: i64,
+        error: Option<String>,
+    },
+}
+
+impl NodeEvent {
+    /// The `NOTIFY` payload.
+    pub(crate) fn to_wire(&self) -> String {
+        let wire = match self {
+            Self::ChainReset => Wire::Reset,
+            Self::BlockMined(block) => Wire::Block {
+                height: block.height,
+            },
+            Self::PoolChanged { kind, entry } => Wire::Pool {
+                kind: *kind,
+                id: entry.id,
+                txid: entry.txid.map(|t| t.to_string()),
+                from: entry.from.clone(),
+                to: entry.to.clone(),
+                amount: entry.amount,
+                created_at: entry.created_at,
+                error: entry.error.clone(),
+            },
+        };
+        serde_json::to_string(&wire).unwrap_or_default()
+    }
+}
+
+/// Blocks read per statement while catching up.
+const CATCH_UP_BATCH: u64 = 100;
+
+/// Relays PostgreSQL notifications to this process's subscribers until aborted.
+pub(crate) async fn relay(store: Store, events: broadcast::Sender<NodeEvent>) {
+    let mut last = match blocks::tip(store.db()).await {
+        Ok(tip) => tip.map(|t| t.height),
+        Err(err) => {
+            tracing::warn!(error = %err, "relay cannot read the tip; starting from genesis");
+            None
+        }
+    };
+    loop {
+        let mut listener = match Listener::connect(store.url()).await {
+            Ok(listener) => listener,
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot LISTEN; retrying in 1 s");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        // Blocks committed while no connection was listening.
+        if let Err(err) = catch_up(&store, &events, &mut last, None).await {
+            tracing::warn!(error = %err, "catch-up failed");
+        }
+        loop {
+            let heard = match listener.recv().await {
+                Ok(heard) => heard,
+                Err(err) => {
+                    tracing::warn!(error = %err, "LISTEN connection failed; reconnecting");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    break;
+                }
+            };
+            let result = match heard {
+                Heard::Reconnecting => catch_up(&store, &events, &mut last, None).await,
+                Heard::Payload(payload) => match serde_json::from_str::<Wire>(&payload) {
+                    Ok(Wire::Reset) => {
+                        last = None;
+                        let _ = events.send(NodeEvent::ChainReset);
+                        Ok(())
+                    }
+                    Ok(Wire::Block { height }) => {
+                        catch_up(&store, &events, &mut last, Some(height)).await
+                    }
+                    Ok(Wire::Pool {
+                        kind,
+                        id,
+                        txid,
+                        from,
+                        to,
+                        amount,
+                        created_at,
+                        error,
+                    }) => {
+                        let entry = PoolEntry {
+                            id,
+                            txid: txid.and_then(|t| t.parse().ok()),
+                            from,
+                            to,
+                            amount,
+                            created_at,
+                            error,
+                            tx: None,
+                        };
+                        let _ = events.send(NodeEvent::PoolChanged {
+                            kind,
+                            entry: Arc::new(entry),
+                        });
+                        Ok(())
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %err, "ignoring an unreadable notification");
+                        Ok(())
+                    }
+                },
+            };
+            if let Err(err) = result {
+                tracing::warn!(error = %err, "relay could not read announced blocks");
+            }
+        }
+    }
+}
+
+/// Publishes every block above `last` up to `upto` (or the tip), in height order.
+async fn catch_up(
+    store: &Store,
+    events: &broadcast::Sender<NodeEvent>,
+    last: &mut Option<u64>,
+    upto: Option<u64>,
+) -> StoreResult<()> {
+    let upto = match upto {
+        Some(height) => Some(height),
+        None => blocks::tip(store.db()).await?.map(|t| t.height),
+    };
+    let Some(upto) = upto else { return Ok(()) };
+    while last.is_none_or(|l| l < upto) {
+        let from = last.map_or(0, |l| l + 1);
+        let batch = blocks::range(store.db(), from, CATCH_UP_BATCH.min(upto - from + 1)).await?;
+        if batch.is_empty() {
+            break;
+        }
+        for block in batch {
+            *last = Some(block.height);
+            let _ = events.send(NodeEvent::BlockMined(Arc::new(block)));
+        }
+    }
+    Ok(())
 }

@@ -30,6 +30,7 @@ impl Node {
         let txn = self.store.begin_write().await?;
         let mut events = Vec::new();
         let block = self.mine_in(&txn, &miner, count, &mut events).await?;
+        self.announce(&txn, &events).await?;
         txn.commit().await?;
         self.publish(events);
         Ok(block)
@@ -45,6 +46,7 @@ impl Node {
         }
         let mut events = Vec::new();
         let block = self.mine_in(&txn, &miner, 0, &mut events).await?;
+        self.announce(&txn, &events).await?;
         txn.commit().await?;
         self.publish(events);
         Ok(block)

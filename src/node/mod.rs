@@ -18,7 +18,7 @@ use tokio::sync::{Mutex, broadcast};
 
 use crate::chain::{Address, Params, SecretKey};
 use crate::store::wallets::{self, StoredWallet};
-use crate::store::{Store, blocks};
+use crate::store::{Store, blocks, notify};
 
 pub use error::{NodeError, NodeResult};
 pub use events::{NodeEvent, PoolChangeKind};
@@ -60,6 +60,16 @@ pub struct Node {
     send_queue: std::sync::Mutex<Vec<send::SendJob>>,
     events: broadcast::Sender<NodeEvent>,
     cancel: Arc<AtomicBool>,
+    /// The PostgreSQL notification relay (none on SQLite).
+    relay: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        if let Some(relay) = &self.relay {
+            relay.abort();
+        }
+    }
 }
 
 impl Node {
@@ -91,6 +101,8 @@ impl Node {
             }
         }
         let (events, _) = broadcast::channel(config.event_buffer.max(1));
+        let relay = (store.backend() == sea_orm::DatabaseBackend::Postgres)
+            .then(|| tokio::spawn(events::relay(store.clone(), events.clone())));
         Ok(Self {
             store,
             config,
@@ -99,6 +111,7 @@ impl Node {
             send_queue: std::sync::Mutex::new(Vec::new()),
             events,
             cancel: Arc::new(AtomicBool::new(false)),
+            relay,
         })
     }
 
@@ -122,10 +135,29 @@ impl Node {
         self.cancel.store(true, Ordering::Relaxed);
     }
 
+    /// Inside the writer's transaction: on PostgreSQL, queues each announcement as a `NOTIFY`
+    /// (sent on commit to every replica's relay, this one's included).
+    async fn announce(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+        events: &[NodeEvent],
+    ) -> NodeResult<()> {
+        if self.relay.is_some() {
+            for event in events {
+                notify::notify(db, &event.to_wire()).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// After commit: on SQLite, publishes the announcements to this process's subscribers (on
+    /// PostgreSQL the relay does, from the notifications).
     fn publish(&self, events: Vec<NodeEvent>) {
-        for event in events {
-            // No subscribers is fine: the database is the record.
-            let _ = self.events.send(event);
+        if self.relay.is_none() {
+            for event in events {
+                // No subscribers is fine: the database is the record.
+                let _ = self.events.send(event);
+            }
         }
     }
 

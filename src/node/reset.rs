@@ -24,7 +24,7 @@ impl Node {
             wallets.push(self.new_wallet_in(&txn).await?);
         }
         let addr: Vec<_> = wallets.iter().map(|w| w.address).collect();
-        let mut events = Vec::new();
+        let mut events = vec![NodeEvent::ChainReset];
         self.mine_in(&txn, &addr[0], 0, &mut events).await?;
         for (to, amount) in FIRST_ROUNDS {
             let entry = self.send_in(&txn, &addr[0], &addr[to], amount).await?;
@@ -43,6 +43,7 @@ impl Node {
         }
         self.mine_in(&txn, &addr[1], 2, &mut events).await?;
         self.mine_in(&txn, &addr[1], 3, &mut events).await?;
+        self.announce(&txn, &events).await?;
         txn.commit().await?;
         self.publish(events);
         Ok(wallets)

@@ -113,6 +113,7 @@ impl Node {
                     Err(err) => return Err(err),
                 }
             }
+            self.announce(&txn, &events).await?;
             txn.commit().await?;
             Ok(())
         }

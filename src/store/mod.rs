@@ -7,6 +7,7 @@ pub mod blocks;
 pub mod chainstate;
 mod convert;
 mod error;
+pub mod notify;
 pub mod pool;
 pub mod wallets;
 
@@ -33,6 +34,7 @@ const WRITER_LOCK_KEY: i64 = 0x706f_636b_6574; // "pocket"
 pub struct Store {
     db: DatabaseConnection,
     statements: Arc<AtomicU64>,
+    url: Arc<str>,
 }
 
 impl Store {
@@ -68,12 +70,21 @@ impl Store {
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::Relaxed);
         });
-        Ok(Self { db, statements })
+        Ok(Self {
+            db,
+            statements,
+            url: Arc::from(url),
+        })
     }
 
     /// The pool, for reads (they never wait for a writer).
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// The URL it was opened with (for the PostgreSQL listener's own connection).
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// Which backend this is.
