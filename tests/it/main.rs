@@ -5,5 +5,6 @@ mod app;
 mod browser;
 mod harness;
 mod node;
+mod replicas;
 mod schema;
 mod subscription;

@@ -10,7 +10,10 @@ use pocket_chain::node::{Node, NodeConfig};
 use crate::harness::{Backend, TestDb, keystore, test_config};
 use crate::on_both_backends;
 
-on_both_backends!(lagging_subscriber_catches_up_by_height);
+on_both_backends!(
+    lagging_subscriber_catches_up_by_height,
+    subscribers_follow_a_reset_from_genesis
+);
 
 async fn lagging_subscriber_catches_up_by_height(backend: Backend) {
     let db = TestDb::new(backend).await;
@@ -53,4 +56,31 @@ async fn lagging_subscriber_catches_up_by_height(backend: Backend) {
             .is_err(),
         "no duplicates"
     );
+}
+
+async fn subscribers_follow_a_reset_from_genesis(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let node = db.node().await;
+    node.reset_system().await.unwrap();
+    let schema = graphql::schema(node.clone(), QueryLimits::default());
+    let request = async_graphql::Request::new("subscription { blockMined { height } }")
+        .data(graphql::loader_for(node.clone()));
+    let mut stream = schema.execute_stream(request);
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), stream.next())
+            .await
+            .is_err()
+    );
+    // The chain is at height 9; a reset starts a new one at 0, and the subscriber follows it.
+    node.reset_system().await.unwrap();
+    for expected in 0..10u64 {
+        let response = tokio::time::timeout(Duration::from_secs(5), stream.next())
+            .await
+            .expect("delivered")
+            .expect("open");
+        assert_eq!(
+            response.data.into_json().unwrap()["blockMined"]["height"],
+            expected
+        );
+    }
 }
