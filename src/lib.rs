@@ -8,6 +8,7 @@ pub mod chain;
 pub mod cli;
 pub mod config;
 pub mod graphql;
+pub mod metrics;
 pub mod node;
 pub mod playground;
 pub mod server;

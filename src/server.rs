@@ -5,7 +5,8 @@
 //!   Batches are capped.
 //! - `GET /graphql` runs queries only; mutations and subscriptions over GET are refused.
 //! - `GET /graphql/ws` speaks graphql-transport-ws and the legacy subscriptions-transport-ws.
-//! - `GET /` (the test stand) and `GET /graphiql`, embedded (see [`crate::playground`]); `GET /healthz`.
+//! - `GET /` (the test stand) and `GET /graphiql`, embedded (see [`crate::playground`]);
+//!   `GET /healthz`; `GET /metrics` (Prometheus, see [`crate::metrics`]).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -37,6 +38,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::graphql::error::code;
 use crate::graphql::{self, Access, PocketSchema, QueryLimits};
+use crate::metrics::{self, Metrics};
 use crate::node::Node;
 use crate::playground;
 
@@ -111,6 +113,7 @@ impl ServerConfig {
 struct AppState {
     schema: PocketSchema,
     node: Arc<Node>,
+    metrics: Arc<Metrics>,
     token: Option<Arc<str>>,
     max_batch: usize,
 }
@@ -350,9 +353,12 @@ impl MakeRequestId for Counter {
 
 /// The router over `node`.
 pub fn router(node: Arc<Node>, config: &ServerConfig) -> Result<Router, ServerError> {
+    let metrics = Metrics::new();
+    metrics.watch(&node);
     let state = AppState {
         schema: graphql::schema(node.clone(), config.limits),
         node,
+        metrics: metrics.clone(),
         token: config.api_token.as_deref().map(Arc::from),
         max_batch: config.max_batch,
     };
@@ -362,6 +368,7 @@ pub fn router(node: Arc<Node>, config: &ServerConfig) -> Result<Router, ServerEr
         .route("/graphiql", get(playground::graphiql))
         .route("/assets/{file}", get(playground::asset))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(|State(app): State<AppState>| async move { metrics::render(&app.metrics, &app.node).await }))
         .route("/", get(playground::stand))
         .with_state(state)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
@@ -369,7 +376,11 @@ pub fn router(node: Arc<Node>, config: &ServerConfig) -> Result<Router, ServerEr
             StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", id = %id, method = %request.method(), uri = %request.uri())
+        }))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(Counter::default()));
     if !config.cors_origins.is_empty() {

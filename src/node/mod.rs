@@ -130,6 +130,11 @@ impl Node {
         self.events.subscribe()
     }
 
+    /// Receivers of this process's announcements (subscriptions and watchers).
+    pub fn subscriber_count(&self) -> usize {
+        self.events.receiver_count()
+    }
+
     /// Cancels any running nonce search (its mutation fails with `ShuttingDown` and writes nothing).
     pub fn shutdown(&self) {
         self.cancel.store(true, Ordering::Relaxed);

@@ -683,6 +683,30 @@ async fn nested_pages_cost_a_constant_number_of_statements(backend: Backend) {
 
 async fn health_and_graphiql_are_served(backend: Backend) {
     let app = spawn_app(backend).await;
+    let miner = new_wallet(&app).await;
+    mine(&app, &miner, None).await;
+    let metrics = app
+        .http
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(metrics.status(), 200);
+    let text = metrics.text().await.unwrap();
+    for line in [
+        "pocket_chain_height 0",
+        "pocket_pool_size 0",
+        "pocket_subscribers 0",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "{line:?} missing from:\n{text}"
+        );
+    }
+    assert!(
+        text.contains("pocket_http_requests_total") && text.contains("pocket_db_statements"),
+        "{text}"
+    );
     let health = app
         .http
         .get(format!("{}/healthz", app.base))

@@ -1,0 +1,145 @@
+//! Prometheus metrics at `GET /metrics` (OpenMetrics text): requests and errors, blocks announced
+//! to this replica, chain height, pool size, live subscribers, SQL statements.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+use crate::node::{Node, NodeEvent};
+
+/// The process's metrics.
+pub struct Metrics {
+    registry: Registry,
+    requests: Counter,
+    http_errors: Counter,
+    graphql_errors: Counter,
+    blocks: Counter,
+    height: Gauge,
+    pool: Gauge,
+    subscribers: Gauge,
+    statements: Gauge<u64, AtomicU64>,
+}
+
+impl Metrics {
+    /// Registers every metric.
+    pub fn new() -> Arc<Self> {
+        let mut registry = Registry::with_prefix("pocket");
+        let metrics = Self {
+            requests: Counter::default(),
+            http_errors: Counter::default(),
+            graphql_errors: Counter::default(),
+            blocks: Counter::default(),
+            height: Gauge::default(),
+            pool: Gauge::default(),
+            subscribers: Gauge::default(),
+            statements: Gauge::default(),
+            registry: Registry::default(),
+        };
+        registry.register(
+            "http_requests",
+            "HTTP requests served",
+            metrics.requests.clone(),
+        );
+        registry.register(
+            "http_errors",
+            "HTTP answers with a 4xx or 5xx status",
+            metrics.http_errors.clone(),
+        );
+        registry.register(
+            "graphql_errors",
+            "GraphQL errors returned in answers",
+            metrics.graphql_errors.clone(),
+        );
+        registry.register(
+            "blocks_announced",
+            "blocks announced to this replica's subscribers",
+            metrics.blocks.clone(),
+        );
+        registry.register(
+            "chain_height",
+            "height of the tip (-1 before genesis)",
+            metrics.height.clone(),
+        );
+        registry.register("pool_size", "pending transactions", metrics.pool.clone());
+        registry.register(
+            "subscribers",
+            "live subscriptions on this replica",
+            metrics.subscribers.clone(),
+        );
+        registry.register(
+            "db_statements",
+            "SQL statements run by this replica",
+            metrics.statements.clone(),
+        );
+        Arc::new(Self {
+            registry,
+            ..metrics
+        })
+    }
+
+    /// Counts GraphQL errors of one answer.
+    pub fn graphql_errors(&self, count: usize) {
+        self.graphql_errors.inc_by(count as u64);
+    }
+
+    /// Counts the blocks announced to this replica, until the node goes away.
+    pub fn watch(self: &Arc<Self>, node: &Node) {
+        let mut events = node.subscribe();
+        let metrics = self.clone();
+        tokio::spawn(async move {
+            loop {
+                match events.recv().await {
+                    Ok(NodeEvent::BlockMined(_)) => {
+                        metrics.blocks.inc();
+                    }
+                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        });
+    }
+}
+
+/// Middleware counting requests and error answers.
+pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
+    metrics.requests.inc();
+    let response = next.run(request).await;
+    if response.status().is_client_error() || response.status().is_server_error() {
+        metrics.http_errors.inc();
+    }
+    response
+}
+
+/// `GET /metrics`.
+pub async fn render(metrics: &Metrics, node: &Node) -> Response {
+    match node.chain_info().await {
+        Ok(info) => {
+            metrics.height.set(info.height.map_or(-1, |h| h as i64));
+            metrics.pool.set(info.pool_size as i64);
+        }
+        Err(err) => tracing::warn!(error = %err, "metrics cannot read the chain"),
+    }
+    // The metrics watcher holds one receiver of its own.
+    metrics
+        .subscribers
+        .set(node.subscriber_count().saturating_sub(1) as i64);
+    metrics.statements.set(node.store().statement_count());
+    let mut body = String::new();
+    if encode(&mut body, &metrics.registry).is_err() {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    let mut response = body.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+    );
+    response
+}
