@@ -1,0 +1,298 @@
+//! Load test (not part of `cargo test`): for LOAD_SECONDS (default 60), LOAD_SUBSCRIBERS (default
+//! 300) WebSocket subscribers plus query and mutation workers against `pocket serve` processes on
+//! one PostgreSQL — first one replica, then LOAD_REPLICAS (default 3) — and prints throughput,
+//! p50/p99 latency, block delivery latency and memory as a Markdown table.
+//!
+//!     cargo bench --bench load
+//!     LOAD_SECONDS=20 LOAD_SUBSCRIBERS=100 cargo bench --bench load
+
+#[path = "../tests/it/harness.rs"]
+#[allow(dead_code)]
+mod harness;
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures::{SinkExt, StreamExt};
+use harness::{Backend, TestDb};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+fn setting(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+struct Replica {
+    base: String,
+    child: Child,
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Replica {
+    fn rss_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        let kib: f64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0.0);
+        kib / 1024.0
+    }
+}
+
+async fn start(url: &str) -> Replica {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(env!("CARGO_BIN_EXE_pocket"))
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            url,
+            "--keystore-key",
+            &"07".repeat(32),
+        ])
+        .env("POCKET_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("pocket serve");
+    let base = format!("http://127.0.0.1:{port}");
+    while !reqwest::get(format!("{base}/healthz"))
+        .await
+        .is_ok_and(|r| r.status().is_success())
+    {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Replica { base, child }
+}
+
+fn percentile(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() - 1) as f64 * p) as usize] as f64 / 1000.0
+}
+
+struct Outcome {
+    replicas: usize,
+    requests: u64,
+    errors: u64,
+    seconds: f64,
+    latencies_us: Vec<u64>,
+    delivery_us: Vec<u64>,
+    blocks: u64,
+    rss_mib: f64,
+}
+
+async fn run(replicas: usize, seconds: u64, subscribers: u64) -> Outcome {
+    let db = TestDb::new(Backend::Postgres).await;
+    let mut servers = Vec::new();
+    for _ in 0..replicas {
+        servers.push(start(&db.url).await);
+    }
+    let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
+    let http = reqwest::Client::new();
+    let reset: Value = http
+        .post(format!("{}/graphql", bases[0]))
+        .json(&json!({ "query": "mutation { resetSystem { address } }" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let wallets: Vec<String> = reset["data"]["resetSystem"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["address"].as_str().unwrap().to_owned())
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // When each block was acknowledged to its miner, and when subscribers received it.
+    let acked: Arc<Mutex<HashMap<u64, Instant>>> = Arc::default();
+    let received: Arc<Mutex<Vec<(u64, Instant)>>> = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    for i in 0..subscribers {
+        let url = format!(
+            "{}/graphql/ws",
+            bases[i as usize % bases.len()].replace("http://", "ws://")
+        );
+        let mut request = url.into_client_request().unwrap();
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            "graphql-transport-ws".parse().unwrap(),
+        );
+        let (mut ws, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("subscriber connects");
+        ws.send(Message::text(
+            json!({ "type": "connection_init" }).to_string(),
+        ))
+        .await
+        .unwrap();
+        ws.send(Message::text(json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { blockMined { height } }" } }).to_string())).await.unwrap();
+        let received = received.clone();
+        tokio::spawn(async move {
+            while let Some(Ok(message)) = ws.next().await {
+                if let Message::Text(text) = message {
+                    let value: Value = serde_json::from_str(&text).unwrap_or_default();
+                    if let Some(height) = value["payload"]["data"]["blockMined"]["height"].as_u64()
+                    {
+                        received.lock().unwrap().push((height, Instant::now()));
+                    }
+                }
+            }
+        });
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let requests = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let latencies: Arc<Mutex<Vec<u64>>> = Arc::default();
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    let queries = [
+        "{ chain { height poolSize totalSupply } }",
+        "{ wallets(first: 10) { nodes { address balance pending { txId } } } }",
+        "{ blocks(first: 5) { nodes { height hash txCount transactions { id outputs { value spent } } } } }",
+        "{ pool(includeRejected: true, first: 20) { nodes { id status } } }",
+    ];
+    for w in 0..12usize {
+        let (http, bases, wallets, stop, requests, errors, latencies, acked) = (
+            http.clone(),
+            bases.clone(),
+            wallets.clone(),
+            stop.clone(),
+            requests.clone(),
+            errors.clone(),
+            latencies.clone(),
+            acked.clone(),
+        );
+        workers.push(tokio::spawn(async move {
+            let mut n = 0usize;
+            while !stop.load(Ordering::Relaxed) {
+                n += 1;
+                let base = &bases[(w + n) % bases.len()];
+                // Workers 0-3 write (a send, then a block every few rounds); the rest read.
+                let (query, variables) = if w < 4 && n.is_multiple_of(3) {
+                    ("mutation($a: String!) { mineBlock(address: $a, txCount: 5) { height } }".to_owned(), json!({ "a": wallets[w] }))
+                } else if w < 4 {
+                    ("mutation($f: String!, $t: String!) { send(from: $f, to: $t, amount: 1) { id } }".to_owned(), json!({ "f": wallets[w], "t": wallets[w + 4] }))
+                } else {
+                    (queries[n % queries.len()].to_owned(), json!({}))
+                };
+                let sent = Instant::now();
+                let result = http.post(format!("{base}/graphql")).json(&json!({ "query": query, "variables": variables })).send().await;
+                let body: Option<Value> = match result {
+                    Ok(response) => response.json().await.ok(),
+                    Err(_) => None,
+                };
+                let elapsed = sent.elapsed();
+                requests.fetch_add(1, Ordering::Relaxed);
+                latencies.lock().unwrap().push(elapsed.as_micros() as u64);
+                let coded = body.as_ref().and_then(|b| b["errors"][0]["extensions"]["code"].as_str().map(str::to_owned));
+                // Locked or unfunded senders are the expected refusals of this workload.
+                match (&body, coded.as_deref()) {
+                    (None, _) => errors.fetch_add(1, Ordering::Relaxed),
+                    (Some(_), Some("WALLET_LOCKED" | "INSUFFICIENT_FUNDS") | None) => 0,
+                    (Some(_), Some(_)) => errors.fetch_add(1, Ordering::Relaxed),
+                };
+                if let Some(height) = body.as_ref().and_then(|b| b["data"]["mineBlock"]["height"].as_u64()) {
+                    acked.lock().unwrap().insert(height, Instant::now());
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    for worker in workers {
+        let _ = worker.await;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let rss_mib = servers.iter().map(Replica::rss_mib).sum();
+
+    let acked = acked.lock().unwrap().clone();
+    let mut delivery_us: Vec<u64> = received
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|(height, at)| {
+            acked
+                .get(height)
+                .map(|ack| at.saturating_duration_since(*ack).as_micros() as u64)
+        })
+        .collect();
+    delivery_us.sort_unstable();
+    let mut latencies_us = latencies.lock().unwrap().clone();
+    latencies_us.sort_unstable();
+    drop(servers);
+    drop(db);
+    Outcome {
+        replicas,
+        requests: requests.load(Ordering::Relaxed),
+        errors: errors.load(Ordering::Relaxed),
+        seconds,
+        latencies_us,
+        delivery_us,
+        blocks: acked.len() as u64,
+        rss_mib,
+    }
+}
+
+fn main() {
+    // `cargo bench` passes --bench; nothing to filter here.
+    let seconds = setting("LOAD_SECONDS", 60);
+    let subscribers = setting("LOAD_SUBSCRIBERS", 300);
+    let replicas = setting("LOAD_REPLICAS", 3) as usize;
+    harness::DURABLE_PG.store(true, Ordering::Relaxed);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let outcomes: Vec<Outcome> = [1, replicas]
+        .iter()
+        .map(|&n| rt.block_on(run(n, seconds, subscribers)))
+        .collect();
+    println!(
+        "\n{seconds} s, {subscribers} WebSocket subscribers, 4 writers + 8 readers, PostgreSQL\n"
+    );
+    println!(
+        "| replicas | requests/s | p50 | p99 | refused or failed | blocks | delivery p50 | delivery p99 | memory (all replicas) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for o in &outcomes {
+        println!(
+            "| {} | {:.0} | {:.1} ms | {:.1} ms | {} | {} | {:.1} ms | {:.1} ms | {:.0} MiB |",
+            o.replicas,
+            o.requests as f64 / o.seconds,
+            percentile(&o.latencies_us, 0.50),
+            percentile(&o.latencies_us, 0.99),
+            o.errors,
+            o.blocks,
+            percentile(&o.delivery_us, 0.50),
+            percentile(&o.delivery_us, 0.99),
+            o.rss_mib
+        );
+    }
+}
