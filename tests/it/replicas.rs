@@ -72,8 +72,13 @@ async fn post(http: &reqwest::Client, base: &str, query: &str, variables: Value)
     response.json().await.ok()
 }
 
-/// Subscribes to `blockMined` on a replica; heights land in the returned list as they arrive.
-async fn watch_blocks(base: &str) -> Arc<Mutex<Vec<u64>>> {
+/// Subscribes with `query` on a replica; each event's `field.key` number lands in the returned list.
+async fn watch(
+    base: &str,
+    query: &str,
+    field: &'static str,
+    key: &'static str,
+) -> Arc<Mutex<Vec<u64>>> {
     let mut request = format!("{}/graphql/ws", base.replace("http://", "ws://"))
         .into_client_request()
         .unwrap();
@@ -89,7 +94,7 @@ async fn watch_blocks(base: &str) -> Arc<Mutex<Vec<u64>>> {
     ))
     .await
     .unwrap();
-    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { blockMined { height } }" } });
+    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": query } });
     ws.send(Message::text(subscribe.to_string())).await.unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let sink = seen.clone();
@@ -97,8 +102,8 @@ async fn watch_blocks(base: &str) -> Arc<Mutex<Vec<u64>>> {
         while let Some(Ok(message)) = ws.next().await {
             if let Message::Text(text) = message {
                 let value: Value = serde_json::from_str(&text).unwrap_or_default();
-                if let Some(height) = value["payload"]["data"]["blockMined"]["height"].as_u64() {
-                    sink.lock().unwrap().push(height);
+                if let Some(number) = value["payload"]["data"][field][key].as_u64() {
+                    sink.lock().unwrap().push(number);
                 }
             }
         }
@@ -132,9 +137,42 @@ async fn replicas_on_one_postgres_act_as_one_node() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let mut watchers = Vec::new();
     for replica in &replicas {
-        watchers.push(watch_blocks(&replica.base).await);
+        watchers.push(
+            watch(
+                &replica.base,
+                "subscription { blockMined { height } }",
+                "blockMined",
+                "height",
+            )
+            .await,
+        );
     }
+    let pool_on_second = watch(
+        &replicas[1].base,
+        "subscription { poolChanged { id amount } }",
+        "poolChanged",
+        "amount",
+    )
+    .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
+    // A send on the first replica reaches a pool subscriber on the second.
+    let send = "mutation($f: String!, $t: String!) { send(from: $f, to: $t, amount: 4) { id } }";
+    post(
+        &http,
+        &replicas[0].base,
+        send,
+        json!({ "f": a[0], "t": a[1] }),
+    )
+    .await
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while !pool_on_second.lock().unwrap().contains(&4) {
+        assert!(
+            Instant::now() < deadline,
+            "the pool change did not reach the other replica"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 
     let bases: Vec<String> = replicas.iter().map(|r| r.base.clone()).collect();
     let acknowledged = Arc::new(Mutex::new(Vec::<(u64, String)>::new()));
