@@ -151,7 +151,9 @@ impl AppState {
         let request = request
             .data(access)
             .data(graphql::loader_for(self.node.clone()));
-        with_codes(self.schema.execute(request).await)
+        let response = with_codes(self.schema.execute(request).await);
+        self.metrics.graphql_errors(response.errors.len());
+        response
     }
 }
 

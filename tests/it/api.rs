@@ -707,6 +707,18 @@ async fn health_and_graphiql_are_served(backend: Backend) {
         text.contains("pocket_http_requests_total") && text.contains("pocket_db_statements"),
         "{text}"
     );
+    app.gql("{ nope }", json!({})).await;
+    let metrics = app
+        .http
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap();
+    let text = metrics.text().await.unwrap();
+    assert!(
+        text.lines().any(|l| l == "pocket_graphql_errors_total 1"),
+        "{text}"
+    );
     let health = app
         .http
         .get(format!("{}/healthz", app.base))

@@ -258,17 +258,22 @@ async fn a_failing_pending_transaction_is_rejected_at_mining(backend: Backend) {
     }));
     // Its sender is unlocked again.
     assert!(ok(node.pending_of(&pending[0].from).await).is_none());
-    let mut kinds = Vec::new();
-    while let Ok(event) = events.try_recv() {
-        kinds.push(
-            format!("{event:?}")
-                .split(['(', ' ', '{'])
-                .next()
-                .unwrap()
-                .to_owned(),
-        );
+    // The block and the rejection are announced (on PostgreSQL through the relay, so wait).
+    let (mut block_seen, mut rejection_seen) = (false, false);
+    while !(block_seen && rejection_seen) {
+        let event = tokio::time::timeout(std::time::Duration::from_secs(5), events.recv())
+            .await
+            .expect("announced within 5 s")
+            .expect("channel open");
+        match event {
+            pocket_chain::node::NodeEvent::BlockMined(_) => block_seen = true,
+            pocket_chain::node::NodeEvent::PoolChanged {
+                kind: pocket_chain::node::PoolChangeKind::Rejected,
+                ..
+            } => rejection_seen = true,
+            _ => {}
+        }
     }
-    assert!(kinds.contains(&"BlockMined".to_owned()) && kinds.contains(&"PoolChanged".to_owned()));
 }
 
 async fn concurrent_sends_and_mines_keep_the_chain_valid(backend: Backend) {
