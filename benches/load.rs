@@ -11,14 +11,12 @@
 mod harness;
 
 use std::collections::HashMap;
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::{SinkExt, StreamExt};
-use harness::{Backend, TestDb};
+use harness::{Backend, Replica, TestDb};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -28,61 +26,6 @@ fn setting(name: &str, default: u64) -> u64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-struct Replica {
-    base: String,
-    child: Child,
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Replica {
-    fn rss_mib(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        let kib: f64 = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next()?.parse().ok())
-            .unwrap_or(0.0);
-        kib / 1024.0
-    }
-}
-
-async fn start(url: &str) -> Replica {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_pocket"))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--database-url",
-            url,
-            "--keystore-key",
-            &"07".repeat(32),
-        ])
-        .env("POCKET_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("pocket serve");
-    let base = format!("http://127.0.0.1:{port}");
-    while !reqwest::get(format!("{base}/healthz"))
-        .await
-        .is_ok_and(|r| r.status().is_success())
-    {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Replica { base, child }
 }
 
 fn percentile(sorted: &[u64], p: f64) -> f64 {
@@ -107,7 +50,7 @@ async fn run(replicas: usize, seconds: u64, subscribers: u64) -> Outcome {
     let db = TestDb::new(Backend::Postgres).await;
     let mut servers = Vec::new();
     for _ in 0..replicas {
-        servers.push(start(&db.url).await);
+        servers.push(Replica::start(&db.url, &[]).await);
     }
     let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
     let http = reqwest::Client::new();

@@ -125,6 +125,70 @@ pub async fn dump(db: &impl ConnectionTrait) -> String {
     out
 }
 
+/// A `pocket serve` process on a free loopback port over `url`; killed when dropped.
+pub struct Replica {
+    pub base: String,
+    child: std::process::Child,
+}
+
+impl Replica {
+    /// Starts the real binary with `extra` arguments and waits until it answers `/healthz`.
+    pub async fn start(url: &str, extra: &[&str]) -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(env!("CARGO_BIN_EXE_pocket"))
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--database-url",
+                url,
+            ])
+            .args(["--keystore-key", &"07".repeat(32)])
+            .args(extra)
+            .env("POCKET_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("pocket serve starts");
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !reqwest::get(format!("{base}/healthz"))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            assert!(
+                Instant::now() < deadline,
+                "pocket on port {port} did not become healthy"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Self { base, child }
+    }
+
+    /// Resident memory of the process, MiB.
+    #[allow(dead_code)] // used by the load benchmark, which shares this harness
+    pub fn rss_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        let kib: f64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0.0);
+        kib / 1024.0
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 struct Cluster {
     base_url: String,
 }

@@ -2,8 +2,6 @@
 //! replica's subscribers see every block exactly once in order, and killing a replica mid-load
 //! loses nothing acknowledged.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -12,55 +10,7 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use crate::harness::{Backend, TestDb, keystore, test_config};
-
-/// A `pocket serve` child process; killed when dropped.
-struct Replica {
-    base: String,
-    child: Child,
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn start_replica(url: &str) -> Replica {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_pocket"))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--database-url",
-            url,
-        ])
-        .args(["--keystore-key", &"07".repeat(32), "--mining-threads", "1"])
-        .env("POCKET_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("pocket serve starts");
-    let base = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !reqwest::get(format!("{base}/healthz"))
-        .await
-        .is_ok_and(|r| r.status().is_success())
-    {
-        assert!(
-            Instant::now() < deadline,
-            "replica on port {port} did not become healthy"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Replica { base, child }
-}
+use crate::harness::{Backend, Replica, TestDb, keystore, test_config};
 
 async fn post(http: &reqwest::Client, base: &str, query: &str, variables: Value) -> Option<Value> {
     let response = http
@@ -116,7 +66,7 @@ async fn replicas_on_one_postgres_act_as_one_node() {
     let db = TestDb::new(Backend::Postgres).await;
     let mut replicas = Vec::new();
     for _ in 0..3 {
-        replicas.push(start_replica(&db.url).await);
+        replicas.push(Replica::start(&db.url, &["--mining-threads", "1"]).await);
     }
     let http = reqwest::Client::new();
     let reset = post(
