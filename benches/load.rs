@@ -15,11 +15,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures::{SinkExt, StreamExt};
+use futures::StreamExt;
 use harness::{Backend, Replica, TestDb};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 fn setting(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -76,24 +75,13 @@ async fn run(replicas: usize, seconds: u64, subscribers: u64) -> Outcome {
     let received: Arc<Mutex<Vec<(u64, Instant)>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     for i in 0..subscribers {
-        let url = format!(
-            "{}/graphql/ws",
-            bases[i as usize % bases.len()].replace("http://", "ws://")
-        );
-        let mut request = url.into_client_request().unwrap();
-        request.headers_mut().insert(
-            "Sec-WebSocket-Protocol",
-            "graphql-transport-ws".parse().unwrap(),
-        );
-        let (mut ws, _) = tokio_tungstenite::connect_async(request)
-            .await
-            .expect("subscriber connects");
-        ws.send(Message::text(
-            json!({ "type": "connection_init" }).to_string(),
-        ))
-        .await
-        .unwrap();
-        ws.send(Message::text(json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { blockMined { height } }" } }).to_string())).await.unwrap();
+        let base = &bases[i as usize % bases.len()];
+        let mut ws = harness::subscribe(
+            base,
+            "graphql-transport-ws",
+            "subscription { blockMined { height } }",
+        )
+        .await;
         let received = received.clone();
         tokio::spawn(async move {
             while let Some(Ok(message)) = ws.next().await {

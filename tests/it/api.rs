@@ -2,14 +2,12 @@
 
 use std::time::{Duration, Instant};
 
-use futures::{SinkExt, StreamExt};
+use futures::StreamExt;
 use pocket_chain::server::ServerConfig;
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::app::{TestApp, code, spawn_app, spawn_app_with};
-use crate::harness::{Backend, dump};
+use crate::harness::{Backend, dump, next_json, subscribe};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -288,69 +286,17 @@ async fn bad_inputs_get_codes_and_change_nothing(backend: Backend) {
     assert_eq!(rejected, 8);
 }
 
-/// Opens a WebSocket speaking `protocol` and subscribes to `query`.
-async fn subscribe(
-    app: &TestApp,
-    protocol: &str,
-    query: &str,
-) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
-    let mut request = app.ws_url().into_client_request().unwrap();
-    request
-        .headers_mut()
-        .insert("Sec-WebSocket-Protocol", protocol.parse().unwrap());
-    let (mut ws, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("WebSocket connects");
-    ws.send(Message::text(
-        json!({ "type": "connection_init", "payload": {} }).to_string(),
-    ))
-    .await
-    .unwrap();
-    let ack = next_json(&mut ws).await;
-    assert_eq!(ack["type"], "connection_ack");
-    let start = if protocol == "graphql-transport-ws" {
-        "subscribe"
-    } else {
-        "start"
-    };
-    ws.send(Message::text(
-        json!({ "id": "1", "type": start, "payload": { "query": query } }).to_string(),
-    ))
-    .await
-    .unwrap();
-    ws
-}
-
-async fn next_json<S>(ws: &mut S) -> Value
-where
-    S: futures::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
-{
-    loop {
-        let message = tokio::time::timeout(Duration::from_secs(5), ws.next())
-            .await
-            .expect("a message within 5 s")
-            .expect("open")
-            .expect("ok");
-        if let Message::Text(text) = message {
-            let value: Value = serde_json::from_str(&text).unwrap();
-            if value["type"] != "ka" && value["type"] != "ping" {
-                return value;
-            }
-        }
-    }
-}
-
 async fn subscribers_get_every_block_once_in_order(backend: Backend) {
     let app = spawn_app(backend).await;
     let miner = new_wallet(&app).await;
     let mut first = subscribe(
-        &app,
+        &app.base,
         "graphql-transport-ws",
         "subscription { blockMined { height hash txCount } }",
     )
     .await;
     let mut second = subscribe(
-        &app,
+        &app.base,
         "graphql-transport-ws",
         "subscription { blockMined { height } }",
     )
@@ -384,7 +330,12 @@ async fn subscribers_get_every_block_once_in_order(backend: Backend) {
 async fn legacy_websocket_protocol_works(backend: Backend) {
     let app = spawn_app(backend).await;
     let miner = new_wallet(&app).await;
-    let mut ws = subscribe(&app, "graphql-ws", "subscription { blockMined { height } }").await;
+    let mut ws = subscribe(
+        &app.base,
+        "graphql-ws",
+        "subscription { blockMined { height } }",
+    )
+    .await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     mine(&app, &miner, None).await;
     let message = next_json(&mut ws).await;
@@ -396,7 +347,7 @@ async fn pool_changes_are_pushed(backend: Backend) {
     let app = spawn_app(backend).await;
     let a = reset(&app).await;
     let mut ws = subscribe(
-        &app,
+        &app.base,
         "graphql-transport-ws",
         "subscription { poolChanged { from amount status error } }",
     )

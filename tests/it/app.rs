@@ -76,10 +76,6 @@ impl TestApp {
         assert!(body.get("errors").is_none(), "unexpected errors: {body}");
         body["data"].clone()
     }
-
-    pub fn ws_url(&self) -> String {
-        format!("{}/graphql/ws", self.base.replace("http://", "ws://"))
-    }
 }
 
 /// The `extensions.code` of the first error.

@@ -9,10 +9,14 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+use futures::{SinkExt, StreamExt};
 use pocket_chain::chain::Params;
 use pocket_chain::node::{Keystore, Node, NodeConfig};
 use pocket_chain::store::Store;
 use sea_orm::{ConnectionTrait, Database, EntityTrait, QueryOrder};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -345,6 +349,60 @@ fn run(cmd: &mut Command) -> Result<(), String> {
             "{cmd:?} failed: {}",
             String::from_utf8_lossy(&out.stderr)
         ))
+    }
+}
+
+/// A subscription's WebSocket.
+pub type WsStream =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens a WebSocket to the server at `base` speaking `protocol`, and subscribes to `query`.
+pub async fn subscribe(base: &str, protocol: &str, query: &str) -> WsStream {
+    let url = format!("{}/graphql/ws", base.replace("http://", "ws://"));
+    let mut request = url.into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("Sec-WebSocket-Protocol", protocol.parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("WebSocket connects");
+    ws.send(Message::text(
+        json!({ "type": "connection_init", "payload": {} }).to_string(),
+    ))
+    .await
+    .unwrap();
+    let ack = next_json(&mut ws).await;
+    assert_eq!(ack["type"], "connection_ack");
+    let start = if protocol == "graphql-transport-ws" {
+        "subscribe"
+    } else {
+        "start"
+    };
+    ws.send(Message::text(
+        json!({ "id": "1", "type": start, "payload": { "query": query } }).to_string(),
+    ))
+    .await
+    .unwrap();
+    ws
+}
+
+/// The next JSON message, skipping keep-alives; fails the test after 5 s.
+pub async fn next_json<S>(ws: &mut S) -> Value
+where
+    S: futures::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .expect("a message within 5 s")
+            .expect("open")
+            .expect("ok");
+        if let Message::Text(text) = message {
+            let value: Value = serde_json::from_str(&text).unwrap();
+            if value["type"] != "ka" && value["type"] != "ping" {
+                return value;
+            }
+        }
     }
 }
 

@@ -5,12 +5,11 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures::{SinkExt, StreamExt};
+use futures::StreamExt;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use crate::harness::{Backend, Replica, TestDb, keystore, test_config};
+use crate::harness::{Backend, Replica, TestDb, keystore, subscribe, test_config};
 
 async fn post(http: &reqwest::Client, base: &str, query: &str, variables: Value) -> Option<Value> {
     let response = http
@@ -29,23 +28,7 @@ async fn watch(
     field: &'static str,
     key: &'static str,
 ) -> Arc<Mutex<Vec<u64>>> {
-    let mut request = format!("{}/graphql/ws", base.replace("http://", "ws://"))
-        .into_client_request()
-        .unwrap();
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    let (mut ws, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("WebSocket");
-    ws.send(Message::text(
-        json!({ "type": "connection_init" }).to_string(),
-    ))
-    .await
-    .unwrap();
-    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": query } });
-    ws.send(Message::text(subscribe.to_string())).await.unwrap();
+    let mut ws = subscribe(base, "graphql-transport-ws", query).await;
     let seen = Arc::new(Mutex::new(Vec::new()));
     let sink = seen.clone();
     tokio::spawn(async move {
