@@ -21,6 +21,7 @@ on_both_backends!(
     restart_keeps_everything,
     killed_miner_loses_nothing_acknowledged,
     a_failing_pending_transaction_is_rejected_at_mining,
+    reads_do_not_wait_for_a_nonce_search,
 );
 
 /// A refused send: from, to, amount, and what the error must be.
@@ -415,4 +416,41 @@ async fn killed_miner_loses_nothing_acknowledged(backend: Backend) {
         acknowledged.len() > 4,
         "the child mined something before each kill"
     );
+}
+
+async fn reads_do_not_wait_for_a_nonce_search(backend: Backend) {
+    // At 30 bits a block takes about a billion hashes: the search is still running while we read.
+    let db = TestDb::new(backend).await;
+    let mut config = test_config();
+    config.params.difficulty_bits = 30;
+    let node = Arc::new(
+        Node::open(db.store().await, config, keystore())
+            .await
+            .unwrap(),
+    );
+    let miner = ok(node.new_wallet().await).address.to_string();
+    let mining = {
+        let node = node.clone();
+        tokio::spawn(async move { node.mine_block(&miner, Some(0)).await })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    for _ in 0..5 {
+        ok(node.chain_info().await);
+        ok(node.wallets(None, 10).await);
+    }
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "reads took {:?} during a search",
+        started.elapsed()
+    );
+    assert!(!mining.is_finished(), "the search should still be running");
+    // Shutting down cancels the search; nothing is written.
+    node.shutdown();
+    let result = tokio::time::timeout(Duration::from_secs(10), mining)
+        .await
+        .expect("cancelled promptly")
+        .unwrap();
+    assert!(matches!(result, Err(NodeError::ShuttingDown)), "{result:?}");
+    assert_eq!(ok(node.chain_info().await).height, None);
 }
