@@ -92,7 +92,7 @@ pub async fn run(command: Command, config: &ChainConfig) -> Result<(), CliError>
                 .await
                 .map_err(ServerError::Io)?;
             tracing::info!(
-                "pocket serving on http://{} (GraphiQL at /graphiql, database {})",
+                "pocket serving on http://{} (test stand at /, GraphiQL at /graphiql, database {})",
                 listener.local_addr().map_err(ServerError::Io)?,
                 redact(&config.database_url)
             );
