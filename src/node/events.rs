@@ -5,12 +5,20 @@
 //! the writer included — relays what it hears to its own subscribers, so a subscriber on any
 //! replica sees every block and pool change. Blocks are re-read from the database by height, so
 //! a relay that missed notifications (a dropped connection) catches up instead of skipping.
+//!
+//! Each commit's notifications end with a marker naming the writing node and a sequence number;
+//! the writer waits until its own relay has passed the marker before answering, so a client that
+//! subscribes after its mutation returned never receives that mutation's announcements.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use chacha20poly1305::aead::OsRng;
+use chacha20poly1305::aead::rand_core::RngCore;
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
+use tokio::task::JoinHandle;
 
 use crate::store::blocks::{self, StoredBlock};
 use crate::store::notify::{Heard, Listener};
@@ -64,6 +72,11 @@ enum Wire {
         created_at: i64,
         error: Option<String>,
     },
+    /// The end of one commit's announcements by the node `origin`.
+    Relayed {
+        origin: u64,
+        seq: u64,
+    },
 }
 
 impl NodeEvent {
@@ -92,8 +105,79 @@ impl NodeEvent {
 /// Blocks read per statement while catching up.
 const CATCH_UP_BATCH: u64 = 100;
 
+/// How long a writer waits for its relay to pass its marker before answering anyway (the relay
+/// is reconnecting; it catches up on its own).
+const RELAY_WAIT: Duration = Duration::from_secs(2);
+
+/// A node's running relay and what its writer needs to wait for it.
+#[derive(Debug)]
+pub(crate) struct Relay {
+    task: JoinHandle<()>,
+    /// Tells this node's markers from other replicas'.
+    origin: u64,
+    /// The sequence number of this node's last commit.
+    sent: AtomicU64,
+    /// The sequence number of this node's last commit the relay has published.
+    relayed: watch::Receiver<u64>,
+}
+
+impl Relay {
+    /// Starts relaying for a store on PostgreSQL. Returns once this process is listening, so no
+    /// commit after this returns goes unheard.
+    pub(crate) async fn start(
+        store: Store,
+        events: broadcast::Sender<NodeEvent>,
+    ) -> StoreResult<Self> {
+        let listener = Listener::connect(store.url()).await?;
+        let origin = OsRng.next_u64();
+        let (passed, relayed) = watch::channel(0);
+        let task = tokio::spawn(relay(store, events, listener, origin, passed));
+        Ok(Self {
+            task,
+            origin,
+            sent: AtomicU64::new(0),
+            relayed,
+        })
+    }
+
+    /// Inside the writer's transaction: the marker that closes this commit's notifications, and
+    /// its sequence number.
+    pub(crate) fn marker(&self) -> (String, u64) {
+        let seq = self.sent.fetch_add(1, Ordering::Relaxed) + 1;
+        let wire = Wire::Relayed {
+            origin: self.origin,
+            seq,
+        };
+        (serde_json::to_string(&wire).unwrap_or_default(), seq)
+    }
+
+    /// After commit: waits until the relay has published everything up to marker `seq`.
+    pub(crate) async fn relayed(&self, seq: u64) {
+        let mut relayed = self.relayed.clone();
+        let waited = tokio::time::timeout(RELAY_WAIT, relayed.wait_for(|r| *r >= seq)).await;
+        if !matches!(waited, Ok(Ok(_))) {
+            tracing::warn!(
+                seq,
+                "relay has not published a commit yet; answering anyway"
+            );
+        }
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 /// Relays PostgreSQL notifications to this process's subscribers until aborted.
-pub(crate) async fn relay(store: Store, events: broadcast::Sender<NodeEvent>) {
+async fn relay(
+    store: Store,
+    events: broadcast::Sender<NodeEvent>,
+    listener: Listener,
+    origin: u64,
+    passed: watch::Sender<u64>,
+) {
     let mut last = match blocks::tip(store.db()).await {
         Ok(tip) => tip.map(|t| t.height),
         Err(err) => {
@@ -101,14 +185,18 @@ pub(crate) async fn relay(store: Store, events: broadcast::Sender<NodeEvent>) {
             None
         }
     };
+    let mut connected = Some(listener);
     loop {
-        let mut listener = match Listener::connect(store.url()).await {
-            Ok(listener) => listener,
-            Err(err) => {
-                tracing::warn!(error = %err, "cannot LISTEN; retrying in 1 s");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
-            }
+        let mut listener = match connected.take() {
+            Some(listener) => listener,
+            None => match Listener::connect(store.url()).await {
+                Ok(listener) => listener,
+                Err(err) => {
+                    tracing::warn!(error = %err, "cannot LISTEN; retrying in 1 s");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            },
         };
         // Blocks committed while no connection was listening.
         if let Err(err) = catch_up(&store, &events, &mut last, None).await {
@@ -158,6 +246,12 @@ pub(crate) async fn relay(store: Store, events: broadcast::Sender<NodeEvent>) {
                             kind,
                             entry: Arc::new(entry),
                         });
+                        Ok(())
+                    }
+                    Ok(Wire::Relayed { origin: from, seq }) => {
+                        if from == origin {
+                            passed.send_replace(seq);
+                        }
                         Ok(())
                     }
                     Err(err) => {

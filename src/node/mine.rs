@@ -30,9 +30,9 @@ impl Node {
         let txn = self.store.begin_write().await?;
         let mut events = Vec::new();
         let block = self.mine_in(&txn, &miner, count, &mut events).await?;
-        self.announce(&txn, &events).await?;
+        let announced = self.announce(&txn, &events).await?;
         txn.commit().await?;
-        self.publish(events);
+        self.publish(events, announced).await;
         Ok(block)
     }
 
@@ -46,9 +46,9 @@ impl Node {
         }
         let mut events = Vec::new();
         let block = self.mine_in(&txn, &miner, 0, &mut events).await?;
-        self.announce(&txn, &events).await?;
+        let announced = self.announce(&txn, &events).await?;
         txn.commit().await?;
-        self.publish(events);
+        self.publish(events, announced).await;
         Ok(block)
     }
 

@@ -61,15 +61,7 @@ pub struct Node {
     events: broadcast::Sender<NodeEvent>,
     cancel: Arc<AtomicBool>,
     /// The PostgreSQL notification relay (none on SQLite).
-    relay: Option<tokio::task::JoinHandle<()>>,
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        if let Some(relay) = &self.relay {
-            relay.abort();
-        }
-    }
+    relay: Option<events::Relay>,
 }
 
 impl Node {
@@ -101,8 +93,12 @@ impl Node {
             }
         }
         let (events, _) = broadcast::channel(config.event_buffer.max(1));
-        let relay = (store.backend() == sea_orm::DatabaseBackend::Postgres)
-            .then(|| tokio::spawn(events::relay(store.clone(), events.clone())));
+        let relay = match store.backend() {
+            sea_orm::DatabaseBackend::Postgres => {
+                Some(events::Relay::start(store.clone(), events.clone()).await?)
+            }
+            _ => None,
+        };
         Ok(Self {
             store,
             config,
@@ -141,27 +137,35 @@ impl Node {
     }
 
     /// Inside the writer's transaction: on PostgreSQL, queues each announcement as a `NOTIFY`
-    /// (sent on commit to every replica's relay, this one's included).
+    /// (sent on commit to every replica's relay, this one's included), closed by this node's
+    /// marker. Returns the marker's sequence number.
     async fn announce(
         &self,
         db: &impl sea_orm::ConnectionTrait,
         events: &[NodeEvent],
-    ) -> NodeResult<()> {
-        if self.relay.is_some() {
-            for event in events {
-                notify::notify(db, &event.to_wire()).await?;
-            }
+    ) -> NodeResult<Option<u64>> {
+        let Some(relay) = &self.relay else {
+            return Ok(None);
+        };
+        for event in events {
+            notify::notify(db, &event.to_wire()).await?;
         }
-        Ok(())
+        let (marker, seq) = relay.marker();
+        notify::notify(db, &marker).await?;
+        Ok(Some(seq))
     }
 
-    /// After commit: on SQLite, publishes the announcements to this process's subscribers (on
-    /// PostgreSQL the relay does, from the notifications).
-    fn publish(&self, events: Vec<NodeEvent>) {
-        if self.relay.is_none() {
-            for event in events {
-                // No subscribers is fine: the database is the record.
-                let _ = self.events.send(event);
+    /// After commit: on SQLite, publishes the announcements to this process's subscribers; on
+    /// PostgreSQL waits until the relay has published them from the notifications. Either way
+    /// they are out before the caller hears that its change committed.
+    async fn publish(&self, events: Vec<NodeEvent>, announced: Option<u64>) {
+        match (&self.relay, announced) {
+            (Some(relay), Some(seq)) => relay.relayed(seq).await,
+            _ => {
+                for event in events {
+                    // No subscribers is fine: the database is the record.
+                    let _ = self.events.send(event);
+                }
             }
         }
     }

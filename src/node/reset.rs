@@ -43,9 +43,9 @@ impl Node {
         }
         self.mine_in(&txn, &addr[1], 2, &mut events).await?;
         self.mine_in(&txn, &addr[1], 3, &mut events).await?;
-        self.announce(&txn, &events).await?;
+        let announced = self.announce(&txn, &events).await?;
         txn.commit().await?;
-        self.publish(events);
+        self.publish(events, announced).await;
         Ok(wallets)
     }
 }

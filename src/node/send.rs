@@ -77,7 +77,7 @@ impl Node {
     async fn run_send_batch(&self, jobs: Vec<SendJob>) {
         let mut answers = Vec::with_capacity(jobs.len());
         let mut events = Vec::new();
-        let outcome: NodeResult<()> = async {
+        let outcome: NodeResult<Option<u64>> = async {
             let txn = self.store.begin_write().await?;
             for job in &jobs {
                 let result = match check_send_args(&job.from, &job.to, job.amount) {
@@ -113,14 +113,14 @@ impl Node {
                     Err(err) => return Err(err),
                 }
             }
-            self.announce(&txn, &events).await?;
+            let announced = self.announce(&txn, &events).await?;
             txn.commit().await?;
-            Ok(())
+            Ok(announced)
         }
         .await;
         match outcome {
-            Ok(()) => {
-                self.publish(events);
+            Ok(announced) => {
+                self.publish(events, announced).await;
                 for (job, answer) in jobs.into_iter().zip(answers) {
                     let _ = job.reply.send(answer);
                 }
