@@ -89,6 +89,10 @@ pub struct ServeConfig {
     /// Seconds a request may take before it is answered 408.
     #[arg(long, env = "POCKET_REQUEST_TIMEOUT", default_value_t = 120)]
     pub request_timeout: u64,
+    /// Answers to repeated queries kept until the next change (checked with one small read per
+    /// query, so every replica stays exact); 0 turns the cache off.
+    #[arg(long, env = "POCKET_RESPONSE_CACHE", default_value_t = 1024)]
+    pub response_cache: usize,
 }
 
 impl ServeConfig {
@@ -106,6 +110,7 @@ impl ServeConfig {
             max_body_bytes: self.max_body_bytes,
             max_batch: self.max_batch,
             request_timeout: Duration::from_secs(self.request_timeout),
+            response_cache: self.response_cache,
             ..ServerConfig::default()
         }
     }

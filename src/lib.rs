@@ -11,5 +11,6 @@ pub mod graphql;
 pub mod metrics;
 pub mod node;
 pub mod playground;
+pub mod response_cache;
 pub mod server;
 pub mod store;

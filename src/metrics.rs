@@ -1,5 +1,5 @@
 //! Prometheus metrics at `GET /metrics` (OpenMetrics text): requests and errors, blocks announced
-//! to this replica, chain height, pool size, live subscribers, SQL statements.
+//! to this replica, response cache hits and misses, chain height, pool size, live subscribers, SQL statements.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -21,6 +21,8 @@ pub struct Metrics {
     requests: Counter,
     http_errors: Counter,
     graphql_errors: Counter,
+    cache_hits: Counter,
+    cache_misses: Counter,
     blocks: Counter,
     height: Gauge,
     pool: Gauge,
@@ -36,6 +38,8 @@ impl Metrics {
             requests: Counter::default(),
             http_errors: Counter::default(),
             graphql_errors: Counter::default(),
+            cache_hits: Counter::default(),
+            cache_misses: Counter::default(),
             blocks: Counter::default(),
             height: Gauge::default(),
             pool: Gauge::default(),
@@ -57,6 +61,16 @@ impl Metrics {
             "graphql_errors",
             "GraphQL errors returned in answers",
             metrics.graphql_errors.clone(),
+        );
+        registry.register(
+            "response_cache_hits",
+            "queries answered from the response cache",
+            metrics.cache_hits.clone(),
+        );
+        registry.register(
+            "response_cache_misses",
+            "cacheable queries that had to run",
+            metrics.cache_misses.clone(),
         );
         registry.register(
             "blocks_announced",
@@ -88,6 +102,15 @@ impl Metrics {
     /// Counts GraphQL errors of one answer.
     pub fn graphql_errors(&self, count: usize) {
         self.graphql_errors.inc_by(count as u64);
+    }
+
+    /// Counts a query answered from the response cache (`true`) or run (`false`).
+    pub fn cache_lookup(&self, hit: bool) {
+        if hit {
+            self.cache_hits.inc();
+        } else {
+            self.cache_misses.inc();
+        }
     }
 
     /// Counts the blocks announced to this replica, until the node goes away.

@@ -23,7 +23,7 @@ use async_graphql::{
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Query, State, WebSocketUpgrade};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response as HttpResponse};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -41,6 +41,7 @@ use crate::graphql::{self, Access, PocketSchema, QueryLimits};
 use crate::metrics::{self, Metrics};
 use crate::node::Node;
 use crate::playground;
+use crate::response_cache::{CacheKey, ResponseCache};
 
 /// How the server listens and what it allows.
 #[derive(Debug, Clone)]
@@ -63,6 +64,8 @@ pub struct ServerConfig {
     pub request_timeout: Duration,
     /// After a shutdown signal, how long requests in flight may take to finish.
     pub drain_timeout: Duration,
+    /// Query answers kept until the next change; 0 turns the cache off.
+    pub response_cache: usize,
 }
 
 impl Default for ServerConfig {
@@ -75,6 +78,7 @@ impl Default for ServerConfig {
             limits: QueryLimits::default(),
             max_body_bytes: 256 * 1024,
             max_batch: 10,
+            response_cache: 1024,
             request_timeout: Duration::from_secs(120),
             drain_timeout: Duration::from_secs(10),
         }
@@ -116,6 +120,7 @@ struct AppState {
     metrics: Arc<Metrics>,
     token: Option<Arc<str>>,
     max_batch: usize,
+    cache: Option<Arc<ResponseCache>>,
 }
 
 impl AppState {
@@ -155,6 +160,58 @@ impl AppState {
         self.metrics.graphql_errors(response.errors.len());
         response
     }
+
+    /// Answers one request, from the response cache when it is a query asked before and nothing
+    /// has changed since.
+    async fn answer(&self, request: Request, access: Access) -> HttpResponse {
+        let Some(cache) = self
+            .cache
+            .as_ref()
+            .filter(|_| !has_non_query(&request.query))
+        else {
+            return Json(self.execute(request, access).await).into_response();
+        };
+        let version = match self.node.state_version().await {
+            Ok(version) => version,
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot read the state version; not caching");
+                return Json(self.execute(request, access).await).into_response();
+            }
+        };
+        let key = CacheKey::of(&request);
+        if let Some(body) = cache.get(version, &key) {
+            self.metrics.cache_lookup(true);
+            return json_body(body, "hit");
+        }
+        self.metrics.cache_lookup(false);
+        let response = self.execute(request, access).await;
+        let body = match serde_json::to_vec(&response) {
+            Ok(body) => Bytes::from(body),
+            Err(_) => return Json(response).into_response(),
+        };
+        if response.errors.is_empty() {
+            cache.put(version, key, body.clone());
+        }
+        json_body(body, "miss")
+    }
+}
+
+/// A JSON answer from bytes already serialized, saying whether the cache had it.
+fn json_body(body: Bytes, cache: &'static str) -> HttpResponse {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (
+                HeaderName::from_static("x-pocket-cache"),
+                HeaderValue::from_static(cache),
+            ),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -222,7 +279,7 @@ async fn graphql_post(
     }
     let access = app.access(&headers);
     let response = match batch {
-        BatchRequest::Single(request) => BatchResponse::Single(app.execute(request, access).await),
+        BatchRequest::Single(request) => return app.answer(request, access).await,
         BatchRequest::Batch(requests) if requests.is_empty() => {
             return refuse(StatusCode::BAD_REQUEST, "an empty batch");
         }
@@ -294,7 +351,7 @@ async fn graphql_get(
             }
         }
     }
-    Json(app.execute(request, app.access(&headers)).await).into_response()
+    app.answer(request, app.access(&headers)).await
 }
 
 async fn graphql_ws(
@@ -363,6 +420,8 @@ pub fn router(node: Arc<Node>, config: &ServerConfig) -> Result<Router, ServerEr
         metrics: metrics.clone(),
         token: config.api_token.as_deref().map(Arc::from),
         max_batch: config.max_batch,
+        cache: (config.response_cache > 0)
+            .then(|| Arc::new(ResponseCache::new(config.response_cache))),
     };
     let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))

@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use super::{Node, NodeResult, parse_address};
 use crate::chain::{Address, BlockHash, OutPoint, Transaction, Txid, Utxo};
 use crate::store::blocks::{self, IndexRow, StoredBlock, TxLocation};
-use crate::store::chainstate;
 use crate::store::pool::{self, PoolEntry};
 use crate::store::wallets::{self, StoredWallet};
+use crate::store::{chainstate, version};
 
 /// The chain at a glance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +38,12 @@ pub struct WalletInfo {
 }
 
 impl Node {
+    /// A number that changes with every committed change, by any process: equal numbers mean
+    /// every query answers the same.
+    pub async fn state_version(&self) -> NodeResult<i64> {
+        Ok(version::current(self.store.db()).await?)
+    }
+
     /// Height, tip, parameters, supply and sizes.
     pub async fn chain_info(&self) -> NodeResult<ChainInfo> {
         let db = self.store.db();

@@ -9,6 +9,7 @@ mod convert;
 mod error;
 pub mod notify;
 pub mod pool;
+pub mod version;
 pub mod wallets;
 
 use std::path::Path;
@@ -64,17 +65,21 @@ impl Store {
             return Err(StoreError::UnsupportedUrl(url.to_owned()));
         }
         let mut db = Database::connect(options).await?;
-        Migrator::up(&db, None).await?;
         let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::Relaxed);
         });
-        Ok(Self {
+        let store = Self {
             db,
             statements,
             url: Arc::from(url),
-        })
+        };
+        // Replicas starting together take turns: the writer's lock covers the migrations.
+        let txn = store.begin_write().await?;
+        Migrator::up(&txn, None).await?;
+        txn.commit().await?;
+        Ok(store)
     }
 
     /// The pool, for reads (they never wait for a writer).

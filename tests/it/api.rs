@@ -23,6 +23,7 @@ on_both_backends!(
     hostile_requests_get_4xx_never_5xx,
     nested_pages_cost_a_constant_number_of_statements,
     health_and_graphiql_are_served,
+    cached_answers_follow_every_change,
 );
 
 const WALLETS: &str = "{ wallets(first: 100) { totalCount nodes { address balance } } }";
@@ -697,5 +698,90 @@ async fn health_and_graphiql_are_served(backend: Backend) {
             .unwrap()
             .status()
             .is_client_error()
+    );
+}
+
+async fn cached_answers_follow_every_change(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = reset(&app).await;
+    let query = "query($a: String!) { wallet(address: $a) { balance pending { amount } } chain { height poolSize } }";
+    let vars = json!({ "a": a[1] });
+    let (first, cache) = app.cached(query, vars.clone()).await;
+    assert_eq!(cache, "miss");
+    assert_eq!(first["data"]["wallet"]["balance"], 22);
+    let (again, cache) = app.cached(query, vars.clone()).await;
+    assert_eq!((again.clone(), cache.as_str()), (first.clone(), "hit"));
+    // Other variables are another question.
+    let (other, cache) = app.cached(query, json!({ "a": a[0] })).await;
+    assert_eq!(
+        (other["data"]["wallet"]["balance"].clone(), cache.as_str()),
+        (json!(75), "miss")
+    );
+
+    // A change made by another node on the same database (another process or replica, which
+    // this server hears nothing from) is seen at once.
+    let other_node = app.db.node().await;
+    other_node.send(&a[1], &a[2], 5).await.unwrap();
+    let (after_send, cache) = app.cached(query, vars.clone()).await;
+    assert_eq!(cache, "miss");
+    assert_eq!(after_send["data"]["wallet"]["pending"]["amount"], 5);
+    assert_eq!(after_send["data"]["chain"]["poolSize"], 3);
+    other_node.mine_block(&a[0], None).await.unwrap();
+    let (after_mine, _) = app.cached(query, vars.clone()).await;
+    assert_eq!(after_mine["data"]["wallet"]["balance"], 17);
+    assert_eq!(after_mine["data"]["chain"]["height"], 10);
+    // So is a wallet created outside any block, and a refused send's log entry.
+    let (wallets, _) = app.cached("{ wallets { totalCount } }", json!({})).await;
+    other_node.new_wallet().await.unwrap();
+    let (more, cache) = app.cached("{ wallets { totalCount } }", json!({})).await;
+    assert_eq!(cache, "miss");
+    assert_eq!(
+        more["data"]["wallets"]["totalCount"],
+        wallets["data"]["wallets"]["totalCount"].as_u64().unwrap() + 1
+    );
+    let rejected = "{ pool(includeRejected: true) { totalCount } }";
+    let (before, _) = app.cached(rejected, json!({})).await;
+    assert!(other_node.send(&a[3], &a[1], 1_000).await.is_err());
+    let (after, _) = app.cached(rejected, json!({})).await;
+    assert_eq!(
+        after["data"]["pool"]["totalCount"],
+        before["data"]["pool"]["totalCount"].as_u64().unwrap() + 1
+    );
+
+    // Mutations and answers with errors are never kept.
+    for _ in 0..2 {
+        let (body, cache) = app
+            .cached("{ block(height: -5) { hash } }", json!({}))
+            .await;
+        assert!(body.get("errors").is_some(), "{body}");
+        assert_eq!(cache, "miss");
+        let (body, cache) = app
+            .cached("mutation { newWallet { address } }", json!({}))
+            .await;
+        assert!(body.get("errors").is_none(), "{body}");
+        assert_eq!(cache, "");
+    }
+    // GET shares the cache.
+    let get = |query: &str| {
+        app.http
+            .get(format!("{}/graphql", app.base))
+            .query(&[("query", query)])
+            .send()
+    };
+    get("{ chain { height } }").await.unwrap();
+    let hit = get("{ chain { height } }").await.unwrap();
+    assert_eq!(hit.headers()["x-pocket-cache"], "hit");
+    let metrics = app
+        .http
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("pocket_response_cache_hits_total 2"),
+        "{metrics}"
     );
 }

@@ -15,7 +15,8 @@ pub struct TestApp {
     pub node: Arc<Node>,
     pub http: reqwest::Client,
     pub token: Option<String>,
-    _db: TestDb,
+    /// The database, for a second node on it (another process, as far as the server knows).
+    pub db: TestDb,
     _stop: oneshot::Sender<()>,
 }
 
@@ -45,7 +46,7 @@ pub async fn spawn_app_with(backend: Backend, config: ServerConfig) -> TestApp {
         node,
         http: reqwest::Client::new(),
         token,
-        _db: db,
+        db,
         _stop: stop,
     }
 }
@@ -68,6 +69,24 @@ impl TestApp {
             response.status()
         );
         response.json().await.expect("JSON body")
+    }
+
+    /// POSTs a query and returns the JSON body with the `x-pocket-cache` answer header.
+    pub async fn cached(&self, query: &str, variables: Value) -> (Value, String) {
+        let response = self
+            .http
+            .post(format!("{}/graphql", self.base))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 200);
+        let cache = response
+            .headers()
+            .get("x-pocket-cache")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        (response.json().await.expect("JSON body"), cache)
     }
 
     /// Like [`Self::gql`], but fails the test on any GraphQL error.
