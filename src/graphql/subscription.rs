@@ -15,6 +15,7 @@ use super::block::Block;
 use super::error::ApiResult;
 use super::node;
 use super::pool_entry::PoolEntry;
+use crate::chain::BlockHash;
 use crate::node::{Node, NodeError, NodeEvent};
 use crate::store::blocks::StoredBlock;
 
@@ -33,14 +34,18 @@ impl Subscription {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Block>> + use<>> {
         let node: Arc<Node> = node(ctx)?.clone();
-        // Subscribe before reading the tip: a block committed in between is then both in the
-        // channel and at or below `last`, and is skipped rather than lost.
+        // Subscribe before reading the chain: a block committed in between is then both in the
+        // channel and at or below `last`, and is skipped rather than lost. The genesis is read
+        // before the tip, so a reset in between makes the feed replay the new chain rather than
+        // skip it.
         let events = node.subscribe();
+        let genesis = node.blocks_from(0, 1).await.api()?.first().map(|b| b.hash);
         let last = node.chain_info().await.api()?.height;
         let feed = BlockFeed {
             node,
             events,
             last,
+            genesis,
             backlog: VecDeque::new(),
         };
         Ok(futures::stream::unfold(feed, |mut feed| async move {
@@ -63,7 +68,7 @@ impl Subscription {
                     Ok(NodeEvent::PoolChanged { kind, entry }) => {
                         return Some((PoolEntry::changed(kind, entry), events));
                     }
-                    Ok(NodeEvent::BlockMined(_) | NodeEvent::ChainReset)
+                    Ok(NodeEvent::BlockMined(_) | NodeEvent::ChainReset { .. })
                     | Err(RecvError::Lagged(_)) => continue,
                     Err(RecvError::Closed) => return None,
                 }
@@ -78,6 +83,8 @@ struct BlockFeed {
     events: broadcast::Receiver<NodeEvent>,
     /// Height of the last block delivered (or the tip when subscribing).
     last: Option<u64>,
+    /// The first block of the chain being followed.
+    genesis: Option<BlockHash>,
     /// Blocks read from the database, waiting to be delivered.
     backlog: VecDeque<StoredBlock>,
 }
@@ -87,19 +94,25 @@ impl BlockFeed {
         self.last.map_or(0, |h| h + 1)
     }
 
+    fn deliver(&mut self, block: Arc<StoredBlock>) -> Option<Result<Arc<StoredBlock>, NodeError>> {
+        self.last = Some(block.height);
+        if block.height == 0 {
+            self.genesis = Some(block.hash);
+        }
+        Some(Ok(block))
+    }
+
     async fn next(&mut self) -> Option<Result<Arc<StoredBlock>, NodeError>> {
         loop {
             if let Some(block) = self.backlog.pop_front() {
                 if block.height == self.expected() {
-                    self.last = Some(block.height);
-                    return Some(Ok(Arc::new(block)));
+                    return self.deliver(Arc::new(block));
                 }
                 continue;
             }
             match self.events.recv().await {
                 Ok(NodeEvent::BlockMined(block)) if block.height == self.expected() => {
-                    self.last = Some(block.height);
-                    return Some(Ok(block));
+                    return self.deliver(block);
                 }
                 Ok(NodeEvent::BlockMined(block)) if block.height < self.expected() => continue,
                 Ok(NodeEvent::BlockMined(_)) | Err(RecvError::Lagged(_)) => {
@@ -108,8 +121,11 @@ impl BlockFeed {
                         Err(err) => return Some(Err(err)),
                     }
                 }
-                Ok(NodeEvent::ChainReset) => {
+                // Already following this chain (subscribed after the reset committed).
+                Ok(NodeEvent::ChainReset { genesis }) if Some(genesis) == self.genesis => {}
+                Ok(NodeEvent::ChainReset { genesis }) => {
                     // A new chain starts at genesis: deliver it from height 0.
+                    self.genesis = Some(genesis);
                     self.last = None;
                     self.backlog.clear();
                 }

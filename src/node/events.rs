@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
+use crate::chain::BlockHash;
 use crate::store::blocks::{self, StoredBlock};
 use crate::store::notify::{Heard, Listener};
 use crate::store::pool::PoolEntry;
@@ -42,8 +43,13 @@ pub enum PoolChangeKind {
 pub enum NodeEvent {
     /// A block was mined and committed.
     BlockMined(Arc<StoredBlock>),
-    /// The chain was cleared (`reset_system`): heights start again from genesis.
-    ChainReset,
+    /// The chain was cleared (`reset_system`): heights start again from `genesis`, which tells
+    /// a subscriber that already follows the new chain (it subscribed after the reset
+    /// committed, before the announcement reached it) that there is nothing to replay.
+    ChainReset {
+        /// The new chain's first block.
+        genesis: BlockHash,
+    },
     /// The pool changed.
     PoolChanged {
         /// How.
@@ -58,7 +64,9 @@ pub enum NodeEvent {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 enum Wire {
-    Reset,
+    Reset {
+        genesis: String,
+    },
     Block {
         height: u64,
     },
@@ -83,7 +91,9 @@ impl NodeEvent {
     /// The `NOTIFY` payload.
     pub(crate) fn to_wire(&self) -> String {
         let wire = match self {
-            Self::ChainReset => Wire::Reset,
+            Self::ChainReset { genesis } => Wire::Reset {
+                genesis: genesis.to_string(),
+            },
             Self::BlockMined(block) => Wire::Block {
                 height: block.height,
             },
@@ -214,11 +224,17 @@ async fn relay(
             let result = match heard {
                 Heard::Reconnecting => catch_up(&store, &events, &mut last, None).await,
                 Heard::Payload(payload) => match serde_json::from_str::<Wire>(&payload) {
-                    Ok(Wire::Reset) => {
-                        last = None;
-                        let _ = events.send(NodeEvent::ChainReset);
-                        Ok(())
-                    }
+                    Ok(Wire::Reset { genesis }) => match genesis.parse() {
+                        Ok(genesis) => {
+                            last = None;
+                            let _ = events.send(NodeEvent::ChainReset { genesis });
+                            Ok(())
+                        }
+                        Err(err) => {
+                            tracing::warn!(error = %err, "ignoring a reset without a genesis");
+                            Ok(())
+                        }
+                    },
                     Ok(Wire::Block { height }) => {
                         catch_up(&store, &events, &mut last, Some(height)).await
                     }

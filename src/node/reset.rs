@@ -24,8 +24,14 @@ impl Node {
             wallets.push(self.new_wallet_in(&txn).await?);
         }
         let addr: Vec<_> = wallets.iter().map(|w| w.address).collect();
-        let mut events = vec![NodeEvent::ChainReset];
-        self.mine_in(&txn, &addr[0], 0, &mut events).await?;
+        let mut events = Vec::new();
+        let genesis = self.mine_in(&txn, &addr[0], 0, &mut events).await?;
+        events.insert(
+            0,
+            NodeEvent::ChainReset {
+                genesis: genesis.hash,
+            },
+        );
         for (to, amount) in FIRST_ROUNDS {
             let entry = self.send_in(&txn, &addr[0], &addr[to], amount).await?;
             events.push(added(entry));
