@@ -89,6 +89,10 @@ pub struct ServeConfig {
     /// Seconds a request may take before it is answered 408.
     #[arg(long, env = "POCKET_REQUEST_TIMEOUT", default_value_t = 120)]
     pub request_timeout: u64,
+    /// Seconds requests in flight may take to finish after SIGINT/SIGTERM; then a running nonce
+    /// search is cancelled (nothing written) and open connections are closed.
+    #[arg(long, env = "POCKET_DRAIN_TIMEOUT", default_value_t = 10)]
+    pub drain_timeout: u64,
     /// Answers to repeated queries kept until the next change (checked with one small read per
     /// query, so every replica stays exact); 0 turns the cache off.
     #[arg(long, env = "POCKET_RESPONSE_CACHE", default_value_t = 1024)]
@@ -111,7 +115,7 @@ impl ServeConfig {
             max_batch: self.max_batch,
             request_timeout: Duration::from_secs(self.request_timeout),
             response_cache: self.response_cache,
-            ..ServerConfig::default()
+            drain_timeout: Duration::from_secs(self.drain_timeout),
         }
     }
 }

@@ -460,8 +460,12 @@ pub fn router(node: Arc<Node>, config: &ServerConfig) -> Result<Router, ServerEr
     Ok(router)
 }
 
-/// Serves `node` on `listener` until `shutdown` resolves, then lets requests in flight finish
-/// (up to the drain timeout; open WebSockets are closed after it).
+/// After the drain deadline, how long cancelled nonce searches have to send their answers.
+const CANCEL_GRACE: Duration = Duration::from_secs(1);
+
+/// Serves `node` on `listener` until `shutdown` resolves, then lets requests in flight finish.
+/// At the drain deadline a nonce search still running is cancelled (its request answers that
+/// nothing was written) and, a moment later, remaining connections (WebSockets) are closed.
 pub async fn run(
     listener: TcpListener,
     node: Arc<Node>,
@@ -469,7 +473,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     config.check_exposure()?;
-    let app = router(node, &config)?;
+    let app = router(node.clone(), &config)?;
     let (stopping_tx, stopping_rx) = tokio::sync::watch::channel(false);
     let signal = async move {
         shutdown.await;
@@ -485,6 +489,8 @@ pub async fn run(
             }
         }
         tokio::time::sleep(drain).await;
+        node.shutdown();
+        tokio::time::sleep(CANCEL_GRACE).await;
     };
     tokio::select! {
         result = serve => result?,

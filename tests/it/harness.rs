@@ -172,6 +172,32 @@ impl Replica {
         Self { base, child }
     }
 
+    /// Sends SIGTERM, as a service manager stopping it would.
+    #[allow(dead_code)] // not used by the benchmarks that share this harness
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+    }
+
+    /// Waits for the process to exit by itself, up to `limit`.
+    #[allow(dead_code)]
+    pub async fn exited(&mut self, limit: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "pocket did not exit within {limit:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Resident memory of the process, MiB.
     #[allow(dead_code)] // used by the load benchmark, which shares this harness
     pub fn rss_mib(&self) -> f64 {

@@ -7,4 +7,5 @@ mod harness;
 mod node;
 mod replicas;
 mod schema;
+mod shutdown;
 mod subscription;
