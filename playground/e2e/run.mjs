@@ -1,16 +1,18 @@
 // End-to-end test of the test stand and GraphiQL in headless Chromium against a running pocket
-// server. Usage: node e2e/run.mjs BASE_URL SCREENSHOT_DIR
+// server. Usage: node e2e/run.mjs BASE_URL SCREENSHOT_DIR [API_TOKEN]
+// With API_TOKEN (a server started with that token) it runs the token tour instead of the full one.
 // Fails on any request to a non-loopback URL, any console error, or any step that does not happen.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
-const [base, shots] = process.argv.slice(2);
+const [base, shots, token] = process.argv.slice(2);
 if (!base || !shots) {
-  console.error("usage: node e2e/run.mjs BASE_URL SCREENSHOT_DIR");
+  console.error("usage: node e2e/run.mjs BASE_URL SCREENSHOT_DIR [API_TOKEN]");
   process.exit(2);
 }
 mkdirSync(shots, { recursive: true });
+rmSync(join(shots, "failure.png"), { force: true });
 
 const problems = [];
 const loopback = (url) => {
@@ -56,86 +58,126 @@ try {
   };
   const balances = async () => page.locator('[data-testid="balance"]').allInnerTexts();
 
-  await step("the test stand loads and goes live", async () => {
-    await page.goto(`${base}/`);
-    await page.locator('[data-testid="connection"]', { hasText: "live" }).waitFor();
-  });
+  if (token) {
+    await tokenTour();
+  } else {
+    await fullTour();
+  }
 
-  await step("reset replays the training scenario (behind a confirmation)", async () => {
-    await page.click('[data-testid="reset"]');
-    await page.click('[data-testid="reset-confirm"]');
-    await page.locator('[data-testid="notice"]', { hasText: "8 training wallets" }).waitFor();
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="wallet-row"]').length === 8);
-    const seen = await balances();
-    if (seen.join(",") !== "75,22,1,0,0,0,1,1") throw new Error(`balances after reset: ${seen}`);
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="pool-pending"]').length === 2);
-  });
+  async function fullTour() {
+    await step("the test stand loads and goes live", async () => {
+      await page.goto(`${base}/`);
+      await page.locator('[data-testid="connection"]', { hasText: "live" }).waitFor();
+    });
 
-  const addresses = await page.locator('[data-testid="wallet-row"] code.address').allInnerTexts();
+    await step("reset replays the training scenario (behind a confirmation)", async () => {
+      await page.click('[data-testid="reset"]');
+      await page.click('[data-testid="reset-confirm"]');
+      await page.locator('[data-testid="notice"]', { hasText: "8 training wallets" }).waitFor();
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="wallet-row"]').length === 8);
+      const seen = await balances();
+      if (seen.join(",") !== "75,22,1,0,0,0,1,1") throw new Error(`balances after reset: ${seen}`);
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="pool-pending"]').length === 2);
+    });
 
-  await step("create a wallet", async () => {
-    await page.click('[data-testid="new-wallet"]');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="wallet-row"]').length === 9);
-  });
-  const fresh = (await page.locator('[data-testid="wallet-row"] code.address').allInnerTexts())[8];
+    const addresses = await page.locator('[data-testid="wallet-row"] code.address').allInnerTexts();
 
-  await step("send, and see the pending entry", async () => {
-    await page.fill('[data-testid="send-from"]', addresses[0]);
-    await page.fill('[data-testid="send-to"]', fresh);
-    await page.fill('[data-testid="send-amount"]', "5");
-    await page.click('[data-testid="send-submit"]');
-    await page.locator('[data-testid="send-ok"]').waitFor();
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="pool-pending"]').length === 3);
-    await page.screenshot({ path: join(shots, "1-stand-after-send.png"), fullPage: true });
-  });
+    await step("create a wallet", async () => {
+      await page.click('[data-testid="new-wallet"]');
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="wallet-row"]').length === 9);
+    });
+    const fresh = (await page.locator('[data-testid="wallet-row"] code.address').allInnerTexts())[8];
 
-  await step("mine from the form", async () => {
-    await page.fill('[data-testid="mine-address"]', addresses[1]);
-    await page.fill('[data-testid="mine-count"]', "5");
-    await page.click('[data-testid="mine-submit"]');
-    await page.locator('[data-testid="block-10"]').waitFor();
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="pool-pending"]').length === 0);
-  });
+    await step("send, and see the pending entry", async () => {
+      await page.fill('[data-testid="send-from"]', addresses[0]);
+      await page.fill('[data-testid="send-to"]', fresh);
+      await page.fill('[data-testid="send-amount"]', "5");
+      await page.click('[data-testid="send-submit"]');
+      await page.locator('[data-testid="send-ok"]').waitFor();
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="pool-pending"]').length === 3);
+      await page.screenshot({ path: join(shots, "1-stand-after-send.png"), fullPage: true });
+    });
 
-  await step("a block mined elsewhere appears live, without a reload", async () => {
-    const navigations = [];
-    page.on("framenavigated", (frame) => navigations.push(frame.url()));
-    const mined = await api('mutation($a: String!) { mineBlock(address: $a) { height } }', { a: addresses[2] });
-    if (mined.data?.mineBlock?.height !== 11) throw new Error(`external mine: ${JSON.stringify(mined)}`);
-    await page.locator('[data-testid="block-11"]').waitFor({ timeout: 5_000 });
-    if (navigations.length) throw new Error(`the page reloaded: ${navigations}`);
-  });
+    await step("mine from the form", async () => {
+      await page.fill('[data-testid="mine-address"]', addresses[1]);
+      await page.fill('[data-testid="mine-count"]', "5");
+      await page.click('[data-testid="mine-submit"]');
+      await page.locator('[data-testid="block-10"]').waitFor();
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="pool-pending"]').length === 0);
+    });
 
-  await step("a refused send shows its message next to the field and in the pool", async () => {
-    await page.fill('[data-testid="send-from"]', addresses[3]);
-    await page.fill('[data-testid="send-to"]', addresses[0]);
-    await page.fill('[data-testid="send-amount"]', "3");
-    await page.click('[data-testid="send-submit"]');
-    await page.locator('[data-testid="send-form"] [data-testid="field-error"]', { hasText: "units available" }).waitFor();
-    await page.locator('[data-testid="pool-rejected"]', { hasText: "units available" }).first().waitFor();
-  });
+    await step("a block mined elsewhere appears live, without a reload", async () => {
+      const navigations = [];
+      page.on("framenavigated", (frame) => navigations.push(frame.url()));
+      const mined = await api('mutation($a: String!) { mineBlock(address: $a) { height } }', { a: addresses[2] });
+      if (mined.data?.mineBlock?.height !== 11) throw new Error(`external mine: ${JSON.stringify(mined)}`);
+      await page.locator('[data-testid="block-11"]').waitFor({ timeout: 5_000 });
+      if (navigations.length) throw new Error(`the page reloaded: ${navigations}`);
+    });
 
-  await step("a block's detail shows its header and transactions", async () => {
-    await page.click('[data-testid="block-10"]');
-    const detail = page.locator('[data-testid="block-detail"]');
-    await detail.waitFor();
-    await detail.locator(".tag.coinbase").first().waitFor();
-    await page.screenshot({ path: join(shots, "2-stand-block-detail.png"), fullPage: true });
-  });
+    await step("a refused send shows its message next to the field and in the pool", async () => {
+      await page.fill('[data-testid="send-from"]', addresses[3]);
+      await page.fill('[data-testid="send-to"]', addresses[0]);
+      await page.fill('[data-testid="send-amount"]', "3");
+      await page.click('[data-testid="send-submit"]');
+      await page.locator('[data-testid="send-form"] [data-testid="field-error"]', { hasText: "units available" }).waitFor();
+      await page.locator('[data-testid="pool-rejected"]', { hasText: "units available" }).first().waitFor();
+    });
 
-  await step("GraphiQL runs a query", async () => {
-    await page.goto(`${base}/graphiql`);
-    await page.locator(".graphiql-container").waitFor();
-    const editor = page.locator(".graphiql-query-editor .CodeMirror").first();
-    await editor.click();
-    await page.keyboard.press("Control+A");
-    await page.keyboard.type("query Check { chain { height poolSize } }");
-    // GraphiQL re-reads the operation names after a short pause in typing.
-    await page.waitForTimeout(800);
-    await page.click(".graphiql-execute-button");
-    await page.locator(".graphiql-response", { hasText: '"height": 11' }).waitFor();
-    await page.screenshot({ path: join(shots, "3-graphiql.png"), fullPage: true });
-  });
+    await step("a block's detail shows its header and transactions", async () => {
+      await page.click('[data-testid="block-10"]');
+      const detail = page.locator('[data-testid="block-detail"]');
+      await detail.waitFor();
+      await detail.locator(".tag.coinbase").first().waitFor();
+      await page.screenshot({ path: join(shots, "2-stand-block-detail.png"), fullPage: true });
+    });
+
+    await step("GraphiQL runs a query", async () => {
+      await page.goto(`${base}/graphiql`);
+      await page.locator(".graphiql-container").waitFor();
+      const editor = page.locator(".graphiql-query-editor .CodeMirror").first();
+      await editor.click();
+      await page.keyboard.press("Control+A");
+      await page.keyboard.type("query Check { chain { height poolSize } }");
+      // GraphiQL re-reads the operation names after a short pause in typing.
+      await page.waitForTimeout(800);
+      await page.click(".graphiql-execute-button");
+      await page.locator(".graphiql-response", { hasText: '"height": 11' }).waitFor();
+      await page.screenshot({ path: join(shots, "3-graphiql.png"), fullPage: true });
+    });
+  }
+
+  async function tokenTour() {
+    const rows = () => page.locator('[data-testid="wallet-row"]').count();
+
+    await step("without the token, a mutation is refused with a message", async () => {
+      await page.goto(`${base}/`);
+      await page.locator('[data-testid="connection"]', { hasText: "live" }).waitFor();
+      await page.click('[data-testid="new-wallet"]');
+      await page.locator('[data-testid="wallets"] .error-text', { hasText: "Authorization: Bearer" }).waitFor();
+      if ((await rows()) !== 0) throw new Error("a wallet was created without the token");
+    });
+
+    await step("with the token entered once, mutations work", async () => {
+      await page.fill('[data-testid="token"]', token);
+      await page.click('.token button[type="submit"]');
+      await page.click('[data-testid="new-wallet"]');
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="wallet-row"]').length === 1);
+    });
+
+    await step("the token is kept in the browser across a reload", async () => {
+      await page.reload();
+      await page.locator('[data-testid="connection"]', { hasText: "live" }).waitFor();
+      await page.click('[data-testid="new-wallet"]');
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="wallet-row"]').length === 2);
+      const address = (await page.locator('[data-testid="wallet-row"] code.address').allInnerTexts())[0];
+      await page.fill('[data-testid="mine-address"]', address);
+      await page.fill('[data-testid="mine-count"]', "0");
+      await page.click('[data-testid="mine-submit"]');
+      await page.locator('[data-testid="block-0"]').waitFor();
+      await page.screenshot({ path: join(shots, "4-stand-with-token.png"), fullPage: true });
+    });
+  }
 } catch (error) {
   problems.push(`step failed: ${error.message}`);
   for (const context of browser.contexts()) {

@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::app::spawn_app;
+use pocket_chain::server::ServerConfig;
+
+use crate::app::{spawn_app, spawn_app_with};
 use crate::harness::Backend;
 
 fn playground() -> PathBuf {
@@ -47,16 +49,20 @@ fn front_end_unit_tests() {
     assert!(log.contains("passed"), "vitest ran no test:\n{log}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn test_stand_and_graphiql_in_chromium() {
+/// One browser at a time: two Chromiums beside the other tests would crowd a small machine.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Runs `e2e/run.mjs` against `base` (its token tour when given a token).
+async fn run_e2e(base: &str, token: Option<&str>) {
     require_node_modules();
     let chromium = chromium();
-    let app = spawn_app(Backend::Sqlite).await;
+    let _turn = ONE_BROWSER.lock().await;
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("playground-screenshots");
     let output = tokio::process::Command::new("node")
         .arg("e2e/run.mjs")
-        .arg(&app.base)
+        .arg(base)
         .arg(&shots)
+        .args(token)
         .env("CHROMIUM_PATH", chromium)
         .current_dir(playground())
         .output()
@@ -70,4 +76,21 @@ async fn test_stand_and_graphiql_in_chromium() {
         "browser test failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn test_stand_and_graphiql_in_chromium() {
+    let app = spawn_app(Backend::Sqlite).await;
+    run_e2e(&app.base, None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn test_stand_with_an_api_token_in_chromium() {
+    let token = "e2e-token";
+    let config = ServerConfig {
+        api_token: Some(token.into()),
+        ..ServerConfig::default()
+    };
+    let app = spawn_app_with(Backend::Sqlite, config).await;
+    run_e2e(&app.base, Some(token)).await;
 }
