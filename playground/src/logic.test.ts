@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { authHeader, errorsByField, fieldOf, parseWhole, shorten, wsUrl } from "./logic";
+import { authHeader, errorsByField, fieldOf, parseWhole, plural, shorten, wsUrl } from "./logic";
 
 describe("fieldOf", () => {
   it("puts address errors next to the argument the server names", () => {
@@ -46,6 +46,11 @@ describe("helpers", () => {
   it("derives the WebSocket URL from the page", () => {
     expect(wsUrl({ protocol: "http:", host: "127.0.0.1:8080" })).toBe("ws://127.0.0.1:8080/graphql/ws");
     expect(wsUrl({ protocol: "https:", host: "chain.example" })).toBe("wss://chain.example/graphql/ws");
+  });
+  it("counts with the right plural", () => {
+    expect(plural(1, "transaction")).toBe("1 transaction");
+    expect(plural(0, "transaction")).toBe("0 transactions");
+    expect(plural(3, "block")).toBe("3 blocks");
   });
   it("parses whole numbers and nothing else", () => {
     expect(parseWhole(" 5 ")).toBe(5);

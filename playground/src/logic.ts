@@ -74,3 +74,8 @@ export function formatTime(value: number, unit: "s" | "ms"): string {
   const date = new Date(unit === "s" ? value * 1000 : value);
   return date.toLocaleString();
 }
+
+/** "1 transaction", "3 transactions". */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}

@@ -2,7 +2,7 @@
 import { StrictMode, useCallback, useEffect, useRef, useState } from "react";
 import { createRoot } from "react-dom/client";
 import { type Connection, gql, liveClient, loadToken, queries, saveToken } from "./api";
-import { errorsByField, type Field, formatTime, parseWhole, shorten } from "./logic";
+import { errorsByField, type Field, formatTime, parseWhole, plural, shorten } from "./logic";
 import "./style.css";
 
 interface Wallet { address: string; balance: number; pending: { txId: string; amount: number; to: string } | null }
@@ -306,7 +306,7 @@ function MineForm({ onDone }: { onDone: () => Promise<void> }) {
       const r = await gql<{ mineBlock: { height: number; txCount: number } }>(queries.mine, { address, txCount: count });
       setBusy(false);
       setErrors(r.errors ? errorsByField(r.errors, "mine") : {});
-      if (r.data?.mineBlock) setDone(`mined block #${r.data.mineBlock.height} with ${r.data.mineBlock.txCount} transactions`);
+      if (r.data?.mineBlock) setDone(`mined block #${r.data.mineBlock.height} with ${plural(r.data.mineBlock.txCount, "transaction")}`);
       await onDone();
     }}>
       <h2>Mine</h2>
