@@ -3,13 +3,17 @@
 //! On SQLite the writing process publishes its announcements itself after commit. On PostgreSQL
 //! every announcement is a `NOTIFY` sent inside the writer's transaction, and every process —
 //! the writer included — relays what it hears to its own subscribers, so a subscriber on any
-//! replica sees every block and pool change. Blocks are re-read from the database by height, so
-//! a relay that missed notifications (a dropped connection) catches up instead of skipping.
+//! replica sees every block and pool change. A relay that missed notifications (a dropped
+//! connection) reconnects, then catches up from the database: blocks by height, and pool entries
+//! added or refused since the newest one it published (each published once, even if its
+//! notification arrives too). Removals of entries mined meanwhile are not replayed; the blocks
+//! that mined them are.
 //!
 //! Each commit's notifications end with a marker naming the writing node and a sequence number;
 //! the writer waits until its own relay has passed the marker before answering, so a client that
 //! subscribes after its mutation returned never receives that mutation's announcements.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -23,11 +27,11 @@ use tokio::task::JoinHandle;
 use crate::chain::BlockHash;
 use crate::store::blocks::{self, StoredBlock};
 use crate::store::notify::{Heard, Listener};
-use crate::store::pool::PoolEntry;
+use crate::store::pool::{self, PoolEntry};
 use crate::store::{Store, StoreResult};
 
 /// How the pool changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PoolChangeKind {
     /// A send was accepted and waits to be mined.
@@ -115,6 +119,9 @@ impl NodeEvent {
 /// Blocks read per statement while catching up.
 const CATCH_UP_BATCH: u64 = 100;
 
+/// Most pool changes replayed after a reconnection (a subscriber wanting more reads `pool`).
+const POOL_REPLAY: u64 = 1000;
+
 /// How long a writer waits for its relay to pass its marker before answering anyway (the relay
 /// is reconnecting; it catches up on its own).
 const RELAY_WAIT: Duration = Duration::from_secs(2);
@@ -188,13 +195,23 @@ async fn relay(
     origin: u64,
     passed: watch::Sender<u64>,
 ) {
-    let mut last = match blocks::tip(store.db()).await {
-        Ok(tip) => tip.map(|t| t.height),
-        Err(err) => {
-            tracing::warn!(error = %err, "relay cannot read the tip; starting from genesis");
-            None
-        }
+    let mut state = RelayState {
+        last_block: None,
+        last_pool: None,
+        replayed: HashSet::new(),
     };
+    match (
+        blocks::tip(store.db()).await,
+        pool::last_id(store.db()).await,
+    ) {
+        (Ok(tip), Ok(last_pool)) => {
+            state.last_block = tip.map(|t| t.height);
+            state.last_pool = last_pool;
+        }
+        (Err(err), _) | (_, Err(err)) => {
+            tracing::warn!(error = %err, "relay cannot read the tip; starting from genesis");
+        }
+    }
     let mut connected = Some(listener);
     loop {
         let mut listener = match connected.take() {
@@ -208,73 +225,70 @@ async fn relay(
                 }
             },
         };
-        // Blocks committed while no connection was listening.
-        if let Err(err) = catch_up(&store, &events, &mut last, None).await {
+        // Listening again: now read what was committed while no connection was.
+        if let Err(err) = state.catch_up(&store, &events).await {
             tracing::warn!(error = %err, "catch-up failed");
         }
         loop {
-            let heard = match listener.recv().await {
-                Ok(heard) => heard,
+            let payload = match listener.recv().await {
+                Ok(Heard::Payload(payload)) => payload,
+                Ok(Heard::Reconnecting) => {
+                    tracing::warn!("LISTEN connection lost; reconnecting");
+                    break;
+                }
                 Err(err) => {
                     tracing::warn!(error = %err, "LISTEN connection failed; reconnecting");
                     tokio::time::sleep(Duration::from_millis(500)).await;
                     break;
                 }
             };
-            let result = match heard {
-                Heard::Reconnecting => catch_up(&store, &events, &mut last, None).await,
-                Heard::Payload(payload) => match serde_json::from_str::<Wire>(&payload) {
-                    Ok(Wire::Reset { genesis }) => match genesis.parse() {
-                        Ok(genesis) => {
-                            last = None;
-                            let _ = events.send(NodeEvent::ChainReset { genesis });
-                            Ok(())
-                        }
-                        Err(err) => {
-                            tracing::warn!(error = %err, "ignoring a reset without a genesis");
-                            Ok(())
-                        }
-                    },
-                    Ok(Wire::Block { height }) => {
-                        catch_up(&store, &events, &mut last, Some(height)).await
+            let result = match serde_json::from_str::<Wire>(&payload) {
+                Ok(Wire::Reset { genesis }) => match genesis.parse() {
+                    Ok(genesis) => {
+                        state.last_block = None;
+                        let _ = events.send(NodeEvent::ChainReset { genesis });
+                        Ok(())
                     }
-                    Ok(Wire::Pool {
-                        kind,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "ignoring a reset without a genesis");
+                        Ok(())
+                    }
+                },
+                Ok(Wire::Block { height }) => {
+                    catch_up_blocks(&store, &events, &mut state.last_block, Some(height)).await
+                }
+                Ok(Wire::Pool {
+                    kind,
+                    id,
+                    txid,
+                    from,
+                    to,
+                    amount,
+                    created_at,
+                    error,
+                }) => {
+                    state.heard_pool(&events, kind, id, || PoolEntry {
                         id,
-                        txid,
+                        txid: txid.and_then(|t| t.parse().ok()),
                         from,
                         to,
                         amount,
                         created_at,
                         error,
-                    }) => {
-                        let entry = PoolEntry {
-                            id,
-                            txid: txid.and_then(|t| t.parse().ok()),
-                            from,
-                            to,
-                            amount,
-                            created_at,
-                            error,
-                            tx: None,
-                        };
-                        let _ = events.send(NodeEvent::PoolChanged {
-                            kind,
-                            entry: Arc::new(entry),
-                        });
-                        Ok(())
+                        tx: None,
+                    });
+                    Ok(())
+                }
+                Ok(Wire::Relayed { origin: from, seq }) => {
+                    if from == origin {
+                        passed.send_replace(seq);
                     }
-                    Ok(Wire::Relayed { origin: from, seq }) => {
-                        if from == origin {
-                            passed.send_replace(seq);
-                        }
-                        Ok(())
-                    }
-                    Err(err) => {
-                        tracing::warn!(error = %err, "ignoring an unreadable notification");
-                        Ok(())
-                    }
-                },
+                    Ok(())
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "ignoring an unreadable notification");
+                    Ok(())
+                }
             };
             if let Err(err) = result {
                 tracing::warn!(error = %err, "relay could not read announced blocks");
@@ -283,8 +297,68 @@ async fn relay(
     }
 }
 
+/// What the relay has published, so a reconnected relay replays only what it missed.
+struct RelayState {
+    /// Height of the last block published.
+    last_block: Option<u64>,
+    /// Id of the newest pool entry published as accepted or refused.
+    last_pool: Option<i64>,
+    /// Pool changes replayed after the last reconnection: their notifications, if they arrive
+    /// too, are not published twice.
+    replayed: HashSet<(i64, PoolChangeKind)>,
+}
+
+impl RelayState {
+    /// After (re)connecting: blocks committed since the last one published, then pool entries
+    /// added or refused since the newest one published (entries mined meanwhile are in the
+    /// blocks; their removals are not replayed).
+    async fn catch_up(
+        &mut self,
+        store: &Store,
+        events: &broadcast::Sender<NodeEvent>,
+    ) -> StoreResult<()> {
+        catch_up_blocks(store, events, &mut self.last_block, None).await?;
+        self.replayed.clear();
+        let missed = pool::page(store.db(), true, self.last_pool, POOL_REPLAY).await?;
+        for entry in missed {
+            let kind = if entry.error.is_some() {
+                PoolChangeKind::Rejected
+            } else {
+                PoolChangeKind::Added
+            };
+            self.last_pool = Some(entry.id);
+            self.replayed.insert((entry.id, kind));
+            let _ = events.send(NodeEvent::PoolChanged {
+                kind,
+                entry: Arc::new(entry),
+            });
+        }
+        Ok(())
+    }
+
+    /// Publishes a pool change heard, unless a replay already did.
+    fn heard_pool(
+        &mut self,
+        events: &broadcast::Sender<NodeEvent>,
+        kind: PoolChangeKind,
+        id: i64,
+        entry: impl FnOnce() -> PoolEntry,
+    ) {
+        if self.replayed.remove(&(id, kind)) {
+            return;
+        }
+        if kind != PoolChangeKind::Removed {
+            self.last_pool = self.last_pool.max(Some(id));
+        }
+        let _ = events.send(NodeEvent::PoolChanged {
+            kind,
+            entry: Arc::new(entry()),
+        });
+    }
+}
+
 /// Publishes every block above `last` up to `upto` (or the tip), in height order.
-async fn catch_up(
+async fn catch_up_blocks(
     store: &Store,
     events: &broadcast::Sender<NodeEvent>,
     last: &mut Option<u64>,
@@ -307,4 +381,92 @@ async fn catch_up(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node::{Keystore, Node, NodeConfig};
+
+    fn kinds(events: &mut broadcast::Receiver<NodeEvent>) -> Vec<(i64, PoolChangeKind)> {
+        let mut seen = Vec::new();
+        while let Ok(event) = events.try_recv() {
+            if let NodeEvent::PoolChanged { kind, entry } = event {
+                seen.push((entry.id, kind));
+            }
+        }
+        seen
+    }
+
+    /// A relay that reconnects replays the entries added or refused since the newest it
+    /// published, and then publishes each notification of those only once.
+    #[tokio::test]
+    async fn a_reconnected_relay_replays_missed_pool_changes_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("p.db").display());
+        let store = Store::open(&url).await.unwrap();
+        let config = NodeConfig::default();
+        let keystore = Keystore::new(&[7; 32]);
+        let node = Arc::new(Node::open(store.clone(), config, keystore).await.unwrap());
+        let wallets = node.reset_system().await.unwrap();
+        let a: Vec<String> = wallets.iter().map(|w| w.address.to_string()).collect();
+        let published = pool::last_id(store.db()).await.unwrap();
+        // Missed while disconnected: two accepted sends and one refused.
+        let first = node.send(&a[1], &a[2], 1).await.unwrap();
+        let second = node.send(&a[2], &a[3], 1).await.unwrap();
+        assert!(node.send(&a[3], &a[1], 1_000).await.is_err());
+        let refused = pool::last_id(store.db()).await.unwrap().unwrap();
+
+        let (sender, mut events) = broadcast::channel(64);
+        let mut state = RelayState {
+            last_block: node.chain_info().await.unwrap().height,
+            last_pool: published,
+            replayed: HashSet::new(),
+        };
+        state.catch_up(&store, &sender).await.unwrap();
+        assert_eq!(
+            kinds(&mut events),
+            [
+                (first.id, PoolChangeKind::Added),
+                (second.id, PoolChangeKind::Added),
+                (refused, PoolChangeKind::Rejected),
+            ]
+        );
+        assert_eq!(state.last_pool, Some(refused));
+
+        // Their notifications arrive after all: not published again. Later changes are, and so
+        // is an earlier entry's removal.
+        let entry = |id| {
+            move || PoolEntry {
+                id,
+                txid: None,
+                from: String::new(),
+                to: String::new(),
+                amount: 1,
+                created_at: 0,
+                error: None,
+                tx: None,
+            }
+        };
+        state.heard_pool(&sender, PoolChangeKind::Added, first.id, entry(first.id));
+        state.heard_pool(&sender, PoolChangeKind::Rejected, refused, entry(refused));
+        state.heard_pool(
+            &sender,
+            PoolChangeKind::Added,
+            refused + 1,
+            entry(refused + 1),
+        );
+        state.heard_pool(&sender, PoolChangeKind::Removed, first.id, entry(first.id));
+        assert_eq!(
+            kinds(&mut events),
+            [
+                (refused + 1, PoolChangeKind::Added),
+                (first.id, PoolChangeKind::Removed),
+            ]
+        );
+        assert_eq!(state.last_pool, Some(refused + 1));
+        // Nothing new since: a second reconnection replays nothing.
+        state.catch_up(&store, &sender).await.unwrap();
+        assert_eq!(kinds(&mut events), []);
+    }
 }

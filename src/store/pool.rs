@@ -207,6 +207,15 @@ pub async fn page(
         .collect()
 }
 
+/// The newest entry's id (ids only grow, also across resets on PostgreSQL).
+pub async fn last_id(db: &impl ConnectionTrait) -> StoreResult<Option<i64>> {
+    Ok(p::Entity::find()
+        .order_by_desc(p::Column::Id)
+        .one(db)
+        .await?
+        .map(|row| row.id))
+}
+
 /// Number of entries; rejected ones only when asked.
 pub async fn count(db: &impl ConnectionTrait, include_rejected: bool) -> StoreResult<u64> {
     let mut query = p::Entity::find();

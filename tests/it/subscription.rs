@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use pocket_chain::graphql::{self, QueryLimits};
-use pocket_chain::node::{Node, NodeConfig};
+use pocket_chain::node::{Node, NodeConfig, NodeEvent, PoolChangeKind};
+use sea_orm::ConnectionTrait;
 
 use crate::harness::{Backend, TestDb, keystore, test_config};
 use crate::on_both_backends;
@@ -81,6 +82,62 @@ async fn subscribers_follow_a_reset_from_genesis(backend: Backend) {
         assert_eq!(
             response.data.into_json().unwrap()["blockMined"]["height"],
             expected
+        );
+    }
+}
+
+/// Every replica's relay loses its `LISTEN` connection again and again while another node
+/// writes: a subscriber still gets every block once, in order, every accepted send, and no
+/// pool change twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_listen_connections_lose_nothing() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let watcher = db.node().await;
+    let writer = db.node().await;
+    let mut events = watcher.subscribe();
+    let a: Vec<String> = writer
+        .reset_system()
+        .await
+        .unwrap()
+        .iter()
+        .map(|w| w.address.to_string())
+        .collect();
+    let sql = db.store().await;
+    let mut sent = Vec::new();
+    for round in 0..4 {
+        sql.db()
+            .execute_unprepared(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND query ILIKE 'LISTEN%' \
+                 AND pid <> pg_backend_pid()",
+            )
+            .await
+            .unwrap();
+        sent.push(writer.send(&a[0], &a[1 + round], 1).await.unwrap().id);
+        writer.mine_block(&a[0], Some(3)).await.unwrap();
+    }
+    let mut heights = Vec::new();
+    let mut pool = Vec::new();
+    while let Ok(Ok(event)) = tokio::time::timeout(Duration::from_secs(3), events.recv()).await {
+        match event {
+            NodeEvent::BlockMined(block) => heights.push(block.height),
+            NodeEvent::PoolChanged { kind, entry } => pool.push((entry.id, kind)),
+            NodeEvent::ChainReset { .. } => heights.clear(),
+        }
+    }
+    assert_eq!(heights, (0..14).collect::<Vec<u64>>());
+    let mut unique = pool.clone();
+    unique.sort_by_key(|(id, kind)| (*id, *kind as u8));
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        pool.len(),
+        "a pool change came twice: {pool:?}"
+    );
+    for id in sent {
+        assert!(
+            pool.contains(&(id, PoolChangeKind::Added)),
+            "send {id} never announced: {pool:?}"
         );
     }
 }
