@@ -80,6 +80,7 @@ impl Node {
         let mut spent: HashSet<OutPoint> = HashSet::new();
         let mut included: Vec<Transaction> = Vec::new();
         let mut mined_entries = Vec::new();
+        let mut rejected = Vec::new();
         for entry in candidates {
             let verdict = match &entry.tx {
                 None => Err("pending entry has no transaction".to_owned()),
@@ -96,18 +97,10 @@ impl Node {
                     included.push(tx);
                     mined_entries.push(entry);
                 }
-                Err(reason) => {
-                    let text = format!("rejected when mining: {reason}");
-                    pool::reject(db, entry.id, &text).await?;
-                    let entry = pool::PoolEntry {
-                        error: Some(text),
-                        ..entry
-                    };
-                    events.push(NodeEvent::PoolChanged {
-                        kind: PoolChangeKind::Rejected,
-                        entry: Arc::new(entry),
-                    });
-                }
+                Err(reason) => rejected.push(pool::PoolEntry {
+                    error: Some(format!("rejected when mining: {reason}")),
+                    ..entry
+                }),
             }
         }
 
@@ -134,6 +127,14 @@ impl Node {
 
         let changes = validate_block(&block, tip.as_ref(), &params, &view)
             .map_err(|e| NodeError::Inconsistent(format!("mined an invalid block: {e}")))?;
+        // Every write comes after the search, so the rows it locks stay locked only briefly.
+        for entry in rejected {
+            pool::reject(db, entry.id, entry.error.as_deref().unwrap_or_default()).await?;
+            events.push(NodeEvent::PoolChanged {
+                kind: PoolChangeKind::Rejected,
+                entry: Arc::new(entry),
+            });
+        }
         let (height, _) = crate::chain::ChainTip::next(tip.as_ref());
         let stored = Arc::new(StoredBlock {
             hash: block.hash(),
