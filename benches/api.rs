@@ -17,7 +17,6 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use futures::StreamExt;
 use harness::{Backend, TestDb};
 use pocket_chain::server::{self, ServerConfig};
-use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 /// Requests per measured iteration, and how many are in flight at once.
@@ -39,14 +38,7 @@ struct Bench {
 
 impl Bench {
     async fn post(&self, url: &str, query: &str) -> Value {
-        let response = self
-            .client
-            .post(url)
-            .json(&json!({ "query": query }))
-            .send()
-            .await
-            .expect("request");
-        let body: Value = response.json().await.expect("JSON");
+        let body = harness::graphql(&self.client, url, query, json!({})).await;
         assert!(body.get("errors").is_none(), "{body}");
         body
     }
@@ -89,13 +81,7 @@ async fn start(backend: Backend) -> Bench {
             async move { server::run(listener, served, config, std::future::pending()).await },
         );
     }
-    let a: Vec<String> = node
-        .reset_system()
-        .await
-        .unwrap()
-        .iter()
-        .map(|w| w.address.to_string())
-        .collect();
+    let a = harness::reset(&node).await;
     for _ in 0..92 {
         node.new_wallet().await.unwrap();
     }
@@ -109,12 +95,7 @@ async fn start(backend: Backend) -> Bench {
     // left as the server leaves it in use (never analyzed: with statistics, SQLite re-plans
     // parameterized statements on every run).
     if backend == Backend::Postgres {
-        db.store()
-            .await
-            .db()
-            .execute_unprepared("ANALYZE")
-            .await
-            .unwrap();
+        db.execute("ANALYZE").await;
     }
     Bench {
         cached: urls[0].clone(),

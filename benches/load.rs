@@ -53,15 +53,13 @@ async fn run(replicas: usize, seconds: u64, subscribers: u64) -> Outcome {
     }
     let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
     let http = reqwest::Client::new();
-    let reset: Value = http
-        .post(format!("{}/graphql", bases[0]))
-        .json(&json!({ "query": "mutation { resetSystem { address } }" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let reset = harness::graphql(
+        &http,
+        &format!("{}/graphql", bases[0]),
+        "mutation { resetSystem { address } }",
+        json!({}),
+    )
+    .await;
     let wallets: Vec<String> = reset["data"]["resetSystem"]
         .as_array()
         .unwrap()

@@ -35,12 +35,7 @@ async fn grow(db: &TestDb, node: &Node, miner: &str, height: u64) {
     while node.chain_info().await.unwrap().height.unwrap_or(0) < height {
         node.mine_block(miner, Some(0)).await.unwrap();
     }
-    db.store()
-        .await
-        .db()
-        .execute_unprepared("ANALYZE")
-        .await
-        .unwrap();
+    db.execute("ANALYZE").await;
 }
 
 fn send_and_mine(c: &mut Criterion) {
@@ -54,13 +49,7 @@ fn send_and_mine(c: &mut Criterion) {
         let (db, node, a) = rt.block_on(async {
             let db = TestDb::new(backend).await;
             let node = db.node().await;
-            let a: Vec<String> = node
-                .reset_system()
-                .await
-                .unwrap()
-                .iter()
-                .map(|w| w.address.to_string())
-                .collect();
+            let a = harness::reset(&node).await;
             // Clear the two pending sends so the first wallet's payments are the only traffic.
             node.mine_block(&a[0], None).await.unwrap();
             (db, node, a)

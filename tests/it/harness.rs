@@ -56,6 +56,17 @@ impl TestDb {
         Store::open(&self.url).await.expect("store opens")
     }
 
+    /// Runs SQL of the test's own (statistics, fault injection) on a connection of its own.
+    #[allow(dead_code)]
+    pub async fn execute(&self, sql: &str) {
+        self.store()
+            .await
+            .db()
+            .execute_unprepared(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
     pub async fn node(&self) -> Arc<Node> {
         Arc::new(
             Node::open(self.store().await, test_config(), keystore())
@@ -63,6 +74,29 @@ impl TestDb {
                 .expect("node opens"),
         )
     }
+}
+
+/// Runs `reset_system`; the 8 training wallets' addresses, in creation order.
+pub async fn reset(node: &Node) -> Vec<String> {
+    node.reset_system()
+        .await
+        .unwrap_or_else(|e| panic!("reset failed: {e}"))
+        .iter()
+        .map(|w| w.address.to_string())
+        .collect()
+}
+
+/// POSTs a GraphQL operation to `url` and returns the JSON answer.
+#[allow(dead_code)] // not every target sharing this harness uses it
+pub async fn graphql(http: &reqwest::Client, url: &str, query: &str, variables: Value) -> Value {
+    http.post(url)
+        .json(&json!({ "query": query, "variables": variables }))
+        .send()
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("a JSON answer")
 }
 
 pub fn test_config() -> NodeConfig {

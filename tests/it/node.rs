@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use pocket_chain::node::{Node, NodeError};
 
-use crate::harness::{Backend, TestDb, dump, keystore, test_config};
+use crate::harness::{Backend, TestDb, dump, keystore, reset, test_config};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -29,14 +29,6 @@ type Refusal<'a> = (&'a str, &'a str, i64, fn(&NodeError) -> bool);
 
 fn ok<T>(r: Result<T, NodeError>) -> T {
     r.unwrap_or_else(|e| panic!("unexpected error: {e}"))
-}
-
-/// Runs `reset_system`; the 8 training wallets' addresses.
-async fn reset(node: &Node) -> Vec<String> {
-    ok(node.reset_system().await)
-        .iter()
-        .map(|w| w.address.to_string())
-        .collect()
 }
 
 async fn balances(node: &Node, addresses: &[String]) -> Vec<u64> {

@@ -7,35 +7,18 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::harness::{Backend, Replica, TestDb};
+use crate::harness::{Backend, Replica, TestDb, graphql};
 
 /// Creates a wallet, starts mining the genesis block to it, waits until the search surely runs,
 /// then sends SIGTERM. The answer to the mining request.
 async fn terminate_while_mining(replica: &Replica) -> Value {
     let http = reqwest::Client::new();
     let url = format!("{}/graphql", replica.base);
-    let created: Value = http
-        .post(&url)
-        .json(&json!({ "query": "mutation { newWallet { address } }" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created = graphql(&http, &url, "mutation { newWallet { address } }", json!({})).await;
     let address = created["data"]["newWallet"]["address"].clone();
     let mining = tokio::spawn(async move {
-        http.post(&url)
-            .json(&json!({
-                "query": "mutation($a: String!) { mineBlock(address: $a) { height } }",
-                "variables": { "a": address },
-            }))
-            .send()
-            .await
-            .expect("answered before the process exits")
-            .json::<Value>()
-            .await
-            .unwrap()
+        let mine = "mutation($a: String!) { mineBlock(address: $a) { height } }";
+        graphql(&http, &url, mine, json!({ "a": address })).await
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(!mining.is_finished(), "the search ended too early to test");

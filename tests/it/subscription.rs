@@ -6,9 +6,8 @@ use std::time::Duration;
 use futures::StreamExt;
 use pocket_chain::graphql::{self, QueryLimits};
 use pocket_chain::node::{Node, NodeConfig, NodeEvent, PoolChangeKind};
-use sea_orm::ConnectionTrait;
 
-use crate::harness::{Backend, TestDb, keystore, test_config};
+use crate::harness::{Backend, TestDb, keystore, reset, test_config};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -95,24 +94,15 @@ async fn dropped_listen_connections_lose_nothing() {
     let watcher = db.node().await;
     let writer = db.node().await;
     let mut events = watcher.subscribe();
-    let a: Vec<String> = writer
-        .reset_system()
-        .await
-        .unwrap()
-        .iter()
-        .map(|w| w.address.to_string())
-        .collect();
-    let sql = db.store().await;
+    let a = reset(&writer).await;
     let mut sent = Vec::new();
     for round in 0..4 {
-        sql.db()
-            .execute_unprepared(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-                 WHERE datname = current_database() AND query ILIKE 'LISTEN%' \
-                 AND pid <> pg_backend_pid()",
-            )
-            .await
-            .unwrap();
+        db.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query ILIKE 'LISTEN%' \
+             AND pid <> pg_backend_pid()",
+        )
+        .await;
         sent.push(writer.send(&a[0], &a[1 + round], 1).await.unwrap().id);
         writer.mine_block(&a[0], Some(3)).await.unwrap();
     }
