@@ -6,8 +6,9 @@ use async_graphql::{OutputType, connection::CursorType};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use super::error::bad_request;
+use super::error::{ApiResult, bad_request};
 use crate::chain::OutPoint;
+use crate::node::NodeResult;
 
 /// Page size when `first` is not given.
 pub const DEFAULT_PAGE: usize = 50; // also written out in the `complexity` attributes
@@ -24,9 +25,17 @@ pub struct TotalCount {
 /// A page of `Node`s with opaque string cursors.
 pub type Page<Node> = Connection<String, Node, TotalCount>;
 
-/// Whether the client asked for `totalCount` (counting costs a statement, so only then).
-pub fn wants_total(ctx: &async_graphql::Context<'_>) -> bool {
-    ctx.look_ahead().field("totalCount").exists()
+/// `totalCount`, counted only when the client asked for it (counting costs a statement); 0
+/// otherwise.
+pub async fn total_if_asked(
+    ctx: &async_graphql::Context<'_>,
+    count: impl Future<Output = NodeResult<u64>>,
+) -> async_graphql::Result<u64> {
+    if ctx.look_ahead().field("totalCount").exists() {
+        count.await.api()
+    } else {
+        Ok(0)
+    }
 }
 
 /// Validates `first`.

@@ -6,7 +6,7 @@ use async_graphql::{Context, Object};
 
 use super::block::Block;
 use super::chain_info::ChainInfo;
-use super::connection::{self, Page, page, page_size, wants_total};
+use super::connection::{self, Page, page, page_size, total_if_asked};
 use super::error::{ApiResult, bad_request};
 use super::node;
 use super::pool_entry::PoolEntry;
@@ -40,11 +40,7 @@ impl Query {
             .transpose()?;
         let node = node(ctx)?;
         let items = node.wallets(after, limit as u64 + 1).await.api()?;
-        let total = if wants_total(ctx) {
-            node.wallet_count().await.api()?
-        } else {
-            0
-        };
+        let total = total_if_asked(ctx, node.wallet_count()).await?;
         Ok(page(
             items,
             limit,
@@ -77,11 +73,7 @@ impl Query {
         let before: Option<u64> = after.map(|c| connection::decode("block", &c)).transpose()?;
         let node = node(ctx)?;
         let mut items = node.blocks(before, limit as u64 + 1).await.api()?;
-        let total = if wants_total(ctx) {
-            node.block_count().await.api()?
-        } else {
-            0
-        };
+        let total = total_if_asked(ctx, node.block_count()).await?;
         // Nested inputs and outputs of the whole page are fetched here in a few statements.
         let look = ctx.look_ahead();
         let txs = [
@@ -186,11 +178,7 @@ impl Query {
             .pool(include_rejected, after, limit as u64 + 1)
             .await
             .api()?;
-        let total = if wants_total(ctx) {
-            node.pool_count(include_rejected).await.api()?
-        } else {
-            0
-        };
+        let total = total_if_asked(ctx, node.pool_count(include_rejected)).await?;
         Ok(page(
             items,
             limit,

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Object};
 
-use super::connection::{self, OutPointCursor, Page, page, page_size, wants_total};
+use super::connection::{self, OutPointCursor, Page, page, page_size, total_if_asked};
 use super::error::ApiResult;
 use super::node;
 use crate::chain::{self, Address, OutPoint};
@@ -24,11 +24,7 @@ pub async fn utxo_page(
         .chainstate(address, after.as_ref(), limit as u64 + 1)
         .await
         .api()?;
-    let total = if wants_total(ctx) {
-        node.utxo_count(address).await.api()?
-    } else {
-        0
-    };
+    let total = total_if_asked(ctx, node.utxo_count(address)).await?;
     Ok(page(
         items,
         limit,

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Object};
 
-use super::connection::{self, HistoryCursor, Page, page, page_size, wants_total};
+use super::connection::{self, HistoryCursor, Page, page, page_size, total_if_asked};
 use super::error::ApiResult;
 use super::loaders::BalanceOf;
 use super::pool_entry::PoolEntry;
@@ -92,11 +92,7 @@ impl Wallet {
         hashes.sort();
         hashes.dedup();
         let blocks = node.blocks_by_hash(&hashes).await.api()?;
-        let total = if wants_total(ctx) {
-            node.history_count(&self.address).await.api()?
-        } else {
-            0
-        };
+        let total = total_if_asked(ctx, node.history_count(&self.address)).await?;
         let items: Vec<Transaction> = rows
             .iter()
             .filter_map(|row| {
