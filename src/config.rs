@@ -86,9 +86,31 @@ pub struct ServeConfig {
     /// Largest query complexity accepted (a paged field costs `first` times its selection).
     #[arg(long, env = "POCKET_MAX_COMPLEXITY", default_value_t = 50_000)]
     pub max_complexity: usize,
+    /// Most lexical tokens in one document (counted before it is parsed).
+    #[arg(long, env = "POCKET_MAX_TOKENS", default_value_t = 5_000)]
+    pub max_tokens: usize,
+    /// Most field selections in one document (a fragment counts where defined and where spread).
+    #[arg(long, env = "POCKET_MAX_FIELDS", default_value_t = 500)]
+    pub max_fields: usize,
+    /// Most aliased fields in one document.
+    #[arg(long, env = "POCKET_MAX_ALIASES", default_value_t = 50)]
+    pub max_aliases: usize,
+    /// Most directives in one document.
+    #[arg(long, env = "POCKET_MAX_DIRECTIVES", default_value_t = 50)]
+    pub max_directives: usize,
+    /// Most root fields in one mutation (each is a state change of its own).
+    #[arg(long, env = "POCKET_MAX_ROOT_MUTATIONS", default_value_t = 10)]
+    pub max_root_mutations: usize,
     /// Seconds a request may take before it is answered 408.
     #[arg(long, env = "POCKET_REQUEST_TIMEOUT", default_value_t = 120)]
     pub request_timeout: u64,
+    /// Seconds a connection may take to send a request's headers, or stay idle between
+    /// requests, before it is closed.
+    #[arg(long, env = "POCKET_HEADER_TIMEOUT", default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Seconds a WebSocket may wait before sending `connection_init` (then closed with 4408).
+    #[arg(long, env = "POCKET_WS_INIT_TIMEOUT", default_value_t = 10)]
+    pub ws_init_timeout: u64,
     /// Seconds requests in flight may take to finish after SIGINT/SIGTERM; then a running nonce
     /// search is cancelled (nothing written) and open connections are closed.
     #[arg(long, env = "POCKET_DRAIN_TIMEOUT", default_value_t = 10)]
@@ -110,10 +132,17 @@ impl ServeConfig {
             limits: QueryLimits {
                 depth: self.max_depth,
                 complexity: self.max_complexity,
+                tokens: self.max_tokens,
+                fields: self.max_fields,
+                aliases: self.max_aliases,
+                directives: self.max_directives,
+                root_mutations: self.max_root_mutations,
             },
             max_body_bytes: self.max_body_bytes,
             max_batch: self.max_batch,
             request_timeout: Duration::from_secs(self.request_timeout),
+            header_timeout: Duration::from_secs(self.header_timeout),
+            ws_init_timeout: Duration::from_secs(self.ws_init_timeout),
             response_cache: self.response_cache,
             drain_timeout: Duration::from_secs(self.drain_timeout),
         }

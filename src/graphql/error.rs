@@ -3,7 +3,7 @@
 //! Resolvers call [`ApiResult::api`] (or build an [`ApiError`]) instead of a bare `?`, which would
 //! turn any `Display` error into a GraphQL error without a code and with raw internal text.
 
-use async_graphql::{ErrorExtensions, FieldError};
+use async_graphql::{ErrorExtensionValues, ErrorExtensions, FieldError, Response};
 
 use crate::node::NodeError;
 
@@ -128,4 +128,19 @@ impl<T, E: Into<ApiError>> ApiResult<T> for Result<T, E> {
 /// A coded GraphQL error for a bad argument.
 pub fn bad_request(message: impl Into<String>) -> FieldError {
     ApiError::BadRequest(message.into()).extend()
+}
+
+/// Gives every error of `response` a code: those async-graphql raises itself (validation,
+/// argument coercion, complexity) are the client's, so `BAD_REQUEST`. Every transport answers
+/// through this.
+pub fn with_codes(mut response: Response) -> Response {
+    for error in &mut response.errors {
+        let extensions = error
+            .extensions
+            .get_or_insert_with(ErrorExtensionValues::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", code::BAD_REQUEST);
+        }
+    }
+    response
 }

@@ -6,11 +6,13 @@ mod block;
 mod chain_info;
 pub mod connection;
 pub mod error;
+mod limits;
 mod loaders;
 mod mutation;
 mod pool_entry;
 mod query;
 mod subscription;
+mod tokens;
 mod transaction;
 mod utxo;
 mod wallet;
@@ -24,6 +26,8 @@ use crate::node::Node;
 use error::ApiError;
 use loaders::{ChainLoader, LoadError};
 
+pub use error::with_codes;
+pub use limits::{Admitted, QueryLimits, admit};
 pub use mutation::{Access, Mutation};
 pub use query::Query;
 pub use subscription::Subscription;
@@ -31,29 +35,11 @@ pub use subscription::Subscription;
 /// The schema type.
 pub type PocketSchema = Schema<Query, Mutation, Subscription>;
 
-/// Limits a query must stay within.
-#[derive(Debug, Clone, Copy)]
-pub struct QueryLimits {
-    /// Deepest nesting of selections.
-    pub depth: usize,
-    /// Largest total complexity (paged fields count `first` × their children).
-    pub complexity: usize,
-}
-
-impl Default for QueryLimits {
-    fn default() -> Self {
-        Self {
-            depth: 12,
-            complexity: 50_000,
-        }
-    }
-}
-
-/// The schema over `node`.
+/// The schema over `node`. Depth and the other document limits are checked by [`admit`], which
+/// every transport calls first; complexity needs the schema's per-field costs, so it stays here.
 pub fn schema(node: Arc<Node>, limits: QueryLimits) -> PocketSchema {
     Schema::build(Query, Mutation, Subscription)
         .data(node)
-        .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
         .finish()
 }

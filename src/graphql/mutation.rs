@@ -49,9 +49,9 @@ impl Mutation {
         ctx: &Context<'_>,
         from: String,
         to: String,
-        amount: i64,
+        amount: i32,
     ) -> async_graphql::Result<PoolEntry> {
-        let entry = node(ctx)?.send(&from, &to, amount).await.api()?;
+        let entry = node(ctx)?.send(&from, &to, amount.into()).await.api()?;
         Ok(PoolEntry::listed(entry))
     }
 
@@ -62,10 +62,10 @@ impl Mutation {
         &self,
         ctx: &Context<'_>,
         address: String,
-        #[graphql(default = 5)] tx_count: i64,
+        #[graphql(default = 5)] tx_count: i32,
     ) -> async_graphql::Result<Block> {
         let block = node(ctx)?
-            .mine_block(&address, Some(tx_count))
+            .mine_block(&address, Some(tx_count.into()))
             .await
             .api()?;
         Ok(Block::new(block))

@@ -109,7 +109,7 @@ impl Query {
         &self,
         ctx: &Context<'_>,
         hash: Option<String>,
-        height: Option<i64>,
+        height: Option<i32>,
     ) -> async_graphql::Result<Option<Block>> {
         let node = node(ctx)?;
         let block = match (hash, height) {

@@ -34,38 +34,63 @@ impl Keystore {
     }
 
     /// Reads the key from `path`, or creates it there (random, owner-only permissions) when absent.
+    ///
+    /// Several processes may start together on one fresh data directory: the key is written whole
+    /// to a file of this process's own, then linked into place, which fails if another process was
+    /// first; either way every process then reads the one key at `path`. No process ever sees a
+    /// partly written key file.
     pub fn load_or_create(path: &Path) -> std::io::Result<Self> {
         match std::fs::read(path) {
-            Ok(bytes) => {
-                let key: [u8; 32] = hex::decode(bytes.trim_ascii())
-                    .ok()
-                    .and_then(|k| k.try_into().ok())
-                    .ok_or_else(|| {
-                        std::io::Error::other(format!(
-                            "{} does not hold 64 hex digits",
-                            path.display()
-                        ))
-                    })?;
-                Ok(Self::new(&key))
-            }
+            Ok(bytes) => Self::from_key_file(path, &bytes),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir)?;
-                }
-                let key = ChaCha20Poly1305::generate_key(&mut OsRng);
-                let mut options = std::fs::OpenOptions::new();
-                options.write(true).create_new(true);
-                #[cfg(unix)]
-                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-                let mut file = options.open(path)?;
-                file.write_all(hex::encode(key).as_bytes())?;
-                file.sync_all()?;
-                Ok(Self {
-                    cipher: ChaCha20Poly1305::new(&key),
-                })
+                Self::create_key_file(path)?;
+                Self::from_key_file(path, &std::fs::read(path)?)
             }
             Err(e) => Err(e),
         }
+    }
+
+    fn from_key_file(path: &Path, bytes: &[u8]) -> std::io::Result<Self> {
+        let key: [u8; 32] = hex::decode(bytes.trim_ascii())
+            .ok()
+            .and_then(|k| k.try_into().ok())
+            .ok_or_else(|| {
+                std::io::Error::other(format!("{} does not hold 64 hex digits", path.display()))
+            })?;
+        Ok(Self::new(&key))
+    }
+
+    /// Writes a new random key to `path` unless a key is already there.
+    fn create_key_file(path: &Path) -> std::io::Result<()> {
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        if let Some(dir) = dir {
+            std::fs::create_dir_all(dir)?;
+        }
+        let key = ChaCha20Poly1305::generate_key(&mut OsRng);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let draft = path.with_extension(format!(
+            "new-{}-{}",
+            std::process::id(),
+            hex::encode(ChaCha20Poly1305::generate_nonce(&mut OsRng))
+        ));
+        let written = options.open(&draft).and_then(|mut file| {
+            file.write_all(hex::encode(key).as_bytes())?;
+            file.sync_all()
+        });
+        let linked = written.and_then(|()| match std::fs::hard_link(&draft, path) {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            linked => linked,
+        });
+        let _ = std::fs::remove_file(&draft);
+        linked?;
+        if let Some(dir) = dir {
+            // The new directory entry survives a crash once the directory is synced.
+            std::fs::File::open(dir)?.sync_all()?;
+        }
+        Ok(())
     }
 
     /// Encrypts `key` for the wallet at `address`.
@@ -154,6 +179,29 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn processes_starting_together_agree_on_one_key() {
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("data/keystore.key");
+            let keys: Vec<Keystore> = std::thread::scope(|scope| {
+                let starts: Vec<_> = (0..8)
+                    .map(|_| scope.spawn(|| Keystore::load_or_create(&path)))
+                    .collect();
+                starts
+                    .into_iter()
+                    .map(|s| s.join().unwrap().expect("every start succeeds"))
+                    .collect()
+            });
+            let key = SecretKey::from_bytes(&[2; 32]).unwrap();
+            let address = key.public_key().address();
+            let sealed = keys[0].seal(&address, &key).unwrap();
+            assert!(keys.iter().all(|k| k.open(&address, &sealed).is_ok()));
+            let left: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
+            assert_eq!(left.len(), 1, "only the key file is left");
         }
     }
 }

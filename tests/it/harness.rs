@@ -416,16 +416,22 @@ fn run(cmd: &mut Command) -> Result<(), String> {
 pub type WsStream =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-/// Opens a WebSocket to the server at `base` speaking `protocol`, and subscribes to `query`.
-pub async fn subscribe(base: &str, protocol: &str, query: &str) -> WsStream {
+/// Opens a WebSocket to the server at `base` speaking `protocol`, sending nothing yet.
+pub async fn connect_ws(base: &str, protocol: &str) -> WsStream {
     let url = format!("{}/graphql/ws", base.replace("http://", "ws://"));
     let mut request = url.into_client_request().unwrap();
     request
         .headers_mut()
         .insert("Sec-WebSocket-Protocol", protocol.parse().unwrap());
-    let (mut ws, _) = tokio_tungstenite::connect_async(request)
+    let (ws, _) = tokio_tungstenite::connect_async(request)
         .await
         .expect("WebSocket connects");
+    ws
+}
+
+/// Opens a WebSocket to the server at `base` speaking `protocol`, and subscribes to `query`.
+pub async fn subscribe(base: &str, protocol: &str, query: &str) -> WsStream {
+    let mut ws = connect_ws(base, protocol).await;
     ws.send(Message::text(
         json!({ "type": "connection_init", "payload": {} }).to_string(),
     ))

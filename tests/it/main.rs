@@ -3,6 +3,7 @@
 mod api;
 mod app;
 mod browser;
+mod conformance;
 mod harness;
 mod node;
 mod replicas;

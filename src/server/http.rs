@@ -1,0 +1,215 @@
+//! GraphQL over HTTP.
+//!
+//! - `POST /graphql` takes JSON only: content types a cross-site form can send (text/plain, form
+//!   encodings, multipart) are refused, so a page on another site cannot drive a local node.
+//!   Batches are capped.
+//! - `GET /graphql` runs queries only; mutations and subscriptions over GET are refused.
+//! - Every request is admitted against the document limits first, then answered from the
+//!   response cache when it is a query asked before and nothing has changed since.
+
+use std::collections::HashMap;
+
+use async_graphql::{BatchRequest, BatchResponse, Request, Response, Variables};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response as HttpResponse};
+
+use super::AppState;
+use super::errors::refuse;
+use crate::graphql::{self, Access};
+use crate::response_cache::CacheKey;
+
+impl AppState {
+    async fn execute(&self, request: Request, access: Access) -> Response {
+        let request = request
+            .data(access)
+            .data(graphql::loader_for(self.node.clone()));
+        self.finish(self.schema.execute(request).await)
+    }
+
+    /// Codes and counts an answer's errors.
+    pub(super) fn finish(&self, response: Response) -> Response {
+        let response = graphql::with_codes(response);
+        self.metrics.graphql_errors(response.errors.len());
+        response
+    }
+
+    /// Admits and runs one request; `queries_only` refuses anything but queries (GET).
+    ///
+    /// The response cache is asked first: it holds only answers to queries admitted before under
+    /// the same limits, so a hit needs neither parsing nor admission.
+    async fn answer(
+        &self,
+        mut request: Request,
+        access: Access,
+        queries_only: bool,
+    ) -> HttpResponse {
+        let cached = match &self.cache {
+            Some(cache) => match self.node.state_version().await {
+                Ok(version) => Some((cache, version, CacheKey::of(&request))),
+                Err(err) => {
+                    tracing::warn!(error = %err, "cannot read the state version; not caching");
+                    None
+                }
+            },
+            None => None,
+        };
+        if let Some((cache, version, key)) = &cached
+            && let Some(body) = cache.get(*version, key)
+        {
+            self.metrics.cache_lookup(true);
+            return json_body(body, "hit");
+        }
+        let admitted = match graphql::admit(&self.limits, &mut request) {
+            Ok(admitted) => admitted,
+            Err(error) => {
+                return Json(self.finish(Response::from_errors(vec![error]))).into_response();
+            }
+        };
+        if queries_only && !admitted.only_queries {
+            return refuse(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "only queries run over GET: send mutations by POST and subscriptions over the \
+                 WebSocket at /graphql/ws",
+            );
+        }
+        let Some((cache, version, key)) = cached.filter(|_| admitted.only_queries) else {
+            return Json(self.execute(request, access).await).into_response();
+        };
+        self.metrics.cache_lookup(false);
+        let response = self.execute(request, access).await;
+        let body = match serde_json::to_vec(&response) {
+            Ok(body) => Bytes::from(body),
+            Err(_) => return Json(response).into_response(),
+        };
+        if response.errors.is_empty() {
+            cache.put(version, key, body.clone());
+        }
+        json_body(body, "miss")
+    }
+
+    /// One request of a batch: admitted like any other, never cached.
+    async fn answer_in_batch(&self, mut request: Request, access: Access) -> Response {
+        match graphql::admit(&self.limits, &mut request) {
+            Ok(_) => self.execute(request, access).await,
+            Err(error) => self.finish(Response::from_errors(vec![error])),
+        }
+    }
+}
+
+/// A JSON answer from bytes already serialized, saying whether the cache had it.
+fn json_body(body: Bytes, cache: &'static str) -> HttpResponse {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (
+                HeaderName::from_static("x-pocket-cache"),
+                HeaderValue::from_static(cache),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub(super) async fn post(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> HttpResponse {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mime = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if mime != "application/json" {
+        return refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!(
+                "POST /graphql takes Content-Type: application/json, not {:?}",
+                content_type.chars().take(60).collect::<String>()
+            ),
+        );
+    }
+    let batch: BatchRequest = match serde_json::from_slice(&body) {
+        Ok(batch) => batch,
+        Err(err) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                format!("the body is not a GraphQL request: {err}"),
+            );
+        }
+    };
+    let empty = match &batch {
+        BatchRequest::Single(request) => request.query.trim().is_empty(),
+        BatchRequest::Batch(requests) => requests.iter().any(|r| r.query.trim().is_empty()),
+    };
+    if empty {
+        return refuse(StatusCode::BAD_REQUEST, "the request has no `query`");
+    }
+    let access = app.auth.for_headers(&headers);
+    let response = match batch {
+        BatchRequest::Single(request) => return app.answer(request, access, false).await,
+        BatchRequest::Batch(requests) if requests.is_empty() => {
+            return refuse(StatusCode::BAD_REQUEST, "an empty batch");
+        }
+        BatchRequest::Batch(requests) if requests.len() > app.max_batch => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "a batch may hold at most {} operations, got {} (--max-batch)",
+                    app.max_batch,
+                    requests.len()
+                ),
+            );
+        }
+        BatchRequest::Batch(requests) => {
+            let mut responses = Vec::with_capacity(requests.len());
+            for request in requests {
+                responses.push(app.answer_in_batch(request, access).await);
+            }
+            BatchResponse::Batch(responses)
+        }
+    };
+    Json(response).into_response()
+}
+
+pub(super) async fn get(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> HttpResponse {
+    let Some(query) = params.get("query").filter(|q| !q.trim().is_empty()) else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "GET /graphql needs a `query` parameter",
+        );
+    };
+    let mut request = Request::new(query.as_str());
+    if let Some(name) = params.get("operationName") {
+        request = request.operation_name(name.as_str());
+    }
+    if let Some(variables) = params.get("variables") {
+        match serde_json::from_str(variables) {
+            Ok(value) => request = request.variables(Variables::from_json(value)),
+            Err(err) => {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    format!("`variables` is not JSON: {err}"),
+                );
+            }
+        }
+    }
+    app.answer(request, app.auth.for_headers(&headers), true)
+        .await
+}

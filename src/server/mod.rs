@@ -1,0 +1,172 @@
+//! The HTTP server: routes, transport rules, limits and exposure checks around the GraphQL schema.
+//!
+//! - `POST/GET /graphql`: GraphQL over HTTP ([`http`]).
+//! - `GET /graphql/ws`: graphql-transport-ws and the legacy subscriptions-transport-ws
+//!   ([`websocket`]).
+//! - `GET /` (the test stand) and `GET /graphiql`, embedded (see [`crate::playground`]);
+//!   `GET /healthz`; `GET /metrics` (Prometheus, see [`crate::metrics`]).
+//!
+//! Every transport admits a document against the same limits (`graphql::admit`) and answers
+//! errors with an `extensions.code`; refusals over HTTP are JSON too ([`errors`]). Connections
+//! are served with header and idle timeouts ([`serve`]).
+
+mod auth;
+mod config;
+mod errors;
+mod http;
+mod request_id;
+mod serve;
+mod websocket;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response as HttpResponse};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+use tokio::net::TcpListener;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use config::{ServerConfig, ServerError};
+
+use crate::graphql::{self, PocketSchema, QueryLimits};
+use crate::metrics::{self, Metrics};
+use crate::node::Node;
+use crate::playground;
+use crate::response_cache::ResponseCache;
+use auth::Auth;
+
+/// What every handler shares.
+#[derive(Clone)]
+struct AppState {
+    schema: PocketSchema,
+    node: Arc<Node>,
+    metrics: Arc<Metrics>,
+    auth: Auth,
+    limits: QueryLimits,
+    max_batch: usize,
+    max_body_bytes: usize,
+    ws_init_timeout: Duration,
+    cache: Option<Arc<ResponseCache>>,
+}
+
+async fn healthz(State(app): State<AppState>) -> HttpResponse {
+    match app.node.store().ping().await {
+        Ok(()) => Json(json!({ "status": "ok", "database": "reachable" })).into_response(),
+        Err(err) => {
+            tracing::warn!(error = %err, "health check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "database": "unreachable" })),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn metrics_page(State(app): State<AppState>) -> HttpResponse {
+    metrics::render(&app.metrics, &app.node).await
+}
+
+/// The router over `node`.
+pub fn router(node: Arc<Node>, config: &ServerConfig) -> Result<Router, ServerError> {
+    let metrics = Metrics::new();
+    metrics.watch(&node);
+    let state = AppState {
+        schema: graphql::schema(node.clone(), config.limits),
+        node,
+        metrics: metrics.clone(),
+        auth: Auth::new(config.api_token.as_deref()),
+        limits: config.limits,
+        max_batch: config.max_batch,
+        max_body_bytes: config.max_body_bytes,
+        ws_init_timeout: config.ws_init_timeout,
+        cache: (config.response_cache > 0)
+            .then(|| Arc::new(ResponseCache::new(config.response_cache))),
+    };
+    let mut router = Router::new()
+        .route("/graphql", get(http::get).post(http::post))
+        .route("/graphql/ws", get(websocket::upgrade))
+        .route("/graphiql", get(playground::graphiql))
+        .route("/assets/{file}", get(playground::asset))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_page))
+        .route("/", get(playground::stand))
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            config.request_timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            config.max_body_bytes,
+            errors::json_errors,
+        ))
+        .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", id = %id, method = %request.method(), uri = %request.uri())
+        }))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(request_id::Counter::default()));
+    if !config.cors_origins.is_empty() {
+        let origins = config
+            .cors_origins
+            .iter()
+            .map(|o| HeaderValue::from_str(o).map_err(|_| ServerError::CorsOrigin(o.clone())))
+            .collect::<Result<Vec<_>, _>>()?;
+        router = router.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(origins))
+                .allow_methods([Method::GET, Method::POST])
+                .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION]),
+        );
+    }
+    Ok(router)
+}
+
+/// After the drain deadline, how long cancelled nonce searches have to send their answers.
+const CANCEL_GRACE: Duration = Duration::from_secs(1);
+
+/// Serves `node` on `listener` until `shutdown` resolves, then lets requests in flight finish.
+/// At the drain deadline a nonce search still running is cancelled (its request answers that
+/// nothing was written) and, a moment later, remaining connections (WebSockets) are closed.
+pub async fn run(
+    listener: TcpListener,
+    node: Arc<Node>,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    config.check_exposure()?;
+    let app = router(node.clone(), &config)?;
+    let (stopping_tx, stopping_rx) = tokio::sync::watch::channel(false);
+    let signal = async move {
+        shutdown.await;
+        let _ = stopping_tx.send(true);
+    };
+    let serve = serve::serve(listener, app, config.header_timeout, signal);
+    let drain = config.drain_timeout;
+    let deadline = async move {
+        let mut stopping = stopping_rx;
+        while !*stopping.borrow() {
+            if stopping.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+        tokio::time::sleep(drain).await;
+        node.shutdown();
+        tokio::time::sleep(CANCEL_GRACE).await;
+    };
+    tokio::select! {
+        () = serve => {}
+        () = deadline => tracing::warn!("drain timeout reached; closing remaining connections"),
+    }
+    Ok(())
+}
