@@ -132,9 +132,33 @@ try {
       await page.screenshot({ path: join(shots, "2-stand-block-detail.png"), fullPage: true });
     });
 
-    await step("GraphiQL runs a query", async () => {
+    await step("GraphiQL loads the schema: the docs pane lists the root types and their fields", async () => {
       await page.goto(`${base}/graphiql`);
       await page.locator(".graphiql-container").waitFor();
+      await page.click('.graphiql-sidebar button[aria-label="Show Documentation Explorer"]');
+      const docs = page.locator(".graphiql-doc-explorer");
+      for (const root of ["query: Query", "mutation: Mutation", "subscription: Subscription"]) {
+        await docs.locator("text=" + root).waitFor();
+      }
+      await docs.locator("a.graphiql-doc-explorer-type-name", { hasText: /^Query$/ }).first().click();
+      for (const field of ["blocks", "chain", "wallets", "pool"]) {
+        await docs.locator(".graphiql-doc-explorer-field-name", { hasText: new RegExp(`^${field}$`) }).waitFor();
+      }
+      await page.screenshot({ path: join(shots, "3-graphiql-docs.png"), fullPage: true });
+    });
+
+    await step("GraphiQL completes field names while typing", async () => {
+      const editor = page.locator(".graphiql-query-editor .CodeMirror").first();
+      await editor.click();
+      await page.keyboard.press("Control+A");
+      await page.keyboard.type("{ cha");
+      const hints = page.locator(".CodeMirror-hints");
+      await hints.locator("li", { hasText: /^chain$/ }).waitFor();
+      await hints.locator("li", { hasText: /^chainstate$/ }).waitFor();
+      await page.keyboard.press("Escape");
+    });
+
+    await step("GraphiQL runs a query", async () => {
       const editor = page.locator(".graphiql-query-editor .CodeMirror").first();
       await editor.click();
       await page.keyboard.press("Control+A");
@@ -143,7 +167,7 @@ try {
       await page.waitForTimeout(800);
       await page.click(".graphiql-execute-button");
       await page.locator(".graphiql-response", { hasText: '"height": 11' }).waitFor();
-      await page.screenshot({ path: join(shots, "3-graphiql.png"), fullPage: true });
+      await page.screenshot({ path: join(shots, "4-graphiql.png"), fullPage: true });
     });
   }
 
@@ -175,7 +199,7 @@ try {
       await page.fill('[data-testid="mine-count"]', "0");
       await page.click('[data-testid="mine-submit"]');
       await page.locator('[data-testid="block-0"]').waitFor();
-      await page.screenshot({ path: join(shots, "4-stand-with-token.png"), fullPage: true });
+      await page.screenshot({ path: join(shots, "5-stand-with-token.png"), fullPage: true });
     });
   }
 } catch (error) {

@@ -3,6 +3,7 @@
 mod api;
 mod app;
 mod browser;
+mod clients;
 mod conformance;
 mod harness;
 mod node;

@@ -1,0 +1,62 @@
+// Apollo Client 4 over HTTP: the README's operations, an omitted optional variable, and paging
+// through every block with `after` cursors.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { ApolloClient, CombinedGraphQLErrors, HttpLink, InMemoryCache, gql } from "@apollo/client";
+import { httpUrl, reset } from "./common.mjs";
+
+const client = new ApolloClient({ link: new HttpLink({ uri: httpUrl }), cache: new InMemoryCache() });
+
+test("Apollo runs the README's operations", async () => {
+  await reset();
+  const { data } = await client.query({
+    query: gql`{
+      chain { height totalSupply poolSize }
+      wallets(first: 10) { totalCount nodes { address balance } }
+      pool(includeRejected: true) { nodes { id status } }
+    }`,
+    fetchPolicy: "no-cache",
+  });
+  assert.equal(data.chain.height, 9);
+  assert.deepEqual(data.wallets.nodes.map((w) => w.balance), [75, 22, 1, 0, 0, 0, 1, 1]);
+  assert.equal(data.pool.nodes.filter((e) => e.status === "PENDING").length, 2);
+});
+
+test("an omitted optional variable leaves the argument's default", async () => {
+  const wallets = await reset();
+  const { data } = await client.mutate({
+    mutation: gql`mutation Mine($a: String!, $n: Int) { mineBlock(address: $a, txCount: $n) { height txCount } }`,
+    variables: { a: wallets[1] },
+  });
+  assert.deepEqual({ height: data.mineBlock.height, txCount: data.mineBlock.txCount }, { height: 10, txCount: 3 });
+});
+
+test("errors reach Apollo with their code", async () => {
+  const wallets = await reset();
+  await assert.rejects(
+    client.mutate({
+      mutation: gql`mutation($f: String!, $t: String!) { send(from: $f, to: $t, amount: 1000) { id } }`,
+      variables: { f: wallets[2], t: wallets[0] },
+    }),
+    (error) => CombinedGraphQLErrors.is(error) && error.errors[0].extensions.code === "INSUFFICIENT_FUNDS",
+  );
+});
+
+test("Apollo pages through every block", async () => {
+  await reset();
+  const heights = [];
+  let after = null;
+  for (;;) {
+    const { data } = await client.query({
+      query: gql`query Page($first: Int, $after: String) {
+        blocks(first: $first, after: $after) { pageInfo { hasNextPage endCursor } nodes { height } }
+      }`,
+      variables: { first: 3, after },
+      fetchPolicy: "no-cache",
+    });
+    heights.push(...data.blocks.nodes.map((b) => b.height));
+    if (!data.blocks.pageInfo.hasNextPage) break;
+    after = data.blocks.pageInfo.endCursor;
+  }
+  assert.deepEqual(heights, [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
+});
