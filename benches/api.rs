@@ -3,7 +3,8 @@
 //! a bare `{ __typename }` on the same server in the same run; and `resetSystem` end to end.
 //! The pages are measured twice: answered from the response cache (the default; each request
 //! still reads the state version) and run every time (a server with the cache off). The client
-//! reads every answer whole but does not parse it into a JSON tree while measuring.
+//! reads every answer whole but does not parse it into a JSON tree while measuring. Beside them,
+//! the rate at which the 199 KB field-duplication flood is refused.
 
 #[path = "../tests/it/harness.rs"]
 #[allow(dead_code)]
@@ -27,6 +28,17 @@ const TYPENAME: &str = "{ __typename }";
 const WALLETS: &str = "{ wallets(first: 100) { nodes { balance } } }";
 const BLOCKS: &str = "{ blocks(first: 50) { nodes { hash height txCount transactions { id inputs { address value } outputs { address value spent } } } } }";
 
+/// The field-duplication flood of issue 9 (199 KB, under the body limit): refused by counting.
+fn flood() -> String {
+    format!("{{ {} }}", "chain { height } ".repeat(12_000))
+}
+
+/// The largest document the default limits accept of the kind validation finds costliest:
+/// 1,000 selections of one field, every pair of which is checked for overlap.
+fn at_the_limit() -> String {
+    format!("{{ {} }}", "__typename ".repeat(1_000))
+}
+
 struct Bench {
     /// The default server, with its response cache.
     cached: String,
@@ -43,9 +55,10 @@ impl Bench {
         body
     }
 
-    /// One measured request: the whole answer is read and checked for errors, without building
-    /// a JSON tree (as a load generator would; each query is parsed and checked once before).
-    async fn hit(&self, url: &str, query: &str) {
+    /// One measured request: the whole answer is read and checked for errors (or, for a
+    /// document the limits refuse, for the refusal), without building a JSON tree (as a load
+    /// generator would; each query is parsed and checked once before).
+    async fn hit(&self, url: &str, query: &str, refused: bool) {
         let response = self
             .client
             .post(url)
@@ -55,6 +68,10 @@ impl Bench {
             .expect("request");
         assert_eq!(response.status(), 200);
         let body = response.bytes().await.expect("body");
+        if refused {
+            assert!(memchr::memmem::find(&body, b"\"BAD_REQUEST\"").is_some());
+            return;
+        }
         assert!(
             body.starts_with(b"{\"data\":{")
                 && memchr::memmem::find(&body, b"\"errors\"").is_none(),
@@ -118,19 +135,25 @@ fn api(c: &mut Criterion) {
             .sample_size(20)
             .measurement_time(Duration::from_secs(6))
             .throughput(Throughput::Elements(REQUESTS as u64));
+        let (flood, at_the_limit) = (flood(), at_the_limit());
         for (label, uncached, query) in [
             ("typename", true, TYPENAME),
             ("wallets_100_balance", false, WALLETS),
             ("blocks_50_nested", false, BLOCKS),
             ("wallets_100_balance_uncached", true, WALLETS),
             ("blocks_50_nested_uncached", true, BLOCKS),
+            ("flood_12000_fields_refused", false, flood.as_str()),
+            ("typename_1000_times_uncached", true, at_the_limit.as_str()),
         ] {
             let url = if uncached {
                 &bench.uncached
             } else {
                 &bench.cached
             };
-            rt.block_on(bench.post(url, query));
+            let refused = query == flood;
+            if !refused {
+                rt.block_on(bench.post(url, query));
+            }
             group.bench_function(label, |b| {
                 b.iter_custom(|iters| {
                     rt.block_on(async {
@@ -139,7 +162,7 @@ fn api(c: &mut Criterion) {
                             futures::stream::iter(0..REQUESTS)
                                 .map(|_| {
                                     let bench = bench.clone();
-                                    async move { bench.hit(url, query).await }
+                                    async move { bench.hit(url, query, refused).await }
                                 })
                                 .buffer_unordered(IN_FLIGHT)
                                 .for_each(|_| async {})

@@ -90,7 +90,7 @@ pub struct ServeConfig {
     #[arg(long, env = "POCKET_MAX_TOKENS", default_value_t = 5_000)]
     pub max_tokens: usize,
     /// Most field selections in one document (a fragment counts where defined and where spread).
-    #[arg(long, env = "POCKET_MAX_FIELDS", default_value_t = 500)]
+    #[arg(long, env = "POCKET_MAX_FIELDS", default_value_t = 1_000)]
     pub max_fields: usize,
     /// Most aliased fields in one document.
     #[arg(long, env = "POCKET_MAX_ALIASES", default_value_t = 50)]

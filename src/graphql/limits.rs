@@ -40,7 +40,7 @@ impl Default for QueryLimits {
             depth: 12,
             complexity: 50_000,
             tokens: 5_000,
-            fields: 500,
+            fields: 1_000,
             aliases: 50,
             directives: 50,
             root_mutations: 10,
@@ -362,7 +362,7 @@ mod tests {
     fn floods_are_counted_not_validated() {
         let flood = format!("{{ {} }}", "chain { height } ".repeat(12_000));
         refused(&flood, "--max-tokens");
-        let fields = format!("{{ {} }}", "__typename ".repeat(600));
+        let fields = format!("{{ {} }}", "__typename ".repeat(1_100));
         refused(&fields, "--max-fields");
         let aliases: String = (0..60).map(|i| format!("a{i}: __typename ")).collect();
         refused(&format!("{{ {aliases} }}"), "--max-aliases");
@@ -377,7 +377,7 @@ mod tests {
     #[test]
     fn fragments_count_where_spread_and_cycles_end() {
         let body = "__typename ".repeat(100);
-        let spreads = "...F ".repeat(5);
+        let spreads = "...F ".repeat(10);
         refused(
             &format!("{{ {spreads} }} fragment F on Query {{ {body} }}"),
             "--max-fields",

@@ -159,7 +159,7 @@ async fn floods_are_refused_cheaply_and_change_nothing() {
         (duplicates, "--max-tokens"),
         (format!("{{ {aliases} }}"), "--max-tokens"),
         (
-            format!("{{ {} }}", "__typename ".repeat(600)),
+            format!("{{ {} }}", "__typename ".repeat(1_100)),
             "--max-fields",
         ),
         (format!("mutation {{ {mines} }}"), "--max-root-mutations"),
