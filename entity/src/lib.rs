@@ -1,12 +1,13 @@
-//! Sea-orm entities of Pocket Chain's tables, one module per table, named as the reference names
-//! them: `b` blocks, `l` the tip, `c` chainstate, `p` pool, plus `w` keystore and `t` transaction
-//! index, and `v` the state version. Hashes are lower-case hex; unsigned 64-bit values that can exceed `i64` (nonces) are
+//! Sea-orm entities of Pocket Chain's tables, one module per table, named for what it holds. The
+//! tables keep the names the reference gave them (each module's `table_name`): `b` blocks, `l` the
+//! tip, `c` the chainstate's unspent outputs, `p` the pool, plus `w` keystore wallets, `t` the
+//! transaction index and `v` the state version. Hashes are lower-case hex; unsigned 64-bit values that can exceed `i64` (nonces) are
 //! stored bit-cast; times are Unix milliseconds.
 
-pub mod b;
-pub mod c;
-pub mod l;
-pub mod p;
-pub mod t;
-pub mod v;
-pub mod w;
+pub mod blocks;
+pub mod pool;
+pub mod state_version;
+pub mod tip;
+pub mod tx_index;
+pub mod utxos;
+pub mod wallets;

@@ -6,7 +6,8 @@ use sea_orm_migration::{prelude::*, schema::*};
 pub struct Migration;
 
 #[derive(DeriveIden)]
-enum B {
+enum Blocks {
+    #[sea_orm(iden = "b")]
     Table,
     Hash,
     Height,
@@ -20,7 +21,8 @@ enum B {
 }
 
 #[derive(DeriveIden)]
-enum L {
+enum Tip {
+    #[sea_orm(iden = "l")]
     Table,
     Id,
     Hash,
@@ -28,7 +30,8 @@ enum L {
 }
 
 #[derive(DeriveIden)]
-enum C {
+enum Utxos {
+    #[sea_orm(iden = "c")]
     Table,
     Txid,
     Vout,
@@ -40,7 +43,8 @@ enum C {
 }
 
 #[derive(DeriveIden)]
-enum P {
+enum Pool {
+    #[sea_orm(iden = "p")]
     Table,
     Id,
     Txid,
@@ -54,7 +58,8 @@ enum P {
 }
 
 #[derive(DeriveIden)]
-enum W {
+enum Wallets {
+    #[sea_orm(iden = "w")]
     Table,
     Id,
     Address,
@@ -65,7 +70,8 @@ enum W {
 }
 
 #[derive(DeriveIden)]
-enum T {
+enum TxIndex {
+    #[sea_orm(iden = "t")]
     Table,
     Txid,
     Address,
@@ -83,42 +89,42 @@ impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.create_table(
             Table::create()
-                .table(B::Table)
+                .table(Blocks::Table)
                 .if_not_exists()
-                .col(string_len(B::Hash, HASH_HEX).primary_key())
-                .col(big_integer_uniq(B::Height))
-                .col(string_len(B::PrevHash, HASH_HEX))
-                .col(string_len(B::MerkleRoot, HASH_HEX))
-                .col(big_integer(B::Timestamp))
-                .col(integer(B::Bits))
-                .col(big_integer(B::Nonce))
-                .col(integer(B::TxCount))
-                .col(blob(B::Body))
+                .col(string_len(Blocks::Hash, HASH_HEX).primary_key())
+                .col(big_integer_uniq(Blocks::Height))
+                .col(string_len(Blocks::PrevHash, HASH_HEX))
+                .col(string_len(Blocks::MerkleRoot, HASH_HEX))
+                .col(big_integer(Blocks::Timestamp))
+                .col(integer(Blocks::Bits))
+                .col(big_integer(Blocks::Nonce))
+                .col(integer(Blocks::TxCount))
+                .col(blob(Blocks::Body))
                 .to_owned(),
         )
         .await?;
         m.create_table(
             Table::create()
-                .table(L::Table)
+                .table(Tip::Table)
                 .if_not_exists()
-                .col(integer(L::Id).primary_key())
-                .col(string_len(L::Hash, HASH_HEX))
-                .col(big_integer(L::Height))
+                .col(integer(Tip::Id).primary_key())
+                .col(string_len(Tip::Hash, HASH_HEX))
+                .col(big_integer(Tip::Height))
                 .to_owned(),
         )
         .await?;
         m.create_table(
             Table::create()
-                .table(C::Table)
+                .table(Utxos::Table)
                 .if_not_exists()
-                .col(string_len(C::Txid, HASH_HEX))
-                .col(big_integer(C::Vout))
-                .col(string_len(C::Address, 40))
-                .col(string_len(C::PubkeyHash, 40))
-                .col(big_integer(C::Value))
-                .col(big_integer(C::Height))
-                .col(boolean(C::Coinbase))
-                .primary_key(Index::create().col(C::Txid).col(C::Vout))
+                .col(string_len(Utxos::Txid, HASH_HEX))
+                .col(big_integer(Utxos::Vout))
+                .col(string_len(Utxos::Address, 40))
+                .col(string_len(Utxos::PubkeyHash, 40))
+                .col(big_integer(Utxos::Value))
+                .col(big_integer(Utxos::Height))
+                .col(boolean(Utxos::Coinbase))
+                .primary_key(Index::create().col(Utxos::Txid).col(Utxos::Vout))
                 .to_owned(),
         )
         .await?;
@@ -126,27 +132,27 @@ impl MigrationTrait for Migration {
             Index::create()
                 .if_not_exists()
                 .name("c_address_value")
-                .table(C::Table)
-                .col(C::Address)
-                .col(C::Value)
-                .col(C::Txid)
-                .col(C::Vout)
+                .table(Utxos::Table)
+                .col(Utxos::Address)
+                .col(Utxos::Value)
+                .col(Utxos::Txid)
+                .col(Utxos::Vout)
                 .to_owned(),
         )
         .await?;
         m.create_table(
             Table::create()
-                .table(P::Table)
+                .table(Pool::Table)
                 .if_not_exists()
-                .col(big_pk_auto(P::Id))
-                .col(string_len_null(P::Txid, HASH_HEX))
-                .col(string(P::FromAddress))
-                .col(string(P::ToAddress))
-                .col(big_integer(P::Amount))
-                .col(blob_null(P::Tx))
-                .col(boolean(P::Error))
-                .col(text_null(P::ErrorText))
-                .col(big_integer(P::CreatedAt))
+                .col(big_pk_auto(Pool::Id))
+                .col(string_len_null(Pool::Txid, HASH_HEX))
+                .col(string(Pool::FromAddress))
+                .col(string(Pool::ToAddress))
+                .col(big_integer(Pool::Amount))
+                .col(blob_null(Pool::Tx))
+                .col(boolean(Pool::Error))
+                .col(text_null(Pool::ErrorText))
+                .col(big_integer(Pool::CreatedAt))
                 .to_owned(),
         )
         .await?;
@@ -155,9 +161,9 @@ impl MigrationTrait for Migration {
             Index::create()
                 .if_not_exists()
                 .name("p_from_error")
-                .table(P::Table)
-                .col(P::FromAddress)
-                .col(P::Error)
+                .table(Pool::Table)
+                .col(Pool::FromAddress)
+                .col(Pool::Error)
                 .to_owned(),
         )
         .await?;
@@ -165,35 +171,35 @@ impl MigrationTrait for Migration {
             Index::create()
                 .if_not_exists()
                 .name("p_error_id")
-                .table(P::Table)
-                .col(P::Error)
-                .col(P::Id)
+                .table(Pool::Table)
+                .col(Pool::Error)
+                .col(Pool::Id)
                 .to_owned(),
         )
         .await?;
         m.create_table(
             Table::create()
-                .table(W::Table)
+                .table(Wallets::Table)
                 .if_not_exists()
-                .col(big_pk_auto(W::Id))
-                .col(string_len_uniq(W::Address, 40))
-                .col(string_len(W::PublicKey, 66))
-                .col(blob(W::SecretNonce))
-                .col(blob(W::SecretCiphertext))
-                .col(big_integer(W::CreatedAt))
+                .col(big_pk_auto(Wallets::Id))
+                .col(string_len_uniq(Wallets::Address, 40))
+                .col(string_len(Wallets::PublicKey, 66))
+                .col(blob(Wallets::SecretNonce))
+                .col(blob(Wallets::SecretCiphertext))
+                .col(big_integer(Wallets::CreatedAt))
                 .to_owned(),
         )
         .await?;
         m.create_table(
             Table::create()
-                .table(T::Table)
+                .table(TxIndex::Table)
                 .if_not_exists()
-                .col(string_len(T::Txid, HASH_HEX))
-                .col(string_len(T::Address, 40))
-                .col(string_len(T::BlockHash, HASH_HEX))
-                .col(big_integer(T::Height))
-                .col(integer(T::Position))
-                .primary_key(Index::create().col(T::Txid).col(T::Address))
+                .col(string_len(TxIndex::Txid, HASH_HEX))
+                .col(string_len(TxIndex::Address, 40))
+                .col(string_len(TxIndex::BlockHash, HASH_HEX))
+                .col(big_integer(TxIndex::Height))
+                .col(integer(TxIndex::Position))
+                .primary_key(Index::create().col(TxIndex::Txid).col(TxIndex::Address))
                 .to_owned(),
         )
         .await?;
@@ -201,8 +207,8 @@ impl MigrationTrait for Migration {
             Index::create()
                 .if_not_exists()
                 .name("t_height")
-                .table(T::Table)
-                .col(T::Height)
+                .table(TxIndex::Table)
+                .col(TxIndex::Height)
                 .to_owned(),
         )
         .await?;
@@ -210,10 +216,10 @@ impl MigrationTrait for Migration {
             Index::create()
                 .if_not_exists()
                 .name("t_address_height")
-                .table(T::Table)
-                .col(T::Address)
-                .col(T::Height)
-                .col(T::Position)
+                .table(TxIndex::Table)
+                .col(TxIndex::Address)
+                .col(TxIndex::Height)
+                .col(TxIndex::Position)
                 .to_owned(),
         )
         .await
@@ -221,12 +227,12 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for table in [
-            B::Table.into_iden(),
-            L::Table.into_iden(),
-            C::Table.into_iden(),
-            P::Table.into_iden(),
-            W::Table.into_iden(),
-            T::Table.into_iden(),
+            Blocks::Table.into_iden(),
+            Tip::Table.into_iden(),
+            Utxos::Table.into_iden(),
+            Pool::Table.into_iden(),
+            Wallets::Table.into_iden(),
+            TxIndex::Table.into_iden(),
         ] {
             m.drop_table(Table::drop().table(table).if_exists().to_owned())
                 .await?;

@@ -26,30 +26,20 @@ impl Node {
             .ok()
             .filter(|n| *n <= max)
             .ok_or(NodeError::InvalidTxCount { requested, max })?;
-        let _turn = self.writer.lock().await;
-        let txn = self.store.begin_write().await?;
-        let mut events = Vec::new();
-        let block = self.mine_in(&txn, &miner, count, &mut events).await?;
-        let announced = self.announce(&txn, &events).await?;
-        txn.commit().await?;
-        self.publish(events, announced).await;
-        Ok(block)
+        self.commit(async |txn, events| self.mine_in(txn, &miner, count, events).await)
+            .await
     }
 
     /// Mines the genesis block for `miner` (the reference's `init_system`).
     pub async fn init_system(&self, miner: &str) -> NodeResult<Arc<StoredBlock>> {
         let miner = parse_address("address", miner)?;
-        let _turn = self.writer.lock().await;
-        let txn = self.store.begin_write().await?;
-        if blocks::tip(&txn).await?.is_some() {
-            return Err(NodeError::AlreadyInitialized);
-        }
-        let mut events = Vec::new();
-        let block = self.mine_in(&txn, &miner, 0, &mut events).await?;
-        let announced = self.announce(&txn, &events).await?;
-        txn.commit().await?;
-        self.publish(events, announced).await;
-        Ok(block)
+        self.commit(async |txn, events| {
+            if blocks::tip(txn).await?.is_some() {
+                return Err(NodeError::AlreadyInitialized);
+            }
+            self.mine_in(txn, &miner, 0, events).await
+        })
+        .await
     }
 
     /// The mining steps inside the writer's transaction; announcements go to `events`, to be

@@ -2,11 +2,13 @@
 //! makes writers take turns (in this process with a mutex, across processes through the store's
 //! write lock), commits each change in one database transaction, and announces it afterwards.
 
+mod commit;
 mod error;
 mod events;
 mod keystore;
 mod mine;
 mod queries;
+mod relay;
 mod reset;
 mod send;
 mod verify;
@@ -57,11 +59,11 @@ pub struct Node {
     config: NodeConfig,
     keystore: Keystore,
     writer: Mutex<()>,
-    send_queue: std::sync::Mutex<Vec<send::SendJob>>,
+    send_queue: std::sync::Mutex<send::SendQueue>,
     events: broadcast::Sender<NodeEvent>,
     cancel: Arc<AtomicBool>,
     /// The PostgreSQL notification relay (none on SQLite).
-    relay: Option<events::Relay>,
+    relay: Option<relay::Relay>,
 }
 
 impl Node {
@@ -95,7 +97,7 @@ impl Node {
         let (events, _) = broadcast::channel(config.event_buffer.max(1));
         let relay = match store.backend() {
             sea_orm::DatabaseBackend::Postgres => {
-                Some(events::Relay::start(store.clone(), events.clone()).await?)
+                Some(relay::Relay::start(store.clone(), events.clone()).await?)
             }
             _ => None,
         };
@@ -104,7 +106,7 @@ impl Node {
             config,
             keystore,
             writer: Mutex::new(()),
-            send_queue: std::sync::Mutex::new(Vec::new()),
+            send_queue: std::sync::Mutex::default(),
             events,
             cancel: Arc::new(AtomicBool::new(false)),
             relay,

@@ -16,43 +16,35 @@ impl Node {
     /// blocks of 2 and 3 mined by the second. Ends with balances 75, 22, 1, 0, 0, 0, 1, 1 and two
     /// pending transactions. Returns the wallets in creation order.
     pub async fn reset_system(&self) -> NodeResult<Vec<StoredWallet>> {
-        let _turn = self.writer.lock().await;
-        let txn = self.store.begin_write().await?;
-        clear_all(&txn).await?;
-        let mut wallets = Vec::with_capacity(8);
-        for _ in 0..8 {
-            wallets.push(self.new_wallet_in(&txn).await?);
-        }
-        let addr: Vec<_> = wallets.iter().map(|w| w.address).collect();
-        let mut events = Vec::new();
-        let genesis = self.mine_in(&txn, &addr[0], 0, &mut events).await?;
-        events.insert(
-            0,
-            NodeEvent::ChainReset {
-                genesis: genesis.hash,
-            },
-        );
-        for (to, amount) in FIRST_ROUNDS {
-            let entry = self.send_in(&txn, &addr[0], &addr[to], amount).await?;
-            events.push(added(entry));
-            self.mine_in(
-                &txn,
-                &addr[0],
-                self.config.params.default_txs_per_block,
-                &mut events,
-            )
-            .await?;
-        }
-        for from in &addr[1..] {
-            let entry = self.send_in(&txn, from, &addr[0], 1).await?;
-            events.push(added(entry));
-        }
-        self.mine_in(&txn, &addr[1], 2, &mut events).await?;
-        self.mine_in(&txn, &addr[1], 3, &mut events).await?;
-        let announced = self.announce(&txn, &events).await?;
-        txn.commit().await?;
-        self.publish(events, announced).await;
-        Ok(wallets)
+        self.commit(async |txn, events| {
+            clear_all(txn).await?;
+            let mut wallets = Vec::with_capacity(8);
+            for _ in 0..8 {
+                wallets.push(self.new_wallet_in(txn).await?);
+            }
+            let addr: Vec<_> = wallets.iter().map(|w| w.address).collect();
+            let genesis = self.mine_in(txn, &addr[0], 0, events).await?;
+            events.insert(
+                0,
+                NodeEvent::ChainReset {
+                    genesis: genesis.hash,
+                },
+            );
+            for (to, amount) in FIRST_ROUNDS {
+                let entry = self.send_in(txn, &addr[0], &addr[to], amount).await?;
+                events.push(added(entry));
+                let txs = self.config.params.default_txs_per_block;
+                self.mine_in(txn, &addr[0], txs, events).await?;
+            }
+            for from in &addr[1..] {
+                let entry = self.send_in(txn, from, &addr[0], 1).await?;
+                events.push(added(entry));
+            }
+            self.mine_in(txn, &addr[1], 2, events).await?;
+            self.mine_in(txn, &addr[1], 3, events).await?;
+            Ok(wallets)
+        })
+        .await
     }
 }
 

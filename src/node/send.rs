@@ -1,8 +1,8 @@
 //! `send`: build, sign and pool a payment from a keystore wallet.
 //!
 //! Sends arriving together share one database transaction (group commit): each caller queues its
-//! request and a spawned drainer, holding the writer's turn, processes everything queued, commits
-//! once and answers each caller. Requests keep their arrival order, so a second send from the same
+//! request; one drainer, spawned by the first caller to find none running, commits the queue batch
+//! by batch through the node's commit path and answers each caller. Requests keep their arrival order, so a second send from the same
 //! wallet in the same batch still finds the wallet locked.
 
 use std::collections::HashMap;
@@ -18,6 +18,13 @@ use crate::store::{blocks, chainstate, wallets};
 
 /// Most sends committed together.
 const MAX_BATCH: usize = 256;
+
+/// Sends waiting for the writer, and whether a drainer is on its way to them.
+#[derive(Debug, Default)]
+pub(crate) struct SendQueue {
+    jobs: Vec<SendJob>,
+    draining: bool,
+}
 
 /// A queued send and where its answer goes.
 #[derive(Debug)]
@@ -45,82 +52,55 @@ impl Node {
             amount,
             reply,
         };
-        self.send_queue
-            .lock()
-            .map_err(|_| NodeError::Internal("send queue poisoned".into()))?
-            .push(job);
-        // Spawned, so that a caller going away cannot cancel a batch holding others' sends.
-        let node = Arc::clone(self);
-        tokio::spawn(async move { node.drain_send_queue().await });
+        let start_drainer = {
+            let mut queue = self
+                .send_queue
+                .lock()
+                .map_err(|_| NodeError::Internal("send queue poisoned".into()))?;
+            queue.jobs.push(job);
+            !std::mem::replace(&mut queue.draining, true)
+        };
+        if start_drainer {
+            // Spawned, so that a caller going away cannot cancel a batch holding others' sends.
+            let node = Arc::clone(self);
+            tokio::spawn(async move { node.drain_send_queue().await });
+        }
         answer.await.map_err(|_| {
             NodeError::Internal("the send was dropped before it was answered".into())
         })?
     }
 
+    /// Commits queued sends batch by batch until the queue is empty. One drainer runs at a time:
+    /// it clears `draining` under the same lock under which senders look at it.
     async fn drain_send_queue(&self) {
-        let _turn = self.writer.lock().await;
         loop {
             let jobs: Vec<SendJob> = match self.send_queue.lock() {
                 Ok(mut queue) => {
-                    let n = queue.len().min(MAX_BATCH);
-                    queue.drain(..n).collect()
+                    let n = queue.jobs.len().min(MAX_BATCH);
+                    if n == 0 {
+                        queue.draining = false;
+                        return;
+                    }
+                    queue.jobs.drain(..n).collect()
                 }
                 Err(_) => return,
             };
-            if jobs.is_empty() {
-                return;
-            }
             self.run_send_batch(jobs).await;
         }
     }
 
     async fn run_send_batch(&self, jobs: Vec<SendJob>) {
-        let mut answers = Vec::with_capacity(jobs.len());
-        let mut events = Vec::new();
-        let outcome: NodeResult<Option<u64>> = async {
-            let txn = self.store.begin_write().await?;
-            for job in &jobs {
-                let result = match check_send_args(&job.from, &job.to, job.amount) {
-                    Ok((from, to, amount)) => self.send_in(&txn, &from, &to, amount).await,
-                    Err(err) => Err(err),
-                };
-                match result {
-                    Ok(entry) => {
-                        events.push(NodeEvent::PoolChanged {
-                            kind: PoolChangeKind::Added,
-                            entry: Arc::new(entry.clone()),
-                        });
-                        answers.push(Ok(entry));
-                    }
-                    Err(err) if err.is_refusal() => {
-                        let cap = self.config.rejected_cap;
-                        let entry = pool::insert_rejected(
-                            &txn,
-                            &job.from,
-                            &job.to,
-                            job.amount,
-                            &err.to_string(),
-                            cap,
-                        )
-                        .await?;
-                        events.push(NodeEvent::PoolChanged {
-                            kind: PoolChangeKind::Rejected,
-                            entry: Arc::new(entry),
-                        });
-                        answers.push(Err(err));
-                    }
-                    // The database failed: the whole batch rolls back and every caller hears so.
-                    Err(err) => return Err(err),
+        let outcome = self
+            .commit(async |txn, events| {
+                let mut answers = Vec::with_capacity(jobs.len());
+                for job in &jobs {
+                    answers.push(self.send_job_in(txn, job, events).await?);
                 }
-            }
-            let announced = self.announce(&txn, &events).await?;
-            txn.commit().await?;
-            Ok(announced)
-        }
-        .await;
+                Ok(answers)
+            })
+            .await;
         match outcome {
-            Ok(announced) => {
-                self.publish(events, announced).await;
+            Ok(answers) => {
                 for (job, answer) in jobs.into_iter().zip(answers) {
                     let _ = job.reply.send(answer);
                 }
@@ -133,6 +113,41 @@ impl Node {
                     ))));
                 }
             }
+        }
+    }
+
+    /// One queued send inside the batch's transaction: its answer (pooled, or refused and logged),
+    /// or the database error that rolls the whole batch back.
+    async fn send_job_in(
+        &self,
+        txn: &impl ConnectionTrait,
+        job: &SendJob,
+        events: &mut Vec<NodeEvent>,
+    ) -> NodeResult<NodeResult<PoolEntry>> {
+        let result = match check_send_args(&job.from, &job.to, job.amount) {
+            Ok((from, to, amount)) => self.send_in(txn, &from, &to, amount).await,
+            Err(err) => Err(err),
+        };
+        match result {
+            Ok(entry) => {
+                events.push(NodeEvent::PoolChanged {
+                    kind: PoolChangeKind::Added,
+                    entry: Arc::new(entry.clone()),
+                });
+                Ok(Ok(entry))
+            }
+            Err(err) if err.is_refusal() => {
+                let cap = self.config.rejected_cap;
+                let error = err.to_string();
+                let entry =
+                    pool::insert_rejected(txn, &job.from, &job.to, job.amount, &error, cap).await?;
+                events.push(NodeEvent::PoolChanged {
+                    kind: PoolChangeKind::Rejected,
+                    entry: Arc::new(entry),
+                });
+                Ok(Err(err))
+            }
+            Err(err) => Err(err),
         }
     }
 

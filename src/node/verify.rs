@@ -49,12 +49,12 @@ impl Node {
 
     /// Rebuilds the chainstate from the blocks, under the writer's turn.
     pub async fn reindex(&self, progress: Progress<'_>) -> NodeResult<VerifyReport> {
-        let _turn = self.writer.lock().await;
-        let txn = self.store.begin_write().await?;
-        let (utxos, report) = self.replay(&txn, progress, false).await?;
-        chainstate::replace_all(&txn, &utxos).await?;
-        txn.commit().await?;
-        Ok(report)
+        self.commit(async |txn, _| {
+            let (utxos, report) = self.replay(txn, progress, false).await?;
+            chainstate::replace_all(txn, &utxos).await?;
+            Ok(report)
+        })
+        .await
     }
 
     async fn replay(

@@ -38,6 +38,8 @@ use crate::graphql::{self, Access};
 const MAX_OPERATIONS: usize = 100;
 /// Messages an operation may have queued before it waits for the socket.
 const QUEUE: usize = 64;
+/// Longest reason a close frame may carry, in bytes.
+const MAX_CLOSE_REASON: usize = 123;
 
 /// The two protocols.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +83,10 @@ pub(super) async fn upgrade(
         );
     };
     let access = app.auth.for_headers(&headers);
-    upgrade.on_upgrade(move |socket| Connection::new(app, protocol, access).run(socket))
+    upgrade.on_upgrade(move |socket| {
+        let (connection, outbox) = Connection::new(app, protocol, access);
+        connection.run(socket, outbox)
+    })
 }
 
 /// What an operation task reports to its connection. `run` is the operation's number on this
@@ -117,23 +122,27 @@ struct Connection {
 }
 
 impl Connection {
-    fn new(app: AppState, protocol: Protocol, header_access: Access) -> Self {
-        Self {
+    /// A connection, and the receiving end of its operations' events.
+    fn new(
+        app: AppState,
+        protocol: Protocol,
+        header_access: Access,
+    ) -> (Self, mpsc::Receiver<Event>) {
+        let (events, outbox) = mpsc::channel(QUEUE);
+        let connection = Self {
             app,
             protocol,
             header_access,
             access: None,
             operations: HashMap::new(),
             runs: 0,
-            // Replaced in `run`; a connection is only used there.
-            events: mpsc::channel(1).0,
-        }
+            events,
+        };
+        (connection, outbox)
     }
 
-    async fn run(mut self, socket: WebSocket) {
+    async fn run(mut self, socket: WebSocket, mut outbox: mpsc::Receiver<Event>) {
         let (mut sink, mut stream) = socket.split();
-        let (events, mut outbox) = mpsc::channel(QUEUE);
-        self.events = events;
         let init_deadline = tokio::time::sleep(self.app.ws_init_timeout);
         tokio::pin!(init_deadline);
         let close = loop {
@@ -167,7 +176,11 @@ impl Connection {
         for (_, operation) in self.operations.values() {
             operation.abort();
         }
-        if let Some(Close(code, reason)) = close {
+        if let Some(Close(code, mut reason)) = close {
+            // A close frame's reason has at most 123 bytes; it may quote the client.
+            while reason.len() > MAX_CLOSE_REASON {
+                reason.pop();
+            }
             let frame = CloseFrame {
                 code,
                 reason: Utf8Bytes::from(reason),

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use entity::{b, l, t};
+use entity::{blocks, tip, tx_index};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
@@ -37,12 +37,12 @@ pub struct TxLocation {
     pub position: u32,
 }
 
-impl TryFrom<b::Model> for StoredBlock {
+impl TryFrom<blocks::Model> for StoredBlock {
     type Error = StoreError;
 
-    fn try_from(row: b::Model) -> StoreResult<Self> {
+    fn try_from(row: blocks::Model) -> StoreResult<Self> {
         let block =
-            Block::decode(&row.body).map_err(|e| StoreError::corrupt("b", e.to_string()))?;
+            Block::decode(&row.body).map_err(|e| StoreError::corrupt("blocks", e.to_string()))?;
         let hash: BlockHash = parse("b", &row.hash)?;
         if block.hash() != hash {
             return Err(StoreError::corrupt(
@@ -60,7 +60,7 @@ impl TryFrom<b::Model> for StoredBlock {
 
 /// The last block, or `None` on an empty chain.
 pub async fn tip(db: &impl ConnectionTrait) -> StoreResult<Option<ChainTip>> {
-    let Some(row) = l::Entity::find_by_id(1).one(db).await? else {
+    let Some(row) = tip::Entity::find_by_id(1).one(db).await? else {
         return Ok(None);
     };
     Ok(Some(ChainTip {
@@ -71,15 +71,15 @@ pub async fn tip(db: &impl ConnectionTrait) -> StoreResult<Option<ChainTip>> {
 
 /// Points the tip at `tip`.
 pub async fn set_tip(db: &impl ConnectionTrait, tip: &ChainTip) -> StoreResult<()> {
-    let row = l::ActiveModel {
+    let row = tip::ActiveModel {
         id: Set(1),
         hash: Set(tip.hash.to_string()),
         height: Set(to_i64("l", tip.height)?),
     };
-    l::Entity::insert(row)
+    tip::Entity::insert(row)
         .on_conflict(
-            OnConflict::column(l::Column::Id)
-                .update_columns([l::Column::Hash, l::Column::Height])
+            OnConflict::column(tip::Column::Id)
+                .update_columns([tip::Column::Hash, tip::Column::Height])
                 .to_owned(),
         )
         .exec(db)
@@ -155,7 +155,7 @@ pub async fn insert(
 ) -> StoreResult<()> {
     let header = &stored.block.header;
     let height = to_i64("b", stored.height)?;
-    b::Entity::insert(b::ActiveModel {
+    blocks::Entity::insert(blocks::ActiveModel {
         hash: Set(stored.hash.to_string()),
         height: Set(height),
         prev_hash: Set(header.prev_hash.to_string()),
@@ -170,14 +170,14 @@ pub async fn insert(
     .await?;
     let rows = index_rows(stored, spent);
     for chunk in rows.chunks(500) {
-        let models = chunk.iter().map(|row| t::ActiveModel {
+        let models = chunk.iter().map(|row| tx_index::ActiveModel {
             txid: Set(row.txid.to_string()),
             address: Set(row.address.to_string()),
             block_hash: Set(stored.hash.to_string()),
             height: Set(height),
             position: Set(row.location.position as i32),
         });
-        t::Entity::insert_many(models)
+        tx_index::Entity::insert_many(models)
             .exec_without_returning(db)
             .await?;
     }
@@ -189,7 +189,7 @@ pub async fn by_hash(
     db: &impl ConnectionTrait,
     hash: &BlockHash,
 ) -> StoreResult<Option<StoredBlock>> {
-    b::Entity::find_by_id(hash.to_string())
+    blocks::Entity::find_by_id(hash.to_string())
         .one(db)
         .await?
         .map(TryInto::try_into)
@@ -201,8 +201,8 @@ pub async fn by_height(db: &impl ConnectionTrait, height: u64) -> StoreResult<Op
     let Ok(height) = i64::try_from(height) else {
         return Ok(None);
     };
-    b::Entity::find()
-        .filter(b::Column::Height.eq(height))
+    blocks::Entity::find()
+        .filter(blocks::Column::Height.eq(height))
         .one(db)
         .await?
         .map(TryInto::try_into)
@@ -215,11 +215,11 @@ pub async fn newest_first(
     before: Option<u64>,
     limit: u64,
 ) -> StoreResult<Vec<StoredBlock>> {
-    let mut query = b::Entity::find()
-        .order_by_desc(b::Column::Height)
+    let mut query = blocks::Entity::find()
+        .order_by_desc(blocks::Column::Height)
         .limit(limit);
     if let Some(before) = before {
-        query = query.filter(b::Column::Height.lt(to_i64("b", before)?));
+        query = query.filter(blocks::Column::Height.lt(to_i64("b", before)?));
     }
     query
         .all(db)
@@ -235,9 +235,9 @@ pub async fn range(
     from: u64,
     limit: u64,
 ) -> StoreResult<Vec<StoredBlock>> {
-    b::Entity::find()
-        .filter(b::Column::Height.gte(to_i64("b", from)?))
-        .order_by_asc(b::Column::Height)
+    blocks::Entity::find()
+        .filter(blocks::Column::Height.gte(to_i64("b", from)?))
+        .order_by_asc(blocks::Column::Height)
         .limit(limit)
         .all(db)
         .await?
@@ -248,13 +248,13 @@ pub async fn range(
 
 /// Number of blocks stored.
 pub async fn count(db: &impl ConnectionTrait) -> StoreResult<u64> {
-    Ok(b::Entity::find().count(db).await?)
+    Ok(blocks::Entity::find().count(db).await?)
 }
 
 /// The greatest stored height, whatever the tip says (start-up compares the two).
 pub async fn max_height(db: &impl ConnectionTrait) -> StoreResult<Option<u64>> {
-    let row = b::Entity::find()
-        .order_by_desc(b::Column::Height)
+    let row = blocks::Entity::find()
+        .order_by_desc(blocks::Column::Height)
         .one(db)
         .await?;
     row.map(|r| to_u64("b", r.height)).transpose()
@@ -262,15 +262,15 @@ pub async fn max_height(db: &impl ConnectionTrait) -> StoreResult<Option<u64>> {
 
 /// Where a transaction was mined.
 pub async fn locate(db: &impl ConnectionTrait, txid: &Txid) -> StoreResult<Option<TxLocation>> {
-    let row = t::Entity::find()
-        .filter(t::Column::Txid.eq(txid.to_string()))
+    let row = tx_index::Entity::find()
+        .filter(tx_index::Column::Txid.eq(txid.to_string()))
         .one(db)
         .await?;
     row.map(|row| Ok(from_index_row(&row)?.location))
         .transpose()
 }
 
-fn from_index_row(row: &t::Model) -> StoreResult<IndexRow> {
+fn from_index_row(row: &tx_index::Model) -> StoreResult<IndexRow> {
     Ok(IndexRow {
         txid: parse("t", &row.txid)?,
         address: parse("t", &row.address)?,
@@ -278,7 +278,7 @@ fn from_index_row(row: &t::Model) -> StoreResult<IndexRow> {
             block_hash: parse("t", &row.block_hash)?,
             height: to_u64("t", row.height)?,
             position: u32::try_from(row.position)
-                .map_err(|_| StoreError::corrupt("t", "negative position"))?,
+                .map_err(|_| StoreError::corrupt("tx index", "negative position"))?,
         },
     })
 }
@@ -291,19 +291,21 @@ pub async fn history(
     before: Option<(u64, u32)>,
     limit: u64,
 ) -> StoreResult<Vec<IndexRow>> {
-    let mut query = t::Entity::find()
-        .filter(t::Column::Address.eq(address.to_string()))
-        .order_by_desc(t::Column::Height)
-        .order_by_desc(t::Column::Position)
+    let mut query = tx_index::Entity::find()
+        .filter(tx_index::Column::Address.eq(address.to_string()))
+        .order_by_desc(tx_index::Column::Height)
+        .order_by_desc(tx_index::Column::Position)
         .limit(limit);
     if let Some((height, position)) = before {
         let height = to_i64("t", height)?;
         query = query.filter(
-            Condition::any().add(t::Column::Height.lt(height)).add(
-                Condition::all()
-                    .add(t::Column::Height.eq(height))
-                    .add(t::Column::Position.lt(position as i32)),
-            ),
+            Condition::any()
+                .add(tx_index::Column::Height.lt(height))
+                .add(
+                    Condition::all()
+                        .add(tx_index::Column::Height.eq(height))
+                        .add(tx_index::Column::Position.lt(position as i32)),
+                ),
         );
     }
     query.all(db).await?.iter().map(from_index_row).collect()
@@ -311,8 +313,8 @@ pub async fn history(
 
 /// Number of transactions that touched `address`.
 pub async fn history_count(db: &impl ConnectionTrait, address: &Address) -> StoreResult<u64> {
-    Ok(t::Entity::find()
-        .filter(t::Column::Address.eq(address.to_string()))
+    Ok(tx_index::Entity::find()
+        .filter(tx_index::Column::Address.eq(address.to_string()))
         .count(db)
         .await?)
 }
@@ -324,8 +326,8 @@ pub async fn locate_many(
 ) -> StoreResult<HashMap<Txid, TxLocation>> {
     let mut out = HashMap::with_capacity(txids.len());
     for chunk in txids.chunks(500) {
-        let rows = t::Entity::find()
-            .filter(t::Column::Txid.is_in(chunk.iter().map(ToString::to_string)))
+        let rows = tx_index::Entity::find()
+            .filter(tx_index::Column::Txid.is_in(chunk.iter().map(ToString::to_string)))
             .all(db)
             .await?;
         for row in &rows {
@@ -343,8 +345,8 @@ pub async fn by_hashes(
 ) -> StoreResult<HashMap<BlockHash, StoredBlock>> {
     let mut out = HashMap::with_capacity(hashes.len());
     for chunk in hashes.chunks(200) {
-        let rows = b::Entity::find()
-            .filter(b::Column::Hash.is_in(chunk.iter().map(ToString::to_string)))
+        let rows = blocks::Entity::find()
+            .filter(blocks::Column::Hash.is_in(chunk.iter().map(ToString::to_string)))
             .all(db)
             .await?;
         for row in rows {
@@ -375,7 +377,10 @@ pub async fn transaction(
         .get(location.position as usize)
         .cloned()
         .ok_or_else(|| {
-            StoreError::corrupt("t", format!("{txid} indexed past the end of its block"))
+            StoreError::corrupt(
+                "tx index",
+                format!("{txid} indexed past the end of its block"),
+            )
         })?;
     Ok(Some((tx, location)))
 }
@@ -386,11 +391,11 @@ pub async fn index_range(
     from: u64,
     to: u64,
 ) -> StoreResult<Vec<IndexRow>> {
-    t::Entity::find()
-        .filter(t::Column::Height.between(to_i64("t", from)?, to_i64("t", to)?))
-        .order_by_asc(t::Column::Height)
-        .order_by_asc(t::Column::Position)
-        .order_by_asc(t::Column::Address)
+    tx_index::Entity::find()
+        .filter(tx_index::Column::Height.between(to_i64("t", from)?, to_i64("t", to)?))
+        .order_by_asc(tx_index::Column::Height)
+        .order_by_asc(tx_index::Column::Position)
+        .order_by_asc(tx_index::Column::Address)
         .all(db)
         .await?
         .iter()

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use entity::c;
+use entity::utxos;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
@@ -20,13 +20,14 @@ const BATCH: usize = 500;
 /// Sums `value` as a 64-bit integer on both backends (PostgreSQL's SUM(bigint) is numeric).
 const SUM_VALUE: &str = r#"CAST(COALESCE(SUM("value"), 0) AS BIGINT)"#;
 
-fn from_row(row: c::Model) -> StoreResult<(OutPoint, Utxo)> {
+fn from_row(row: utxos::Model) -> StoreResult<(OutPoint, Utxo)> {
     let mut hash = [0u8; 20];
     hex::decode_to_slice(&row.pubkey_hash, &mut hash)
-        .map_err(|e| StoreError::corrupt("c", e.to_string()))?;
+        .map_err(|e| StoreError::corrupt("utxos", e.to_string()))?;
     let outpoint = OutPoint {
         txid: parse("c", &row.txid)?,
-        vout: u32::try_from(row.vout).map_err(|_| StoreError::corrupt("c", "vout out of range"))?,
+        vout: u32::try_from(row.vout)
+            .map_err(|_| StoreError::corrupt("utxos", "vout out of range"))?,
     };
     let utxo = Utxo {
         output: TxOut {
@@ -39,8 +40,8 @@ fn from_row(row: c::Model) -> StoreResult<(OutPoint, Utxo)> {
     Ok((outpoint, utxo))
 }
 
-fn to_row(outpoint: &OutPoint, utxo: &Utxo) -> StoreResult<c::ActiveModel> {
-    Ok(c::ActiveModel {
+fn to_row(outpoint: &OutPoint, utxo: &Utxo) -> StoreResult<utxos::ActiveModel> {
+    Ok(utxos::ActiveModel {
         txid: Set(outpoint.txid.to_string()),
         vout: Set(i64::from(outpoint.vout)),
         address: Set(Address::from(utxo.output.pubkey_hash).to_string()),
@@ -53,8 +54,8 @@ fn to_row(outpoint: &OutPoint, utxo: &Utxo) -> StoreResult<c::ActiveModel> {
 
 fn outpoint_is(outpoint: &OutPoint) -> Condition {
     Condition::all()
-        .add(c::Column::Txid.eq(outpoint.txid.to_string()))
-        .add(c::Column::Vout.eq(i64::from(outpoint.vout)))
+        .add(utxos::Column::Txid.eq(outpoint.txid.to_string()))
+        .add(utxos::Column::Vout.eq(i64::from(outpoint.vout)))
 }
 
 /// The unspent outputs among `outpoints` (missing ones are simply absent).
@@ -66,8 +67,8 @@ pub async fn get_many(
     let mut found = HashMap::with_capacity(outpoints.len());
     for chunk in outpoints.chunks(BATCH) {
         let txids: HashSet<String> = chunk.iter().map(|o| o.txid.to_string()).collect();
-        let rows = c::Entity::find()
-            .filter(c::Column::Txid.is_in(txids))
+        let rows = utxos::Entity::find()
+            .filter(utxos::Column::Txid.is_in(txids))
             .all(db)
             .await?;
         for row in rows {
@@ -93,11 +94,11 @@ pub async fn select_coins(
     let mut total = 0u64;
     let mut offset = 0;
     loop {
-        let rows = c::Entity::find()
-            .filter(c::Column::Address.eq(address.to_string()))
-            .order_by_desc(c::Column::Value)
-            .order_by_desc(c::Column::Txid)
-            .order_by_desc(c::Column::Vout)
+        let rows = utxos::Entity::find()
+            .filter(utxos::Column::Address.eq(address.to_string()))
+            .order_by_desc(utxos::Column::Value)
+            .order_by_desc(utxos::Column::Txid)
+            .order_by_desc(utxos::Column::Vout)
             .offset(offset)
             .limit(PAGE)
             .all(db)
@@ -131,12 +132,12 @@ pub async fn balances(
 ) -> StoreResult<HashMap<Address, u64>> {
     let mut out = HashMap::with_capacity(addresses.len());
     for chunk in addresses.chunks(BATCH) {
-        let rows = c::Entity::find()
+        let rows = utxos::Entity::find()
             .select_only()
-            .column(c::Column::Address)
+            .column(utxos::Column::Address)
             .column_as(Expr::cust(SUM_VALUE), "total")
-            .filter(c::Column::Address.is_in(chunk.iter().map(ToString::to_string)))
-            .group_by(c::Column::Address)
+            .filter(utxos::Column::Address.is_in(chunk.iter().map(ToString::to_string)))
+            .group_by(utxos::Column::Address)
             .into_model::<AddressTotal>()
             .all(db)
             .await?;
@@ -153,7 +154,7 @@ pub async fn apply(db: &impl ConnectionTrait, changes: &UtxoChanges) -> StoreRes
         let cond = chunk
             .iter()
             .fold(Condition::any(), |cond, (o, _)| cond.add(outpoint_is(o)));
-        let deleted = c::Entity::delete_many().filter(cond).exec(db).await?;
+        let deleted = utxos::Entity::delete_many().filter(cond).exec(db).await?;
         if deleted.rows_affected != chunk.len() as u64 {
             return Err(StoreError::corrupt(
                 "c",
@@ -166,7 +167,7 @@ pub async fn apply(db: &impl ConnectionTrait, changes: &UtxoChanges) -> StoreRes
             .iter()
             .map(|(o, u)| to_row(o, u))
             .collect::<StoreResult<Vec<_>>>()?;
-        c::Entity::insert_many(rows)
+        utxos::Entity::insert_many(rows)
             .exec_without_returning(db)
             .await?;
     }
@@ -180,21 +181,23 @@ pub async fn page(
     after: Option<&OutPoint>,
     limit: u64,
 ) -> StoreResult<Vec<(OutPoint, Utxo)>> {
-    let mut query = c::Entity::find()
-        .order_by_asc(c::Column::Txid)
-        .order_by_asc(c::Column::Vout)
+    let mut query = utxos::Entity::find()
+        .order_by_asc(utxos::Column::Txid)
+        .order_by_asc(utxos::Column::Vout)
         .limit(limit);
     if let Some(address) = address {
-        query = query.filter(c::Column::Address.eq(address.to_string()));
+        query = query.filter(utxos::Column::Address.eq(address.to_string()));
     }
     if let Some(after) = after {
         let txid = after.txid.to_string();
         query = query.filter(
-            Condition::any().add(c::Column::Txid.gt(txid.clone())).add(
-                Condition::all()
-                    .add(c::Column::Txid.eq(txid))
-                    .add(c::Column::Vout.gt(i64::from(after.vout))),
-            ),
+            Condition::any()
+                .add(utxos::Column::Txid.gt(txid.clone()))
+                .add(
+                    Condition::all()
+                        .add(utxos::Column::Txid.eq(txid))
+                        .add(utxos::Column::Vout.gt(i64::from(after.vout))),
+                ),
         );
     }
     query.all(db).await?.into_iter().map(from_row).collect()
@@ -202,9 +205,9 @@ pub async fn page(
 
 /// Number of unspent outputs, optionally of one address.
 pub async fn count(db: &impl ConnectionTrait, address: Option<&Address>) -> StoreResult<u64> {
-    let mut query = c::Entity::find();
+    let mut query = utxos::Entity::find();
     if let Some(address) = address {
-        query = query.filter(c::Column::Address.eq(address.to_string()));
+        query = query.filter(utxos::Column::Address.eq(address.to_string()));
     }
     Ok(query.count(db).await?)
 }
@@ -216,7 +219,7 @@ struct Total {
 
 /// Sum of every unspent value: the total supply.
 pub async fn total_value(db: &impl ConnectionTrait) -> StoreResult<u64> {
-    let row = c::Entity::find()
+    let row = utxos::Entity::find()
         .select_only()
         .column_as(Expr::cust(SUM_VALUE), "total")
         .into_model::<Total>()
@@ -227,7 +230,7 @@ pub async fn total_value(db: &impl ConnectionTrait) -> StoreResult<u64> {
 
 /// The whole chainstate, for verification against a replay.
 pub async fn all(db: &impl ConnectionTrait) -> StoreResult<HashMap<OutPoint, Utxo>> {
-    c::Entity::find()
+    utxos::Entity::find()
         .all(db)
         .await?
         .into_iter()
@@ -240,7 +243,7 @@ pub async fn replace_all(
     db: &impl ConnectionTrait,
     utxos: &HashMap<OutPoint, Utxo>,
 ) -> StoreResult<()> {
-    c::Entity::delete_many().exec(db).await?;
+    utxos::Entity::delete_many().exec(db).await?;
     let created: Vec<(OutPoint, Utxo)> = utxos.iter().map(|(o, u)| (*o, *u)).collect();
     apply(
         db,

@@ -9,7 +9,7 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Database(#[from] sea_orm::DbErr),
     /// A row holds what no valid write could have put there.
-    #[error("corrupt row in table {table}: {detail}")]
+    #[error("corrupt {table} row: {detail}")]
     Corrupt {
         /// The table.
         table: &'static str,

@@ -154,12 +154,12 @@ impl Store {
 
 /// Deletes every row of every table: the start of `reset_system`.
 pub async fn clear_all(db: &impl ConnectionTrait) -> StoreResult<()> {
-    entity::b::Entity::delete_many().exec(db).await?;
-    entity::l::Entity::delete_many().exec(db).await?;
-    entity::c::Entity::delete_many().exec(db).await?;
-    entity::p::Entity::delete_many().exec(db).await?;
-    entity::w::Entity::delete_many().exec(db).await?;
-    entity::t::Entity::delete_many().exec(db).await?;
+    entity::blocks::Entity::delete_many().exec(db).await?;
+    entity::tip::Entity::delete_many().exec(db).await?;
+    entity::utxos::Entity::delete_many().exec(db).await?;
+    entity::pool::Entity::delete_many().exec(db).await?;
+    entity::wallets::Entity::delete_many().exec(db).await?;
+    entity::tx_index::Entity::delete_many().exec(db).await?;
     Ok(())
 }
 

@@ -1,6 +1,6 @@
 //! The pool (`p`): pending transactions, oldest first, and a bounded log of rejected sends.
 
-use entity::p;
+use entity::pool;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -37,16 +37,16 @@ pub struct PoolEntry {
     pub tx: Option<Transaction>,
 }
 
-impl TryFrom<p::Model> for PoolEntry {
+impl TryFrom<pool::Model> for PoolEntry {
     type Error = StoreError;
 
-    fn try_from(row: p::Model) -> StoreResult<Self> {
+    fn try_from(row: pool::Model) -> StoreResult<Self> {
         let tx = row
             .tx
             .as_deref()
             .map(Transaction::decode)
             .transpose()
-            .map_err(|e| StoreError::corrupt("p", e.to_string()))?;
+            .map_err(|e| StoreError::corrupt("pool", e.to_string()))?;
         let txid = row.txid.as_deref().map(|t| parse("p", t)).transpose()?;
         let error = if row.error {
             Some(row.error_text.unwrap_or_default())
@@ -78,7 +78,7 @@ pub async fn insert_pending(
     to: &Address,
     amount: u64,
 ) -> StoreResult<PoolEntry> {
-    let row = p::ActiveModel {
+    let row = pool::ActiveModel {
         id: NotSet,
         txid: Set(Some(tx.txid().to_string())),
         from_address: Set(from.to_string()),
@@ -89,7 +89,7 @@ pub async fn insert_pending(
         error_text: Set(None),
         created_at: Set(now_millis()),
     };
-    p::Entity::insert(row)
+    pool::Entity::insert(row)
         .exec_with_returning(db)
         .await?
         .try_into()
@@ -104,7 +104,7 @@ pub async fn insert_rejected(
     error: &str,
     cap: u64,
 ) -> StoreResult<PoolEntry> {
-    let row = p::ActiveModel {
+    let row = pool::ActiveModel {
         id: NotSet,
         txid: Set(None),
         from_address: Set(truncate(from, MAX_REJECTED_FIELD)),
@@ -115,7 +115,7 @@ pub async fn insert_rejected(
         error_text: Set(Some(truncate(error, MAX_ERROR_TEXT))),
         created_at: Set(now_millis()),
     };
-    let entry: PoolEntry = p::Entity::insert(row)
+    let entry: PoolEntry = pool::Entity::insert(row)
         .exec_with_returning(db)
         .await?
         .try_into()?;
@@ -125,16 +125,16 @@ pub async fn insert_rejected(
 
 /// Keeps only the newest `cap` rejections.
 async fn trim_rejected(db: &impl ConnectionTrait, cap: u64) -> StoreResult<()> {
-    let oldest_kept = p::Entity::find()
-        .filter(p::Column::Error.eq(true))
-        .order_by_desc(p::Column::Id)
+    let oldest_kept = pool::Entity::find()
+        .filter(pool::Column::Error.eq(true))
+        .order_by_desc(pool::Column::Id)
         .offset(cap.saturating_sub(1))
         .one(db)
         .await?;
     if let Some(kept) = oldest_kept {
-        p::Entity::delete_many()
-            .filter(p::Column::Error.eq(true))
-            .filter(p::Column::Id.lt(kept.id))
+        pool::Entity::delete_many()
+            .filter(pool::Column::Error.eq(true))
+            .filter(pool::Column::Id.lt(kept.id))
             .exec(db)
             .await?;
     }
@@ -143,13 +143,13 @@ async fn trim_rejected(db: &impl ConnectionTrait, cap: u64) -> StoreResult<()> {
 
 /// Marks a pending entry rejected (it failed its re-check at mining time), unlocking its sender.
 pub async fn reject(db: &impl ConnectionTrait, id: i64, error: &str) -> StoreResult<()> {
-    p::Entity::update_many()
-        .col_expr(p::Column::Error, true.into())
+    pool::Entity::update_many()
+        .col_expr(pool::Column::Error, true.into())
         .col_expr(
-            p::Column::ErrorText,
+            pool::Column::ErrorText,
             Some(truncate(error, MAX_ERROR_TEXT)).into(),
         )
-        .filter(p::Column::Id.eq(id))
+        .filter(pool::Column::Id.eq(id))
         .exec(db)
         .await?;
     Ok(())
@@ -160,9 +160,9 @@ pub async fn pending_from(
     db: &impl ConnectionTrait,
     from: &Address,
 ) -> StoreResult<Option<PoolEntry>> {
-    p::Entity::find()
-        .filter(p::Column::FromAddress.eq(from.to_string()))
-        .filter(p::Column::Error.eq(false))
+    pool::Entity::find()
+        .filter(pool::Column::FromAddress.eq(from.to_string()))
+        .filter(pool::Column::Error.eq(false))
         .one(db)
         .await?
         .map(TryInto::try_into)
@@ -177,8 +177,8 @@ pub async fn oldest_pending(db: &impl ConnectionTrait, limit: u64) -> StoreResul
 /// Removes mined entries.
 pub async fn remove(db: &impl ConnectionTrait, ids: &[i64]) -> StoreResult<()> {
     if !ids.is_empty() {
-        p::Entity::delete_many()
-            .filter(p::Column::Id.is_in(ids.iter().copied()))
+        pool::Entity::delete_many()
+            .filter(pool::Column::Id.is_in(ids.iter().copied()))
             .exec(db)
             .await?;
     }
@@ -192,12 +192,14 @@ pub async fn page(
     after: Option<i64>,
     limit: u64,
 ) -> StoreResult<Vec<PoolEntry>> {
-    let mut query = p::Entity::find().order_by_asc(p::Column::Id).limit(limit);
+    let mut query = pool::Entity::find()
+        .order_by_asc(pool::Column::Id)
+        .limit(limit);
     if !include_rejected {
-        query = query.filter(p::Column::Error.eq(false));
+        query = query.filter(pool::Column::Error.eq(false));
     }
     if let Some(after) = after {
-        query = query.filter(p::Column::Id.gt(after));
+        query = query.filter(pool::Column::Id.gt(after));
     }
     query
         .all(db)
@@ -209,8 +211,8 @@ pub async fn page(
 
 /// The newest entry's id (ids only grow, also across resets on PostgreSQL).
 pub async fn last_id(db: &impl ConnectionTrait) -> StoreResult<Option<i64>> {
-    Ok(p::Entity::find()
-        .order_by_desc(p::Column::Id)
+    Ok(pool::Entity::find()
+        .order_by_desc(pool::Column::Id)
         .one(db)
         .await?
         .map(|row| row.id))
@@ -218,9 +220,9 @@ pub async fn last_id(db: &impl ConnectionTrait) -> StoreResult<Option<i64>> {
 
 /// Number of entries; rejected ones only when asked.
 pub async fn count(db: &impl ConnectionTrait, include_rejected: bool) -> StoreResult<u64> {
-    let mut query = p::Entity::find();
+    let mut query = pool::Entity::find();
     if !include_rejected {
-        query = query.filter(p::Column::Error.eq(false));
+        query = query.filter(pool::Column::Error.eq(false));
     }
     Ok(query.count(db).await?)
 }

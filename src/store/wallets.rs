@@ -1,6 +1,6 @@
 //! The keystore (`w`): wallets the node signs for, their secret keys sealed by the node.
 
-use entity::w;
+use entity::wallets;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -37,13 +37,13 @@ pub struct StoredWallet {
     pub created_at: i64,
 }
 
-impl TryFrom<w::Model> for StoredWallet {
+impl TryFrom<wallets::Model> for StoredWallet {
     type Error = StoreError;
 
-    fn try_from(row: w::Model) -> StoreResult<Self> {
+    fn try_from(row: wallets::Model) -> StoreResult<Self> {
         let mut public_key = [0u8; 33];
         hex::decode_to_slice(&row.public_key, &mut public_key)
-            .map_err(|e| StoreError::corrupt("w", e.to_string()))?;
+            .map_err(|e| StoreError::corrupt("wallets", e.to_string()))?;
         let address: Address = parse("w", &row.address)?;
         if Address::from(PubkeyHash(hash160(&public_key))) != address {
             return Err(StoreError::corrupt(
@@ -70,7 +70,7 @@ pub async fn insert(
     public_key: &PublicKey,
     sealed: SealedKey,
 ) -> StoreResult<StoredWallet> {
-    let row = w::ActiveModel {
+    let row = wallets::ActiveModel {
         id: NotSet,
         address: Set(public_key.address().to_string()),
         public_key: Set(public_key.to_string()),
@@ -78,7 +78,7 @@ pub async fn insert(
         secret_ciphertext: Set(sealed.ciphertext),
         created_at: Set(now_millis()),
     };
-    w::Entity::insert(row)
+    wallets::Entity::insert(row)
         .exec_with_returning(db)
         .await?
         .try_into()
@@ -89,8 +89,8 @@ pub async fn get(
     db: &impl ConnectionTrait,
     address: &Address,
 ) -> StoreResult<Option<StoredWallet>> {
-    w::Entity::find()
-        .filter(w::Column::Address.eq(address.to_string()))
+    wallets::Entity::find()
+        .filter(wallets::Column::Address.eq(address.to_string()))
         .one(db)
         .await?
         .map(TryInto::try_into)
@@ -103,9 +103,11 @@ pub async fn page(
     after: Option<i64>,
     limit: u64,
 ) -> StoreResult<Vec<StoredWallet>> {
-    let mut query = w::Entity::find().order_by_asc(w::Column::Id).limit(limit);
+    let mut query = wallets::Entity::find()
+        .order_by_asc(wallets::Column::Id)
+        .limit(limit);
     if let Some(after) = after {
-        query = query.filter(w::Column::Id.gt(after));
+        query = query.filter(wallets::Column::Id.gt(after));
     }
     query
         .all(db)
@@ -117,5 +119,5 @@ pub async fn page(
 
 /// Number of wallets.
 pub async fn count(db: &impl ConnectionTrait) -> StoreResult<u64> {
-    Ok(w::Entity::find().count(db).await?)
+    Ok(wallets::Entity::find().count(db).await?)
 }

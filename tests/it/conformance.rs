@@ -301,6 +301,10 @@ async fn graphql_transport_ws_closes_with_the_protocols_codes() {
     assert_eq!(close_code(&mut ws).await, 4400, "unknown message type");
 
     let mut ws = connect_ws(&app.base, "graphql-transport-ws").await;
+    send(&mut ws, json!({ "type": "x".repeat(500) })).await;
+    assert_eq!(close_code(&mut ws).await, 4400, "a long unknown type");
+
+    let mut ws = connect_ws(&app.base, "graphql-transport-ws").await;
     send(&mut ws, init.clone()).await;
     assert_eq!(next_json(&mut ws).await["type"], "connection_ack");
     send(&mut ws, subscribe("1")).await;

@@ -119,24 +119,24 @@ pub async fn dump(db: &impl ConnectionTrait) -> String {
     let mut out = String::new();
     out += &format!(
         "{:?}\n",
-        b::Entity::find()
-            .order_by_asc(b::Column::Height)
+        blocks::Entity::find()
+            .order_by_asc(blocks::Column::Height)
             .all(db)
             .await
             .unwrap()
     );
-    out += &format!("{:?}\n", l::Entity::find().all(db).await.unwrap());
+    out += &format!("{:?}\n", tip::Entity::find().all(db).await.unwrap());
     out += &format!(
         "{:?}\n",
-        c::Entity::find()
-            .order_by_asc(c::Column::Txid)
-            .order_by_asc(c::Column::Vout)
+        utxos::Entity::find()
+            .order_by_asc(utxos::Column::Txid)
+            .order_by_asc(utxos::Column::Vout)
             .all(db)
             .await
             .unwrap()
     );
-    let pending: Vec<_> = p::Entity::find()
-        .order_by_asc(p::Column::Id)
+    let pending: Vec<_> = pool::Entity::find()
+        .order_by_asc(pool::Column::Id)
         .all(db)
         .await
         .unwrap()
@@ -146,16 +146,16 @@ pub async fn dump(db: &impl ConnectionTrait) -> String {
     out += &format!("{pending:?}\n");
     out += &format!(
         "{:?}\n",
-        w::Entity::find()
-            .order_by_asc(w::Column::Id)
+        wallets::Entity::find()
+            .order_by_asc(wallets::Column::Id)
             .all(db)
             .await
             .unwrap()
     );
     out += &format!(
         "{:?}\n",
-        t::Entity::find()
-            .order_by_asc(t::Column::Txid)
+        tx_index::Entity::find()
+            .order_by_asc(tx_index::Column::Txid)
             .all(db)
             .await
             .unwrap()

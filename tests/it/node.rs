@@ -227,9 +227,9 @@ async fn a_failing_pending_transaction_is_rejected_at_mining(backend: Backend) {
     // Spend the pending transaction's input behind the pool's back.
     let input = pending[0].tx.as_ref().unwrap().inputs[0].previous_output;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    entity::c::Entity::delete_many()
-        .filter(entity::c::Column::Txid.eq(input.txid.to_string()))
-        .filter(entity::c::Column::Vout.eq(i64::from(input.vout)))
+    entity::utxos::Entity::delete_many()
+        .filter(entity::utxos::Column::Txid.eq(input.txid.to_string()))
+        .filter(entity::utxos::Column::Vout.eq(i64::from(input.vout)))
         .exec(node.store().db())
         .await
         .unwrap();
