@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod graphql;
 pub mod metrics;
+pub mod model;
 pub mod node;
 pub mod playground;
 pub mod response_cache;

@@ -7,7 +7,7 @@ use async_graphql::{Context, Object};
 use super::loaders::BlockOf;
 use super::transaction::{Prefetched, Transaction};
 use super::{load, loader};
-use crate::store::blocks::{StoredBlock, TxLocation};
+use crate::model::{StoredBlock, TxLocation};
 
 /// A mined block.
 pub struct Block {

@@ -8,8 +8,8 @@ use async_graphql::dataloader::Loader;
 
 use super::error::ApiError;
 use crate::chain::{Address, BlockHash, OutPoint, TxOut, Txid};
+use crate::model::StoredBlock;
 use crate::node::Node;
-use crate::store::blocks::StoredBlock;
 
 /// The loader behind every batched edge; keys are typed by the edge they serve.
 pub struct ChainLoader {

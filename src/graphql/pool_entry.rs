@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use async_graphql::{Enum, Object};
 
+use crate::model;
 use crate::node::PoolChangeKind;
-use crate::store::pool;
 
 /// Where an entry stands.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -21,18 +21,17 @@ pub enum PoolEntryStatus {
 /// A row of the pool.
 pub struct PoolEntry {
     /// The row.
-    pub entry: Arc<pool::PoolEntry>,
+    pub entry: Arc<model::PoolEntry>,
     /// Its status.
     pub status: PoolEntryStatus,
 }
 
 impl PoolEntry {
     /// An entry as listed (pending or rejected).
-    pub fn listed(entry: pool::PoolEntry) -> Self {
-        let status = if entry.error.is_some() {
-            PoolEntryStatus::Rejected
-        } else {
-            PoolEntryStatus::Pending
+    pub fn listed(entry: model::PoolEntry) -> Self {
+        let status = match entry {
+            model::PoolEntry::Pending(_) => PoolEntryStatus::Pending,
+            model::PoolEntry::Refused(_) => PoolEntryStatus::Rejected,
         };
         Self {
             entry: Arc::new(entry),
@@ -41,7 +40,7 @@ impl PoolEntry {
     }
 
     /// An entry as announced by a pool change.
-    pub fn changed(kind: PoolChangeKind, entry: Arc<pool::PoolEntry>) -> Self {
+    pub fn changed(kind: PoolChangeKind, entry: Arc<model::PoolEntry>) -> Self {
         let status = match kind {
             PoolChangeKind::Added => PoolEntryStatus::Pending,
             PoolChangeKind::Rejected => PoolEntryStatus::Rejected,
@@ -55,37 +54,52 @@ impl PoolEntry {
 impl PoolEntry {
     /// Position in arrival order.
     async fn id(&self) -> i64 {
-        self.entry.id
+        self.entry.id()
     }
 
     /// The transaction id; null for a rejected send.
     async fn tx_id(&self) -> Option<String> {
-        self.entry.txid.map(|t| t.to_string())
+        match self.entry.as_ref() {
+            model::PoolEntry::Pending(tx) => Some(tx.txid.to_string()),
+            model::PoolEntry::Refused(_) => None,
+        }
     }
 
     /// Sender as given (truncated to 64 characters for rejected sends).
-    async fn from(&self) -> &str {
-        &self.entry.from
+    async fn from(&self) -> String {
+        match self.entry.as_ref() {
+            model::PoolEntry::Pending(tx) => tx.from.to_string(),
+            model::PoolEntry::Refused(send) => send.from.clone(),
+        }
     }
 
     /// Recipient as given.
-    async fn to(&self) -> &str {
-        &self.entry.to
+    async fn to(&self) -> String {
+        match self.entry.as_ref() {
+            model::PoolEntry::Pending(tx) => tx.to.to_string(),
+            model::PoolEntry::Refused(send) => send.to.clone(),
+        }
     }
 
     /// Amount as given.
     async fn amount(&self) -> i64 {
-        self.entry.amount
+        match self.entry.as_ref() {
+            model::PoolEntry::Pending(tx) => i64::try_from(tx.amount).unwrap_or(i64::MAX),
+            model::PoolEntry::Refused(send) => send.amount,
+        }
     }
 
     /// Arrival time in milliseconds since the Unix epoch.
     async fn created_at(&self) -> i64 {
-        self.entry.created_at
+        self.entry.created_at()
     }
 
     /// Why the send was rejected; null for pending and mined entries.
     async fn error(&self) -> Option<&str> {
-        self.entry.error.as_deref()
+        match self.entry.as_ref() {
+            model::PoolEntry::Pending(_) => None,
+            model::PoolEntry::Refused(send) => Some(&send.error),
+        }
     }
 
     /// Pending, rejected or mined.

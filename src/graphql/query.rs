@@ -184,7 +184,7 @@ impl Query {
             limit,
             after.is_some(),
             total,
-            |e| connection::encode("pool", &e.id.to_string()),
+            |e| connection::encode("pool", &e.id().to_string()),
             PoolEntry::listed,
         ))
     }

@@ -16,8 +16,8 @@ use super::error::ApiResult;
 use super::node;
 use super::pool_entry::PoolEntry;
 use crate::chain::BlockHash;
+use crate::model::StoredBlock;
 use crate::node::{Node, NodeError, NodeEvent};
-use crate::store::blocks::StoredBlock;
 
 /// Blocks read per catch-up statement.
 const CATCH_UP_BATCH: u64 = 100;

@@ -9,8 +9,8 @@ use super::block::Block;
 use super::loaders::{BlockOf, SpentOutput, SpentState};
 use super::{load, loader};
 use crate::chain::{self, Address, OutPoint, Txid, Witness};
+use crate::model::{StoredBlock, TxLocation};
 use crate::node::{Node, NodeError};
-use crate::store::blocks::{StoredBlock, TxLocation};
 
 /// A mined transaction.
 pub struct Transaction {

@@ -12,7 +12,7 @@ use super::transaction::Transaction;
 use super::utxo::{Utxo, utxo_page};
 use super::{load, loader, node};
 use crate::chain::Address;
-use crate::store::wallets::StoredWallet;
+use crate::model;
 
 /// A wallet the node signs for.
 pub struct Wallet {
@@ -23,7 +23,7 @@ pub struct Wallet {
 
 impl Wallet {
     /// A wallet whose balance will be loaded on demand.
-    pub fn new(wallet: &StoredWallet) -> Self {
+    pub fn new(wallet: &model::Wallet) -> Self {
         Self {
             address: wallet.address,
             public_key: wallet.public_key,
@@ -32,7 +32,7 @@ impl Wallet {
     }
 
     /// A wallet whose balance is already known.
-    pub fn with_balance(wallet: &StoredWallet, balance: u64) -> Self {
+    pub fn with_balance(wallet: &model::Wallet, balance: u64) -> Self {
         Self {
             balance: Some(balance),
             ..Self::new(wallet)

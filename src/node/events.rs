@@ -6,8 +6,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::chain::BlockHash;
-use crate::store::blocks::StoredBlock;
-use crate::store::pool::PoolEntry;
+use crate::model::StoredBlock;
+use crate::model::{PendingTx, PoolEntry, RefusedSend};
 
 /// How the pool changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -70,6 +70,45 @@ pub(super) enum Wire {
     },
 }
 
+impl Wire {
+    /// The pool entry a `Pool` notification describes; `None` for other notifications, and for
+    /// a pending entry whose fields do not parse (a notification is input like any other).
+    pub(super) fn pool_entry(self) -> Option<(PoolChangeKind, PoolEntry)> {
+        let Self::Pool {
+            kind,
+            id,
+            txid,
+            from,
+            to,
+            amount,
+            created_at,
+            error,
+        } = self
+        else {
+            return None;
+        };
+        let entry = match error {
+            Some(error) => PoolEntry::Refused(RefusedSend {
+                id,
+                from,
+                to,
+                amount,
+                error,
+                created_at,
+            }),
+            None => PoolEntry::Pending(PendingTx {
+                id,
+                txid: txid?.parse().ok()?,
+                from: from.parse().ok()?,
+                to: to.parse().ok()?,
+                amount: u64::try_from(amount).ok()?,
+                created_at,
+            }),
+        };
+        Some((kind, entry))
+    }
+}
+
 impl NodeEvent {
     /// The `NOTIFY` payload.
     pub(crate) fn to_wire(&self) -> String {
@@ -80,15 +119,27 @@ impl NodeEvent {
             Self::BlockMined(block) => Wire::Block {
                 height: block.height,
             },
-            Self::PoolChanged { kind, entry } => Wire::Pool {
-                kind: *kind,
-                id: entry.id,
-                txid: entry.txid.map(|t| t.to_string()),
-                from: entry.from.clone(),
-                to: entry.to.clone(),
-                amount: entry.amount,
-                created_at: entry.created_at,
-                error: entry.error.clone(),
+            Self::PoolChanged { kind, entry } => match entry.as_ref() {
+                PoolEntry::Pending(tx) => Wire::Pool {
+                    kind: *kind,
+                    id: tx.id,
+                    txid: Some(tx.txid.to_string()),
+                    from: tx.from.to_string(),
+                    to: tx.to.to_string(),
+                    amount: i64::try_from(tx.amount).unwrap_or(i64::MAX),
+                    created_at: tx.created_at,
+                    error: None,
+                },
+                PoolEntry::Refused(send) => Wire::Pool {
+                    kind: *kind,
+                    id: send.id,
+                    txid: None,
+                    from: send.from.clone(),
+                    to: send.to.clone(),
+                    amount: send.amount,
+                    created_at: send.created_at,
+                    error: Some(send.error.clone()),
+                },
             },
         };
         serde_json::to_string(&wire).unwrap_or_default()

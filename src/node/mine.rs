@@ -8,7 +8,9 @@ use sea_orm::ConnectionTrait;
 use super::{Node, NodeError, NodeEvent, NodeResult, PoolChangeKind, parse_address};
 use crate::chain::pow::{self, SearchOutcome};
 use crate::chain::{Address, Block, OutPoint, Transaction, check_transaction, validate_block};
-use crate::store::blocks::{self, StoredBlock};
+use crate::model::{PoolEntry, RefusedSend, StoredBlock};
+use crate::store::blocks;
+use crate::store::pool::PooledTx;
 use crate::store::{chainstate, pool};
 
 impl Node {
@@ -60,8 +62,7 @@ impl Node {
         };
         let outpoints: Vec<OutPoint> = candidates
             .iter()
-            .filter_map(|e| e.tx.as_ref())
-            .flat_map(|tx| tx.inputs.iter().map(|i| i.previous_output))
+            .flat_map(|pooled| pooled.tx.inputs.iter().map(|i| i.previous_output))
             .collect();
         let view = chainstate::get_many(db, &outpoints).await?;
 
@@ -71,25 +72,25 @@ impl Node {
         let mut included: Vec<Transaction> = Vec::new();
         let mut mined_entries = Vec::new();
         let mut rejected = Vec::new();
-        for entry in candidates {
-            let verdict = match &entry.tx {
-                None => Err("pending entry has no transaction".to_owned()),
-                Some(tx) if tx.inputs.iter().any(|i| spent.contains(&i.previous_output)) => {
-                    Err("spends an output another transaction of this block spends".to_owned())
-                }
-                Some(tx) => check_transaction(tx, &view)
-                    .map(|_| tx.clone())
-                    .map_err(|e| e.to_string()),
+        for PooledTx { entry, tx } in candidates {
+            let verdict = if tx.inputs.iter().any(|i| spent.contains(&i.previous_output)) {
+                Err("spends an output another transaction of this block spends".to_owned())
+            } else {
+                check_transaction(&tx, &view).map_err(|e| e.to_string())
             };
             match verdict {
-                Ok(tx) => {
+                Ok(_) => {
                     spent.extend(tx.inputs.iter().map(|i| i.previous_output));
                     included.push(tx);
                     mined_entries.push(entry);
                 }
-                Err(reason) => rejected.push(pool::PoolEntry {
-                    error: Some(format!("rejected when mining: {reason}")),
-                    ..entry
+                Err(reason) => rejected.push(RefusedSend {
+                    id: entry.id,
+                    from: entry.from.to_string(),
+                    to: entry.to.to_string(),
+                    amount: i64::try_from(entry.amount).unwrap_or(i64::MAX),
+                    error: format!("rejected when mining: {reason}"),
+                    created_at: entry.created_at,
                 }),
             }
         }
@@ -118,11 +119,11 @@ impl Node {
         let changes = validate_block(&block, tip.as_ref(), &params, &view)
             .map_err(|e| NodeError::Inconsistent(format!("mined an invalid block: {e}")))?;
         // Every write comes after the search, so the rows it locks stay locked only briefly.
-        for entry in rejected {
-            pool::reject(db, entry.id, entry.error.as_deref().unwrap_or_default()).await?;
+        for send in rejected {
+            pool::reject(db, send.id, &send.error).await?;
             events.push(NodeEvent::PoolChanged {
                 kind: PoolChangeKind::Rejected,
-                entry: Arc::new(entry),
+                entry: Arc::new(PoolEntry::Refused(send)),
             });
         }
         let (height, _) = crate::chain::ChainTip::next(tip.as_ref());
@@ -149,7 +150,7 @@ impl Node {
                 .into_iter()
                 .map(|entry| NodeEvent::PoolChanged {
                     kind: PoolChangeKind::Removed,
-                    entry: Arc::new(entry),
+                    entry: Arc::new(PoolEntry::Pending(entry)),
                 }),
         );
         Ok(stored)

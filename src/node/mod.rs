@@ -19,7 +19,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::{Mutex, broadcast};
 
 use crate::chain::{Address, Params, SecretKey};
-use crate::store::wallets::{self, StoredWallet};
+use crate::model::Wallet;
+use crate::store::wallets;
 use crate::store::{Store, blocks, notify};
 
 pub use error::{NodeError, NodeResult};
@@ -173,11 +174,11 @@ impl Node {
     }
 
     /// Creates a keystore wallet. Its secret key is sealed before it is stored and never returned.
-    pub async fn new_wallet(&self) -> NodeResult<StoredWallet> {
+    pub async fn new_wallet(&self) -> NodeResult<Wallet> {
         self.new_wallet_in(self.store.db()).await
     }
 
-    async fn new_wallet_in(&self, db: &impl sea_orm::ConnectionTrait) -> NodeResult<StoredWallet> {
+    async fn new_wallet_in(&self, db: &impl sea_orm::ConnectionTrait) -> NodeResult<Wallet> {
         let key = SecretKey::generate().map_err(|e| NodeError::Internal(e.to_string()))?;
         let public_key = key.public_key();
         let sealed = self.keystore.seal(&public_key.address(), &key)?;

@@ -4,9 +4,12 @@ use std::collections::HashMap;
 
 use super::{Node, NodeResult, parse_address};
 use crate::chain::{Address, BlockHash, OutPoint, Transaction, Txid, Utxo};
-use crate::store::blocks::{self, IndexRow, StoredBlock, TxLocation};
-use crate::store::pool::{self, PoolEntry};
-use crate::store::wallets::{self, StoredWallet};
+use crate::model::PoolEntry;
+use crate::model::Wallet;
+use crate::model::{StoredBlock, TxLocation};
+use crate::store::blocks::{self, IndexRow};
+use crate::store::pool;
+use crate::store::wallets;
 use crate::store::{chainstate, version};
 
 /// The chain at a glance.
@@ -31,8 +34,8 @@ pub struct ChainInfo {
 /// A keystore wallet as callers see it: no secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WalletInfo {
-    /// The stored wallet (its secret sealed).
-    pub wallet: StoredWallet,
+    /// The wallet.
+    pub wallet: Wallet,
     /// Its balance.
     pub balance: u64,
 }
@@ -78,9 +81,10 @@ impl Node {
     /// A keystore wallet with its balance.
     pub async fn wallet(&self, address: &str) -> NodeResult<Option<WalletInfo>> {
         let address = parse_address("address", address)?;
-        let Some(wallet) = wallets::get(self.store.db(), &address).await? else {
+        let Some(stored) = wallets::get(self.store.db(), &address).await? else {
             return Ok(None);
         };
+        let wallet = stored.wallet;
         let balance = self
             .balances(&[address])
             .await?
@@ -179,7 +183,8 @@ impl Node {
     /// The pending entry of a sender, if any.
     pub async fn pending_of(&self, address: &str) -> NodeResult<Option<PoolEntry>> {
         let address = parse_address("address", address)?;
-        Ok(pool::pending_from(self.store.db(), &address).await?)
+        let pending = pool::pending_from(self.store.db(), &address).await?;
+        Ok(pending.map(PoolEntry::Pending))
     }
 
     /// Mined transactions that paid or spent from `address`, newest first, before a

@@ -24,9 +24,10 @@ use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
 use super::events::{NodeEvent, PoolChangeKind, Wire};
+use crate::model::PoolEntry;
 use crate::store::blocks;
 use crate::store::notify::{Heard, Listener};
-use crate::store::pool::{self, PoolEntry};
+use crate::store::pool;
 use crate::store::{Store, StoreResult};
 
 /// Blocks read per statement while catching up.
@@ -204,25 +205,10 @@ impl RelayState {
                     tracing::warn!(error = %err, "relay could not read announced blocks");
                 }
             }
-            Wire::Pool {
-                kind,
-                id,
-                txid,
-                from,
-                to,
-                amount,
-                created_at,
-                error,
-            } => self.heard_pool(events, kind, id, || PoolEntry {
-                id,
-                txid: txid.and_then(|t| t.parse().ok()),
-                from,
-                to,
-                amount,
-                created_at,
-                error,
-                tx: None,
-            }),
+            wire @ Wire::Pool { .. } => match wire.pool_entry() {
+                Some((kind, entry)) => self.heard_pool(events, kind, entry),
+                None => tracing::warn!("ignoring a pool notification that does not parse"),
+            },
             // Markers are the relay loop's.
             Wire::Relayed { .. } => {}
         }
@@ -240,13 +226,12 @@ impl RelayState {
         self.replayed.clear();
         let missed = pool::page(store.db(), true, self.last_pool, POOL_REPLAY).await?;
         for entry in missed {
-            let kind = if entry.error.is_some() {
-                PoolChangeKind::Rejected
-            } else {
-                PoolChangeKind::Added
+            let kind = match entry {
+                PoolEntry::Pending(_) => PoolChangeKind::Added,
+                PoolEntry::Refused(_) => PoolChangeKind::Rejected,
             };
-            self.last_pool = Some(entry.id);
-            self.replayed.insert((entry.id, kind));
+            self.last_pool = Some(entry.id());
+            self.replayed.insert((entry.id(), kind));
             let _ = events.send(NodeEvent::PoolChanged {
                 kind,
                 entry: Arc::new(entry),
@@ -260,9 +245,9 @@ impl RelayState {
         &mut self,
         events: &broadcast::Sender<NodeEvent>,
         kind: PoolChangeKind,
-        id: i64,
-        entry: impl FnOnce() -> PoolEntry,
+        entry: PoolEntry,
     ) {
+        let id = entry.id();
         if self.replayed.remove(&(id, kind)) {
             return;
         }
@@ -271,7 +256,7 @@ impl RelayState {
         }
         let _ = events.send(NodeEvent::PoolChanged {
             kind,
-            entry: Arc::new(entry()),
+            entry: Arc::new(entry),
         });
     }
 }
@@ -311,7 +296,7 @@ mod tests {
         let mut seen = Vec::new();
         while let Ok(event) = events.try_recv() {
             if let NodeEvent::PoolChanged { kind, entry } = event {
-                seen.push((entry.id, kind));
+                seen.push((entry.id(), kind));
             }
         }
         seen
@@ -346,8 +331,8 @@ mod tests {
         assert_eq!(
             kinds(&mut events),
             [
-                (first.id, PoolChangeKind::Added),
-                (second.id, PoolChangeKind::Added),
+                (first.id(), PoolChangeKind::Added),
+                (second.id(), PoolChangeKind::Added),
                 (refused, PoolChangeKind::Rejected),
             ]
         );
@@ -356,31 +341,24 @@ mod tests {
         // Their notifications arrive after all: not published again. Later changes are, and so
         // is an earlier entry's removal.
         let entry = |id| {
-            move || PoolEntry {
+            PoolEntry::Refused(crate::model::RefusedSend {
                 id,
-                txid: None,
                 from: String::new(),
                 to: String::new(),
                 amount: 1,
+                error: String::new(),
                 created_at: 0,
-                error: None,
-                tx: None,
-            }
+            })
         };
-        state.heard_pool(&sender, PoolChangeKind::Added, first.id, entry(first.id));
-        state.heard_pool(&sender, PoolChangeKind::Rejected, refused, entry(refused));
-        state.heard_pool(
-            &sender,
-            PoolChangeKind::Added,
-            refused + 1,
-            entry(refused + 1),
-        );
-        state.heard_pool(&sender, PoolChangeKind::Removed, first.id, entry(first.id));
+        state.heard_pool(&sender, PoolChangeKind::Added, entry(first.id()));
+        state.heard_pool(&sender, PoolChangeKind::Rejected, entry(refused));
+        state.heard_pool(&sender, PoolChangeKind::Added, entry(refused + 1));
+        state.heard_pool(&sender, PoolChangeKind::Removed, entry(first.id()));
         assert_eq!(
             kinds(&mut events),
             [
                 (refused + 1, PoolChangeKind::Added),
-                (first.id, PoolChangeKind::Removed),
+                (first.id(), PoolChangeKind::Removed),
             ]
         );
         assert_eq!(state.last_pool, Some(refused + 1));

@@ -3,9 +3,8 @@
 use std::sync::Arc;
 
 use super::{Node, NodeEvent, NodeResult, PoolChangeKind};
+use crate::model::{PendingTx, PoolEntry, Wallet};
 use crate::store::clear_all;
-use crate::store::pool::PoolEntry;
-use crate::store::wallets::StoredWallet;
 
 /// Payments from the first wallet, each mined in its own block: (recipient index, amount).
 const FIRST_ROUNDS: [(usize, u64); 7] = [(1, 3), (2, 2), (3, 1), (4, 1), (5, 1), (6, 1), (7, 1)];
@@ -15,7 +14,7 @@ impl Node {
     /// genesis to the first, seven send-and-mine rounds, seven sends of 1 back to the first, then
     /// blocks of 2 and 3 mined by the second. Ends with balances 75, 22, 1, 0, 0, 0, 1, 1 and two
     /// pending transactions. Returns the wallets in creation order.
-    pub async fn reset_system(&self) -> NodeResult<Vec<StoredWallet>> {
+    pub async fn reset_system(&self) -> NodeResult<Vec<Wallet>> {
         self.commit(async |txn, events| {
             clear_all(txn).await?;
             let mut wallets = Vec::with_capacity(8);
@@ -48,9 +47,9 @@ impl Node {
     }
 }
 
-fn added(entry: PoolEntry) -> NodeEvent {
+fn added(entry: PendingTx) -> NodeEvent {
     NodeEvent::PoolChanged {
         kind: PoolChangeKind::Added,
-        entry: Arc::new(entry),
+        entry: Arc::new(PoolEntry::Pending(entry)),
     }
 }

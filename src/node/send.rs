@@ -13,7 +13,8 @@ use tokio::sync::oneshot;
 
 use super::{Node, NodeError, NodeEvent, NodeResult, PoolChangeKind, parse_address};
 use crate::chain::{Address, OutPoint, Transaction, TxOut, Utxo, check_transaction};
-use crate::store::pool::{self, PoolEntry};
+use crate::model::{PendingTx, PoolEntry};
+use crate::store::pool;
 use crate::store::{blocks, chainstate, wallets};
 
 /// Most sends committed together.
@@ -125,7 +126,10 @@ impl Node {
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<NodeResult<PoolEntry>> {
         let result = match check_send_args(&job.from, &job.to, job.amount) {
-            Ok((from, to, amount)) => self.send_in(txn, &from, &to, amount).await,
+            Ok((from, to, amount)) => self
+                .send_in(txn, &from, &to, amount)
+                .await
+                .map(PoolEntry::Pending),
             Err(err) => Err(err),
         };
         match result {
@@ -143,7 +147,7 @@ impl Node {
                     pool::insert_rejected(txn, &job.from, &job.to, job.amount, &error, cap).await?;
                 events.push(NodeEvent::PoolChanged {
                     kind: PoolChangeKind::Rejected,
-                    entry: Arc::new(entry),
+                    entry: Arc::new(PoolEntry::Refused(entry)),
                 });
                 Ok(Err(err))
             }
@@ -158,7 +162,7 @@ impl Node {
         from: &Address,
         to: &Address,
         amount: u64,
-    ) -> NodeResult<PoolEntry> {
+    ) -> NodeResult<PendingTx> {
         let wallet = wallets::get(db, from)
             .await?
             .ok_or(NodeError::UnknownWallet(*from))?;
@@ -166,12 +170,9 @@ impl Node {
             return Err(NodeError::NotInitialized);
         }
         if let Some(pending) = pool::pending_from(db, from).await? {
-            let txid = pending.txid.ok_or_else(|| {
-                NodeError::Inconsistent(format!("pending entry {} has no txid", pending.id))
-            })?;
             return Err(NodeError::WalletLocked {
                 address: *from,
-                txid,
+                txid: pending.txid,
             });
         }
         let coins = chainstate::select_coins(db, from, amount).await?;

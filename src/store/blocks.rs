@@ -14,28 +14,7 @@ use super::error::{StoreError, StoreResult};
 use crate::chain::{
     Address, Block, BlockHash, ChainTip, OutPoint, PubkeyHash, Transaction, Txid, UtxoView,
 };
-
-/// A block as stored: decoded, with its hash and height.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredBlock {
-    /// Header hash.
-    pub hash: BlockHash,
-    /// Height (genesis is 0).
-    pub height: u64,
-    /// Header and transactions.
-    pub block: Block,
-}
-
-/// Where a transaction was mined.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TxLocation {
-    /// The block's hash.
-    pub block_hash: BlockHash,
-    /// The block's height.
-    pub height: u64,
-    /// Index in the block (0 is the coinbase).
-    pub position: u32,
-}
+use crate::model::{StoredBlock, TxLocation};
 
 impl TryFrom<blocks::Model> for StoredBlock {
     type Error = StoreError;
@@ -43,16 +22,15 @@ impl TryFrom<blocks::Model> for StoredBlock {
     fn try_from(row: blocks::Model) -> StoreResult<Self> {
         let block =
             Block::decode(&row.body).map_err(|e| StoreError::corrupt("blocks", e.to_string()))?;
-        let hash: BlockHash = parse("b", &row.hash)?;
+        let hash: BlockHash = parse("blocks", &row.hash)?;
         if block.hash() != hash {
-            return Err(StoreError::corrupt(
-                "b",
+            return Err(StoreError::corrupt("blocks",
                 format!("body of {hash} hashes to {}", block.hash()),
             ));
         }
         Ok(Self {
             hash,
-            height: to_u64("b", row.height)?,
+            height: to_u64("blocks", row.height)?,
             block,
         })
     }
@@ -64,8 +42,8 @@ pub async fn tip(db: &impl ConnectionTrait) -> StoreResult<Option<ChainTip>> {
         return Ok(None);
     };
     Ok(Some(ChainTip {
-        hash: parse("l", &row.hash)?,
-        height: to_u64("l", row.height)?,
+        hash: parse("tip", &row.hash)?,
+        height: to_u64("tip", row.height)?,
     }))
 }
 
@@ -74,7 +52,7 @@ pub async fn set_tip(db: &impl ConnectionTrait, tip: &ChainTip) -> StoreResult<(
     let row = tip::ActiveModel {
         id: Set(1),
         hash: Set(tip.hash.to_string()),
-        height: Set(to_i64("l", tip.height)?),
+        height: Set(to_i64("tip", tip.height)?),
     };
     tip::Entity::insert(row)
         .on_conflict(
@@ -154,7 +132,7 @@ pub async fn insert(
     spent: &impl UtxoView,
 ) -> StoreResult<()> {
     let header = &stored.block.header;
-    let height = to_i64("b", stored.height)?;
+    let height = to_i64("blocks", stored.height)?;
     blocks::Entity::insert(blocks::ActiveModel {
         hash: Set(stored.hash.to_string()),
         height: Set(height),
@@ -219,7 +197,7 @@ pub async fn newest_first(
         .order_by_desc(blocks::Column::Height)
         .limit(limit);
     if let Some(before) = before {
-        query = query.filter(blocks::Column::Height.lt(to_i64("b", before)?));
+        query = query.filter(blocks::Column::Height.lt(to_i64("blocks", before)?));
     }
     query
         .all(db)
@@ -236,7 +214,7 @@ pub async fn range(
     limit: u64,
 ) -> StoreResult<Vec<StoredBlock>> {
     blocks::Entity::find()
-        .filter(blocks::Column::Height.gte(to_i64("b", from)?))
+        .filter(blocks::Column::Height.gte(to_i64("blocks", from)?))
         .order_by_asc(blocks::Column::Height)
         .limit(limit)
         .all(db)
@@ -257,7 +235,7 @@ pub async fn max_height(db: &impl ConnectionTrait) -> StoreResult<Option<u64>> {
         .order_by_desc(blocks::Column::Height)
         .one(db)
         .await?;
-    row.map(|r| to_u64("b", r.height)).transpose()
+    row.map(|r| to_u64("blocks", r.height)).transpose()
 }
 
 /// Where a transaction was mined.
@@ -272,11 +250,11 @@ pub async fn locate(db: &impl ConnectionTrait, txid: &Txid) -> StoreResult<Optio
 
 fn from_index_row(row: &tx_index::Model) -> StoreResult<IndexRow> {
     Ok(IndexRow {
-        txid: parse("t", &row.txid)?,
-        address: parse("t", &row.address)?,
+        txid: parse("tx index", &row.txid)?,
+        address: parse("tx index", &row.address)?,
         location: TxLocation {
-            block_hash: parse("t", &row.block_hash)?,
-            height: to_u64("t", row.height)?,
+            block_hash: parse("tx index", &row.block_hash)?,
+            height: to_u64("tx index", row.height)?,
             position: u32::try_from(row.position)
                 .map_err(|_| StoreError::corrupt("tx index", "negative position"))?,
         },
@@ -297,7 +275,7 @@ pub async fn history(
         .order_by_desc(tx_index::Column::Position)
         .limit(limit);
     if let Some((height, position)) = before {
-        let height = to_i64("t", height)?;
+        let height = to_i64("tx index", height)?;
         query = query.filter(
             Condition::any()
                 .add(tx_index::Column::Height.lt(height))
@@ -366,8 +344,7 @@ pub async fn transaction(
         return Ok(None);
     };
     let block = by_hash(db, &location.block_hash).await?.ok_or_else(|| {
-        StoreError::corrupt(
-            "t",
+        StoreError::corrupt("tx index",
             format!("{txid} indexed in missing block {}", location.block_hash),
         )
     })?;
@@ -392,7 +369,7 @@ pub async fn index_range(
     to: u64,
 ) -> StoreResult<Vec<IndexRow>> {
     tx_index::Entity::find()
-        .filter(tx_index::Column::Height.between(to_i64("t", from)?, to_i64("t", to)?))
+        .filter(tx_index::Column::Height.between(to_i64("tx index", from)?, to_i64("tx index", to)?))
         .order_by_asc(tx_index::Column::Height)
         .order_by_asc(tx_index::Column::Position)
         .order_by_asc(tx_index::Column::Address)

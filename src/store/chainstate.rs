@@ -25,16 +25,16 @@ fn from_row(row: utxos::Model) -> StoreResult<(OutPoint, Utxo)> {
     hex::decode_to_slice(&row.pubkey_hash, &mut hash)
         .map_err(|e| StoreError::corrupt("utxos", e.to_string()))?;
     let outpoint = OutPoint {
-        txid: parse("c", &row.txid)?,
+        txid: parse("utxos", &row.txid)?,
         vout: u32::try_from(row.vout)
             .map_err(|_| StoreError::corrupt("utxos", "vout out of range"))?,
     };
     let utxo = Utxo {
         output: TxOut {
-            value: to_u64("c", row.value)?,
+            value: to_u64("utxos", row.value)?,
             pubkey_hash: PubkeyHash(hash),
         },
-        height: to_u64("c", row.height)?,
+        height: to_u64("utxos", row.height)?,
         coinbase: row.coinbase,
     };
     Ok((outpoint, utxo))
@@ -46,8 +46,8 @@ fn to_row(outpoint: &OutPoint, utxo: &Utxo) -> StoreResult<utxos::ActiveModel> {
         vout: Set(i64::from(outpoint.vout)),
         address: Set(Address::from(utxo.output.pubkey_hash).to_string()),
         pubkey_hash: Set(utxo.output.pubkey_hash.to_string()),
-        value: Set(to_i64("c", utxo.output.value)?),
-        height: Set(to_i64("c", utxo.height)?),
+        value: Set(to_i64("utxos", utxo.output.value)?),
+        height: Set(to_i64("utxos", utxo.height)?),
         coinbase: Set(utxo.coinbase),
     })
 }
@@ -142,7 +142,7 @@ pub async fn balances(
             .all(db)
             .await?;
         for row in rows {
-            out.insert(parse("c", &row.address)?, to_u64("c", row.total)?);
+            out.insert(parse("utxos", &row.address)?, to_u64("utxos", row.total)?);
         }
     }
     Ok(out)
@@ -156,8 +156,7 @@ pub async fn apply(db: &impl ConnectionTrait, changes: &UtxoChanges) -> StoreRes
             .fold(Condition::any(), |cond, (o, _)| cond.add(outpoint_is(o)));
         let deleted = utxos::Entity::delete_many().filter(cond).exec(db).await?;
         if deleted.rows_affected != chunk.len() as u64 {
-            return Err(StoreError::corrupt(
-                "c",
+            return Err(StoreError::corrupt("utxos",
                 "a block spent an output the chainstate lacks",
             ));
         }
@@ -225,7 +224,7 @@ pub async fn total_value(db: &impl ConnectionTrait) -> StoreResult<u64> {
         .into_model::<Total>()
         .one(db)
         .await?;
-    to_u64("c", row.map_or(0, |r| r.total))
+    to_u64("utxos", row.map_or(0, |r| r.total))
 }
 
 /// The whole chainstate, for verification against a replay.

@@ -7,62 +7,70 @@ use sea_orm::{
     QuerySelect,
 };
 
-use super::convert::{now_millis, parse, to_i64};
+use super::convert::{now_millis, parse, to_i64, to_u64};
 use super::error::{StoreError, StoreResult};
 use crate::chain::{Address, Transaction, Txid};
+use crate::model::{PendingTx, PoolEntry, RefusedSend};
 
 /// Longest `from`/`to` text kept from a rejected send: hostile input cannot grow rows.
 pub const MAX_REJECTED_FIELD: usize = 64;
 /// Longest error text kept.
 pub const MAX_ERROR_TEXT: usize = 300;
 
-/// A row of the pool: a pending transaction, or a rejected send and why.
+/// A pending entry as the miner takes it: the entry, and the signed transaction to include.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PoolEntry {
-    /// Position in arrival order.
-    pub id: i64,
-    /// The pending transaction's id (`None` for a rejected send).
-    pub txid: Option<Txid>,
-    /// Sender as given (an address for pending entries; any text, truncated, for rejections).
-    pub from: String,
-    /// Recipient as given.
-    pub to: String,
-    /// Amount as given.
-    pub amount: i64,
-    /// Arrival time, Unix milliseconds.
-    pub created_at: i64,
-    /// Why it was rejected; `None` while pending.
-    pub error: Option<String>,
-    /// The signed transaction (pending entries only).
-    pub tx: Option<Transaction>,
+pub struct PooledTx {
+    /// The entry.
+    pub entry: PendingTx,
+    /// The signed transaction.
+    pub tx: Transaction,
 }
 
 impl TryFrom<pool::Model> for PoolEntry {
     type Error = StoreError;
 
     fn try_from(row: pool::Model) -> StoreResult<Self> {
-        let tx = row
-            .tx
-            .as_deref()
-            .map(Transaction::decode)
-            .transpose()
-            .map_err(|e| StoreError::corrupt("pool", e.to_string()))?;
-        let txid = row.txid.as_deref().map(|t| parse("p", t)).transpose()?;
-        let error = if row.error {
-            Some(row.error_text.unwrap_or_default())
-        } else {
-            None
-        };
-        Ok(Self {
+        if row.error {
+            return Ok(PoolEntry::Refused(RefusedSend {
+                id: row.id,
+                from: row.from_address,
+                to: row.to_address,
+                amount: row.amount,
+                error: row.error_text.unwrap_or_default(),
+                created_at: row.created_at,
+            }));
+        }
+        Ok(PoolEntry::Pending(PooledTx::try_from(row)?.entry))
+    }
+}
+
+impl TryFrom<pool::Model> for PooledTx {
+    type Error = StoreError;
+
+    fn try_from(row: pool::Model) -> StoreResult<Self> {
+        let corrupt =
+            |detail: &str| StoreError::corrupt("pool", format!("entry {}: {detail}", row.id));
+        if row.error {
+            return Err(corrupt("refused, not pending"));
+        }
+        let tx = Transaction::decode(row.tx.as_deref().ok_or_else(|| corrupt("no transaction"))?)
+            .map_err(|e| corrupt(&e.to_string()))?;
+        let txid: Txid = parse(
+            "pool",
+            row.txid.as_deref().ok_or_else(|| corrupt("no txid"))?,
+        )?;
+        if tx.txid() != txid {
+            return Err(corrupt("its transaction has another id"));
+        }
+        let entry = PendingTx {
             id: row.id,
             txid,
-            from: row.from_address,
-            to: row.to_address,
-            amount: row.amount,
+            from: parse("pool", &row.from_address)?,
+            to: parse("pool", &row.to_address)?,
+            amount: to_u64("pool", row.amount)?,
             created_at: row.created_at,
-            error,
-            tx,
-        })
+        };
+        Ok(Self { entry, tx })
     }
 }
 
@@ -77,22 +85,23 @@ pub async fn insert_pending(
     from: &Address,
     to: &Address,
     amount: u64,
-) -> StoreResult<PoolEntry> {
+) -> StoreResult<PendingTx> {
     let row = pool::ActiveModel {
         id: NotSet,
         txid: Set(Some(tx.txid().to_string())),
         from_address: Set(from.to_string()),
         to_address: Set(to.to_string()),
-        amount: Set(to_i64("p", amount)?),
+        amount: Set(to_i64("pool", amount)?),
         tx: Set(Some(tx.encode())),
         error: Set(false),
         error_text: Set(None),
         created_at: Set(now_millis()),
     };
-    pool::Entity::insert(row)
+    let pooled: PooledTx = pool::Entity::insert(row)
         .exec_with_returning(db)
         .await?
-        .try_into()
+        .try_into()?;
+    Ok(pooled.entry)
 }
 
 /// Records a rejected send, truncating its fields, and drops the oldest rejections past `cap`.
@@ -103,7 +112,7 @@ pub async fn insert_rejected(
     amount: i64,
     error: &str,
     cap: u64,
-) -> StoreResult<PoolEntry> {
+) -> StoreResult<RefusedSend> {
     let row = pool::ActiveModel {
         id: NotSet,
         txid: Set(None),
@@ -115,12 +124,15 @@ pub async fn insert_rejected(
         error_text: Set(Some(truncate(error, MAX_ERROR_TEXT))),
         created_at: Set(now_millis()),
     };
-    let entry: PoolEntry = pool::Entity::insert(row)
-        .exec_with_returning(db)
-        .await?
-        .try_into()?;
+    let row = pool::Entity::insert(row).exec_with_returning(db).await?;
     trim_rejected(db, cap).await?;
-    Ok(entry)
+    match PoolEntry::try_from(row)? {
+        PoolEntry::Refused(send) => Ok(send),
+        PoolEntry::Pending(tx) => Err(StoreError::corrupt(
+            "pool",
+            format!("refusal {} read back as pending", tx.id),
+        )),
+    }
 }
 
 /// Keeps only the newest `cap` rejections.
@@ -159,19 +171,26 @@ pub async fn reject(db: &impl ConnectionTrait, id: i64, error: &str) -> StoreRes
 pub async fn pending_from(
     db: &impl ConnectionTrait,
     from: &Address,
-) -> StoreResult<Option<PoolEntry>> {
-    pool::Entity::find()
+) -> StoreResult<Option<PendingTx>> {
+    let row = pool::Entity::find()
         .filter(pool::Column::FromAddress.eq(from.to_string()))
         .filter(pool::Column::Error.eq(false))
         .one(db)
-        .await?
-        .map(TryInto::try_into)
-        .transpose()
+        .await?;
+    Ok(row.map(PooledTx::try_from).transpose()?.map(|p| p.entry))
 }
 
-/// The oldest `limit` pending entries.
-pub async fn oldest_pending(db: &impl ConnectionTrait, limit: u64) -> StoreResult<Vec<PoolEntry>> {
-    page(db, false, None, limit).await
+/// The oldest `limit` pending entries, with their transactions, for the miner.
+pub async fn oldest_pending(db: &impl ConnectionTrait, limit: u64) -> StoreResult<Vec<PooledTx>> {
+    pool::Entity::find()
+        .filter(pool::Column::Error.eq(false))
+        .order_by_asc(pool::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(TryInto::try_into)
+        .collect()
 }
 
 /// Removes mined entries.

@@ -11,6 +11,7 @@ use super::convert::{now_millis, parse};
 use super::error::{StoreError, StoreResult};
 use crate::chain::hash::hash160;
 use crate::chain::{Address, PubkeyHash, PublicKey};
+use crate::model::Wallet;
 
 /// A secret key encrypted at rest: an AEAD nonce and ciphertext (with tag).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,20 +22,13 @@ pub struct SealedKey {
     pub ciphertext: Vec<u8>,
 }
 
-/// A keystore wallet. The secret stays sealed; only the node opens it, to sign.
+/// A keystore wallet with its sealed secret key; only the node opens it, to sign.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredWallet {
-    /// Creation order.
-    pub id: i64,
-    /// Its address.
-    pub address: Address,
-    /// Its compressed public key (checked against the address, not decompressed: listing many
-    /// wallets stays cheap).
-    pub public_key: [u8; 33],
+    /// The wallet.
+    pub wallet: Wallet,
     /// Its sealed secret key.
     pub sealed: SealedKey,
-    /// Creation time, Unix milliseconds.
-    pub created_at: i64,
 }
 
 impl TryFrom<wallets::Model> for StoredWallet {
@@ -44,22 +38,23 @@ impl TryFrom<wallets::Model> for StoredWallet {
         let mut public_key = [0u8; 33];
         hex::decode_to_slice(&row.public_key, &mut public_key)
             .map_err(|e| StoreError::corrupt("wallets", e.to_string()))?;
-        let address: Address = parse("w", &row.address)?;
+        let address: Address = parse("wallets", &row.address)?;
         if Address::from(PubkeyHash(hash160(&public_key))) != address {
-            return Err(StoreError::corrupt(
-                "w",
+            return Err(StoreError::corrupt("wallets",
                 format!("{address} does not match its public key"),
             ));
         }
         Ok(Self {
-            id: row.id,
-            address,
-            public_key,
+            wallet: Wallet {
+                id: row.id,
+                address,
+                public_key,
+                created_at: row.created_at,
+            },
             sealed: SealedKey {
                 nonce: row.secret_nonce,
                 ciphertext: row.secret_ciphertext,
             },
-            created_at: row.created_at,
         })
     }
 }
@@ -69,7 +64,7 @@ pub async fn insert(
     db: &impl ConnectionTrait,
     public_key: &PublicKey,
     sealed: SealedKey,
-) -> StoreResult<StoredWallet> {
+) -> StoreResult<Wallet> {
     let row = wallets::ActiveModel {
         id: NotSet,
         address: Set(public_key.address().to_string()),
@@ -78,10 +73,11 @@ pub async fn insert(
         secret_ciphertext: Set(sealed.ciphertext),
         created_at: Set(now_millis()),
     };
-    wallets::Entity::insert(row)
+    let stored: StoredWallet = wallets::Entity::insert(row)
         .exec_with_returning(db)
         .await?
-        .try_into()
+        .try_into()?;
+    Ok(stored.wallet)
 }
 
 /// The wallet with this address.
@@ -102,7 +98,7 @@ pub async fn page(
     db: &impl ConnectionTrait,
     after: Option<i64>,
     limit: u64,
-) -> StoreResult<Vec<StoredWallet>> {
+) -> StoreResult<Vec<Wallet>> {
     let mut query = wallets::Entity::find()
         .order_by_asc(wallets::Column::Id)
         .limit(limit);
@@ -113,7 +109,7 @@ pub async fn page(
         .all(db)
         .await?
         .into_iter()
-        .map(TryInto::try_into)
+        .map(|row| StoredWallet::try_from(row).map(|stored| stored.wallet))
         .collect()
 }
 

@@ -7,6 +7,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
+use pocket_chain::model::PoolEntry;
 use pocket_chain::node::{Node, NodeError};
 
 use crate::harness::{Backend, TestDb, dump, keystore, reset, test_config};
@@ -200,18 +201,21 @@ async fn refusals_change_nothing(backend: Backend) {
     // Each refused send is logged with its error text, truncated, and none locks its sender.
     let rejected = ok(node.pool(true, None, 500).await)
         .into_iter()
-        .filter(|e| e.error.is_some())
+        .filter_map(|e| match e {
+            PoolEntry::Refused(send) => Some(send),
+            PoolEntry::Pending(_) => None,
+        })
         .collect::<Vec<_>>();
     assert_eq!(rejected.len() as u64, rejected_before + sends.len() as u64);
     assert!(
         rejected
             .iter()
-            .all(|e| e.from.len() <= 64 && !e.error.as_ref().unwrap().is_empty())
+            .all(|e| e.from.len() <= 64 && !e.error.is_empty())
     );
     assert!(
         rejected
             .iter()
-            .any(|e| e.error.as_ref().unwrap().contains("75 units available"))
+            .any(|e| e.error.contains("75 units available"))
     );
     ok(node.send(&a[0], &a[1], 5).await);
 }
@@ -222,10 +226,12 @@ async fn a_failing_pending_transaction_is_rejected_at_mining(backend: Backend) {
     let db = TestDb::new(backend).await;
     let node = db.node().await;
     let a = reset(&node).await;
-    let pending = ok(node.pool(false, None, 10).await);
+    let pending = pocket_chain::store::pool::oldest_pending(node.store().db(), 10)
+        .await
+        .unwrap();
     assert_eq!(pending.len(), 2);
     // Spend the pending transaction's input behind the pool's back.
-    let input = pending[0].tx.as_ref().unwrap().inputs[0].previous_output;
+    let input = pending[0].tx.inputs[0].previous_output;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     entity::utxos::Entity::delete_many()
         .filter(entity::utxos::Column::Txid.eq(input.txid.to_string()))
@@ -242,15 +248,12 @@ async fn a_failing_pending_transaction_is_rejected_at_mining(backend: Backend) {
     );
     assert_eq!(ok(node.pool_count(false).await), 0);
     let rejected = ok(node.pool(true, None, 50).await);
-    assert!(rejected.iter().any(|e| {
-        e.id == pending[0].id
-            && e.error
-                .as_deref()
-                .unwrap_or("")
-                .contains("rejected when mining")
-    }));
+    assert!(rejected.iter().any(|e| matches!(e,
+        PoolEntry::Refused(send)
+            if send.id == pending[0].entry.id && send.error.contains("rejected when mining"))));
     // Its sender is unlocked again.
-    assert!(ok(node.pending_of(&pending[0].from).await).is_none());
+    let sender = pending[0].entry.from.to_string();
+    assert!(ok(node.pending_of(&sender).await).is_none());
     // The block and the rejection are announced (on PostgreSQL through the relay, so wait).
     let (mut block_seen, mut rejection_seen) = (false, false);
     while !(block_seen && rejection_seen) {

@@ -103,7 +103,7 @@ async fn dropped_listen_connections_lose_nothing() {
              AND pid <> pg_backend_pid()",
         )
         .await;
-        sent.push(writer.send(&a[0], &a[1 + round], 1).await.unwrap().id);
+        sent.push(writer.send(&a[0], &a[1 + round], 1).await.unwrap().id());
         writer.mine_block(&a[0], Some(3)).await.unwrap();
     }
     let mut heights = Vec::new();
@@ -111,7 +111,7 @@ async fn dropped_listen_connections_lose_nothing() {
     while let Ok(Ok(event)) = tokio::time::timeout(Duration::from_secs(3), events.recv()).await {
         match event {
             NodeEvent::BlockMined(block) => heights.push(block.height),
-            NodeEvent::PoolChanged { kind, entry } => pool.push((entry.id, kind)),
+            NodeEvent::PoolChanged { kind, entry } => pool.push((entry.id(), kind)),
             NodeEvent::ChainReset { .. } => heights.clear(),
         }
     }

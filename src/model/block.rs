@@ -1,0 +1,25 @@
+//! A block as the chain holds it, and where a transaction was mined.
+
+use crate::chain::{Block, BlockHash};
+
+/// A block as stored: decoded, with its hash and height.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBlock {
+    /// Header hash.
+    pub hash: BlockHash,
+    /// Height (genesis is 0).
+    pub height: u64,
+    /// Header and transactions.
+    pub block: Block,
+}
+
+/// Where a transaction was mined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TxLocation {
+    /// The block's hash.
+    pub block_hash: BlockHash,
+    /// The block's height.
+    pub height: u64,
+    /// Index in the block (0 is the coinbase).
+    pub position: u32,
+}

@@ -1,0 +1,11 @@
+//! Read models: what the node answers with and the API shows — plain data over the chain's types,
+//! with no database types and no secret material. The store builds them from rows, the node
+//! returns them, and `graphql` wraps them; so `graphql` never needs `store`.
+
+mod block;
+mod pool_entry;
+mod wallet;
+
+pub use block::{StoredBlock, TxLocation};
+pub use pool_entry::{PendingTx, PoolEntry, RefusedSend};
+pub use wallet::Wallet;
