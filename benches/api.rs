@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use futures::StreamExt;
-use harness::{Backend, TestDb};
+use harness::{Backend, TestDb, addr};
 use pocket_chain::server::{self, ServerConfig};
 use serde_json::{Value, json};
 
@@ -106,7 +106,7 @@ async fn start(backend: Backend) -> Bench {
         if round % 3 == 0 {
             node.send(&a[0], &a[1 + round % 7], 1).await.unwrap();
         }
-        node.mine_block(&a[0], None).await.unwrap();
+        node.mine_block(&addr(&a[0]), None).await.unwrap();
     }
     // PostgreSQL's autovacuum would analyze the fast-grown tables soon; do it now. SQLite is
     // left as the server leaves it in use (never analyzed: with statistics, SQLite re-plans

@@ -11,7 +11,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use harness::{Backend, TestDb};
+use harness::{Backend, TestDb, addr};
 use pocket_chain::node::Node;
 use sea_orm::ConnectionTrait;
 use tokio::runtime::Runtime;
@@ -33,7 +33,7 @@ fn backends() -> [(Backend, &'static str); 2] {
 /// autovacuum would on a running server (growing 10,000 blocks in a minute outpaces it).
 async fn grow(db: &TestDb, node: &Node, miner: &str, height: u64) {
     while node.chain_info().await.unwrap().height.unwrap_or(0) < height {
-        node.mine_block(miner, Some(0)).await.unwrap();
+        node.mine_block(&addr(miner), Some(0)).await.unwrap();
     }
     db.execute("ANALYZE").await;
 }
@@ -51,7 +51,7 @@ fn send_and_mine(c: &mut Criterion) {
             let node = db.node().await;
             let a = harness::reset(&node).await;
             // Clear the two pending sends so the first wallet's payments are the only traffic.
-            node.mine_block(&a[0], None).await.unwrap();
+            node.mine_block(&addr(&a[0]), None).await.unwrap();
             (db, node, a)
         });
         for height in [10u64, 10_000] {
@@ -60,7 +60,7 @@ fn send_and_mine(c: &mut Criterion) {
                 b.iter(|| {
                     rt.block_on(async {
                         node.send(&a[0], &a[2], 1).await.unwrap();
-                        node.mine_block(&a[0], None).await.unwrap();
+                        node.mine_block(&addr(&a[0]), None).await.unwrap();
                     })
                 })
             });
@@ -85,7 +85,7 @@ fn concurrent_sends(c: &mut Criterion) {
             let mut senders = Vec::new();
             for _ in 0..SENDERS {
                 let address = node.new_wallet().await.unwrap().address.to_string();
-                node.mine_block(&address, Some(0)).await.unwrap();
+                node.mine_block(&addr(&address), Some(0)).await.unwrap();
                 senders.push(address);
             }
             db.store()
@@ -135,7 +135,7 @@ fn concurrent_sends(c: &mut Criterion) {
                         }
                         timed += start.elapsed();
                         // Untimed: mine them so every sender is unlocked for the next round.
-                        node.mine_block(&senders[0], Some(SENDERS as i64))
+                        node.mine_block(&addr(&senders[0]), Some(SENDERS as i64))
                             .await
                             .unwrap();
                     }

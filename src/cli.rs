@@ -124,6 +124,7 @@ pub async fn run(command: Command, config: &ChainConfig) -> Result<(), CliError>
             blocks,
             tx_count,
         } => {
+            let address = crate::node::parse_address("address", &address)?;
             let mut mined = 0u64;
             while blocks.is_none_or(|n| mined < n) {
                 let block = node.mine_block(&address, Some(tx_count)).await?;

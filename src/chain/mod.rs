@@ -29,6 +29,6 @@ pub use hash::{BlockHash, HashParseError, MerkleRoot, Txid};
 pub use header::BlockHeader;
 pub use keys::{KeyError, PublicKey, SecretKey};
 pub use params::{Params, ParamsError};
-pub use transaction::{OutPoint, Transaction, TxIn, TxOut, Witness};
+pub use transaction::{OutPoint, OutPointParseError, Transaction, TxIn, TxOut, Witness};
 pub use utxo::{Utxo, UtxoChanges, UtxoView};
 pub use validation::{BlockError, TxCheck, TxError, check_transaction, validate_block};

@@ -47,6 +47,30 @@ impl fmt::Display for OutPoint {
     }
 }
 
+/// Why text is not an outpoint (`txid:vout`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{input:?} is not an outpoint (txid:vout)")]
+pub struct OutPointParseError {
+    /// The text, shortened.
+    pub input: String,
+}
+
+impl std::str::FromStr for OutPoint {
+    type Err = OutPointParseError;
+
+    /// Parses `txid:vout`, as `Display` writes it.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let error = || OutPointParseError {
+            input: s.chars().take(80).collect(),
+        };
+        let (txid, vout) = s.split_once(':').ok_or_else(error)?;
+        Ok(Self {
+            txid: txid.parse().map_err(|_| error())?,
+            vout: vout.parse().map_err(|_| error())?,
+        })
+    }
+}
+
 impl fmt::Debug for OutPoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "OutPoint({self})")
@@ -302,6 +326,23 @@ pub fn signature_bytes(signature: &Signature) -> [u8; 64] {
 pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn outpoints_parse_as_they_display() {
+        let outpoint = OutPoint {
+            txid: Txid([7; 32]),
+            vout: 3,
+        };
+        assert_eq!(outpoint.to_string().parse::<OutPoint>(), Ok(outpoint));
+        for bad in [
+            "",
+            "07:1",
+            &format!("{}", Txid([7; 32])),
+            &format!("{}:-1", Txid([7; 32])),
+        ] {
+            assert!(bad.parse::<OutPoint>().is_err(), "{bad:?}");
+        }
+    }
 
     pub(crate) fn arb_outpoint() -> impl Strategy<Value = OutPoint> {
         (any::<[u8; 32]>(), any::<u32>()).prop_map(|(t, vout)| OutPoint {

@@ -7,11 +7,10 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::error::{ApiResult, bad_request};
-use crate::chain::OutPoint;
 use crate::node::NodeResult;
 
 /// Page size when `first` is not given.
-pub const DEFAULT_PAGE: usize = 50; // also written out in the `complexity` attributes
+pub const DEFAULT_PAGE: usize = 50;
 /// Largest `first` accepted; more is a BAD_REQUEST, not a silent cut.
 pub const MAX_PAGE: usize = 500;
 
@@ -48,6 +47,12 @@ pub fn page_size(first: Option<i32>) -> async_graphql::Result<usize> {
         ))),
         Some(n) => Ok(n as usize),
     }
+}
+
+/// The complexity of a paged field: its selection counted once per item it may return (an
+/// out-of-range `first` is refused when the field runs).
+pub fn paged_complexity(first: Option<i32>, child_complexity: usize) -> usize {
+    usize::try_from(first.unwrap_or(DEFAULT_PAGE as i32)).unwrap_or(0) * child_complexity
 }
 
 /// Encodes a cursor of a kind (so a blocks cursor is not accepted by the pool).
@@ -95,21 +100,6 @@ where
             .map(|item| Edge::new(cursor(&item), node(item))),
     );
     connection
-}
-
-/// `txid:vout` as a cursor value.
-pub struct OutPointCursor(pub OutPoint);
-
-impl std::str::FromStr for OutPointCursor {
-    type Err = ();
-
-    fn from_str(s: &str) -> Result<Self, ()> {
-        let (txid, vout) = s.split_once(':').ok_or(())?;
-        Ok(Self(OutPoint {
-            txid: txid.parse().map_err(|_| ())?,
-            vout: vout.parse().map_err(|_| ())?,
-        }))
-    }
 }
 
 /// `height.position` as a cursor value.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_graphql::dataloader::Loader;
 
 use super::error::ApiError;
-use crate::chain::{Address, BlockHash, OutPoint, TxOut, Txid};
+use crate::chain::{Address, BlockHash, OutPoint, TxOut};
 use crate::model::StoredBlock;
 use crate::node::Node;
 
@@ -79,29 +79,12 @@ impl Loader<SpentOutput> for ChainLoader {
     type Error = LoadError;
 
     async fn load(&self, keys: &[SpentOutput]) -> Result<HashMap<SpentOutput, TxOut>, LoadError> {
-        let mut txids: Vec<Txid> = keys.iter().map(|k| k.0.txid).collect();
-        txids.sort();
-        txids.dedup();
-        let locations = self.node.locate_many(&txids).await.map_err(shared)?;
-        let mut hashes: Vec<BlockHash> = locations.values().map(|l| l.block_hash).collect();
-        hashes.sort();
-        hashes.dedup();
-        let blocks = self.node.blocks_by_hash(&hashes).await.map_err(shared)?;
-        let mut out = HashMap::with_capacity(keys.len());
-        for key in keys {
-            let output = locations.get(&key.0.txid).and_then(|location| {
-                let tx = blocks
-                    .get(&location.block_hash)?
-                    .block
-                    .transactions
-                    .get(location.position as usize)?;
-                tx.outputs.get(key.0.vout as usize).copied()
-            });
-            if let Some(output) = output {
-                out.insert(*key, output);
-            }
-        }
-        Ok(out)
+        let outpoints: Vec<OutPoint> = keys.iter().map(|k| k.0).collect();
+        let outputs = self.node.outputs_of(&outpoints).await.map_err(shared)?;
+        Ok(outputs
+            .into_iter()
+            .map(|(outpoint, output)| (SpentOutput(outpoint), output))
+            .collect())
     }
 }
 

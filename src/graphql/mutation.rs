@@ -7,6 +7,7 @@ use super::error::{ApiError, ApiResult};
 use super::node;
 use super::pool_entry::PoolEntry;
 use super::wallet::Wallet;
+use crate::node::parse_address;
 
 /// Whether this request may change state: true without a configured token, otherwise only
 /// with `Authorization: Bearer <token>`.
@@ -64,6 +65,7 @@ impl Mutation {
         address: String,
         #[graphql(default = 5)] tx_count: i32,
     ) -> async_graphql::Result<Block> {
+        let address = parse_address("address", &address).api()?;
         let block = node(ctx)?
             .mine_block(&address, Some(tx_count.into()))
             .await

@@ -14,6 +14,7 @@ use super::transaction::{Prefetched, Transaction};
 use super::utxo::{Utxo, utxo_page};
 use super::wallet::Wallet;
 use crate::chain::{BlockHash, Txid};
+use crate::node::parse_address;
 
 /// Read access to the chain.
 #[derive(Default)]
@@ -27,7 +28,7 @@ impl Query {
     }
 
     /// The node's keystore wallets in creation order, with balances.
-    #[graphql(complexity = "first.unwrap_or(50).max(0) as usize * child_complexity")]
+    #[graphql(complexity = "connection::paged_complexity(first, child_complexity)")]
     async fn wallets(
         &self,
         ctx: &Context<'_>,
@@ -57,12 +58,13 @@ impl Query {
         ctx: &Context<'_>,
         address: String,
     ) -> async_graphql::Result<Option<Wallet>> {
+        let address = parse_address("address", &address).api()?;
         let info = node(ctx)?.wallet(&address).await.api()?;
         Ok(info.map(|w| Wallet::with_balance(&w.wallet, w.balance)))
     }
 
     /// Blocks, newest first.
-    #[graphql(complexity = "first.unwrap_or(50).max(0) as usize * child_complexity")]
+    #[graphql(complexity = "connection::paged_complexity(first, child_complexity)")]
     async fn blocks(
         &self,
         ctx: &Context<'_>,
@@ -151,7 +153,7 @@ impl Query {
     }
 
     /// Unspent outputs, optionally of one address, in outpoint order.
-    #[graphql(complexity = "first.unwrap_or(50).max(0) as usize * child_complexity")]
+    #[graphql(complexity = "connection::paged_complexity(first, child_complexity)")]
     async fn chainstate(
         &self,
         ctx: &Context<'_>,
@@ -159,11 +161,15 @@ impl Query {
         after: Option<String>,
         address: Option<String>,
     ) -> async_graphql::Result<Page<Utxo>> {
-        utxo_page(ctx, address.as_deref(), first, after).await
+        let address = address
+            .map(|a| parse_address("address", &a))
+            .transpose()
+            .api()?;
+        utxo_page(ctx, address.as_ref(), first, after).await
     }
 
     /// The pool, oldest first: pending transactions, and rejected sends when asked.
-    #[graphql(complexity = "first.unwrap_or(50).max(0) as usize * child_complexity")]
+    #[graphql(complexity = "connection::paged_complexity(first, child_complexity)")]
     async fn pool(
         &self,
         ctx: &Context<'_>,

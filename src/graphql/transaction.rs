@@ -49,24 +49,7 @@ impl Prefetched {
                 .flat_map(|tx| tx.inputs.iter().map(|i| i.previous_output))
                 .filter(|o| !o.is_null())
                 .collect();
-            let mut txids: Vec<Txid> = spent.iter().map(|o| o.txid).collect();
-            txids.sort();
-            txids.dedup();
-            let locations = node.locate_many(&txids).await?;
-            let mut hashes: Vec<_> = locations.values().map(|l| l.block_hash).collect();
-            hashes.sort();
-            hashes.dedup();
-            let sources = node.blocks_by_hash(&hashes).await?;
-            let found = spent.into_iter().filter_map(|outpoint| {
-                let location = locations.get(&outpoint.txid)?;
-                let tx = sources
-                    .get(&location.block_hash)?
-                    .block
-                    .transactions
-                    .get(location.position as usize)?;
-                Some((outpoint, *tx.outputs.get(outpoint.vout as usize)?))
-            });
-            prefetched.spent_outputs = Some(found.collect());
+            prefetched.spent_outputs = Some(node.outputs_of(&spent).await?);
         }
         if outputs {
             let created: Vec<OutPoint> = txs()

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Object};
 
-use super::connection::{self, OutPointCursor, Page, page, page_size, total_if_asked};
+use super::connection::{self, Page, page, page_size, total_if_asked};
 use super::error::ApiResult;
 use super::node;
 use crate::chain::{self, Address, OutPoint};
@@ -11,13 +11,13 @@ use crate::chain::{self, Address, OutPoint};
 /// `Wallet.utxos`.
 pub async fn utxo_page(
     ctx: &Context<'_>,
-    address: Option<&str>,
+    address: Option<&Address>,
     first: Option<i32>,
     after: Option<String>,
 ) -> async_graphql::Result<Page<Utxo>> {
     let limit = page_size(first)?;
     let after: Option<OutPoint> = after
-        .map(|c| connection::decode::<OutPointCursor>("utxo", &c).map(|o| o.0))
+        .map(|c| connection::decode::<OutPoint>("utxo", &c))
         .transpose()?;
     let node = node(ctx)?;
     let items = node

@@ -61,18 +61,18 @@ impl Wallet {
     }
 
     /// Its unspent outputs.
-    #[graphql(complexity = "first.unwrap_or(50).max(0) as usize * child_complexity")]
+    #[graphql(complexity = "connection::paged_complexity(first, child_complexity)")]
     async fn utxos(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Page<Utxo>> {
-        utxo_page(ctx, Some(&self.address.to_string()), first, after).await
+        utxo_page(ctx, Some(&self.address), first, after).await
     }
 
     /// Mined transactions that paid it or spent from it, newest first.
-    #[graphql(complexity = "first.unwrap_or(50).max(0) as usize * child_complexity")]
+    #[graphql(complexity = "connection::paged_complexity(first, child_complexity)")]
     async fn transactions(
         &self,
         ctx: &Context<'_>,
@@ -84,29 +84,18 @@ impl Wallet {
             .map(|c| connection::decode::<HistoryCursor>("history", &c).map(|h| (h.0, h.1)))
             .transpose()?;
         let node = node(ctx)?;
-        let rows = node
-            .history(&self.address, before, limit as u64 + 1)
+        let mined = node
+            .address_history(&self.address, before, limit as u64 + 1)
             .await
             .api()?;
-        let mut hashes: Vec<_> = rows.iter().map(|r| r.location.block_hash).collect();
-        hashes.sort();
-        hashes.dedup();
-        let blocks = node.blocks_by_hash(&hashes).await.api()?;
         let total = total_if_asked(ctx, node.history_count(&self.address)).await?;
-        let items: Vec<Transaction> = rows
-            .iter()
-            .filter_map(|row| {
-                let tx = blocks
-                    .get(&row.location.block_hash)?
-                    .block
-                    .transactions
-                    .get(row.location.position as usize)?;
-                Some(Transaction {
-                    tx: Arc::new(tx.clone()),
-                    txid: row.txid,
-                    location: row.location,
-                    prefetched: None,
-                })
+        let items: Vec<Transaction> = mined
+            .into_iter()
+            .map(|mined| Transaction {
+                tx: Arc::new(mined.tx),
+                txid: mined.txid,
+                location: mined.location,
+                prefetched: None,
             })
             .collect();
         Ok(page(
@@ -126,10 +115,7 @@ impl Wallet {
 
     /// Its pending transaction, if it has one (then it cannot send until that is mined).
     async fn pending(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PoolEntry>> {
-        let entry = node(ctx)?
-            .pending_of(&self.address.to_string())
-            .await
-            .api()?;
+        let entry = node(ctx)?.pending_of(&self.address).await.api()?;
         Ok(entry.map(PoolEntry::listed))
     }
 }

@@ -1,6 +1,6 @@
 //! A block as the chain holds it, and where a transaction was mined.
 
-use crate::chain::{Block, BlockHash};
+use crate::chain::{Block, BlockHash, Transaction, Txid};
 
 /// A block as stored: decoded, with its hash and height.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,4 +22,15 @@ pub struct TxLocation {
     pub height: u64,
     /// Index in the block (0 is the coinbase).
     pub position: u32,
+}
+
+/// A mined transaction and where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MinedTx {
+    /// Its id.
+    pub txid: Txid,
+    /// The transaction, signatures included.
+    pub tx: Transaction,
+    /// Where it was mined.
+    pub location: TxLocation,
 }

@@ -6,6 +6,6 @@ mod block;
 mod pool_entry;
 mod wallet;
 
-pub use block::{StoredBlock, TxLocation};
+pub use block::{MinedTx, StoredBlock, TxLocation};
 pub use pool_entry::{PendingTx, PoolEntry, RefusedSend};
 pub use wallet::Wallet;

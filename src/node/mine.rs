@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use sea_orm::ConnectionTrait;
 
-use super::{Node, NodeError, NodeEvent, NodeResult, PoolChangeKind, parse_address};
+use super::{Node, NodeError, NodeEvent, NodeResult, PoolChangeKind};
 use crate::chain::pow::{self, SearchOutcome};
 use crate::chain::{Address, Block, OutPoint, Transaction, check_transaction, validate_block};
 use crate::model::{PoolEntry, RefusedSend, StoredBlock};
@@ -18,28 +18,26 @@ impl Node {
     /// default) of the oldest pending transactions. On an empty chain this is the genesis block.
     pub async fn mine_block(
         &self,
-        miner: &str,
+        miner: &Address,
         tx_count: Option<i64>,
     ) -> NodeResult<Arc<StoredBlock>> {
-        let miner = parse_address("address", miner)?;
         let max = self.config.params.max_block_txs - 1;
         let requested = tx_count.unwrap_or(self.config.params.default_txs_per_block as i64);
         let count = usize::try_from(requested)
             .ok()
             .filter(|n| *n <= max)
             .ok_or(NodeError::InvalidTxCount { requested, max })?;
-        self.commit(async |txn, events| self.mine_in(txn, &miner, count, events).await)
+        self.commit(async |txn, events| self.mine_in(txn, miner, count, events).await)
             .await
     }
 
     /// Mines the genesis block for `miner` (the reference's `init_system`).
-    pub async fn init_system(&self, miner: &str) -> NodeResult<Arc<StoredBlock>> {
-        let miner = parse_address("address", miner)?;
+    pub async fn init_system(&self, miner: &Address) -> NodeResult<Arc<StoredBlock>> {
         self.commit(async |txn, events| {
             if blocks::tip(txn).await?.is_some() {
                 return Err(NodeError::AlreadyInitialized);
             }
-            self.mine_in(txn, &miner, 0, events).await
+            self.mine_in(txn, miner, 0, events).await
         })
         .await
     }

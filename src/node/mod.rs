@@ -6,6 +6,7 @@ mod commit;
 mod error;
 mod events;
 mod keystore;
+mod lookups;
 mod mine;
 mod queries;
 mod relay;
@@ -186,8 +187,10 @@ impl Node {
     }
 }
 
-/// Parses an address argument, naming the argument when it is invalid.
-pub(crate) fn parse_address(field: &'static str, text: &str) -> NodeResult<Address> {
+/// Parses an address argument, naming the argument when it is invalid. The node takes addresses
+/// parsed; callers holding text (the API, the CLI) parse it with this, so that every invalid
+/// address is the same typed error.
+pub fn parse_address(field: &'static str, text: &str) -> NodeResult<Address> {
     text.trim()
         .parse()
         .map_err(|source| NodeError::InvalidAddress { field, source })

@@ -2,12 +2,12 @@
 
 use std::collections::HashMap;
 
-use super::{Node, NodeResult, parse_address};
+use super::{Node, NodeResult};
 use crate::chain::{Address, BlockHash, OutPoint, Transaction, Txid, Utxo};
 use crate::model::PoolEntry;
 use crate::model::Wallet;
 use crate::model::{StoredBlock, TxLocation};
-use crate::store::blocks::{self, IndexRow};
+use crate::store::blocks;
 use crate::store::pool;
 use crate::store::wallets;
 use crate::store::{chainstate, version};
@@ -63,12 +63,11 @@ impl Node {
     }
 
     /// The balance of any address (wallet of this node or not).
-    pub async fn balance(&self, address: &str) -> NodeResult<u64> {
-        let address = parse_address("address", address)?;
+    pub async fn balance(&self, address: &Address) -> NodeResult<u64> {
         Ok(self
-            .balances(&[address])
+            .balances(&[*address])
             .await?
-            .get(&address)
+            .get(address)
             .copied()
             .unwrap_or(0))
     }
@@ -79,19 +78,15 @@ impl Node {
     }
 
     /// A keystore wallet with its balance.
-    pub async fn wallet(&self, address: &str) -> NodeResult<Option<WalletInfo>> {
-        let address = parse_address("address", address)?;
-        let Some(stored) = wallets::get(self.store.db(), &address).await? else {
+    pub async fn wallet(&self, address: &Address) -> NodeResult<Option<WalletInfo>> {
+        let Some(stored) = wallets::get(self.store.db(), address).await? else {
             return Ok(None);
         };
-        let wallet = stored.wallet;
-        let balance = self
-            .balances(&[address])
-            .await?
-            .get(&address)
-            .copied()
-            .unwrap_or(0);
-        Ok(Some(WalletInfo { wallet, balance }))
+        let balance = self.balance(address).await?;
+        Ok(Some(WalletInfo {
+            wallet: stored.wallet,
+            balance,
+        }))
     }
 
     /// Keystore wallets in creation order after id `after`, with balances.
@@ -146,18 +141,16 @@ impl Node {
     /// Unspent outputs by outpoint order, optionally of one address.
     pub async fn chainstate(
         &self,
-        address: Option<&str>,
+        address: Option<&Address>,
         after: Option<&OutPoint>,
         limit: u64,
     ) -> NodeResult<Vec<(OutPoint, Utxo)>> {
-        let address = address.map(|a| parse_address("address", a)).transpose()?;
-        Ok(chainstate::page(self.store.db(), address.as_ref(), after, limit).await?)
+        Ok(chainstate::page(self.store.db(), address, after, limit).await?)
     }
 
     /// Number of unspent outputs, optionally of one address.
-    pub async fn utxo_count(&self, address: Option<&str>) -> NodeResult<u64> {
-        let address = address.map(|a| parse_address("address", a)).transpose()?;
-        Ok(chainstate::count(self.store.db(), address.as_ref()).await?)
+    pub async fn utxo_count(&self, address: Option<&Address>) -> NodeResult<u64> {
+        Ok(chainstate::count(self.store.db(), address).await?)
     }
 
     /// Unspent outputs among `outpoints` (to tell spent from unspent).
@@ -181,31 +174,14 @@ impl Node {
     }
 
     /// The pending entry of a sender, if any.
-    pub async fn pending_of(&self, address: &str) -> NodeResult<Option<PoolEntry>> {
-        let address = parse_address("address", address)?;
-        let pending = pool::pending_from(self.store.db(), &address).await?;
+    pub async fn pending_of(&self, address: &Address) -> NodeResult<Option<PoolEntry>> {
+        let pending = pool::pending_from(self.store.db(), address).await?;
         Ok(pending.map(PoolEntry::Pending))
-    }
-
-    /// Mined transactions that paid or spent from `address`, newest first, before a
-    /// (height, position) cursor.
-    pub async fn history(
-        &self,
-        address: &Address,
-        before: Option<(u64, u32)>,
-        limit: u64,
-    ) -> NodeResult<Vec<IndexRow>> {
-        Ok(blocks::history(self.store.db(), address, before, limit).await?)
     }
 
     /// Number of mined transactions that touched `address`.
     pub async fn history_count(&self, address: &Address) -> NodeResult<u64> {
         Ok(blocks::history_count(self.store.db(), address).await?)
-    }
-
-    /// Where each of `txids` was mined.
-    pub async fn locate_many(&self, txids: &[Txid]) -> NodeResult<HashMap<Txid, TxLocation>> {
-        Ok(blocks::locate_many(self.store.db(), txids).await?)
     }
 
     /// Blocks by hash, many at once.

@@ -24,7 +24,8 @@ impl TryFrom<blocks::Model> for StoredBlock {
             Block::decode(&row.body).map_err(|e| StoreError::corrupt("blocks", e.to_string()))?;
         let hash: BlockHash = parse("blocks", &row.hash)?;
         if block.hash() != hash {
-            return Err(StoreError::corrupt("blocks",
+            return Err(StoreError::corrupt(
+                "blocks",
                 format!("body of {hash} hashes to {}", block.hash()),
             ));
         }
@@ -344,7 +345,8 @@ pub async fn transaction(
         return Ok(None);
     };
     let block = by_hash(db, &location.block_hash).await?.ok_or_else(|| {
-        StoreError::corrupt("tx index",
+        StoreError::corrupt(
+            "tx index",
             format!("{txid} indexed in missing block {}", location.block_hash),
         )
     })?;
@@ -369,7 +371,9 @@ pub async fn index_range(
     to: u64,
 ) -> StoreResult<Vec<IndexRow>> {
     tx_index::Entity::find()
-        .filter(tx_index::Column::Height.between(to_i64("tx index", from)?, to_i64("tx index", to)?))
+        .filter(
+            tx_index::Column::Height.between(to_i64("tx index", from)?, to_i64("tx index", to)?),
+        )
         .order_by_asc(tx_index::Column::Height)
         .order_by_asc(tx_index::Column::Position)
         .order_by_asc(tx_index::Column::Address)

@@ -156,7 +156,8 @@ pub async fn apply(db: &impl ConnectionTrait, changes: &UtxoChanges) -> StoreRes
             .fold(Condition::any(), |cond, (o, _)| cond.add(outpoint_is(o)));
         let deleted = utxos::Entity::delete_many().filter(cond).exec(db).await?;
         if deleted.rows_affected != chunk.len() as u64 {
-            return Err(StoreError::corrupt("utxos",
+            return Err(StoreError::corrupt(
+                "utxos",
                 "a block spent an output the chainstate lacks",
             ));
         }

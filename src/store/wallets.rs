@@ -40,7 +40,8 @@ impl TryFrom<wallets::Model> for StoredWallet {
             .map_err(|e| StoreError::corrupt("wallets", e.to_string()))?;
         let address: Address = parse("wallets", &row.address)?;
         if Address::from(PubkeyHash(hash160(&public_key))) != address {
-            return Err(StoreError::corrupt("wallets",
+            return Err(StoreError::corrupt(
+                "wallets",
                 format!("{address} does not match its public key"),
             ));
         }

@@ -7,7 +7,7 @@ use pocket_chain::server::ServerConfig;
 use serde_json::{Value, json};
 
 use crate::app::{TestApp, code, spawn_app, spawn_app_with};
-use crate::harness::{Backend, dump, next_json, subscribe};
+use crate::harness::{Backend, addr, dump, next_json, subscribe};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -726,7 +726,7 @@ async fn cached_answers_follow_every_change(backend: Backend) {
     assert_eq!(cache, "miss");
     assert_eq!(after_send["data"]["wallet"]["pending"]["amount"], 5);
     assert_eq!(after_send["data"]["chain"]["poolSize"], 3);
-    other_node.mine_block(&a[0], None).await.unwrap();
+    other_node.mine_block(&addr(&a[0]), None).await.unwrap();
     let (after_mine, _) = app.cached(query, vars.clone()).await;
     assert_eq!(after_mine["data"]["wallet"]["balance"], 17);
     assert_eq!(after_mine["data"]["chain"]["height"], 10);

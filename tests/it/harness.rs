@@ -86,6 +86,12 @@ pub async fn reset(node: &Node) -> Vec<String> {
         .collect()
 }
 
+/// An address the test knows to be valid.
+pub fn addr(text: &str) -> pocket_chain::chain::Address {
+    text.parse()
+        .unwrap_or_else(|e| panic!("{text:?} is not an address: {e}"))
+}
+
 /// POSTs a GraphQL operation to `url` and returns the JSON answer.
 #[allow(dead_code)] // not every target sharing this harness uses it
 pub async fn graphql(http: &reqwest::Client, url: &str, query: &str, variables: Value) -> Value {

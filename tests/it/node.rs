@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pocket_chain::model::PoolEntry;
-use pocket_chain::node::{Node, NodeError};
+use pocket_chain::node::{Node, NodeError, parse_address};
 
-use crate::harness::{Backend, TestDb, dump, keystore, reset, test_config};
+use crate::harness::{Backend, TestDb, addr, dump, keystore, reset, test_config};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -35,7 +35,7 @@ fn ok<T>(r: Result<T, NodeError>) -> T {
 async fn balances(node: &Node, addresses: &[String]) -> Vec<u64> {
     let mut out = Vec::new();
     for a in addresses {
-        out.push(ok(node.balance(a).await));
+        out.push(ok(node.balance(&addr(a)).await));
     }
     out
 }
@@ -47,26 +47,26 @@ async fn reference_usage_example(backend: Backend) {
     for _ in 0..8 {
         a.push(ok(node.new_wallet().await).address.to_string());
     }
-    ok(node.init_system(&a[0]).await);
+    ok(node.init_system(&addr(&a[0])).await);
     for (to, amount) in [(1, 3), (2, 2), (3, 1), (4, 1), (5, 1), (6, 1), (7, 1)] {
         ok(node.send(&a[0], &a[to], amount).await);
-        ok(node.mine_block(&a[0], None).await);
+        ok(node.mine_block(&addr(&a[0]), None).await);
     }
     for from in &a[1..] {
         ok(node.send(from, &a[0], 1).await);
     }
-    ok(node.mine_block(&a[1], Some(2)).await);
-    ok(node.mine_block(&a[1], Some(3)).await);
+    ok(node.mine_block(&addr(&a[1]), Some(2)).await);
+    ok(node.mine_block(&addr(&a[1]), Some(3)).await);
     assert_eq!(balances(&node, &a).await, vec![75, 22, 1, 0, 0, 0, 1, 1]);
     assert_eq!(ok(node.pool_count(false).await), 2);
     // a2 received 3, sent 1 back, and mined two blocks; a8's send back is still pending.
     let a2 = a[1].parse().unwrap();
     assert_eq!(ok(node.history_count(&a2).await), 4);
-    let history = ok(node.history(&a2, None, 2).await);
+    let history = ok(node.address_history(&a2, None, 2).await);
     assert_eq!(history.len(), 2);
     assert!(history[0].location.height >= history[1].location.height);
     let older = ok(node
-        .history(
+        .address_history(
             &a2,
             Some((history[1].location.height, history[1].location.position)),
             10,
@@ -166,10 +166,7 @@ async fn refusals_change_nothing(backend: Backend) {
             "send({from:.20}, {to:.20}, {amount}) gave {err:?}"
         );
     }
-    let err = node
-        .mine_block(&bad_checksum, None)
-        .await
-        .expect_err("refused");
+    let err = parse_address("address", &bad_checksum).expect_err("refused");
     assert!(
         matches!(
             err,
@@ -181,15 +178,15 @@ async fn refusals_change_nothing(backend: Backend) {
         "{err:?}"
     );
     assert!(matches!(
-        node.mine_block(&a[0], Some(-1)).await,
+        node.mine_block(&addr(&a[0]), Some(-1)).await,
         Err(NodeError::InvalidTxCount { .. })
     ));
     assert!(matches!(
-        node.mine_block(&a[0], Some(1_000_000)).await,
+        node.mine_block(&addr(&a[0]), Some(1_000_000)).await,
         Err(NodeError::InvalidTxCount { .. })
     ));
     assert!(matches!(
-        node.init_system(&a[0]).await,
+        node.init_system(&addr(&a[0])).await,
         Err(NodeError::AlreadyInitialized)
     ));
 
@@ -240,7 +237,7 @@ async fn a_failing_pending_transaction_is_rejected_at_mining(backend: Backend) {
         .await
         .unwrap();
     let mut events = node.subscribe();
-    let block = ok(node.mine_block(&a[0], Some(5)).await);
+    let block = ok(node.mine_block(&addr(&a[0]), Some(5)).await);
     assert_eq!(
         block.block.transactions.len(),
         2,
@@ -253,7 +250,7 @@ async fn a_failing_pending_transaction_is_rejected_at_mining(backend: Backend) {
             if send.id == pending[0].entry.id && send.error.contains("rejected when mining"))));
     // Its sender is unlocked again.
     let sender = pending[0].entry.from.to_string();
-    assert!(ok(node.pending_of(&sender).await).is_none());
+    assert!(ok(node.pending_of(&addr(&sender)).await).is_none());
     // The block and the rejection are announced (on PostgreSQL through the relay, so wait).
     let (mut block_seen, mut rejection_seen) = (false, false);
     while !(block_seen && rejection_seen) {
@@ -306,7 +303,7 @@ async fn hammer(nodes: &[Arc<Node>], a: &[String], rounds: usize) {
                     Err(e) => panic!("send failed: {e}"),
                 }
                 if i % 2 == 0 {
-                    ok(node.mine_block(&from, Some(3)).await);
+                    ok(node.mine_block(&addr(&from), Some(3)).await);
                 }
             }
         }));
@@ -357,8 +354,8 @@ async fn restart_keeps_everything(backend: Backend) {
     assert_eq!(balances(&node, &a).await, vec![75, 22, 1, 0, 0, 0, 1, 1]);
     // The reopened keystore still signs: the first wallet can send.
     ok(node.send(&a[0], &a[2], 10).await);
-    ok(node.mine_block(&a[0], None).await);
-    assert_eq!(ok(node.balance(&a[2]).await), 11);
+    ok(node.mine_block(&addr(&a[0]), None).await);
+    assert_eq!(ok(node.balance(&addr(&a[2])).await), 11);
 }
 
 async fn killed_miner_loses_nothing_acknowledged(backend: Backend) {
@@ -426,7 +423,7 @@ async fn reads_do_not_wait_for_a_nonce_search(backend: Backend) {
     let miner = ok(node.new_wallet().await).address.to_string();
     let mining = {
         let node = node.clone();
-        tokio::spawn(async move { node.mine_block(&miner, Some(0)).await })
+        tokio::spawn(async move { node.mine_block(&addr(&miner), Some(0)).await })
     };
     tokio::time::sleep(Duration::from_millis(200)).await;
     let started = std::time::Instant::now();

@@ -7,7 +7,7 @@ use futures::StreamExt;
 use pocket_chain::graphql::{self, QueryLimits};
 use pocket_chain::node::{Node, NodeConfig, NodeEvent, PoolChangeKind};
 
-use crate::harness::{Backend, TestDb, keystore, reset, test_config};
+use crate::harness::{Backend, TestDb, addr, keystore, reset, test_config};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -39,7 +39,7 @@ async fn lagging_subscriber_catches_up_by_height(backend: Backend) {
             .is_err()
     );
     for _ in 0..12 {
-        node.mine_block(&miner, Some(0)).await.unwrap();
+        node.mine_block(&addr(&miner), Some(0)).await.unwrap();
     }
     for expected in 0..12u64 {
         let response = tokio::time::timeout(Duration::from_secs(5), stream.next())
@@ -104,7 +104,7 @@ async fn dropped_listen_connections_lose_nothing() {
         )
         .await;
         sent.push(writer.send(&a[0], &a[1 + round], 1).await.unwrap().id());
-        writer.mine_block(&a[0], Some(3)).await.unwrap();
+        writer.mine_block(&addr(&a[0]), Some(3)).await.unwrap();
     }
     let mut heights = Vec::new();
     let mut pool = Vec::new();

@@ -1,0 +1,74 @@
+//! Reads that join the transaction index to the blocks, written once: from outpoints to the
+//! outputs they name, and from an address to the transactions that touched it. The API's loaders
+//! and pages call these; each costs a fixed number of statements however many rows it answers.
+
+use std::collections::HashMap;
+
+use super::{Node, NodeResult};
+use crate::chain::{Address, BlockHash, OutPoint, TxOut, Txid};
+use crate::model::{MinedTx, StoredBlock, TxLocation};
+use crate::store::blocks;
+
+impl Node {
+    /// The outputs `outpoints` name, spent or not; those of transactions never mined are absent.
+    pub async fn outputs_of(&self, outpoints: &[OutPoint]) -> NodeResult<HashMap<OutPoint, TxOut>> {
+        let mut txids: Vec<Txid> = outpoints.iter().map(|o| o.txid).collect();
+        txids.sort();
+        txids.dedup();
+        let locations = blocks::locate_many(self.store.db(), &txids).await?;
+        let blocks = self.blocks_holding(locations.values()).await?;
+        Ok(outpoints
+            .iter()
+            .filter_map(|outpoint| {
+                let tx = transaction_at(&blocks, locations.get(&outpoint.txid)?)?;
+                Some((*outpoint, *tx.outputs.get(outpoint.vout as usize)?))
+            })
+            .collect())
+    }
+
+    /// Mined transactions that paid `address` or spent from it, newest first, before a
+    /// (height, position) cursor.
+    pub async fn address_history(
+        &self,
+        address: &Address,
+        before: Option<(u64, u32)>,
+        limit: u64,
+    ) -> NodeResult<Vec<MinedTx>> {
+        let rows = blocks::history(self.store.db(), address, before, limit).await?;
+        let blocks = self
+            .blocks_holding(rows.iter().map(|r| &r.location))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| {
+                Some(MinedTx {
+                    txid: row.txid,
+                    tx: transaction_at(&blocks, &row.location)?.clone(),
+                    location: row.location,
+                })
+            })
+            .collect())
+    }
+
+    /// The blocks that hold `locations`, each read once.
+    async fn blocks_holding(
+        &self,
+        locations: impl Iterator<Item = &TxLocation>,
+    ) -> NodeResult<HashMap<BlockHash, StoredBlock>> {
+        let mut hashes: Vec<BlockHash> = locations.map(|l| l.block_hash).collect();
+        hashes.sort();
+        hashes.dedup();
+        Ok(blocks::by_hashes(self.store.db(), &hashes).await?)
+    }
+}
+
+fn transaction_at<'a>(
+    blocks: &'a HashMap<BlockHash, StoredBlock>,
+    location: &TxLocation,
+) -> Option<&'a crate::chain::Transaction> {
+    blocks
+        .get(&location.block_hash)?
+        .block
+        .transactions
+        .get(location.position as usize)
+}
