@@ -6,18 +6,14 @@
 //! reads every answer whole but does not parse it into a JSON tree while measuring. Beside them,
 //! the rate at which the 199 KB field-duplication flood is refused.
 
-#[path = "../tests/it/harness.rs"]
-#[allow(dead_code)]
-mod harness;
-
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use futures::StreamExt;
-use harness::{Backend, TestDb, addr};
 use pocket_chain::server::{self, ServerConfig};
+use pocket_testkit::{Backend, TestDb, addr};
 use serde_json::{Value, json};
 
 /// Requests per measured iteration, and how many are in flight at once.
@@ -50,7 +46,7 @@ struct Bench {
 
 impl Bench {
     async fn post(&self, url: &str, query: &str) -> Value {
-        let body = harness::graphql(&self.client, url, query, json!({})).await;
+        let body = pocket_testkit::graphql(&self.client, url, query, json!({})).await;
         assert!(body.get("errors").is_none(), "{body}");
         body
     }
@@ -98,7 +94,7 @@ async fn start(backend: Backend) -> Bench {
             async move { server::run(listener, served, config, std::future::pending()).await },
         );
     }
-    let a = harness::reset(&node).await;
+    let a = pocket_testkit::reset(&node).await;
     for _ in 0..92 {
         node.new_wallet().await.unwrap();
     }
@@ -123,7 +119,7 @@ async fn start(backend: Backend) -> Bench {
 }
 
 fn api(c: &mut Criterion) {
-    harness::DURABLE_PG.store(true, Ordering::Relaxed);
+    pocket_testkit::DURABLE_PG.store(true, Ordering::Relaxed);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

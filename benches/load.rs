@@ -6,17 +6,13 @@
 //!     cargo bench --bench load
 //!     LOAD_SECONDS=20 LOAD_SUBSCRIBERS=100 cargo bench --bench load
 
-#[path = "../tests/it/harness.rs"]
-#[allow(dead_code)]
-mod harness;
-
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use harness::{Backend, Replica, TestDb};
+use pocket_testkit::{Backend, Replica, TestDb};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -49,11 +45,11 @@ async fn run(replicas: usize, seconds: u64, subscribers: u64) -> Outcome {
     let db = TestDb::new(Backend::Postgres).await;
     let mut servers = Vec::new();
     for _ in 0..replicas {
-        servers.push(Replica::start(&db.url, &[]).await);
+        servers.push(Replica::start(env!("CARGO_BIN_EXE_pocket"), &db.url, &[]).await);
     }
     let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
     let http = reqwest::Client::new();
-    let reset = harness::graphql(
+    let reset = pocket_testkit::graphql(
         &http,
         &format!("{}/graphql", bases[0]),
         "mutation { resetSystem { address } }",
@@ -74,7 +70,7 @@ async fn run(replicas: usize, seconds: u64, subscribers: u64) -> Outcome {
     let stop = Arc::new(AtomicBool::new(false));
     for i in 0..subscribers {
         let base = &bases[i as usize % bases.len()];
-        let mut ws = harness::subscribe(
+        let mut ws = pocket_testkit::subscribe(
             base,
             "graphql-transport-ws",
             "subscription { blockMined { height } }",
@@ -194,7 +190,7 @@ fn main() {
     let seconds = setting("LOAD_SECONDS", 60);
     let subscribers = setting("LOAD_SUBSCRIBERS", 300);
     let replicas = setting("LOAD_REPLICAS", 3) as usize;
-    harness::DURABLE_PG.store(true, Ordering::Relaxed);
+    pocket_testkit::DURABLE_PG.store(true, Ordering::Relaxed);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

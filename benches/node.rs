@@ -2,17 +2,13 @@
 //! and sends per second from many concurrent senders next to the store's own durable
 //! single-row commit rate, measured in the same run.
 
-#[path = "../tests/it/harness.rs"]
-#[allow(dead_code)]
-mod harness;
-
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use harness::{Backend, TestDb, addr};
 use pocket_chain::node::Node;
+use pocket_testkit::{Backend, TestDb, addr};
 use sea_orm::ConnectionTrait;
 use tokio::runtime::Runtime;
 
@@ -39,7 +35,7 @@ async fn grow(db: &TestDb, node: &Node, miner: &str, height: u64) {
 }
 
 fn send_and_mine(c: &mut Criterion) {
-    harness::DURABLE_PG.store(true, Ordering::Relaxed);
+    pocket_testkit::DURABLE_PG.store(true, Ordering::Relaxed);
     let rt = runtime();
     let mut group = c.benchmark_group("send_and_mine");
     group
@@ -49,7 +45,7 @@ fn send_and_mine(c: &mut Criterion) {
         let (db, node, a) = rt.block_on(async {
             let db = TestDb::new(backend).await;
             let node = db.node().await;
-            let a = harness::reset(&node).await;
+            let a = pocket_testkit::reset(&node).await;
             // Clear the two pending sends so the first wallet's payments are the only traffic.
             node.mine_block(&addr(&a[0]), None).await.unwrap();
             (db, node, a)
@@ -72,7 +68,7 @@ fn send_and_mine(c: &mut Criterion) {
 }
 
 fn concurrent_sends(c: &mut Criterion) {
-    harness::DURABLE_PG.store(true, Ordering::Relaxed);
+    pocket_testkit::DURABLE_PG.store(true, Ordering::Relaxed);
     let rt = runtime();
     let mut group = c.benchmark_group("write_path");
     group

@@ -48,6 +48,9 @@ pub enum ApiError {
     /// A mutation without a valid bearer token.
     #[error("this mutation needs the header `Authorization: Bearer <token>`")]
     Unauthorized,
+    /// The schema or the request lacks what the server puts there (a wiring mistake).
+    #[error("internal error: {0}")]
+    Internal(&'static str),
 }
 
 impl ApiError {
@@ -69,11 +72,18 @@ impl ApiError {
                 | NodeError::Inconsistent(_)
                 | NodeError::Keystore(_)
                 | NodeError::Store(_)
-                | NodeError::Internal(_) => code::INTERNAL,
+                | NodeError::Params(_)
+                | NodeError::Key(_)
+                | NodeError::BuiltInvalid(_)
+                | NodeError::Search(_)
+                | NodeError::NonceSpaceExhausted
+                | NodeError::SendNotCommitted(_)
+                | NodeError::SendQueue => code::INTERNAL,
             },
             Self::BadRequest(_) => code::BAD_REQUEST,
             Self::NotFound(_) => code::NOT_FOUND,
             Self::Unauthorized => code::UNAUTHORIZED,
+            Self::Internal(_) => code::INTERNAL,
         }
     }
 }

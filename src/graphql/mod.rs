@@ -56,17 +56,13 @@ pub fn loader_for(node: Arc<Node>) -> DataLoader<ChainLoader> {
 
 fn node<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Arc<Node>> {
     ctx.data::<Arc<Node>>().map_err(|_| {
-        async_graphql::ErrorExtensions::extend(&ApiError::from(crate::node::NodeError::Internal(
-            "schema built without a node".into(),
-        )))
+        async_graphql::ErrorExtensions::extend(&ApiError::Internal("schema built without a node"))
     })
 }
 
 fn loader<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DataLoader<ChainLoader>> {
     ctx.data::<DataLoader<ChainLoader>>().map_err(|_| {
-        async_graphql::ErrorExtensions::extend(&ApiError::from(crate::node::NodeError::Internal(
-            "request without a loader".into(),
-        )))
+        async_graphql::ErrorExtensions::extend(&ApiError::Internal("request without a loader"))
     })
 }
 

@@ -2,7 +2,7 @@
 
 use thiserror::Error;
 
-use crate::chain::{Address, AddressError, Txid};
+use crate::chain::{Address, AddressError, KeyError, ParamsError, TxError, Txid};
 use crate::store::StoreError;
 
 /// Why a use case refused or failed.
@@ -69,9 +69,27 @@ pub enum NodeError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// Anything else that should not happen (a task panicked, the random source failed).
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// The chain parameters the node was given are unusable.
+    #[error("invalid chain parameters: {0}")]
+    Params(#[from] ParamsError),
+    /// Generating a key or signing failed (the random source, or a damaged key).
+    #[error("key error: {0}")]
+    Key(#[from] KeyError),
+    /// The node built a transaction that its own checks refuse.
+    #[error("built an invalid transaction: {0}")]
+    BuiltInvalid(#[from] TxError),
+    /// The nonce search's thread failed (it panicked).
+    #[error("nonce search failed: {0}")]
+    Search(#[from] tokio::task::JoinError),
+    /// Every nonce was tried without finding a block hash under the target.
+    #[error("nonce space exhausted")]
+    NonceSpaceExhausted,
+    /// A queued send was not committed: the batch it was in rolled back (the text says why).
+    #[error("send not committed: {0}")]
+    SendNotCommitted(String),
+    /// The send queue's lock was poisoned by a panic, or a queued send was dropped unanswered.
+    #[error("the send queue failed")]
+    SendQueue,
 }
 
 impl From<sea_orm::DbErr> for NodeError {

@@ -107,11 +107,10 @@ impl Node {
         let threads = self.config.mining_threads;
         let cancel = self.cancel.clone();
         block.header = tokio::task::spawn_blocking(move || pow::search(&header, threads, &cancel))
-            .await
-            .map_err(|e| NodeError::Internal(format!("nonce search failed: {e}")))?
+            .await?
             .map_err(|outcome| match outcome {
                 SearchOutcome::Cancelled => NodeError::ShuttingDown,
-                SearchOutcome::Exhausted => NodeError::Internal("nonce space exhausted".into()),
+                SearchOutcome::Exhausted => NodeError::NonceSpaceExhausted,
             })?;
 
         let changes = validate_block(&block, tip.as_ref(), &params, &view)

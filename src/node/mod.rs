@@ -71,10 +71,7 @@ pub struct Node {
 impl Node {
     /// Opens a node over `store`, checking that the tip names the last stored block.
     pub async fn open(store: Store, config: NodeConfig, keystore: Keystore) -> NodeResult<Self> {
-        config
-            .params
-            .validate()
-            .map_err(|e| NodeError::Internal(e.to_string()))?;
+        config.params.validate()?;
         let db = store.db();
         let tip = blocks::tip(db).await?;
         let max = blocks::max_height(db).await?;
@@ -180,7 +177,7 @@ impl Node {
     }
 
     async fn new_wallet_in(&self, db: &impl sea_orm::ConnectionTrait) -> NodeResult<Wallet> {
-        let key = SecretKey::generate().map_err(|e| NodeError::Internal(e.to_string()))?;
+        let key = SecretKey::generate()?;
         let public_key = key.public_key();
         let sealed = self.keystore.seal(&public_key.address(), &key)?;
         Ok(wallets::insert(db, &public_key, sealed).await?)

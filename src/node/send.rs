@@ -54,10 +54,7 @@ impl Node {
             reply,
         };
         let start_drainer = {
-            let mut queue = self
-                .send_queue
-                .lock()
-                .map_err(|_| NodeError::Internal("send queue poisoned".into()))?;
+            let mut queue = self.send_queue.lock().map_err(|_| NodeError::SendQueue)?;
             queue.jobs.push(job);
             !std::mem::replace(&mut queue.draining, true)
         };
@@ -66,9 +63,7 @@ impl Node {
             let node = Arc::clone(self);
             tokio::spawn(async move { node.drain_send_queue().await });
         }
-        answer.await.map_err(|_| {
-            NodeError::Internal("the send was dropped before it was answered".into())
-        })?
+        answer.await.map_err(|_| NodeError::SendQueue)?
     }
 
     /// Commits queued sends batch by batch until the queue is empty. One drainer runs at a time:
@@ -109,9 +104,9 @@ impl Node {
             Err(err) => {
                 tracing::error!(error = %err, sends = jobs.len(), "send batch rolled back");
                 for job in jobs {
-                    let _ = job.reply.send(Err(NodeError::Internal(format!(
-                        "send not committed: {err}"
-                    ))));
+                    let _ = job
+                        .reply
+                        .send(Err(NodeError::SendNotCommitted(err.to_string())));
                 }
             }
         }
@@ -203,11 +198,9 @@ impl Node {
         let spent: Vec<TxOut> = coins.iter().map(|(_, u)| u.output).collect();
         let mut tx = Transaction::new_unsigned(&inputs, outputs);
         let key = self.keystore.open(from, &wallet.sealed)?;
-        tx.sign(&key, &spent)
-            .map_err(|e| NodeError::Internal(e.to_string()))?;
+        tx.sign(&key, &spent)?;
         let view: HashMap<OutPoint, Utxo> = coins.into_iter().collect();
-        check_transaction(&tx, &view)
-            .map_err(|e| NodeError::Internal(format!("built an invalid transaction: {e}")))?;
+        check_transaction(&tx, &view)?;
         Ok(pool::insert_pending(db, &tx, from, to, amount).await?)
     }
 }

@@ -1,22 +1,18 @@
 //! The GraphQL API through real HTTP and WebSocket connections, on both backends.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use futures::StreamExt;
 use pocket_chain::server::ServerConfig;
 use serde_json::{Value, json};
 
 use crate::app::{TestApp, code, spawn_app, spawn_app_with};
-use crate::harness::{Backend, addr, dump, next_json, subscribe};
-use crate::on_both_backends;
+use pocket_testkit::on_both_backends;
+use pocket_testkit::{Backend, addr, dump};
 
 on_both_backends!(
     reference_scenario_over_graphql,
     reset_system_over_graphql,
     bad_inputs_get_codes_and_change_nothing,
-    subscribers_get_every_block_once_in_order,
-    legacy_websocket_protocol_works,
-    pool_changes_are_pushed,
     get_runs_queries_but_never_mutations,
     token_guards_mutations_only,
     depth_and_complexity_are_limited,
@@ -38,65 +34,27 @@ async fn balances(app: &TestApp) -> Vec<u64> {
         .collect()
 }
 
-/// Runs `resetSystem`; the 8 training wallets' addresses.
-async fn reset(app: &TestApp) -> Vec<String> {
-    let data = app
-        .data("mutation { resetSystem { address } }", json!({}))
-        .await;
-    data["resetSystem"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w["address"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-async fn new_wallet(app: &TestApp) -> String {
-    let data = app
-        .data(
-            "mutation { newWallet { address balance publicKey } }",
-            json!({}),
-        )
-        .await;
-    data["newWallet"]["address"].as_str().unwrap().to_owned()
-}
-
-async fn send(app: &TestApp, from: &str, to: &str, amount: i64) -> Value {
-    app.gql(
-        "mutation($f: String!, $t: String!, $a: Int!) { send(from: $f, to: $t, amount: $a) { id txId from to amount error status } }",
-        json!({ "f": from, "t": to, "a": amount }),
-    )
-    .await
-}
-
-async fn mine(app: &TestApp, address: &str, count: Option<i64>) -> Value {
-    match count {
-        Some(n) => app.gql("mutation($a: String!, $n: Int) { mineBlock(address: $a, txCount: $n) { hash height txCount } }", json!({ "a": address, "n": n })).await,
-        None => app.gql("mutation($a: String!) { mineBlock(address: $a) { hash height txCount } }", json!({ "a": address })).await,
-    }
-}
-
 async fn reference_scenario_over_graphql(backend: Backend) {
     let app = spawn_app(backend).await;
     let mut a = Vec::new();
     for _ in 0..8 {
-        a.push(new_wallet(&app).await);
+        a.push(app.new_wallet().await);
     }
-    let genesis = mine(&app, &a[0], None).await;
+    let genesis = app.mine(&a[0], None).await;
     assert_eq!(genesis["data"]["mineBlock"]["height"], 0, "{genesis}");
     for (to, amount) in [(1, 3), (2, 2), (3, 1), (4, 1), (5, 1), (6, 1), (7, 1)] {
-        let sent = send(&app, &a[0], &a[to], amount).await;
+        let sent = app.send(&a[0], &a[to], amount).await;
         assert_eq!(sent["data"]["send"]["status"], "PENDING", "{sent}");
         assert_eq!(
-            mine(&app, &a[0], None).await["data"]["mineBlock"]["txCount"],
+            app.mine(&a[0], None).await["data"]["mineBlock"]["txCount"],
             2
         );
     }
     for from in &a[1..] {
-        assert!(send(&app, from, &a[0], 1).await.get("errors").is_none());
+        assert!(app.send(from, &a[0], 1).await.get("errors").is_none());
     }
-    mine(&app, &a[1], Some(2)).await;
-    mine(&app, &a[1], Some(3)).await;
+    app.mine(&a[1], Some(2)).await;
+    app.mine(&a[1], Some(3)).await;
     assert_eq!(balances(&app).await, vec![75, 22, 1, 0, 0, 0, 1, 1]);
     let chain = app
         .data(
@@ -168,33 +126,33 @@ async fn reset_system_over_graphql(backend: Backend) {
 
 async fn bad_inputs_get_codes_and_change_nothing(backend: Backend) {
     let app = spawn_app(backend).await;
-    let lonely = new_wallet(&app).await;
+    let lonely = app.new_wallet().await;
     let outsider = pocket_chain::chain::SecretKey::generate()
         .unwrap()
         .public_key()
         .address()
         .to_string();
     assert_eq!(
-        code(&send(&app, &lonely, &outsider, 1).await),
+        code(&app.send(&lonely, &outsider, 1).await),
         "NOT_INITIALIZED"
     );
 
-    let a = reset(&app).await;
+    let a = app.reset().await;
     let mut corrupted = a[0].clone();
     corrupted.replace_range(5..6, if &corrupted[5..6] == "A" { "B" } else { "A" });
     let before = dump(app.node.store().db()).await;
 
     let cases: Vec<(Value, &str)> = vec![
-        (send(&app, &corrupted, &a[1], 1).await, "INVALID_ADDRESS"),
-        (send(&app, &a[0], "hello", 1).await, "INVALID_ADDRESS"),
-        (send(&app, &outsider, &a[1], 1).await, "UNKNOWN_WALLET"),
-        (send(&app, &a[0], &a[1], 0).await, "INVALID_AMOUNT"),
-        (send(&app, &a[0], &a[1], -3).await, "INVALID_AMOUNT"),
-        (send(&app, &a[0], &a[1], 1000).await, "INSUFFICIENT_FUNDS"),
-        (send(&app, &a[7], &a[1], 1).await, "WALLET_LOCKED"),
-        (send(&app, &a[0], &a[0], 1).await, "SAME_ADDRESS"),
-        (mine(&app, &corrupted, None).await, "INVALID_ADDRESS"),
-        (mine(&app, &a[0], Some(-1)).await, "BAD_REQUEST"),
+        (app.send(&corrupted, &a[1], 1).await, "INVALID_ADDRESS"),
+        (app.send(&a[0], "hello", 1).await, "INVALID_ADDRESS"),
+        (app.send(&outsider, &a[1], 1).await, "UNKNOWN_WALLET"),
+        (app.send(&a[0], &a[1], 0).await, "INVALID_AMOUNT"),
+        (app.send(&a[0], &a[1], -3).await, "INVALID_AMOUNT"),
+        (app.send(&a[0], &a[1], 1000).await, "INSUFFICIENT_FUNDS"),
+        (app.send(&a[7], &a[1], 1).await, "WALLET_LOCKED"),
+        (app.send(&a[0], &a[0], 1).await, "SAME_ADDRESS"),
+        (app.mine(&corrupted, None).await, "INVALID_ADDRESS"),
+        (app.mine(&a[0], Some(-1)).await, "BAD_REQUEST"),
         (
             app.gql("{ blocks(first: 501) { totalCount } }", json!({}))
                 .await,
@@ -287,88 +245,6 @@ async fn bad_inputs_get_codes_and_change_nothing(backend: Backend) {
     assert_eq!(rejected, 8);
 }
 
-async fn subscribers_get_every_block_once_in_order(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let miner = new_wallet(&app).await;
-    let mut first = subscribe(
-        &app.base,
-        "graphql-transport-ws",
-        "subscription { blockMined { height hash txCount } }",
-    )
-    .await;
-    let mut second = subscribe(
-        &app.base,
-        "graphql-transport-ws",
-        "subscription { blockMined { height } }",
-    )
-    .await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    for expected in 0..6u64 {
-        let mined = Instant::now();
-        let block = mine(&app, &miner, Some(0)).await;
-        assert_eq!(block["data"]["mineBlock"]["height"], expected);
-        for ws in [&mut first, &mut second] {
-            let message = next_json(ws).await;
-            assert_eq!(message["type"], "next", "{message}");
-            assert_eq!(
-                message["payload"]["data"]["blockMined"]["height"], expected,
-                "{message}"
-            );
-            assert!(
-                mined.elapsed() < Duration::from_secs(1),
-                "pushed within a second"
-            );
-        }
-    }
-    // Nothing more arrives: each block came exactly once.
-    assert!(
-        tokio::time::timeout(Duration::from_millis(300), first.next())
-            .await
-            .is_err()
-    );
-}
-
-async fn legacy_websocket_protocol_works(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let miner = new_wallet(&app).await;
-    let mut ws = subscribe(
-        &app.base,
-        "graphql-ws",
-        "subscription { blockMined { height } }",
-    )
-    .await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    mine(&app, &miner, None).await;
-    let message = next_json(&mut ws).await;
-    assert_eq!(message["type"], "data", "{message}");
-    assert_eq!(message["payload"]["data"]["blockMined"]["height"], 0);
-}
-
-async fn pool_changes_are_pushed(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let a = reset(&app).await;
-    let mut ws = subscribe(
-        &app.base,
-        "graphql-transport-ws",
-        "subscription { poolChanged { from amount status error } }",
-    )
-    .await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    send(&app, &a[0], &a[1], 5).await;
-    send(&app, &a[3], &a[1], 5).await;
-    mine(&app, &a[0], Some(5)).await;
-    // Only this test's entries (amount 5): the reset's own announcements may still be arriving.
-    let mut seen = Vec::new();
-    while seen.len() < 3 {
-        let message = next_json(&mut ws).await;
-        let change = &message["payload"]["data"]["poolChanged"];
-        if change["amount"] == 5 {
-            seen.push(change["status"].as_str().unwrap().to_owned());
-        }
-    }
-    assert_eq!(seen, vec!["PENDING", "REJECTED", "MINED"]);
-}
-
 async fn get_runs_queries_but_never_mutations(backend: Backend) {
     let app = spawn_app(backend).await;
     let get = |query: &str| {
@@ -420,7 +296,7 @@ async fn token_guards_mutations_only(backend: Backend) {
     };
     let mut app = spawn_app_with(backend, config).await;
     assert!(
-        new_wallet(&app).await.starts_with('1'),
+        app.new_wallet().await.starts_with('1'),
         "the right token may mutate"
     );
     app.token = None;
@@ -593,7 +469,7 @@ async fn hostile_requests_get_4xx_never_5xx(backend: Backend) {
 
 async fn nested_pages_cost_a_constant_number_of_statements(backend: Backend) {
     let app = spawn_app(backend).await;
-    let a = reset(&app).await;
+    let a = app.reset().await;
     let blocks_query = "{ blocks(first: 50) { nodes { transactions { inputs { address value } outputs { spent } } } } }";
     let statements = |query: &'static str| {
         let app = &app;
@@ -611,11 +487,11 @@ async fn nested_pages_cost_a_constant_number_of_statements(backend: Backend) {
     for round in 0..50 {
         let from = &a[round % 2];
         let to = &a[2 + round % 6];
-        send(&app, from, to, 1).await;
-        mine(&app, &a[0], None).await;
+        app.send(from, to, 1).await;
+        app.mine(&a[0], None).await;
     }
     for _ in 0..92 {
-        new_wallet(&app).await;
+        app.new_wallet().await;
     }
     let large_blocks = statements(blocks_query).await;
     let large_wallets = statements("{ wallets(first: 100) { nodes { balance } } }").await;
@@ -635,8 +511,8 @@ async fn nested_pages_cost_a_constant_number_of_statements(backend: Backend) {
 
 async fn health_and_graphiql_are_served(backend: Backend) {
     let app = spawn_app(backend).await;
-    let miner = new_wallet(&app).await;
-    mine(&app, &miner, None).await;
+    let miner = app.new_wallet().await;
+    app.mine(&miner, None).await;
     let metrics = app
         .http
         .get(format!("{}/metrics", app.base))
@@ -703,7 +579,7 @@ async fn health_and_graphiql_are_served(backend: Backend) {
 
 async fn cached_answers_follow_every_change(backend: Backend) {
     let app = spawn_app(backend).await;
-    let a = reset(&app).await;
+    let a = app.reset().await;
     let query = "query($a: String!) { wallet(address: $a) { balance pending { amount } } chain { height poolSize } }";
     let vars = json!({ "a": a[1] });
     let (first, cache) = app.cached(query, vars.clone()).await;

@@ -7,7 +7,7 @@ use pocket_chain::server::{self, ServerConfig};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
-use crate::harness::{Backend, TestDb};
+use pocket_testkit::{Backend, TestDb};
 
 /// A running server.
 pub struct TestApp {
@@ -87,6 +87,47 @@ impl TestApp {
             .map(|v| v.to_str().unwrap().to_owned())
             .unwrap_or_default();
         (response.json().await.expect("JSON body"), cache)
+    }
+
+    /// Runs `resetSystem`; the 8 training wallets' addresses.
+    pub async fn reset(&self) -> Vec<String> {
+        let data = self
+            .data("mutation { resetSystem { address } }", json!({}))
+            .await;
+        data["resetSystem"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["address"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// Creates a wallet; its address.
+    pub async fn new_wallet(&self) -> String {
+        let data = self
+            .data(
+                "mutation { newWallet { address balance publicKey } }",
+                json!({}),
+            )
+            .await;
+        data["newWallet"]["address"].as_str().unwrap().to_owned()
+    }
+
+    /// Sends through the API; the whole answer (errors included).
+    pub async fn send(&self, from: &str, to: &str, amount: i64) -> Value {
+        self.gql(
+            "mutation($f: String!, $t: String!, $a: Int!) { send(from: $f, to: $t, amount: $a) { id txId from to amount error status } }",
+            json!({ "f": from, "t": to, "a": amount }),
+        )
+        .await
+    }
+
+    /// Mines through the API, with `txCount` when given; the whole answer.
+    pub async fn mine(&self, address: &str, count: Option<i64>) -> Value {
+        match count {
+            Some(n) => self.gql("mutation($a: String!, $n: Int) { mineBlock(address: $a, txCount: $n) { hash height txCount } }", json!({ "a": address, "n": n })).await,
+            None => self.gql("mutation($a: String!) { mineBlock(address: $a) { hash height txCount } }", json!({ "a": address })).await,
+        }
     }
 
     /// Like [`Self::gql`], but fails the test on any GraphQL error.

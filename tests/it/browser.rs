@@ -7,7 +7,7 @@ use std::process::Command;
 use pocket_chain::server::ServerConfig;
 
 use crate::app::{spawn_app, spawn_app_with};
-use crate::harness::Backend;
+use pocket_testkit::Backend;
 
 fn playground() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("playground")

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::app::spawn_app;
-use crate::harness::Backend;
+use pocket_testkit::Backend;
 
 fn clients() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients")

@@ -12,19 +12,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::app::{TestApp, code, spawn_app, spawn_app_with};
-use crate::harness::{Backend, WsStream, connect_ws, next_json};
-
-async fn reset(app: &TestApp) -> Vec<String> {
-    let data = app
-        .data("mutation { resetSystem { address } }", json!({}))
-        .await;
-    data["resetSystem"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w["address"].as_str().unwrap().to_owned())
-        .collect()
-}
+use pocket_testkit::{Backend, WsStream, connect_ws, next_json};
 
 async fn height(app: &TestApp) -> i64 {
     app.data("{ chain { height } }", json!({})).await["chain"]["height"]
@@ -67,7 +55,7 @@ async fn response_fields_come_in_the_order_selected() {
         ..ServerConfig::default()
     };
     let app = spawn_app_with(Backend::Sqlite, config).await;
-    reset(&app).await;
+    app.reset().await;
     let query = "{ z: chain { height } a: __typename m: wallets(first: 5) { totalCount } \
                  b: pool { totalCount } c: __typename }";
     for _ in 0..20 {
@@ -88,7 +76,7 @@ async fn response_fields_come_in_the_order_selected() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn omitted_variables_leave_argument_defaults() {
     let app = spawn_app(Backend::Sqlite).await;
-    let wallets = reset(&app).await;
+    let wallets = app.reset().await;
     let mine =
         "mutation($a: String!, $n: Int) { mineBlock(address: $a, txCount: $n) { height txCount } }";
     // Omitted: the default of 5 applies (two pending transactions plus the coinbase).
@@ -120,7 +108,7 @@ async fn omitted_variables_leave_argument_defaults() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn int_arguments_have_32_bits() {
     let app = spawn_app(Backend::Sqlite).await;
-    let wallets = reset(&app).await;
+    let wallets = app.reset().await;
     let body = app
         .gql("{ block(height: 6309192608) { hash } }", json!({}))
         .await;
@@ -146,7 +134,7 @@ async fn int_arguments_have_32_bits() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn floods_are_refused_cheaply_and_change_nothing() {
     let app = spawn_app(Backend::Sqlite).await;
-    let wallets = reset(&app).await;
+    let wallets = app.reset().await;
     let before = height(&app).await;
     let duplicates = format!("{{ {} }}", "chain { height } ".repeat(12_000));
     let aliases: String = (0..6_000)
@@ -204,7 +192,7 @@ async fn floods_are_refused_cheaply_and_change_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn hostile_depth_is_refused_but_introspection_is_not() {
     let app = spawn_app(Backend::Sqlite).await;
-    reset(&app).await;
+    app.reset().await;
     let deep = format!(
         "{{ block(height: 9) {{ {}hash{} }} }}",
         "previous { ".repeat(60),
@@ -225,7 +213,7 @@ async fn hostile_depth_is_refused_but_introspection_is_not() {
 
 /// The first message after `start` for `query`, on a fresh connection.
 async fn first_answer(app: &TestApp, protocol: &str, query: &str) -> Value {
-    let mut ws = crate::harness::subscribe(&app.base, protocol, query).await;
+    let mut ws = pocket_testkit::subscribe(&app.base, protocol, query).await;
     next_json(&mut ws).await
 }
 

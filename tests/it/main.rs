@@ -5,7 +5,6 @@ mod app;
 mod browser;
 mod clients;
 mod conformance;
-mod harness;
 mod node;
 mod replicas;
 mod schema;

@@ -10,8 +10,8 @@ use std::time::Duration;
 use pocket_chain::model::PoolEntry;
 use pocket_chain::node::{Node, NodeError, parse_address};
 
-use crate::harness::{Backend, TestDb, addr, dump, keystore, reset, test_config};
-use crate::on_both_backends;
+use pocket_testkit::on_both_backends;
+use pocket_testkit::{Backend, TestDb, addr, dump, keystore, reset, test_config};
 
 on_both_backends!(
     reference_usage_example,

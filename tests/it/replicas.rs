@@ -9,7 +9,7 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::harness::{Backend, Replica, TestDb, keystore, subscribe, test_config};
+use pocket_testkit::{Backend, Replica, TestDb, keystore, subscribe, test_config};
 
 async fn post(http: &reqwest::Client, base: &str, query: &str, variables: Value) -> Option<Value> {
     let response = http
@@ -49,7 +49,14 @@ async fn replicas_on_one_postgres_act_as_one_node() {
     let db = TestDb::new(Backend::Postgres).await;
     let mut replicas = Vec::new();
     for _ in 0..3 {
-        replicas.push(Replica::start(&db.url, &["--mining-threads", "1"]).await);
+        replicas.push(
+            Replica::start(
+                env!("CARGO_BIN_EXE_pocket"),
+                &db.url,
+                &["--mining-threads", "1"],
+            )
+            .await,
+        );
     }
     let http = reqwest::Client::new();
     let reset = post(

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::harness::{Backend, Replica, TestDb, graphql};
+use pocket_testkit::{Backend, Replica, TestDb, graphql};
 
 /// Creates a wallet, starts mining the genesis block to it, waits until the search surely runs,
 /// then sends SIGTERM. The answer to the mining request.
@@ -29,7 +29,7 @@ async fn terminate_while_mining(replica: &Replica) -> Value {
 #[tokio::test]
 async fn sigterm_lets_the_request_in_flight_finish() {
     let db = TestDb::new(Backend::Sqlite).await;
-    let mut replica = Replica::start(&db.url, &[]).await;
+    let mut replica = Replica::start(env!("CARGO_BIN_EXE_pocket"), &db.url, &[]).await;
     let address = replica.base.trim_start_matches("http://").to_owned();
     // A mutation whose body is only half sent when SIGTERM arrives: the request is in flight.
     let body = json!({ "query": "mutation { newWallet { address } }" }).to_string();
@@ -66,8 +66,12 @@ async fn sigterm_lets_the_request_in_flight_finish() {
 #[tokio::test]
 async fn a_search_past_the_drain_timeout_is_cancelled_and_writes_nothing() {
     let db = TestDb::new(Backend::Sqlite).await;
-    let mut replica =
-        Replica::start(&db.url, &["--difficulty", "60", "--drain-timeout", "1"]).await;
+    let mut replica = Replica::start(
+        env!("CARGO_BIN_EXE_pocket"),
+        &db.url,
+        &["--difficulty", "60", "--drain-timeout", "1"],
+    )
+    .await;
     let answer = terminate_while_mining(&replica).await;
     assert_eq!(
         answer["errors"][0]["extensions"]["code"], "INTERNAL",

@@ -1,19 +1,107 @@
-//! A block subscriber that falls behind the in-process channel catches up from the database.
+//! Subscriptions: blocks and pool changes pushed over both WebSocket protocols, each block once
+//! and in order; a subscriber that falls behind the in-process channel catches up from the
+//! database; subscribers follow a reset.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use pocket_chain::graphql::{self, QueryLimits};
 use pocket_chain::node::{Node, NodeConfig, NodeEvent, PoolChangeKind};
 
-use crate::harness::{Backend, TestDb, addr, keystore, reset, test_config};
-use crate::on_both_backends;
+use crate::app::spawn_app;
+use pocket_testkit::on_both_backends;
+use pocket_testkit::{Backend, TestDb, addr, keystore, next_json, reset, subscribe, test_config};
 
 on_both_backends!(
+    subscribers_get_every_block_once_in_order,
+    legacy_websocket_protocol_works,
+    pool_changes_are_pushed,
     lagging_subscriber_catches_up_by_height,
     subscribers_follow_a_reset_from_genesis
 );
+
+async fn subscribers_get_every_block_once_in_order(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let miner = app.new_wallet().await;
+    let mut first = subscribe(
+        &app.base,
+        "graphql-transport-ws",
+        "subscription { blockMined { height hash txCount } }",
+    )
+    .await;
+    let mut second = subscribe(
+        &app.base,
+        "graphql-transport-ws",
+        "subscription { blockMined { height } }",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    for expected in 0..6u64 {
+        let mined = Instant::now();
+        let block = app.mine(&miner, Some(0)).await;
+        assert_eq!(block["data"]["mineBlock"]["height"], expected);
+        for ws in [&mut first, &mut second] {
+            let message = next_json(ws).await;
+            assert_eq!(message["type"], "next", "{message}");
+            assert_eq!(
+                message["payload"]["data"]["blockMined"]["height"], expected,
+                "{message}"
+            );
+            assert!(
+                mined.elapsed() < Duration::from_secs(1),
+                "pushed within a second"
+            );
+        }
+    }
+    // Nothing more arrives: each block came exactly once.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), first.next())
+            .await
+            .is_err()
+    );
+}
+
+async fn legacy_websocket_protocol_works(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let miner = app.new_wallet().await;
+    let mut ws = subscribe(
+        &app.base,
+        "graphql-ws",
+        "subscription { blockMined { height } }",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    app.mine(&miner, None).await;
+    let message = next_json(&mut ws).await;
+    assert_eq!(message["type"], "data", "{message}");
+    assert_eq!(message["payload"]["data"]["blockMined"]["height"], 0);
+}
+
+async fn pool_changes_are_pushed(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app.reset().await;
+    let mut ws = subscribe(
+        &app.base,
+        "graphql-transport-ws",
+        "subscription { poolChanged { from amount status error } }",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    app.send(&a[0], &a[1], 5).await;
+    app.send(&a[3], &a[1], 5).await;
+    app.mine(&a[0], Some(5)).await;
+    // Only this test's entries (amount 5): the reset's own announcements may still be arriving.
+    let mut seen = Vec::new();
+    while seen.len() < 3 {
+        let message = next_json(&mut ws).await;
+        let change = &message["payload"]["data"]["poolChanged"];
+        if change["amount"] == 5 {
+            seen.push(change["status"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(seen, vec!["PENDING", "REJECTED", "MINED"]);
+}
 
 async fn lagging_subscriber_catches_up_by_height(backend: Backend) {
     let db = TestDb::new(backend).await;

@@ -1,0 +1,41 @@
+//! What Pocket Chain's integration tests and benchmarks share: fresh databases on either backend
+//! (a throwaway PostgreSQL cluster included), fixtures, real `pocket` processes, and GraphQL over
+//! HTTP and WebSocket clients. A crate of its own, so that tests and benches depend on it like on
+//! any library.
+
+mod db;
+mod fixtures;
+mod http;
+mod postgres;
+mod replica;
+mod ws;
+
+pub use db::{Backend, TestDb};
+pub use fixtures::{addr, dump, keystore, reset, test_config};
+pub use http::graphql;
+pub use postgres::DURABLE_PG;
+pub use replica::Replica;
+pub use ws::{WsStream, connect_ws, next_json, subscribe};
+
+/// Generates one test per backend from `async fn name(backend: Backend)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name($crate::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name($crate::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
