@@ -14,6 +14,7 @@ pub mod merkle;
 pub mod params;
 pub mod pow;
 pub mod transaction;
+pub mod tx_check;
 pub mod utxo;
 pub mod validation;
 
@@ -30,5 +31,6 @@ pub use header::BlockHeader;
 pub use keys::{KeyError, PublicKey, SecretKey};
 pub use params::{Params, ParamsError};
 pub use transaction::{OutPoint, OutPointParseError, Transaction, TxIn, TxOut, Witness};
+pub use tx_check::{TxCheck, TxError, check_transaction};
 pub use utxo::{Utxo, UtxoChanges, UtxoView};
-pub use validation::{BlockError, TxCheck, TxError, check_transaction, validate_block};
+pub use validation::{BlockError, validate_block};

@@ -1,104 +1,26 @@
-//! The consensus rules: when a transaction may enter a block, and when a block may extend a chain.
+//! When a block may extend a chain: its header, its coinbase, its transaction list, then every
+//! transaction by the rules of [`super::tx_check`], with outputs spent at most once across the
+//! whole block.
 //!
-//! Both checks read the chainstate through [`UtxoView`] and write nothing. Inputs are resolved in
+//! The check reads the chainstate through [`UtxoView`] and writes nothing. Inputs are resolved in
 //! order (so double spends are caught across the whole block), then signatures, the costly part,
 //! are verified on every core.
 
 use std::collections::{HashMap, HashSet};
 
-use k256::ecdsa::Signature;
 use rayon::prelude::*;
 use thiserror::Error;
 
-use super::address::PubkeyHash;
 use super::block::{Block, ChainTip};
-use super::hash::{BlockHash, MerkleRoot, Txid, hash160};
+use super::hash::{BlockHash, MerkleRoot, Txid};
 use super::header::BLOCK_VERSION;
-use super::keys::PublicKey;
 use super::merkle::{first_duplicate, merkle_root};
 use super::params::Params;
 use super::pow::{leading_zero_bits, meets_difficulty};
-use super::transaction::{OutPoint, Transaction, Witness};
+use super::transaction::{OutPoint, Transaction};
+use super::tx_check::resolve;
+use super::tx_check::{TxCheck, TxError, verify_signatures};
 use super::utxo::{Utxo, UtxoChanges, UtxoView};
-
-/// Why a (non-coinbase) transaction is invalid.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum TxError {
-    /// Version other than the one this code knows.
-    #[error("unknown transaction version {0}")]
-    UnknownVersion(u32),
-    /// Spends nothing.
-    #[error("transaction has no inputs")]
-    NoInputs,
-    /// Creates nothing.
-    #[error("transaction has no outputs")]
-    NoOutputs,
-    /// An output of value 0.
-    #[error("output {index} has value 0")]
-    ZeroValueOutput {
-        /// The output's index.
-        index: usize,
-    },
-    /// A coinbase-shaped input outside a block's first transaction.
-    #[error("input {input} is a coinbase input in a regular transaction")]
-    UnexpectedCoinbase {
-        /// The input's index.
-        input: usize,
-    },
-    /// Spends an output that does not exist or is already spent.
-    #[error("input {input} spends {outpoint}, which is not an unspent output")]
-    MissingOutput {
-        /// The input's index.
-        input: usize,
-        /// What it tried to spend.
-        outpoint: OutPoint,
-    },
-    /// Spends an output another input (of this or an earlier transaction in the block) spends.
-    #[error("input {input} spends {outpoint} a second time")]
-    DoubleSpend {
-        /// The input's index.
-        input: usize,
-        /// The output spent twice.
-        outpoint: OutPoint,
-    },
-    /// No signature.
-    #[error("input {input} is not signed")]
-    Unsigned {
-        /// The input's index.
-        input: usize,
-    },
-    /// The public key does not hash to the spent output's pubkey hash.
-    #[error("input {input} is signed by a key that does not own {outpoint}")]
-    WrongKey {
-        /// The input's index.
-        input: usize,
-        /// The output it spends.
-        outpoint: OutPoint,
-    },
-    /// The public key's bytes are not a point on the curve.
-    #[error("input {input} carries an invalid public key")]
-    InvalidPublicKey {
-        /// The input's index.
-        input: usize,
-    },
-    /// The signature does not verify (or is high-S, or not a valid scalar pair).
-    #[error("input {input} has an invalid signature")]
-    BadSignature {
-        /// The input's index.
-        input: usize,
-    },
-    /// A sum of values does not fit in 64 bits.
-    #[error("value overflow")]
-    ValueOverflow,
-    /// Creates more than it spends.
-    #[error("outputs total {outputs} but inputs only {inputs}")]
-    InsufficientInputs {
-        /// Sum of spent values.
-        inputs: u64,
-        /// Sum of output values.
-        outputs: u64,
-    },
-}
 
 /// Why a block cannot extend the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -190,107 +112,27 @@ pub enum BlockError {
     },
 }
 
-/// What a valid transaction spends and leaves as fee.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TxCheck {
-    /// The outputs spent, in input order.
-    pub spent: Vec<Utxo>,
-    /// Inputs minus outputs (burned: the coinbase may not claim it).
-    pub fee: u64,
-}
-
-/// Resolves inputs through `lookup`, checks shape and value; signatures are left to
-/// [`verify_signatures`].
-fn resolve<F>(tx: &Transaction, mut lookup: F) -> Result<TxCheck, TxError>
-where
-    F: FnMut(usize, &OutPoint) -> Result<Utxo, TxError>,
-{
-    if tx.version != super::transaction::TX_VERSION {
-        return Err(TxError::UnknownVersion(tx.version));
-    }
-    if tx.inputs.is_empty() {
-        return Err(TxError::NoInputs);
-    }
-    if tx.outputs.is_empty() {
-        return Err(TxError::NoOutputs);
-    }
-    if let Some(index) = tx.outputs.iter().position(|o| o.value == 0) {
-        return Err(TxError::ZeroValueOutput { index });
-    }
-    let outputs = tx.output_value().ok_or(TxError::ValueOverflow)?;
-    let mut spent = Vec::with_capacity(tx.inputs.len());
-    let mut inputs = 0u64;
-    for (index, input) in tx.inputs.iter().enumerate() {
-        if input.previous_output.is_null() || matches!(input.witness, Witness::Coinbase { .. }) {
-            return Err(TxError::UnexpectedCoinbase { input: index });
-        }
-        let utxo = lookup(index, &input.previous_output)?;
-        inputs = inputs
-            .checked_add(utxo.output.value)
-            .ok_or(TxError::ValueOverflow)?;
-        spent.push(utxo);
-    }
-    let fee = inputs
-        .checked_sub(outputs)
-        .ok_or(TxError::InsufficientInputs { inputs, outputs })?;
-    Ok(TxCheck { spent, fee })
-}
-
-/// Checks every input's signature against the output it spends.
-pub fn verify_signatures(tx: &Transaction, txid: &Txid, spent: &[Utxo]) -> Result<(), TxError> {
-    for (index, (input, utxo)) in tx.inputs.iter().zip(spent).enumerate() {
-        let Witness::Signed {
-            signature,
-            public_key,
-        } = input.witness
-        else {
-            return Err(TxError::Unsigned { input: index });
-        };
-        if PubkeyHash(hash160(&public_key)) != utxo.output.pubkey_hash {
-            return Err(TxError::WrongKey {
-                input: index,
-                outpoint: input.previous_output,
-            });
-        }
-        let digest = Transaction::signature_digest(txid, index as u32, &utxo.output);
-        let key = PublicKey::from_bytes(&public_key)
-            .map_err(|_| TxError::InvalidPublicKey { input: index })?;
-        let signature = Signature::from_slice(&signature)
-            .map_err(|_| TxError::BadSignature { input: index })?;
-        if !key.verify_digest(&digest, &signature) {
-            return Err(TxError::BadSignature { input: index });
-        }
-    }
-    Ok(())
-}
-
-/// Checks a regular transaction on its own against `view`: shape, ownership, signatures, value.
-pub fn check_transaction(tx: &Transaction, view: &impl UtxoView) -> Result<TxCheck, TxError> {
-    let mut seen = HashSet::with_capacity(tx.inputs.len());
-    let check = resolve(tx, |input, outpoint| {
-        if !seen.insert(*outpoint) {
-            return Err(TxError::DoubleSpend {
-                input,
-                outpoint: *outpoint,
-            });
-        }
-        view.utxo(outpoint).ok_or(TxError::MissingOutput {
-            input,
-            outpoint: *outpoint,
-        })
-    })?;
-    verify_signatures(tx, &tx.txid(), &check.spent)?;
-    Ok(check)
-}
-
 /// Checks that `block` may extend the chain whose tip is `tip` (`None`: empty chain) and whose
-/// chainstate is `view`. Returns what applying it changes.
+/// chainstate is `view`. Returns what applying it changes. The checks run in the order
+/// `docs/protocol.md` gives, and the first that fails is reported: the header, the coinbase, the
+/// transaction list, every input in block order, then every signature.
 pub fn validate_block(
     block: &Block,
     tip: Option<&ChainTip>,
     params: &Params,
     view: &impl UtxoView,
 ) -> Result<UtxoChanges, BlockError> {
+    let height = check_header(block, tip, params)?;
+    check_coinbase(block, height, params)?;
+    let txids = check_transaction_list(block)?;
+    let (checks, changes) = resolve_inputs(block, &txids, height, view)?;
+    check_signatures(block, &txids, &checks)?;
+    Ok(changes)
+}
+
+/// Size, version, difficulty, proof of work and the link to the tip; the height the block must
+/// have.
+fn check_header(block: &Block, tip: Option<&ChainTip>, params: &Params) -> Result<u64, BlockError> {
     let txs = &block.transactions;
     if txs.is_empty() {
         return Err(BlockError::Empty);
@@ -325,6 +167,12 @@ pub fn validate_block(
             found: header.prev_hash,
         });
     }
+    Ok(height)
+}
+
+/// The first transaction is a coinbase for `height` paying at most the reward; no other is.
+fn check_coinbase(block: &Block, height: u64, params: &Params) -> Result<(), BlockError> {
+    let txs = &block.transactions;
     let found_height = block.height().ok_or(BlockError::MissingCoinbase)?;
     if found_height != height {
         return Err(BlockError::WrongHeight {
@@ -343,25 +191,44 @@ pub fn validate_block(
     if let Some(index) = txs.iter().skip(1).position(Transaction::is_coinbase) {
         return Err(BlockError::ExtraCoinbase { index: index + 1 });
     }
-    let txids: Vec<Txid> = txs.par_iter().map(Transaction::txid).collect();
+    Ok(())
+}
+
+/// No txid twice, and the header's merkle root is theirs; the txids, in block order.
+fn check_transaction_list(block: &Block) -> Result<Vec<Txid>, BlockError> {
+    let txids: Vec<Txid> = block
+        .transactions
+        .par_iter()
+        .map(Transaction::txid)
+        .collect();
     if let Some(dup) = first_duplicate(&txids) {
         return Err(BlockError::DuplicateTxid(dup));
     }
     let root = merkle_root(&txids);
-    if header.merkle_root != root {
+    if block.header.merkle_root != root {
         return Err(BlockError::BadMerkleRoot {
             expected: root,
-            found: header.merkle_root,
+            found: block.header.merkle_root,
         });
     }
+    Ok(txids)
+}
 
-    // Resolve every input in block order: outputs created earlier in the block are spendable,
-    // and each output may be spent once.
+/// Resolves every input in block order: outputs created earlier in the block are spendable, and
+/// each output may be spent once. Returns each regular transaction's check and the block's
+/// changes to the chainstate.
+fn resolve_inputs(
+    block: &Block,
+    txids: &[Txid],
+    height: u64,
+    view: &impl UtxoView,
+) -> Result<(Vec<TxCheck>, UtxoChanges), BlockError> {
+    let txs = &block.transactions;
     let mut created: HashMap<OutPoint, Utxo> = HashMap::new();
     let mut spent_from_view: Vec<(OutPoint, Utxo)> = Vec::new();
     let mut spent_any: HashSet<OutPoint> = HashSet::new();
     let mut checks = Vec::with_capacity(txs.len());
-    for (index, (tx, txid)) in txs.iter().zip(&txids).enumerate() {
+    for (index, (tx, txid)) in txs.iter().zip(txids).enumerate() {
         if index > 0 {
             let check = resolve(tx, |input, outpoint| {
                 if !spent_any.insert(*outpoint) {
@@ -393,20 +260,29 @@ pub fn validate_block(
                 height,
                 coinbase: index == 0,
             };
-            created.insert(
-                OutPoint {
-                    txid: *txid,
-                    vout: vout as u32,
-                },
-                utxo,
-            );
+            let outpoint = OutPoint {
+                txid: *txid,
+                vout: vout as u32,
+            };
+            created.insert(outpoint, utxo);
         }
     }
+    let mut created: Vec<(OutPoint, Utxo)> = created.into_iter().collect();
+    created.sort_by_key(|(outpoint, _)| *outpoint);
+    let changes = UtxoChanges {
+        spent: spent_from_view,
+        created,
+    };
+    Ok((checks, changes))
+}
 
-    let bad = txs[1..]
+/// Every regular transaction's signatures, verified on every core; the first failure in block
+/// order is reported.
+fn check_signatures(block: &Block, txids: &[Txid], checks: &[TxCheck]) -> Result<(), BlockError> {
+    let bad = block.transactions[1..]
         .par_iter()
         .zip(&txids[1..])
-        .zip(&checks)
+        .zip(checks)
         .enumerate()
         .find_map_first(|(i, ((tx, txid), check))| {
             verify_signatures(tx, txid, &check.spent)
@@ -417,23 +293,16 @@ pub fn validate_block(
                     source,
                 })
         });
-    if let Some(err) = bad {
-        return Err(err);
-    }
-
-    let mut created: Vec<(OutPoint, Utxo)> = created.into_iter().collect();
-    created.sort_by_key(|(outpoint, _)| *outpoint);
-    Ok(UtxoChanges {
-        spent: spent_from_view,
-        created,
-    })
+    bad.map_or(Ok(()), Err)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chain::hash::hash160;
     use crate::chain::testing::{TestChain, key, pkh};
-    use crate::chain::{PubkeyHash, TxOut};
+    use crate::chain::tx_check::check_transaction;
+    use crate::chain::{PubkeyHash, TxOut, Witness};
     use proptest::prelude::*;
 
     fn funded() -> TestChain {
