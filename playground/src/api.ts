@@ -55,29 +55,32 @@ export function liveClient(onState: (state: Connection) => void): Client {
   });
 }
 
+// Every operation the stand sends, named; src/generated/operations.ts has their types.
 export const queries = {
-  overview: `{
+  overview: /* GraphQL */ `query Overview {
     chain { height tipHash difficultyBits reward totalSupply utxoCount poolSize }
     wallets(first: 100) { totalCount nodes { address balance pending { txId amount to } } }
   }`,
-  blocks: `query($after: String) {
+  blocks: /* GraphQL */ `query Blocks($after: String) {
     blocks(first: 8, after: $after) {
       totalCount pageInfo { hasNextPage endCursor }
       nodes { hash height prevHash txCount }
     }
   }`,
-  block: `query($height: Int!) {
+  block: /* GraphQL */ `query Block($height: Int!) {
     block(height: $height) {
       hash height prevHash merkleRoot timestamp difficultyBits nonce txCount
       transactions { id isCoinbase inputs { txId vout address value coinbaseHeight } outputs { index address value spent } }
     }
   }`,
-  chainstate: `query($address: String) {
+  chainstate: /* GraphQL */ `query Chainstate($address: String) {
     chainstate(first: 100, address: $address) { totalCount nodes { txId vout address value height coinbase } }
   }`,
-  pool: `{ pool(first: 100, includeRejected: true) { totalCount nodes { id txId from to amount createdAt error status } } }`,
-  newWallet: `mutation { newWallet { address } }`,
-  send: `mutation($from: String!, $to: String!, $amount: Int!) { send(from: $from, to: $to, amount: $amount) { id txId status } }`,
-  mine: `mutation($address: String!, $txCount: Int) { mineBlock(address: $address, txCount: $txCount) { height hash txCount } }`,
-  reset: `mutation { resetSystem { address } }`,
+  pool: /* GraphQL */ `query Pool { pool(first: 100, includeRejected: true) { totalCount nodes { id txId from to amount createdAt error status } } }`,
+  newWallet: /* GraphQL */ `mutation NewWallet { newWallet { address } }`,
+  send: /* GraphQL */ `mutation Send($from: String!, $to: String!, $amount: Int!) { send(from: $from, to: $to, amount: $amount) { id txId status } }`,
+  mine: /* GraphQL */ `mutation Mine($address: String!, $txCount: Int) { mineBlock(address: $address, txCount: $txCount) { height hash txCount } }`,
+  reset: /* GraphQL */ `mutation Reset { resetSystem { address } }`,
+  liveBlocks: /* GraphQL */ `subscription LiveBlocks { blockMined { height hash txCount } }`,
+  livePool: /* GraphQL */ `subscription LivePool { poolChanged { id status } }`,
 };

@@ -1,5 +1,6 @@
-//! The front end: its unit tests (Vitest), and an end-to-end run of the test stand and GraphiQL in
-//! headless Chromium against a real server (playground/e2e/run.mjs).
+//! The front end: its operation types against the schema (graphql-codegen), its type check, its
+//! unit tests (Vitest), and an end-to-end run of the test stand and GraphiQL in headless Chromium
+//! against a real server (playground/e2e/run.mjs).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -30,6 +31,39 @@ fn chromium() -> String {
          or set CHROMIUM_PATH"
     );
     path
+}
+
+/// Runs a node script of the playground's packages; its output, or a failure with the output.
+fn run_node(args: &[&str], what: &str) -> String {
+    require_node_modules();
+    let output = Command::new("node")
+        .args(args)
+        .current_dir(playground())
+        .output()
+        .expect("node runs");
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{what} failed:\n{log}");
+    log
+}
+
+#[test]
+fn front_end_operation_types_match_the_schema() {
+    // `--check` fails when regenerating would change src/generated/operations.ts: after a schema
+    // or operation change, run `npm run codegen --prefix playground` and commit the result.
+    run_node(
+        &[
+            "node_modules/@graphql-codegen/cli/cjs/bin.js",
+            "--config",
+            "codegen.yml",
+            "--check",
+        ],
+        "graphql-codegen --check (run `npm run codegen --prefix playground`)",
+    );
+    run_node(&["node_modules/typescript/bin/tsc", "--noEmit"], "tsc --noEmit");
 }
 
 #[test]

@@ -1,0 +1,80 @@
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+/** Where an entry stands. */
+export type PoolEntryStatus =
+  /** Mined and removed from the pool (only seen in `poolChanged`). */
+  | 'MINED'
+  /** Waiting to be mined; its sender is locked. */
+  | 'PENDING'
+  /** Refused; `error` says why. Never mined, never locks anyone. */
+  | 'REJECTED';
+
+export type OverviewQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type OverviewQuery = { chain: { height: number | null, tipHash: string | null, difficultyBits: number, reward: number, totalSupply: number, utxoCount: number, poolSize: number }, wallets: { totalCount: number, nodes: Array<{ address: string, balance: number, pending: { txId: string | null, amount: number, to: string } | null }> } };
+
+export type BlocksQueryVariables = Exact<{
+  after: string | null | undefined;
+}>;
+
+
+export type BlocksQuery = { blocks: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ hash: string, height: number, prevHash: string, txCount: number }> } };
+
+export type BlockQueryVariables = Exact<{
+  height: number;
+}>;
+
+
+export type BlockQuery = { block: { hash: string, height: number, prevHash: string, merkleRoot: string, timestamp: number, difficultyBits: number, nonce: string, txCount: number, transactions: Array<{ id: string, isCoinbase: boolean, inputs: Array<{ txId: string | null, vout: number | null, address: string | null, value: number | null, coinbaseHeight: number | null }>, outputs: Array<{ index: number, address: string, value: number, spent: boolean }> }> } | null };
+
+export type ChainstateQueryVariables = Exact<{
+  address: string | null | undefined;
+}>;
+
+
+export type ChainstateQuery = { chainstate: { totalCount: number, nodes: Array<{ txId: string, vout: number, address: string, value: number, height: number, coinbase: boolean }> } };
+
+export type PoolQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type PoolQuery = { pool: { totalCount: number, nodes: Array<{ id: number, txId: string | null, from: string, to: string, amount: number, createdAt: number, error: string | null, status: PoolEntryStatus }> } };
+
+export type NewWalletMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type NewWalletMutation = { newWallet: { address: string } };
+
+export type SendMutationVariables = Exact<{
+  from: string;
+  to: string;
+  amount: number;
+}>;
+
+
+export type SendMutation = { send: { id: number, txId: string | null, status: PoolEntryStatus } };
+
+export type MineMutationVariables = Exact<{
+  address: string;
+  txCount: number | null | undefined;
+}>;
+
+
+export type MineMutation = { mineBlock: { height: number, hash: string, txCount: number } };
+
+export type ResetMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ResetMutation = { resetSystem: Array<{ address: string }> };
+
+export type LiveBlocksSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type LiveBlocksSubscription = { blockMined: { height: number, hash: string, txCount: number } };
+
+export type LivePoolSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type LivePoolSubscription = { poolChanged: { id: number, status: PoolEntryStatus } };

@@ -1,0 +1,77 @@
+// The test stand's page: the chain's figures, wallets, the send and mine forms, blocks, the
+// chainstate and the pool. Every change the server announces (a block, a pool change) bumps
+// `changes`, and each panel reads what it shows again, without a reload.
+import { useCallback, useEffect, useState } from "react";
+import { type Connection, gql, liveClient, loadToken, queries, saveToken } from "../api";
+import type { OverviewQuery } from "../generated/operations";
+import { BlocksPanel } from "./BlocksPanel";
+import { ChainInfoBar } from "./ChainInfoBar";
+import { ChainstatePanel } from "./ChainstatePanel";
+import { MineForm } from "./MineForm";
+import { PoolPanel } from "./PoolPanel";
+import { ResetButton } from "./ResetButton";
+import { SendForm } from "./SendForm";
+import { TokenBox } from "./TokenBox";
+import type { ChainInfo, Wallet } from "./types";
+import { WalletsPanel } from "./WalletsPanel";
+
+export function App() {
+  const [chain, setChain] = useState<ChainInfo | null>(null);
+  const [wallets, setWallets] = useState<Wallet[]>([]);
+  const [utxoFilter, setUtxoFilter] = useState("");
+  const [connection, setConnection] = useState<Connection>("connecting");
+  const [notice, setNotice] = useState("");
+  const [token, setToken] = useState(loadToken());
+  const [changes, setChanges] = useState(0);
+  const changed = useCallback(async () => setChanges((n) => n + 1), []);
+
+  useEffect(() => {
+    void gql<OverviewQuery>(queries.overview).then((r) => {
+      if (r.data) {
+        setChain(r.data.chain);
+        setWallets(r.data.wallets.nodes);
+      }
+    });
+  }, [changes]);
+
+  // Live updates: a new block or pool change makes every panel read again.
+  useEffect(() => {
+    const client = liveClient(setConnection);
+    const sink = { next: () => void changed(), error: () => undefined, complete: () => undefined };
+    const stopBlocks = client.subscribe({ query: queries.liveBlocks }, sink);
+    const stopPool = client.subscribe({ query: queries.livePool }, sink);
+    return () => {
+      stopBlocks();
+      stopPool();
+      void client.dispose();
+    };
+  }, [token, changed]);
+
+  return (
+    <div className="stand">
+      <header>
+        <h1>Pocket Chain <small>test stand</small></h1>
+        <span className={`indicator ${connection}`} data-testid="connection" title="live updates over /graphql/ws">
+          {connection === "connected" ? "live" : connection === "connecting" ? "connecting…" : "offline — reconnecting"}
+        </span>
+        <TokenBox token={token} onSave={(t) => { saveToken(t); setToken(loadToken()); }} />
+        <a href="/graphiql">GraphiQL</a>
+        <ResetButton onDone={(message) => { setNotice(message); void changed(); }} />
+      </header>
+      {notice && <p className="notice" data-testid="notice">{notice}</p>}
+      {chain && <ChainInfoBar chain={chain} />}
+      <div className="grid">
+        <WalletsPanel wallets={wallets} onCreated={changed} onFilter={setUtxoFilter} />
+        <div className="forms">
+          <SendForm wallets={wallets} onDone={changed} />
+          <MineForm onDone={changed} />
+        </div>
+      </div>
+      <BlocksPanel changes={changes} />
+      <div className="grid">
+        <ChainstatePanel filter={utxoFilter} onFilter={setUtxoFilter} changes={changes} />
+        <PoolPanel changes={changes} />
+      </div>
+    </div>
+  );
+}

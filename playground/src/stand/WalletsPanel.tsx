@@ -1,0 +1,37 @@
+// The keystore wallets: balances, whether each is locked by a pending send, and a new one.
+import { useState } from "react";
+import { gql, queries } from "../api";
+import type { Wallet } from "./types";
+
+export function WalletsPanel({ wallets, onCreated, onFilter }: { wallets: Wallet[]; onCreated: () => Promise<void>; onFilter: (address: string) => void }) {
+  const [copied, setCopied] = useState("");
+  const [error, setError] = useState("");
+  return (
+    <section className="panel" data-testid="wallets">
+      <h2>Wallets <small>{wallets.length}</small></h2>
+      <button data-testid="new-wallet" onClick={async () => {
+        const r = await gql(queries.newWallet);
+        setError(r.errors ? r.errors[0].message : "");
+        await onCreated();
+      }}>New wallet</button>
+      {error && <p className="error-text">{error}</p>}
+      <table>
+        <thead><tr><th>address</th><th>balance</th><th>state</th></tr></thead>
+        <tbody>
+          {wallets.map((w) => (
+            <tr key={w.address} data-testid="wallet-row">
+              <td>
+                <code className="address" onClick={() => onFilter(w.address)} title="show its unspent outputs">{w.address}</code>
+                <button className="small" onClick={async () => {
+                  try { await navigator.clipboard.writeText(w.address); setCopied(w.address); } catch { setCopied(""); }
+                }}>{copied === w.address ? "copied" : "copy"}</button>
+              </td>
+              <td data-testid="balance">{w.balance}</td>
+              <td>{w.pending ? <span className="tag locked" title={`pending ${w.pending.txId}`}>locked: sending {w.pending.amount}</span> : <span className="tag">free</span>}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
