@@ -1,8 +1,10 @@
 //! Pocket Chain: a small, complete UTXO blockchain served as a GraphQL API.
 //!
 //! Layers, top to bottom (dependencies point down only): [`server`] (HTTP, CLI in [`cli`] and
-//! [`config`]) → [`graphql`] (translates) → [`node`] (decides) → [`store`] (persists) → [`chain`]
-//! (the protocol as pure functions).
+//! [`config`]) → [`graphql`] (translates) → [`node`] (decides; every write through one commit
+//! path) → [`store`] (persists) → [`chain`] (the protocol as pure functions). [`model`] holds the
+//! read models the node answers with, which `store` builds and `graphql` shows.
+//! `ARCHITECTURE.md` walks one `send` through every file it passes.
 
 pub mod chain;
 pub mod cli;

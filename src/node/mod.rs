@@ -172,8 +172,10 @@ impl Node {
     }
 
     /// Creates a keystore wallet. Its secret key is sealed before it is stored and never returned.
+    /// Like every write it takes the commit path (so it waits for a running nonce search).
     pub async fn new_wallet(&self) -> NodeResult<Wallet> {
-        self.new_wallet_in(self.store.db()).await
+        self.commit(async |txn, _| self.new_wallet_in(txn).await)
+            .await
     }
 
     async fn new_wallet_in(&self, db: &impl sea_orm::ConnectionTrait) -> NodeResult<Wallet> {

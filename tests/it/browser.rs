@@ -63,7 +63,10 @@ fn front_end_operation_types_match_the_schema() {
         ],
         "graphql-codegen --check (run `npm run codegen --prefix playground`)",
     );
-    run_node(&["node_modules/typescript/bin/tsc", "--noEmit"], "tsc --noEmit");
+    run_node(
+        &["node_modules/typescript/bin/tsc", "--noEmit"],
+        "tsc --noEmit",
+    );
 }
 
 #[test]
