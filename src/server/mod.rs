@@ -1,14 +1,14 @@
 //! The HTTP server: routes, transport rules, limits and exposure checks around the GraphQL schema.
 //!
-//! - `POST/GET /graphql`: GraphQL over HTTP ([`http`]).
+//! - `POST/GET /graphql`: GraphQL over HTTP (`http.rs`).
 //! - `GET /graphql/ws`: graphql-transport-ws and the legacy subscriptions-transport-ws
-//!   ([`websocket`]).
+//!   (`websocket.rs`).
 //! - `GET /` (the test stand) and `GET /graphiql`, embedded (see [`crate::playground`]);
 //!   `GET /healthz`; `GET /metrics` (Prometheus, see [`crate::metrics`]).
 //!
 //! Every transport admits a document against the same limits (`graphql::admit`) and answers
-//! errors with an `extensions.code`; refusals over HTTP are JSON too ([`errors`]). Connections
-//! are served with header and idle timeouts ([`serve`]).
+//! errors with an `extensions.code`; refusals over HTTP are JSON too (`errors.rs`). Connections
+//! are served with header and idle timeouts (`serve.rs`).
 
 mod auth;
 mod config;
