@@ -71,18 +71,7 @@ fn front_end_operation_types_match_the_schema() {
 
 #[test]
 fn front_end_unit_tests() {
-    require_node_modules();
-    let output = Command::new("node")
-        .args(["node_modules/vitest/vitest.mjs", "run"])
-        .current_dir(playground())
-        .output()
-        .expect("node runs");
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(output.status.success(), "vitest failed:\n{log}");
+    let log = run_node(&["node_modules/vitest/vitest.mjs", "run"], "vitest");
     assert!(log.contains("passed"), "vitest ran no test:\n{log}");
 }
 
