@@ -315,14 +315,7 @@ impl Connection {
     /// The answer to an operation refused before it ran.
     fn refused(&self, id: &str, error: ServerError) -> Value {
         let response = self.app.finish(Response::from_errors(vec![error]));
-        match self.protocol {
-            Protocol::TransportWs => {
-                json!({ "type": "error", "id": id, "payload": response.errors })
-            }
-            Protocol::Legacy => {
-                json!({ "type": "error", "id": id, "payload": response.errors.first() })
-            }
-        }
+        json!({ "type": "error", "id": id, "payload": response.errors })
     }
 
     /// A message that is not one of the protocol's: graphql-transport-ws closes with 4400, the
