@@ -5,6 +5,7 @@ mod app;
 mod browser;
 mod clients;
 mod conformance;
+mod http_surface;
 mod node;
 mod replicas;
 mod schema;
