@@ -6,7 +6,7 @@ use std::sync::Arc;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::{ChainConfig, Command};
-use crate::node::{Node, NodeError, VerifyReport};
+use crate::node::{MAX_BLOCKS_PER_CALL, Node, NodeError, VerifyReport};
 
 use crate::server::ServerError;
 use crate::store::Store;
@@ -125,12 +125,18 @@ pub async fn run(command: Command, config: &ChainConfig) -> Result<(), CliError>
             tx_count,
         } => {
             let address = crate::node::parse_address("address", &address)?;
-            let mut mined = 0u64;
-            while blocks.is_none_or(|n| mined < n) {
-                let block = node.mine_block(&address, Some(tx_count)).await?;
-                // Printed only after commit: a line on stdout is an acknowledged block.
-                println!("mined {} {}", block.height, block.hash);
-                mined += 1;
+            let mut left = blocks;
+            // The same path as `mineBlocks`, in calls of at most MAX_BLOCKS_PER_CALL blocks.
+            while left != Some(0) {
+                let batch = left.map_or(MAX_BLOCKS_PER_CALL.into(), |n| {
+                    n.min(MAX_BLOCKS_PER_CALL.into())
+                });
+                node.mine_blocks(&address, batch as i64, Some(tx_count), |block| {
+                    // Printed only after commit: a line on stdout is an acknowledged block.
+                    println!("mined {} {}", block.height, block.hash);
+                })
+                .await?;
+                left = left.map(|n| n - batch);
             }
         }
     }

@@ -57,53 +57,82 @@ impl ApiError {
     /// The stable code.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Node(err) => match err {
-                NodeError::InvalidAddress { .. } => code::INVALID_ADDRESS,
-                NodeError::InvalidAmount(_) => code::INVALID_AMOUNT,
-                NodeError::SameAddress(_) => code::SAME_ADDRESS,
-                NodeError::UnknownWallet(_) => code::UNKNOWN_WALLET,
-                NodeError::InsufficientFunds { .. } => code::INSUFFICIENT_FUNDS,
-                NodeError::WalletLocked { .. } => code::WALLET_LOCKED,
-                NodeError::NotInitialized => code::NOT_INITIALIZED,
-                NodeError::AlreadyInitialized | NodeError::InvalidTxCount { .. } => {
-                    code::BAD_REQUEST
-                }
-                NodeError::ShuttingDown
-                | NodeError::Inconsistent(_)
-                | NodeError::Keystore(_)
-                | NodeError::Store(_)
-                | NodeError::Params(_)
-                | NodeError::Key(_)
-                | NodeError::BuiltInvalid(_)
-                | NodeError::Search(_)
-                | NodeError::NonceSpaceExhausted
-                | NodeError::SendNotCommitted(_)
-                | NodeError::SendQueue => code::INTERNAL,
-            },
+            Self::Node(err) => node_code(err),
             Self::BadRequest(_) => code::BAD_REQUEST,
             Self::NotFound(_) => code::NOT_FOUND,
             Self::Unauthorized => code::UNAUTHORIZED,
             Self::Internal(_) => code::INTERNAL,
         }
     }
+
+    /// What the client is told: internal failures are logged, not described.
+    fn client_message(&self) -> String {
+        match self {
+            Self::Node(err) => node_message(err),
+            Self::Internal(_) => {
+                tracing::error!(error = %self, "request failed");
+                INTERNAL_MESSAGE.to_owned()
+            }
+            _ => self.to_string(),
+        }
+    }
+}
+
+const INTERNAL_MESSAGE: &str = "internal error; the server log has the details";
+
+/// A node error as the client reads it.
+fn node_message(err: &NodeError) -> String {
+    match err {
+        NodeError::ShuttingDown => "the server is shutting down; nothing was written".to_owned(),
+        NodeError::StoppedAfter {
+            mined,
+            requested,
+            last_height,
+            source,
+        } => format!(
+            "mined {mined} of {requested} blocks (up to height {last_height}), then: {}",
+            node_message(source)
+        ),
+        _ if node_code(err) == code::INTERNAL => {
+            tracing::error!(error = %err, "request failed");
+            INTERNAL_MESSAGE.to_owned()
+        }
+        _ => err.to_string(),
+    }
+}
+
+/// The code of a node error; a partly done `mineBlocks` has the code of what stopped it.
+fn node_code(err: &NodeError) -> &'static str {
+    match err {
+        NodeError::InvalidAddress { .. } => code::INVALID_ADDRESS,
+        NodeError::InvalidAmount(_) => code::INVALID_AMOUNT,
+        NodeError::SameAddress(_) => code::SAME_ADDRESS,
+        NodeError::UnknownWallet(_) => code::UNKNOWN_WALLET,
+        NodeError::InsufficientFunds { .. } => code::INSUFFICIENT_FUNDS,
+        NodeError::WalletLocked { .. } => code::WALLET_LOCKED,
+        NodeError::NotInitialized => code::NOT_INITIALIZED,
+        NodeError::AlreadyInitialized
+        | NodeError::InvalidTxCount { .. }
+        | NodeError::InvalidBlockCount { .. } => code::BAD_REQUEST,
+        NodeError::StoppedAfter { source, .. } => node_code(source),
+        NodeError::ShuttingDown
+        | NodeError::Inconsistent(_)
+        | NodeError::Keystore(_)
+        | NodeError::Store(_)
+        | NodeError::Params(_)
+        | NodeError::Key(_)
+        | NodeError::BuiltInvalid(_)
+        | NodeError::Search(_)
+        | NodeError::NonceSpaceExhausted
+        | NodeError::SendNotCommitted(_)
+        | NodeError::SendQueue => code::INTERNAL,
+    }
 }
 
 impl ErrorExtensions for ApiError {
     fn extend(&self) -> FieldError {
-        let code = self.code();
-        let message = if code == code::INTERNAL {
-            tracing::error!(error = %self, "request failed");
-            match self {
-                Self::Node(NodeError::ShuttingDown) => {
-                    "the server is shutting down; nothing was written".to_owned()
-                }
-                _ => "internal error; the server log has the details".to_owned(),
-            }
-        } else {
-            self.to_string()
-        };
-        FieldError::new(message).extend_with(|_, e| {
-            e.set("code", code);
+        FieldError::new(self.client_message()).extend_with(|_, e| {
+            e.set("code", self.code());
             match self {
                 Self::Node(NodeError::InsufficientFunds {
                     available,
@@ -116,6 +145,12 @@ impl ErrorExtensions for ApiError {
                 Self::Node(NodeError::InvalidAddress { field, .. }) => e.set("field", *field),
                 Self::Node(NodeError::WalletLocked { txid, .. }) => {
                     e.set("pendingTxId", txid.to_string())
+                }
+                Self::Node(NodeError::StoppedAfter {
+                    mined, last_height, ..
+                }) => {
+                    e.set("minedCount", *mined);
+                    e.set("lastHeight", *last_height);
                 }
                 _ => {}
             }
@@ -153,4 +188,29 @@ pub fn with_codes(mut response: Response) -> Response {
         }
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_partly_done_mine_blocks_says_how_far_it_got() {
+        let err = ApiError::Node(NodeError::StoppedAfter {
+            mined: 3,
+            requested: 10,
+            last_height: 12,
+            source: Box::new(NodeError::ShuttingDown),
+        });
+        let field = err.extend();
+        assert_eq!(
+            field.message,
+            "mined 3 of 10 blocks (up to height 12), then: the server is shutting down; nothing \
+             was written"
+        );
+        let extensions = field.extensions.unwrap();
+        assert_eq!(extensions.get("code"), Some(&code::INTERNAL.into()));
+        assert_eq!(extensions.get("minedCount"), Some(&3.into()));
+        assert_eq!(extensions.get("lastHeight"), Some(&12.into()));
+    }
 }

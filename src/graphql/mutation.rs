@@ -73,6 +73,26 @@ impl Mutation {
         Ok(Block::new(block))
     }
 
+    /// Mines `count` (1…1000) blocks to `address`, each with up to `txCount` of the oldest
+    /// pending transactions, committed and announced one by one (subscribers get each block as it
+    /// commits). If one fails, the blocks before it stay, and the error says so: its message and
+    /// `extensions.minedCount` / `lastHeight` (its `code` is that of what stopped it).
+    #[graphql(guard = "TokenGuard")]
+    async fn mine_blocks(
+        &self,
+        ctx: &Context<'_>,
+        address: String,
+        count: i32,
+        #[graphql(default = 5)] tx_count: i32,
+    ) -> async_graphql::Result<Vec<Block>> {
+        let address = parse_address("address", &address).api()?;
+        let blocks = node(ctx)?
+            .mine_blocks(&address, count.into(), Some(tx_count.into()), |_| {})
+            .await
+            .api()?;
+        Ok(blocks.into_iter().map(Block::new).collect())
+    }
+
     /// Clears everything and replays the training scenario: 8 wallets (returned in creation
     /// order) ending with balances 75, 22, 1, 0, 0, 0, 1, 1 and two pending transactions.
     #[graphql(guard = "TokenGuard")]

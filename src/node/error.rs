@@ -57,6 +57,26 @@ pub enum NodeError {
         /// The most a block may take from the pool.
         max: usize,
     },
+    /// A block count outside what one call may mine.
+    #[error("invalid block count {requested}: must be between 1 and {max}")]
+    InvalidBlockCount {
+        /// What was asked for.
+        requested: i64,
+        /// The most one call may mine.
+        max: u32,
+    },
+    /// Mining many blocks stopped early: the blocks before the failure are committed.
+    #[error("mined {mined} of {requested} blocks (up to height {last_height}), then: {source}")]
+    StoppedAfter {
+        /// Blocks committed.
+        mined: u32,
+        /// Blocks asked for.
+        requested: u32,
+        /// Height of the last block committed.
+        last_height: u64,
+        /// Why the next one failed.
+        source: Box<NodeError>,
+    },
     /// The node is shutting down; the operation was cancelled and nothing was written.
     #[error("the node is shutting down")]
     ShuttingDown,

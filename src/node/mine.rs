@@ -21,14 +21,20 @@ impl Node {
         miner: &Address,
         tx_count: Option<i64>,
     ) -> NodeResult<Arc<StoredBlock>> {
-        let max = self.config.params.max_block_txs - 1;
-        let requested = tx_count.unwrap_or(self.config.params.default_txs_per_block as i64);
-        let count = usize::try_from(requested)
-            .ok()
-            .filter(|n| *n <= max)
-            .ok_or(NodeError::InvalidTxCount { requested, max })?;
+        let count = self.txs_per_block(tx_count)?;
         self.commit(async |txn, events| self.mine_in(txn, miner, count, events).await)
             .await
+    }
+
+    /// How many pending transactions a block takes: `tx_count`, or the chain's default; at most
+    /// what a block holds besides its coinbase.
+    pub(super) fn txs_per_block(&self, tx_count: Option<i64>) -> NodeResult<usize> {
+        let max = self.config.params.max_block_txs - 1;
+        let requested = tx_count.unwrap_or(self.config.params.default_txs_per_block as i64);
+        usize::try_from(requested)
+            .ok()
+            .filter(|n| *n <= max)
+            .ok_or(NodeError::InvalidTxCount { requested, max })
     }
 
     /// Mines the genesis block for `miner` (the reference's `init_system`).

@@ -8,6 +8,7 @@ mod events;
 mod keystore;
 mod lookups;
 mod mine;
+mod mine_many;
 mod queries;
 mod relay;
 mod reset;
@@ -27,6 +28,7 @@ use crate::store::{Store, blocks, notify};
 pub use error::{NodeError, NodeResult};
 pub use events::{NodeEvent, PoolChangeKind};
 pub use keystore::Keystore;
+pub use mine_many::MAX_BLOCKS_PER_CALL;
 pub use queries::{ChainInfo, WalletInfo};
 pub use verify::VerifyReport;
 

@@ -5,6 +5,7 @@ mod app;
 mod browser;
 mod clients;
 mod conformance;
+mod dev_chain;
 mod http_surface;
 mod node;
 mod replicas;
