@@ -1,6 +1,7 @@
 //! The node's write path on both backends: send + mine latency at chain height 10 and 10,000,
 //! and sends per second from many concurrent senders next to the store's own durable
-//! single-row commit rate, measured in the same run.
+//! single-row commit rate, measured in the same run; and blocks per second through `mineBlocks`
+//! next to single `mineBlock` calls.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -143,5 +144,45 @@ fn concurrent_sends(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, concurrent_sends, send_and_mine);
+/// Empty blocks (difficulty 12) mined one per `mineBlock` call next to 100 per `mineBlocks` call,
+/// per block: the many-block path must cost about what single blocks do (each is still its own
+/// commit and announcement).
+fn many_blocks(c: &mut Criterion) {
+    pocket_testkit::DURABLE_PG.store(true, Ordering::Relaxed);
+    let rt = runtime();
+    let mut group = c.benchmark_group("many_blocks");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(8))
+        .throughput(Throughput::Elements(100));
+    for (backend, name) in backends() {
+        let (db, node, miner) = rt.block_on(async {
+            let db = TestDb::new(backend).await;
+            let node = db.node().await;
+            let miner = node.new_wallet().await.unwrap().address;
+            node.mine_block(&miner, Some(0)).await.unwrap();
+            (db, node, miner)
+        });
+        group.bench_function(format!("{name}/mine_block_100_times"), |b| {
+            b.iter(|| {
+                rt.block_on(async {
+                    for _ in 0..100 {
+                        node.mine_block(&miner, Some(0)).await.unwrap();
+                    }
+                })
+            })
+        });
+        group.bench_function(format!("{name}/mine_blocks_100"), |b| {
+            b.iter(|| {
+                rt.block_on(node.mine_blocks(&miner, 100, Some(0), |_| {}))
+                    .unwrap()
+            })
+        });
+        drop(node);
+        drop(db);
+    }
+    group.finish();
+}
+
+criterion_group!(benches, concurrent_sends, send_and_mine, many_blocks);
 criterion_main!(benches);
