@@ -169,6 +169,20 @@ try {
       await page.locator(".graphiql-response", { hasText: '"height": 11' }).waitFor();
       await page.screenshot({ path: join(shots, "4-graphiql.png"), fullPage: true });
     });
+
+    await step("mine many blocks from the form (mineBlocks)", async () => {
+      await page.goto(`${base}/`);
+      await page.locator('[data-testid="connection"]', { hasText: "live" }).waitFor();
+      await page.fill('[data-testid="mine-address"]', addresses[1]);
+      await page.fill('[data-testid="mine-count"]', "0");
+      await page.fill('[data-testid="mine-blocks"]', "3");
+      await page.click('[data-testid="mine-submit"]');
+      await page.locator('[data-testid="mine-ok"]', { hasText: "mined blocks #12–#14" }).waitFor();
+      await page.locator('[data-testid="block-14"]').waitFor();
+      await page.fill('[data-testid="mine-blocks"]', "1001");
+      await page.click('[data-testid="mine-submit"]');
+      await page.locator('[data-testid="mine-form"] [data-testid="field-error"]', { hasText: "1 to 1000 blocks" }).waitFor();
+    });
   }
 
   async function tokenTour() {

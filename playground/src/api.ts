@@ -80,6 +80,7 @@ export const queries = {
   newWallet: /* GraphQL */ `mutation NewWallet { newWallet { address } }`,
   send: /* GraphQL */ `mutation Send($from: String!, $to: String!, $amount: Int!) { send(from: $from, to: $to, amount: $amount) { id txId status } }`,
   mine: /* GraphQL */ `mutation Mine($address: String!, $txCount: Int) { mineBlock(address: $address, txCount: $txCount) { height hash txCount } }`,
+  mineMany: /* GraphQL */ `mutation MineMany($address: String!, $count: Int!, $txCount: Int) { mineBlocks(address: $address, count: $count, txCount: $txCount) { height txCount } }`,
   reset: /* GraphQL */ `mutation Reset { resetSystem { address } }`,
   liveBlocks: /* GraphQL */ `subscription LiveBlocks { blockMined { height hash txCount } }`,
   livePool: /* GraphQL */ `subscription LivePool { poolChanged { id status } }`,

@@ -7,7 +7,7 @@ export interface GqlError {
 }
 
 /** The form fields an error can be shown next to. */
-export type Field = "from" | "to" | "amount" | "address" | "txCount" | "form";
+export type Field = "from" | "to" | "amount" | "address" | "txCount" | "blocks" | "form";
 
 /**
  * Which form field an error concerns, from its stable code (and, for addresses, the argument the

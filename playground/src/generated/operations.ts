@@ -64,6 +64,15 @@ export type MineMutationVariables = Exact<{
 
 export type MineMutation = { mineBlock: { height: number, hash: string, txCount: number } };
 
+export type MineManyMutationVariables = Exact<{
+  address: string;
+  count: number;
+  txCount: number | null | undefined;
+}>;
+
+
+export type MineManyMutation = { mineBlocks: Array<{ height: number, txCount: number }> };
+
 export type ResetMutationVariables = Exact<{ [key: string]: never; }>;
 
 

@@ -1,7 +1,8 @@
-// The mine form: a block to a miner address with up to N pending transactions.
+// The mine form: one block or many (mineBlocks) to a miner address, each with up to N pending
+// transactions.
 import { useState } from "react";
 import { gql, queries } from "../api";
-import type { MineMutation } from "../generated/operations";
+import type { MineManyMutation, MineMutation } from "../generated/operations";
 import { errorsByField, parseWhole, plural } from "../logic";
 import { Labeled } from "./Labeled";
 import type { FieldErrors } from "./types";
@@ -9,6 +10,7 @@ import type { FieldErrors } from "./types";
 export function MineForm({ onDone }: { onDone: () => Promise<void> }) {
   const [address, setAddress] = useState("");
   const [txCount, setTxCount] = useState("5");
+  const [blocks, setBlocks] = useState("1");
   const [errors, setErrors] = useState<FieldErrors>({});
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState("");
@@ -17,12 +19,21 @@ export function MineForm({ onDone }: { onDone: () => Promise<void> }) {
       e.preventDefault();
       const count = parseWhole(txCount);
       if (count === null) { setErrors({ txCount: "a whole number" }); return; }
+      const many = parseWhole(blocks);
+      if (many === null || many < 1 || many > 1000) { setErrors({ blocks: "1 to 1000 blocks" }); return; }
       setBusy(true);
       setDone("");
-      const r = await gql<MineMutation>(queries.mine, { address, txCount: count });
+      if (many === 1) {
+        const r = await gql<MineMutation>(queries.mine, { address, txCount: count });
+        setErrors(r.errors ? errorsByField(r.errors, "mine") : {});
+        if (r.data?.mineBlock) setDone(`mined block #${r.data.mineBlock.height} with ${plural(r.data.mineBlock.txCount, "transaction")}`);
+      } else {
+        const r = await gql<MineManyMutation>(queries.mineMany, { address, count: many, txCount: count });
+        setErrors(r.errors ? errorsByField(r.errors, "mine") : {});
+        const mined = r.data?.mineBlocks ?? [];
+        if (mined.length) setDone(`mined blocks #${mined[0].height}–#${mined[mined.length - 1].height}`);
+      }
       setBusy(false);
-      setErrors(r.errors ? errorsByField(r.errors, "mine") : {});
-      if (r.data?.mineBlock) setDone(`mined block #${r.data.mineBlock.height} with ${plural(r.data.mineBlock.txCount, "transaction")}`);
       await onDone();
     }}>
       <h2>Mine</h2>
@@ -32,9 +43,12 @@ export function MineForm({ onDone }: { onDone: () => Promise<void> }) {
       <Labeled label="transactions" error={errors.txCount}>
         <input value={txCount} onChange={(e) => setTxCount(e.target.value)} data-testid="mine-count" />
       </Labeled>
+      <Labeled label="blocks" error={errors.blocks}>
+        <input value={blocks} onChange={(e) => setBlocks(e.target.value)} data-testid="mine-blocks" />
+      </Labeled>
       <button type="submit" disabled={busy} data-testid="mine-submit">{busy ? "mining…" : "Mine"}</button>
       {errors.form && <p className="error-text">{errors.form}</p>}
-      {done && <p className="ok-text">{done}</p>}
+      {done && <p className="ok-text" data-testid="mine-ok">{done}</p>}
     </form>
   );
 }
