@@ -173,13 +173,16 @@ impl<'a> Walk<'a> {
             }
         }
         // Fragments are validated where they are defined, used or not: count them there too.
+        // One on an introspection type (`__Type`, …) is introspection wherever it is spread.
         for fragment in self.document.fragments.values() {
             self.count_directives(fragment.node.directives.len(), Some(fragment.pos))?;
-            self.selection_set(
-                &fragment.node.selection_set,
-                Place::Data { depth: 0 },
-                false,
-            )?;
+            let on = fragment.node.type_condition.node.on.node.as_str();
+            let place = if on.starts_with("__") {
+                Place::Introspection { lists: 0 }
+            } else {
+                Place::Data { depth: 0 }
+            };
+            self.selection_set(&fragment.node.selection_set, place, false)?;
         }
         Ok(())
     }
@@ -400,6 +403,12 @@ mod tests {
             "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }",
             "introspection nests 3",
         );
+        // A type-reference fragment deeper than --max-depth, as newer introspection queries have.
+        let deep_ref = "ofType { kind ".repeat(14) + &"} ".repeat(14);
+        check(&format!(
+            "{{ __schema {{ types {{ ...T }} }} }} fragment T on __Type {{ kind {deep_ref} }}"
+        ))
+        .unwrap();
     }
 
     #[test]

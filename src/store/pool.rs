@@ -182,15 +182,7 @@ pub async fn pending_from(
 
 /// The oldest `limit` pending entries, with their transactions, for the miner.
 pub async fn oldest_pending(db: &impl ConnectionTrait, limit: u64) -> StoreResult<Vec<PooledTx>> {
-    pool::Entity::find()
-        .filter(pool::Column::Error.eq(false))
-        .order_by_asc(pool::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(TryInto::try_into)
-        .collect()
+    in_arrival_order(db, false, None, limit).await
 }
 
 /// Removes mined entries.
@@ -211,6 +203,17 @@ pub async fn page(
     after: Option<i64>,
     limit: u64,
 ) -> StoreResult<Vec<PoolEntry>> {
+    in_arrival_order(db, include_rejected, after, limit).await
+}
+
+/// Rows in arrival order after id `after`, read as `T` (an entry, or a pending one with its
+/// transaction); rejected rows only when asked.
+async fn in_arrival_order<T: TryFrom<pool::Model, Error = StoreError>>(
+    db: &impl ConnectionTrait,
+    include_rejected: bool,
+    after: Option<i64>,
+    limit: u64,
+) -> StoreResult<Vec<T>> {
     let mut query = pool::Entity::find()
         .order_by_asc(pool::Column::Id)
         .limit(limit);
