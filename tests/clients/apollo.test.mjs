@@ -31,6 +31,22 @@ test("an omitted optional variable leaves the argument's default", async () => {
   assert.deepEqual({ height: data.mineBlock.height, txCount: data.mineBlock.txCount }, { height: 10, txCount: 3 });
 });
 
+test("Apollo mines many blocks in one call, with txCount omitted", async () => {
+  const wallets = await reset();
+  const { data } = await client.mutate({
+    mutation: gql`mutation MineMany($a: String!, $n: Int!, $t: Int) { mineBlocks(address: $a, count: $n, txCount: $t) { height txCount } }`,
+    variables: { a: wallets[1], n: 4 },
+  });
+  assert.deepEqual(data.mineBlocks.map((b) => [b.height, b.txCount]), [[10, 3], [11, 1], [12, 1], [13, 1]]);
+  await assert.rejects(
+    client.mutate({
+      mutation: gql`mutation($a: String!) { mineBlocks(address: $a, count: 1001) { height } }`,
+      variables: { a: wallets[1] },
+    }),
+    (error) => CombinedGraphQLErrors.is(error) && error.errors[0].extensions.code === "BAD_REQUEST",
+  );
+});
+
 test("errors reach Apollo with their code", async () => {
   const wallets = await reset();
   await assert.rejects(

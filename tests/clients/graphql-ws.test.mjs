@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
-import { mineWhileWatched, reset, wsUrl } from "./common.mjs";
+import { mineWhileWatched, post, reset, until, wsUrl } from "./common.mjs";
 
 const client = () => createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0 });
 
@@ -23,6 +23,28 @@ test("graphql-ws gets every block once, in order", async () => {
   await ws.dispose();
   assert.deepEqual(errors, []);
   assert.deepEqual(seen, expected);
+});
+
+test("graphql-ws gets each block of a mineBlocks call, in order", async () => {
+  const wallets = await reset();
+  const ws = client();
+  const seen = [];
+  const unsubscribe = ws.subscribe(
+    { query: "subscription { blockMined { height } }" },
+    { next: (r) => seen.push(r.data.blockMined.height), error: () => {}, complete: () => {} },
+  );
+  // Once the subscription is in place (a block seen), one call mines five more.
+  const [first] = await mineWhileWatched(wallets[0], seen, 0);
+  const body = await post(
+    "mutation($a: String!) { mineBlocks(address: $a, count: 5, txCount: 0) { height } }",
+    { a: wallets[0] },
+  );
+  const heights = body.data.mineBlocks.map((b) => b.height);
+  await until(() => seen.length >= 6);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  unsubscribe();
+  await ws.dispose();
+  assert.deepEqual(seen, [first, ...heights]);
 });
 
 test("graphql-ws sees coded errors, and runs queries and mutations", async () => {
