@@ -52,6 +52,14 @@ impl ResponseCache {
         }
     }
 
+    /// Whether an answer to `key` is kept, for whatever version: only then is a lookup worth
+    /// reading the state version for.
+    pub fn holds(&self, key: &CacheKey) -> bool {
+        self.inner
+            .lock()
+            .is_ok_and(|entries| entries.answers.contains_key(key))
+    }
+
     /// The answer kept for `key` at `version`.
     pub fn get(&self, version: i64, key: &CacheKey) -> Option<Bytes> {
         let entries = self.inner.lock().ok()?;

@@ -39,28 +39,25 @@ impl AppState {
     /// Admits and runs one request; `queries_only` refuses anything but queries (GET).
     ///
     /// The response cache is asked first: it holds only answers to queries admitted before under
-    /// the same limits, so a hit needs neither parsing nor admission.
+    /// the same limits, so a hit needs neither parsing nor admission. The state version is read
+    /// only for a query the cache may answer or will keep (never for a mutation), and always
+    /// before the query runs, so a kept answer is never older than its version.
     async fn answer(
         &self,
         mut request: Request,
         access: Access,
         queries_only: bool,
     ) -> HttpResponse {
-        let cached = match &self.cache {
-            Some(cache) => match self.node.state_version().await {
-                Ok(version) => Some((cache, version, CacheKey::of(&request))),
-                Err(err) => {
-                    tracing::warn!(error = %err, "cannot read the state version; not caching");
-                    None
-                }
-            },
-            None => None,
-        };
-        if let Some((cache, version, key)) = &cached
-            && let Some(body) = cache.get(*version, key)
+        let key = self.cache.as_ref().map(|_| CacheKey::of(&request));
+        let mut version = None;
+        if let (Some(cache), Some(key)) = (&self.cache, &key)
+            && cache.holds(key)
         {
-            self.metrics.cache_lookup(true);
-            return json_body(body, "hit");
+            version = self.state_version().await;
+            if let Some(body) = version.and_then(|v| cache.get(v, key)) {
+                self.metrics.cache_lookup(true);
+                return json_body(body, "hit");
+            }
         }
         let admitted = match graphql::admit(&self.limits, &mut request) {
             Ok(admitted) => admitted,
@@ -75,7 +72,13 @@ impl AppState {
                  WebSocket at /graphql/ws",
             );
         }
-        let Some((cache, version, key)) = cached.filter(|_| admitted.only_queries) else {
+        let (Some(cache), Some(key), true) = (&self.cache, key, admitted.only_queries) else {
+            return Json(self.execute(request, access).await).into_response();
+        };
+        if version.is_none() {
+            version = self.state_version().await;
+        }
+        let Some(version) = version else {
             return Json(self.execute(request, access).await).into_response();
         };
         self.metrics.cache_lookup(false);
@@ -88,6 +91,17 @@ impl AppState {
             cache.put(version, key, body.clone());
         }
         json_body(body, "miss")
+    }
+
+    /// The state version, or `None` (logged) when it cannot be read: then nothing is cached.
+    async fn state_version(&self) -> Option<i64> {
+        self.node
+            .state_version()
+            .await
+            .inspect_err(
+                |err| tracing::warn!(error = %err, "cannot read the state version; not caching"),
+            )
+            .ok()
     }
 
     /// One request of a batch: admitted like any other, never cached.
