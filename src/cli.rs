@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::config::{ChainConfig, Command};
-use crate::node::{MAX_BLOCKS_PER_CALL, Node, NodeError, VerifyReport};
+use crate::config::{ChainConfig, Command, ServeConfig};
+use crate::model::MiningMode;
+use crate::node::{MAX_BLOCKS_PER_CALL, MiningChange, Node, NodeError, VerifyReport};
 
 use crate::server::ServerError;
 use crate::store::Store;
@@ -88,6 +89,7 @@ pub async fn run(command: Command, config: &ChainConfig) -> Result<(), CliError>
         Command::Serve(serve) => {
             let server = serve.server_config();
             server.check_exposure()?;
+            apply_mining_flags(&node, &serve).await?;
             let listener = tokio::net::TcpListener::bind(server.listen)
                 .await
                 .map_err(ServerError::Io)?;
@@ -140,6 +142,33 @@ pub async fn run(command: Command, config: &ChainConfig) -> Result<(), CliError>
             }
         }
     }
+    Ok(())
+}
+
+/// Stores the mining flags given at start (those not given keep their stored value); a mode that
+/// cannot work (no miner address, no interval) stops the start with its typed error.
+async fn apply_mining_flags(node: &Node, serve: &ServeConfig) -> Result<(), CliError> {
+    if serve.mining.is_none() && serve.block_time.is_none() && serve.miner_address.is_none() {
+        return Ok(());
+    }
+    let mode = match serve.mining.as_deref().and_then(MiningMode::parse) {
+        Some(mode) => mode,
+        None => node.mining().await?.settings.mode,
+    };
+    let address = serve
+        .miner_address
+        .as_deref()
+        .map(|a| crate::node::parse_address("--miner-address", a))
+        .transpose()?;
+    let status = node
+        .set_mining(MiningChange {
+            mode,
+            address,
+            interval_seconds: serve.block_time,
+            tx_count: None,
+        })
+        .await?;
+    tracing::info!(mode = status.settings.mode.as_str(), "mining mode set");
     Ok(())
 }
 

@@ -36,7 +36,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the GraphQL API, GraphiQL and the test stand (the default command).
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Print the GraphQL schema (SDL).
     Schema,
     /// Re-check every block, the transaction index and the chainstate.
@@ -119,6 +119,17 @@ pub struct ServeConfig {
     /// query, so every replica stays exact); 0 turns the cache off.
     #[arg(long, env = "POCKET_RESPONSE_CACHE", default_value_t = 1024)]
     pub response_cache: usize,
+    /// Mining mode to set at start: manual, auto (a block right after each accepted
+    /// transaction) or interval (a block every --block-time seconds). Without it the stored
+    /// mode stays (manual on a new database).
+    #[arg(long, env = "POCKET_MINING", value_parser = ["manual", "auto", "interval"])]
+    pub mining: Option<String>,
+    /// Seconds between blocks in interval mode (1…86400).
+    #[arg(long, env = "POCKET_BLOCK_TIME")]
+    pub block_time: Option<i64>,
+    /// Address paid for blocks mined in auto and interval mode.
+    #[arg(long, env = "POCKET_MINER_ADDRESS")]
+    pub miner_address: Option<String>,
 }
 
 impl ServeConfig {

@@ -18,7 +18,7 @@ async fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let command = cli.command.unwrap_or(Command::Serve(cli.serve));
+    let command = cli.command.unwrap_or(Command::Serve(Box::new(cli.serve)));
     match pocket_chain::cli::run(command, &cli.chain).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

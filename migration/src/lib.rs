@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_create_tables;
 mod m20261125_000002_state_version;
+mod m20261125_000003_dev_chain;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261124_000001_create_tables::Migration),
             Box::new(m20261125_000002_state_version::Migration),
+            Box::new(m20261125_000003_dev_chain::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@
 //! `docs/protocol.md` gives the byte layouts with test vectors that `vectors` checks.
 
 pub mod address;
+pub mod archive;
 pub mod block;
 pub mod encoding;
 pub mod hash;

@@ -23,6 +23,8 @@ pub mod code {
     pub const WALLET_LOCKED: &str = "WALLET_LOCKED";
     /// No genesis block yet.
     pub const NOT_INITIALIZED: &str = "NOT_INITIALIZED";
+    /// AUTO or INTERVAL mining without an address to pay.
+    pub const MINER_ADDRESS_REQUIRED: &str = "MINER_ADDRESS_REQUIRED";
     /// The thing asked for does not exist.
     pub const NOT_FOUND: &str = "NOT_FOUND";
     /// A mutation without the API token.
@@ -111,7 +113,10 @@ fn node_code(err: &NodeError) -> &'static str {
         NodeError::InsufficientFunds { .. } => code::INSUFFICIENT_FUNDS,
         NodeError::WalletLocked { .. } => code::WALLET_LOCKED,
         NodeError::NotInitialized => code::NOT_INITIALIZED,
+        NodeError::UnknownSnapshot(_) => code::NOT_FOUND,
+        NodeError::MinerAddressRequired(_) => code::MINER_ADDRESS_REQUIRED,
         NodeError::AlreadyInitialized
+        | NodeError::InvalidMining(_)
         | NodeError::InvalidTxCount { .. }
         | NodeError::InvalidBlockCount { .. } => code::BAD_REQUEST,
         NodeError::StoppedAfter { source, .. } => node_code(source),

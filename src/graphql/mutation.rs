@@ -1,13 +1,16 @@
 //! The mutations. Each needs the API token when one is configured.
 
-use async_graphql::{Context, ErrorExtensions, Guard, Object};
+use async_graphql::{Context, ErrorExtensions, Guard, ID, Object};
 
 use super::block::Block;
+use super::chain_info::ChainInfo;
 use super::error::{ApiError, ApiResult};
+use super::mining::{MiningMode, MiningStatus};
 use super::node;
 use super::pool_entry::PoolEntry;
+use super::snapshot::Snapshot;
 use super::wallet::Wallet;
-use crate::node::parse_address;
+use crate::node::{MiningChange, parse_address};
 
 /// Whether this request may change state: true without a configured token, otherwise only
 /// with `Authorization: Bearer <token>`.
@@ -43,7 +46,9 @@ impl Mutation {
     }
 
     /// Sends `amount` units from a keystore wallet to any address and pools the transaction.
-    /// The sender is locked until it is mined. A refused send is also logged in the pool.
+    /// The sender is locked until it is mined. A refused send is also logged in the pool. In
+    /// AUTO mining mode the transaction is mined before the answer, which is MINED and names
+    /// its `block`.
     #[graphql(guard = "TokenGuard")]
     async fn send(
         &self,
@@ -52,8 +57,11 @@ impl Mutation {
         to: String,
         amount: i32,
     ) -> async_graphql::Result<PoolEntry> {
-        let entry = node(ctx)?.send(&from, &to, amount.into()).await.api()?;
-        Ok(PoolEntry::listed(entry))
+        let sent = node(ctx)?
+            .send_and_report(&from, &to, amount.into())
+            .await
+            .api()?;
+        Ok(PoolEntry::sent(sent))
     }
 
     /// Mines a block paying the reward to `address` with up to `txCount` of the oldest pending
@@ -101,4 +109,64 @@ impl Mutation {
         let wallets = node.reset_system().await.api()?;
         Ok(wallets.iter().map(Wallet::new).collect())
     }
+
+    /// Sets how the node mines on its own. Arguments left out keep their current value. AUTO and
+    /// INTERVAL need a miner address (given now or before: `MINER_ADDRESS_REQUIRED` otherwise),
+    /// INTERVAL an interval of 1…86,400 seconds. Stored: it outlives restarts, and replicas
+    /// share it.
+    #[graphql(guard = "TokenGuard")]
+    async fn set_mining(
+        &self,
+        ctx: &Context<'_>,
+        mode: MiningMode,
+        address: Option<String>,
+        interval_seconds: Option<i32>,
+        tx_count: Option<i32>,
+    ) -> async_graphql::Result<MiningStatus> {
+        let address = address
+            .map(|a| parse_address("address", &a))
+            .transpose()
+            .api()?;
+        let change = MiningChange {
+            mode: mode.into(),
+            address,
+            interval_seconds: interval_seconds.map(i64::from),
+            tx_count: tx_count.map(i64::from),
+        };
+        Ok(MiningStatus(node(ctx)?.set_mining(change).await.api()?))
+    }
+
+    /// Saves the whole state (chain, chainstate, pool with its refusals, keystore, index) to
+    /// revert to later. Costs one row and a copy of the pool, whatever the chain's length.
+    #[graphql(guard = "TokenGuard")]
+    async fn snapshot(
+        &self,
+        ctx: &Context<'_>,
+        name: Option<String>,
+    ) -> async_graphql::Result<Snapshot> {
+        Ok(Snapshot(node(ctx)?.snapshot(name.as_deref()).await.api()?))
+    }
+
+    /// Puts every table back as it was at snapshot `id`, in one transaction. The snapshot stays
+    /// (revert to it again at will); snapshots taken after it are deleted. Subscribers of
+    /// `chainReset` hear of it, and `blockMined` continues from the restored tip.
+    #[graphql(guard = "TokenGuard")]
+    async fn revert(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ChainInfo> {
+        let id = snapshot_id(&id)?;
+        Ok(ChainInfo(node(ctx)?.revert(id).await.api()?))
+    }
+
+    /// Deletes snapshot `id`; false if there was none.
+    #[graphql(guard = "TokenGuard")]
+    async fn delete_snapshot(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
+        let id = snapshot_id(&id)?;
+        node(ctx)?.delete_snapshot(id).await.api()
+    }
+}
+
+/// A snapshot id argument: a decimal integer.
+fn snapshot_id(id: &ID) -> async_graphql::Result<i64> {
+    id.parse::<i64>().map_err(|_| {
+        ApiError::BadRequest(format!("snapshot id {:?} is not a number", id.as_str())).extend()
+    })
 }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use async_graphql::{Enum, Object};
 
+use super::block::Block;
 use crate::model;
 use crate::node::PoolChangeKind;
 
@@ -24,6 +25,8 @@ pub struct PoolEntry {
     pub entry: Arc<model::PoolEntry>,
     /// Its status.
     pub status: PoolEntryStatus,
+    /// The block holding it, when the answer knows it (a `send` AUTO mining mined at once).
+    pub block: Option<Arc<model::StoredBlock>>,
 }
 
 impl PoolEntry {
@@ -36,6 +39,19 @@ impl PoolEntry {
         Self {
             entry: Arc::new(entry),
             status,
+            block: None,
+        }
+    }
+
+    /// A send's answer: pending, or mined into `block` by AUTO mining in the same commit.
+    pub fn sent(sent: crate::node::Sent) -> Self {
+        match sent.block {
+            Some(block) => Self {
+                entry: Arc::new(sent.entry),
+                status: PoolEntryStatus::Mined,
+                block: Some(block),
+            },
+            None => Self::listed(sent.entry),
         }
     }
 
@@ -46,7 +62,11 @@ impl PoolEntry {
             PoolChangeKind::Rejected => PoolEntryStatus::Rejected,
             PoolChangeKind::Removed => PoolEntryStatus::Mined,
         };
-        Self { entry, status }
+        Self {
+            entry,
+            status,
+            block: None,
+        }
     }
 }
 
@@ -105,5 +125,11 @@ impl PoolEntry {
     /// Pending, rejected or mined.
     async fn status(&self) -> PoolEntryStatus {
         self.status
+    }
+
+    /// The block that mined it: set in the answer to `send` when AUTO mining mined it in the
+    /// same commit; null otherwise (find a mined transaction with `transaction(txId)`).
+    async fn block(&self) -> Option<Block> {
+        self.block.clone().map(Block::new)
     }
 }

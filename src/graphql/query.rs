@@ -8,8 +8,10 @@ use super::block::Block;
 use super::chain_info::ChainInfo;
 use super::connection::{self, Page, page, page_size, total_if_asked};
 use super::error::{ApiResult, bad_request};
+use super::mining::MiningStatus;
 use super::node;
 use super::pool_entry::PoolEntry;
+use super::snapshot::Snapshot;
 use super::transaction::{Prefetched, Transaction};
 use super::utxo::{Utxo, utxo_page};
 use super::wallet::Wallet;
@@ -193,5 +195,16 @@ impl Query {
             |e| connection::encode("pool", &e.id().to_string()),
             PoolEntry::listed,
         ))
+    }
+
+    /// How the node mines on its own (MANUAL, AUTO or INTERVAL) and when the next block is due.
+    async fn mining(&self, ctx: &Context<'_>) -> async_graphql::Result<MiningStatus> {
+        Ok(MiningStatus(node(ctx)?.mining().await.api()?))
+    }
+
+    /// Every snapshot, oldest first.
+    async fn snapshots(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Snapshot>> {
+        let snapshots = node(ctx)?.snapshots().await.api()?;
+        Ok(snapshots.into_iter().map(Snapshot).collect())
     }
 }

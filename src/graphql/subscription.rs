@@ -7,15 +7,17 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use async_graphql::{Context, Subscription};
+use async_graphql::{Context, ID, Subscription};
 use futures::Stream;
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::block::Block;
 use super::error::ApiResult;
+use super::mining::MiningStatus;
 use super::node;
 use super::pool_entry::PoolEntry;
-use crate::chain::BlockHash;
+use super::snapshot::{ChainResetCause, ChainResetEvent, Snapshot};
+use crate::chain::{BlockHash, ChainTip};
 use crate::model::StoredBlock;
 use crate::node::{Node, NodeError, NodeEvent};
 
@@ -40,11 +42,12 @@ impl Subscription {
         // skip it.
         let events = node.subscribe();
         let genesis = node.blocks_from(0, 1).await.api()?.first().map(|b| b.hash);
-        let last = node.chain_info().await.api()?.height;
+        let info = node.chain_info().await.api()?;
         let feed = BlockFeed {
             node,
             events,
-            last,
+            last: info.height,
+            last_hash: info.tip_hash,
             genesis,
             backlog: VecDeque::new(),
         };
@@ -68,12 +71,98 @@ impl Subscription {
                     Ok(NodeEvent::PoolChanged { kind, entry }) => {
                         return Some((PoolEntry::changed(kind, entry), events));
                     }
-                    Ok(NodeEvent::BlockMined(_) | NodeEvent::ChainReset { .. })
-                    | Err(RecvError::Lagged(_)) => continue,
+                    Ok(_) | Err(RecvError::Lagged(_)) => continue,
                     Err(RecvError::Closed) => return None,
                 }
             }
         }))
+    }
+
+    /// Each time the chain goes back: a `resetSystem` (a new chain from its genesis) or a
+    /// `revert` to a snapshot, with the new tip. `blockMined` continues from that tip.
+    async fn chain_reset(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = ChainResetEvent> + use<>> {
+        let events = node(ctx)?.subscribe();
+        Ok(futures::stream::unfold(events, |mut events| async move {
+            loop {
+                let event = match events.recv().await {
+                    Ok(NodeEvent::ChainReset { genesis }) => ChainResetEvent {
+                        cause: ChainResetCause::Reset,
+                        height: Some(0),
+                        tip_hash: Some(genesis.to_string()),
+                        snapshot_id: None,
+                    },
+                    Ok(NodeEvent::ChainReverted { tip, snapshot }) => ChainResetEvent {
+                        cause: ChainResetCause::Revert,
+                        height: tip.map(|t| t.height),
+                        tip_hash: tip.map(|t| t.hash.to_string()),
+                        snapshot_id: Some(ID(snapshot.to_string())),
+                    },
+                    Ok(_) | Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => return None,
+                };
+                return Some((event, events));
+            }
+        }))
+    }
+
+    /// The mining settings each time they change (from any replica).
+    async fn mining_changed(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<MiningStatus>> + use<>>
+    {
+        let node: Arc<Node> = node(ctx)?.clone();
+        let events = node.subscribe();
+        Ok(futures::stream::unfold(
+            (node, events),
+            |(node, mut events)| async move {
+                loop {
+                    match events.recv().await {
+                        Ok(NodeEvent::MiningChanged(_)) | Err(RecvError::Lagged(_)) => break,
+                        Ok(_) => continue,
+                        Err(RecvError::Closed) => return None,
+                    }
+                }
+                let status = node.mining().await.map(MiningStatus).api();
+                Some((status, (node, events)))
+            },
+        ))
+    }
+
+    /// The list of snapshots each time it changes (taken, deleted, or cut by a revert or reset).
+    async fn snapshots_changed(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Vec<Snapshot>>> + use<>>
+    {
+        let node: Arc<Node> = node(ctx)?.clone();
+        let events = node.subscribe();
+        Ok(futures::stream::unfold(
+            (node, events),
+            |(node, mut events)| async move {
+                loop {
+                    match events.recv().await {
+                        Ok(
+                            NodeEvent::SnapshotsChanged
+                            | NodeEvent::ChainReverted { .. }
+                            | NodeEvent::ChainReset { .. },
+                        )
+                        | Err(RecvError::Lagged(_)) => break,
+                        Ok(_) => continue,
+                        Err(RecvError::Closed) => return None,
+                    }
+                }
+                let list = node
+                    .snapshots()
+                    .await
+                    .map(|list| list.into_iter().map(Snapshot).collect())
+                    .api();
+                Some((list, (node, events)))
+            },
+        ))
     }
 }
 
@@ -83,6 +172,8 @@ struct BlockFeed {
     events: broadcast::Receiver<NodeEvent>,
     /// Height of the last block delivered (or the tip when subscribing).
     last: Option<u64>,
+    /// Its hash.
+    last_hash: Option<BlockHash>,
     /// The first block of the chain being followed.
     genesis: Option<BlockHash>,
     /// Blocks read from the database, waiting to be delivered.
@@ -96,10 +187,37 @@ impl BlockFeed {
 
     fn deliver(&mut self, block: Arc<StoredBlock>) -> Option<Result<Arc<StoredBlock>, NodeError>> {
         self.last = Some(block.height);
+        self.last_hash = Some(block.hash);
         if block.height == 0 {
             self.genesis = Some(block.hash);
         }
         Some(Ok(block))
+    }
+
+    /// The chain went back to `tip`: blocks above it are gone, and the next one delivered is at
+    /// its height + 1. A feed whose last block still stands subscribed after the revert
+    /// committed (its announcement arrived late) and already follows the new chain.
+    async fn reverted(&mut self, tip: Option<ChainTip>) -> Result<(), NodeError> {
+        let new_height = tip.map(|t| t.height);
+        if let Some(last) = self.last.filter(|last| Some(*last) > new_height) {
+            let standing = self.node.blocks_from(last, 1).await?;
+            if standing.first().map(|b| b.hash) != self.last_hash {
+                self.last = new_height;
+                self.last_hash = tip.map(|t| t.hash);
+                if tip.is_none() {
+                    self.genesis = None;
+                }
+            }
+        }
+        self.backlog.retain(|b| Some(b.height) <= new_height);
+        if self.backlog.is_empty() && Some(self.expected()) <= new_height {
+            self.backlog.extend(
+                self.node
+                    .blocks_from(self.expected(), CATCH_UP_BATCH)
+                    .await?,
+            );
+        }
+        Ok(())
     }
 
     async fn next(&mut self) -> Option<Result<Arc<StoredBlock>, NodeError>> {
@@ -129,7 +247,16 @@ impl BlockFeed {
                     self.last = None;
                     self.backlog.clear();
                 }
-                Ok(NodeEvent::PoolChanged { .. }) => continue,
+                Ok(NodeEvent::ChainReverted { tip, .. }) => {
+                    if let Err(err) = self.reverted(tip).await {
+                        return Some(Err(err));
+                    }
+                }
+                Ok(
+                    NodeEvent::PoolChanged { .. }
+                    | NodeEvent::MiningChanged(_)
+                    | NodeEvent::SnapshotsChanged,
+                ) => continue,
                 Err(RecvError::Closed) => return None,
             }
         }

@@ -3,9 +3,13 @@
 //! returns them, and `graphql` wraps them; so `graphql` never needs `store`.
 
 mod block;
+mod mining;
 mod pool_entry;
+mod snapshot;
 mod wallet;
 
 pub use block::{MinedTx, StoredBlock, TxLocation};
+pub use mining::{MiningMode, MiningSettings, MiningStatus};
 pub use pool_entry::{PendingTx, PoolEntry, RefusedSend};
+pub use snapshot::Snapshot;
 pub use wallet::Wallet;

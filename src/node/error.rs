@@ -77,6 +77,15 @@ pub enum NodeError {
         /// Why the next one failed.
         source: Box<NodeError>,
     },
+    /// No snapshot has this id.
+    #[error("no snapshot {0}")]
+    UnknownSnapshot(i64),
+    /// Mining on the node's own initiative needs an address to pay.
+    #[error("{0} mining needs a miner address: pass address (or --miner-address)")]
+    MinerAddressRequired(&'static str),
+    /// Mining settings that cannot work (the text says which).
+    #[error("invalid mining settings: {0}")]
+    InvalidMining(String),
     /// The node is shutting down; the operation was cancelled and nothing was written.
     #[error("the node is shutting down")]
     ShuttingDown,

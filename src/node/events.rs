@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::chain::BlockHash;
-use crate::model::StoredBlock;
+use crate::chain::{BlockHash, ChainTip};
+use crate::model::{MiningMode, MiningSettings, StoredBlock};
 use crate::model::{PendingTx, PoolEntry, RefusedSend};
 
 /// How the pool changed.
@@ -33,6 +33,18 @@ pub enum NodeEvent {
         /// The new chain's first block.
         genesis: BlockHash,
     },
+    /// The chain went back to a snapshot: `tip` is the new tip (`None`: empty); blocks above it
+    /// are gone, and the next block mined is at its height + 1.
+    ChainReverted {
+        /// The new tip.
+        tip: Option<ChainTip>,
+        /// The snapshot reverted to.
+        snapshot: i64,
+    },
+    /// The mining settings changed (a scheduler re-reads when the next block is due).
+    MiningChanged(MiningSettings),
+    /// A snapshot was taken or deleted (a revert announces `ChainReverted` instead).
+    SnapshotsChanged,
     /// The pool changed.
     PoolChanged {
         /// How.
@@ -53,6 +65,17 @@ pub(super) enum Wire {
     Block {
         height: u64,
     },
+    Reverted {
+        tip: Option<(String, u64)>,
+        snapshot: i64,
+    },
+    Mining {
+        mode: String,
+        interval_seconds: Option<u32>,
+        address: Option<String>,
+        tx_count: u32,
+    },
+    Snapshots,
     Pool {
         kind: PoolChangeKind,
         id: i64,
@@ -109,6 +132,41 @@ impl Wire {
     }
 }
 
+impl Wire {
+    /// The event a `Reverted` or `Mining` notification describes; `None` for others and for
+    /// fields that do not parse.
+    pub(super) fn settled_event(self) -> Option<NodeEvent> {
+        match self {
+            Self::Reverted { tip, snapshot } => {
+                let tip = match tip {
+                    Some((hash, height)) => Some(ChainTip {
+                        hash: hash.parse().ok()?,
+                        height,
+                    }),
+                    None => None,
+                };
+                Some(NodeEvent::ChainReverted { tip, snapshot })
+            }
+            Self::Mining {
+                mode,
+                interval_seconds,
+                address,
+                tx_count,
+            } => Some(NodeEvent::MiningChanged(MiningSettings {
+                mode: MiningMode::parse(&mode)?,
+                interval_seconds,
+                address: match address {
+                    Some(a) => Some(a.parse().ok()?),
+                    None => None,
+                },
+                tx_count,
+            })),
+            Self::Snapshots => Some(NodeEvent::SnapshotsChanged),
+            _ => None,
+        }
+    }
+}
+
 impl NodeEvent {
     /// The `NOTIFY` payload.
     pub(crate) fn to_wire(&self) -> String {
@@ -119,6 +177,17 @@ impl NodeEvent {
             Self::BlockMined(block) => Wire::Block {
                 height: block.height,
             },
+            Self::ChainReverted { tip, snapshot } => Wire::Reverted {
+                tip: tip.map(|t| (t.hash.to_string(), t.height)),
+                snapshot: *snapshot,
+            },
+            Self::MiningChanged(settings) => Wire::Mining {
+                mode: settings.mode.as_str().to_owned(),
+                interval_seconds: settings.interval_seconds,
+                address: settings.address.map(|a| a.to_string()),
+                tx_count: settings.tx_count,
+            },
+            Self::SnapshotsChanged => Wire::Snapshots,
             Self::PoolChanged { kind, entry } => match entry.as_ref() {
                 PoolEntry::Pending(tx) => Wire::Pool {
                     kind: *kind,

@@ -135,16 +135,7 @@ impl Node {
             height,
             block,
         });
-        blocks::insert(db, &stored, &view).await?;
-        chainstate::apply(db, &changes).await?;
-        blocks::set_tip(
-            db,
-            &crate::chain::ChainTip {
-                hash: stored.hash,
-                height,
-            },
-        )
-        .await?;
+        blocks::connect(db, &stored, &view, &changes).await?;
         pool::remove(db, &mined_entries.iter().map(|e| e.id).collect::<Vec<_>>()).await?;
 
         events.push(NodeEvent::BlockMined(stored.clone()));

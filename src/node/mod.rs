@@ -9,14 +9,16 @@ mod keystore;
 mod lookups;
 mod mine;
 mod mine_many;
+mod mining;
 mod queries;
 mod relay;
 mod reset;
 mod send;
+mod snapshot;
 mod verify;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use tokio::sync::{Mutex, broadcast};
 
@@ -29,7 +31,9 @@ pub use error::{NodeError, NodeResult};
 pub use events::{NodeEvent, PoolChangeKind};
 pub use keystore::Keystore;
 pub use mine_many::MAX_BLOCKS_PER_CALL;
+pub use mining::{MAX_INTERVAL_SECONDS, MiningChange};
 pub use queries::{ChainInfo, WalletInfo};
+pub use send::Sent;
 pub use verify::VerifyReport;
 
 /// How a node runs.
@@ -66,6 +70,8 @@ pub struct Node {
     send_queue: std::sync::Mutex<send::SendQueue>,
     events: broadcast::Sender<NodeEvent>,
     cancel: Arc<AtomicBool>,
+    /// Receivers the node holds itself (left out of [`Node::subscriber_count`]).
+    own_receivers: AtomicUsize,
     /// The PostgreSQL notification relay (none on SQLite).
     relay: Option<relay::Relay>,
 }
@@ -110,6 +116,7 @@ impl Node {
             send_queue: std::sync::Mutex::default(),
             events,
             cancel: Arc::new(AtomicBool::new(false)),
+            own_receivers: AtomicUsize::new(0),
             relay,
         })
     }
@@ -129,14 +136,22 @@ impl Node {
         self.events.subscribe()
     }
 
-    /// Receivers of this process's announcements (subscriptions and watchers).
+    /// Receivers of this process's announcements (subscriptions and watchers), not counting the
+    /// node's own (the interval scheduler).
     pub fn subscriber_count(&self) -> usize {
-        self.events.receiver_count()
+        self.events
+            .receiver_count()
+            .saturating_sub(self.own_receivers.load(Ordering::Relaxed))
     }
 
     /// Cancels any running nonce search (its mutation fails with `ShuttingDown` and writes nothing).
     pub fn shutdown(&self) {
         self.cancel.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether [`Node::shutdown`] was called.
+    pub fn is_shutting_down(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
     }
 
     /// Inside the writer's transaction: on PostgreSQL, queues each announcement as a `NOTIFY`

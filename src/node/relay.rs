@@ -209,6 +209,17 @@ impl RelayState {
                 Some((kind, entry)) => self.heard_pool(events, kind, entry),
                 None => tracing::warn!("ignoring a pool notification that does not parse"),
             },
+            wire @ (Wire::Reverted { .. } | Wire::Mining { .. } | Wire::Snapshots) => {
+                match wire.settled_event() {
+                    Some(event) => {
+                        if let NodeEvent::ChainReverted { tip, .. } = &event {
+                            self.last_block = tip.map(|t| t.height);
+                        }
+                        let _ = events.send(event);
+                    }
+                    None => tracing::warn!("ignoring a notification that does not parse"),
+                }
+            }
             // Markers are the relay loop's.
             Wire::Relayed { .. } => {}
         }

@@ -13,7 +13,7 @@ use tokio::sync::oneshot;
 
 use super::{Node, NodeError, NodeEvent, NodeResult, PoolChangeKind, parse_address};
 use crate::chain::{Address, OutPoint, Transaction, TxOut, Utxo, check_transaction};
-use crate::model::{PendingTx, PoolEntry};
+use crate::model::{PendingTx, PoolEntry, StoredBlock};
 use crate::store::pool;
 use crate::store::{blocks, chainstate, wallets};
 
@@ -33,7 +33,16 @@ pub(crate) struct SendJob {
     from: String,
     to: String,
     amount: i64,
-    reply: oneshot::Sender<NodeResult<PoolEntry>>,
+    reply: oneshot::Sender<NodeResult<Sent>>,
+}
+
+/// An accepted send, and the block it is in when AUTO mining mined it in the same commit.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    /// The pool entry.
+    pub entry: PoolEntry,
+    /// The block holding it (AUTO mode only).
+    pub block: Option<Arc<StoredBlock>>,
 }
 
 impl Node {
@@ -46,6 +55,17 @@ impl Node {
         to: &str,
         amount: i64,
     ) -> NodeResult<PoolEntry> {
+        Ok(self.send_and_report(from, to, amount).await?.entry)
+    }
+
+    /// [`Node::send`], also saying in which block the transaction is when AUTO mining mined it
+    /// before the answer.
+    pub async fn send_and_report(
+        self: &Arc<Self>,
+        from: &str,
+        to: &str,
+        amount: i64,
+    ) -> NodeResult<Sent> {
         let (reply, answer) = oneshot::channel();
         let job = SendJob {
             from: from.to_owned(),
@@ -92,7 +112,20 @@ impl Node {
                 for job in &jobs {
                     answers.push(self.send_job_in(txn, job, events).await?);
                 }
-                Ok(answers)
+                let mined = if answers.iter().any(Result::is_ok) {
+                    self.auto_mine_in(txn, events).await?
+                } else {
+                    Vec::new()
+                };
+                Ok(answers
+                    .into_iter()
+                    .map(|answer| {
+                        answer.map(|entry| Sent {
+                            block: mined.iter().find(|b| holds(b, &entry)).cloned(),
+                            entry,
+                        })
+                    })
+                    .collect::<Vec<_>>())
             })
             .await;
         match outcome {
@@ -203,6 +236,14 @@ impl Node {
         check_transaction(&tx, &view)?;
         Ok(pool::insert_pending(db, &tx, from, to, amount).await?)
     }
+}
+
+/// Whether `block` holds the transaction of pool entry `entry`.
+fn holds(block: &StoredBlock, entry: &PoolEntry) -> bool {
+    let PoolEntry::Pending(tx) = entry else {
+        return false;
+    };
+    block.block.transactions.iter().any(|t| t.txid() == tx.txid)
 }
 
 /// The checks that need no database.

@@ -147,8 +147,13 @@ pub async fn run(
     config.check_exposure()?;
     let app = router(node.clone(), &config)?;
     let (stopping_tx, stopping_rx) = tokio::sync::watch::channel(false);
+    // INTERVAL mining runs while serving; it stops (an uncommitted block rolls back) once a
+    // shutdown begins.
+    let scheduler = tokio::spawn(node.clone().mine_on_schedule()).abort_handle();
+    let stop_scheduler = scheduler.clone();
     let signal = async move {
         shutdown.await;
+        stop_scheduler.abort();
         let _ = stopping_tx.send(true);
     };
     let serve = serve::serve(listener, app, config.header_timeout, signal);
@@ -168,5 +173,6 @@ pub async fn run(
         () = serve => {}
         () = deadline => tracing::warn!("drain timeout reached; closing remaining connections"),
     }
+    scheduler.abort();
     Ok(())
 }

@@ -11,8 +11,10 @@ use sea_orm::{
 
 use super::convert::{parse, to_i64, to_u64};
 use super::error::{StoreError, StoreResult};
+use super::{chainstate, undo};
 use crate::chain::{
-    Address, Block, BlockHash, ChainTip, OutPoint, PubkeyHash, Transaction, Txid, UtxoView,
+    Address, Block, BlockHash, ChainTip, OutPoint, PubkeyHash, Transaction, Txid, UtxoChanges,
+    UtxoView,
 };
 use crate::model::{StoredBlock, TxLocation};
 
@@ -64,6 +66,34 @@ pub async fn set_tip(db: &impl ConnectionTrait, tip: &ChainTip) -> StoreResult<(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Empties the chain's tip (a revert to an empty chain).
+pub async fn clear_tip(db: &impl ConnectionTrait) -> StoreResult<()> {
+    tip::Entity::delete_many().exec(db).await?;
+    Ok(())
+}
+
+/// Connects a validated block at the tip: stores and indexes it, applies its `changes` to the
+/// chainstate, records what it spent (undo data) and moves the tip to it. Every block enters the
+/// chain this way, mined or imported.
+pub async fn connect(
+    db: &impl ConnectionTrait,
+    stored: &StoredBlock,
+    spent: &impl UtxoView,
+    changes: &UtxoChanges,
+) -> StoreResult<()> {
+    insert(db, stored, spent).await?;
+    chainstate::apply(db, changes).await?;
+    undo::record(db, stored.height, &changes.spent).await?;
+    set_tip(
+        db,
+        &ChainTip {
+            hash: stored.hash,
+            height: stored.height,
+        },
+    )
+    .await
 }
 
 /// One row of the transaction index: a transaction, an address it pays or spends from, and
@@ -237,6 +267,19 @@ pub async fn max_height(db: &impl ConnectionTrait) -> StoreResult<Option<u64>> {
         .one(db)
         .await?;
     row.map(|r| to_u64("blocks", r.height)).transpose()
+}
+
+/// The timestamp (Unix seconds) of the highest block, if any.
+pub async fn tip_timestamp(db: &impl ConnectionTrait) -> StoreResult<Option<u64>> {
+    let row = blocks::Entity::find()
+        .select_only()
+        .column(blocks::Column::Timestamp)
+        .order_by_desc(blocks::Column::Height)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?;
+    // Timestamps are written from a u64 by bit-cast, like nonces.
+    Ok(row.map(|t| t as u64))
 }
 
 /// Where a transaction was mined.

@@ -30,3 +30,12 @@ pub(crate) fn now_millis() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
+
+/// Raw SQL written with PostgreSQL's `$n` parameters, in the backend's spelling (SQLite's `?n`
+/// also lets one parameter appear several times).
+pub(crate) fn numbered(backend: sea_orm::DatabaseBackend, sql: &str) -> String {
+    match backend {
+        sea_orm::DatabaseBackend::Postgres => sql.to_owned(),
+        _ => sql.replace('$', "?"),
+    }
+}

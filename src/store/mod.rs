@@ -7,8 +7,11 @@ pub mod blocks;
 pub mod chainstate;
 mod convert;
 mod error;
+pub mod mining;
 pub mod notify;
 pub mod pool;
+pub mod snapshots;
+pub mod undo;
 pub mod version;
 pub mod wallets;
 
@@ -152,7 +155,8 @@ impl Store {
     }
 }
 
-/// Deletes every row of every table: the start of `reset_system`.
+/// Deletes every row of every chain table, snapshots included (they would name blocks that no
+/// longer exist): the start of `reset_system`. The mining settings stay.
 pub async fn clear_all(db: &impl ConnectionTrait) -> StoreResult<()> {
     entity::blocks::Entity::delete_many().exec(db).await?;
     entity::tip::Entity::delete_many().exec(db).await?;
@@ -160,6 +164,11 @@ pub async fn clear_all(db: &impl ConnectionTrait) -> StoreResult<()> {
     entity::pool::Entity::delete_many().exec(db).await?;
     entity::wallets::Entity::delete_many().exec(db).await?;
     entity::tx_index::Entity::delete_many().exec(db).await?;
+    entity::undo::Entity::delete_many().exec(db).await?;
+    entity::snapshots::Entity::delete_many().exec(db).await?;
+    entity::snapshot_pool::Entity::delete_many()
+        .exec(db)
+        .await?;
     Ok(())
 }
 

@@ -201,6 +201,7 @@ async fn dropped_listen_connections_lose_nothing() {
             NodeEvent::BlockMined(block) => heights.push(block.height),
             NodeEvent::PoolChanged { kind, entry } => pool.push((entry.id(), kind)),
             NodeEvent::ChainReset { .. } => heights.clear(),
+            other => panic!("unexpected {other:?}"),
         }
     }
     assert_eq!(heights, (0..14).collect::<Vec<u64>>());

@@ -1,0 +1,314 @@
+//! The chain archive: the file `pocket export` writes and `pocket import` reads. Its layout is in
+//! `docs/protocol.md` ("Chain archive"): a fixed header naming the format version and the chain
+//! parameters, the blocks in their canonical encoding, each framed by its length, optionally the
+//! sealed keystore, and a SHA-256 of everything before it.
+//!
+//! Decoding trusts nothing: every length and count is checked against the bytes that remain
+//! (and a frame against [`MAX_BLOCK_BYTES`]) before anything is allocated.
+
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use super::block::Block;
+use super::encoding::{DecodeError, Reader};
+use super::keys::PublicKey;
+
+/// The file's first eight bytes.
+pub const MAGIC: [u8; 8] = *b"POCKETCH";
+/// The format version this code writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// Largest framed block accepted.
+pub const MAX_BLOCK_BYTES: u32 = 32 * 1024 * 1024;
+/// Flag bit: a keystore section follows the blocks.
+const FLAG_KEYSTORE: u32 = 1;
+/// Smallest block frame: length, header, transaction count, one minimal transaction.
+const MIN_FRAME: usize = 4 + 88 + 4 + 12;
+/// Smallest keystore entry: public key, nonce length, ciphertext length.
+const MIN_WALLET: usize = 33 + 1 + 2;
+/// Bytes of the trailing checksum.
+const CHECKSUM_LEN: usize = 32;
+
+/// The parameters a chain's nodes must share, as the archive records them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArchiveParams {
+    /// Leading zero bits a block hash needs.
+    pub difficulty_bits: u32,
+    /// Units paid per block.
+    pub block_reward: u64,
+    /// Most transactions per block.
+    pub max_block_txs: u32,
+}
+
+/// A keystore wallet as archived: its public key and its secret key sealed by the keystore key
+/// (readable only by a node holding the same key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchivedWallet {
+    /// The wallet's public key.
+    pub public_key: PublicKey,
+    /// The AEAD nonce.
+    pub nonce: Vec<u8>,
+    /// The sealed secret key and tag.
+    pub ciphertext: Vec<u8>,
+}
+
+/// A whole chain, ready to write or just read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Archive {
+    /// The chain's parameters.
+    pub params: ArchiveParams,
+    /// Blocks from genesis, in height order.
+    pub blocks: Vec<Block>,
+    /// The sealed keystore, if it was exported.
+    pub wallets: Option<Vec<ArchivedWallet>>,
+}
+
+/// Why bytes are not a chain archive.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ArchiveError {
+    /// Not even a header and a checksum.
+    #[error("not a chain archive: {0} bytes is too short")]
+    TooShort(usize),
+    /// The first eight bytes are not [`MAGIC`].
+    #[error("not a chain archive: wrong magic bytes")]
+    BadMagic,
+    /// Another format version.
+    #[error(
+        "archive format version {0} is not supported (this build reads version {FORMAT_VERSION})"
+    )]
+    UnsupportedVersion(u32),
+    /// Flag bits this version does not define.
+    #[error("archive has unknown flags {0:#x}")]
+    UnknownFlags(u32),
+    /// The header could not be read.
+    #[error("archive header: {0}")]
+    Header(DecodeError),
+    /// A block's frame (its length, or the bytes it announces) is broken.
+    #[error("block at height {height}: {source}")]
+    Frame {
+        /// The frame's position, which is the block's height.
+        height: u64,
+        /// What is wrong.
+        source: DecodeError,
+    },
+    /// A frame longer than [`MAX_BLOCK_BYTES`].
+    #[error("block at height {height}: {length} bytes exceeds the {MAX_BLOCK_BYTES}-byte limit")]
+    FrameTooLarge {
+        /// The block's height.
+        height: u64,
+        /// The length announced.
+        length: u32,
+    },
+    /// The keystore section is broken.
+    #[error("keystore entry {index}: {reason}")]
+    Wallet {
+        /// The entry's position.
+        index: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The checksum does not match: the file was damaged or cut.
+    #[error("archive checksum does not match its contents (damaged or truncated file)")]
+    Checksum,
+}
+
+impl Archive {
+    /// The archive's bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(&MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&self.params.difficulty_bits.to_le_bytes());
+        out.extend_from_slice(&self.params.block_reward.to_le_bytes());
+        out.extend_from_slice(&self.params.max_block_txs.to_le_bytes());
+        let flags = if self.wallets.is_some() {
+            FLAG_KEYSTORE
+        } else {
+            0
+        };
+        out.extend_from_slice(&flags.to_le_bytes());
+        out.extend_from_slice(&(self.blocks.len() as u32).to_le_bytes());
+        for block in &self.blocks {
+            let bytes = block.encode();
+            out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+            out.extend_from_slice(&bytes);
+        }
+        if let Some(wallets) = &self.wallets {
+            out.extend_from_slice(&(wallets.len() as u32).to_le_bytes());
+            for wallet in wallets {
+                out.extend_from_slice(&wallet.public_key.to_bytes());
+                out.push(wallet.nonce.len() as u8);
+                out.extend_from_slice(&wallet.nonce);
+                out.extend_from_slice(&(wallet.ciphertext.len() as u16).to_le_bytes());
+                out.extend_from_slice(&wallet.ciphertext);
+            }
+        }
+        let checksum = Sha256::digest(&out);
+        out.extend_from_slice(&checksum);
+        out
+    }
+
+    /// Reads an archive. Blocks are decoded, not validated: that needs a chainstate.
+    pub fn decode(bytes: &[u8]) -> Result<Self, ArchiveError> {
+        if bytes.len() < MAGIC.len() + 28 + CHECKSUM_LEN {
+            return Err(ArchiveError::TooShort(bytes.len()));
+        }
+        if bytes[..MAGIC.len()] != MAGIC {
+            return Err(ArchiveError::BadMagic);
+        }
+        let (body, checksum) = bytes.split_at(bytes.len() - CHECKSUM_LEN);
+        let mut r = Reader::new(&body[MAGIC.len()..]);
+        let version = r.u32().map_err(ArchiveError::Header)?;
+        if version != FORMAT_VERSION {
+            return Err(ArchiveError::UnsupportedVersion(version));
+        }
+        let params = ArchiveParams {
+            difficulty_bits: r.u32().map_err(ArchiveError::Header)?,
+            block_reward: r.u64().map_err(ArchiveError::Header)?,
+            max_block_txs: r.u32().map_err(ArchiveError::Header)?,
+        };
+        let flags = r.u32().map_err(ArchiveError::Header)?;
+        if flags & !FLAG_KEYSTORE != 0 {
+            return Err(ArchiveError::UnknownFlags(flags));
+        }
+        let count = r.count("block", MIN_FRAME).map_err(ArchiveError::Header)?;
+        let mut blocks = Vec::with_capacity(count);
+        for height in 0..count as u64 {
+            let frame = |source| ArchiveError::Frame { height, source };
+            let length = r.u32().map_err(frame)?;
+            if length > MAX_BLOCK_BYTES {
+                return Err(ArchiveError::FrameTooLarge { height, length });
+            }
+            let bytes = r.take(length as usize).map_err(frame)?;
+            blocks.push(Block::decode(bytes).map_err(frame)?);
+        }
+        let wallets = if flags & FLAG_KEYSTORE != 0 {
+            Some(decode_wallets(&mut r)?)
+        } else {
+            None
+        };
+        r.finish().map_err(ArchiveError::Header)?;
+        if Sha256::digest(body).as_slice() != checksum {
+            return Err(ArchiveError::Checksum);
+        }
+        Ok(Self {
+            params,
+            blocks,
+            wallets,
+        })
+    }
+}
+
+fn decode_wallets(r: &mut Reader<'_>) -> Result<Vec<ArchivedWallet>, ArchiveError> {
+    let count = r
+        .count("keystore entry", MIN_WALLET)
+        .map_err(ArchiveError::Header)?;
+    let mut wallets = Vec::with_capacity(count);
+    for index in 0..count {
+        let bad = |reason: String| ArchiveError::Wallet { index, reason };
+        let public_key = r.array::<33>().map_err(|e| bad(e.to_string()))?;
+        let public_key = PublicKey::from_bytes(&public_key).map_err(|e| bad(e.to_string()))?;
+        let nonce_len = r.u8().map_err(|e| bad(e.to_string()))?;
+        let nonce = r.take(nonce_len.into()).map_err(|e| bad(e.to_string()))?;
+        let ciphertext_len = u16::from_le_bytes(r.array().map_err(|e| bad(e.to_string()))?);
+        let ciphertext = r
+            .take(ciphertext_len.into())
+            .map_err(|e| bad(e.to_string()))?;
+        wallets.push(ArchivedWallet {
+            public_key,
+            nonce: nonce.to_vec(),
+            ciphertext: ciphertext.to_vec(),
+        });
+    }
+    Ok(wallets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::testing::{TestChain, key, pkh};
+    use proptest::prelude::*;
+
+    fn sample() -> Archive {
+        let mut chain = TestChain::new();
+        chain.mine(pkh(1), vec![]);
+        let tx = chain.pay(1, pkh(2), 3);
+        chain.mine(pkh(1), vec![tx]);
+        Archive {
+            params: ArchiveParams {
+                difficulty_bits: chain.params.difficulty_bits,
+                block_reward: chain.params.block_reward,
+                max_block_txs: chain.params.max_block_txs as u32,
+            },
+            blocks: chain.blocks.clone(),
+            wallets: Some(vec![ArchivedWallet {
+                public_key: key(1).public_key(),
+                nonce: vec![7; 12],
+                ciphertext: vec![9; 48],
+            }]),
+        }
+    }
+
+    #[test]
+    fn an_archive_round_trips() {
+        let archive = sample();
+        assert_eq!(Archive::decode(&archive.encode()), Ok(archive.clone()));
+        let bare = Archive {
+            wallets: None,
+            ..archive
+        };
+        assert_eq!(Archive::decode(&bare.encode()), Ok(bare));
+    }
+
+    #[test]
+    fn damaged_archives_are_refused_with_their_reason() {
+        let bytes = sample().encode();
+        assert_eq!(
+            Archive::decode(&bytes[..20]),
+            Err(ArchiveError::TooShort(20))
+        );
+        let mut wrong = bytes.clone();
+        wrong[0] = b'X';
+        assert_eq!(Archive::decode(&wrong), Err(ArchiveError::BadMagic));
+        let mut version = bytes.clone();
+        version[8] = 2;
+        assert_eq!(
+            Archive::decode(&version),
+            Err(ArchiveError::UnsupportedVersion(2))
+        );
+        let mut count = bytes.clone();
+        count[32..36].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(matches!(
+            Archive::decode(&count),
+            Err(ArchiveError::Header(DecodeError::CountTooLarge { .. }))
+        ));
+        let mut huge = bytes.clone();
+        huge[36..40].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(matches!(
+            Archive::decode(&huge),
+            Err(ArchiveError::FrameTooLarge { height: 0, .. })
+        ));
+        let mut flipped = bytes.clone();
+        let last = flipped.len() - 40;
+        flipped[last] ^= 1;
+        assert_eq!(Archive::decode(&flipped), Err(ArchiveError::Checksum));
+        let cut = &bytes[..bytes.len() - 100];
+        assert!(Archive::decode(cut).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn hostile_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let mut with_magic = MAGIC.to_vec();
+            with_magic.extend_from_slice(&bytes);
+            let _ = Archive::decode(&bytes);
+            let _ = Archive::decode(&with_magic);
+        }
+
+        #[test]
+        fn every_truncation_is_refused(cut in 0usize..1000) {
+            let bytes = sample().encode();
+            let cut = cut % bytes.len();
+            prop_assert!(Archive::decode(&bytes[..cut]).is_err());
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! How the node mines on its own: never (manual), after every accepted transaction (auto), or
+//! every N seconds (interval).
+
+use crate::chain::Address;
+
+/// When blocks are mined without a `mineBlock` call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MiningMode {
+    /// Only when asked.
+    Manual,
+    /// Right after each accepted transaction, in the same commit.
+    Auto,
+    /// Every `interval_seconds`, paced from the previous block's timestamp.
+    Interval,
+}
+
+impl MiningMode {
+    /// The name stored in `m.mode` and taken by `--mining`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Manual => "manual",
+            Self::Auto => "auto",
+            Self::Interval => "interval",
+        }
+    }
+
+    /// Parses a stored or configured name.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "manual" => Some(Self::Manual),
+            "auto" => Some(Self::Auto),
+            "interval" => Some(Self::Interval),
+            _ => None,
+        }
+    }
+}
+
+/// The mining settings, stored so that they outlive restarts and are shared by replicas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MiningSettings {
+    /// The mode.
+    pub mode: MiningMode,
+    /// Seconds between blocks in interval mode.
+    pub interval_seconds: Option<u32>,
+    /// Who is paid for blocks mined on the node's own initiative.
+    pub address: Option<Address>,
+    /// Pending transactions each such block takes.
+    pub tx_count: u32,
+}
+
+/// The settings and when the next interval block is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MiningStatus {
+    /// The settings.
+    pub settings: MiningSettings,
+    /// In interval mode: Unix seconds at which the next block is due (the tip's timestamp plus
+    /// the interval; now, on an empty chain).
+    pub next_block_at: Option<u64>,
+}

@@ -1,0 +1,231 @@
+//! Mining on the node's own initiative: the settings (stored, so they outlive restarts and are
+//! shared by replicas), AUTO mining inside a send's commit, and the INTERVAL scheduler.
+//!
+//! INTERVAL blocks are paced from the previous block's timestamp: the next is due at the tip's
+//! timestamp plus the interval (at once after a long stop: one block, not one per missed
+//! interval). The scheduler re-checks inside the writer's transaction that the block is still
+//! due, so of several replicas waking together exactly one mines it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use sea_orm::ConnectionTrait;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::{Node, NodeError, NodeEvent, NodeResult};
+use crate::chain::Address;
+use crate::model::{MiningMode, MiningSettings, MiningStatus, StoredBlock};
+use crate::store::{blocks, mining, pool};
+
+/// The longest interval accepted: a day.
+pub const MAX_INTERVAL_SECONDS: i64 = 86_400;
+
+/// A change of the mining settings; `None` keeps the current value.
+#[derive(Debug, Clone, Copy)]
+pub struct MiningChange {
+    /// The new mode.
+    pub mode: MiningMode,
+    /// Who is paid.
+    pub address: Option<Address>,
+    /// Seconds between INTERVAL blocks (1…86,400).
+    pub interval_seconds: Option<i64>,
+    /// Pending transactions per block.
+    pub tx_count: Option<i64>,
+}
+
+impl Node {
+    /// The mining settings and when the next interval block is due.
+    pub async fn mining(&self) -> NodeResult<MiningStatus> {
+        self.mining_in(self.store.db()).await
+    }
+
+    async fn mining_in(&self, db: &impl ConnectionTrait) -> NodeResult<MiningStatus> {
+        let settings = self.settings_in(db).await?;
+        let next_block_at = match (settings.mode, settings.interval_seconds) {
+            (MiningMode::Interval, Some(interval)) => Some(
+                blocks::tip_timestamp(db)
+                    .await?
+                    .map_or_else(now_secs, |t| t.saturating_add(interval.into())),
+            ),
+            _ => None,
+        };
+        Ok(MiningStatus {
+            settings,
+            next_block_at,
+        })
+    }
+
+    async fn settings_in(&self, db: &impl ConnectionTrait) -> NodeResult<MiningSettings> {
+        Ok(mining::get(db).await?.unwrap_or(MiningSettings {
+            mode: MiningMode::Manual,
+            interval_seconds: None,
+            address: None,
+            tx_count: self.config.params.default_txs_per_block as u32,
+        }))
+    }
+
+    /// Changes the mining settings (values not given stay), checks that the new mode can work,
+    /// stores them and announces them.
+    pub async fn set_mining(&self, change: MiningChange) -> NodeResult<MiningStatus> {
+        self.commit(async |txn, events| {
+            let current = self.settings_in(txn).await?;
+            let settings = self.merge(current, change)?;
+            mining::set(txn, &settings).await?;
+            events.push(NodeEvent::MiningChanged(settings));
+            self.mining_in(txn).await
+        })
+        .await
+    }
+
+    fn merge(&self, current: MiningSettings, change: MiningChange) -> NodeResult<MiningSettings> {
+        let interval_seconds = match change.interval_seconds {
+            Some(s) if (1..=MAX_INTERVAL_SECONDS).contains(&s) => Some(s as u32),
+            Some(s) => {
+                return Err(NodeError::InvalidMining(format!(
+                    "intervalSeconds {s} must be between 1 and {MAX_INTERVAL_SECONDS}"
+                )));
+            }
+            None => current.interval_seconds,
+        };
+        let tx_count = match change.tx_count {
+            Some(n) => self.txs_per_block(Some(n))? as u32,
+            None => current.tx_count,
+        };
+        let settings = MiningSettings {
+            mode: change.mode,
+            interval_seconds,
+            address: change.address.or(current.address),
+            tx_count,
+        };
+        match settings.mode {
+            MiningMode::Manual => {}
+            MiningMode::Auto | MiningMode::Interval if settings.address.is_none() => {
+                return Err(NodeError::MinerAddressRequired(settings.mode.as_str()));
+            }
+            MiningMode::Auto if settings.tx_count == 0 => {
+                return Err(NodeError::InvalidMining(
+                    "auto mining needs txCount of at least 1".to_owned(),
+                ));
+            }
+            MiningMode::Interval if settings.interval_seconds.is_none() => {
+                return Err(NodeError::InvalidMining(
+                    "interval mining needs intervalSeconds (or --block-time)".to_owned(),
+                ));
+            }
+            MiningMode::Auto | MiningMode::Interval => {}
+        }
+        Ok(settings)
+    }
+
+    /// Inside a send batch's transaction: in AUTO mode, mines blocks until the pool has nothing
+    /// pending (the batch's transactions are the newest, so they are in these blocks, after any
+    /// older ones). Returns the blocks mined (none in other modes).
+    pub(super) async fn auto_mine_in(
+        &self,
+        db: &impl ConnectionTrait,
+        events: &mut Vec<NodeEvent>,
+    ) -> NodeResult<Vec<Arc<StoredBlock>>> {
+        let settings = self.settings_in(db).await?;
+        let (MiningMode::Auto, Some(miner)) = (settings.mode, settings.address) else {
+            return Ok(Vec::new());
+        };
+        let mut mined = Vec::new();
+        // Each block takes at least one pending entry (mined or, failing its re-check, rejected).
+        while pool::count(db, false).await? > 0 {
+            mined.push(
+                self.mine_in(db, &miner, settings.tx_count.max(1) as usize, events)
+                    .await?,
+            );
+        }
+        Ok(mined)
+    }
+
+    /// Runs the INTERVAL scheduler until the node shuts down: sleeps until the next block is due,
+    /// mines it if it still is, and wakes early when the settings or the tip change.
+    pub async fn mine_on_schedule(self: Arc<Self>) {
+        let mut events = self.subscribe();
+        self.own_receivers.fetch_add(1, Ordering::Relaxed);
+        let _own = scopeguard(&self.own_receivers);
+        while !self.is_shutting_down() {
+            let due = match self.mining().await {
+                Ok(status) => status.next_block_at,
+                Err(err) => {
+                    tracing::warn!(error = %err, "cannot read the mining settings; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            let sleep = async {
+                match due {
+                    Some(at) => tokio::time::sleep(until(at)).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                () = sleep => match self.mine_if_due().await {
+                    Ok(Some(block)) => tracing::info!(height = block.height, "interval block mined"),
+                    Ok(None) => {}
+                    Err(NodeError::ShuttingDown) => return,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "interval mining failed; retrying");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                },
+                () = changed(&mut events) => {}
+            }
+        }
+    }
+
+    /// Mines the interval block if, inside the writer's transaction, it is still due.
+    async fn mine_if_due(&self) -> NodeResult<Option<Arc<StoredBlock>>> {
+        self.commit(async |txn, events| {
+            let status = self.mining_in(txn).await?;
+            let (Some(at), Some(miner)) = (status.next_block_at, status.settings.address) else {
+                return Ok(None);
+            };
+            if at > now_secs() {
+                return Ok(None);
+            }
+            let count = status.settings.tx_count as usize;
+            Ok(Some(self.mine_in(txn, &miner, count, events).await?))
+        })
+        .await
+    }
+}
+
+/// Waits for an announcement that can move the next block's time.
+async fn changed(events: &mut tokio::sync::broadcast::Receiver<NodeEvent>) {
+    loop {
+        match events.recv().await {
+            Ok(NodeEvent::PoolChanged { .. } | NodeEvent::SnapshotsChanged) => {}
+            Ok(_) | Err(RecvError::Lagged(_)) => return,
+            Err(RecvError::Closed) => std::future::pending().await,
+        }
+    }
+}
+
+/// Counts a receiver out again when the scheduler ends (or is aborted).
+fn scopeguard(count: &AtomicUsize) -> impl Drop + '_ {
+    struct Guard<'a>(&'a AtomicUsize);
+    impl Drop for Guard<'_> {
+        fn drop(&mut self) {
+            self.0.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+    Guard(count)
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// How long until Unix second `at` begins.
+fn until(at: u64) -> Duration {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    Duration::from_secs(at).saturating_sub(now)
+}

@@ -1,0 +1,146 @@
+//! Snapshots (`s`, with the pool each saw in `sp`). Blocks, the transaction index and the
+//! keystore only ever grow between resets, so a snapshot keeps just the tip and the last wallet
+//! id; what a revert must put back of the chainstate comes from the undo data (`u`). Only the
+//! pool, which changes in place, is copied.
+
+use entity::{snapshot_pool, snapshots, wallets};
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+};
+
+use super::convert::{now_millis, numbered, parse, to_i64, to_u64};
+use super::error::StoreResult;
+use super::{blocks, undo};
+use crate::chain::ChainTip;
+use crate::model::Snapshot;
+
+/// Longest name kept.
+pub const MAX_NAME: usize = 100;
+
+/// The pool's columns, in the same order in `p` and `sp`.
+const POOL_COLUMNS: &str = r#""id", "txid", "from_address", "to_address", "amount", "tx", "error", "error_text", "created_at""#;
+
+impl TryFrom<snapshots::Model> for Snapshot {
+    type Error = super::StoreError;
+
+    fn try_from(row: snapshots::Model) -> StoreResult<Self> {
+        Ok(Self {
+            id: row.id,
+            name: row.name,
+            height: row.height.map(|h| to_u64("snapshots", h)).transpose()?,
+            tip_hash: row
+                .tip_hash
+                .as_deref()
+                .map(|h| parse("snapshots", h))
+                .transpose()?,
+            last_wallet: row.last_wallet,
+            created_at: row.created_at,
+        })
+    }
+}
+
+/// Takes a snapshot of the current state: the tip, the last wallet, a copy of the pool.
+pub async fn take(db: &impl ConnectionTrait, name: Option<&str>) -> StoreResult<Snapshot> {
+    let tip = blocks::tip(db).await?;
+    let last_wallet = wallets::Entity::find()
+        .select_only()
+        .column(wallets::Column::Id)
+        .order_by_desc(wallets::Column::Id)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?
+        .unwrap_or(0);
+    let row = snapshots::ActiveModel {
+        id: NotSet,
+        name: Set(name.map(|n| n.chars().take(MAX_NAME).collect())),
+        height: Set(tip.map(|t| to_i64("snapshots", t.height)).transpose()?),
+        tip_hash: Set(tip.map(|t| t.hash.to_string())),
+        last_wallet: Set(last_wallet),
+        created_at: Set(now_millis()),
+    };
+    let snapshot: Snapshot = snapshots::Entity::insert(row)
+        .exec_with_returning(db)
+        .await?
+        .try_into()?;
+    let backend = db.get_database_backend();
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        numbered(
+            backend,
+            &format!(
+                r#"INSERT INTO "sp" ("snapshot", {POOL_COLUMNS}) SELECT $1, {POOL_COLUMNS} FROM "p""#
+            ),
+        ),
+        [snapshot.id.into()],
+    ))
+    .await?;
+    Ok(snapshot)
+}
+
+/// Every snapshot, oldest first.
+pub async fn list(db: &impl ConnectionTrait) -> StoreResult<Vec<Snapshot>> {
+    snapshots::Entity::find()
+        .order_by_asc(snapshots::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(TryInto::try_into)
+        .collect()
+}
+
+/// The snapshot with this id.
+pub async fn get(db: &impl ConnectionTrait, id: i64) -> StoreResult<Option<Snapshot>> {
+    snapshots::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(TryInto::try_into)
+        .transpose()
+}
+
+/// Deletes a snapshot and its pool copy; whether it existed.
+pub async fn delete(db: &impl ConnectionTrait, id: i64) -> StoreResult<bool> {
+    snapshot_pool::Entity::delete_many()
+        .filter(snapshot_pool::Column::Snapshot.eq(id))
+        .exec(db)
+        .await?;
+    let deleted = snapshots::Entity::delete_by_id(id).exec(db).await?;
+    Ok(deleted.rows_affected == 1)
+}
+
+/// Puts the node back in the state `snapshot` recorded: blocks above its tip come off (see
+/// [`undo::rewind`]), the tip goes back, wallets created later go, the pool is its copy, and
+/// snapshots taken later (whose blocks are gone) are deleted. The snapshot itself stays.
+pub async fn revert(db: &impl ConnectionTrait, snapshot: &Snapshot) -> StoreResult<()> {
+    undo::rewind(db, snapshot.height).await?;
+    match (snapshot.height, snapshot.tip_hash) {
+        (Some(height), Some(hash)) => blocks::set_tip(db, &ChainTip { hash, height }).await?,
+        _ => blocks::clear_tip(db).await?,
+    }
+    wallets::Entity::delete_many()
+        .filter(wallets::Column::Id.gt(snapshot.last_wallet))
+        .exec(db)
+        .await?;
+    entity::pool::Entity::delete_many().exec(db).await?;
+    let backend = db.get_database_backend();
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        numbered(
+            backend,
+            &format!(
+                r#"INSERT INTO "p" ({POOL_COLUMNS}) SELECT {POOL_COLUMNS} FROM "sp" WHERE "snapshot" = $1"#
+            ),
+        ),
+        [snapshot.id.into()],
+    ))
+    .await?;
+    snapshot_pool::Entity::delete_many()
+        .filter(snapshot_pool::Column::Snapshot.gt(snapshot.id))
+        .exec(db)
+        .await?;
+    snapshots::Entity::delete_many()
+        .filter(snapshots::Column::Id.gt(snapshot.id))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,68 @@
+//! Undo data (`u`): the outputs each block spent, so that blocks can come off the tip (a revert)
+//! in time proportional to what they changed, not to the chain's length.
+
+use entity::undo;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, Statement};
+
+use super::convert::{numbered, to_i64};
+use super::error::StoreResult;
+use crate::chain::{Address, OutPoint, Utxo};
+
+/// Rows per insert statement.
+const BATCH: usize = 500;
+
+/// Records the outputs the block at `height` spent, as they were before it.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    height: u64,
+    spent: &[(OutPoint, Utxo)],
+) -> StoreResult<()> {
+    let spent_height = to_i64("undo", height)?;
+    for chunk in spent.chunks(BATCH) {
+        let rows = chunk
+            .iter()
+            .map(|(outpoint, utxo)| {
+                Ok(undo::ActiveModel {
+                    spent_height: Set(spent_height),
+                    txid: Set(outpoint.txid.to_string()),
+                    vout: Set(i64::from(outpoint.vout)),
+                    address: Set(Address::from(utxo.output.pubkey_hash).to_string()),
+                    pubkey_hash: Set(utxo.output.pubkey_hash.to_string()),
+                    value: Set(to_i64("undo", utxo.output.value)?),
+                    height: Set(to_i64("undo", utxo.height)?),
+                    coinbase: Set(utxo.coinbase),
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        undo::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Takes every block above `height` (all of them for `None`) off the chain: their outputs leave
+/// the chainstate, the outputs they spent that existed at `height` come back, and their blocks,
+/// index rows and undo rows go. The tip is the caller's to set. Every statement is a range over
+/// an index by height, so the cost follows the blocks removed.
+pub async fn rewind(db: &impl ConnectionTrait, height: Option<u64>) -> StoreResult<()> {
+    let above = height.map_or(Ok(-1), |h| to_i64("undo", h))?;
+    let backend = db.get_database_backend();
+    for sql in [
+        r#"DELETE FROM "c" WHERE "height" > $1"#,
+        r#"INSERT INTO "c" ("txid", "vout", "address", "pubkey_hash", "value", "height", "coinbase")
+           SELECT "txid", "vout", "address", "pubkey_hash", "value", "height", "coinbase"
+           FROM "u" WHERE "spent_height" > $1 AND "height" <= $1"#,
+        r#"DELETE FROM "u" WHERE "spent_height" > $1"#,
+        r#"DELETE FROM "t" WHERE "height" > $1"#,
+        r#"DELETE FROM "b" WHERE "height" > $1"#,
+    ] {
+        db.execute_raw(Statement::from_sql_and_values(
+            backend,
+            numbered(backend, sql),
+            [above.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
