@@ -1,4 +1,4 @@
-//! The maintenance commands: verify, reindex, demo, mine. Each opens the node, runs, and reports
+//! The maintenance commands: verify, reindex, demo, mine, export, import. Each opens the node, runs, and reports
 //! on standard output; long replays show a progress bar.
 
 use std::sync::Arc;
@@ -27,6 +27,14 @@ pub enum CliError {
     /// The server could not start or failed.
     #[error(transparent)]
     Server(#[from] ServerError),
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    File {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
 /// Resolves on SIGINT or SIGTERM.
@@ -121,6 +129,39 @@ pub async fn run(command: Command, config: &ChainConfig) -> Result<(), CliError>
                 println!("{} {}", info.wallet.address, info.balance);
             }
         }
+        Command::Export { file, keystore } => {
+            let archive = node.export_chain(keystore).await?;
+            let bytes = archive.encode();
+            write_whole(&file, &bytes).map_err(|source| CliError::File {
+                path: file.clone(),
+                source,
+            })?;
+            println!(
+                "exported {} blocks and {} wallets to {} ({} bytes)",
+                archive.blocks.len(),
+                archive.wallets.as_ref().map_or(0, Vec::len),
+                file.display(),
+                bytes.len()
+            );
+        }
+        Command::Import { file } => {
+            let bytes = read_archive(&file)?;
+            let bar = progress_bar();
+            let shown = bar.clone();
+            let started = std::time::Instant::now();
+            let report = node
+                .import_chain(bytes, move |done, total| show(&shown, done, total))
+                .await;
+            bar.finish_and_clear();
+            let report = report?;
+            let seconds = started.elapsed().as_secs_f64();
+            println!(
+                "imported {}, and {} wallets, in {seconds:.1} s ({:.0} blocks/s)",
+                describe(&report.chain),
+                report.wallets,
+                report.chain.blocks as f64 / seconds.max(1e-9)
+            );
+        }
         Command::Mine {
             address,
             blocks,
@@ -143,6 +184,38 @@ pub async fn run(command: Command, config: &ChainConfig) -> Result<(), CliError>
         }
     }
     Ok(())
+}
+
+/// Largest archive `pocket import` reads (it is read whole into memory).
+const MAX_ARCHIVE_BYTES: u64 = 2 << 30;
+
+/// Reads an archive file, refusing one larger than [`MAX_ARCHIVE_BYTES`] before reading it.
+fn read_archive(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
+    let file_error = |source| CliError::File {
+        path: path.to_owned(),
+        source,
+    };
+    let size = std::fs::metadata(path).map_err(file_error)?.len();
+    if size > MAX_ARCHIVE_BYTES {
+        return Err(file_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{size} bytes is larger than the {MAX_ARCHIVE_BYTES}-byte limit"),
+        )));
+    }
+    std::fs::read(path).map_err(file_error)
+}
+
+/// Writes `bytes` to a file beside `path`, syncs it, then renames it over `path`: a reader sees
+/// the old file or the whole new one.
+fn write_whole(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = std::path::PathBuf::from(partial);
+    let mut file = std::fs::File::create(&partial)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&partial, path)
 }
 
 /// Stores the mining flags given at start (those not given keep their stored value); a mode that

@@ -45,6 +45,20 @@ pub enum Command {
     Reindex,
     /// Reset the chain and replay the reference's training scenario.
     Demo,
+    /// Write the chain to a chain archive FILE (format in docs/protocol.md).
+    Export {
+        /// The file to write (replaced whole, never left half-written).
+        file: PathBuf,
+        /// Also write the keystore's wallets, their keys sealed by the keystore key (only a
+        /// node with the same key can use them).
+        #[arg(long)]
+        keystore: bool,
+    },
+    /// Read a chain archive FILE into an empty database, re-validating every block.
+    Import {
+        /// The archive.
+        file: PathBuf,
+    },
     /// Mine blocks to an address, printing each one once it is committed.
     Mine {
         /// The miner's address.

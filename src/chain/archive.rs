@@ -23,8 +23,8 @@ pub const MAX_BLOCK_BYTES: u32 = 32 * 1024 * 1024;
 const FLAG_KEYSTORE: u32 = 1;
 /// Smallest block frame: length, header, transaction count, one minimal transaction.
 const MIN_FRAME: usize = 4 + 88 + 4 + 12;
-/// Smallest keystore entry: public key, nonce length, ciphertext length.
-const MIN_WALLET: usize = 33 + 1 + 2;
+/// Smallest keystore entry: public key, nonce length, ciphertext length, creation time.
+const MIN_WALLET: usize = 33 + 1 + 2 + 8;
 /// Bytes of the trailing checksum.
 const CHECKSUM_LEN: usize = 32;
 
@@ -49,6 +49,8 @@ pub struct ArchivedWallet {
     pub nonce: Vec<u8>,
     /// The sealed secret key and tag.
     pub ciphertext: Vec<u8>,
+    /// When the wallet was created, Unix milliseconds.
+    pub created_at: i64,
 }
 
 /// A whole chain, ready to write or just read.
@@ -140,6 +142,7 @@ impl Archive {
                 out.extend_from_slice(&wallet.nonce);
                 out.extend_from_slice(&(wallet.ciphertext.len() as u16).to_le_bytes());
                 out.extend_from_slice(&wallet.ciphertext);
+                out.extend_from_slice(&wallet.created_at.to_le_bytes());
             }
         }
         let checksum = Sha256::digest(&out);
@@ -213,10 +216,12 @@ fn decode_wallets(r: &mut Reader<'_>) -> Result<Vec<ArchivedWallet>, ArchiveErro
         let ciphertext = r
             .take(ciphertext_len.into())
             .map_err(|e| bad(e.to_string()))?;
+        let created_at = r.u64().map_err(|e| bad(e.to_string()))? as i64;
         wallets.push(ArchivedWallet {
             public_key,
             nonce: nonce.to_vec(),
             ciphertext: ciphertext.to_vec(),
+            created_at,
         });
     }
     Ok(wallets)
@@ -244,6 +249,7 @@ mod tests {
                 public_key: key(1).public_key(),
                 nonce: vec![7; 12],
                 ciphertext: vec![9; 48],
+                created_at: 1_700_000_000_000,
             }]),
         }
     }

@@ -116,6 +116,11 @@ fn node_code(err: &NodeError) -> &'static str {
         NodeError::UnknownSnapshot(_) => code::NOT_FOUND,
         NodeError::MinerAddressRequired(_) => code::MINER_ADDRESS_REQUIRED,
         NodeError::AlreadyInitialized
+        | NodeError::Archive(_)
+        | NodeError::ArchiveParams { .. }
+        | NodeError::InvalidArchiveBlock { .. }
+        | NodeError::ArchiveKeystore { .. }
+        | NodeError::NotEmpty { .. }
         | NodeError::InvalidMining(_)
         | NodeError::InvalidTxCount { .. }
         | NodeError::InvalidBlockCount { .. } => code::BAD_REQUEST,

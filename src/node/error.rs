@@ -77,6 +77,41 @@ pub enum NodeError {
         /// Why the next one failed.
         source: Box<NodeError>,
     },
+    /// The archive is not readable (the text says where and why).
+    #[error("chain archive refused: {0}")]
+    Archive(#[from] crate::chain::archive::ArchiveError),
+    /// The archive is of a chain with other parameters.
+    #[error("chain archive refused: it is for a chain with {theirs}; this node runs {ours}")]
+    ArchiveParams {
+        /// The archive's parameters.
+        theirs: String,
+        /// This node's.
+        ours: String,
+    },
+    /// A block of the archive breaks a protocol rule.
+    #[error("chain archive refused: block at height {height} is invalid: {source}")]
+    InvalidArchiveBlock {
+        /// Its height.
+        height: u64,
+        /// The first check it fails.
+        source: crate::chain::BlockError,
+    },
+    /// The archive's keystore section cannot be used by this node.
+    #[error("chain archive refused: keystore entry {index}: {reason}")]
+    ArchiveKeystore {
+        /// The entry's position.
+        index: usize,
+        /// Why.
+        reason: String,
+    },
+    /// An import needs an empty database.
+    #[error("import needs an empty database; this one has {blocks} blocks and {wallets} wallets")]
+    NotEmpty {
+        /// Blocks stored.
+        blocks: u64,
+        /// Keystore wallets.
+        wallets: u64,
+    },
     /// No snapshot has this id.
     #[error("no snapshot {0}")]
     UnknownSnapshot(i64),

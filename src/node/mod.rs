@@ -2,6 +2,7 @@
 //! makes writers take turns (in this process with a mutex, across processes through the store's
 //! write lock), commits each change in one database transaction, and announces it afterwards.
 
+mod archive;
 mod commit;
 mod error;
 mod events;
@@ -27,6 +28,7 @@ use crate::model::Wallet;
 use crate::store::wallets;
 use crate::store::{Store, blocks, notify};
 
+pub use archive::ImportReport;
 pub use error::{NodeError, NodeResult};
 pub use events::{NodeEvent, PoolChangeKind};
 pub use keystore::Keystore;

@@ -13,6 +13,7 @@
 mod auth;
 mod config;
 mod errors;
+mod export;
 mod http;
 mod request_id;
 mod serve;
@@ -97,6 +98,7 @@ pub fn router(node: Arc<Node>, config: &ServerConfig) -> Result<Router, ServerEr
         .route("/graphiql", get(playground::graphiql))
         .route("/assets/{file}", get(playground::asset))
         .route("/healthz", get(healthz))
+        .route("/export", get(export::export))
         .route("/metrics", get(metrics_page))
         .route("/", get(playground::stand))
         .with_state(state)

@@ -162,30 +162,51 @@ pub async fn insert(
     stored: &StoredBlock,
     spent: &impl UtxoView,
 ) -> StoreResult<()> {
-    let header = &stored.block.header;
-    let height = to_i64("blocks", stored.height)?;
-    blocks::Entity::insert(blocks::ActiveModel {
-        hash: Set(stored.hash.to_string()),
-        height: Set(height),
-        prev_hash: Set(header.prev_hash.to_string()),
-        merkle_root: Set(header.merkle_root.to_string()),
-        timestamp: Set(header.timestamp as i64),
-        bits: Set(header.bits as i32),
-        nonce: Set(header.nonce as i64),
-        tx_count: Set(stored.block.transactions.len() as i32),
-        body: Set(stored.block.encode()),
-    })
-    .exec_without_returning(db)
-    .await?;
-    let rows = index_rows(stored, spent);
-    for chunk in rows.chunks(500) {
-        let models = chunk.iter().map(|row| tx_index::ActiveModel {
-            txid: Set(row.txid.to_string()),
-            address: Set(row.address.to_string()),
-            block_hash: Set(stored.hash.to_string()),
-            height: Set(height),
-            position: Set(row.location.position as i32),
-        });
+    insert_many(db, std::slice::from_ref(stored), &index_rows(stored, spent)).await
+}
+
+/// Stores blocks and their index rows, many per statement (an import).
+pub async fn insert_many(
+    db: &impl ConnectionTrait,
+    stored: &[StoredBlock],
+    index: &[IndexRow],
+) -> StoreResult<()> {
+    // Bodies can be large: fewer blocks than index rows per statement.
+    for chunk in stored.chunks(100) {
+        let rows = chunk
+            .iter()
+            .map(|stored| {
+                let header = &stored.block.header;
+                Ok(blocks::ActiveModel {
+                    hash: Set(stored.hash.to_string()),
+                    height: Set(to_i64("blocks", stored.height)?),
+                    prev_hash: Set(header.prev_hash.to_string()),
+                    merkle_root: Set(header.merkle_root.to_string()),
+                    timestamp: Set(header.timestamp as i64),
+                    bits: Set(header.bits as i32),
+                    nonce: Set(header.nonce as i64),
+                    tx_count: Set(stored.block.transactions.len() as i32),
+                    body: Set(stored.block.encode()),
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        blocks::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+    }
+    for chunk in index.chunks(500) {
+        let models = chunk
+            .iter()
+            .map(|row| {
+                Ok(tx_index::ActiveModel {
+                    txid: Set(row.txid.to_string()),
+                    address: Set(row.address.to_string()),
+                    block_hash: Set(row.location.block_hash.to_string()),
+                    height: Set(to_i64("blocks", row.location.height)?),
+                    position: Set(row.location.position as i32),
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
         tx_index::Entity::insert_many(models)
             .exec_without_returning(db)
             .await?;

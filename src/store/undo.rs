@@ -17,13 +17,21 @@ pub async fn record(
     height: u64,
     spent: &[(OutPoint, Utxo)],
 ) -> StoreResult<()> {
-    let spent_height = to_i64("undo", height)?;
+    let rows: Vec<_> = spent.iter().map(|(o, u)| (height, *o, *u)).collect();
+    record_many(db, &rows).await
+}
+
+/// Records spent outputs of many blocks: (spending block's height, outpoint, output).
+pub async fn record_many(
+    db: &impl ConnectionTrait,
+    spent: &[(u64, OutPoint, Utxo)],
+) -> StoreResult<()> {
     for chunk in spent.chunks(BATCH) {
         let rows = chunk
             .iter()
-            .map(|(outpoint, utxo)| {
+            .map(|(height, outpoint, utxo)| {
                 Ok(undo::ActiveModel {
-                    spent_height: Set(spent_height),
+                    spent_height: Set(to_i64("undo", *height)?),
                     txid: Set(outpoint.txid.to_string()),
                     vout: Set(i64::from(outpoint.vout)),
                     address: Set(Address::from(utxo.output.pubkey_hash).to_string()),

@@ -66,13 +66,23 @@ pub async fn insert(
     public_key: &PublicKey,
     sealed: SealedKey,
 ) -> StoreResult<Wallet> {
+    insert_at(db, public_key, sealed, now_millis()).await
+}
+
+/// Adds a wallet created at `created_at` (Unix milliseconds; an import keeps the original time).
+pub async fn insert_at(
+    db: &impl ConnectionTrait,
+    public_key: &PublicKey,
+    sealed: SealedKey,
+    created_at: i64,
+) -> StoreResult<Wallet> {
     let row = wallets::ActiveModel {
         id: NotSet,
         address: Set(public_key.address().to_string()),
         public_key: Set(public_key.to_string()),
         secret_nonce: Set(sealed.nonce),
         secret_ciphertext: Set(sealed.ciphertext),
-        created_at: Set(now_millis()),
+        created_at: Set(created_at),
     };
     let stored: StoredWallet = wallets::Entity::insert(row)
         .exec_with_returning(db)
@@ -111,6 +121,17 @@ pub async fn page(
         .await?
         .into_iter()
         .map(|row| StoredWallet::try_from(row).map(|stored| stored.wallet))
+        .collect()
+}
+
+/// Every wallet with its sealed key, in creation order (an export).
+pub async fn all_sealed(db: &impl ConnectionTrait) -> StoreResult<Vec<StoredWallet>> {
+    wallets::Entity::find()
+        .order_by_asc(wallets::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(TryInto::try_into)
         .collect()
 }
 

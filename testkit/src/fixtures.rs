@@ -37,9 +37,26 @@ pub fn keystore() -> Keystore {
     Keystore::new(&[7; 32])
 }
 
+/// Which pool rows a dump shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PoolRows {
+    /// None (an archive carries no pool).
+    None,
+    /// Pending ones.
+    Pending,
+    /// All, the refusal log included.
+    All,
+}
+
 /// Every row of every table, as text, in a stable order. Rejected pool rows are left out: they
 /// are the log of refusals, not state (tests count them separately).
 pub async fn dump(db: &impl ConnectionTrait) -> String {
+    dump_tables(db, PoolRows::Pending).await
+}
+
+/// Every row of the chain's tables (blocks, tip, chainstate, keystore, index, undo data) and the
+/// pool rows asked for, as text, in a stable order.
+pub async fn dump_tables(db: &impl ConnectionTrait, pool_rows: PoolRows) -> String {
     use entity::*;
     let mut out = String::new();
     out += &format!(
@@ -60,15 +77,19 @@ pub async fn dump(db: &impl ConnectionTrait) -> String {
             .await
             .unwrap()
     );
-    let pending: Vec<_> = pool::Entity::find()
+    let pool: Vec<_> = pool::Entity::find()
         .order_by_asc(pool::Column::Id)
         .all(db)
         .await
         .unwrap()
         .into_iter()
-        .filter(|r| !r.error)
+        .filter(|r| match pool_rows {
+            PoolRows::None => false,
+            PoolRows::Pending => !r.error,
+            PoolRows::All => true,
+        })
         .collect();
-    out += &format!("{pending:?}\n");
+    out += &format!("{pool:?}\n");
     out += &format!(
         "{:?}\n",
         wallets::Entity::find()
@@ -81,6 +102,16 @@ pub async fn dump(db: &impl ConnectionTrait) -> String {
         "{:?}\n",
         tx_index::Entity::find()
             .order_by_asc(tx_index::Column::Txid)
+            .order_by_asc(tx_index::Column::Address)
+            .all(db)
+            .await
+            .unwrap()
+    );
+    out += &format!(
+        "{:?}\n",
+        undo::Entity::find()
+            .order_by_asc(undo::Column::Txid)
+            .order_by_asc(undo::Column::Vout)
             .all(db)
             .await
             .unwrap()

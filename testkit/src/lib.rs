@@ -11,7 +11,7 @@ mod replica;
 mod ws;
 
 pub use db::{Backend, TestDb};
-pub use fixtures::{addr, dump, keystore, reset, test_config};
+pub use fixtures::{PoolRows, addr, dump, dump_tables, keystore, reset, test_config};
 pub use http::graphql;
 pub use postgres::DURABLE_PG;
 pub use replica::Replica;

@@ -11,4 +11,5 @@ mod node;
 mod replicas;
 mod schema;
 mod shutdown;
+mod snapshots;
 mod subscription;
