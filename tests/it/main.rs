@@ -2,11 +2,13 @@
 
 mod api;
 mod app;
+mod archive;
 mod browser;
 mod clients;
 mod conformance;
 mod dev_chain;
 mod http_surface;
+mod mining_modes;
 mod node;
 mod replicas;
 mod schema;

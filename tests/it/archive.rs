@@ -1,0 +1,244 @@
+//! Export and import through the `pocket` binary: a round trip reproduces the chain's tables
+//! exactly, `GET /export` serves the same bytes, and every damaged or foreign archive is refused
+//! with its reason, writing nothing.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use pocket_chain::chain::archive::Archive;
+use serde_json::json;
+
+use crate::app::spawn_app;
+use pocket_testkit::{Backend, PoolRows, TestDb, dump_tables, on_both_backends};
+
+on_both_backends!(
+    export_then_import_reproduces_the_chain,
+    damaged_or_foreign_archives_are_refused,
+);
+
+/// Runs `pocket ARGS --database-url URL` with the tests' keystore key (unless `key` overrides).
+fn pocket(args: &[&str], url: &str, key: Option<&str>) -> Output {
+    let key = key.map_or_else(|| "07".repeat(32), str::to_owned);
+    Command::new(env!("CARGO_BIN_EXE_pocket"))
+        .args(args)
+        .args(["--database-url", url, "--keystore-key", &key])
+        .env("POCKET_LOG", "warn")
+        .output()
+        .expect("pocket runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+async fn chain_tables(url: &str) -> String {
+    let store = pocket_chain::store::Store::open(url).await.unwrap();
+    dump_tables(store.db(), PoolRows::None).await
+}
+
+async fn export_then_import_reproduces_the_chain(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app.reset().await;
+    app.data(
+        "mutation($a: String!) { mineBlocks(address: $a, count: 20) { height } }",
+        json!({ "a": a[3] }),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("chain.pchain");
+    let file = file.to_str().unwrap();
+    let out = pocket(&["export", file, "--keystore"], &app.db.url, None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("exported 30 blocks and 8 wallets"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let target = TestDb::new(backend).await;
+    let out = pocket(&["import", file], &target.url, None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("imported 30 blocks"),
+        "{}",
+        text(&out.stdout)
+    );
+    // Blocks, tip, chainstate, keystore (sealed keys and creation times), index and undo data.
+    assert_eq!(
+        chain_tables(&target.url).await,
+        chain_tables(&app.db.url).await
+    );
+    let out = pocket(&["verify"], &target.url, None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    // The download is the same archive without the keystore.
+    let served = app
+        .http
+        .get(format!("{}/export", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(served.status(), 200);
+    assert!(
+        served.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("pocket-chain-29.pchain")
+    );
+    let downloaded = served.bytes().await.unwrap();
+    let bare = dir.path().join("bare.pchain");
+    let out = pocket(&["export", bare.to_str().unwrap()], &app.db.url, None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        downloaded.as_ref(),
+        std::fs::read(&bare).unwrap().as_slice()
+    );
+    let decoded = Archive::decode(&downloaded).unwrap();
+    assert_eq!(decoded.blocks.len(), 30);
+    assert!(decoded.wallets.is_none());
+}
+
+/// How an import is run: with another keystore key, or extra flags.
+#[derive(Default)]
+struct Run<'a> {
+    key: Option<&'a str>,
+    flags: &'a [&'a str],
+}
+
+/// Writes `bytes` to a file in `dir`, imports it into a fresh database, and checks that the
+/// import failed naming `reason` and wrote nothing.
+async fn refused(backend: Backend, dir: &Path, bytes: &[u8], run: Run<'_>, reason: &str) {
+    let file = dir.join("bad.pchain");
+    std::fs::write(&file, bytes).unwrap();
+    let target = TestDb::new(backend).await;
+    let mut args = vec!["import", file.to_str().unwrap()];
+    args.extend_from_slice(run.flags);
+    let out = pocket(&args, &target.url, run.key);
+    assert!(!out.status.success(), "imported: {}", text(&out.stdout));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains(reason), "expected {reason:?} in {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let empty = chain_tables(&target.url).await;
+    assert_eq!(empty, "[]\n[]\n[]\n[]\n[]\n[]\n[]\n", "nothing is written");
+}
+
+async fn damaged_or_foreign_archives_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.reset().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("chain.pchain");
+    let out = pocket(
+        &["export", file.to_str().unwrap(), "--keystore"],
+        &app.db.url,
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let good = std::fs::read(&file).unwrap();
+    let archive = Archive::decode(&good).unwrap();
+
+    // A block that breaks a rule, in an archive whose checksum is right: validation names it.
+    let mut tampered = archive.clone();
+    tampered.blocks[5].transactions[1].outputs[0].value += 1;
+    refused(
+        backend,
+        dir.path(),
+        &tampered.encode(),
+        Run::default(),
+        "block at height 5 is invalid: merkle root",
+    )
+    .await;
+    let mut unworked = archive.clone();
+    unworked.blocks[7].header.nonce ^= 1;
+    refused(
+        backend,
+        dir.path(),
+        &unworked.encode(),
+        Run::default(),
+        "block at height 7 is invalid: block hash has",
+    )
+    .await;
+    let mut relinked = archive.clone();
+    relinked.blocks.swap(3, 4);
+    refused(
+        backend,
+        dir.path(),
+        &relinked.encode(),
+        Run::default(),
+        "block at height 3 is invalid",
+    )
+    .await;
+
+    // Damaged files.
+    refused(
+        backend,
+        dir.path(),
+        &good[..good.len() / 2],
+        Run::default(),
+        "chain archive refused",
+    )
+    .await;
+    refused(
+        backend,
+        dir.path(),
+        &good[..30],
+        Run::default(),
+        "too short",
+    )
+    .await;
+    let mut magic = good.clone();
+    magic[..8].copy_from_slice(b"NOTCHAIN");
+    refused(backend, dir.path(), &magic, Run::default(), "wrong magic").await;
+    let mut version = good.clone();
+    version[8] = 9;
+    refused(
+        backend,
+        dir.path(),
+        &version,
+        Run::default(),
+        "format version 9",
+    )
+    .await;
+    let mut huge = good.clone();
+    huge[36..40].copy_from_slice(&u32::MAX.to_le_bytes());
+    refused(backend, dir.path(), &huge, Run::default(), "exceeds the").await;
+    let mut count = good.clone();
+    count[32..36].copy_from_slice(&u32::MAX.to_le_bytes());
+    refused(backend, dir.path(), &count, Run::default(), "block count").await;
+    let mut flipped = good.clone();
+    let at = flipped.len() - 10;
+    flipped[at] ^= 0xff;
+    refused(backend, dir.path(), &flipped, Run::default(), "checksum").await;
+
+    // Foreign archives: another chain's parameters, another keystore key.
+    refused(
+        backend,
+        dir.path(),
+        &good,
+        Run {
+            key: None,
+            flags: &["--difficulty", "8"],
+        },
+        "difficulty 12 bits",
+    )
+    .await;
+    refused(
+        backend,
+        dir.path(),
+        &good,
+        Run {
+            key: Some(&"11".repeat(32)),
+            flags: &[],
+        },
+        "does not open with this node's keystore key",
+    )
+    .await;
+
+    // A database that already holds a chain.
+    let out = pocket(&["import", file.to_str().unwrap()], &app.db.url, None);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("needs an empty database"),
+        "{}",
+        text(&out.stderr)
+    );
+}

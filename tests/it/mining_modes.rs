@@ -1,0 +1,260 @@
+//! Mining modes: AUTO mines each accepted send in its own commit, INTERVAL paces blocks from the
+//! previous one (across restarts, and with exactly one miner among replicas), and a mode that
+//! cannot work is a typed error, never a silent default.
+
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::app::{code, spawn_app};
+use pocket_testkit::{Backend, Replica, TestDb, graphql, on_both_backends};
+
+on_both_backends!(
+    auto_mining_mines_each_send_and_names_its_block,
+    mining_settings_are_checked_and_typed,
+    interval_mining_paces_blocks_and_survives_a_restart,
+);
+
+const SET: &str = "mutation($m: MiningMode!, $a: String, $i: Int, $t: Int) { setMining(mode: $m, address: $a, intervalSeconds: $i, txCount: $t) { mode address intervalSeconds txCount nextBlockAt } }";
+const SEND: &str = "mutation($f: String!, $t: String!, $a: Int!) { send(from: $f, to: $t, amount: $a) { status txId block { height transactions { id } } } }";
+
+async fn auto_mining_mines_each_send_and_names_its_block(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app.reset().await;
+    let status = app.data(SET, json!({ "m": "AUTO", "a": a[7] })).await;
+    assert_eq!(status["setMining"]["mode"], "AUTO");
+    assert_eq!(status["setMining"]["nextBlockAt"], Value::Null);
+    let sent = app
+        .data(SEND, json!({ "f": a[0], "t": a[5], "a": 4 }))
+        .await["send"]
+        .clone();
+    assert_eq!(sent["status"], "MINED");
+    assert_eq!(sent["block"]["height"], 10);
+    // The two transactions pending since the reset are older: they went first, in the same block.
+    let txids: Vec<&Value> = sent["block"]["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| &t["id"])
+        .collect();
+    assert_eq!(txids.len(), 4);
+    assert_eq!(txids[3], &sent["txId"]);
+    let chain = app.data("{ chain { height poolSize } }", json!({})).await;
+    assert_eq!(chain["chain"], json!({ "height": 10, "poolSize": 0 }));
+    // A refused send mines nothing.
+    assert_eq!(
+        code(&app.send(&a[3], &a[1], 1_000).await),
+        "INSUFFICIENT_FUNDS"
+    );
+    let next = app
+        .data(SEND, json!({ "f": a[0], "t": a[5], "a": 1 }))
+        .await["send"]
+        .clone();
+    assert_eq!(next["block"]["height"], 11);
+    // Back to manual: a send waits in the pool again.
+    app.data(SET, json!({ "m": "MANUAL" })).await;
+    let pending = app
+        .data(SEND, json!({ "f": a[0], "t": a[5], "a": 1 }))
+        .await["send"]
+        .clone();
+    assert_eq!(pending["status"], "PENDING");
+    assert_eq!(pending["block"], Value::Null);
+    app.node
+        .verify_chain(&|_, _| {})
+        .await
+        .expect("chain verifies");
+}
+
+async fn mining_settings_are_checked_and_typed(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app.reset().await;
+    let initial = app
+        .data(
+            "{ mining { mode address intervalSeconds txCount nextBlockAt } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        initial["mining"],
+        json!({ "mode": "MANUAL", "address": null, "intervalSeconds": null, "txCount": 5, "nextBlockAt": null })
+    );
+    for (variables, expected) in [
+        (json!({ "m": "AUTO" }), "MINER_ADDRESS_REQUIRED"),
+        (json!({ "m": "INTERVAL", "i": 5 }), "MINER_ADDRESS_REQUIRED"),
+        (json!({ "m": "AUTO", "a": "1nope" }), "INVALID_ADDRESS"),
+        (json!({ "m": "INTERVAL", "a": a[0] }), "BAD_REQUEST"),
+        (json!({ "m": "INTERVAL", "a": a[0], "i": 0 }), "BAD_REQUEST"),
+        (
+            json!({ "m": "INTERVAL", "a": a[0], "i": 86_401 }),
+            "BAD_REQUEST",
+        ),
+        (json!({ "m": "AUTO", "a": a[0], "t": 0 }), "BAD_REQUEST"),
+        (
+            json!({ "m": "AUTO", "a": a[0], "t": 10_000 }),
+            "BAD_REQUEST",
+        ),
+        (json!({ "m": "SOMETIMES", "a": a[0] }), "BAD_REQUEST"),
+    ] {
+        let body = app.gql(SET, variables.clone()).await;
+        assert_eq!(code(&body), expected, "{variables}: {body}");
+    }
+    // Nothing was stored by the refusals.
+    let after = app
+        .data(
+            "{ mining { mode address intervalSeconds txCount nextBlockAt } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(after, initial);
+    // Values not given stay: an interval set once is kept through a mode change.
+    let set = app
+        .data(
+            SET,
+            json!({ "m": "INTERVAL", "a": a[1], "i": 3600, "t": 2 }),
+        )
+        .await;
+    let tip_time = app.node.blocks_from(9, 1).await.unwrap()[0]
+        .block
+        .header
+        .timestamp;
+    assert_eq!(set["setMining"]["nextBlockAt"], tip_time + 3600);
+    let manual = app.data(SET, json!({ "m": "MANUAL" })).await;
+    assert_eq!(
+        manual["setMining"],
+        json!({ "mode": "MANUAL", "address": a[1], "intervalSeconds": 3600, "txCount": 2, "nextBlockAt": null })
+    );
+    // Without a token, setMining is refused like every mutation (tested with a token elsewhere).
+    assert!(app.token.is_none());
+}
+
+/// `pocket serve` with `extra` flags over `url`, and its answer to `query`.
+async fn ask(replica: &Replica, query: &str) -> Value {
+    let http = reqwest::Client::new();
+    graphql(
+        &http,
+        &format!("{}/graphql", replica.base),
+        query,
+        json!({}),
+    )
+    .await
+}
+
+/// Block heights and timestamps, oldest first.
+async fn timestamps(replica: &Replica) -> Vec<(u64, u64)> {
+    let body = ask(
+        replica,
+        "{ blocks(first: 100) { nodes { height timestamp } } }",
+    )
+    .await;
+    let mut out: Vec<(u64, u64)> = body["data"]["blocks"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .iter()
+        .map(|b| {
+            (
+                b["height"].as_u64().unwrap(),
+                b["timestamp"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+async fn interval_mining_paces_blocks_and_survives_a_restart(backend: Backend) {
+    let bin = env!("CARGO_BIN_EXE_pocket");
+    let db = TestDb::new(backend).await;
+    // A mode that cannot work stops the start with its error.
+    let refused = Command::new(bin)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            &db.url,
+        ])
+        .args([
+            "--keystore-key",
+            &"07".repeat(32),
+            "--mining",
+            "interval",
+            "--block-time",
+            "1",
+        ])
+        .output()
+        .expect("pocket runs");
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("miner address"), "{stderr}");
+
+    let miner = "1BoatSLRHtKNngkdXEeobR76b53LETtpyT";
+    let mut replica = Replica::start(
+        bin,
+        &db.url,
+        &[
+            "--mining",
+            "interval",
+            "--block-time",
+            "1",
+            "--miner-address",
+            miner,
+        ],
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    let mining = ask(&replica, "{ mining { mode intervalSeconds address } }").await;
+    assert_eq!(
+        mining["data"]["mining"],
+        json!({ "mode": "INTERVAL", "intervalSeconds": 1, "address": miner })
+    );
+    let first = timestamps(&replica).await;
+    assert!(first.len() >= 3, "about a block a second: {first:?}");
+    replica.terminate();
+    replica.exited(Duration::from_secs(15)).await;
+
+    // Restarted without flags: the stored mode goes on, paced from the last block.
+    let replica = Replica::start(bin, &db.url, &[]).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let all = timestamps(&replica).await;
+    assert!(all.len() > first.len(), "mining resumed: {all:?}");
+    assert_paced(&all, 1);
+    assert_eq!(all[0].0, 0, "the first interval block is the genesis block");
+}
+
+/// Heights run without gaps and each block comes at least `interval` seconds after the one
+/// before it.
+fn assert_paced(blocks: &[(u64, u64)], interval: u64) {
+    for pair in blocks.windows(2) {
+        assert_eq!(pair[1].0, pair[0].0 + 1, "{blocks:?}");
+        assert!(pair[1].1 >= pair[0].1 + interval, "too soon: {blocks:?}");
+    }
+}
+
+/// Two replicas on one PostgreSQL, both in INTERVAL mode: exactly one block per interval.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_mine_one_block_per_interval() {
+    let bin = env!("CARGO_BIN_EXE_pocket");
+    let db = TestDb::new(Backend::Postgres).await;
+    let flags = [
+        "--mining",
+        "interval",
+        "--block-time",
+        "1",
+        "--miner-address",
+        "1BoatSLRHtKNngkdXEeobR76b53LETtpyT",
+    ];
+    let a = Replica::start(bin, &db.url, &flags).await;
+    let b = Replica::start(bin, &db.url, &flags).await;
+    let started = std::time::Instant::now();
+    tokio::time::sleep(Duration::from_millis(4500)).await;
+    let blocks = timestamps(&b).await;
+    assert_eq!(blocks, timestamps(&a).await);
+    assert_paced(&blocks, 1);
+    let elapsed = started.elapsed().as_secs() + 2;
+    assert!(
+        (blocks.len() as u64) <= elapsed + 1,
+        "{} blocks in about {elapsed} s: two miners per interval? {blocks:?}",
+        blocks.len()
+    );
+}
