@@ -1,0 +1,82 @@
+// The dev chain through clients we did not write: Apollo sets the mining mode and sees a send
+// mined at once (AUTO), urql takes and reverts a snapshot, and graphql-ws hears the revert
+// (`chainReset`) and then `blockMined` continuing from the restored tip.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { ApolloClient, CombinedGraphQLErrors, HttpLink, InMemoryCache, gql } from "@apollo/client";
+import { Client, fetchExchange } from "@urql/core";
+import { createClient } from "graphql-ws";
+import WebSocket from "ws";
+import { httpUrl, mineWhileWatched, post, reset, until, wsUrl } from "./common.mjs";
+
+const apollo = new ApolloClient({ link: new HttpLink({ uri: httpUrl }), cache: new InMemoryCache() });
+const urql = new Client({ url: httpUrl, exchanges: [fetchExchange], requestPolicy: "network-only" });
+
+const SET_MINING = gql`
+  mutation SetMining($mode: MiningMode!, $address: String, $interval: Int) {
+    setMining(mode: $mode, address: $address, intervalSeconds: $interval) { mode address intervalSeconds nextBlockAt }
+  }
+`;
+
+test("Apollo switches to AUTO mining: a send comes back MINED, naming its block", async (t) => {
+  const wallets = await reset();
+  t.after(() => post("mutation { setMining(mode: MANUAL) { mode } }"));
+  const { data: before } = await apollo.query({ query: gql`{ mining { mode address } }`, fetchPolicy: "no-cache" });
+  if (before.mining.address === null) {
+    await assert.rejects(
+      apollo.mutate({ mutation: SET_MINING, variables: { mode: "AUTO" } }),
+      (error) => CombinedGraphQLErrors.is(error) && error.errors[0].extensions.code === "MINER_ADDRESS_REQUIRED",
+    );
+  }
+  const { data } = await apollo.mutate({ mutation: SET_MINING, variables: { mode: "AUTO", address: wallets[6] } });
+  assert.deepEqual([data.setMining.mode, data.setMining.address], ["AUTO", wallets[6]]);
+  const { data: sent } = await apollo.mutate({
+    mutation: gql`mutation($f: String!, $t: String!) { send(from: $f, to: $t, amount: 2) { status txId block { height } } }`,
+    variables: { f: wallets[0], t: wallets[4] },
+  });
+  assert.equal(sent.send.status, "MINED");
+  assert.equal(sent.send.block.height, 10);
+  await assert.rejects(
+    apollo.mutate({ mutation: SET_MINING, variables: { mode: "INTERVAL", interval: 0 } }),
+    (error) => CombinedGraphQLErrors.is(error) && error.errors[0].extensions.code === "BAD_REQUEST",
+  );
+});
+
+test("urql takes and reverts a snapshot; graphql-ws hears the revert, then blocks from the restored tip", async () => {
+  const wallets = await reset();
+  const taken = await urql.mutation('mutation { snapshot(name: "before") { id height tipHash } }', {}).toPromise();
+  assert.equal(taken.error, undefined, String(taken.error));
+  const snapshot = taken.data.snapshot;
+  assert.equal(snapshot.height, 9);
+
+  const ws = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0 });
+  const heights = [];
+  const resets = [];
+  const stopBlocks = ws.subscribe(
+    { query: "subscription { blockMined { height } }" },
+    { next: (r) => heights.push(r.data.blockMined.height), error: () => {}, complete: () => {} },
+  );
+  const stopResets = ws.subscribe(
+    { query: "subscription { chainReset { cause height tipHash snapshotId } }" },
+    { next: (r) => resets.push(r.data.chainReset), error: () => {}, complete: () => {} },
+  );
+  await mineWhileWatched(wallets[0], heights, 2);
+  const reverted = await urql.mutation("mutation($id: ID!) { revert(id: $id) { height tipHash } }", { id: snapshot.id }).toPromise();
+  assert.equal(reverted.error, undefined, String(reverted.error));
+  assert.deepEqual(reverted.data.revert, { height: 9, tipHash: snapshot.tipHash });
+  await until(() => resets.length === 1);
+  assert.deepEqual(resets[0], { cause: "REVERT", height: 9, tipHash: snapshot.tipHash, snapshotId: snapshot.id });
+  const seen = heights.length;
+  const next = await post("mutation($a: String!) { mineBlock(address: $a) { height } }", { a: wallets[1] });
+  assert.equal(next.data.mineBlock.height, 10);
+  await until(() => heights.length === seen + 1);
+  assert.equal(heights.at(-1), 10);
+  stopBlocks();
+  stopResets();
+  await ws.dispose();
+
+  const listed = await urql.query("{ snapshots { id name } }", {}).toPromise();
+  assert.deepEqual(listed.data.snapshots, [{ id: snapshot.id, name: "before" }]);
+  const deleted = await urql.mutation("mutation($id: ID!) { deleteSnapshot(id: $id) }", { id: snapshot.id }).toPromise();
+  assert.equal(deleted.data.deleteSnapshot, true);
+});
