@@ -183,6 +183,45 @@ try {
       await page.click('[data-testid="mine-submit"]');
       await page.locator('[data-testid="mine-form"] [data-testid="field-error"]', { hasText: "1 to 1000 blocks" }).waitFor();
     });
+
+    await step("a snapshot is taken, blocks mined after it, and a revert brings the chain back", async () => {
+      await page.fill('[data-testid="snapshot-name"]', "before the lesson");
+      await page.click('[data-testid="snapshot-take"]');
+      await page.locator('[data-testid="snapshot-row"]', { hasText: "before the lesson" }).waitFor();
+      const mined = await api('mutation($a: String!) { mineBlocks(address: $a, count: 2) { height } }', { a: addresses[2] });
+      if (mined.data?.mineBlocks?.length !== 2) throw new Error(`mine: ${JSON.stringify(mined)}`);
+      await page.locator('[data-testid="block-16"]').waitFor();
+      await page.locator('[data-testid="snapshot-row"]', { hasText: "before the lesson" }).locator('[data-testid="snapshot-revert"]').click();
+      await page.locator('[data-testid="snapshot-message"]', { hasText: "height 14" }).waitFor();
+      await page.locator('[data-testid="block-16"]').waitFor({ state: "detached" });
+      // Taken elsewhere, it shows up live.
+      await api('mutation { snapshot(name: "from the API") { id } }');
+      await page.locator('[data-testid="snapshot-row"]', { hasText: "from the API" }).waitFor();
+      await page.locator('[data-testid="snapshot-row"]', { hasText: "from the API" }).locator('[data-testid="snapshot-delete"]').click();
+      await page.locator('[data-testid="snapshot-row"]', { hasText: "from the API" }).waitFor({ state: "detached" });
+    });
+
+    await step("interval mining counts down to the next block, and blocks come by themselves", async () => {
+      await page.selectOption('[data-testid="mining-select"]', "AUTO");
+      await page.fill('[data-testid="mining-address"]', "");
+      await page.click('[data-testid="mining-submit"]');
+      const before = await api("{ mining { address } }");
+      if (before.data.mining.address === null) {
+        await page.locator('[data-testid="mining-error"]', { hasText: "miner address" }).waitFor();
+      }
+      await page.selectOption('[data-testid="mining-select"]', "INTERVAL");
+      await page.fill('[data-testid="mining-address"]', addresses[3]);
+      await page.fill('[data-testid="mining-interval"]', "1");
+      await page.click('[data-testid="mining-submit"]');
+      await page.locator('[data-testid="mining-mode"]', { hasText: "interval" }).waitFor();
+      await page.locator('[data-testid="mining-countdown"]', { hasText: "next block in" }).waitFor();
+      await page.screenshot({ path: join(shots, "6-stand-mining-and-snapshots.png"), fullPage: true });
+      await page.locator('[data-testid="block-16"]').waitFor({ timeout: 10_000 });
+      await page.selectOption('[data-testid="mining-select"]', "MANUAL");
+      await page.click('[data-testid="mining-submit"]');
+      await page.locator('[data-testid="mining-mode"]', { hasText: "manual" }).waitFor();
+      await page.locator('[data-testid="mining-countdown"]').waitFor({ state: "detached" });
+    });
   }
 
   async function tokenTour() {

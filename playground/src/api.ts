@@ -82,6 +82,17 @@ export const queries = {
   mine: /* GraphQL */ `mutation Mine($address: String!, $txCount: Int) { mineBlock(address: $address, txCount: $txCount) { height hash txCount } }`,
   mineMany: /* GraphQL */ `mutation MineMany($address: String!, $count: Int!, $txCount: Int) { mineBlocks(address: $address, count: $count, txCount: $txCount) { height txCount } }`,
   reset: /* GraphQL */ `mutation Reset { resetSystem { address } }`,
+  mining: /* GraphQL */ `query Mining { mining { mode intervalSeconds address txCount nextBlockAt } }`,
+  setMining: /* GraphQL */ `mutation SetMining($mode: MiningMode!, $address: String, $intervalSeconds: Int, $txCount: Int) {
+    setMining(mode: $mode, address: $address, intervalSeconds: $intervalSeconds, txCount: $txCount) { mode intervalSeconds address txCount nextBlockAt }
+  }`,
+  snapshots: /* GraphQL */ `query Snapshots { snapshots { id name height tipHash createdAt } }`,
+  takeSnapshot: /* GraphQL */ `mutation TakeSnapshot($name: String) { snapshot(name: $name) { id height } }`,
+  revert: /* GraphQL */ `mutation Revert($id: ID!) { revert(id: $id) { height tipHash } }`,
+  deleteSnapshot: /* GraphQL */ `mutation DeleteSnapshot($id: ID!) { deleteSnapshot(id: $id) }`,
+  liveReset: /* GraphQL */ `subscription LiveReset { chainReset { cause height } }`,
+  liveMining: /* GraphQL */ `subscription LiveMining { miningChanged { mode } }`,
+  liveSnapshots: /* GraphQL */ `subscription LiveSnapshots { snapshotsChanged { id } }`,
   liveBlocks: /* GraphQL */ `subscription LiveBlocks { blockMined { height hash txCount } }`,
   livePool: /* GraphQL */ `subscription LivePool { poolChanged { id status } }`,
 };

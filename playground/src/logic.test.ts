@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { authHeader, errorsByField, fieldOf, parseWhole, plural, shorten, wsUrl } from "./logic";
+import { authHeader, errorsByField, fieldOf, parseWhole, plural, secondsUntil, shorten, wsUrl } from "./logic";
 
 describe("fieldOf", () => {
   it("puts address errors next to the argument the server names", () => {
@@ -58,5 +58,14 @@ describe("helpers", () => {
     expect(parseWhole("1.5")).toBeNull();
     expect(parseWhole("abc")).toBeNull();
     expect(parseWhole("")).toBeNull();
+  });
+});
+
+describe("secondsUntil", () => {
+  it("counts whole seconds down to the due time, then stays at zero", () => {
+    expect(secondsUntil(100, 97_500)).toBe(3);
+    expect(secondsUntil(100, 99_999)).toBe(1);
+    expect(secondsUntil(100, 100_000)).toBe(0);
+    expect(secondsUntil(100, 250_000)).toBe(0);
   });
 });

@@ -79,3 +79,8 @@ export function formatTime(value: number, unit: "s" | "ms"): string {
 export function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
+
+/** Whole seconds from `nowMs` until Unix second `at` (0 once it is due). */
+export function secondsUntil(at: number, nowMs: number): number {
+  return Math.max(0, Math.ceil(at - nowMs / 1000));
+}

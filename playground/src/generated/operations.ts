@@ -2,6 +2,28 @@
 type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+/** Why the chain went back. */
+export type ChainResetCause =
+  /** `resetSystem`: a new chain from a new genesis. */
+  | 'RESET'
+  /** `revert`: back to a snapshot. */
+  | 'REVERT';
+
+/** When blocks are mined without a `mineBlock` call. */
+export type MiningMode =
+  /**
+   * Every accepted transaction is mined into a block in the same commit: the `send` answer
+   * already names its block.
+   */
+  | 'AUTO'
+  /**
+   * A block every `intervalSeconds`, with whatever is pending (empty blocks included), paced
+   * from the previous block's timestamp.
+   */
+  | 'INTERVAL'
+  /** Only when asked (`mineBlock`, `mineBlocks`). */
+  | 'MANUAL';
+
 /** Where an entry stands. */
 export type PoolEntryStatus =
   /** Mined and removed from the pool (only seen in `poolChanged`). */
@@ -77,6 +99,62 @@ export type ResetMutationVariables = Exact<{ [key: string]: never; }>;
 
 
 export type ResetMutation = { resetSystem: Array<{ address: string }> };
+
+export type MiningQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MiningQuery = { mining: { mode: MiningMode, intervalSeconds: number | null, address: string | null, txCount: number, nextBlockAt: number | null } };
+
+export type SetMiningMutationVariables = Exact<{
+  mode: MiningMode;
+  address: string | null | undefined;
+  intervalSeconds: number | null | undefined;
+  txCount: number | null | undefined;
+}>;
+
+
+export type SetMiningMutation = { setMining: { mode: MiningMode, intervalSeconds: number | null, address: string | null, txCount: number, nextBlockAt: number | null } };
+
+export type SnapshotsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SnapshotsQuery = { snapshots: Array<{ id: string, name: string | null, height: number | null, tipHash: string | null, createdAt: number }> };
+
+export type TakeSnapshotMutationVariables = Exact<{
+  name: string | null | undefined;
+}>;
+
+
+export type TakeSnapshotMutation = { snapshot: { id: string, height: number | null } };
+
+export type RevertMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type RevertMutation = { revert: { height: number | null, tipHash: string | null } };
+
+export type DeleteSnapshotMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type DeleteSnapshotMutation = { deleteSnapshot: boolean };
+
+export type LiveResetSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type LiveResetSubscription = { chainReset: { cause: ChainResetCause, height: number | null } };
+
+export type LiveMiningSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type LiveMiningSubscription = { miningChanged: { mode: MiningMode } };
+
+export type LiveSnapshotsSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type LiveSnapshotsSubscription = { snapshotsChanged: Array<{ id: string }> };
 
 export type LiveBlocksSubscriptionVariables = Exact<{ [key: string]: never; }>;
 

@@ -1,6 +1,7 @@
-// The test stand's page: the chain's figures, wallets, the send and mine forms, blocks, the
-// chainstate and the pool. Every change the server announces (a block, a pool change) bumps
-// `changes`, and each panel reads what it shows again, without a reload.
+// The test stand's page: the chain's figures, wallets, the send and mine forms, the mining mode,
+// snapshots, blocks, the chainstate and the pool. Every change the server announces (a block, a
+// pool change, a revert or reset, new mining settings, a snapshot) bumps `changes`, and each
+// panel reads what it shows again, without a reload.
 import { useCallback, useEffect, useState } from "react";
 import { type Connection, gql, liveClient, loadToken, queries, saveToken } from "../api";
 import type { OverviewQuery } from "../generated/operations";
@@ -8,9 +9,11 @@ import { BlocksPanel } from "./BlocksPanel";
 import { ChainInfoBar } from "./ChainInfoBar";
 import { ChainstatePanel } from "./ChainstatePanel";
 import { MineForm } from "./MineForm";
+import { MiningPanel } from "./MiningPanel";
 import { PoolPanel } from "./PoolPanel";
 import { ResetButton } from "./ResetButton";
 import { SendForm } from "./SendForm";
+import { SnapshotsPanel } from "./SnapshotsPanel";
 import { TokenBox } from "./TokenBox";
 import type { ChainInfo, Wallet } from "./types";
 import { WalletsPanel } from "./WalletsPanel";
@@ -40,9 +43,15 @@ export function App() {
     const sink = { next: () => void changed(), error: () => undefined, complete: () => undefined };
     const stopBlocks = client.subscribe({ query: queries.liveBlocks }, sink);
     const stopPool = client.subscribe({ query: queries.livePool }, sink);
+    const stopReset = client.subscribe({ query: queries.liveReset }, sink);
+    const stopMining = client.subscribe({ query: queries.liveMining }, sink);
+    const stopSnapshots = client.subscribe({ query: queries.liveSnapshots }, sink);
     return () => {
       stopBlocks();
       stopPool();
+      stopReset();
+      stopMining();
+      stopSnapshots();
       void client.dispose();
     };
   }, [token, changed]);
@@ -65,8 +74,10 @@ export function App() {
         <div className="forms">
           <SendForm wallets={wallets} onDone={changed} />
           <MineForm onDone={changed} />
+          <MiningPanel changes={changes} onDone={changed} />
         </div>
       </div>
+      <SnapshotsPanel changes={changes} onDone={changed} />
       <BlocksPanel changes={changes} />
       <div className="grid">
         <ChainstatePanel filter={utxoFilter} onFilter={setUtxoFilter} changes={changes} />
