@@ -1,7 +1,7 @@
 //! The node's write path on both backends: send + mine latency at chain height 10 and 10,000,
 //! and sends per second from many concurrent senders next to the store's own durable
-//! single-row commit rate, measured in the same run; and blocks per second through `mineBlocks`
-//! next to single `mineBlock` calls.
+//! single-row commit rate, measured in the same run; and blocks per second through
+//! `mineBlocks(count: 1000)` next to 1,000 single `mineBlock` calls.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -144,8 +144,8 @@ fn concurrent_sends(c: &mut Criterion) {
     group.finish();
 }
 
-/// Empty blocks (difficulty 12) mined one per `mineBlock` call next to 100 per `mineBlocks` call,
-/// per block: the many-block path must cost about what single blocks do (each is still its own
+/// Empty blocks (difficulty 12) mined one per `mineBlock` call next to 1,000 per `mineBlocks`
+/// call, per block: the many-block path must cost about what single blocks do (each is still its own
 /// commit and announcement).
 fn many_blocks(c: &mut Criterion) {
     pocket_testkit::DURABLE_PG.store(true, Ordering::Relaxed);
@@ -154,7 +154,7 @@ fn many_blocks(c: &mut Criterion) {
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(8))
-        .throughput(Throughput::Elements(100));
+        .throughput(Throughput::Elements(1000));
     for (backend, name) in backends() {
         let (db, node, miner) = rt.block_on(async {
             let db = TestDb::new(backend).await;
@@ -163,18 +163,18 @@ fn many_blocks(c: &mut Criterion) {
             node.mine_block(&miner, Some(0)).await.unwrap();
             (db, node, miner)
         });
-        group.bench_function(format!("{name}/mine_block_100_times"), |b| {
+        group.bench_function(format!("{name}/mine_block_1000_times"), |b| {
             b.iter(|| {
                 rt.block_on(async {
-                    for _ in 0..100 {
+                    for _ in 0..1000 {
                         node.mine_block(&miner, Some(0)).await.unwrap();
                     }
                 })
             })
         });
-        group.bench_function(format!("{name}/mine_blocks_100"), |b| {
+        group.bench_function(format!("{name}/mine_blocks_1000"), |b| {
             b.iter(|| {
-                rt.block_on(node.mine_blocks(&miner, 100, Some(0), |_| {}))
+                rt.block_on(node.mine_blocks(&miner, 1000, Some(0), |_| {}))
                     .unwrap()
             })
         });
