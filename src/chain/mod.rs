@@ -34,4 +34,4 @@ pub use params::{Params, ParamsError};
 pub use transaction::{OutPoint, OutPointParseError, Transaction, TxIn, TxOut, Witness};
 pub use tx_check::{TxCheck, TxError, check_transaction};
 pub use utxo::{Utxo, UtxoChanges, UtxoView};
-pub use validation::{BlockError, validate_block};
+pub use validation::{BlockError, UnsignedCheck, validate_block, validate_block_except_signatures};

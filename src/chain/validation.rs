@@ -122,12 +122,46 @@ pub fn validate_block(
     params: &Params,
     view: &impl UtxoView,
 ) -> Result<UtxoChanges, BlockError> {
+    let checked = validate_block_except_signatures(block, tip, params, view)?;
+    checked.check_signatures(block)?;
+    Ok(checked.changes)
+}
+
+/// A block that passed every rule but the signatures (the last, and costly, check): what applying
+/// it changes, and what checking its signatures needs. Lets a caller validating many blocks
+/// (an import) check the cheap rules in order and every block's signatures on all cores at once.
+#[derive(Debug, Clone)]
+pub struct UnsignedCheck {
+    /// What applying the block changes.
+    pub changes: UtxoChanges,
+    txids: Vec<Txid>,
+    checks: Vec<TxCheck>,
+}
+
+impl UnsignedCheck {
+    /// The block's signatures, verified on every core; the first failure in block order is
+    /// reported (as [`validate_block`] would report it, every earlier rule having passed).
+    pub fn check_signatures(&self, block: &Block) -> Result<(), BlockError> {
+        check_signatures(block, &self.txids, &self.checks)
+    }
+}
+
+/// Every rule of [`validate_block`] but the signatures, in the same order.
+pub fn validate_block_except_signatures(
+    block: &Block,
+    tip: Option<&ChainTip>,
+    params: &Params,
+    view: &impl UtxoView,
+) -> Result<UnsignedCheck, BlockError> {
     let height = check_header(block, tip, params)?;
     check_coinbase(block, height, params)?;
     let txids = check_transaction_list(block)?;
     let (checks, changes) = resolve_inputs(block, &txids, height, view)?;
-    check_signatures(block, &txids, &checks)?;
-    Ok(changes)
+    Ok(UnsignedCheck {
+        changes,
+        txids,
+        checks,
+    })
 }
 
 /// Size, version, difficulty, proof of work and the link to the tip; the height the block must

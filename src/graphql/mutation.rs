@@ -153,7 +153,9 @@ impl Mutation {
     #[graphql(guard = "TokenGuard")]
     async fn revert(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ChainInfo> {
         let id = snapshot_id(&id)?;
-        Ok(ChainInfo(node(ctx)?.revert(id).await.api()?))
+        let node = node(ctx)?;
+        node.revert(id).await.api()?;
+        Ok(ChainInfo(node.chain_info().await.api()?))
     }
 
     /// Deletes snapshot `id`; false if there was none.

@@ -5,15 +5,17 @@
 //! against the chainstate the import builds in memory, the sealed keystore (if any) must open
 //! with this node's keystore key, and only then is everything written, in one transaction.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use super::import_check::check_chain;
 use super::verify::VerifyReport;
 use super::{Node, NodeError, NodeEvent, NodeResult};
 use crate::chain::archive::{Archive, ArchiveParams, ArchivedWallet};
-use crate::chain::{Block, ChainTip, OutPoint, Params, PublicKey, Utxo, validate_block};
+use crate::chain::{Block, ChainTip, OutPoint, Params, PublicKey, Utxo, UtxoChanges};
 use crate::model::StoredBlock;
-use crate::store::blocks::{self, IndexRow};
+use crate::store::blocks;
 use crate::store::wallets::{self, SealedKey};
 use crate::store::{chainstate, undo};
 
@@ -25,17 +27,14 @@ const EXPORT_BATCH: u64 = 500;
 pub struct ImportReport {
     /// The chain imported.
     pub chain: VerifyReport,
+    /// Signatures verified.
+    pub signatures: u64,
     /// Keystore wallets imported.
     pub wallets: usize,
-}
-
-/// An import, validated and ready to write.
-struct Checked {
-    blocks: Vec<StoredBlock>,
-    index: Vec<IndexRow>,
-    spent: Vec<(u64, OutPoint, Utxo)>,
-    utxos: HashMap<OutPoint, Utxo>,
-    transactions: u64,
+    /// From the start until every check had passed (writing goes on meanwhile).
+    pub checked_in: Duration,
+    /// From the start until the commit.
+    pub elapsed: Duration,
 }
 
 impl Node {
@@ -79,75 +78,92 @@ impl Node {
         })
     }
 
-    /// Imports an archive's bytes into this node's empty database. `progress` hears (blocks
-    /// validated, blocks in all). Nothing is written unless every check passes.
+    /// Imports an archive's bytes into this node's empty database. `progress` hears (steps done,
+    /// steps in all): one per block for the ordered checks, then one per block for its
+    /// signatures. Blocks are written, batch by batch, while the checks go on; the transaction
+    /// commits only once every check has passed, so a bad archive leaves nothing behind.
     pub async fn import_chain(
         &self,
         bytes: Vec<u8>,
         progress: impl Fn(u64, u64) + Send + Sync + 'static,
     ) -> NodeResult<ImportReport> {
         let params = self.config.params;
-        let (archive, checked) = tokio::task::spawn_blocking(move || {
-            let archive = Archive::decode(&bytes)?;
-            let ours = archive_params(&params);
-            if archive.params != ours {
-                return Err(NodeError::ArchiveParams {
-                    theirs: describe(&archive.params),
-                    ours: describe(&ours),
-                });
-            }
-            let checked = check_chain(&archive.blocks, &params, &progress)?;
-            Ok((archive, checked))
-        })
-        .await??;
+        let started = Instant::now();
+        let archive = tokio::task::spawn_blocking(move || Archive::decode(&bytes)).await??;
+        let ours = archive_params(&params);
+        if archive.params != ours {
+            return Err(NodeError::ArchiveParams {
+                theirs: describe(&archive.params),
+                ours: describe(&ours),
+            });
+        }
         let keys = self.open_archived_keys(archive.wallets.as_deref().unwrap_or_default())?;
-        self.commit(async |txn, events| {
-            let existing = (blocks::tip(txn).await?, wallets::count(txn).await?);
-            if existing.0.is_some() || existing.1 > 0 {
-                return Err(NodeError::NotEmpty {
-                    blocks: existing.0.map_or(0, |t| t.height + 1),
-                    wallets: existing.1,
-                });
-            }
-            blocks::insert_many(txn, &checked.blocks, &checked.index).await?;
-            undo::record_many(txn, &checked.spent).await?;
-            let created: Vec<(OutPoint, Utxo)> =
-                checked.utxos.iter().map(|(o, u)| (*o, *u)).collect();
-            chainstate::apply(
-                txn,
-                &crate::chain::UtxoChanges {
-                    spent: Vec::new(),
-                    created,
-                },
-            )
-            .await?;
-            if let Some(last) = checked.blocks.last() {
-                blocks::set_tip(
+        let wallets = keys.len();
+        let chain = Arc::new(archive.blocks);
+        let (batches, mut written) = tokio::sync::mpsc::channel(2);
+        let checker = {
+            let chain = chain.clone();
+            tokio::task::spawn_blocking(move || {
+                let outcome = check_chain(&chain, &params, &progress, &batches);
+                (outcome, started.elapsed())
+            })
+        };
+        let (outcome, checked_in) = self
+            .commit(async |txn, events| {
+                let tip = blocks::tip(txn).await?;
+                let count = wallets::count(txn).await?;
+                if tip.is_some() || count > 0 {
+                    return Err(NodeError::NotEmpty {
+                        blocks: tip.map_or(0, |t| t.height + 1),
+                        wallets: count,
+                    });
+                }
+                while let Some(batch) = written.recv().await {
+                    blocks::insert_many(txn, &batch.blocks, &batch.index).await?;
+                    undo::record_many(txn, &batch.spent).await?;
+                }
+                let (outcome, checked_in) = checker.await?;
+                let outcome = outcome?;
+                let created: Vec<(OutPoint, Utxo)> =
+                    outcome.utxos.iter().map(|(o, u)| (*o, *u)).collect();
+                chainstate::apply(
                     txn,
-                    &ChainTip {
-                        hash: last.hash,
-                        height: last.height,
+                    &UtxoChanges {
+                        spent: Vec::new(),
+                        created,
                     },
                 )
                 .await?;
-                let genesis = checked.blocks[0].hash;
-                events.push(NodeEvent::ChainReset { genesis });
-                events.push(NodeEvent::BlockMined(Arc::new(last.clone())));
-            }
-            for (public_key, sealed, created_at) in keys {
-                wallets::insert_at(txn, &public_key, sealed, created_at).await?;
-            }
-            Ok(())
-        })
-        .await?;
+                if let (Some(first), Some(last)) = (chain.first(), chain.last()) {
+                    let height = chain.len() as u64 - 1;
+                    let hash = last.hash();
+                    blocks::set_tip(txn, &ChainTip { hash, height }).await?;
+                    events.push(NodeEvent::ChainReset {
+                        genesis: first.hash(),
+                    });
+                    events.push(NodeEvent::BlockMined(Arc::new(StoredBlock {
+                        hash,
+                        height,
+                        block: last.clone(),
+                    })));
+                }
+                for (public_key, sealed, created_at) in keys {
+                    wallets::insert_at(txn, &public_key, sealed, created_at).await?;
+                }
+                Ok((outcome, checked_in))
+            })
+            .await?;
         Ok(ImportReport {
             chain: VerifyReport {
-                blocks: checked.blocks.len() as u64,
-                transactions: checked.transactions,
-                utxos: checked.utxos.len() as u64,
-                total_supply: checked.utxos.values().map(|u| u.output.value).sum(),
+                blocks: chain.len() as u64,
+                transactions: outcome.transactions,
+                utxos: outcome.utxos.len() as u64,
+                total_supply: outcome.utxos.values().map(|u| u.output.value).sum(),
             },
-            wallets: archive.wallets.map_or(0, |w| w.len()),
+            signatures: outcome.signatures,
+            wallets,
+            checked_in,
+            elapsed: started.elapsed(),
         })
     }
 
@@ -182,51 +198,6 @@ impl Node {
         }
         Ok(keys)
     }
-}
-
-/// Validates every block in order against the chainstate the earlier ones build.
-fn check_chain(
-    chain: &[Block],
-    params: &Params,
-    progress: &(impl Fn(u64, u64) + Sync),
-) -> NodeResult<Checked> {
-    let total = chain.len() as u64;
-    let mut utxos: HashMap<OutPoint, Utxo> = HashMap::new();
-    let mut tip: Option<ChainTip> = None;
-    let mut checked = Checked {
-        blocks: Vec::with_capacity(chain.len()),
-        index: Vec::new(),
-        spent: Vec::new(),
-        utxos: HashMap::new(),
-        transactions: 0,
-    };
-    progress(0, total);
-    for (height, block) in chain.iter().enumerate() {
-        let height = height as u64;
-        let changes = validate_block(block, tip.as_ref(), params, &utxos)
-            .map_err(|source| NodeError::InvalidArchiveBlock { height, source })?;
-        let stored = StoredBlock {
-            hash: block.hash(),
-            height,
-            block: block.clone(),
-        };
-        checked.index.extend(blocks::index_rows(&stored, &utxos));
-        checked
-            .spent
-            .extend(changes.spent.iter().map(|(o, u)| (height, *o, *u)));
-        changes.apply(&mut utxos);
-        checked.transactions += block.transactions.len() as u64;
-        tip = Some(ChainTip {
-            hash: stored.hash,
-            height,
-        });
-        checked.blocks.push(stored);
-        if height % 100 == 99 || height + 1 == total {
-            progress(height + 1, total);
-        }
-    }
-    checked.utxos = utxos;
-    Ok(checked)
 }
 
 fn archive_params(params: &Params) -> ArchiveParams {

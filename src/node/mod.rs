@@ -6,6 +6,7 @@ mod archive;
 mod commit;
 mod error;
 mod events;
+mod import_check;
 mod keystore;
 mod lookups;
 mod mine;

@@ -2,8 +2,6 @@
 
 use std::collections::HashMap;
 
-use sea_orm::ConnectionTrait;
-
 use super::{Node, NodeResult};
 use crate::chain::{Address, BlockHash, OutPoint, Transaction, Txid, Utxo};
 use crate::model::PoolEntry;
@@ -51,11 +49,7 @@ impl Node {
 
     /// Height, tip, parameters, supply and sizes.
     pub async fn chain_info(&self) -> NodeResult<ChainInfo> {
-        self.chain_info_in(self.store.db()).await
-    }
-
-    /// The chain's state as `db` (perhaps a transaction) sees it.
-    pub(super) async fn chain_info_in(&self, db: &impl ConnectionTrait) -> NodeResult<ChainInfo> {
+        let db = self.store.db();
         let tip = blocks::tip(db).await?;
         Ok(ChainInfo {
             height: tip.map(|t| t.height),

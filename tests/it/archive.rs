@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use pocket_chain::chain::Witness;
 use pocket_chain::chain::archive::Archive;
 use serde_json::json;
 
@@ -155,6 +156,48 @@ async fn damaged_or_foreign_archives_are_refused(backend: Backend) {
         &unworked.encode(),
         Run::default(),
         "block at height 7 is invalid: block hash has",
+    )
+    .await;
+    // A forged signature leaves the txid and merkle root as they were: only the signature check,
+    // run for all blocks at once after the ordered rules, catches it, and the lowest height wins.
+    let forge = |archive: &mut Archive, height: usize| {
+        let Witness::Signed { signature, .. } =
+            &mut archive.blocks[height].transactions[1].inputs[0].witness
+        else {
+            panic!("block {height}'s second transaction is signed");
+        };
+        signature[40] ^= 1;
+    };
+    let mut forged = archive.clone();
+    forge(&mut forged, 6);
+    refused(
+        backend,
+        dir.path(),
+        &forged.encode(),
+        Run::default(),
+        "block at height 6 is invalid: transaction 1",
+    )
+    .await;
+    let mut forged_then_broken = archive.clone();
+    forge(&mut forged_then_broken, 6);
+    forged_then_broken.blocks[8].transactions[1].outputs[0].value += 1;
+    refused(
+        backend,
+        dir.path(),
+        &forged_then_broken.encode(),
+        Run::default(),
+        "block at height 6 is invalid: transaction 1",
+    )
+    .await;
+    let mut broken_then_forged = archive.clone();
+    broken_then_forged.blocks[6].transactions[1].outputs[0].value += 1;
+    forge(&mut broken_then_forged, 8);
+    refused(
+        backend,
+        dir.path(),
+        &broken_then_forged.encode(),
+        Run::default(),
+        "block at height 6 is invalid: merkle root",
     )
     .await;
     let mut relinked = archive.clone();

@@ -84,11 +84,11 @@ async fn snapshots_survive_a_restart_and_resets_delete_them(backend: Backend) {
     let listed = restarted.snapshots().await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].name.as_deref(), Some("kept"));
-    let chain = restarted
+    let tip = restarted
         .revert(id.as_str().unwrap().parse().unwrap())
         .await
         .unwrap();
-    assert_eq!(chain.height, Some(9));
+    assert_eq!(tip.map(|t| t.height), Some(9));
     // A reset starts a new chain: every snapshot named blocks of the old one, so all go.
     app.reset().await;
     assert_eq!(
