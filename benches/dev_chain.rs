@@ -198,6 +198,17 @@ fn import(c: &mut Criterion) {
             })
         })
     });
+    let (_checker_db, checker) = rt.block_on(async {
+        let db = TestDb::new(Backend::Sqlite).await;
+        let node = node_on(&db).await;
+        (db, node)
+    });
+    group.bench_function("check_10000_blocks_without_writing", |b| {
+        b.iter(|| {
+            rt.block_on(checker.check_archive(bytes.clone(), |_, _| {}))
+                .unwrap()
+        })
+    });
     for (backend, name) in backends() {
         let report = rt.block_on(async {
             let db = TestDb::new(backend).await;

@@ -144,7 +144,7 @@ pub async fn run(command: Command, config: &ChainConfig) -> Result<(), CliError>
                 bytes.len()
             );
         }
-        Command::Import { file } => {
+        Command::Import { file, dry_run } => {
             let bytes = read_archive(&file)?;
             let bar = progress_bar();
             if let Ok(style) = ProgressStyle::with_template(
@@ -153,11 +153,25 @@ pub async fn run(command: Command, config: &ChainConfig) -> Result<(), CliError>
                 bar.set_style(style);
             }
             let shown = bar.clone();
-            let report = node
-                .import_chain(bytes, move |done, total| show(&shown, done, total))
-                .await;
+            let progress = move |done, total| show(&shown, done, total);
+            let report = if dry_run {
+                node.check_archive(bytes, progress).await
+            } else {
+                node.import_chain(bytes, progress).await
+            };
             bar.finish_and_clear();
             let report = report?;
+            if dry_run {
+                println!(
+                    "archive checked, nothing written: {}, and {} wallets; every check passed in \
+                     {:.1} s ({:.0} signatures/s)",
+                    describe(&report.chain),
+                    report.wallets,
+                    report.checked_in.as_secs_f64(),
+                    report.signatures as f64 / report.checked_in.as_secs_f64().max(1e-9)
+                );
+                return Ok(());
+            }
             let seconds = report.elapsed.as_secs_f64().max(1e-9);
             println!(
                 "imported {}, and {} wallets, in {seconds:.1} s ({:.0} blocks/s, {:.0} \

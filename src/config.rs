@@ -58,6 +58,9 @@ pub enum Command {
     Import {
         /// The archive.
         file: PathBuf,
+        /// Run every check and write nothing (the database need not be empty).
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Mine blocks to an address, printing each one once it is committed.
     Mine {

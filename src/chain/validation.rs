@@ -429,6 +429,36 @@ mod tests {
     }
 
     #[test]
+    fn signatures_checked_apart_give_what_validate_block_gives() {
+        let chain = funded();
+        let mut forged = chain.pay(1, pkh(2), 3);
+        let super::super::Witness::Signed { signature, .. } = &mut forged.inputs[0].witness else {
+            panic!("signed");
+        };
+        signature[40] ^= 1;
+        let block = chain.mine_candidate(pkh(1), vec![forged]);
+        let whole = validate(&chain, &block).unwrap_err();
+        let apart = validate_block_except_signatures(
+            &block,
+            chain.tip.as_ref(),
+            &chain.params,
+            &chain.utxos,
+        )
+        .expect("every other rule holds");
+        assert_eq!(apart.check_signatures(&block), Err(whole));
+        let good = chain.mine_candidate(pkh(1), vec![chain.pay(1, pkh(2), 3)]);
+        let apart = validate_block_except_signatures(
+            &good,
+            chain.tip.as_ref(),
+            &chain.params,
+            &chain.utxos,
+        )
+        .unwrap();
+        assert_eq!(apart.check_signatures(&good), Ok(()));
+        assert_eq!(Ok(apart.changes), validate(&chain, &good));
+    }
+
+    #[test]
     fn each_broken_rule_has_its_own_error() {
         let chain = funded();
         let good = chain.pay(1, pkh(2), 3);

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::import_check::check_chain;
+use super::import_check::{Checked, check_chain};
 use super::verify::VerifyReport;
 use super::{Node, NodeError, NodeEvent, NodeResult};
 use crate::chain::archive::{Archive, ArchiveParams, ArchivedWallet};
@@ -89,17 +89,8 @@ impl Node {
     ) -> NodeResult<ImportReport> {
         let params = self.config.params;
         let started = Instant::now();
-        let archive = tokio::task::spawn_blocking(move || Archive::decode(&bytes)).await??;
-        let ours = archive_params(&params);
-        if archive.params != ours {
-            return Err(NodeError::ArchiveParams {
-                theirs: describe(&archive.params),
-                ours: describe(&ours),
-            });
-        }
-        let keys = self.open_archived_keys(archive.wallets.as_deref().unwrap_or_default())?;
+        let (chain, keys) = self.open_archive(bytes).await?;
         let wallets = keys.len();
-        let chain = Arc::new(archive.blocks);
         let (batches, mut written) = tokio::sync::mpsc::channel(2);
         let checker = {
             let chain = chain.clone();
@@ -153,26 +144,51 @@ impl Node {
                 Ok((outcome, checked_in))
             })
             .await?;
-        Ok(ImportReport {
-            chain: VerifyReport {
-                blocks: chain.len() as u64,
-                transactions: outcome.transactions,
-                utxos: outcome.utxos.len() as u64,
-                total_supply: outcome.utxos.values().map(|u| u.output.value).sum(),
-            },
-            signatures: outcome.signatures,
-            wallets,
-            checked_in,
-            elapsed: started.elapsed(),
+        Ok(report(&chain, outcome, wallets, checked_in, started))
+    }
+
+    /// Runs every check of [`Node::import_chain`] on an archive and writes nothing (the database
+    /// need not be empty): `pocket import --dry-run`.
+    pub async fn check_archive(
+        &self,
+        bytes: Vec<u8>,
+        progress: impl Fn(u64, u64) + Send + Sync + 'static,
+    ) -> NodeResult<ImportReport> {
+        let params = self.config.params;
+        let started = Instant::now();
+        let (chain, keys) = self.open_archive(bytes).await?;
+        let (batches, mut written) = tokio::sync::mpsc::channel(2);
+        let discard = tokio::spawn(async move { while written.recv().await.is_some() {} });
+        let checking = chain.clone();
+        let outcome = tokio::task::spawn_blocking(move || {
+            check_chain(&checking, &params, &progress, &batches)
         })
+        .await??;
+        discard.await?;
+        let checked_in = started.elapsed();
+        Ok(report(&chain, outcome, keys.len(), checked_in, started))
+    }
+
+    /// Decodes an archive, checks its parameters against this node's, and opens its sealed keys.
+    async fn open_archive(
+        &self,
+        bytes: Vec<u8>,
+    ) -> NodeResult<(Arc<Vec<Block>>, Vec<ArchivedKey>)> {
+        let archive = tokio::task::spawn_blocking(move || Archive::decode(&bytes)).await??;
+        let ours = archive_params(&self.config.params);
+        if archive.params != ours {
+            return Err(NodeError::ArchiveParams {
+                theirs: describe(&archive.params),
+                ours: describe(&ours),
+            });
+        }
+        let keys = self.open_archived_keys(archive.wallets.as_deref().unwrap_or_default())?;
+        Ok((Arc::new(archive.blocks), keys))
     }
 
     /// Checks that every archived wallet's key opens with this node's keystore key and belongs
     /// to its public key, and that no address comes twice.
-    fn open_archived_keys(
-        &self,
-        wallets: &[ArchivedWallet],
-    ) -> NodeResult<Vec<(PublicKey, SealedKey, i64)>> {
+    fn open_archived_keys(&self, wallets: &[ArchivedWallet]) -> NodeResult<Vec<ArchivedKey>> {
         let mut seen = HashSet::new();
         let mut keys = Vec::with_capacity(wallets.len());
         for (index, wallet) in wallets.iter().enumerate() {
@@ -197,6 +213,30 @@ impl Node {
             keys.push((wallet.public_key, sealed, wallet.created_at));
         }
         Ok(keys)
+    }
+}
+
+/// An archived wallet ready to store: public key, sealed key, creation time.
+type ArchivedKey = (PublicKey, SealedKey, i64);
+
+fn report(
+    chain: &[Block],
+    outcome: Checked,
+    wallets: usize,
+    checked_in: Duration,
+    started: Instant,
+) -> ImportReport {
+    ImportReport {
+        chain: VerifyReport {
+            blocks: chain.len() as u64,
+            transactions: outcome.transactions,
+            utxos: outcome.utxos.len() as u64,
+            total_supply: outcome.utxos.values().map(|u| u.output.value).sum(),
+        },
+        signatures: outcome.signatures,
+        wallets,
+        checked_in,
+        elapsed: started.elapsed(),
     }
 }
 

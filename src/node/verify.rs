@@ -7,7 +7,7 @@ use sea_orm::ConnectionTrait;
 use super::{Node, NodeError, NodeResult};
 use crate::chain::{ChainTip, OutPoint, Utxo, validate_block};
 use crate::store::blocks::{self, IndexRow};
-use crate::store::chainstate;
+use crate::store::{chainstate, undo};
 
 /// Blocks read per statement during a replay.
 const REPLAY_BATCH: u64 = 200;
@@ -34,7 +34,7 @@ impl Node {
     /// consistent snapshot and takes no writer's turn.
     pub async fn verify_chain(&self, progress: Progress<'_>) -> NodeResult<VerifyReport> {
         let txn = self.store.begin_snapshot().await?;
-        let (utxos, report) = self.replay(&txn, progress, true).await?;
+        let (utxos, _, report) = self.replay(&txn, progress, true).await?;
         let stored = chainstate::all(&txn).await?;
         if stored != utxos {
             let missing = utxos.keys().filter(|o| !stored.contains_key(o)).count();
@@ -50,8 +50,9 @@ impl Node {
     /// Rebuilds the chainstate from the blocks, under the writer's turn.
     pub async fn reindex(&self, progress: Progress<'_>) -> NodeResult<VerifyReport> {
         self.commit(async |txn, _| {
-            let (utxos, report) = self.replay(txn, progress, false).await?;
+            let (utxos, spent, report) = self.replay(txn, progress, false).await?;
             chainstate::replace_all(txn, &utxos).await?;
+            undo::replace_all(txn, &spent).await?;
             Ok(report)
         })
         .await
@@ -62,12 +63,13 @@ impl Node {
         db: &impl ConnectionTrait,
         progress: Progress<'_>,
         check_index: bool,
-    ) -> NodeResult<(HashMap<OutPoint, Utxo>, VerifyReport)> {
+    ) -> NodeResult<(HashMap<OutPoint, Utxo>, Vec<SpentRow>, VerifyReport)> {
         let tip = blocks::tip(db).await?;
         let total = tip.map_or(0, |t| t.height + 1);
         let mut utxos: HashMap<OutPoint, Utxo> = HashMap::new();
         let mut at: Option<ChainTip> = None;
         let mut transactions = 0u64;
+        let mut spent: Vec<SpentRow> = Vec::new();
         progress(0, total);
         while at.map_or(0, |t| t.height + 1) < total {
             let from = at.map_or(0, |t| t.height + 1);
@@ -77,12 +79,16 @@ impl Node {
                     "no block at height {from}, below the tip"
                 )));
             }
-            let index = if check_index {
-                let last = batch.last().map_or(from, |b| b.height);
-                Some(blocks::index_range(db, from, last).await?)
+            let last = batch.last().map_or(from, |b| b.height);
+            let stored_rows = if check_index {
+                Some((
+                    blocks::index_range(db, from, last).await?,
+                    undo::range(db, from, last).await?,
+                ))
             } else {
                 None
             };
+            let batch_spent = spent.len();
             let mut expected_index: Vec<IndexRow> = Vec::new();
             for stored in &batch {
                 if check_index {
@@ -102,6 +108,13 @@ impl Node {
                         stored.hash
                     )));
                 }
+                let mut block_spent: Vec<SpentRow> = changes
+                    .spent
+                    .iter()
+                    .map(|(o, u)| (stored.height, *o, *u))
+                    .collect();
+                block_spent.sort_by_key(|(_, outpoint, _)| *outpoint);
+                spent.extend(block_spent);
                 changes.apply(&mut utxos);
                 transactions += stored.block.transactions.len() as u64;
                 at = Some(ChainTip {
@@ -109,10 +122,19 @@ impl Node {
                     height: stored.height,
                 });
             }
-            if index.is_some_and(|index| sorted(index) != sorted(expected_index)) {
-                return Err(NodeError::Inconsistent(format!(
-                    "transaction index differs from the blocks at heights {from}.."
-                )));
+            if let Some((index, undo_rows)) = stored_rows {
+                if sorted(index) != sorted(expected_index) {
+                    return Err(NodeError::Inconsistent(format!(
+                        "transaction index differs from the blocks at heights {from}.."
+                    )));
+                }
+                if undo_rows != spent[batch_spent..] {
+                    return Err(NodeError::Inconsistent(format!(
+                        "undo data differs from the blocks at heights {from}..={last} (a \
+                         database from before undo data was kept: run `pocket reindex`)"
+                    )));
+                }
+                spent.clear();
             }
             progress(at.map_or(0, |t| t.height + 1), total);
         }
@@ -133,9 +155,12 @@ impl Node {
             utxos: utxos.len() as u64,
             total_supply,
         };
-        Ok((utxos, report))
+        Ok((utxos, spent, report))
     }
 }
+
+/// Undo data: (spending height, outpoint, output as it was).
+type SpentRow = (u64, OutPoint, Utxo);
 
 /// Index rows in one order whatever produced them: by height, position, address text.
 fn sorted(mut rows: Vec<IndexRow>) -> Vec<IndexRow> {

@@ -20,7 +20,7 @@ const BATCH: usize = 500;
 /// Sums `value` as a 64-bit integer on both backends (PostgreSQL's SUM(bigint) is numeric).
 const SUM_VALUE: &str = r#"CAST(COALESCE(SUM("value"), 0) AS BIGINT)"#;
 
-fn from_row(row: utxos::Model) -> StoreResult<(OutPoint, Utxo)> {
+pub(super) fn from_row(row: utxos::Model) -> StoreResult<(OutPoint, Utxo)> {
     let mut hash = [0u8; 20];
     hex::decode_to_slice(&row.pubkey_hash, &mut hash)
         .map_err(|e| StoreError::corrupt("utxos", e.to_string()))?;

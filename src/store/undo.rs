@@ -1,10 +1,13 @@
 //! Undo data (`u`): the outputs each block spent, so that blocks can come off the tip (a revert)
 //! in time proportional to what they changed, not to the chain's length.
 
-use entity::undo;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, Statement};
+use entity::{undo, utxos};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement,
+};
 
-use super::convert::{numbered, to_i64};
+use super::chainstate;
+use super::convert::{numbered, to_i64, to_u64};
 use super::error::StoreResult;
 use crate::chain::{Address, OutPoint, Utxo};
 
@@ -47,6 +50,43 @@ pub async fn record_many(
             .await?;
     }
     Ok(())
+}
+
+/// The undo rows of the blocks at heights `from..=to`, sorted by height and outpoint.
+pub async fn range(
+    db: &impl ConnectionTrait,
+    from: u64,
+    to: u64,
+) -> StoreResult<Vec<(u64, OutPoint, Utxo)>> {
+    let rows = undo::Entity::find()
+        .filter(undo::Column::SpentHeight.between(to_i64("undo", from)?, to_i64("undo", to)?))
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let spent_height = to_u64("undo", row.spent_height)?;
+        let (outpoint, utxo) = chainstate::from_row(utxos::Model {
+            txid: row.txid,
+            vout: row.vout,
+            address: row.address,
+            pubkey_hash: row.pubkey_hash,
+            value: row.value,
+            height: row.height,
+            coinbase: row.coinbase,
+        })?;
+        out.push((spent_height, outpoint, utxo));
+    }
+    out.sort_by_key(|(height, outpoint, _)| (*height, *outpoint));
+    Ok(out)
+}
+
+/// Replaces all undo data (a reindex).
+pub async fn replace_all(
+    db: &impl ConnectionTrait,
+    spent: &[(u64, OutPoint, Utxo)],
+) -> StoreResult<()> {
+    undo::Entity::delete_many().exec(db).await?;
+    record_many(db, spent).await
 }
 
 /// Takes every block above `height` (all of them for `None`) off the chain: their outputs leave

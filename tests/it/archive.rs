@@ -56,6 +56,17 @@ async fn export_then_import_reproduces_the_chain(backend: Backend) {
         text(&out.stdout)
     );
 
+    // A dry run checks everything and writes nothing, even into a database that holds a chain.
+    let before = chain_tables(&app.db.url).await;
+    let out = pocket(&["import", file, "--dry-run"], &app.db.url, None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("nothing written: 30 blocks"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(chain_tables(&app.db.url).await, before);
+
     let target = TestDb::new(backend).await;
     let out = pocket(&["import", file], &target.url, None);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -200,6 +211,19 @@ async fn damaged_or_foreign_archives_are_refused(backend: Backend) {
         "block at height 6 is invalid: merkle root",
     )
     .await;
+    let forged_file = dir.path().join("forged.pchain");
+    std::fs::write(&forged_file, forged.encode()).unwrap();
+    let out = pocket(
+        &["import", forged_file.to_str().unwrap(), "--dry-run"],
+        &app.db.url,
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("block at height 6 is invalid"),
+        "{}",
+        text(&out.stderr)
+    );
     let mut relinked = archive.clone();
     relinked.blocks.swap(3, 4);
     refused(
