@@ -11,6 +11,7 @@ on_both_backends!(
     snapshots_survive_a_restart_and_resets_delete_them,
     revert_to_an_empty_chain_and_bad_ids,
     subscribers_follow_a_revert,
+    undo_data_is_verified_and_rebuilt,
 );
 
 const SNAPSHOT: &str =
@@ -180,4 +181,20 @@ async fn subscribers_follow_a_revert(backend: Backend) {
     let reset = next_json(&mut resets).await;
     assert_eq!(reset["payload"]["data"]["chainReset"]["cause"], "RESET");
     assert_eq!(reset["payload"]["data"]["chainReset"]["height"], 0);
+}
+
+async fn undo_data_is_verified_and_rebuilt(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.reset().await;
+    let before = dump_tables(app.node.store().db(), PoolRows::All).await;
+    // A database from before undo data was kept looks like this.
+    app.db.execute("DELETE FROM u").await;
+    let err = app.node.verify_chain(&|_, _| {}).await.unwrap_err();
+    assert!(err.to_string().contains("pocket reindex"), "{err}");
+    app.node.reindex(&|_, _| {}).await.unwrap();
+    app.node.verify_chain(&|_, _| {}).await.unwrap();
+    assert_eq!(
+        dump_tables(app.node.store().db(), PoolRows::All).await,
+        before
+    );
 }
