@@ -2,8 +2,9 @@
 //!
 //! An export reads one consistent snapshot of the database. An import goes into an empty
 //! database only, all or nothing: every block is re-validated with all of the protocol's checks
-//! against the chainstate the import builds in memory, the sealed keystore (if any) must open
-//! with this node's keystore key, and only then is everything written, in one transaction.
+//! against the chainstate the import builds in memory (`import_check`) and the sealed keystore
+//! (if any) must open with this node's keystore key. Rows are written while the checks run, in
+//! one transaction that commits only once they have all passed.
 
 use std::collections::HashSet;
 use std::sync::Arc;

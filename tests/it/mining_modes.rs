@@ -14,6 +14,7 @@ on_both_backends!(
     auto_mining_mines_each_send_and_names_its_block,
     mining_settings_are_checked_and_typed,
     interval_mining_paces_blocks_and_survives_a_restart,
+    auto_mining_and_a_revert_through_the_binary,
 );
 
 const SET: &str = "mutation($m: MiningMode!, $a: String, $i: Int, $t: Int) { setMining(mode: $m, address: $a, intervalSeconds: $i, txCount: $t) { mode address intervalSeconds txCount nextBlockAt } }";
@@ -257,4 +258,46 @@ async fn replicas_mine_one_block_per_interval() {
         "{} blocks in about {elapsed} s: two miners per interval? {blocks:?}",
         blocks.len()
     );
+}
+
+/// The `pocket` binary itself: AUTO set by flag at start, a snapshot, sends mined at once, a
+/// revert, over real HTTP.
+async fn auto_mining_and_a_revert_through_the_binary(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let miner = "1BoatSLRHtKNngkdXEeobR76b53LETtpyT";
+    let node = Replica::start(
+        env!("CARGO_BIN_EXE_pocket"),
+        &db.url,
+        &["--mining", "auto", "--miner-address", miner],
+    )
+    .await;
+    let http = reqwest::Client::new();
+    let url = format!("{}/graphql", node.base);
+    let call = async |query: &str, variables: Value| {
+        let body = graphql(&http, &url, query, variables).await;
+        assert!(body.get("errors").is_none(), "{body}");
+        body["data"].clone()
+    };
+    let a: Vec<String> =
+        call("mutation { resetSystem { address } }", json!({})).await["resetSystem"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["address"].as_str().unwrap().to_owned())
+            .collect();
+    let mining = call("{ mining { mode address } }", json!({})).await;
+    assert_eq!(
+        mining["mining"],
+        json!({ "mode": "AUTO", "address": miner })
+    );
+    let snapshot = call("mutation { snapshot { id height } }", json!({})).await["snapshot"].clone();
+    let sent = call(SEND, json!({ "f": a[0], "t": a[2], "a": 5 })).await;
+    assert_eq!(sent["send"]["status"], "MINED");
+    assert_eq!(sent["send"]["block"]["height"], 10);
+    let reverted = call(
+        "mutation($id: ID!) { revert(id: $id) { height poolSize } }",
+        json!({ "id": snapshot["id"] }),
+    )
+    .await;
+    assert_eq!(reverted["revert"], json!({ "height": 9, "poolSize": 2 }));
 }
