@@ -12,6 +12,37 @@ pub struct Migration;
 /// The tables whose changes advance the counter.
 const TABLES: [&str; 6] = ["b", "l", "c", "p", "w", "t"];
 
+/// Makes every change to `tables` advance the counter (the PostgreSQL function must exist).
+pub(crate) async fn add_bump_triggers(
+    db: &SchemaManagerConnection<'_>,
+    tables: &[&str],
+) -> Result<(), DbErr> {
+    for table in tables {
+        match db.get_database_backend() {
+            DatabaseBackend::Postgres => {
+                db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS v_bump ON {table}"))
+                    .await?;
+                db.execute_unprepared(&format!(
+                    "CREATE TRIGGER v_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE \
+                     ON {table} FOR EACH STATEMENT EXECUTE FUNCTION pocket_bump_version()"
+                ))
+                .await?;
+            }
+            _ => {
+                // SQLite has row triggers only.
+                for op in ["insert", "update", "delete"] {
+                    db.execute_unprepared(&format!(
+                        "CREATE TRIGGER IF NOT EXISTS v_{table}_{op} AFTER {op} ON {table} \
+                         BEGIN UPDATE v SET n = n + 1 WHERE id = 1; END"
+                    ))
+                    .await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
@@ -22,40 +53,16 @@ impl MigrationTrait for Migration {
         .await?;
         db.execute_unprepared("INSERT INTO v (id, n) VALUES (1, 0) ON CONFLICT DO NOTHING")
             .await?;
-        match db.get_database_backend() {
-            DatabaseBackend::Postgres => {
-                // One bump per statement: a block's bulk inserts cost one update, not one per row.
-                db.execute_unprepared(
-                    "CREATE OR REPLACE FUNCTION pocket_bump_version() RETURNS trigger \
-                     LANGUAGE plpgsql AS $$ BEGIN UPDATE v SET n = n + 1 WHERE id = 1; \
-                     RETURN NULL; END $$",
-                )
-                .await?;
-                for table in TABLES {
-                    db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS v_bump ON {table}"))
-                        .await?;
-                    db.execute_unprepared(&format!(
-                        "CREATE TRIGGER v_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE \
-                         ON {table} FOR EACH STATEMENT EXECUTE FUNCTION pocket_bump_version()"
-                    ))
-                    .await?;
-                }
-            }
-            _ => {
-                // SQLite has row triggers only.
-                for table in TABLES {
-                    for op in ["INSERT", "UPDATE", "DELETE"] {
-                        db.execute_unprepared(&format!(
-                            "CREATE TRIGGER IF NOT EXISTS v_{table}_{op} AFTER {op} ON {table} \
-                             BEGIN UPDATE v SET n = n + 1 WHERE id = 1; END",
-                            op = op.to_ascii_lowercase()
-                        ))
-                        .await?;
-                    }
-                }
-            }
+        if db.get_database_backend() == DatabaseBackend::Postgres {
+            // One bump per statement: a block's bulk inserts cost one update, not one per row.
+            db.execute_unprepared(
+                "CREATE OR REPLACE FUNCTION pocket_bump_version() RETURNS trigger \
+                 LANGUAGE plpgsql AS $$ BEGIN UPDATE v SET n = n + 1 WHERE id = 1; \
+                 RETURN NULL; END $$",
+            )
+            .await?;
         }
-        Ok(())
+        add_bump_triggers(db, &TABLES).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {

@@ -3,8 +3,9 @@
 //! taken off the tip without replaying the chain). `c` gains an index by height, which a revert
 //! deletes by. Every new table advances the state version, like the first six.
 
-use sea_orm_migration::sea_orm::DatabaseBackend;
 use sea_orm_migration::{prelude::*, schema::*};
+
+use crate::m20261125_000002_state_version::add_bump_triggers;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -156,30 +157,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        let db = m.get_connection();
-        for table in TABLES {
-            match db.get_database_backend() {
-                DatabaseBackend::Postgres => {
-                    db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS v_bump ON {table}"))
-                        .await?;
-                    db.execute_unprepared(&format!(
-                        "CREATE TRIGGER v_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE \
-                         ON {table} FOR EACH STATEMENT EXECUTE FUNCTION pocket_bump_version()"
-                    ))
-                    .await?;
-                }
-                _ => {
-                    for op in ["insert", "update", "delete"] {
-                        db.execute_unprepared(&format!(
-                            "CREATE TRIGGER IF NOT EXISTS v_{table}_{op} AFTER {op} ON {table} \
-                             BEGIN UPDATE v SET n = n + 1 WHERE id = 1; END"
-                        ))
-                        .await?;
-                    }
-                }
-            }
-        }
-        Ok(())
+        add_bump_triggers(m.get_connection(), &TABLES).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {

@@ -34,6 +34,20 @@ query Blocks {
 subscription Live {
   blockMined { height hash txCount }
 }
+
+# The dev chain: how blocks come (MANUAL, AUTO or INTERVAL), and snapshots to go back to.
+query Mining {
+  mining { mode intervalSeconds address txCount nextBlockAt }
+  snapshots { id name height tipHash createdAt }
+}
+
+mutation Snapshot {
+  snapshot(name: "before") { id height }
+}
+
+subscription Resets {
+  chainReset { cause height tipHash snapshotId }
+}
 `;
 
 const headers = authHeader(loadToken());

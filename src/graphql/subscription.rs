@@ -114,22 +114,10 @@ impl Subscription {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<MiningStatus>> + use<>>
     {
-        let node: Arc<Node> = node(ctx)?.clone();
-        let events = node.subscribe();
-        Ok(futures::stream::unfold(
-            (node, events),
-            |(node, mut events)| async move {
-                loop {
-                    match events.recv().await {
-                        Ok(NodeEvent::MiningChanged(_)) | Err(RecvError::Lagged(_)) => break,
-                        Ok(_) => continue,
-                        Err(RecvError::Closed) => return None,
-                    }
-                }
-                let status = node.mining().await.map(MiningStatus).api();
-                Some((status, (node, events)))
-            },
-        ))
+        let wanted = |event: &NodeEvent| matches!(event, NodeEvent::MiningChanged(_));
+        Ok(read_again_on(node(ctx)?.clone(), wanted, async |node| {
+            node.mining().await.map(MiningStatus)
+        }))
     }
 
     /// The list of snapshots each time it changes (taken, deleted, or cut by a revert or reset).
@@ -138,32 +126,42 @@ impl Subscription {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Vec<Snapshot>>> + use<>>
     {
-        let node: Arc<Node> = node(ctx)?.clone();
-        let events = node.subscribe();
-        Ok(futures::stream::unfold(
-            (node, events),
-            |(node, mut events)| async move {
-                loop {
-                    match events.recv().await {
-                        Ok(
-                            NodeEvent::SnapshotsChanged
-                            | NodeEvent::ChainReverted { .. }
-                            | NodeEvent::ChainReset { .. },
-                        )
-                        | Err(RecvError::Lagged(_)) => break,
-                        Ok(_) => continue,
-                        Err(RecvError::Closed) => return None,
-                    }
-                }
-                let list = node
-                    .snapshots()
-                    .await
-                    .map(|list| list.into_iter().map(Snapshot).collect())
-                    .api();
-                Some((list, (node, events)))
-            },
-        ))
+        let wanted = |event: &NodeEvent| {
+            matches!(
+                event,
+                NodeEvent::SnapshotsChanged
+                    | NodeEvent::ChainReverted { .. }
+                    | NodeEvent::ChainReset { .. }
+            )
+        };
+        Ok(read_again_on(node(ctx)?.clone(), wanted, async |node| {
+            let list = node.snapshots().await?;
+            Ok(list.into_iter().map(Snapshot).collect())
+        }))
     }
+}
+
+/// A stream that reads `read` again each time an announcement it `wants` arrives (or the feed
+/// lagged, and may have missed one): the state itself, not the event, so a late or lagging
+/// subscriber still gets the truth.
+fn read_again_on<T>(
+    node: Arc<Node>,
+    wants: fn(&NodeEvent) -> bool,
+    read: impl AsyncFn(&Node) -> Result<T, NodeError> + Send + Sync + Copy + 'static,
+) -> impl Stream<Item = async_graphql::Result<T>> {
+    let events = node.subscribe();
+    futures::stream::unfold((node, events), move |(node, mut events)| async move {
+        loop {
+            match events.recv().await {
+                Ok(event) if wants(&event) => break,
+                Err(RecvError::Lagged(_)) => break,
+                Ok(_) => continue,
+                Err(RecvError::Closed) => return None,
+            }
+        }
+        let answer = read(&node).await.api();
+        Some((answer, (node, events)))
+    })
 }
 
 /// The state of one `blockMined` subscription.

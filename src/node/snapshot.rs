@@ -32,6 +32,15 @@ impl Node {
             let snapshot = snapshots::get(txn, id)
                 .await?
                 .ok_or(NodeError::UnknownSnapshot(id))?;
+            if let (Some(height), Some(hash)) = (snapshot.height, snapshot.tip_hash) {
+                let standing = blocks::by_height(txn, height).await?.map(|b| b.hash);
+                if standing != Some(hash) {
+                    return Err(NodeError::Inconsistent(format!(
+                        "snapshot {id} names block {hash} at height {height}, which is not on \
+                         the chain"
+                    )));
+                }
+            }
             snapshots::revert(txn, &snapshot).await?;
             let tip = blocks::tip(txn).await?;
             events.push(NodeEvent::ChainReverted { tip, snapshot: id });

@@ -31,11 +31,21 @@ pub(crate) fn now_millis() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-/// Raw SQL written with PostgreSQL's `$n` parameters, in the backend's spelling (SQLite's `?n`
-/// also lets one parameter appear several times).
-pub(crate) fn numbered(backend: sea_orm::DatabaseBackend, sql: &str) -> String {
-    match backend {
+/// Runs raw SQL written with PostgreSQL's `$n` parameters on either backend (SQLite spells them
+/// `?n`, which also lets one parameter appear several times).
+pub(crate) async fn execute_numbered(
+    db: &impl sea_orm::ConnectionTrait,
+    sql: &str,
+    values: impl IntoIterator<Item = sea_orm::Value>,
+) -> StoreResult<()> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
         sea_orm::DatabaseBackend::Postgres => sql.to_owned(),
         _ => sql.replace('$', "?"),
-    }
+    };
+    db.execute_raw(sea_orm::Statement::from_sql_and_values(
+        backend, sql, values,
+    ))
+    .await?;
+    Ok(())
 }

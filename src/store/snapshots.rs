@@ -6,10 +6,10 @@
 use entity::{snapshot_pool, snapshots, wallets};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::convert::{now_millis, numbered, parse, to_i64, to_u64};
+use super::convert::{execute_numbered, now_millis, parse, to_i64, to_u64};
 use super::error::StoreResult;
 use super::{blocks, undo};
 use crate::chain::ChainTip;
@@ -63,18 +63,10 @@ pub async fn take(db: &impl ConnectionTrait, name: Option<&str>) -> StoreResult<
         .exec_with_returning(db)
         .await?
         .try_into()?;
-    let backend = db.get_database_backend();
-    db.execute_raw(Statement::from_sql_and_values(
-        backend,
-        numbered(
-            backend,
-            &format!(
-                r#"INSERT INTO "sp" ("snapshot", {POOL_COLUMNS}) SELECT $1, {POOL_COLUMNS} FROM "p""#
-            ),
-        ),
-        [snapshot.id.into()],
-    ))
-    .await?;
+    let copy = format!(
+        r#"INSERT INTO "sp" ("snapshot", {POOL_COLUMNS}) SELECT $1, {POOL_COLUMNS} FROM "p""#
+    );
+    execute_numbered(db, &copy, [snapshot.id.into()]).await?;
     Ok(snapshot)
 }
 
@@ -122,18 +114,10 @@ pub async fn revert(db: &impl ConnectionTrait, snapshot: &Snapshot) -> StoreResu
         .exec(db)
         .await?;
     entity::pool::Entity::delete_many().exec(db).await?;
-    let backend = db.get_database_backend();
-    db.execute_raw(Statement::from_sql_and_values(
-        backend,
-        numbered(
-            backend,
-            &format!(
-                r#"INSERT INTO "p" ({POOL_COLUMNS}) SELECT {POOL_COLUMNS} FROM "sp" WHERE "snapshot" = $1"#
-            ),
-        ),
-        [snapshot.id.into()],
-    ))
-    .await?;
+    let restore = format!(
+        r#"INSERT INTO "p" ({POOL_COLUMNS}) SELECT {POOL_COLUMNS} FROM "sp" WHERE "snapshot" = $1"#
+    );
+    execute_numbered(db, &restore, [snapshot.id.into()]).await?;
     snapshot_pool::Entity::delete_many()
         .filter(snapshot_pool::Column::Snapshot.gt(snapshot.id))
         .exec(db)

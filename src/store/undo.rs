@@ -2,12 +2,10 @@
 //! in time proportional to what they changed, not to the chain's length.
 
 use entity::{undo, utxos};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::chainstate;
-use super::convert::{numbered, to_i64, to_u64};
+use super::convert::{execute_numbered, to_i64, to_u64};
 use super::error::StoreResult;
 use crate::chain::{Address, OutPoint, Utxo};
 
@@ -95,7 +93,6 @@ pub async fn replace_all(
 /// an index by height, so the cost follows the blocks removed.
 pub async fn rewind(db: &impl ConnectionTrait, height: Option<u64>) -> StoreResult<()> {
     let above = height.map_or(Ok(-1), |h| to_i64("undo", h))?;
-    let backend = db.get_database_backend();
     for sql in [
         r#"DELETE FROM "c" WHERE "height" > $1"#,
         r#"INSERT INTO "c" ("txid", "vout", "address", "pubkey_hash", "value", "height", "coinbase")
@@ -105,12 +102,7 @@ pub async fn rewind(db: &impl ConnectionTrait, height: Option<u64>) -> StoreResu
         r#"DELETE FROM "t" WHERE "height" > $1"#,
         r#"DELETE FROM "b" WHERE "height" > $1"#,
     ] {
-        db.execute_raw(Statement::from_sql_and_values(
-            backend,
-            numbered(backend, sql),
-            [above.into()],
-        ))
-        .await?;
+        execute_numbered(db, sql, [above.into()]).await?;
     }
     Ok(())
 }
