@@ -60,6 +60,8 @@ fn vectors() -> Vec<(&'static str, String)> {
         nonce: 0,
     };
     let mined = pow::search(&header, 1, &AtomicBool::new(false)).unwrap();
+    let three = [Txid([0x11; 32]), Txid([0x22; 32]), Txid([0x33; 32])];
+    let proof = merkle::merkle_proof(&three, 2).unwrap();
     vec![
         ("secret key", hex::encode(key.to_bytes())),
         ("public key", hex::encode(public.to_bytes())),
@@ -76,6 +78,9 @@ fn vectors() -> Vec<(&'static str, String)> {
         ("header nonce", mined.nonce.to_string()),
         ("header", hex::encode(mined.encode())),
         ("block hash", mined.hash().to_string()),
+        ("proof sibling 1", hex::encode(proof[0])),
+        ("proof sibling 2", hex::encode(proof[1])),
+        ("proof root", merkle::merkle_root(&three).to_string()),
     ]
 }
 

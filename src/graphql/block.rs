@@ -45,6 +45,11 @@ impl Block {
         self.stored.height
     }
 
+    /// The 88-byte header in its canonical encoding, hex: its double SHA-256 is `hash`.
+    async fn header_hex(&self) -> String {
+        hex::encode(self.stored.block.header.encode())
+    }
+
     /// Hash of the previous block (zeros for genesis).
     async fn prev_hash(&self) -> String {
         self.stored.block.header.prev_hash.to_string()

@@ -39,6 +39,10 @@ pub struct SpentOutput(pub OutPoint);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct BlockOf(pub BlockHash);
 
+/// The chain's tip height, read once per request (for confirmations).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TipHeight;
+
 /// Loader errors are shared by every waiting field.
 pub type LoadError = Arc<ApiError>;
 
@@ -102,5 +106,15 @@ impl Loader<BlockOf> for ChainLoader {
             .into_iter()
             .map(|(hash, block)| (BlockOf(hash), Arc::new(block)))
             .collect())
+    }
+}
+
+impl Loader<TipHeight> for ChainLoader {
+    type Value = u64;
+    type Error = LoadError;
+
+    async fn load(&self, _: &[TipHeight]) -> Result<HashMap<TipHeight, u64>, LoadError> {
+        let tip = self.node.tip().await.map_err(shared)?;
+        Ok(tip.map(|t| (TipHeight, t.height)).into_iter().collect())
     }
 }

@@ -16,6 +16,7 @@ mod snapshot;
 mod subscription;
 mod tokens;
 mod transaction;
+mod tx_status;
 mod utxo;
 mod wallet;
 

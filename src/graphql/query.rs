@@ -13,6 +13,7 @@ use super::node;
 use super::pool_entry::PoolEntry;
 use super::snapshot::Snapshot;
 use super::transaction::{Prefetched, Transaction};
+use super::tx_status::TransactionStatus;
 use super::utxo::{Utxo, utxo_page};
 use super::wallet::Wallet;
 use crate::chain::{BlockHash, Txid};
@@ -142,9 +143,7 @@ impl Query {
         ctx: &Context<'_>,
         id: String,
     ) -> async_graphql::Result<Option<Transaction>> {
-        let txid: Txid = id
-            .parse()
-            .map_err(|e: crate::chain::HashParseError| bad_request(e.to_string()))?;
+        let txid = parse_txid(&id)?;
         let found = node(ctx)?.transaction(&txid).await.api()?;
         Ok(found.map(|(tx, location)| Transaction {
             tx: Arc::new(tx),
@@ -207,4 +206,23 @@ impl Query {
         let snapshots = node(ctx)?.snapshots().await.api()?;
         Ok(snapshots.into_iter().map(Snapshot).collect())
     }
+
+    /// Where the transaction `txId` stands: PENDING (with its place in the queue) or MINED (with
+    /// its block and confirmations); null when it is neither.
+    async fn transaction_status(
+        &self,
+        ctx: &Context<'_>,
+        tx_id: String,
+    ) -> async_graphql::Result<Option<TransactionStatus>> {
+        let txid = parse_txid(&tx_id)?;
+        let status = node(ctx)?.transaction_status(&txid).await.api()?;
+        Ok(status.map(TransactionStatus))
+    }
+}
+
+/// A transaction id argument: 64 hex digits, or a `BAD_REQUEST`.
+fn parse_txid(text: &str) -> async_graphql::Result<Txid> {
+    text.trim()
+        .parse()
+        .map_err(|e: crate::chain::HashParseError| bad_request(e.to_string()))
 }

@@ -3,11 +3,13 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use async_graphql::{Context, Object};
+use async_graphql::{Context, Object, SimpleObject};
 
 use super::block::Block;
-use super::loaders::{BlockOf, SpentOutput, SpentState};
+use super::error::ApiError;
+use super::loaders::{BlockOf, SpentOutput, SpentState, TipHeight};
 use super::{load, loader};
+use crate::chain::merkle::merkle_proof;
 use crate::chain::{self, Address, OutPoint, Txid, Witness};
 use crate::model::{StoredBlock, TxLocation};
 use crate::node::{Node, NodeError};
@@ -112,6 +114,41 @@ impl Transaction {
             .collect()
     }
 
+    /// Blocks from its block to the tip, inclusive: 1 in the tip.
+    async fn confirmations(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        let tip = load(loader(ctx)?.load_one(TipHeight).await)?;
+        Ok(tip.map_or(0, |tip| confirmations(tip, self.location.height)))
+    }
+
+    /// Its canonical encoding with signatures, hex (`docs/protocol.md`, "Transactions").
+    async fn raw_hex(&self) -> String {
+        hex::encode(self.tx.encode())
+    }
+
+    /// The path from this transaction's id up to its block's merkle root.
+    async fn merkle_proof(&self, ctx: &Context<'_>) -> async_graphql::Result<MerkleProof> {
+        let block = load(
+            loader(ctx)?
+                .load_one(BlockOf(self.location.block_hash))
+                .await,
+        )?
+        .ok_or(ApiError::Internal("a mined transaction's block is missing"))?;
+        let txids: Vec<Txid> = block
+            .block
+            .transactions
+            .iter()
+            .map(chain::Transaction::txid)
+            .collect();
+        let index = self.location.position as usize;
+        let siblings = merkle_proof(&txids, index)
+            .ok_or(ApiError::Internal("a transaction outside its block"))?;
+        Ok(MerkleProof {
+            index: self.location.position,
+            siblings: siblings.iter().map(hex::encode).collect(),
+            root: block.block.header.merkle_root.to_string(),
+        })
+    }
+
     /// The block it was mined in.
     async fn block(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Block>> {
         let block = load(
@@ -121,6 +158,23 @@ impl Transaction {
         )?;
         Ok(block.map(Block::new))
     }
+}
+
+/// Blocks from height `at` to the tip `tip`, inclusive.
+pub fn confirmations(tip: u64, at: u64) -> u64 {
+    tip.saturating_sub(at) + 1
+}
+
+/// How to show that a transaction is in a block, knowing only the block's header: hash the txid
+/// with each sibling in turn (`docs/protocol.md`, "Merkle proofs").
+#[derive(SimpleObject, Debug, Clone)]
+pub struct MerkleProof {
+    /// The transaction's position in the block (0 is the coinbase).
+    pub index: u32,
+    /// The hashes it is paired with, bottom-up, hex.
+    pub siblings: Vec<String>,
+    /// The block's merkle root, hex: where the path must end.
+    pub root: String,
 }
 
 /// An input: the output it spends.

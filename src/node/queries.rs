@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use super::{Node, NodeResult};
 use crate::chain::{Address, BlockHash, OutPoint, Transaction, Txid, Utxo};
-use crate::model::PoolEntry;
 use crate::model::Wallet;
+use crate::model::{PoolEntry, TxStatus};
 use crate::model::{StoredBlock, TxLocation};
 use crate::store::blocks;
 use crate::store::pool;
@@ -60,6 +60,27 @@ impl Node {
             utxo_count: chainstate::count(db, None).await?,
             pool_size: pool::count(db, false).await?,
         })
+    }
+
+    /// Where transaction `txid` stands; `None` if neither mined nor pending.
+    pub async fn transaction_status(&self, txid: &Txid) -> NodeResult<Option<TxStatus>> {
+        let db = self.store.db();
+        // The pool first: a transaction mined between the two reads is then found in a block,
+        // never missed by both.
+        let pending = pool::pending_by_txid(db, txid).await?;
+        if let Some(location) = blocks::locate(db, txid).await? {
+            let tip = blocks::tip(db).await?.map_or(location.height, |t| t.height);
+            return Ok(Some(TxStatus::Mined {
+                location,
+                confirmations: tip.saturating_sub(location.height) + 1,
+            }));
+        }
+        Ok(pending.map(|(entry, position)| TxStatus::Pending { entry, position }))
+    }
+
+    /// The tip (`None` before genesis).
+    pub async fn tip(&self) -> NodeResult<Option<crate::chain::ChainTip>> {
+        Ok(blocks::tip(self.store.db()).await?)
     }
 
     /// The balance of any address (wallet of this node or not).

@@ -180,6 +180,28 @@ pub async fn pending_from(
     Ok(row.map(PooledTx::try_from).transpose()?.map(|p| p.entry))
 }
 
+/// The pending entry of transaction `txid`, with its place in the queue (1: mined next).
+pub async fn pending_by_txid(
+    db: &impl ConnectionTrait,
+    txid: &Txid,
+) -> StoreResult<Option<(PendingTx, u64)>> {
+    let Some(row) = pool::Entity::find()
+        .filter(pool::Column::Txid.eq(txid.to_string()))
+        .filter(pool::Column::Error.eq(false))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let entry = PooledTx::try_from(row)?.entry;
+    let ahead = pool::Entity::find()
+        .filter(pool::Column::Error.eq(false))
+        .filter(pool::Column::Id.lt(entry.id))
+        .count(db)
+        .await?;
+    Ok(Some((entry, ahead + 1)))
+}
+
 /// The oldest `limit` pending entries, with their transactions, for the miner.
 pub async fn oldest_pending(db: &impl ConnectionTrait, limit: u64) -> StoreResult<Vec<PooledTx>> {
     in_arrival_order(db, false, None, limit).await

@@ -7,6 +7,7 @@ mod browser;
 mod clients;
 mod conformance;
 mod dev_chain;
+mod explorer;
 mod http_surface;
 mod mining_modes;
 mod node;

@@ -1,0 +1,114 @@
+//! Explorer fields on both backends: confirmations, raw bytes, header bytes, merkle proofs and
+//! transaction status, checked against the chain's own rules.
+
+use pocket_chain::chain::merkle::root_from_proof;
+use pocket_chain::chain::{BlockHeader, Transaction, Txid, hash::sha256d};
+use serde_json::{Value, json};
+
+use crate::app::{code, spawn_app};
+use pocket_testkit::{Backend, on_both_backends};
+
+on_both_backends!(
+    mined_transactions_prove_themselves,
+    transaction_status_follows_a_transaction,
+);
+
+const TX: &str = "query($id: String!) { transaction(id: $id) { id position confirmations rawHex merkleProof { index siblings root } block { hash height headerHex merkleRoot txCount } } }";
+
+fn bytes32(text: &Value) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(text.as_str().unwrap(), &mut out).unwrap();
+    out
+}
+
+async fn mined_transactions_prove_themselves(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.reset().await;
+    let blocks = app
+        .data(
+            "{ blocks(first: 20) { nodes { height transactions { id } } } }",
+            json!({}),
+        )
+        .await;
+    let mut checked = 0;
+    for block in blocks["blocks"]["nodes"].as_array().unwrap() {
+        for tx in block["transactions"].as_array().unwrap() {
+            let found = app.data(TX, json!({ "id": tx["id"] })).await["transaction"].clone();
+            let height = found["block"]["height"].as_u64().unwrap();
+            assert_eq!(found["confirmations"], 9 - height + 1, "tip is 9");
+            // The raw bytes decode to a transaction with this id.
+            let raw = hex::decode(found["rawHex"].as_str().unwrap()).unwrap();
+            let decoded = Transaction::decode(&raw).unwrap();
+            assert_eq!(decoded.txid().to_string(), found["id"]);
+            // The header bytes hash to the block's hash and hold its merkle root.
+            let header = hex::decode(found["block"]["headerHex"].as_str().unwrap()).unwrap();
+            assert_eq!(header.len(), 88);
+            assert_eq!(hex::encode(sha256d(&header)), found["block"]["hash"]);
+            let parsed = BlockHeader::decode(&header).unwrap();
+            assert_eq!(parsed.merkle_root.to_string(), found["block"]["merkleRoot"]);
+            // The proof leads from the txid to that root.
+            let proof = &found["merkleProof"];
+            assert_eq!(proof["index"], found["position"]);
+            assert_eq!(proof["root"], found["block"]["merkleRoot"]);
+            let siblings: Vec<[u8; 32]> = proof["siblings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(bytes32)
+                .collect();
+            let txid = Txid(bytes32(&found["id"]));
+            let index = proof["index"].as_u64().unwrap() as usize;
+            assert_eq!(
+                root_from_proof(&txid, index, &siblings).to_string(),
+                found["block"]["merkleRoot"]
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(
+        checked,
+        10 + 7 + 5,
+        "every transaction of the training chain"
+    );
+}
+
+const STATUS: &str = "query($id: String!) { transactionStatus(txId: $id) { state blockHash height confirmations poolPosition } }";
+
+async fn transaction_status_follows_a_transaction(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app.reset().await;
+    let pool = app
+        .data("{ pool(first: 10) { nodes { txId } } }", json!({}))
+        .await;
+    let pending: Vec<Value> = pool["pool"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["txId"].clone())
+        .collect();
+    assert_eq!(pending.len(), 2);
+    for (place, txid) in pending.iter().enumerate() {
+        let status = app.data(STATUS, json!({ "id": txid })).await["transactionStatus"].clone();
+        assert_eq!(
+            status,
+            json!({ "state": "PENDING", "blockHash": null, "height": null, "confirmations": 0, "poolPosition": place + 1 })
+        );
+    }
+    let mined = app.mine(&a[0], Some(1)).await["data"]["mineBlock"].clone();
+    let first = app.data(STATUS, json!({ "id": pending[0] })).await["transactionStatus"].clone();
+    assert_eq!(
+        first,
+        json!({ "state": "MINED", "blockHash": mined["hash"], "height": 10, "confirmations": 1, "poolPosition": null })
+    );
+    let second = app.data(STATUS, json!({ "id": pending[1] })).await["transactionStatus"].clone();
+    assert_eq!(second["poolPosition"], 1, "now first in line");
+    app.mine(&a[0], Some(0)).await;
+    let first = app.data(STATUS, json!({ "id": pending[0] })).await["transactionStatus"].clone();
+    assert_eq!(first["confirmations"], 2);
+    let unknown = app.data(STATUS, json!({ "id": "00".repeat(32) })).await;
+    assert_eq!(unknown["transactionStatus"], Value::Null);
+    assert_eq!(
+        code(&app.gql(STATUS, json!({ "id": "xyz" })).await),
+        "BAD_REQUEST"
+    );
+}
