@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_create_tables;
 mod m20261125_000002_state_version;
 mod m20261125_000003_dev_chain;
+mod m20261125_000004_undo_by_address;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_create_tables::Migration),
             Box::new(m20261125_000002_state_version::Migration),
             Box::new(m20261125_000003_dev_chain::Migration),
+            Box::new(m20261125_000004_undo_by_address::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 //! Types wrap domain values; nested lists go through per-request data loaders; every error leaves
 //! with an `extensions.code` (see [`error`]).
 
+mod address;
 mod block;
 mod chain_info;
 pub mod connection;

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Object};
 
+use super::address::AddressInfo;
 use super::block::Block;
 use super::chain_info::ChainInfo;
 use super::connection::{self, Page, page, page_size, total_if_asked};
@@ -64,6 +65,19 @@ impl Query {
         let address = parse_address("address", &address).api()?;
         let info = node(ctx)?.wallet(&address).await.api()?;
         Ok(info.map(|w| Wallet::with_balance(&w.wallet, w.balance)))
+    }
+
+    /// Any valid address, keystore wallet or not: totals, unspent outputs, history with net
+    /// amounts, pending transactions. An address never seen is all zeros; a malformed one is
+    /// `INVALID_ADDRESS`.
+    async fn address(
+        &self,
+        ctx: &Context<'_>,
+        address: String,
+    ) -> async_graphql::Result<AddressInfo> {
+        let address = parse_address("address", &address).api()?;
+        let summary = node(ctx)?.address_summary(&address).await.api()?;
+        Ok(AddressInfo { address, summary })
     }
 
     /// Blocks, newest first.

@@ -1,10 +1,9 @@
 //! `Wallet`: a keystore wallet of this node. It never exposes the secret key.
 
-use std::sync::Arc;
-
 use async_graphql::{Context, Object};
 
-use super::connection::{self, HistoryCursor, Page, page, page_size, total_if_asked};
+use super::address::history;
+use super::connection::{self, Page};
 use super::error::ApiResult;
 use super::loaders::BalanceOf;
 use super::pool_entry::PoolEntry;
@@ -79,38 +78,9 @@ impl Wallet {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Page<Transaction>> {
-        let limit = page_size(first)?;
-        let before = after
-            .map(|c| connection::decode::<HistoryCursor>("history", &c).map(|h| (h.0, h.1)))
-            .transpose()?;
-        let node = node(ctx)?;
-        let mined = node
-            .address_history(&self.address, before, limit as u64 + 1)
-            .await
-            .api()?;
-        let total = total_if_asked(ctx, node.history_count(&self.address)).await?;
-        let items: Vec<Transaction> = mined
-            .into_iter()
-            .map(|mined| Transaction {
-                tx: Arc::new(mined.tx),
-                txid: mined.txid,
-                location: mined.location,
-                prefetched: None,
-            })
-            .collect();
-        Ok(page(
-            items,
-            limit,
-            before.is_some(),
-            total,
-            |t| {
-                connection::encode(
-                    "history",
-                    &format!("{}.{}", t.location.height, t.location.position),
-                )
-            },
-            |t| t,
-        ))
+        let mut history = history(ctx, &self.address, first, after).await?;
+        let items = std::mem::take(&mut history.items);
+        Ok(history.into_page(items, |t| t))
     }
 
     /// Its pending transaction, if it has one (then it cannot send until that is mined).

@@ -2,6 +2,7 @@
 //! makes writers take turns (in this process with a mutex, across processes through the store's
 //! write lock), commits each change in one database transaction, and announces it afterwards.
 
+mod address;
 mod archive;
 mod commit;
 mod error;
@@ -29,6 +30,7 @@ use crate::model::Wallet;
 use crate::store::wallets;
 use crate::store::{Store, blocks, notify};
 
+pub use address::{AddressSummary, MAX_PENDING_LISTED};
 pub use archive::ImportReport;
 pub use error::{NodeError, NodeResult};
 pub use events::{NodeEvent, PoolChangeKind};

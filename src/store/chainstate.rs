@@ -18,7 +18,7 @@ use crate::chain::{Address, OutPoint, PubkeyHash, TxOut, Utxo, UtxoChanges};
 const BATCH: usize = 500;
 
 /// Sums `value` as a 64-bit integer on both backends (PostgreSQL's SUM(bigint) is numeric).
-const SUM_VALUE: &str = r#"CAST(COALESCE(SUM("value"), 0) AS BIGINT)"#;
+pub(super) const SUM_VALUE: &str = r#"CAST(COALESCE(SUM("value"), 0) AS BIGINT)"#;
 
 pub(super) fn from_row(row: utxos::Model) -> StoreResult<(OutPoint, Utxo)> {
     let mut hash = [0u8; 20];

@@ -180,6 +180,29 @@ pub async fn pending_from(
     Ok(row.map(PooledTx::try_from).transpose()?.map(|p| p.entry))
 }
 
+/// Pending entries paying or spending from `address`, in arrival order.
+pub async fn pending_touching(
+    db: &impl ConnectionTrait,
+    address: &Address,
+    limit: u64,
+) -> StoreResult<Vec<PendingTx>> {
+    let text = address.to_string();
+    pool::Entity::find()
+        .filter(pool::Column::Error.eq(false))
+        .filter(
+            sea_orm::Condition::any()
+                .add(pool::Column::FromAddress.eq(text.clone()))
+                .add(pool::Column::ToAddress.eq(text)),
+        )
+        .order_by_asc(pool::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| Ok(PooledTx::try_from(row)?.entry))
+        .collect()
+}
+
 /// The pending entry of transaction `txid`, with its place in the queue (1: mined next).
 pub async fn pending_by_txid(
     db: &impl ConnectionTrait,

@@ -11,6 +11,7 @@ use pocket_testkit::{Backend, on_both_backends};
 on_both_backends!(
     mined_transactions_prove_themselves,
     transaction_status_follows_a_transaction,
+    any_address_has_totals_history_and_pending,
 );
 
 const TX: &str = "query($id: String!) { transaction(id: $id) { id position confirmations rawHex merkleProof { index siblings root } block { hash height headerHex merkleRoot txCount } } }";
@@ -110,5 +111,114 @@ async fn transaction_status_follows_a_transaction(backend: Backend) {
     assert_eq!(
         code(&app.gql(STATUS, json!({ "id": "xyz" })).await),
         "BAD_REQUEST"
+    );
+}
+
+const ADDRESS: &str = "query($a: String!, $first: Int, $after: String) { address(address: $a) { address balance received sent txCount utxos(first: 100) { totalCount nodes { value } } transactions(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { netAmount transaction { id block { height } } } } pending { txId from to amount status } } }";
+
+async fn any_address_has_totals_history_and_pending(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app.reset().await;
+    for (n, address) in a.iter().enumerate() {
+        let info = app
+            .data(ADDRESS, json!({ "a": address, "first": 100 }))
+            .await["address"]
+            .clone();
+        let balance = info["balance"].as_i64().unwrap();
+        assert_eq!(balance, [75, 22, 1, 0, 0, 0, 1, 1][n]);
+        assert_eq!(
+            info["received"].as_i64().unwrap() - info["sent"].as_i64().unwrap(),
+            balance
+        );
+        assert_eq!(
+            info["utxos"]["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["value"].as_i64().unwrap())
+                .sum::<i64>(),
+            balance
+        );
+        let history = info["transactions"]["nodes"].as_array().unwrap();
+        assert_eq!(history.len() as u64, info["txCount"].as_u64().unwrap());
+        assert_eq!(info["transactions"]["totalCount"], info["txCount"]);
+        // What every transaction did to the address adds up to what it holds.
+        let net: i64 = history
+            .iter()
+            .map(|t| t["netAmount"].as_i64().unwrap())
+            .sum();
+        assert_eq!(net, balance, "address {n}");
+        let heights: Vec<u64> = history
+            .iter()
+            .map(|t| t["transaction"]["block"]["height"].as_u64().unwrap())
+            .collect();
+        assert!(
+            heights.windows(2).all(|w| w[0] >= w[1]),
+            "newest first: {heights:?}"
+        );
+    }
+    // The first wallet: genesis 10 and 7 rounds of 10, minus what it paid; 7 ones came back,
+    // 2 of them still pending.
+    let first = app.data(ADDRESS, json!({ "a": a[0], "first": 100 })).await["address"].clone();
+    assert_eq!(first["pending"].as_array().unwrap().len(), 2);
+    assert!(
+        first["pending"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["to"] == a[0] && p["status"] == "PENDING")
+    );
+
+    // Paging with cursors gives the same list.
+    let mut paged = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let page = app
+            .data(ADDRESS, json!({ "a": a[0], "first": 3, "after": after }))
+            .await;
+        let transactions = &page["address"]["transactions"];
+        paged.extend(
+            transactions["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n["transaction"]["id"].clone()),
+        );
+        if transactions["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+        after = transactions["pageInfo"]["endCursor"].clone();
+    }
+    let all: Vec<Value> = first["transactions"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["transaction"]["id"].clone())
+        .collect();
+    assert_eq!(paged, all);
+
+    // An address never seen is all zeros; a malformed one is refused with its code.
+    let unseen = "1BoatSLRHtKNngkdXEeobR76b53LETtpyT";
+    let info = app.data(ADDRESS, json!({ "a": unseen })).await["address"].clone();
+    assert_eq!(
+        (
+            info["balance"].clone(),
+            info["received"].clone(),
+            info["sent"].clone(),
+            info["txCount"].clone()
+        ),
+        (json!(0), json!(0), json!(0), json!(0))
+    );
+    assert_eq!(info["transactions"]["nodes"], json!([]));
+    assert_eq!(info["pending"], json!([]));
+    assert_eq!(
+        code(
+            &app.gql(
+                ADDRESS,
+                json!({ "a": "1BoatSLRHtKNngkdXEeobR76b53LETtpyU" })
+            )
+            .await
+        ),
+        "INVALID_ADDRESS"
     );
 }

@@ -1,0 +1,183 @@
+//! `AddressInfo`: any valid address as an explorer shows it (keystore wallet or not), and the
+//! history page it shares with `Wallet.transactions`.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Object};
+
+use super::connection::{self, HistoryCursor, Page, page, page_size, total_if_asked};
+use super::error::ApiResult;
+use super::node;
+use super::pool_entry::PoolEntry;
+use super::transaction::Transaction;
+use super::utxo::{Utxo, utxo_page};
+use crate::chain::Address;
+use crate::model;
+use crate::node::AddressSummary;
+
+/// An address: its totals, unspent outputs, history and pending transactions.
+pub struct AddressInfo {
+    /// The address.
+    pub address: Address,
+    /// Its totals.
+    pub summary: AddressSummary,
+}
+
+/// A transaction of an address's history, with what it did to that address.
+pub struct AddressTransaction {
+    net_amount: i64,
+    transaction: Transaction,
+}
+
+#[Object]
+impl AddressTransaction {
+    /// Outputs paying the address minus the address's outputs it spends: positive when the
+    /// address received, negative when it paid.
+    async fn net_amount(&self) -> i64 {
+        self.net_amount
+    }
+
+    /// The transaction.
+    async fn transaction(&self) -> &Transaction {
+        &self.transaction
+    }
+}
+
+#[Object]
+impl AddressInfo {
+    /// The address, Base58Check.
+    async fn address(&self) -> String {
+        self.address.to_string()
+    }
+
+    /// Sum of its unspent outputs.
+    async fn balance(&self) -> u64 {
+        self.summary.balance
+    }
+
+    /// Everything ever paid to it in the chain.
+    async fn received(&self) -> u64 {
+        self.summary.received
+    }
+
+    /// Everything it has spent (`received - sent = balance`).
+    async fn sent(&self) -> u64 {
+        self.summary.sent
+    }
+
+    /// Mined transactions that paid it or spent from it.
+    async fn tx_count(&self) -> u64 {
+        self.summary.tx_count
+    }
+
+    /// Its unspent outputs.
+    #[graphql(complexity = "connection::paged_complexity(first, child_complexity)")]
+    async fn utxos(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<Utxo>> {
+        utxo_page(ctx, Some(&self.address), first, after).await
+    }
+
+    /// Mined transactions that paid it or spent from it, newest first, each with its net amount
+    /// for this address.
+    #[graphql(complexity = "connection::paged_complexity(first, child_complexity)")]
+    async fn transactions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<AddressTransaction>> {
+        let mut history = history(ctx, &self.address, first, after).await?;
+        let txs: Vec<&crate::chain::Transaction> =
+            history.items.iter().map(|t| t.tx.as_ref()).collect();
+        let nets = node(ctx)?.net_amounts(&self.address, &txs).await.api()?;
+        let items: Vec<AddressTransaction> = std::mem::take(&mut history.items)
+            .into_iter()
+            .zip(nets)
+            .map(|(transaction, net_amount)| AddressTransaction {
+                net_amount,
+                transaction,
+            })
+            .collect();
+        Ok(history.into_page(items, |t| &t.transaction))
+    }
+
+    /// Pending transactions paying it or spending from it, oldest first (at most 100).
+    async fn pending(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PoolEntry>> {
+        let entries = node(ctx)?.pending_touching(&self.address).await.api()?;
+        Ok(entries
+            .into_iter()
+            .map(|e| PoolEntry::listed(model::PoolEntry::Pending(e)))
+            .collect())
+    }
+}
+
+/// One page of an address's history, before it is wrapped.
+pub struct History {
+    /// The transactions, newest first (one more than the page when there is a next page).
+    pub items: Vec<Transaction>,
+    limit: usize,
+    has_previous: bool,
+    total: u64,
+}
+
+impl History {
+    /// The connection of `nodes` (made from `items`, in order), with history cursors.
+    pub fn into_page<T: async_graphql::OutputType>(
+        self,
+        nodes: Vec<T>,
+        transaction: impl Fn(&T) -> &Transaction,
+    ) -> Page<T> {
+        page(
+            nodes,
+            self.limit,
+            self.has_previous,
+            self.total,
+            |n| {
+                let location = transaction(n).location;
+                connection::encode(
+                    "history",
+                    &format!("{}.{}", location.height, location.position),
+                )
+            },
+            |n| n,
+        )
+    }
+}
+
+/// Reads a page of `address`'s mined transactions, newest first, after a history cursor.
+pub async fn history(
+    ctx: &Context<'_>,
+    address: &Address,
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<History> {
+    let limit = page_size(first)?;
+    let before = after
+        .map(|c| connection::decode::<HistoryCursor>("history", &c).map(|h| (h.0, h.1)))
+        .transpose()?;
+    let node = node(ctx)?;
+    let mined = node
+        .address_history(address, before, limit as u64 + 1)
+        .await
+        .api()?;
+    let total = total_if_asked(ctx, node.history_count(address)).await?;
+    let items = mined
+        .into_iter()
+        .map(|mined| Transaction {
+            tx: Arc::new(mined.tx),
+            txid: mined.txid,
+            location: mined.location,
+            prefetched: None,
+        })
+        .collect();
+    Ok(History {
+        items,
+        limit,
+        has_previous: before.is_some(),
+        total,
+    })
+}

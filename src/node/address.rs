@@ -1,0 +1,87 @@
+//! Any address, keystore or not, as an explorer shows it: what it holds, has received and has
+//! sent, and what each of its transactions did to it.
+
+use std::collections::HashMap;
+
+use super::{Node, NodeResult};
+use crate::chain::{Address, OutPoint, Transaction, TxOut};
+use crate::model::PendingTx;
+use crate::store::{blocks, chainstate, pool, undo};
+
+/// Most pending entries listed for one address.
+pub const MAX_PENDING_LISTED: u64 = 100;
+
+/// An address's totals (all zeros for one never seen).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddressSummary {
+    /// Its unspent outputs' sum.
+    pub balance: u64,
+    /// Everything ever paid to it in the chain.
+    pub received: u64,
+    /// Everything it has spent.
+    pub sent: u64,
+    /// Mined transactions that paid it or spent from it.
+    pub tx_count: u64,
+}
+
+impl Node {
+    /// The totals of `address`. Every output paid to it is either unspent (the chainstate) or
+    /// spent (the undo data), so `received` is their sum: three indexed reads.
+    pub async fn address_summary(&self, address: &Address) -> NodeResult<AddressSummary> {
+        let db = self.store.db();
+        let balance = chainstate::balances(db, &[*address])
+            .await?
+            .get(address)
+            .copied()
+            .unwrap_or(0);
+        let sent = undo::spent_by(db, address).await?;
+        let tx_count = blocks::history_count(db, address).await?;
+        Ok(AddressSummary {
+            balance,
+            received: balance + sent,
+            sent,
+            tx_count,
+        })
+    }
+
+    /// Pending transactions paying `address` or spending from it, oldest first (at most
+    /// [`MAX_PENDING_LISTED`]).
+    pub async fn pending_touching(&self, address: &Address) -> NodeResult<Vec<PendingTx>> {
+        Ok(pool::pending_touching(self.store.db(), address, MAX_PENDING_LISTED).await?)
+    }
+
+    /// What each transaction did to `address`: outputs paying it minus the outputs of its that
+    /// the transaction spends. One batched lookup for all their inputs.
+    pub async fn net_amounts(
+        &self,
+        address: &Address,
+        txs: &[&Transaction],
+    ) -> NodeResult<Vec<i64>> {
+        let spent: Vec<OutPoint> = txs
+            .iter()
+            .flat_map(|tx| tx.inputs.iter().map(|i| i.previous_output))
+            .filter(|o| !o.is_null())
+            .collect();
+        let outputs: HashMap<OutPoint, TxOut> = self.outputs_of(&spent).await?;
+        let owner = address.pubkey_hash();
+        Ok(txs
+            .iter()
+            .map(|tx| {
+                let paid: i128 = tx
+                    .outputs
+                    .iter()
+                    .filter(|o| o.pubkey_hash == owner)
+                    .map(|o| i128::from(o.value))
+                    .sum();
+                let spent: i128 = tx
+                    .inputs
+                    .iter()
+                    .filter_map(|i| outputs.get(&i.previous_output))
+                    .filter(|o| o.pubkey_hash == owner)
+                    .map(|o| i128::from(o.value))
+                    .sum();
+                i64::try_from(paid - spent).unwrap_or(i64::MAX)
+            })
+            .collect())
+    }
+}
