@@ -4,6 +4,7 @@
 
 mod address;
 mod block;
+mod block_feed;
 mod chain_info;
 pub mod connection;
 pub mod error;
@@ -12,6 +13,7 @@ mod loaders;
 mod mining;
 mod mutation;
 mod pool_entry;
+mod pool_feed;
 mod query;
 mod snapshot;
 mod subscription;

@@ -9,20 +9,17 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Subscription};
 use futures::Stream;
-use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::broadcast::error::RecvError;
 
 use super::block::Block;
-use super::error::ApiResult;
+use super::block_feed::BlockFeed;
+use super::error::{ApiResult, bad_request};
 use super::mining::MiningStatus;
 use super::node;
 use super::pool_entry::PoolEntry;
+use super::pool_feed::PoolFeed;
 use super::snapshot::{ChainResetCause, ChainResetEvent, Snapshot};
-use crate::chain::{BlockHash, ChainTip};
-use crate::model::StoredBlock;
 use crate::node::{Node, NodeError, NodeEvent};
-
-/// Blocks read per catch-up statement.
-const CATCH_UP_BATCH: u64 = 100;
 
 /// Live updates.
 #[derive(Default)]
@@ -30,11 +27,24 @@ pub struct Subscription;
 
 #[Subscription]
 impl Subscription {
-    /// Every block mined from now on, exactly once, in height order.
+    /// Every block mined from now on, exactly once, in height order. With `afterHeight`, first
+    /// every stored block above that height (`-1`: from genesis), read from the database, then
+    /// live ones: no gap and no duplicate, even while blocks are mined during the replay — so a
+    /// client that reconnects with the last height it saw misses nothing.
     async fn block_mined(
         &self,
         ctx: &Context<'_>,
+        after_height: Option<i32>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Block>> + use<>> {
+        let after = match after_height {
+            None => None,
+            Some(-1) => Some(None),
+            Some(h) => Some(Some(u64::try_from(h).map_err(|_| {
+                bad_request(format!(
+                    "afterHeight {h} must be -1 (from genesis) or a height"
+                ))
+            })?)),
+        };
         let node: Arc<Node> = node(ctx)?.clone();
         // Subscribe before reading the chain: a block committed in between is then both in the
         // channel and at or below `last`, and is skipped rather than lost. The genesis is read
@@ -43,11 +53,16 @@ impl Subscription {
         let events = node.subscribe();
         let genesis = node.blocks_from(0, 1).await.api()?.first().map(|b| b.hash);
         let info = node.chain_info().await.api()?;
+        let (last, last_hash) = match after {
+            None => (info.height, info.tip_hash),
+            Some(after) => (after, None),
+        };
         let feed = BlockFeed {
             node,
             events,
-            last: info.height,
-            last_hash: info.tip_hash,
+            last,
+            last_hash,
+            known_tip: info.height,
             genesis,
             backlog: VecDeque::new(),
         };
@@ -58,23 +73,20 @@ impl Subscription {
     }
 
     /// Every pool change from now on: accepted sends (PENDING), refused ones (REJECTED) and
-    /// entries mined (MINED). A subscriber that lags misses the changes it could not keep up
-    /// with; `pool` has the current state.
+    /// entries mined (MINED). With `afterId`, first every entry still in the pool (pending or
+    /// rejected) with a larger id, oldest first, then live changes, without duplicates; entries
+    /// mined meanwhile are in the blocks (`blockMined(afterHeight:)`). A subscriber that lags
+    /// gets the entries added meanwhile the same way.
     async fn pool_changed(
         &self,
         ctx: &Context<'_>,
-    ) -> async_graphql::Result<impl Stream<Item = PoolEntry> + use<>> {
-        let events = node(ctx)?.subscribe();
-        Ok(futures::stream::unfold(events, |mut events| async move {
-            loop {
-                match events.recv().await {
-                    Ok(NodeEvent::PoolChanged { kind, entry }) => {
-                        return Some((PoolEntry::changed(kind, entry), events));
-                    }
-                    Ok(_) | Err(RecvError::Lagged(_)) => continue,
-                    Err(RecvError::Closed) => return None,
-                }
-            }
+        after_id: Option<i64>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<PoolEntry>> + use<>> {
+        let node = node(ctx)?.clone();
+        let feed = PoolFeed::new(node, after_id);
+        Ok(futures::stream::unfold(feed, |mut feed| async move {
+            let item = feed.next().await?;
+            Some((item.api(), feed))
         }))
     }
 
@@ -162,101 +174,4 @@ fn read_again_on<T>(
         let answer = read(&node).await.api();
         Some((answer, (node, events)))
     })
-}
-
-/// The state of one `blockMined` subscription.
-struct BlockFeed {
-    node: Arc<Node>,
-    events: broadcast::Receiver<NodeEvent>,
-    /// Height of the last block delivered (or the tip when subscribing).
-    last: Option<u64>,
-    /// Its hash.
-    last_hash: Option<BlockHash>,
-    /// The first block of the chain being followed.
-    genesis: Option<BlockHash>,
-    /// Blocks read from the database, waiting to be delivered.
-    backlog: VecDeque<StoredBlock>,
-}
-
-impl BlockFeed {
-    fn expected(&self) -> u64 {
-        self.last.map_or(0, |h| h + 1)
-    }
-
-    fn deliver(&mut self, block: Arc<StoredBlock>) -> Option<Result<Arc<StoredBlock>, NodeError>> {
-        self.last = Some(block.height);
-        self.last_hash = Some(block.hash);
-        if block.height == 0 {
-            self.genesis = Some(block.hash);
-        }
-        Some(Ok(block))
-    }
-
-    /// The chain went back to `tip`: blocks above it are gone, and the next one delivered is at
-    /// its height + 1. A feed whose last block still stands subscribed after the revert
-    /// committed (its announcement arrived late) and already follows the new chain.
-    async fn reverted(&mut self, tip: Option<ChainTip>) -> Result<(), NodeError> {
-        let new_height = tip.map(|t| t.height);
-        if let Some(last) = self.last.filter(|last| Some(*last) > new_height) {
-            let standing = self.node.blocks_from(last, 1).await?;
-            if standing.first().map(|b| b.hash) != self.last_hash {
-                self.last = new_height;
-                self.last_hash = tip.map(|t| t.hash);
-                if tip.is_none() {
-                    self.genesis = None;
-                }
-            }
-        }
-        self.backlog.retain(|b| Some(b.height) <= new_height);
-        if self.backlog.is_empty() && Some(self.expected()) <= new_height {
-            self.backlog.extend(
-                self.node
-                    .blocks_from(self.expected(), CATCH_UP_BATCH)
-                    .await?,
-            );
-        }
-        Ok(())
-    }
-
-    async fn next(&mut self) -> Option<Result<Arc<StoredBlock>, NodeError>> {
-        loop {
-            if let Some(block) = self.backlog.pop_front() {
-                if block.height == self.expected() {
-                    return self.deliver(Arc::new(block));
-                }
-                continue;
-            }
-            match self.events.recv().await {
-                Ok(NodeEvent::BlockMined(block)) if block.height == self.expected() => {
-                    return self.deliver(block);
-                }
-                Ok(NodeEvent::BlockMined(block)) if block.height < self.expected() => continue,
-                Ok(NodeEvent::BlockMined(_)) | Err(RecvError::Lagged(_)) => {
-                    match self.node.blocks_from(self.expected(), CATCH_UP_BATCH).await {
-                        Ok(blocks) => self.backlog.extend(blocks),
-                        Err(err) => return Some(Err(err)),
-                    }
-                }
-                // Already following this chain (subscribed after the reset committed).
-                Ok(NodeEvent::ChainReset { genesis }) if Some(genesis) == self.genesis => {}
-                Ok(NodeEvent::ChainReset { genesis }) => {
-                    // A new chain starts at genesis: deliver it from height 0.
-                    self.genesis = Some(genesis);
-                    self.last = None;
-                    self.backlog.clear();
-                }
-                Ok(NodeEvent::ChainReverted { tip, .. }) => {
-                    if let Err(err) = self.reverted(tip).await {
-                        return Some(Err(err));
-                    }
-                }
-                Ok(
-                    NodeEvent::PoolChanged { .. }
-                    | NodeEvent::MiningChanged(_)
-                    | NodeEvent::SnapshotsChanged,
-                ) => continue,
-                Err(RecvError::Closed) => return None,
-            }
-        }
-    }
 }

@@ -12,6 +12,7 @@ mod http_surface;
 mod mining_modes;
 mod node;
 mod replicas;
+mod resume;
 mod schema;
 mod shutdown;
 mod snapshots;

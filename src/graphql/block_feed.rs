@@ -1,0 +1,119 @@
+//! The state of one `blockMined` subscription: every block exactly once, in height order,
+//! reading from the database whenever it is behind (a replay from `afterHeight`, a lag, a gap)
+//! and following resets and reverts.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use tokio::sync::broadcast::{self, error::RecvError};
+
+use crate::chain::{BlockHash, ChainTip};
+use crate::model::StoredBlock;
+use crate::node::{Node, NodeError, NodeEvent};
+
+/// Blocks read per catch-up statement.
+const CATCH_UP_BATCH: u64 = 100;
+
+/// The state of one `blockMined` subscription.
+pub(super) struct BlockFeed {
+    pub node: Arc<Node>,
+    pub events: broadcast::Receiver<NodeEvent>,
+    /// Height of the last block delivered (or the tip when subscribing).
+    pub last: Option<u64>,
+    /// Its hash, when known.
+    pub last_hash: Option<BlockHash>,
+    /// The highest height known to be stored: while it is at or above the next height, the
+    /// feed reads from the database instead of waiting for announcements.
+    pub known_tip: Option<u64>,
+    /// The first block of the chain being followed.
+    pub genesis: Option<BlockHash>,
+    /// Blocks read from the database, waiting to be delivered.
+    pub backlog: VecDeque<StoredBlock>,
+}
+
+impl BlockFeed {
+    fn expected(&self) -> u64 {
+        self.last.map_or(0, |h| h + 1)
+    }
+
+    fn deliver(&mut self, block: Arc<StoredBlock>) -> Option<Result<Arc<StoredBlock>, NodeError>> {
+        self.last = Some(block.height);
+        self.last_hash = Some(block.hash);
+        if block.height == 0 {
+            self.genesis = Some(block.hash);
+        }
+        Some(Ok(block))
+    }
+
+    /// The chain went back to `tip`: blocks above it are gone, and the next one delivered is at
+    /// its height + 1. A feed whose last block still stands subscribed after the revert
+    /// committed (its announcement arrived late) and already follows the new chain.
+    async fn reverted(&mut self, tip: Option<ChainTip>) -> Result<(), NodeError> {
+        let new_height = tip.map(|t| t.height);
+        if let Some(last) = self.last.filter(|last| Some(*last) > new_height) {
+            let standing = self.node.blocks_from(last, 1).await?;
+            if standing.first().map(|b| b.hash) != self.last_hash {
+                self.last = new_height;
+                self.last_hash = tip.map(|t| t.hash);
+                if tip.is_none() {
+                    self.genesis = None;
+                }
+            }
+        }
+        self.backlog.clear();
+        self.known_tip = new_height;
+        Ok(())
+    }
+
+    pub async fn next(&mut self) -> Option<Result<Arc<StoredBlock>, NodeError>> {
+        loop {
+            if let Some(block) = self.backlog.pop_front() {
+                if block.height == self.expected() {
+                    return self.deliver(Arc::new(block));
+                }
+                continue;
+            }
+            if self.known_tip.is_some_and(|tip| tip >= self.expected()) {
+                match self.node.blocks_from(self.expected(), CATCH_UP_BATCH).await {
+                    // The chain is shorter than believed (it went back meanwhile).
+                    Ok(blocks) if blocks.is_empty() => self.known_tip = self.last,
+                    Ok(blocks) => self.backlog.extend(blocks),
+                    Err(err) => return Some(Err(err)),
+                }
+                continue;
+            }
+            match self.events.recv().await {
+                Ok(NodeEvent::BlockMined(block)) if block.height == self.expected() => {
+                    self.known_tip = self.known_tip.max(Some(block.height));
+                    return self.deliver(block);
+                }
+                Ok(NodeEvent::BlockMined(block)) => {
+                    self.known_tip = self.known_tip.max(Some(block.height));
+                }
+                // Missed announcements: read from the database until it has no more.
+                Err(RecvError::Lagged(_)) => self.known_tip = Some(u64::MAX),
+                // Already following this chain (subscribed after the reset committed).
+                Ok(NodeEvent::ChainReset { genesis }) if Some(genesis) == self.genesis => {}
+                Ok(NodeEvent::ChainReset { genesis }) => {
+                    // A new chain starts at genesis: deliver it from height 0.
+                    self.genesis = Some(genesis);
+                    self.last = None;
+                    self.last_hash = None;
+                    self.known_tip = None;
+                    self.backlog.clear();
+                }
+                Ok(NodeEvent::ChainReverted { tip, .. }) => {
+                    if let Err(err) = self.reverted(tip).await {
+                        return Some(Err(err));
+                    }
+                }
+                Ok(
+                    NodeEvent::PoolChanged { .. }
+                    | NodeEvent::MiningChanged(_)
+                    | NodeEvent::SnapshotsChanged,
+                ) => continue,
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    }
+}
