@@ -2,6 +2,7 @@
 //! Types wrap domain values; nested lists go through per-request data loaders; every error leaves
 //! with an `extensions.code` (see [`error`]).
 
+mod activity;
 mod address;
 mod block;
 mod block_feed;

@@ -4,13 +4,14 @@
 //! jump, catches up by reading the blocks it missed from the database by height: it never skips
 //! one and never sees one twice.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, Subscription};
 use futures::Stream;
 use tokio::sync::broadcast::error::RecvError;
 
+use super::activity::{ActivityFeed, AddressActivity, MAX_WATCHED};
 use super::block::Block;
 use super::block_feed::BlockFeed;
 use super::error::{ApiResult, bad_request};
@@ -19,6 +20,10 @@ use super::node;
 use super::pool_entry::PoolEntry;
 use super::pool_feed::PoolFeed;
 use super::snapshot::{ChainResetCause, ChainResetEvent, Snapshot};
+use super::tx_status::TransactionStatus;
+use crate::chain::Txid;
+use crate::model::TxStatus;
+use crate::node::parse_address;
 use crate::node::{Node, NodeError, NodeEvent};
 
 /// Live updates.
@@ -88,6 +93,76 @@ impl Subscription {
             let item = feed.next().await?;
             Some((item.api(), feed))
         }))
+    }
+
+    /// Each time a transaction touching one of `addresses` (1…100) enters the pool, is mined, or
+    /// disappears (a reset or revert took it away), one event per transaction and address.
+    async fn address_activity(
+        &self,
+        ctx: &Context<'_>,
+        addresses: Vec<String>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<AddressActivity>> + use<>>
+    {
+        if addresses.is_empty() || addresses.len() > MAX_WATCHED {
+            return Err(bad_request(format!(
+                "addresses: watch 1 to {MAX_WATCHED} addresses, not {}",
+                addresses.len()
+            )));
+        }
+        let watched = addresses
+            .iter()
+            .map(|a| parse_address("addresses", a))
+            .collect::<Result<HashSet<_>, _>>()
+            .api()?;
+        let feed = ActivityFeed::new(node(ctx)?.clone(), watched);
+        Ok(futures::stream::unfold(feed, |mut feed| async move {
+            let item = feed.next().await?;
+            Some((item.api(), feed))
+        }))
+    }
+
+    /// The status of transaction `txId` at once (null while unknown), then each time it changes:
+    /// it enters the pool, moves up the queue, is mined, gains a confirmation, or disappears.
+    async fn transaction_status(
+        &self,
+        ctx: &Context<'_>,
+        tx_id: String,
+    ) -> async_graphql::Result<
+        impl Stream<Item = async_graphql::Result<Option<TransactionStatus>>> + use<>,
+    > {
+        let txid: Txid = tx_id
+            .trim()
+            .parse()
+            .map_err(|e: crate::chain::HashParseError| bad_request(e.to_string()))?;
+        let node: Arc<Node> = node(ctx)?.clone();
+        let events = node.subscribe();
+        let state = (node, events, None::<Option<TxStatus>>);
+        Ok(futures::stream::unfold(
+            state,
+            move |(node, mut events, shown)| async move {
+                let mut first = shown.is_none();
+                loop {
+                    if !first {
+                        match events.recv().await {
+                            Ok(NodeEvent::MiningChanged(_) | NodeEvent::SnapshotsChanged) => {
+                                continue;
+                            }
+                            Ok(_) | Err(RecvError::Lagged(_)) => {}
+                            Err(RecvError::Closed) => return None,
+                        }
+                    }
+                    first = false;
+                    let status = match node.transaction_status(&txid).await {
+                        Ok(status) => status,
+                        Err(err) => return Some((Err(err).api(), (node, events, shown))),
+                    };
+                    if shown.as_ref() != Some(&status) {
+                        let answer = Ok(status.clone().map(TransactionStatus));
+                        return Some((answer, (node, events, Some(status))));
+                    }
+                }
+            },
+        ))
     }
 
     /// Each time the chain goes back: a `resetSystem` (a new chain from its genesis) or a

@@ -1,11 +1,11 @@
 //! Any address, keystore or not, as an explorer shows it: what it holds, has received and has
 //! sent, and what each of its transactions did to it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::{Node, NodeResult};
-use crate::chain::{Address, OutPoint, Transaction, TxOut};
-use crate::model::PendingTx;
+use crate::chain::{Address, OutPoint, Transaction, TxOut, Txid};
+use crate::model::{PendingTx, TxLocation};
 use crate::store::{blocks, chainstate, pool, undo};
 
 /// Most pending entries listed for one address.
@@ -48,6 +48,22 @@ impl Node {
     /// [`MAX_PENDING_LISTED`]).
     pub async fn pending_touching(&self, address: &Address) -> NodeResult<Vec<PendingTx>> {
         Ok(pool::pending_touching(self.store.db(), address, MAX_PENDING_LISTED).await?)
+    }
+
+    /// The transactions of the block at `height` that touch any of `addresses` (pay one, or
+    /// spend from one), as (transaction, address) pairs in block order: from the transaction
+    /// index, one statement.
+    pub async fn block_touching(
+        &self,
+        height: u64,
+        addresses: &HashSet<Address>,
+    ) -> NodeResult<Vec<(Txid, Address, TxLocation)>> {
+        let rows = blocks::index_range(self.store.db(), height, height).await?;
+        Ok(rows
+            .into_iter()
+            .filter(|row| addresses.contains(&row.address))
+            .map(|row| (row.txid, row.address, row.location))
+            .collect())
     }
 
     /// What each transaction did to `address`: outputs paying it minus the outputs of its that

@@ -1,17 +1,21 @@
 //! Explorer fields on both backends: confirmations, raw bytes, header bytes, merkle proofs and
 //! transaction status, checked against the chain's own rules.
 
+use futures::StreamExt;
 use pocket_chain::chain::merkle::root_from_proof;
 use pocket_chain::chain::{BlockHeader, Transaction, Txid, hash::sha256d};
 use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
 
 use crate::app::{code, spawn_app};
-use pocket_testkit::{Backend, on_both_backends};
+use pocket_testkit::{Backend, next_json, on_both_backends, subscribe};
 
 on_both_backends!(
     mined_transactions_prove_themselves,
     transaction_status_follows_a_transaction,
     any_address_has_totals_history_and_pending,
+    address_activity_follows_pool_blocks_and_reverts,
+    transaction_status_is_pushed_on_every_change,
 );
 
 const TX: &str = "query($id: String!) { transaction(id: $id) { id position confirmations rawHex merkleProof { index siblings root } block { hash height headerHex merkleRoot txCount } } }";
@@ -221,4 +225,139 @@ async fn any_address_has_totals_history_and_pending(backend: Backend) {
         ),
         "INVALID_ADDRESS"
     );
+}
+
+fn activity(message: &Value) -> (String, String, String) {
+    let event = &message["payload"]["data"]["addressActivity"];
+    assert!(event.is_object(), "not an activity: {message}");
+    (
+        event["kind"].as_str().unwrap().to_owned(),
+        event["address"].as_str().unwrap().to_owned(),
+        event["txId"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn address_activity_follows_pool_blocks_and_reverts(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app.reset().await;
+    app.mine(&a[0], None).await; // the two pending sends, so the pool is empty
+    let snapshot =
+        app.data("mutation { snapshot { id } }", json!({})).await["snapshot"]["id"].clone();
+    let query = format!(
+        "subscription {{ addressActivity(addresses: [\"{}\", \"{}\"]) {{ kind address txId height blockHash }} }}",
+        a[4], a[5]
+    );
+    let mut ws = subscribe(&app.base, "graphql-transport-ws", &query).await;
+    // No client can tell when a subscription is in place: mine blocks paying the other watched
+    // address until one is announced, then act.
+    let probe = loop {
+        app.mine(&a[4], Some(0)).await;
+        let heard = tokio::time::timeout(std::time::Duration::from_millis(300), ws.next()).await;
+        if let Ok(Some(Ok(Message::Text(text)))) = heard {
+            let message: Value = serde_json::from_str(&text).unwrap();
+            let (kind, address, txid) = activity(&message);
+            assert_eq!((kind.as_str(), &address), ("MINED", &a[4]));
+            break txid;
+        }
+    };
+    let sent = app.send(&a[0], &a[5], 3).await;
+    let txid = sent["data"]["send"]["txId"].as_str().unwrap().to_owned();
+    assert_eq!(
+        activity(&next_json(&mut ws).await),
+        ("PENDING".into(), a[5].clone(), txid.clone())
+    );
+    let mined = app.mine(&a[1], None).await["data"]["mineBlock"].clone();
+    let message = next_json(&mut ws).await;
+    assert_eq!(
+        activity(&message),
+        ("MINED".into(), a[5].clone(), txid.clone())
+    );
+    assert_eq!(
+        message["payload"]["data"]["addressActivity"]["height"],
+        mined["height"]
+    );
+    assert_eq!(
+        message["payload"]["data"]["addressActivity"]["blockHash"],
+        mined["hash"]
+    );
+    // A block touching neither address says nothing; a revert takes the payment away.
+    app.mine(&a[1], Some(0)).await;
+    app.data(
+        "mutation($id: ID!) { revert(id: $id) { height } }",
+        json!({ "id": snapshot }),
+    )
+    .await;
+    // Both blocks the subscriber heard of came after the snapshot: both transactions are gone.
+    let mut gone = vec![
+        activity(&next_json(&mut ws).await),
+        activity(&next_json(&mut ws).await),
+    ];
+    gone.sort();
+    let mut expected = vec![
+        ("DISAPPEARED".to_owned(), a[5].clone(), txid),
+        ("DISAPPEARED".to_owned(), a[4].clone(), probe),
+    ];
+    expected.sort();
+    assert_eq!(gone, expected);
+
+    for bad in [json!([]), json!(vec![a[0].clone(); 101])] {
+        let query = format!("subscription {{ addressActivity(addresses: {bad}) {{ kind }} }}");
+        let mut ws = subscribe(&app.base, "graphql-transport-ws", &query).await;
+        let refused = next_json(&mut ws).await;
+        assert_eq!(
+            refused["payload"][0]["extensions"]["code"], "BAD_REQUEST",
+            "{refused}"
+        );
+    }
+    let mut ws = subscribe(
+        &app.base,
+        "graphql-transport-ws",
+        "subscription { addressActivity(addresses: [\"1nope\"]) { kind } }",
+    )
+    .await;
+    let refused = next_json(&mut ws).await;
+    assert_eq!(
+        refused["payload"][0]["extensions"]["code"], "INVALID_ADDRESS",
+        "{refused}"
+    );
+}
+
+fn pushed(message: &Value) -> Value {
+    message["payload"]["data"]["transactionStatus"].clone()
+}
+
+async fn transaction_status_is_pushed_on_every_change(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app.reset().await;
+    let pool = app
+        .data("{ pool(first: 10) { nodes { txId } } }", json!({}))
+        .await;
+    let second = pool["pool"]["nodes"][1]["txId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let query = format!(
+        "subscription {{ transactionStatus(txId: \"{second}\") {{ state height confirmations poolPosition }} }}"
+    );
+    let mut ws = subscribe(&app.base, "graphql-transport-ws", &query).await;
+    assert_eq!(
+        pushed(&next_json(&mut ws).await),
+        json!({ "state": "PENDING", "height": null, "confirmations": 0, "poolPosition": 2 })
+    );
+    app.mine(&a[0], Some(1)).await;
+    assert_eq!(pushed(&next_json(&mut ws).await)["poolPosition"], 1);
+    app.mine(&a[0], Some(1)).await;
+    assert_eq!(
+        pushed(&next_json(&mut ws).await),
+        json!({ "state": "MINED", "height": 11, "confirmations": 1, "poolPosition": null })
+    );
+    app.mine(&a[0], Some(0)).await;
+    assert_eq!(pushed(&next_json(&mut ws).await)["confirmations"], 2);
+    // An unknown transaction is null at once.
+    let query = format!(
+        "subscription {{ transactionStatus(txId: \"{}\") {{ state }} }}",
+        "ab".repeat(32)
+    );
+    let mut unknown = subscribe(&app.base, "graphql-transport-ws", &query).await;
+    assert_eq!(pushed(&next_json(&mut unknown).await), Value::Null);
 }
