@@ -8,6 +8,7 @@ pub mod address;
 pub mod archive;
 pub mod block;
 pub mod encoding;
+pub mod explain;
 pub mod hash;
 pub mod header;
 pub mod keys;

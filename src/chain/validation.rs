@@ -153,9 +153,18 @@ pub fn validate_block_except_signatures(
     params: &Params,
     view: &impl UtxoView,
 ) -> Result<UnsignedCheck, BlockError> {
-    let height = check_header(block, tip, params)?;
-    check_coinbase(block, height, params)?;
-    let txids = check_transaction_list(block)?;
+    check_size(block, params)?;
+    check_version(block)?;
+    check_bits(block, params)?;
+    check_work(block)?;
+    check_link(block, tip)?;
+    let (height, _) = ChainTip::next(tip);
+    check_coinbase_height(block, height)?;
+    check_coinbase_value(block, params)?;
+    check_single_coinbase(block)?;
+    let txids = txids_of(block);
+    check_unique_txids(&txids)?;
+    check_merkle_root(block, &txids)?;
     let (checks, changes) = resolve_inputs(block, &txids, height, view)?;
     Ok(UnsignedCheck {
         changes,
@@ -164,94 +173,135 @@ pub fn validate_block_except_signatures(
     })
 }
 
-/// Size, version, difficulty, proof of work and the link to the tip; the height the block must
-/// have.
-fn check_header(block: &Block, tip: Option<&ChainTip>, params: &Params) -> Result<u64, BlockError> {
-    let txs = &block.transactions;
-    if txs.is_empty() {
+/// At least one transaction, at most `max_block_txs`.
+pub(super) fn check_size(block: &Block, params: &Params) -> Result<(), BlockError> {
+    let count = block.transactions.len();
+    if count == 0 {
         return Err(BlockError::Empty);
     }
-    if txs.len() > params.max_block_txs {
+    if count > params.max_block_txs {
         return Err(BlockError::TooManyTransactions {
-            count: txs.len(),
+            count,
             max: params.max_block_txs,
         });
-    }
-    let header = &block.header;
-    if header.version != BLOCK_VERSION {
-        return Err(BlockError::UnknownVersion(header.version));
-    }
-    if header.bits != params.difficulty_bits {
-        return Err(BlockError::WrongDifficulty {
-            expected: params.difficulty_bits,
-            found: header.bits,
-        });
-    }
-    let hash = header.hash();
-    if !meets_difficulty(&hash, header.bits) {
-        return Err(BlockError::InsufficientWork {
-            required: header.bits,
-            found: leading_zero_bits(&hash),
-        });
-    }
-    let (height, prev_hash) = ChainTip::next(tip);
-    if header.prev_hash != prev_hash {
-        return Err(BlockError::WrongPrevHash {
-            expected: prev_hash,
-            found: header.prev_hash,
-        });
-    }
-    Ok(height)
-}
-
-/// The first transaction is a coinbase for `height` paying at most the reward; no other is.
-fn check_coinbase(block: &Block, height: u64, params: &Params) -> Result<(), BlockError> {
-    let txs = &block.transactions;
-    let found_height = block.height().ok_or(BlockError::MissingCoinbase)?;
-    if found_height != height {
-        return Err(BlockError::WrongHeight {
-            expected: height,
-            found: found_height,
-        });
-    }
-    let coinbase = &txs[0];
-    let coinbase_value = coinbase.output_value().unwrap_or(u64::MAX);
-    if coinbase_value > params.block_reward || coinbase.outputs.iter().any(|o| o.value == 0) {
-        return Err(BlockError::CoinbaseValue {
-            value: coinbase_value,
-            max: params.block_reward,
-        });
-    }
-    if let Some(index) = txs.iter().skip(1).position(Transaction::is_coinbase) {
-        return Err(BlockError::ExtraCoinbase { index: index + 1 });
     }
     Ok(())
 }
 
-/// No txid twice, and the header's merkle root is theirs; the txids, in block order.
-fn check_transaction_list(block: &Block) -> Result<Vec<Txid>, BlockError> {
-    let txids: Vec<Txid> = block
+/// The header's version is [`BLOCK_VERSION`].
+pub(super) fn check_version(block: &Block) -> Result<(), BlockError> {
+    match block.header.version {
+        BLOCK_VERSION => Ok(()),
+        other => Err(BlockError::UnknownVersion(other)),
+    }
+}
+
+/// The header declares the chain's difficulty.
+pub(super) fn check_bits(block: &Block, params: &Params) -> Result<(), BlockError> {
+    if block.header.bits != params.difficulty_bits {
+        return Err(BlockError::WrongDifficulty {
+            expected: params.difficulty_bits,
+            found: block.header.bits,
+        });
+    }
+    Ok(())
+}
+
+/// The header's hash meets the difficulty it declares.
+pub(super) fn check_work(block: &Block) -> Result<(), BlockError> {
+    let hash = block.header.hash();
+    if !meets_difficulty(&hash, block.header.bits) {
+        return Err(BlockError::InsufficientWork {
+            required: block.header.bits,
+            found: leading_zero_bits(&hash),
+        });
+    }
+    Ok(())
+}
+
+/// The header links to the tip (zeros on an empty chain).
+pub(super) fn check_link(block: &Block, tip: Option<&ChainTip>) -> Result<(), BlockError> {
+    let (_, prev_hash) = ChainTip::next(tip);
+    if block.header.prev_hash != prev_hash {
+        return Err(BlockError::WrongPrevHash {
+            expected: prev_hash,
+            found: block.header.prev_hash,
+        });
+    }
+    Ok(())
+}
+
+/// The first transaction is a coinbase stating `height`.
+pub(super) fn check_coinbase_height(block: &Block, height: u64) -> Result<(), BlockError> {
+    let found = block.height().ok_or(BlockError::MissingCoinbase)?;
+    if found != height {
+        return Err(BlockError::WrongHeight {
+            expected: height,
+            found,
+        });
+    }
+    Ok(())
+}
+
+/// The coinbase pays at most the reward, and no output of 0.
+pub(super) fn check_coinbase_value(block: &Block, params: &Params) -> Result<(), BlockError> {
+    let coinbase = block
+        .transactions
+        .first()
+        .ok_or(BlockError::MissingCoinbase)?;
+    let value = coinbase.output_value().unwrap_or(u64::MAX);
+    if value > params.block_reward || coinbase.outputs.iter().any(|o| o.value == 0) {
+        return Err(BlockError::CoinbaseValue {
+            value,
+            max: params.block_reward,
+        });
+    }
+    Ok(())
+}
+
+/// No transaction but the first is a coinbase.
+pub(super) fn check_single_coinbase(block: &Block) -> Result<(), BlockError> {
+    match block
+        .transactions
+        .iter()
+        .skip(1)
+        .position(Transaction::is_coinbase)
+    {
+        Some(index) => Err(BlockError::ExtraCoinbase { index: index + 1 }),
+        None => Ok(()),
+    }
+}
+
+/// The block's txids, in order.
+pub(super) fn txids_of(block: &Block) -> Vec<Txid> {
+    block
         .transactions
         .par_iter()
         .map(Transaction::txid)
-        .collect();
-    if let Some(dup) = first_duplicate(&txids) {
-        return Err(BlockError::DuplicateTxid(dup));
-    }
-    let root = merkle_root(&txids);
+        .collect()
+}
+
+/// No txid twice.
+pub(super) fn check_unique_txids(txids: &[Txid]) -> Result<(), BlockError> {
+    first_duplicate(txids).map_or(Ok(()), |dup| Err(BlockError::DuplicateTxid(dup)))
+}
+
+/// The header's merkle root is the transactions'.
+pub(super) fn check_merkle_root(block: &Block, txids: &[Txid]) -> Result<(), BlockError> {
+    let root = merkle_root(txids);
     if block.header.merkle_root != root {
         return Err(BlockError::BadMerkleRoot {
             expected: root,
             found: block.header.merkle_root,
         });
     }
-    Ok(txids)
+    Ok(())
 }
 
 /// Resolves every input in block order: outputs created earlier in the block are spendable, and
 /// each output may be spent once. Returns each regular transaction's check and the block's
 /// changes to the chainstate.
-fn resolve_inputs(
+pub(super) fn resolve_inputs(
     block: &Block,
     txids: &[Txid],
     height: u64,
@@ -312,7 +362,11 @@ fn resolve_inputs(
 
 /// Every regular transaction's signatures, verified on every core; the first failure in block
 /// order is reported.
-fn check_signatures(block: &Block, txids: &[Txid], checks: &[TxCheck]) -> Result<(), BlockError> {
+pub(super) fn check_signatures(
+    block: &Block,
+    txids: &[Txid],
+    checks: &[TxCheck],
+) -> Result<(), BlockError> {
     let bad = block.transactions[1..]
         .par_iter()
         .zip(&txids[1..])

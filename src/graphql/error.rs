@@ -122,6 +122,7 @@ fn node_code(err: &NodeError) -> &'static str {
         | NodeError::ArchiveKeystore { .. }
         | NodeError::NotEmpty { .. }
         | NodeError::InvalidMining(_)
+        | NodeError::InvalidPatch(_)
         | NodeError::InvalidTxCount { .. }
         | NodeError::InvalidBlockCount { .. } => code::BAD_REQUEST,
         NodeError::StoppedAfter { source, .. } => node_code(source),

@@ -9,6 +9,7 @@ mod block_feed;
 mod chain_info;
 pub mod connection;
 pub mod error;
+mod lab;
 mod limits;
 mod loaders;
 mod mining;

@@ -9,6 +9,7 @@ use super::block::Block;
 use super::chain_info::ChainInfo;
 use super::connection::{self, Page, page, page_size, total_if_asked};
 use super::error::{ApiResult, bad_request};
+use super::lab::{BlockCheck, BlockPatch};
 use super::mining::MiningStatus;
 use super::node;
 use super::pool_entry::PoolEntry;
@@ -231,6 +232,24 @@ impl Query {
         let txid = parse_txid(&tx_id)?;
         let status = node(ctx)?.transaction_status(&txid).await.api()?;
         Ok(status.map(TransactionStatus))
+    }
+
+    /// The lab: runs every rule of block validation, in order, on a copy of block `hash` with
+    /// `patch`'s fields replaced, against the chainstate the block was mined on, and says which
+    /// later link the change would break. Changes nothing. Null if no block has that hash.
+    async fn explain_block(
+        &self,
+        ctx: &Context<'_>,
+        hash: String,
+        patch: Option<BlockPatch>,
+    ) -> async_graphql::Result<Option<BlockCheck>> {
+        let hash: BlockHash = hash
+            .trim()
+            .parse()
+            .map_err(|e: crate::chain::HashParseError| bad_request(e.to_string()))?;
+        let patch = patch.unwrap_or_default().parse()?;
+        let lab = node(ctx)?.explain_block(&hash, &patch).await.api()?;
+        Ok(lab.map(BlockCheck))
     }
 }
 

@@ -112,6 +112,9 @@ pub enum NodeError {
         /// Keystore wallets.
         wallets: u64,
     },
+    /// A lab patch names what the block does not have.
+    #[error("invalid patch: {0}")]
+    InvalidPatch(String),
     /// No snapshot has this id.
     #[error("no snapshot {0}")]
     UnknownSnapshot(i64),

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::app::{code, spawn_app};
-use pocket_testkit::{Backend, next_json, on_both_backends, subscribe};
+use pocket_testkit::{Backend, PoolRows, dump_tables, next_json, on_both_backends, subscribe};
 
 on_both_backends!(
     mined_transactions_prove_themselves,
@@ -16,6 +16,7 @@ on_both_backends!(
     any_address_has_totals_history_and_pending,
     address_activity_follows_pool_blocks_and_reverts,
     transaction_status_is_pushed_on_every_change,
+    the_lab_explains_what_a_change_breaks,
 );
 
 const TX: &str = "query($id: String!) { transaction(id: $id) { id position confirmations rawHex merkleProof { index siblings root } block { hash height headerHex merkleRoot txCount } } }";
@@ -360,4 +361,114 @@ async fn transaction_status_is_pushed_on_every_change(backend: Backend) {
     );
     let mut unknown = subscribe(&app.base, "graphql-transport-ws", &query).await;
     assert_eq!(pushed(&next_json(&mut unknown).await), Value::Null);
+}
+
+const EXPLAIN: &str = "query($h: String!, $p: BlockPatch) { explainBlock(hash: $h, patch: $p) { height storedHash hash merkleRoot valid checks { rule status detail } brokenLink { height hash } laterBlocks } }";
+
+fn statuses(check: &Value) -> Vec<(String, String)> {
+    check["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["rule"].as_str().unwrap().to_owned(),
+                c["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn failed(check: &Value) -> Vec<String> {
+    statuses(check)
+        .into_iter()
+        .filter(|(_, s)| s == "FAILED")
+        .map(|(r, _)| r)
+        .collect()
+}
+
+async fn the_lab_explains_what_a_change_breaks(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.reset().await;
+    let before = dump_tables(app.node.store().db(), PoolRows::All).await;
+    let block = app
+        .data(
+            "{ block(height: 5) { hash nonce merkleRoot } next: block(height: 6) { hash } }",
+            json!({}),
+        )
+        .await;
+    let hash = block["block"]["hash"].clone();
+    let explain = async |patch: Value| {
+        app.data(EXPLAIN, json!({ "h": hash, "p": patch })).await["explainBlock"].clone()
+    };
+
+    let untouched = explain(Value::Null).await;
+    assert_eq!(untouched["valid"], true);
+    assert_eq!(untouched["hash"], hash);
+    assert_eq!(untouched["merkleRoot"], block["block"]["merkleRoot"]);
+    assert_eq!(statuses(&untouched).len(), 12);
+    assert!(statuses(&untouched).iter().all(|(_, s)| s == "PASSED"));
+    assert_eq!(untouched["brokenLink"], Value::Null);
+    assert_eq!(untouched["laterBlocks"], 4);
+
+    // Another nonce: another hash, so the next block's link breaks; the work holds only if the
+    // new hash happens to have 12 leading zero bits.
+    let nonce: u64 = block["block"]["nonce"].as_str().unwrap().parse().unwrap();
+    let renonced = explain(json!({ "nonce": (nonce + 1).to_string() })).await;
+    assert_ne!(renonced["hash"], hash);
+    let work = statuses(&renonced)
+        .into_iter()
+        .find(|(r, _)| r == "proof of work")
+        .unwrap()
+        .1;
+    assert_eq!(
+        work == "PASSED",
+        renonced["hash"].as_str().unwrap().starts_with("000")
+    );
+    assert_eq!(
+        renonced["brokenLink"],
+        json!({ "height": 6, "hash": block["next"]["hash"] })
+    );
+
+    // More paid out than spent: the txid changes (merkle root) and value is not conserved;
+    // the header, so the hash and the link, stay.
+    let inflated = explain(json!({ "output": { "tx": 1, "vout": 0, "value": 50 } })).await;
+    assert_eq!(failed(&inflated), ["merkle root", "inputs and values"]);
+    assert_eq!(inflated["hash"], hash);
+    assert_ne!(inflated["merkleRoot"], block["block"]["merkleRoot"]);
+    assert_eq!(inflated["brokenLink"], Value::Null);
+    let detail = inflated["checks"][10]["detail"].as_str().unwrap();
+    assert!(detail.contains("transaction 1"), "{detail}");
+    // Fixing the header's root too: the root holds, the hash changes, the link breaks.
+    let rerooted = explain(json!({ "output": { "tx": 1, "vout": 0, "value": 50 }, "merkleRoot": inflated["merkleRoot"] })).await;
+    assert!(!failed(&rerooted).contains(&"merkle root".to_owned()));
+    assert_eq!(rerooted["brokenLink"]["height"], 6);
+    // Another owner is fine by the value rules, but the signature covered the outputs.
+    let stolen = explain(json!({ "output": { "tx": 1, "vout": 0, "address": "1BoatSLRHtKNngkdXEeobR76b53LETtpyT" } })).await;
+    assert_eq!(failed(&stolen), ["merkle root", "signatures"]);
+    let relinked = explain(json!({ "prevHash": "00".repeat(32) })).await;
+    assert!(failed(&relinked).contains(&"link to the previous block".to_owned()));
+
+    // Bad patches and unknown blocks; nothing was ever written.
+    let bad = app
+        .gql(
+            EXPLAIN,
+            json!({ "h": hash, "p": { "output": { "tx": 99, "vout": 0 } } }),
+        )
+        .await;
+    assert_eq!(code(&bad), "BAD_REQUEST");
+    let bad = app
+        .gql(EXPLAIN, json!({ "h": hash, "p": { "nonce": "-1" } }))
+        .await;
+    assert_eq!(code(&bad), "BAD_REQUEST");
+    let unknown = app.data(EXPLAIN, json!({ "h": "ab".repeat(32) })).await;
+    assert_eq!(unknown["explainBlock"], Value::Null);
+    assert_eq!(
+        code(&app.gql(EXPLAIN, json!({ "h": "zz" })).await),
+        "BAD_REQUEST"
+    );
+    assert_eq!(
+        dump_tables(app.node.store().db(), PoolRows::All).await,
+        before
+    );
 }
