@@ -6,7 +6,7 @@
 //! words straight from the SHA-256 state and serializes nothing until a nonce wins.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use sha2::block_api::compress256;
 
@@ -105,6 +105,60 @@ impl Midstate {
     }
 }
 
+/// What a running search has done so far, shared with whoever watches it: nonces tried, and the
+/// nonce whose hash had the most leading zero bits.
+#[derive(Debug, Default)]
+pub struct SearchProgress {
+    attempts: AtomicU64,
+    best: Mutex<Option<(u32, u64)>>,
+}
+
+impl SearchProgress {
+    /// Nonces tried so far (counted in rounds of a few thousand).
+    pub fn attempts(&self) -> u64 {
+        self.attempts.load(Ordering::Relaxed)
+    }
+
+    /// The best so far: (leading zero bits, nonce).
+    pub fn best(&self) -> Option<(u32, u64)> {
+        self.best.lock().ok().and_then(|b| *b)
+    }
+
+    fn record(&self, tried: u64, best: Option<(u32, u64)>) {
+        self.attempts.fetch_add(tried, Ordering::Relaxed);
+        if let (Some(found), Ok(mut best_so_far)) = (best, self.best.lock())
+            && best_so_far.is_none_or(|(bits, _)| found.0 > bits)
+        {
+            *best_so_far = Some(found);
+        }
+    }
+}
+
+impl Midstate {
+    /// Like [`Midstate::scan`], also tracking the nonce with the most leading zero bits seen.
+    fn scan_tracking(
+        &self,
+        start: u64,
+        step: u64,
+        count: u64,
+    ) -> (Option<u64>, Option<(u32, u64)>) {
+        let mut tail = self.tail;
+        let mut nonce = start;
+        let mut best: Option<(u32, u64)> = None;
+        for _ in 0..count {
+            let zeros = self.hash_prefix(&mut tail, nonce).leading_zeros();
+            if best.is_none_or(|(bits, _)| zeros > bits) {
+                best = Some((zeros, nonce));
+            }
+            if self.bits == 0 || zeros >= self.bits {
+                return (Some(nonce), best);
+            }
+            nonce = nonce.wrapping_add(step);
+        }
+        (None, best)
+    }
+}
+
 /// How a nonce search ended without a block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SearchOutcome {
@@ -121,6 +175,17 @@ pub fn search(
     threads: usize,
     cancel: &AtomicBool,
 ) -> Result<BlockHeader, SearchOutcome> {
+    search_reporting(header, threads, cancel, None)
+}
+
+/// [`search`], also recording its progress in `progress` (a little slower per nonce: it keeps
+/// the best hash seen).
+pub fn search_reporting(
+    header: &BlockHeader,
+    threads: usize,
+    cancel: &AtomicBool,
+    progress: Option<&SearchProgress>,
+) -> Result<BlockHeader, SearchOutcome> {
     let threads = threads.max(1) as u64;
     let midstate = Midstate::new(header);
     let found = AtomicBool::new(false);
@@ -136,7 +201,15 @@ pub fn search(
                         return;
                     }
                     let start = t.wrapping_add(round.wrapping_mul(CHECK_EVERY * threads));
-                    if let Some(nonce) = midstate.scan(start, threads, CHECK_EVERY) {
+                    let hit = match progress {
+                        None => midstate.scan(start, threads, CHECK_EVERY),
+                        Some(progress) => {
+                            let (hit, best) = midstate.scan_tracking(start, threads, CHECK_EVERY);
+                            progress.record(CHECK_EVERY, best);
+                            hit
+                        }
+                    };
+                    if let Some(nonce) = hit {
                         found.store(true, Ordering::Relaxed);
                         if let Ok(mut w) = winner.lock() {
                             w.get_or_insert(nonce);
@@ -188,6 +261,22 @@ mod tests {
             let mined = search(&header(12), threads, &AtomicBool::new(false)).unwrap();
             assert!(meets_difficulty(&mined.hash(), 12), "threads={threads}");
         }
+    }
+
+    #[test]
+    fn a_reported_search_counts_its_attempts_and_keeps_its_best_hash() {
+        let progress = SearchProgress::default();
+        let mined =
+            search_reporting(&header(16), 2, &AtomicBool::new(false), Some(&progress)).unwrap();
+        assert!(progress.attempts() >= CHECK_EVERY);
+        let (bits, nonce) = progress.best().unwrap();
+        assert!(bits >= 16);
+        let best = BlockHeader {
+            nonce,
+            ..header(16)
+        };
+        assert_eq!(leading_zero_bits(&best.hash()), bits);
+        assert!(meets_difficulty(&mined.hash(), 16));
     }
 
     #[test]

@@ -180,3 +180,43 @@ impl BlockCheck {
         self.0.later_blocks
     }
 }
+
+/// A sample of a nonce search in progress.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct MiningProgress {
+    /// Height of the block being mined.
+    pub height: u64,
+    /// Leading zero bits it needs.
+    pub bits: u32,
+    /// Nonces tried so far.
+    pub attempts: u64,
+    /// The best (lowest) hash found so far, hex.
+    pub best_hash: Option<String>,
+    /// Its leading zero bits.
+    pub best_zero_bits: Option<u32>,
+    /// Nonces per second since the search began.
+    pub hashes_per_second: f64,
+    /// Nonces a search needs on average: 2^bits.
+    pub expected_attempts: f64,
+    /// Milliseconds since the search began.
+    pub elapsed_ms: u64,
+    /// The search has ended (this is its last sample).
+    pub done: bool,
+}
+
+impl MiningProgress {
+    /// A sample as the API shows it.
+    pub fn new(sample: node::MiningSample, done: bool) -> Self {
+        Self {
+            height: sample.height,
+            bits: sample.bits,
+            attempts: sample.attempts,
+            best_hash: sample.best.map(|(hash, _)| hash.to_string()),
+            best_zero_bits: sample.best.map(|(_, bits)| bits),
+            hashes_per_second: sample.hashes_per_second,
+            expected_attempts: sample.expected_attempts,
+            elapsed_ms: sample.elapsed_ms,
+            done,
+        }
+    }
+}

@@ -15,6 +15,7 @@ use super::activity::{ActivityFeed, AddressActivity, MAX_WATCHED};
 use super::block::Block;
 use super::block_feed::BlockFeed;
 use super::error::{ApiResult, bad_request};
+use super::lab::MiningProgress;
 use super::mining::MiningStatus;
 use super::node;
 use super::pool_entry::PoolEntry;
@@ -23,7 +24,7 @@ use super::snapshot::{ChainResetCause, ChainResetEvent, Snapshot};
 use super::tx_status::TransactionStatus;
 use crate::chain::Txid;
 use crate::model::TxStatus;
-use crate::node::parse_address;
+use crate::node::{MiningSample, parse_address};
 use crate::node::{Node, NodeError, NodeEvent};
 
 /// Live updates.
@@ -159,6 +160,50 @@ impl Subscription {
                     if shown.as_ref() != Some(&status) {
                         let answer = Ok(status.clone().map(TransactionStatus));
                         return Some((answer, (node, events, Some(status))));
+                    }
+                }
+            },
+        ))
+    }
+
+    /// While this server searches for a nonce (a `mineBlock`, `mineBlocks` or interval block),
+    /// about four samples a second: attempts so far, the best hash and its leading zero bits,
+    /// hashes per second and the expected attempts (2^bits); a last sample with `done` when the
+    /// search ends. (Each process reports its own searches.)
+    async fn mining_progress(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = MiningProgress> + use<>> {
+        let watch = node(ctx)?.watch_mining();
+        let ticks = tokio::time::interval(std::time::Duration::from_millis(250));
+        Ok(futures::stream::unfold(
+            (watch, ticks, None::<MiningSample>),
+            |(watch, mut ticks, mut last)| async move {
+                loop {
+                    ticks.tick().await;
+                    match (watch.sample(), last.take()) {
+                        (Some(sample), previous) => {
+                            // A new search right after another: close the old one first.
+                            if let Some(previous) = previous.filter(|p| p.height != sample.height) {
+                                last = Some(sample);
+                                return Some((
+                                    MiningProgress::new(previous, true),
+                                    (watch, ticks, last),
+                                ));
+                            }
+                            last = Some(sample.clone());
+                            return Some((
+                                MiningProgress::new(sample, false),
+                                (watch, ticks, last),
+                            ));
+                        }
+                        (None, Some(previous)) => {
+                            return Some((
+                                MiningProgress::new(previous, true),
+                                (watch, ticks, None),
+                            ));
+                        }
+                        (None, None) => {}
                     }
                 }
             },

@@ -112,13 +112,19 @@ impl Node {
         let header = block.header;
         let threads = self.config.mining_threads;
         let cancel = self.cancel.clone();
-        block.header = tokio::task::spawn_blocking(move || pow::search(&header, threads, &cancel))
-            .await?
-            .map_err(|outcome| match outcome {
-                SearchOutcome::Cancelled => NodeError::ShuttingDown,
-                SearchOutcome::Exhausted => NodeError::NonceSpaceExhausted,
-            })?;
+        let (height, _) = crate::chain::ChainTip::next(tip.as_ref());
+        let watched = self.search_started(&header, height);
+        let progress = watched.as_ref().map(|(progress, _)| progress.clone());
+        block.header = tokio::task::spawn_blocking(move || {
+            pow::search_reporting(&header, threads, &cancel, progress.as_deref())
+        })
+        .await?
+        .map_err(|outcome| match outcome {
+            SearchOutcome::Cancelled => NodeError::ShuttingDown,
+            SearchOutcome::Exhausted => NodeError::NonceSpaceExhausted,
+        })?;
 
+        drop(watched);
         let changes = validate_block(&block, tip.as_ref(), &params, &view)
             .map_err(|e| NodeError::Inconsistent(format!("mined an invalid block: {e}")))?;
         // Every write comes after the search, so the rows it locks stay locked only briefly.
@@ -129,7 +135,6 @@ impl Node {
                 entry: Arc::new(PoolEntry::Refused(send)),
             });
         }
-        let (height, _) = crate::chain::ChainTip::next(tip.as_ref());
         let stored = Arc::new(StoredBlock {
             hash: block.hash(),
             height,

@@ -14,6 +14,7 @@ mod lookups;
 mod mine;
 mod mine_many;
 mod mining;
+mod mining_progress;
 mod queries;
 mod relay;
 mod reset;
@@ -39,6 +40,7 @@ pub use keystore::Keystore;
 pub use lab::{BlockLab, BlockPatch, OutputPatch};
 pub use mine_many::MAX_BLOCKS_PER_CALL;
 pub use mining::{MAX_INTERVAL_SECONDS, MiningChange};
+pub use mining_progress::{MiningSample, MiningWatch};
 pub use queries::{ChainInfo, WalletInfo};
 pub use send::Sent;
 pub use verify::VerifyReport;
@@ -79,6 +81,10 @@ pub struct Node {
     cancel: Arc<AtomicBool>,
     /// Receivers the node holds itself (left out of [`Node::subscriber_count`]).
     own_receivers: AtomicUsize,
+    /// `miningProgress` watchers; while there are any, searches report progress.
+    mining_watchers: AtomicUsize,
+    /// The nonce search running now, when watched.
+    running_search: std::sync::Mutex<Option<mining_progress::RunningSearch>>,
     /// The PostgreSQL notification relay (none on SQLite).
     relay: Option<relay::Relay>,
 }
@@ -124,6 +130,8 @@ impl Node {
             events,
             cancel: Arc::new(AtomicBool::new(false)),
             own_receivers: AtomicUsize::new(0),
+            mining_watchers: AtomicUsize::new(0),
+            running_search: std::sync::Mutex::new(None),
             relay,
         })
     }

@@ -472,3 +472,66 @@ async fn the_lab_explains_what_a_change_breaks(backend: Backend) {
         before
     );
 }
+
+/// `miningProgress` on a `pocket` binary at 20 bits, where a search takes long enough to sample.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mining_progress_is_sampled_while_a_block_is_mined() {
+    let db = pocket_testkit::TestDb::new(Backend::Sqlite).await;
+    let node = pocket_testkit::Replica::start(
+        env!("CARGO_BIN_EXE_pocket"),
+        &db.url,
+        &["--difficulty", "20", "--mining-threads", "2"],
+    )
+    .await;
+    let query = "subscription { miningProgress { height bits attempts bestHash bestZeroBits hashesPerSecond expectedAttempts elapsedMs done } }";
+    let mut ws = subscribe(&node.base, "graphql-transport-ws", query).await;
+    let http = reqwest::Client::new();
+    let url = format!("{}/graphql", node.base);
+    let miner = "1BoatSLRHtKNngkdXEeobR76b53LETtpyT";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    // Mine until one search was long enough to be sampled while running, then ended.
+    let (running, last) = loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no search was sampled"
+        );
+        let mined = pocket_testkit::graphql(
+            &http,
+            &url,
+            "mutation($a: String!) { mineBlock(address: $a, txCount: 0) { height hash } }",
+            json!({ "a": miner }),
+        )
+        .await;
+        assert!(mined.get("errors").is_none(), "{mined}");
+        // The samples of that search, if it lasted long enough to be sampled, end with `done`.
+        let mut samples: Vec<Value> = Vec::new();
+        while let Ok(Some(Ok(Message::Text(text)))) =
+            tokio::time::timeout(std::time::Duration::from_secs(1), ws.next()).await
+        {
+            let message: Value = serde_json::from_str(&text).unwrap();
+            let sample = message["payload"]["data"]["miningProgress"].clone();
+            let done = sample["done"] == true;
+            samples.push(sample);
+            if done {
+                break;
+            }
+        }
+        if samples.len() >= 2 {
+            break (samples[0].clone(), samples.last().unwrap().clone());
+        }
+    };
+    assert_eq!(running["done"], false);
+    assert_eq!(running["bits"], 20);
+    assert_eq!(running["expectedAttempts"], 1_048_576.0);
+    assert!(running["attempts"].as_u64().unwrap() > 0);
+    assert!(running["hashesPerSecond"].as_f64().unwrap() > 0.0);
+    let best = running["bestHash"].as_str().unwrap();
+    let zero_bits = running["bestZeroBits"].as_u64().unwrap();
+    let leading = best.chars().take_while(|c| *c == '0').count() as u64 * 4;
+    assert!(
+        zero_bits >= leading && zero_bits < leading + 4,
+        "{best} has {zero_bits} zero bits?"
+    );
+    assert_eq!(last["done"], true);
+    assert!(last["attempts"].as_u64().unwrap() >= running["attempts"].as_u64().unwrap());
+}

@@ -250,8 +250,10 @@ async fn replicas_mine_one_block_per_interval() {
     let started = std::time::Instant::now();
     tokio::time::sleep(Duration::from_millis(4500)).await;
     let blocks = timestamps(&b).await;
-    assert_eq!(blocks, timestamps(&a).await);
-    assert_paced(&blocks, 1);
+    // Both replicas see one chain (which may have grown by a block between the two reads).
+    let later = timestamps(&a).await;
+    assert!(later.starts_with(&blocks), "{blocks:?} then {later:?}");
+    assert_paced(&later, 1);
     let elapsed = started.elapsed().as_secs() + 2;
     assert!(
         (blocks.len() as u64) <= elapsed + 1,

@@ -1,0 +1,118 @@
+//! Live progress of this process's nonce searches, for `miningProgress`: while anyone watches,
+//! searches record their attempts and best hash, and watchers sample them a few times a second.
+//! Unwatched searches run the plain, faster loop.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use super::Node;
+use crate::chain::pow::SearchProgress;
+use crate::chain::{BlockHash, BlockHeader};
+
+/// The search running now, as watchers see it.
+#[derive(Debug, Clone)]
+pub(crate) struct RunningSearch {
+    progress: Arc<SearchProgress>,
+    header: BlockHeader,
+    height: u64,
+    started: Instant,
+}
+
+/// One sample of a running search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MiningSample {
+    /// The height of the block being mined.
+    pub height: u64,
+    /// Leading zero bits the block needs.
+    pub bits: u32,
+    /// Nonces tried so far.
+    pub attempts: u64,
+    /// The best hash so far and its leading zero bits.
+    pub best: Option<(BlockHash, u32)>,
+    /// Attempts per second since the search began.
+    pub hashes_per_second: f64,
+    /// Attempts a search needs on average: 2^bits.
+    pub expected_attempts: f64,
+    /// Milliseconds since the search began.
+    pub elapsed_ms: u64,
+}
+
+/// A watcher: while one exists, searches report their progress.
+pub struct MiningWatch {
+    node: Arc<Node>,
+}
+
+impl Node {
+    /// Starts watching this process's nonce searches.
+    pub fn watch_mining(self: &Arc<Self>) -> MiningWatch {
+        self.mining_watchers.fetch_add(1, Ordering::Relaxed);
+        MiningWatch { node: self.clone() }
+    }
+
+    /// Progress to record for a search about to start for the block at `height`, if anyone
+    /// watches; it is shown until the returned guard is dropped.
+    pub(crate) fn search_started(
+        &self,
+        header: &BlockHeader,
+        height: u64,
+    ) -> Option<(Arc<SearchProgress>, SearchGuard<'_>)> {
+        if self.mining_watchers.load(Ordering::Relaxed) == 0 {
+            return None;
+        }
+        let progress = Arc::new(SearchProgress::default());
+        if let Ok(mut running) = self.running_search.lock() {
+            *running = Some(RunningSearch {
+                progress: progress.clone(),
+                header: *header,
+                height,
+                started: Instant::now(),
+            });
+        }
+        Some((progress, SearchGuard { node: self }))
+    }
+}
+
+/// Clears the running search when it ends, however it ends.
+pub(crate) struct SearchGuard<'a> {
+    node: &'a Node,
+}
+
+impl Drop for SearchGuard<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut running) = self.node.running_search.lock() {
+            *running = None;
+        }
+    }
+}
+
+impl MiningWatch {
+    /// The running search's progress now; `None` when no search runs.
+    pub fn sample(&self) -> Option<MiningSample> {
+        let running = self.node.running_search.lock().ok()?.clone()?;
+        let attempts = running.progress.attempts();
+        let elapsed = running.started.elapsed();
+        let best = running.progress.best().map(|(bits, nonce)| {
+            let header = BlockHeader {
+                nonce,
+                ..running.header
+            };
+            (header.hash(), bits)
+        });
+        Some(MiningSample {
+            height: running.height,
+            bits: running.header.bits,
+            attempts,
+            best,
+            hashes_per_second: attempts as f64 / elapsed.as_secs_f64().max(1e-3),
+            expected_attempts: 2f64.powi(running.header.bits as i32),
+            elapsed_ms: elapsed.as_millis() as u64,
+        })
+    }
+}
+
+impl Drop for MiningWatch {
+    fn drop(&mut self) {
+        self.node.mining_watchers.fetch_sub(1, Ordering::Relaxed);
+    }
+}
