@@ -91,8 +91,41 @@ export const queries = {
   revert: /* GraphQL */ `mutation Revert($id: ID!) { revert(id: $id) { height tipHash } }`,
   deleteSnapshot: /* GraphQL */ `mutation DeleteSnapshot($id: ID!) { deleteSnapshot(id: $id) }`,
   liveReset: /* GraphQL */ `subscription LiveReset { chainReset { cause height } }`,
-  liveMining: /* GraphQL */ `subscription LiveMining { miningChanged { mode } }`,
+  liveMiningMode: /* GraphQL */ `subscription LiveMiningMode { miningChanged { mode } }`,
   liveSnapshots: /* GraphQL */ `subscription LiveSnapshots { snapshotsChanged { id } }`,
+  address: /* GraphQL */ `query AddressPage($address: String!) {
+    address(address: $address) {
+      address balance received sent txCount
+      utxos(first: 50) { totalCount nodes { txId vout value height } }
+      transactions(first: 25) { nodes { netAmount transaction { id confirmations block { height } } } }
+      pending { txId from to amount }
+    }
+  }`,
+  lookup: /* GraphQL */ `query Lookup($hash: String!) {
+    transaction(id: $hash) { id }
+    block(hash: $hash) { height }
+  }`,
+  transaction: /* GraphQL */ `query TransactionPage($id: String!) {
+    transaction(id: $id) {
+      id rawHex position
+      merkleProof { index siblings root }
+      block { height hash merkleRoot txCount }
+      outputs { index address value spent }
+    }
+  }`,
+  liveStatus: /* GraphQL */ `subscription LiveStatus($txId: String!) {
+    transactionStatus(txId: $txId) { state height confirmations poolPosition }
+  }`,
+  explain: /* GraphQL */ `query Explain($hash: String!, $patch: BlockPatch) {
+    explainBlock(hash: $hash, patch: $patch) {
+      hash merkleRoot valid laterBlocks
+      checks { rule status detail }
+      brokenLink { height hash }
+    }
+  }`,
+  liveMining: /* GraphQL */ `subscription LiveMiningProgress {
+    miningProgress { height bits attempts bestHash bestZeroBits hashesPerSecond expectedAttempts done }
+  }`,
   liveBlocks: /* GraphQL */ `subscription LiveBlocks { blockMined { height hash txCount } }`,
   livePool: /* GraphQL */ `subscription LivePool { poolChanged { id status } }`,
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { authHeader, errorsByField, fieldOf, parseWhole, plural, secondsUntil, shorten, wsUrl } from "./logic";
+import { authHeader, classifySearch, errorsByField, fieldOf, parseWhole, plural, proofSteps, secondsUntil, shorten, wsUrl } from "./logic";
 
 describe("fieldOf", () => {
   it("puts address errors next to the argument the server names", () => {
@@ -67,5 +67,22 @@ describe("secondsUntil", () => {
     expect(secondsUntil(100, 99_999)).toBe(1);
     expect(secondsUntil(100, 100_000)).toBe(0);
     expect(secondsUntil(100, 250_000)).toBe(0);
+  });
+});
+
+describe("classifySearch", () => {
+  it("tells heights, hashes and addresses apart", () => {
+    expect(classifySearch(" 42 ")).toEqual({ kind: "height", height: 42 });
+    expect(classifySearch("AB".repeat(32))).toEqual({ kind: "hash", hash: "ab".repeat(32) });
+    expect(classifySearch("1BoatSLRHtKNngkdXEeobR76b53LETtpyT")).toEqual({ kind: "address", address: "1BoatSLRHtKNngkdXEeobR76b53LETtpyT" });
+    expect(classifySearch("hello world")).toEqual({ kind: "invalid" });
+    expect(classifySearch("0OIl")).toEqual({ kind: "invalid" });
+  });
+});
+
+describe("proofSteps", () => {
+  it("puts the sibling on the right at even positions and on the left at odd ones", () => {
+    expect(proofSteps(2, ["a", "b"]).map((s) => s.side)).toEqual(["right", "left"]);
+    expect(proofSteps(5, ["a", "b", "c"]).map((s) => s.side)).toEqual(["left", "right", "left"]);
   });
 });

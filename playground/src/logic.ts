@@ -84,3 +84,28 @@ export function plural(n: number, noun: string): string {
 export function secondsUntil(at: number, nowMs: number): number {
   return Math.max(0, Math.ceil(at - nowMs / 1000));
 }
+
+/** What a search box holds: a block height, an address, or a 64-hex hash (a txid or a block). */
+export type SearchTarget =
+  | { kind: "height"; height: number }
+  | { kind: "address"; address: string }
+  | { kind: "hash"; hash: string }
+  | { kind: "invalid" };
+
+export function classifySearch(text: string): SearchTarget {
+  const t = text.trim();
+  if (/^\d{1,9}$/.test(t)) return { kind: "height", height: Number(t) };
+  if (/^[0-9a-fA-F]{64}$/.test(t)) return { kind: "hash", hash: t.toLowerCase() };
+  if (/^[1-9A-HJ-NP-Za-km-z]{25,35}$/.test(t)) return { kind: "address", address: t };
+  return { kind: "invalid" };
+}
+
+/** The merkle path drawn bottom-up: at each level, whether the sibling sits left or right. */
+export function proofSteps(index: number, siblings: string[]): { level: number; side: "left" | "right"; sibling: string }[] {
+  let position = index;
+  return siblings.map((sibling, level) => {
+    const side = position % 2 === 0 ? "right" : "left";
+    position = Math.floor(position / 2);
+    return { level, side, sibling };
+  });
+}

@@ -2,6 +2,20 @@
 type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+/** Fields to replace on a copy of a stored block; those left out stay as mined. */
+export type BlockPatch = {
+  /** The header's merkle root, hex. */
+  merkleRoot: string | null | undefined;
+  /** The header's nonce (a decimal u64). */
+  nonce: string | null | undefined;
+  /** One output of one transaction. */
+  output: OutputPatch | null | undefined;
+  /** The header's link to the previous block, hex. */
+  prevHash: string | null | undefined;
+  /** The header's timestamp, Unix seconds. */
+  timestamp: number | null | undefined;
+};
+
 /** Why the chain went back. */
 export type ChainResetCause =
   /** `resetSystem`: a new chain from a new genesis. */
@@ -24,6 +38,18 @@ export type MiningMode =
   /** Only when asked (`mineBlock`, `mineBlocks`). */
   | 'MANUAL';
 
+/** A change to one output. */
+export type OutputPatch = {
+  /** A new owner. */
+  address: string | null | undefined;
+  /** The transaction's position in the block (0 is the coinbase). */
+  tx: number;
+  /** A new value. */
+  value: number | null | undefined;
+  /** The output's index. */
+  vout: number;
+};
+
 /** Where an entry stands. */
 export type PoolEntryStatus =
   /** Mined and removed from the pool (only seen in `poolChanged`). */
@@ -32,6 +58,22 @@ export type PoolEntryStatus =
   | 'PENDING'
   /** Refused; `error` says why. Never mined, never locks anyone. */
   | 'REJECTED';
+
+/** How a block fares against one rule. */
+export type RuleStatus =
+  /** The rule is broken; `detail` says how. */
+  | 'FAILED'
+  /** The rule holds. */
+  | 'PASSED'
+  /** Not checked: a rule it depends on failed. */
+  | 'SKIPPED';
+
+/** Waiting or mined. */
+export type TxState =
+  /** In a block of the chain. */
+  | 'MINED'
+  /** In the pool, waiting to be mined. */
+  | 'PENDING';
 
 export type OverviewQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -146,15 +188,56 @@ export type LiveResetSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 export type LiveResetSubscription = { chainReset: { cause: ChainResetCause, height: number | null } };
 
-export type LiveMiningSubscriptionVariables = Exact<{ [key: string]: never; }>;
+export type LiveMiningModeSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type LiveMiningSubscription = { miningChanged: { mode: MiningMode } };
+export type LiveMiningModeSubscription = { miningChanged: { mode: MiningMode } };
 
 export type LiveSnapshotsSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
 export type LiveSnapshotsSubscription = { snapshotsChanged: Array<{ id: string }> };
+
+export type AddressPageQueryVariables = Exact<{
+  address: string;
+}>;
+
+
+export type AddressPageQuery = { address: { address: string, balance: number, received: number, sent: number, txCount: number, utxos: { totalCount: number, nodes: Array<{ txId: string, vout: number, value: number, height: number }> }, transactions: { nodes: Array<{ netAmount: number, transaction: { id: string, confirmations: number, block: { height: number } | null } }> }, pending: Array<{ txId: string | null, from: string, to: string, amount: number }> } };
+
+export type LookupQueryVariables = Exact<{
+  hash: string;
+}>;
+
+
+export type LookupQuery = { transaction: { id: string } | null, block: { height: number } | null };
+
+export type TransactionPageQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type TransactionPageQuery = { transaction: { id: string, rawHex: string, position: number, merkleProof: { index: number, siblings: Array<string>, root: string }, block: { height: number, hash: string, merkleRoot: string, txCount: number } | null, outputs: Array<{ index: number, address: string, value: number, spent: boolean }> } | null };
+
+export type LiveStatusSubscriptionVariables = Exact<{
+  txId: string;
+}>;
+
+
+export type LiveStatusSubscription = { transactionStatus: { state: TxState, height: number | null, confirmations: number, poolPosition: number | null } | null };
+
+export type ExplainQueryVariables = Exact<{
+  hash: string;
+  patch: BlockPatch | null | undefined;
+}>;
+
+
+export type ExplainQuery = { explainBlock: { hash: string, merkleRoot: string, valid: boolean, laterBlocks: number, checks: Array<{ rule: string, status: RuleStatus, detail: string | null }>, brokenLink: { height: number, hash: string } | null } | null };
+
+export type LiveMiningProgressSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type LiveMiningProgressSubscription = { miningProgress: { height: number, bits: number, attempts: number, bestHash: string | null, bestZeroBits: number | null, hashesPerSecond: number, expectedAttempts: number, done: boolean } };
 
 export type LiveBlocksSubscriptionVariables = Exact<{ [key: string]: never; }>;
 

@@ -8,7 +8,9 @@ import type { OverviewQuery } from "../generated/operations";
 import { BlocksPanel } from "./BlocksPanel";
 import { ChainInfoBar } from "./ChainInfoBar";
 import { ChainstatePanel } from "./ChainstatePanel";
+import { ExplorerPanel, type Page } from "./ExplorerPanel";
 import { MineForm } from "./MineForm";
+import { MiningProgressBar } from "./MiningProgressBar";
 import { MiningPanel } from "./MiningPanel";
 import { PoolPanel } from "./PoolPanel";
 import { ResetButton } from "./ResetButton";
@@ -26,6 +28,7 @@ export function App() {
   const [notice, setNotice] = useState("");
   const [token, setToken] = useState(loadToken());
   const [changes, setChanges] = useState(0);
+  const [page, setPage] = useState<Page | null>(null);
   const changed = useCallback(async () => setChanges((n) => n + 1), []);
 
   useEffect(() => {
@@ -44,7 +47,7 @@ export function App() {
     const stopBlocks = client.subscribe({ query: queries.liveBlocks }, sink);
     const stopPool = client.subscribe({ query: queries.livePool }, sink);
     const stopReset = client.subscribe({ query: queries.liveReset }, sink);
-    const stopMining = client.subscribe({ query: queries.liveMining }, sink);
+    const stopMining = client.subscribe({ query: queries.liveMiningMode }, sink);
     const stopSnapshots = client.subscribe({ query: queries.liveSnapshots }, sink);
     return () => {
       stopBlocks();
@@ -69,16 +72,18 @@ export function App() {
       </header>
       {notice && <p className="notice" data-testid="notice">{notice}</p>}
       {chain && <ChainInfoBar chain={chain} />}
+      <ExplorerPanel changes={changes} page={page} onOpen={setPage} />
       <div className="grid">
         <WalletsPanel wallets={wallets} onCreated={changed} onFilter={setUtxoFilter} />
         <div className="forms">
           <SendForm wallets={wallets} onDone={changed} />
           <MineForm onDone={changed} />
+          <MiningProgressBar />
           <MiningPanel changes={changes} onDone={changed} />
         </div>
       </div>
       <SnapshotsPanel changes={changes} onDone={changed} />
-      <BlocksPanel changes={changes} />
+      <BlocksPanel changes={changes} onOpen={setPage} />
       <div className="grid">
         <ChainstatePanel filter={utxoFilter} onFilter={setUtxoFilter} changes={changes} />
         <PoolPanel changes={changes} />

@@ -1,8 +1,13 @@
-// One block in full: its header, and each transaction's inputs and outputs.
+// One block in full: its header, each transaction's inputs and outputs (opening in the explorer
+// when `onOpen` is given), and the tamper view.
+import { useState } from "react";
 import { formatTime, shorten } from "../logic";
+import type { Page } from "./ExplorerPanel";
+import { TamperPanel } from "./TamperPanel";
 import type { BlockDetail } from "./types";
 
-export function BlockView({ block, onClose }: { block: BlockDetail; onClose: () => void }) {
+export function BlockView({ block, onClose, onOpen }: { block: BlockDetail; onClose: () => void; onOpen?: (page: Page) => void }) {
+  const [tampering, setTampering] = useState(false);
   return (
     <div className="block-detail" data-testid="block-detail">
       <button className="small close" onClick={onClose}>close</button>
@@ -17,7 +22,7 @@ export function BlockView({ block, onClose }: { block: BlockDetail; onClose: () 
       </dl>
       {block.transactions.map((tx) => (
         <div key={tx.id} className="tx">
-          <div><code>{tx.id}</code> {tx.isCoinbase && <em className="tag coinbase">coinbase</em>}</div>
+          <div><code className={onOpen ? "link-like" : ""} onClick={() => onOpen?.({ kind: "tx", txId: tx.id })} data-testid="block-tx">{tx.id}</code> {tx.isCoinbase && <em className="tag coinbase">coinbase</em>}</div>
           <div className="io">
             <ul>
               {tx.inputs.map((i, n) => (
@@ -27,12 +32,14 @@ export function BlockView({ block, onClose }: { block: BlockDetail; onClose: () 
             <span>→</span>
             <ul>
               {tx.outputs.map((o) => (
-                <li key={o.index}><code>{shorten(o.address, 8)}</code> {o.value} {o.spent && <em className="tag">spent</em>}</li>
+                <li key={o.index}><code className={onOpen ? "link-like" : ""} onClick={() => onOpen?.({ kind: "address", address: o.address })}>{shorten(o.address, 8)}</code> {o.value} {o.spent && <em className="tag">spent</em>}</li>
               ))}
             </ul>
           </div>
         </div>
       ))}
+      <button data-testid="tamper-open" onClick={() => setTampering(!tampering)}>{tampering ? "stop tampering" : "Tamper with this block…"}</button>
+      {tampering && <TamperPanel key={block.hash} block={block} />}
     </div>
   );
 }

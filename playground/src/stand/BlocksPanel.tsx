@@ -4,9 +4,10 @@ import { gql, queries } from "../api";
 import type { BlockQuery, BlocksQuery } from "../generated/operations";
 import { shorten } from "../logic";
 import { BlockView } from "./BlockView";
+import type { Page } from "./ExplorerPanel";
 import type { BlockDetail, BlockSummary } from "./types";
 
-export function BlocksPanel({ changes }: { changes: number }) {
+export function BlocksPanel({ changes, onOpen }: { changes: number; onOpen: (page: Page) => void }) {
   const [blocks, setBlocks] = useState<BlockSummary[]>([]);
   const [total, setTotal] = useState(0);
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
@@ -47,7 +48,7 @@ export function BlocksPanel({ changes }: { changes: number }) {
         <button disabled={cursors.length <= 1} onClick={() => setCursors(cursors.slice(0, -1))}>newer</button>
         <button disabled={!nextCursor} onClick={() => nextCursor && setCursors([...cursors, nextCursor])}>older</button>
       </div>
-      {detail && <BlockView block={detail} onClose={() => setDetail(null)} />}
+      {detail && <BlockView block={detail} onClose={() => setDetail(null)} onOpen={onOpen} />}
     </section>
   );
 }
