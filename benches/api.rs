@@ -1,5 +1,6 @@
 //! Requests per second through a real `pocket` server on loopback, at chain length 1,000:
-//! `wallets(first: 100) { nodes { balance } }` and a nested `blocks(first: 50)` page, each beside
+//! `wallets(first: 100) { nodes { balance } }`, a nested `blocks(first: 50)` page and an explorer's
+//! `address(...)` page with 50 history entries, each beside
 //! a bare `{ __typename }` on the same server in the same run; and `resetSystem` end to end.
 //! The pages are measured twice: answered from the response cache (the default; each request
 //! still reads the state version) and run every time (a server with the cache off). The client
@@ -41,6 +42,8 @@ struct Bench {
     /// A server on the same node with the cache off.
     uncached: String,
     client: reqwest::Client,
+    /// An explorer's address page: totals and 50 history entries with their net amounts.
+    address_page: String,
     _db: TestDb,
 }
 
@@ -114,6 +117,11 @@ async fn start(backend: Backend) -> Bench {
         cached: urls[0].clone(),
         uncached: urls[1].clone(),
         client: reqwest::Client::new(),
+        // The second wallet: paid by a third of the blocks, and miner of two.
+        address_page: format!(
+            "{{ address(address: \"{}\") {{ balance received sent txCount transactions(first: 50) {{ nodes {{ netAmount transaction {{ id block {{ height }} }} }} }} }} }}",
+            a[1]
+        ),
         _db: db,
     }
 }
@@ -132,12 +140,14 @@ fn api(c: &mut Criterion) {
             .measurement_time(Duration::from_secs(6))
             .throughput(Throughput::Elements(REQUESTS as u64));
         let (flood, at_the_limit) = (flood(), at_the_limit());
+        let address_page = bench.address_page.clone();
         for (label, uncached, query) in [
             ("typename", true, TYPENAME),
             ("wallets_100_balance", false, WALLETS),
             ("blocks_50_nested", false, BLOCKS),
             ("wallets_100_balance_uncached", true, WALLETS),
             ("blocks_50_nested_uncached", true, BLOCKS),
+            ("address_50_history_uncached", true, address_page.as_str()),
             ("flood_12000_fields_refused", false, flood.as_str()),
             ("typename_1000_times_uncached", true, at_the_limit.as_str()),
         ] {

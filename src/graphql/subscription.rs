@@ -185,9 +185,10 @@ impl Subscription {
                         (Some(sample), previous) => {
                             // A new search right after another: close the old one first.
                             if let Some(previous) = previous.filter(|p| p.height != sample.height) {
+                                let ended = watch.finished(previous.height).unwrap_or(previous);
                                 last = Some(sample);
                                 return Some((
-                                    MiningProgress::new(previous, true),
+                                    MiningProgress::new(ended, true),
                                     (watch, ticks, last),
                                 ));
                             }
@@ -198,10 +199,8 @@ impl Subscription {
                             ));
                         }
                         (None, Some(previous)) => {
-                            return Some((
-                                MiningProgress::new(previous, true),
-                                (watch, ticks, None),
-                            ));
+                            let ended = watch.finished(previous.height).unwrap_or(previous);
+                            return Some((MiningProgress::new(ended, true), (watch, ticks, None)));
                         }
                         (None, None) => {}
                     }

@@ -80,34 +80,49 @@ pub(crate) struct SearchGuard<'a> {
 
 impl Drop for SearchGuard<'_> {
     fn drop(&mut self) {
-        if let Ok(mut running) = self.node.running_search.lock() {
-            *running = None;
+        let ended = match self.node.running_search.lock() {
+            Ok(mut running) => running.take(),
+            Err(_) => None,
+        };
+        if let (Some(ended), Ok(mut finished)) = (ended, self.node.finished_search.lock()) {
+            *finished = Some(sample_of(&ended));
         }
+    }
+}
+
+/// A search's figures now.
+fn sample_of(running: &RunningSearch) -> MiningSample {
+    let attempts = running.progress.attempts();
+    let elapsed = running.started.elapsed();
+    let best = running.progress.best().map(|(bits, nonce)| {
+        let header = BlockHeader {
+            nonce,
+            ..running.header
+        };
+        (header.hash(), bits)
+    });
+    MiningSample {
+        height: running.height,
+        bits: running.header.bits,
+        attempts,
+        best,
+        hashes_per_second: attempts as f64 / elapsed.as_secs_f64().max(1e-3),
+        expected_attempts: 2f64.powi(running.header.bits as i32),
+        elapsed_ms: elapsed.as_millis() as u64,
     }
 }
 
 impl MiningWatch {
     /// The running search's progress now; `None` when no search runs.
     pub fn sample(&self) -> Option<MiningSample> {
-        let running = self.node.running_search.lock().ok()?.clone()?;
-        let attempts = running.progress.attempts();
-        let elapsed = running.started.elapsed();
-        let best = running.progress.best().map(|(bits, nonce)| {
-            let header = BlockHeader {
-                nonce,
-                ..running.header
-            };
-            (header.hash(), bits)
-        });
-        Some(MiningSample {
-            height: running.height,
-            bits: running.header.bits,
-            attempts,
-            best,
-            hashes_per_second: attempts as f64 / elapsed.as_secs_f64().max(1e-3),
-            expected_attempts: 2f64.powi(running.header.bits as i32),
-            elapsed_ms: elapsed.as_millis() as u64,
-        })
+        let running = self.node.running_search.lock().ok()?;
+        running.as_ref().map(sample_of)
+    }
+
+    /// The last figures of the latest search that ended, if it was for the block at `height`.
+    pub fn finished(&self, height: u64) -> Option<MiningSample> {
+        let finished = self.node.finished_search.lock().ok()?;
+        finished.clone().filter(|s| s.height == height)
     }
 }
 

@@ -85,6 +85,8 @@ pub struct Node {
     mining_watchers: AtomicUsize,
     /// The nonce search running now, when watched.
     running_search: std::sync::Mutex<Option<mining_progress::RunningSearch>>,
+    /// The last figures of the latest watched search that ended.
+    finished_search: std::sync::Mutex<Option<MiningSample>>,
     /// The PostgreSQL notification relay (none on SQLite).
     relay: Option<relay::Relay>,
 }
@@ -132,6 +134,7 @@ impl Node {
             own_receivers: AtomicUsize::new(0),
             mining_watchers: AtomicUsize::new(0),
             running_search: std::sync::Mutex::new(None),
+            finished_search: std::sync::Mutex::new(None),
             relay,
         })
     }
