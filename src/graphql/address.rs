@@ -91,8 +91,11 @@ impl AddressInfo {
         after: Option<String>,
     ) -> async_graphql::Result<Page<AddressTransaction>> {
         let mut history = history(ctx, &self.address, first, after).await?;
-        let txs: Vec<&crate::chain::Transaction> =
-            history.items.iter().map(|t| t.tx.as_ref()).collect();
+        let txs: Vec<(&crate::chain::Transaction, u64)> = history
+            .items
+            .iter()
+            .map(|t| (t.tx.as_ref(), t.location.height))
+            .collect();
         let nets = node(ctx)?.net_amounts(&self.address, &txs).await.api()?;
         let items: Vec<AddressTransaction> = std::mem::take(&mut history.items)
             .into_iter()

@@ -51,7 +51,8 @@ impl Prefetched {
                 .flat_map(|tx| tx.inputs.iter().map(|i| i.previous_output))
                 .filter(|o| !o.is_null())
                 .collect();
-            prefetched.spent_outputs = Some(node.outputs_of(&spent).await?);
+            let heights: Vec<u64> = blocks.iter().map(|b| b.height).collect();
+            prefetched.spent_outputs = Some(node.spent_in_blocks(&heights, &spent).await?);
         }
         if outputs {
             let created: Vec<OutPoint> = txs()

@@ -66,23 +66,24 @@ impl Node {
             .collect())
     }
 
-    /// What each transaction did to `address`: outputs paying it minus the outputs of its that
-    /// the transaction spends. One batched lookup for all their inputs.
+    /// What each transaction (with the height of its block) did to `address`: outputs paying it
+    /// minus the outputs of its that the transaction spends. One batched lookup for all inputs.
     pub async fn net_amounts(
         &self,
         address: &Address,
-        txs: &[&Transaction],
+        txs: &[(&Transaction, u64)],
     ) -> NodeResult<Vec<i64>> {
         let spent: Vec<OutPoint> = txs
             .iter()
-            .flat_map(|tx| tx.inputs.iter().map(|i| i.previous_output))
+            .flat_map(|(tx, _)| tx.inputs.iter().map(|i| i.previous_output))
             .filter(|o| !o.is_null())
             .collect();
-        let outputs: HashMap<OutPoint, TxOut> = self.outputs_of(&spent).await?;
+        let heights: Vec<u64> = txs.iter().map(|(_, height)| *height).collect();
+        let outputs: HashMap<OutPoint, TxOut> = self.spent_in_blocks(&heights, &spent).await?;
         let owner = address.pubkey_hash();
         Ok(txs
             .iter()
-            .map(|tx| {
+            .map(|(tx, _)| {
                 let paid: i128 = tx
                     .outputs
                     .iter()

@@ -53,6 +53,36 @@ pub async fn record_many(
     Ok(())
 }
 
+/// The outputs the blocks at `heights` spent (one statement per 500 heights).
+pub async fn at_heights(
+    db: &impl ConnectionTrait,
+    heights: &[u64],
+) -> StoreResult<Vec<(OutPoint, Utxo)>> {
+    let mut out = Vec::new();
+    for chunk in heights.chunks(500) {
+        let wanted = chunk
+            .iter()
+            .map(|h| to_i64("undo", *h))
+            .collect::<StoreResult<Vec<_>>>()?;
+        let rows = undo::Entity::find()
+            .filter(undo::Column::SpentHeight.is_in(wanted))
+            .all(db)
+            .await?;
+        for row in rows {
+            out.push(chainstate::from_row(utxos::Model {
+                txid: row.txid,
+                vout: row.vout,
+                address: row.address,
+                pubkey_hash: row.pubkey_hash,
+                value: row.value,
+                height: row.height,
+                coinbase: row.coinbase,
+            })?);
+        }
+    }
+    Ok(out)
+}
+
 /// The undo rows of the blocks at heights `from..=to`, sorted by height and outpoint.
 pub async fn range(
     db: &impl ConnectionTrait,

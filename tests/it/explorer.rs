@@ -17,6 +17,7 @@ on_both_backends!(
     address_activity_follows_pool_blocks_and_reverts,
     transaction_status_is_pushed_on_every_change,
     the_lab_explains_what_a_change_breaks,
+    spent_outputs_read_from_undo_data_match_the_blocks,
 );
 
 const TX: &str = "query($id: String!) { transaction(id: $id) { id position confirmations rawHex merkleProof { index siblings root } block { hash height headerHex merkleRoot txCount } } }";
@@ -534,4 +535,27 @@ async fn mining_progress_is_sampled_while_a_block_is_mined() {
     );
     assert_eq!(last["done"], true);
     assert!(last["attempts"].as_u64().unwrap() >= running["attempts"].as_u64().unwrap());
+}
+
+/// Pages read the outputs their inputs spend from undo data; without it (a database from before
+/// undo data) they read the blocks that created them, and say the same.
+async fn spent_outputs_read_from_undo_data_match_the_blocks(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app.reset().await;
+    let page = "query($a: String!) { blocks(first: 20) { nodes { transactions { inputs { address value } } } } address(address: $a) { transactions(first: 50) { nodes { netAmount } } } }";
+    let from_undo = app.data(page, json!({ "a": a[0] })).await;
+    let values: Vec<&Value> = from_undo["blocks"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b["transactions"].as_array().unwrap())
+        .flat_map(|t| t["inputs"].as_array().unwrap())
+        .map(|i| &i["value"])
+        .collect();
+    assert!(
+        values.iter().filter(|v| v.is_u64()).count() >= 12,
+        "inputs resolved: {values:?}"
+    );
+    app.db.execute("DELETE FROM u").await;
+    assert_eq!(app.data(page, json!({ "a": a[0] })).await, from_undo);
 }
