@@ -53,6 +53,21 @@ pub async fn record_many(
     Ok(())
 }
 
+/// An undo row: (spending height, outpoint, output as it was).
+fn from_row(row: undo::Model) -> StoreResult<(u64, OutPoint, Utxo)> {
+    let spent_height = to_u64("undo", row.spent_height)?;
+    let (outpoint, utxo) = chainstate::from_row(utxos::Model {
+        txid: row.txid,
+        vout: row.vout,
+        address: row.address,
+        pubkey_hash: row.pubkey_hash,
+        value: row.value,
+        height: row.height,
+        coinbase: row.coinbase,
+    })?;
+    Ok((spent_height, outpoint, utxo))
+}
+
 /// The outputs the blocks at `heights` spent (one statement per 500 heights).
 pub async fn at_heights(
     db: &impl ConnectionTrait,
@@ -69,15 +84,8 @@ pub async fn at_heights(
             .all(db)
             .await?;
         for row in rows {
-            out.push(chainstate::from_row(utxos::Model {
-                txid: row.txid,
-                vout: row.vout,
-                address: row.address,
-                pubkey_hash: row.pubkey_hash,
-                value: row.value,
-                height: row.height,
-                coinbase: row.coinbase,
-            })?);
+            let (_, outpoint, utxo) = from_row(row)?;
+            out.push((outpoint, utxo));
         }
     }
     Ok(out)
@@ -93,20 +101,10 @@ pub async fn range(
         .filter(undo::Column::SpentHeight.between(to_i64("undo", from)?, to_i64("undo", to)?))
         .all(db)
         .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let spent_height = to_u64("undo", row.spent_height)?;
-        let (outpoint, utxo) = chainstate::from_row(utxos::Model {
-            txid: row.txid,
-            vout: row.vout,
-            address: row.address,
-            pubkey_hash: row.pubkey_hash,
-            value: row.value,
-            height: row.height,
-            coinbase: row.coinbase,
-        })?;
-        out.push((spent_height, outpoint, utxo));
-    }
+    let mut out = rows
+        .into_iter()
+        .map(from_row)
+        .collect::<StoreResult<Vec<_>>>()?;
     out.sort_by_key(|(height, outpoint, _)| (*height, *outpoint));
     Ok(out)
 }

@@ -517,8 +517,14 @@ async fn mining_progress_is_sampled_while_a_block_is_mined() {
                 break;
             }
         }
-        if samples.len() >= 2 {
-            break (samples[0].clone(), samples.last().unwrap().clone());
+        // The latest sample while it ran, once a round of nonces had been counted (a sample
+        // taken as a search starts has none yet).
+        let running = samples
+            .iter()
+            .rev()
+            .find(|s| s["done"] == false && s["attempts"].as_u64().unwrap_or(0) > 0);
+        if let (Some(running), Some(last)) = (running, samples.last()) {
+            break (running.clone(), last.clone());
         }
     };
     assert_eq!(running["done"], false);
