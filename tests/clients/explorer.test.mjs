@@ -1,9 +1,12 @@
 // Merkle proofs and header bytes checked by code written from docs/protocol.md alone ("Merkle
-// proofs", "Block header"), with Node's own SHA-256 — not the server's implementation.
+// proofs", "Block header"), with Node's own SHA-256 — not the server's implementation; and the
+// explorer's streams (a resumed blockMined, transactionStatus) through graphql-ws.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
-import { post, reset } from "./common.mjs";
+import { createClient } from "graphql-ws";
+import WebSocket from "ws";
+import { mine, post, reset, until, wsUrl } from "./common.mjs";
 
 const sha256d = (bytes) => createHash("sha256").update(createHash("sha256").update(bytes).digest()).digest();
 
@@ -47,4 +50,36 @@ test("every transaction's merkle proof leads to its block's header root", async 
     }
   }
   assert.ok(proofs >= 25, `${proofs} proofs`);
+});
+
+test("graphql-ws resumes blockMined after a height and follows a transaction's status", async () => {
+  const wallets = await reset();
+  // Mined while nobody listens: 10, 11, 12.
+  for (let i = 0; i < 3; i++) await mine(wallets[0]);
+  const ws = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0 });
+  const heights = [];
+  const stopBlocks = ws.subscribe(
+    { query: "subscription($h: Int) { blockMined(afterHeight: $h) { height } }", variables: { h: 9 } },
+    { next: (r) => heights.push(r.data.blockMined.height), error: () => {}, complete: () => {} },
+  );
+  await until(() => heights.length === 3);
+  assert.deepEqual(heights, [10, 11, 12]);
+
+  const sent = await post("mutation($f: String!, $t: String!) { send(from: $f, to: $t, amount: 2) { txId } }", { f: wallets[0], t: wallets[3] });
+  const txId = sent.data.send.txId;
+  const statuses = [];
+  const stopStatus = ws.subscribe(
+    { query: "subscription($id: String!) { transactionStatus(txId: $id) { state confirmations } }", variables: { id: txId } },
+    { next: (r) => statuses.push(r.data.transactionStatus), error: () => {}, complete: () => {} },
+  );
+  await until(() => statuses.length === 1);
+  assert.equal(statuses[0].state, "PENDING");
+  await mine(wallets[1]);
+  await until(() => statuses.some((s) => s.state === "MINED"));
+  assert.deepEqual(statuses.at(-1), { state: "MINED", confirmations: 1 });
+  await until(() => heights.length === 4);
+  assert.equal(heights[3], 13, "then live");
+  stopBlocks();
+  stopStatus();
+  await ws.dispose();
 });
