@@ -99,9 +99,7 @@ impl Node {
             }
         }
 
-        let timestamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let timestamp = super::mining::now_secs();
         let mut block = Block::candidate(
             tip.as_ref(),
             miner.pubkey_hash(),

@@ -216,16 +216,19 @@ fn scopeguard(count: &AtomicUsize) -> impl Drop + '_ {
     Guard(count)
 }
 
-fn now_secs() -> u64 {
+/// Time since the Unix epoch: the node's clock for block timestamps and interval pacing.
+fn since_epoch() -> Duration {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// Unix seconds now.
+pub(super) fn now_secs() -> u64 {
+    since_epoch().as_secs()
 }
 
 /// How long until Unix second `at` begins.
 fn until(at: u64) -> Duration {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    Duration::from_secs(at).saturating_sub(now)
+    Duration::from_secs(at).saturating_sub(since_epoch())
 }

@@ -12,7 +12,7 @@ use sea_orm::ConnectionTrait;
 use tokio::sync::oneshot;
 
 use super::{Node, NodeError, NodeEvent, NodeResult, PoolChangeKind, parse_address};
-use crate::chain::{Address, OutPoint, Transaction, TxOut, Utxo, check_transaction};
+use crate::chain::{Address, OutPoint, Transaction, TxOut, Txid, Utxo, check_transaction};
 use crate::model::{PendingTx, PoolEntry, StoredBlock};
 use crate::store::pool;
 use crate::store::{blocks, chainstate, wallets};
@@ -117,11 +117,21 @@ impl Node {
                 } else {
                     Vec::new()
                 };
+                // Each mined transaction's block, hashed once for the whole batch.
+                let mined_in: HashMap<Txid, &Arc<StoredBlock>> = mined
+                    .iter()
+                    .flat_map(|b| b.block.transactions.iter().map(move |t| (t.txid(), b)))
+                    .collect();
                 Ok(answers
                     .into_iter()
                     .map(|answer| {
                         answer.map(|entry| Sent {
-                            block: mined.iter().find(|b| holds(b, &entry)).cloned(),
+                            block: match &entry {
+                                PoolEntry::Pending(tx) => {
+                                    mined_in.get(&tx.txid).map(|b| (*b).clone())
+                                }
+                                PoolEntry::Refused(_) => None,
+                            },
                             entry,
                         })
                     })
@@ -236,14 +246,6 @@ impl Node {
         check_transaction(&tx, &view)?;
         Ok(pool::insert_pending(db, &tx, from, to, amount).await?)
     }
-}
-
-/// Whether `block` holds the transaction of pool entry `entry`.
-fn holds(block: &StoredBlock, entry: &PoolEntry) -> bool {
-    let PoolEntry::Pending(tx) = entry else {
-        return false;
-    };
-    block.block.transactions.iter().any(|t| t.txid() == tx.txid)
 }
 
 /// The checks that need no database.
