@@ -86,10 +86,10 @@ impl Subscription {
     async fn pool_changed(
         &self,
         ctx: &Context<'_>,
-        after_id: Option<i64>,
+        after_id: Option<i32>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<PoolEntry>> + use<>> {
         let node = node(ctx)?.clone();
-        let feed = PoolFeed::new(node, after_id);
+        let feed = PoolFeed::new(node, after_id.map(i64::from));
         Ok(futures::stream::unfold(feed, |mut feed| async move {
             let item = feed.next().await?;
             Some((item.api(), feed))

@@ -1,12 +1,15 @@
 // Merkle proofs and header bytes checked by code written from docs/protocol.md alone ("Merkle
 // proofs", "Block header"), with Node's own SHA-256 — not the server's implementation; and the
-// explorer's streams (a resumed blockMined, transactionStatus) through graphql-ws.
+// explorer's queries through Apollo (an address page; the lab, with an input-object variable) and
+// its streams through graphql-ws (a resumed blockMined and poolChanged, transactionStatus,
+// addressActivity).
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
+import { ApolloClient, HttpLink, InMemoryCache, gql } from "@apollo/client";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
-import { mine, post, reset, until, wsUrl } from "./common.mjs";
+import { base, mine, post, reset, until, wsUrl } from "./common.mjs";
 
 const sha256d = (bytes) => createHash("sha256").update(createHash("sha256").update(bytes).digest()).digest();
 
@@ -81,5 +84,68 @@ test("graphql-ws resumes blockMined after a height and follows a transaction's s
   assert.equal(heights[3], 13, "then live");
   stopBlocks();
   stopStatus();
+  await ws.dispose();
+});
+
+test("Apollo reads an address page and asks the lab about a tampered block", async () => {
+  const wallets = await reset();
+  const apollo = new ApolloClient({ link: new HttpLink({ uri: `${base}/graphql` }), cache: new InMemoryCache() });
+  const { data } = await apollo.query({
+    query: gql`query Address($a: String!) {
+      address(address: $a) { balance received sent txCount transactions(first: 50) { nodes { netAmount } } pending { txId } }
+    }`,
+    variables: { a: wallets[0] },
+    fetchPolicy: "no-cache",
+  });
+  const info = data.address;
+  assert.equal(info.balance, 75);
+  assert.equal(info.received - info.sent, info.balance);
+  assert.equal(info.transactions.nodes.reduce((sum, t) => sum + t.netAmount, 0), info.balance);
+  assert.equal(info.pending.length, 2);
+
+  const block = await post("{ block(height: 5) { hash } }");
+  const { data: lab } = await apollo.query({
+    query: gql`query Lab($h: String!, $p: BlockPatch) {
+      explainBlock(hash: $h, patch: $p) { valid checks { rule status } brokenLink { height } }
+    }`,
+    variables: { h: block.data.block.hash, p: { output: { tx: 1, vout: 0, value: 50 } } },
+    fetchPolicy: "no-cache",
+  });
+  assert.equal(lab.explainBlock.valid, false);
+  const failed = lab.explainBlock.checks.filter((c) => c.status === "FAILED").map((c) => c.rule);
+  assert.deepEqual(failed, ["merkle root", "inputs and values"]);
+  assert.equal(lab.explainBlock.brokenLink, null);
+});
+
+test("graphql-ws resumes poolChanged after an id and hears addressActivity", async () => {
+  const wallets = await reset();
+  const pool = await post("{ pool(first: 10) { nodes { id } } }");
+  const ids = pool.data.pool.nodes.map((n) => n.id);
+  const ws = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0 });
+  const changes = [];
+  const stopPool = ws.subscribe(
+    { query: "subscription($after: Int) { poolChanged(afterId: $after) { id status } }", variables: { after: ids[0] - 1 } },
+    { next: (r) => changes.push(r.data.poolChanged), error: () => {}, complete: () => {} },
+  );
+  await until(() => changes.length === 2);
+  assert.deepEqual(changes, ids.map((id) => ({ id, status: "PENDING" })));
+
+  const activity = [];
+  const stopActivity = ws.subscribe(
+    { query: "subscription($a: [String!]!) { addressActivity(addresses: $a) { kind address txId } }", variables: { a: [wallets[5]] } },
+    { next: (r) => activity.push(r.data.addressActivity), error: () => {}, complete: () => {} },
+  );
+  // No client says when a subscription is in place: mine to the watched address until heard.
+  for (let tries = 0; activity.length === 0; tries++) {
+    if (tries === 50) throw new Error("addressActivity heard nothing");
+    await post("mutation($a: String!) { mineBlock(address: $a, txCount: 0) { height } }", { a: wallets[5] });
+    await until(() => activity.length > 0, 300).catch(() => undefined);
+  }
+  assert.equal(activity[0].kind, "MINED");
+  const sent = await post("mutation($f: String!, $t: String!) { send(from: $f, to: $t, amount: 1) { txId } }", { f: wallets[0], t: wallets[5] });
+  await until(() => activity.some((a) => a.kind === "PENDING"));
+  assert.deepEqual(activity.find((a) => a.kind === "PENDING"), { kind: "PENDING", address: wallets[5], txId: sent.data.send.txId });
+  stopPool();
+  stopActivity();
   await ws.dispose();
 });
