@@ -1,13 +1,15 @@
-//! The maintenance commands: verify, reindex, demo, mine, export, import. Each opens the node, runs, and reports
-//! on standard output; long replays show a progress bar.
+//! The commands: serve, verify, reindex, demo, mine, export, import open the node, run, and
+//! report on standard output (long replays show a progress bar); schema, key and sign need no
+//! database.
 
 use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::config::{ChainConfig, Command, ServeConfig};
+use crate::config::{ChainConfig, Command, KeyCommand, ServeConfig};
 use crate::model::MiningMode;
 use crate::node::{MAX_BLOCKS_PER_CALL, MiningChange, Node, NodeError, VerifyReport};
+use crate::offline;
 
 use crate::server::ServerError;
 use crate::store::Store;
@@ -24,6 +26,9 @@ pub enum CliError {
     /// The node refused or failed.
     #[error(transparent)]
     Node(#[from] NodeError),
+    /// An offline key or signing command failed.
+    #[error(transparent)]
+    Offline(#[from] offline::OfflineError),
     /// The server could not start or failed.
     #[error(transparent)]
     Server(#[from] ServerError),
@@ -87,13 +92,19 @@ pub async fn open_node(config: &ChainConfig) -> Result<Arc<Node>, CliError> {
 
 /// Runs one command.
 pub async fn run(command: Command, config: &ChainConfig) -> Result<(), CliError> {
-    if let Command::Schema = command {
-        print!("{}", crate::graphql::sdl());
-        return Ok(());
+    match &command {
+        Command::Schema => {
+            print!("{}", crate::graphql::sdl());
+            return Ok(());
+        }
+        Command::Key(KeyCommand::New { out }) => return Ok(offline::new_key(out.as_deref())?),
+        Command::Key(KeyCommand::Address { file }) => return Ok(offline::key_address(file)?),
+        Command::Sign { key, request } => return Ok(offline::sign(key, request.as_deref())?),
+        _ => {}
     }
     let node = open_node(config).await?;
     match command {
-        Command::Schema => {}
+        Command::Schema | Command::Key(_) | Command::Sign { .. } => {}
         Command::Serve(serve) => {
             let server = serve.server_config();
             server.check_exposure()?;

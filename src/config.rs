@@ -62,6 +62,18 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Keys kept in files, for signing away from any node (no server, no database).
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Sign a transaction offline: reads `buildTransaction`'s signingRequest (hex, or the JSON
+    /// answer) and prints the signed transaction's hex for submitTransaction.
+    Sign {
+        /// A key file (repeat for inputs of several keys).
+        #[arg(long, required = true)]
+        key: Vec<PathBuf>,
+        /// The signing request as hex or JSON; `-` or nothing reads standard input.
+        request: Option<String>,
+    },
     /// Mine blocks to an address, printing each one once it is committed.
     Mine {
         /// The miner's address.
@@ -72,6 +84,22 @@ pub enum Command {
         /// Pending transactions per block.
         #[arg(long, default_value_t = 5)]
         tx_count: i64,
+    },
+}
+
+/// `pocket key …`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum KeyCommand {
+    /// Generate a key; with --out, write it to a new owner-only file and print its address.
+    New {
+        /// The key file to create (never replaces one).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Print the address of a key file.
+    Address {
+        /// The key file.
+        file: PathBuf,
     },
 }
 

@@ -1,7 +1,7 @@
 //! Pocket Chain: a small, complete UTXO blockchain served as a GraphQL API.
 //!
 //! Layers, top to bottom (dependencies point down only): [`server`] (HTTP, CLI in [`cli`] and
-//! [`config`]) → [`graphql`] (translates) → [`node`] (decides; every write through one commit
+//! [`config`]; offline keys and signing in [`offline`], over `chain` only) → [`graphql`] (translates) → [`node`] (decides; every write through one commit
 //! path) → [`store`] (persists) → [`chain`] (the protocol as pure functions). [`model`] holds the
 //! read models the node answers with, which `store` builds and `graphql` shows.
 //! `ARCHITECTURE.md` walks one `send` through every file it passes.
@@ -13,6 +13,7 @@ pub mod graphql;
 pub mod metrics;
 pub mod model;
 pub mod node;
+pub mod offline;
 pub mod playground;
 pub mod response_cache;
 pub mod server;

@@ -2,12 +2,13 @@
 //! tables keep the names the reference gave them (each module's `table_name`): `b` blocks, `l` the
 //! tip, `c` the chainstate's unspent outputs, `p` the pool, plus `w` keystore wallets, `t` the
 //! transaction index, `v` the state version, `m` the mining settings, `s` snapshots with `sp`
-//! their pools, and `u` undo data. Hashes are lower-case hex; unsigned 64-bit values that can
+//! their pools, `u` undo data, and `pi` the outputs pending transactions spend. Hashes are lower-case hex; unsigned 64-bit values that can
 //! exceed `i64` (nonces) are stored bit-cast; times are Unix milliseconds.
 
 pub mod blocks;
 pub mod mining;
 pub mod pool;
+pub mod pool_inputs;
 pub mod snapshot_pool;
 pub mod snapshots;
 pub mod state_version;

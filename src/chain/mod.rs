@@ -15,6 +15,7 @@ pub mod keys;
 pub mod merkle;
 pub mod params;
 pub mod pow;
+pub mod signing;
 pub mod transaction;
 pub mod tx_check;
 pub mod utxo;
@@ -32,7 +33,10 @@ pub use hash::{BlockHash, HashParseError, MerkleRoot, Txid};
 pub use header::BlockHeader;
 pub use keys::{KeyError, PublicKey, SecretKey};
 pub use params::{Params, ParamsError};
+pub use signing::{SigningRequest, SigningRequestError};
 pub use transaction::{OutPoint, OutPointParseError, Transaction, TxIn, TxOut, Witness};
-pub use tx_check::{TxCheck, TxError, check_transaction};
+pub use tx_check::{
+    TxCheck, TxError, check_transaction, check_transaction_except_signatures, verify_signatures,
+};
 pub use utxo::{Utxo, UtxoChanges, UtxoView};
 pub use validation::{BlockError, UnsignedCheck, validate_block, validate_block_except_signatures};

@@ -92,6 +92,41 @@ pub enum TxError {
     },
 }
 
+impl TxError {
+    /// The failed check's stable name, as the API reports it (`extensions.check`).
+    pub fn check(&self) -> &'static str {
+        match self {
+            Self::UnknownVersion(_) => "VERSION",
+            Self::NoInputs => "NO_INPUTS",
+            Self::NoOutputs => "NO_OUTPUTS",
+            Self::ZeroValueOutput { .. } => "ZERO_VALUE_OUTPUT",
+            Self::UnexpectedCoinbase { .. } => "COINBASE",
+            Self::MissingOutput { .. } => "INPUT_NOT_UNSPENT",
+            Self::DoubleSpend { .. } => "DUPLICATE_INPUT",
+            Self::Unsigned { .. } => "UNSIGNED",
+            Self::WrongKey { .. } => "WRONG_KEY",
+            Self::InvalidPublicKey { .. } => "INVALID_PUBLIC_KEY",
+            Self::BadSignature { .. } => "BAD_SIGNATURE",
+            Self::ValueOverflow => "VALUE_OVERFLOW",
+            Self::InsufficientInputs { .. } => "VALUE_NOT_CONSERVED",
+        }
+    }
+
+    /// The input the failure is about, when it is about one.
+    pub fn input(&self) -> Option<usize> {
+        match self {
+            Self::UnexpectedCoinbase { input }
+            | Self::MissingOutput { input, .. }
+            | Self::DoubleSpend { input, .. }
+            | Self::Unsigned { input }
+            | Self::WrongKey { input, .. }
+            | Self::InvalidPublicKey { input }
+            | Self::BadSignature { input } => Some(*input),
+            _ => None,
+        }
+    }
+}
+
 /// What a valid transaction spends and leaves as fee.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TxCheck {
@@ -168,8 +203,19 @@ pub fn verify_signatures(tx: &Transaction, txid: &Txid, spent: &[Utxo]) -> Resul
 
 /// Checks a regular transaction on its own against `view`: shape, ownership, signatures, value.
 pub fn check_transaction(tx: &Transaction, view: &impl UtxoView) -> Result<TxCheck, TxError> {
+    let check = check_transaction_except_signatures(tx, view)?;
+    verify_signatures(tx, &tx.txid(), &check.spent)?;
+    Ok(check)
+}
+
+/// [`check_transaction`] without the signatures: the cheap rules, which a caller can re-run
+/// against a newer view after verifying the signatures (they depend only on the spent outputs).
+pub fn check_transaction_except_signatures(
+    tx: &Transaction,
+    view: &impl UtxoView,
+) -> Result<TxCheck, TxError> {
     let mut seen = HashSet::with_capacity(tx.inputs.len());
-    let check = resolve(tx, |input, outpoint| {
+    resolve(tx, |input, outpoint| {
         if !seen.insert(*outpoint) {
             return Err(TxError::DoubleSpend {
                 input,
@@ -180,7 +226,5 @@ pub fn check_transaction(tx: &Transaction, view: &impl UtxoView) -> Result<TxChe
             input,
             outpoint: *outpoint,
         })
-    })?;
-    verify_signatures(tx, &tx.txid(), &check.spent)?;
-    Ok(check)
+    })
 }

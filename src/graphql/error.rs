@@ -21,6 +21,10 @@ pub mod code {
     pub const INSUFFICIENT_FUNDS: &str = "INSUFFICIENT_FUNDS";
     /// The sender has a pending transaction.
     pub const WALLET_LOCKED: &str = "WALLET_LOCKED";
+    /// A submitted transaction breaks a rule; `extensions.check` names which.
+    pub const INVALID_TRANSACTION: &str = "INVALID_TRANSACTION";
+    /// A submitted transaction spends an output a pending transaction already spends.
+    pub const DOUBLE_SPEND: &str = "DOUBLE_SPEND";
     /// No genesis block yet.
     pub const NOT_INITIALIZED: &str = "NOT_INITIALIZED";
     /// AUTO or INTERVAL mining without an address to pay.
@@ -113,6 +117,8 @@ fn node_code(err: &NodeError) -> &'static str {
         NodeError::InsufficientFunds { .. } => code::INSUFFICIENT_FUNDS,
         NodeError::WalletLocked { .. } => code::WALLET_LOCKED,
         NodeError::NotInitialized => code::NOT_INITIALIZED,
+        NodeError::InvalidTransaction(_) => code::INVALID_TRANSACTION,
+        NodeError::DoubleSpend { .. } => code::DOUBLE_SPEND,
         NodeError::UnknownSnapshot(_) => code::NOT_FOUND,
         NodeError::MinerAddressRequired(_) => code::MINER_ADDRESS_REQUIRED,
         NodeError::AlreadyInitialized
@@ -124,6 +130,7 @@ fn node_code(err: &NodeError) -> &'static str {
         | NodeError::InvalidMining(_)
         | NodeError::InvalidPatch(_)
         | NodeError::InvalidTxCount { .. }
+        | NodeError::TooManyInputs { .. }
         | NodeError::InvalidBlockCount { .. } => code::BAD_REQUEST,
         NodeError::StoppedAfter { source, .. } => node_code(source),
         NodeError::ShuttingDown
@@ -156,6 +163,21 @@ impl ErrorExtensions for ApiError {
                 Self::Node(NodeError::InvalidAddress { field, .. }) => e.set("field", *field),
                 Self::Node(NodeError::WalletLocked { txid, .. }) => {
                     e.set("pendingTxId", txid.to_string())
+                }
+                Self::Node(NodeError::InvalidTransaction(invalid)) => {
+                    e.set("check", invalid.check);
+                    if let Some(input) = invalid.input {
+                        e.set("input", input);
+                    }
+                }
+                Self::Node(NodeError::DoubleSpend {
+                    input,
+                    outpoint,
+                    pending,
+                }) => {
+                    e.set("input", *input);
+                    e.set("outpoint", outpoint.to_string());
+                    e.set("pendingTxId", pending.to_string());
                 }
                 Self::Node(NodeError::StoppedAfter {
                     mined, last_height, ..

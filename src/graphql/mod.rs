@@ -22,6 +22,7 @@ mod subscription;
 mod tokens;
 mod transaction;
 mod tx_status;
+mod unsigned_tx;
 mod utxo;
 mod wallet;
 

@@ -64,6 +64,22 @@ impl Mutation {
         Ok(PoolEntry::sent(sent))
     }
 
+    /// Pools a transaction signed by the client (hex of its canonical encoding, at most 100,000
+    /// bytes), after the checks a block applies to it: inputs unspent and not spent by a pending
+    /// transaction (`DOUBLE_SPEND`), signatures valid and by the owners' keys, value conserved,
+    /// no coinbase. A refusal is `INVALID_TRANSACTION` with `extensions.check` naming the failed
+    /// check, and is logged in the pool like a refused send. Submitting a pending transaction
+    /// again answers its entry. In AUTO mining mode the answer is MINED and names its `block`.
+    #[graphql(guard = "TokenGuard")]
+    async fn submit_transaction(
+        &self,
+        ctx: &Context<'_>,
+        raw_hex: String,
+    ) -> async_graphql::Result<PoolEntry> {
+        let sent = node(ctx)?.submit_transaction(&raw_hex).await.api()?;
+        Ok(PoolEntry::sent(sent))
+    }
+
     /// Mines a block paying the reward to `address` with up to `txCount` of the oldest pending
     /// transactions. On an empty chain this mines the genesis block.
     #[graphql(guard = "TokenGuard")]

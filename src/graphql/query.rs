@@ -16,6 +16,7 @@ use super::pool_entry::PoolEntry;
 use super::snapshot::Snapshot;
 use super::transaction::{Prefetched, Transaction};
 use super::tx_status::TransactionStatus;
+use super::unsigned_tx::UnsignedTransaction;
 use super::utxo::{Utxo, utxo_page};
 use super::wallet::Wallet;
 use crate::chain::{BlockHash, Txid};
@@ -220,6 +221,23 @@ impl Query {
     async fn snapshots(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Snapshot>> {
         let snapshots = node(ctx)?.snapshots().await.api()?;
         Ok(snapshots.into_iter().map(Snapshot).collect())
+    }
+
+    /// The payment `send` would make from any address holding coins (keystore wallet or not),
+    /// unsigned, for the key's holder to sign and give to `submitTransaction`. Coins already
+    /// spent by a pending transaction are skipped. Writes nothing.
+    async fn build_transaction(
+        &self,
+        ctx: &Context<'_>,
+        from: String,
+        to: String,
+        amount: i32,
+    ) -> async_graphql::Result<UnsignedTransaction> {
+        let request = node(ctx)?
+            .build_transaction(&from, &to, amount.into())
+            .await
+            .api()?;
+        Ok(UnsignedTransaction(request))
     }
 
     /// Where the transaction `txId` stands: PENDING (with its place in the queue) or MINED (with

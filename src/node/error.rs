@@ -2,7 +2,7 @@
 
 use thiserror::Error;
 
-use crate::chain::{Address, AddressError, KeyError, ParamsError, TxError, Txid};
+use crate::chain::{Address, AddressError, KeyError, OutPoint, ParamsError, TxError, Txid};
 use crate::store::StoreError;
 
 /// Why a use case refused or failed.
@@ -42,6 +42,29 @@ pub enum NodeError {
         address: Address,
         /// Its pending transaction.
         txid: Txid,
+    },
+    /// A submitted transaction fails a check.
+    #[error(transparent)]
+    InvalidTransaction(InvalidTx),
+    /// A submitted transaction spends an output a pending transaction already spends.
+    #[error("input {input} spends {outpoint}, which pending transaction {pending} already spends")]
+    DoubleSpend {
+        /// The input.
+        input: usize,
+        /// The output both spend.
+        outpoint: OutPoint,
+        /// The pending transaction that spends it first.
+        pending: Txid,
+    },
+    /// Paying the amount would take more inputs than a transaction may hold.
+    #[error(
+        "paying this amount needs {needed} coins, more than the {max} one transaction may spend; pay a smaller amount first"
+    )]
+    TooManyInputs {
+        /// Coins needed.
+        needed: usize,
+        /// The most one transaction takes.
+        max: usize,
     },
     /// The chain has no genesis block yet.
     #[error("the chain is not initialized: mine the genesis block first")]
@@ -165,6 +188,29 @@ impl From<sea_orm::DbErr> for NodeError {
     }
 }
 
+/// Why a submitted transaction is refused: the failed check's stable name (a rule's, see
+/// [`TxError::check`], or `DECODE`, `TOO_LARGE`, `ALREADY_MINED`), and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("invalid transaction ({check}): {reason}")]
+pub struct InvalidTx {
+    /// The failed check's stable name.
+    pub check: &'static str,
+    /// The input it is about, if one.
+    pub input: Option<usize>,
+    /// What is wrong.
+    pub reason: String,
+}
+
+impl From<&TxError> for InvalidTx {
+    fn from(err: &TxError) -> Self {
+        Self {
+            check: err.check(),
+            input: err.input(),
+            reason: err.to_string(),
+        }
+    }
+}
+
 impl NodeError {
     /// Whether the caller's request was refused (as opposed to the node failing): refused sends
     /// are recorded in the pool with their error text.
@@ -178,6 +224,8 @@ impl NodeError {
                 | Self::InsufficientFunds { .. }
                 | Self::WalletLocked { .. }
                 | Self::NotInitialized
+                | Self::InvalidTransaction(_)
+                | Self::DoubleSpend { .. }
         )
     }
 }

@@ -4,6 +4,7 @@
 
 mod address;
 mod archive;
+mod build;
 mod commit;
 mod error;
 mod events;
@@ -20,6 +21,7 @@ mod relay;
 mod reset;
 mod send;
 mod snapshot;
+mod submit;
 mod verify;
 
 use std::sync::Arc;
@@ -30,11 +32,12 @@ use tokio::sync::{Mutex, broadcast};
 use crate::chain::{Address, Params, SecretKey};
 use crate::model::Wallet;
 use crate::store::wallets;
-use crate::store::{Store, blocks, notify};
+use crate::store::{Store, blocks, notify, pool};
 
 pub use address::{AddressSummary, MAX_PENDING_LISTED};
 pub use archive::ImportReport;
-pub use error::{NodeError, NodeResult};
+pub use build::{MAX_BUILT_INPUTS, MAX_TX_BYTES};
+pub use error::{InvalidTx, NodeError, NodeResult};
 pub use events::{NodeEvent, PoolChangeKind};
 pub use keystore::Keystore;
 pub use lab::{BlockLab, BlockPatch, OutputPatch};
@@ -123,7 +126,7 @@ impl Node {
             }
             _ => None,
         };
-        Ok(Self {
+        let node = Self {
             store,
             config,
             keystore,
@@ -136,7 +139,14 @@ impl Node {
             running_search: std::sync::Mutex::new(None),
             finished_search: std::sync::Mutex::new(None),
             relay,
-        })
+        };
+        if pool::inputs_missing(node.store.db()).await? {
+            let inputs = node
+                .commit(async |txn, _| Ok(pool::rebuild_inputs(txn).await?))
+                .await?;
+            tracing::info!(inputs, "indexed the outputs the pending transactions spend");
+        }
+        Ok(node)
     }
 
     /// The chain parameters.

@@ -1,7 +1,7 @@
 //! `send`: build, sign and pool a payment from a keystore wallet.
 //!
-//! Sends arriving together share one database transaction (group commit): each caller queues its
-//! request; one drainer, spawned by the first caller to find none running, commits the queue batch
+//! Sends and submitted transactions arriving together share one database transaction (group
+//! commit): each caller queues its request; one drainer, spawned by the first caller to find none running, commits the queue batch
 //! by batch through the node's commit path and answers each caller. Requests keep their arrival order, so a second send from the same
 //! wallet in the same batch still finds the wallet locked.
 
@@ -11,6 +11,7 @@ use std::sync::Arc;
 use sea_orm::ConnectionTrait;
 use tokio::sync::oneshot;
 
+use super::submit::{Pooled, Submission};
 use super::{Node, NodeError, NodeEvent, NodeResult, PoolChangeKind, parse_address};
 use crate::chain::{Address, OutPoint, Transaction, TxOut, Txid, Utxo, check_transaction};
 use crate::model::{PendingTx, PoolEntry, StoredBlock};
@@ -27,13 +28,24 @@ pub(crate) struct SendQueue {
     draining: bool,
 }
 
-/// A queued send and where its answer goes.
+/// A queued request and where its answer goes.
 #[derive(Debug)]
 pub(crate) struct SendJob {
-    from: String,
-    to: String,
-    amount: i64,
+    request: Request,
     reply: oneshot::Sender<NodeResult<Sent>>,
+}
+
+/// What a queued job asks for: a payment the node signs, or a transaction the client signed.
+#[derive(Debug)]
+pub(crate) enum Request {
+    /// `send`: arguments as given.
+    Send {
+        from: String,
+        to: String,
+        amount: i64,
+    },
+    /// `submitTransaction`, checked up to its signatures.
+    Submit(Box<Submission>),
 }
 
 /// An accepted send, and the block it is in when AUTO mining mined it in the same commit.
@@ -66,13 +78,19 @@ impl Node {
         to: &str,
         amount: i64,
     ) -> NodeResult<Sent> {
-        let (reply, answer) = oneshot::channel();
-        let job = SendJob {
+        self.enqueue(Request::Send {
             from: from.to_owned(),
             to: to.to_owned(),
             amount,
-            reply,
-        };
+        })
+        .await
+    }
+
+    /// Queues a request for the next batch and waits for its answer, which comes after the
+    /// commit.
+    pub(crate) async fn enqueue(self: &Arc<Self>, request: Request) -> NodeResult<Sent> {
+        let (reply, answer) = oneshot::channel();
+        let job = SendJob { request, reply };
         let start_drainer = {
             let mut queue = self.send_queue.lock().map_err(|_| NodeError::SendQueue)?;
             queue.jobs.push(job);
@@ -155,7 +173,7 @@ impl Node {
         }
     }
 
-    /// One queued send inside the batch's transaction: its answer (pooled, or refused and logged),
+    /// One queued job inside the batch's transaction: its answer (pooled, or refused and logged),
     /// or the database error that rolls the whole batch back.
     async fn send_job_in(
         &self,
@@ -163,15 +181,27 @@ impl Node {
         job: &SendJob,
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<NodeResult<PoolEntry>> {
-        let result = match check_send_args(&job.from, &job.to, job.amount) {
-            Ok((from, to, amount)) => self
-                .send_in(txn, &from, &to, amount)
-                .await
-                .map(PoolEntry::Pending),
-            Err(err) => Err(err),
+        let (result, (from, to, amount)) = match &job.request {
+            Request::Send { from, to, amount } => {
+                let result = match check_send_args(from, to, *amount) {
+                    Ok((from, to, amount)) => self.send_in(txn, &from, &to, amount).await,
+                    Err(err) => Err(err),
+                };
+                (result.map(Pooled::Added), (from, to, *amount))
+            }
+            Request::Submit(submission) => {
+                let result = match &submission.checked {
+                    Ok(checked) => self.submit_in(txn, checked).await,
+                    Err(invalid) => Err(NodeError::InvalidTransaction(invalid.clone())),
+                };
+                let (from, to, amount) = &submission.summary;
+                (result, (from, to, *amount))
+            }
         };
         match result {
-            Ok(entry) => {
+            Ok(Pooled::Known(entry)) => Ok(Ok(PoolEntry::Pending(entry))),
+            Ok(Pooled::Added(entry)) => {
+                let entry = PoolEntry::Pending(entry);
                 events.push(NodeEvent::PoolChanged {
                     kind: PoolChangeKind::Added,
                     entry: Arc::new(entry.clone()),
@@ -181,8 +211,7 @@ impl Node {
             Err(err) if err.is_refusal() => {
                 let cap = self.config.rejected_cap;
                 let error = err.to_string();
-                let entry =
-                    pool::insert_rejected(txn, &job.from, &job.to, job.amount, &error, cap).await?;
+                let entry = pool::insert_rejected(txn, from, to, amount, &error, cap).await?;
                 events.push(NodeEvent::PoolChanged {
                     kind: PoolChangeKind::Rejected,
                     entry: Arc::new(PoolEntry::Refused(entry)),

@@ -20,6 +20,9 @@ const BATCH: usize = 500;
 /// Sums `value` as a 64-bit integer on both backends (PostgreSQL's SUM(bigint) is numeric).
 pub(super) const SUM_VALUE: &str = r#"CAST(COALESCE(SUM("value"), 0) AS BIGINT)"#;
 
+/// A chainstate row no pending transaction spends (see `pi`).
+const NOT_SPENT_BY_POOL: &str = r#"NOT EXISTS (SELECT 1 FROM "pi" WHERE "pi"."txid" = "c"."txid" AND "pi"."vout" = "c"."vout")"#;
+
 pub(super) fn from_row(row: utxos::Model) -> StoreResult<(OutPoint, Utxo)> {
     let mut hash = [0u8; 20];
     hex::decode_to_slice(&row.pubkey_hash, &mut hash)
@@ -81,9 +84,9 @@ pub async fn get_many(
     Ok(found)
 }
 
-/// The largest coins of `address` until they cover `amount` (or all of them if they cannot):
-/// a send reads a few rows backwards through the `(address, value, txid, vout)` index, however many coins the address
-/// holds.
+/// The largest coins of `address` that no pending transaction spends, until they cover `amount`
+/// (or all of them if they cannot): a send reads a few rows backwards through the
+/// `(address, value, txid, vout)` index, however many coins the address holds.
 pub async fn select_coins(
     db: &impl ConnectionTrait,
     address: &Address,
@@ -96,6 +99,7 @@ pub async fn select_coins(
     loop {
         let rows = utxos::Entity::find()
             .filter(utxos::Column::Address.eq(address.to_string()))
+            .filter(Expr::cust(NOT_SPENT_BY_POOL))
             .order_by_desc(utxos::Column::Value)
             .order_by_desc(utxos::Column::Txid)
             .order_by_desc(utxos::Column::Vout)

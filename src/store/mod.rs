@@ -162,6 +162,7 @@ pub async fn clear_all(db: &impl ConnectionTrait) -> StoreResult<()> {
     entity::tip::Entity::delete_many().exec(db).await?;
     entity::utxos::Entity::delete_many().exec(db).await?;
     entity::pool::Entity::delete_many().exec(db).await?;
+    entity::pool_inputs::Entity::delete_many().exec(db).await?;
     entity::wallets::Entity::delete_many().exec(db).await?;
     entity::tx_index::Entity::delete_many().exec(db).await?;
     entity::undo::Entity::delete_many().exec(db).await?;

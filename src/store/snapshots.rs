@@ -11,7 +11,7 @@ use sea_orm::{
 
 use super::convert::{execute_numbered, now_millis, parse, to_i64, to_u64};
 use super::error::StoreResult;
-use super::{blocks, undo};
+use super::{blocks, pool, undo};
 use crate::chain::ChainTip;
 use crate::model::Snapshot;
 
@@ -118,6 +118,7 @@ pub async fn revert(db: &impl ConnectionTrait, snapshot: &Snapshot) -> StoreResu
         r#"INSERT INTO "p" ({POOL_COLUMNS}) SELECT {POOL_COLUMNS} FROM "sp" WHERE "snapshot" = $1"#
     );
     execute_numbered(db, &restore, [snapshot.id.into()]).await?;
+    pool::rebuild_inputs(db).await?;
     snapshot_pool::Entity::delete_many()
         .filter(snapshot_pool::Column::Snapshot.gt(snapshot.id))
         .exec(db)

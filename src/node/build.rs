@@ -1,0 +1,60 @@
+//! `buildTransaction`: the unsigned payment a `send` would make, for a key the node does not hold.
+
+use super::send::check_send_args;
+use super::{Node, NodeError, NodeResult};
+use crate::chain::{OutPoint, SigningRequest, Transaction, TxOut};
+use crate::store::{blocks, chainstate};
+
+/// Most inputs a built transaction takes: signed, it stays under [`MAX_TX_BYTES`].
+pub const MAX_BUILT_INPUTS: usize = 700;
+
+/// Largest transaction `submitTransaction` accepts, in bytes (a signed input takes 134).
+pub const MAX_TX_BYTES: usize = 100_000;
+
+impl Node {
+    /// Pays `amount` from any address to `to`, change back to `from`, choosing coins as `send`
+    /// does and skipping those a pending transaction spends. Writes nothing: the answer carries
+    /// each spent output so that the key's holder can check and sign it anywhere.
+    pub async fn build_transaction(
+        &self,
+        from: &str,
+        to: &str,
+        amount: i64,
+    ) -> NodeResult<SigningRequest> {
+        let (from, to, amount) = check_send_args(from, to, amount)?;
+        let db = self.store.db();
+        if blocks::tip(db).await?.is_none() {
+            return Err(NodeError::NotInitialized);
+        }
+        let coins = chainstate::select_coins(db, &from, amount).await?;
+        let available = coins.iter().map(|(_, u)| u.output.value).sum::<u64>();
+        if available < amount {
+            return Err(NodeError::InsufficientFunds {
+                address: from,
+                available,
+                requested: amount,
+            });
+        }
+        if coins.len() > MAX_BUILT_INPUTS {
+            return Err(NodeError::TooManyInputs {
+                needed: coins.len(),
+                max: MAX_BUILT_INPUTS,
+            });
+        }
+        let mut outputs = vec![TxOut {
+            value: amount,
+            pubkey_hash: to.pubkey_hash(),
+        }];
+        if available > amount {
+            outputs.push(TxOut {
+                value: available - amount,
+                pubkey_hash: from.pubkey_hash(),
+            });
+        }
+        let inputs: Vec<OutPoint> = coins.iter().map(|(o, _)| *o).collect();
+        Ok(SigningRequest {
+            tx: Transaction::new_unsigned(&inputs, outputs),
+            spent: coins.iter().map(|(_, u)| u.output).collect(),
+        })
+    }
+}
