@@ -90,6 +90,17 @@ pub async fn dump_tables(db: &impl ConnectionTrait, pool_rows: PoolRows) -> Stri
         })
         .collect();
     out += &format!("{pool:?}\n");
+    if !matches!(pool_rows, PoolRows::None) {
+        out += &format!(
+            "{:?}\n",
+            pool_inputs::Entity::find()
+                .order_by_asc(pool_inputs::Column::Txid)
+                .order_by_asc(pool_inputs::Column::Vout)
+                .all(db)
+                .await
+                .unwrap()
+        );
+    }
     out += &format!(
         "{:?}\n",
         wallets::Entity::find()

@@ -4,6 +4,7 @@ mod api;
 mod app;
 mod archive;
 mod browser;
+mod client_signing;
 mod clients;
 mod conformance;
 mod dev_chain;
