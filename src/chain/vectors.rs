@@ -5,6 +5,7 @@
 
 use std::sync::atomic::AtomicBool;
 
+use super::transaction::SIGHASH_TAG;
 use super::*;
 
 fn scalar_one() -> SecretKey {
@@ -42,7 +43,17 @@ fn vectors() -> Vec<(&'static str, String)> {
     );
     let unsigned = tx.encode();
     let txid = tx.txid();
+    let request = SigningRequest {
+        tx: tx.clone(),
+        spent: vec![spent],
+    };
+    let mut preimage = SIGHASH_TAG.to_vec();
+    preimage.extend_from_slice(txid.as_bytes());
+    preimage.extend_from_slice(&0u32.to_le_bytes());
+    preimage.extend_from_slice(&spent.value.to_le_bytes());
+    preimage.extend_from_slice(&spent.pubkey_hash.0);
     let digest = Transaction::signature_digest(&txid, 0, &spent);
+    assert_eq!(digest, super::hash::sha256d(&preimage));
     tx.sign(&key, &[spent]).unwrap();
     let signature = match tx.inputs[0].witness {
         Witness::Signed { signature, .. } => hex::encode(signature),
@@ -69,6 +80,8 @@ fn vectors() -> Vec<(&'static str, String)> {
         ("address", public.address().to_string()),
         ("unsigned tx", hex::encode(unsigned)),
         ("txid", txid.to_string()),
+        ("signing request", hex::encode(request.encode())),
+        ("digest preimage", hex::encode(&preimage)),
         ("signature digest", hex::encode(digest)),
         ("signature", signature),
         ("signed tx", hex::encode(tx.encode())),

@@ -1,0 +1,152 @@
+// A signer written from docs/protocol.md alone ("Keys and addresses", "Signing away from the
+// node") with Node's own crypto — OpenSSL's secp256k1 and hashes, not the server's k256 nor the
+// test stand's noble — driving buildTransaction and submitTransaction through graphql-request.
+import assert from "node:assert/strict";
+import { createECDH, createHash, createPrivateKey, sign as ecdsaSign } from "node:crypto";
+import { test } from "node:test";
+import { GraphQLClient, gql } from "graphql-request";
+import { httpUrl, mine } from "./common.mjs";
+
+const sha256 = (bytes) => createHash("sha256").update(bytes).digest();
+const sha256d = (bytes) => sha256(sha256(bytes));
+const hash160 = (bytes) => createHash("ripemd160").update(sha256(bytes)).digest();
+const ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+const ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+
+function base58(bytes) {
+  let n = BigInt(`0x${bytes.toString("hex")}`);
+  let out = "";
+  while (n > 0n) {
+    out = ALPHABET[Number(n % 58n)] + out;
+    n /= 58n;
+  }
+  for (const byte of bytes) {
+    if (byte !== 0) break;
+    out = `1${out}`;
+  }
+  return out;
+}
+
+function unbase58(text) {
+  let n = 0n;
+  for (const char of text) n = n * 58n + BigInt(ALPHABET.indexOf(char));
+  const body = Buffer.from(n.toString(16).padStart(48, "0"), "hex");
+  const leading = text.match(/^1*/)[0].length;
+  return Buffer.concat([Buffer.alloc(leading), body]).subarray(-25);
+}
+
+/** A key as OpenSSL holds it, with its compressed public key and address. */
+function newKey() {
+  const ecdh = createECDH("secp256k1");
+  ecdh.generateKeys();
+  const point = ecdh.getPublicKey(); // 04 ‖ x ‖ y
+  const [x, y] = [point.subarray(1, 33), point.subarray(33)];
+  const privateKey = createPrivateKey({
+    key: { kty: "EC", crv: "secp256k1", d: ecdh.getPrivateKey().toString("base64url"), x: x.toString("base64url"), y: y.toString("base64url") },
+    format: "jwk",
+  });
+  const compressed = Buffer.concat([Buffer.from([y[31] % 2 === 0 ? 2 : 3]), x]);
+  const payload = Buffer.concat([Buffer.from([0]), hash160(compressed)]);
+  const address = base58(Buffer.concat([payload, sha256d(payload).subarray(0, 4)]));
+  return { privateKey, compressed, address };
+}
+
+const u32 = (n) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n);
+  return b;
+};
+const u64 = (n) => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(BigInt(n));
+  return b;
+};
+
+/** Steps 2–6 of "Signing, step by step": the signed encoding of `unsigned`, as hex. */
+function signTransaction(unsigned, key) {
+  const bytes = Buffer.from(unsigned.rawHex, "hex");
+  const txid = sha256d(bytes);
+  assert.equal(txid.toString("hex"), unsigned.txId);
+  const count = bytes.readUInt32LE(4);
+  assert.equal(count, unsigned.inputs.length);
+  const parts = [bytes.subarray(0, 8)];
+  let offset = 8;
+  for (let i = 0; i < count; i++) {
+    const { value, address } = unsigned.inputs[i];
+    const pubkeyHash = unbase58(address).subarray(1, 21);
+    const preimage = Buffer.concat([Buffer.from("pocket-chain/sighash/v1"), txid, u32(i), u64(value), pubkeyHash]);
+    // Step 3's check: the node's sighash is the one computed here.
+    assert.equal(sha256d(preimage).toString("hex"), unsigned.inputs[i].sighash);
+    // ECDSA hashes its message with SHA-256 once: signing SHA256(preimage) signs SHA256d(preimage).
+    const signature = ecdsaSign("sha256", sha256(preimage), { key: key.privateKey, dsaEncoding: "ieee-p1363" });
+    let s = BigInt(`0x${signature.subarray(32).toString("hex")}`);
+    if (s > ORDER / 2n) s = ORDER - s; // step 4: low-S only
+    const low = Buffer.concat([signature.subarray(0, 32), Buffer.from(s.toString(16).padStart(64, "0"), "hex")]);
+    assert.equal(bytes[offset + 36], 0, "an unsigned witness");
+    parts.push(bytes.subarray(offset, offset + 36), Buffer.from([1]), low, key.compressed);
+    offset += 37;
+  }
+  parts.push(bytes.subarray(offset));
+  return Buffer.concat(parts).toString("hex");
+}
+
+const client = new GraphQLClient(httpUrl);
+const BUILD = gql`
+  query Build($from: String!, $to: String!, $amount: Int!) {
+    buildTransaction(from: $from, to: $to, amount: $amount) {
+      txId
+      rawHex
+      inputs { value address sighash }
+      outputs { value address }
+    }
+  }
+`;
+const SUBMIT = gql`
+  mutation Submit($raw: String!) {
+    submitTransaction(rawHex: $raw) { txId status from to amount }
+  }
+`;
+const BALANCES = gql`
+  query Balances($a: String!, $b: String!) {
+    a: address(address: $a) { balance }
+    b: address(address: $b) { balance }
+  }
+`;
+
+test("a key OpenSSL holds pays through buildTransaction and submitTransaction", async () => {
+  const [alice, bob] = [newKey(), newKey()];
+  await mine(alice.address);
+  await mine(alice.address);
+  const { buildTransaction: unsigned } = await client.request(BUILD, { from: alice.address, to: bob.address, amount: 13 });
+  assert.deepEqual(unsigned.outputs, [
+    { value: 13, address: bob.address },
+    { value: 7, address: alice.address },
+  ]);
+  const raw = signTransaction(unsigned, alice);
+  const { submitTransaction: entry } = await client.request(SUBMIT, { raw });
+  assert.deepEqual(entry, { txId: unsigned.txId, status: "PENDING", from: alice.address, to: bob.address, amount: 13 });
+  await mine(bob.address);
+  assert.deepEqual(await client.request(BALANCES, { a: alice.address, b: bob.address }), {
+    a: { balance: 7 },
+    b: { balance: 23 },
+  });
+});
+
+test("the same signature over another amount is refused with the check named", async () => {
+  const [alice, bob] = [newKey(), newKey()];
+  await mine(alice.address);
+  const { buildTransaction: unsigned } = await client.request(BUILD, { from: alice.address, to: bob.address, amount: 4 });
+  const raw = signTransaction(unsigned, alice);
+  // Pay 5 instead of 4 (the change output shrinks by one): the txid changes, the signature no longer matches.
+  const bytes = Buffer.from(raw, "hex");
+  const outputs = bytes.length - 2 * 28;
+  bytes.writeBigUInt64LE(5n, outputs);
+  bytes.writeBigUInt64LE(5n, outputs + 28);
+  await assert.rejects(client.request(SUBMIT, { raw: bytes.toString("hex") }), (error) => {
+    const [first] = error.response.errors;
+    assert.equal(first.extensions.code, "INVALID_TRANSACTION");
+    assert.equal(first.extensions.check, "BAD_SIGNATURE");
+    assert.equal(first.extensions.input, 0);
+    return true;
+  });
+});
