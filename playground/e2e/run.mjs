@@ -57,6 +57,11 @@ try {
     return response.json();
   };
   const balances = async () => page.locator('[data-testid="balance"]').allInnerTexts();
+  // Everything the page sends — URLs, headers, bodies, WebSocket frames — to prove a secret never
+  // leaves the browser.
+  const sent = [];
+  page.on("request", (request) => sent.push(request.url(), JSON.stringify(request.headers()), request.postData() ?? ""));
+  page.on("websocket", (socket) => socket.on("framesent", (frame) => sent.push(String(frame.payload))));
 
   if (token) {
     await tokenTour();
@@ -261,6 +266,36 @@ try {
       // The chain itself is untouched.
       const after = await api("{ block(height: 5) { hash } }");
       if (after.data.block.hash !== found.data.block.hash) throw new Error("the lab changed the chain");
+    });
+
+    await step("the browser wallet makes its key here, is paid, pays another address, and never sends its key", async () => {
+      await page.click('[data-testid="wallet-create"]');
+      const wallet = page.locator('[data-testid="browser-wallet"]');
+      await wallet.locator('[data-testid="wallet-warning"]', { hasText: "localStorage" }).waitFor();
+      const address = (await wallet.locator('[data-testid="wallet-address"]').innerText()).trim();
+      const secret = await page.evaluate(() => localStorage.getItem("pocket.browserWallet.secretKey"));
+      if (!/^[0-9a-f]{64}$/.test(secret ?? "")) throw new Error(`no key in localStorage: ${secret}`);
+      for (let i = 0; i < 2; i++) await api('mutation($a: String!) { mineBlock(address: $a) { height } }', { a: address });
+      await wallet.locator('[data-testid="wallet-balance"]', { hasText: "20" }).waitFor();
+      const payee = addresses[4];
+      const before = (await api("query($a: String!) { address(address: $a) { balance } }", { a: payee })).data.address.balance;
+      await page.fill('[data-testid="wallet-to"]', payee);
+      await page.fill('[data-testid="wallet-amount"]', "12");
+      await page.click('[data-testid="wallet-pay"]');
+      await wallet.locator('[data-testid="wallet-status"]', { hasText: "pending" }).waitFor();
+      await api('mutation($a: String!) { mineBlock(address: $a) { height } }', { a: addresses[2] });
+      await wallet.locator('[data-testid="wallet-status"]', { hasText: "mined in block" }).waitFor();
+      await wallet.locator('[data-testid="wallet-balance"]', { hasText: /^8$/ }).waitFor();
+      const after = (await api("query($a: String!) { address(address: $a) { balance } }", { a: payee })).data.address.balance;
+      if (after !== before + 12) throw new Error(`the payee has ${after}, expected ${before} + 12`);
+      await page.screenshot({ path: join(shots, "9-browser-wallet.png"), fullPage: true });
+      // The key survives a reload, and no request ever carried it, in any case or encoding.
+      await page.reload();
+      await page.locator('[data-testid="wallet-address"]', { hasText: address }).waitFor();
+      const forms = [secret, secret.toUpperCase(), Buffer.from(secret, "hex").toString("base64"), Buffer.from(secret, "hex").toString("base64url")];
+      const leaks = sent.filter((text) => forms.some((form) => text.includes(form)));
+      if (leaks.length > 0) throw new Error(`the secret key left the browser: ${leaks[0].slice(0, 200)}`);
+      if (!sent.some((text) => text.includes("submitTransaction"))) throw new Error("the recorder saw no submitTransaction");
     });
   }
 

@@ -126,6 +126,13 @@ export const queries = {
   liveMining: /* GraphQL */ `subscription LiveMiningProgress {
     miningProgress { height bits attempts bestHash bestZeroBits hashesPerSecond expectedAttempts done }
   }`,
+  walletBalance: /* GraphQL */ `query WalletBalance($address: String!) {
+    address(address: $address) { balance pending { txId amount to } }
+  }`,
+  build: /* GraphQL */ `query Build($from: String!, $to: String!, $amount: Int!) {
+    buildTransaction(from: $from, to: $to, amount: $amount) { txId rawHex inputs { value address sighash } outputs { value address } }
+  }`,
+  submit: /* GraphQL */ `mutation Submit($rawHex: String!) { submitTransaction(rawHex: $rawHex) { id txId status } }`,
   liveBlocks: /* GraphQL */ `subscription LiveBlocks { blockMined { height hash txCount } }`,
   livePool: /* GraphQL */ `subscription LivePool { poolChanged { id status } }`,
 };

@@ -239,6 +239,29 @@ export type LiveMiningProgressSubscriptionVariables = Exact<{ [key: string]: nev
 
 export type LiveMiningProgressSubscription = { miningProgress: { height: number, bits: number, attempts: number, bestHash: string | null, bestZeroBits: number | null, hashesPerSecond: number, expectedAttempts: number, done: boolean } };
 
+export type WalletBalanceQueryVariables = Exact<{
+  address: string;
+}>;
+
+
+export type WalletBalanceQuery = { address: { balance: number, pending: Array<{ txId: string | null, amount: number, to: string }> } };
+
+export type BuildQueryVariables = Exact<{
+  from: string;
+  to: string;
+  amount: number;
+}>;
+
+
+export type BuildQuery = { buildTransaction: { txId: string, rawHex: string, inputs: Array<{ value: number, address: string, sighash: string }>, outputs: Array<{ value: number, address: string }> } };
+
+export type SubmitMutationVariables = Exact<{
+  rawHex: string;
+}>;
+
+
+export type SubmitMutation = { submitTransaction: { id: number, txId: string | null, status: PoolEntryStatus } };
+
 export type LiveBlocksSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 

@@ -1,4 +1,4 @@
-// The test stand's page: the chain's figures, wallets, the send and mine forms, the mining mode,
+// The test stand's page: the chain's figures, wallets, the send and mine forms, a browser wallet, the mining mode,
 // snapshots, blocks, the chainstate and the pool. Every change the server announces (a block, a
 // pool change, a revert or reset, new mining settings, a snapshot) bumps `changes`, and each
 // panel reads what it shows again, without a reload.
@@ -6,6 +6,7 @@ import { useCallback, useEffect, useState } from "react";
 import { type Connection, gql, liveClient, loadToken, queries, saveToken } from "../api";
 import type { OverviewQuery } from "../generated/operations";
 import { BlocksPanel } from "./BlocksPanel";
+import { BrowserWallet } from "./BrowserWallet";
 import { ChainInfoBar } from "./ChainInfoBar";
 import { ChainstatePanel } from "./ChainstatePanel";
 import { ExplorerPanel, type Page } from "./ExplorerPanel";
@@ -77,6 +78,7 @@ export function App() {
         <WalletsPanel wallets={wallets} onCreated={changed} onFilter={setUtxoFilter} />
         <div className="forms">
           <SendForm wallets={wallets} onDone={changed} />
+          <BrowserWallet changes={changes} onOpen={setPage} />
           <MineForm onDone={changed} />
           <MiningProgressBar />
           <MiningPanel changes={changes} onDone={changed} />
