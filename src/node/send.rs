@@ -11,7 +11,7 @@ use std::sync::Arc;
 use sea_orm::ConnectionTrait;
 use tokio::sync::oneshot;
 
-use super::submit::{Pooled, Submission};
+use super::submit::{BatchView, Pooled, Submission};
 use super::{Node, NodeError, NodeEvent, NodeResult, PoolChangeKind, parse_address};
 use crate::chain::{Address, OutPoint, Transaction, TxOut, Txid, Utxo, check_transaction};
 use crate::model::{PendingTx, PoolEntry, StoredBlock};
@@ -126,9 +126,14 @@ impl Node {
     async fn run_send_batch(&self, jobs: Vec<SendJob>) {
         let outcome = self
             .commit(async |txn, events| {
+                let submissions = jobs.iter().filter_map(|job| match &job.request {
+                    Request::Submit(submission) => Some(submission.as_ref()),
+                    Request::Send { .. } => None,
+                });
+                let mut view = BatchView::read(txn, submissions).await?;
                 let mut answers = Vec::with_capacity(jobs.len());
                 for job in &jobs {
-                    answers.push(self.send_job_in(txn, job, events).await?);
+                    answers.push(self.send_job_in(txn, job, &mut view, events).await?);
                 }
                 let mined = if answers.iter().any(Result::is_ok) {
                     self.auto_mine_in(txn, events).await?
@@ -179,6 +184,7 @@ impl Node {
         &self,
         txn: &impl ConnectionTrait,
         job: &SendJob,
+        view: &mut BatchView,
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<NodeResult<PoolEntry>> {
         let (result, (from, to, amount)) = match &job.request {
@@ -187,11 +193,12 @@ impl Node {
                     Ok((from, to, amount)) => self.send_in(txn, &from, &to, amount).await,
                     Err(err) => Err(err),
                 };
+                view.sends_pooled |= result.is_ok();
                 (result.map(Pooled::Added), (from, to, *amount))
             }
             Request::Submit(submission) => {
                 let result = match &submission.checked {
-                    Ok(checked) => self.submit_in(txn, checked).await,
+                    Ok(checked) => self.submit_in(txn, checked, view).await,
                     Err(invalid) => Err(NodeError::InvalidTransaction(invalid.clone())),
                 };
                 let (from, to, amount) = &submission.summary;

@@ -99,36 +99,44 @@ impl Node {
         Ok(err.into())
     }
 
-    /// Inside the writer's transaction: still unspendable by anyone else, then pooled.
+    /// Inside the writer's transaction: still unspent, in the chainstate and in the pool, then
+    /// pooled.
     pub(crate) async fn submit_in(
         &self,
         db: &impl ConnectionTrait,
         checked: &Checked,
+        view: &mut BatchView,
     ) -> NodeResult<Pooled> {
-        if let Some((entry, _)) = pool::pending_by_txid(db, &checked.txid).await? {
-            return Ok(Pooled::Known(entry));
-        }
         let outpoints: Vec<OutPoint> = checked
             .tx
             .inputs
             .iter()
             .map(|i| i.previous_output)
             .collect();
-        let spenders = pool::spenders(db, &outpoints).await?;
+        if view.sends_pooled {
+            // A send of this batch may have taken coins since the batch read `pi`.
+            view.spenders.extend(pool::spenders(db, &outpoints).await?);
+        }
         if let Some((input, outpoint)) = outpoints
             .iter()
             .enumerate()
-            .find(|(_, o)| spenders.contains_key(o))
+            .find(|(_, o)| view.spenders.contains_key(o))
         {
+            let pending = view.spenders[outpoint];
+            if pending == checked.txid
+                && let Some((entry, _)) = pool::pending_by_txid(db, &pending).await?
+            {
+                return Ok(Pooled::Known(entry));
+            }
             return Err(NodeError::DoubleSpend {
                 input,
                 outpoint: *outpoint,
-                pending: spenders[outpoint],
+                pending,
             });
         }
-        let view = chainstate::get_many(db, &outpoints).await?;
         let invalid = |e: TxError| NodeError::InvalidTransaction((&e).into());
-        let check = check_transaction_except_signatures(&checked.tx, &view).map_err(invalid)?;
+        let check =
+            check_transaction_except_signatures(&checked.tx, &view.utxos).map_err(invalid)?;
         if check
             .spent
             .iter()
@@ -139,9 +147,43 @@ impl Node {
             verify_signatures(&checked.tx, &checked.txid, &check.spent).map_err(invalid)?;
         }
         let (from, to, amount) = parties(&checked.tx, &checked.spent);
-        Ok(Pooled::Added(
-            pool::insert_pending(db, &checked.tx, &from, &to, amount).await?,
-        ))
+        let entry = pool::insert_pending(db, &checked.tx, &from, &to, amount).await?;
+        view.spenders
+            .extend(outpoints.into_iter().map(|o| (o, checked.txid)));
+        Ok(Pooled::Added(entry))
+    }
+}
+
+/// What a batch's submissions are checked against: the chainstate and the pool's spent outputs
+/// for all of their inputs, read once per batch (two statements, not two per submission) and
+/// kept up to date as the batch pools transactions. Blocks are mined only after every job of a
+/// batch, so the chainstate read stays true throughout.
+#[derive(Debug, Default)]
+pub(crate) struct BatchView {
+    utxos: HashMap<OutPoint, Utxo>,
+    spenders: HashMap<OutPoint, Txid>,
+    /// Whether a send of this batch was pooled (its inputs are not in `spenders`).
+    pub(crate) sends_pooled: bool,
+}
+
+impl BatchView {
+    /// Reads what `submissions` spend.
+    pub(crate) async fn read<'a>(
+        db: &impl ConnectionTrait,
+        submissions: impl Iterator<Item = &'a Submission>,
+    ) -> NodeResult<Self> {
+        let outpoints: Vec<OutPoint> = submissions
+            .filter_map(|s| s.checked.as_ref().ok())
+            .flat_map(|c| c.tx.inputs.iter().map(|i| i.previous_output))
+            .collect();
+        if outpoints.is_empty() {
+            return Ok(Self::default());
+        }
+        Ok(Self {
+            utxos: chainstate::get_many(db, &outpoints).await?,
+            spenders: pool::spenders(db, &outpoints).await?,
+            sends_pooled: false,
+        })
     }
 }
 
