@@ -1,11 +1,15 @@
 // A signer written from docs/protocol.md alone ("Keys and addresses", "Signing away from the
 // node") with Node's own crypto — OpenSSL's secp256k1 and hashes, not the server's k256 nor the
-// test stand's noble — driving buildTransaction and submitTransaction through graphql-request.
+// test stand's noble — driving buildTransaction and submitTransaction through graphql-request; and
+// a refused submission over both WebSocket protocols, with the same code and check.
 import assert from "node:assert/strict";
 import { createECDH, createHash, createPrivateKey, sign as ecdsaSign } from "node:crypto";
 import { test } from "node:test";
 import { GraphQLClient, gql } from "graphql-request";
-import { httpUrl, mine } from "./common.mjs";
+import { createClient } from "graphql-ws";
+import { SubscriptionClient } from "subscriptions-transport-ws";
+import WebSocket from "ws";
+import { httpUrl, mine, wsUrl } from "./common.mjs";
 
 const sha256 = (bytes) => createHash("sha256").update(bytes).digest();
 const sha256d = (bytes) => sha256(sha256(bytes));
@@ -149,4 +153,34 @@ test("the same signature over another amount is refused with the check named", a
     assert.equal(first.extensions.input, 0);
     return true;
   });
+});
+
+test("a hostile submission is refused with its code and check over both WebSocket protocols", async () => {
+  const mutation = 'mutation { submitTransaction(rawHex: "01000000ffffffff") { id } }';
+  const modern = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0 });
+  const answers = [];
+  // graphql-ws hands an operation's errors to the iterator as its rejection.
+  await assert.rejects(
+    (async () => {
+      for await (const answer of modern.iterate({ query: mutation })) answers.push(answer);
+    })(),
+    (errors) => {
+      answers.push({ errors });
+      return true;
+    },
+  );
+  await modern.dispose();
+  const legacy = new SubscriptionClient(wsUrl, { reconnect: false }, WebSocket);
+  answers.push(
+    await new Promise((resolve) => {
+      legacy.request({ query: mutation }).subscribe({ next: resolve, error: (errors) => resolve({ errors: [errors].flat() }) });
+    }),
+  );
+  legacy.close();
+  for (const answer of answers) {
+    const [first] = answer.errors;
+    assert.equal(first.extensions.code, "INVALID_TRANSACTION", JSON.stringify(answer));
+    assert.equal(first.extensions.check, "DECODE");
+  }
+  assert.equal(answers.length, 2);
 });
