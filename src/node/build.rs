@@ -5,11 +5,9 @@ use super::{Node, NodeError, NodeResult};
 use crate::chain::{OutPoint, SigningRequest, Transaction, TxOut};
 use crate::store::{blocks, chainstate};
 
-/// Most inputs a built transaction takes: signed, it stays under [`MAX_TX_BYTES`].
+/// Most inputs a built transaction takes: signed (134 bytes an input), it stays under
+/// [`super::MAX_TX_BYTES`].
 pub const MAX_BUILT_INPUTS: usize = 700;
-
-/// Largest transaction `submitTransaction` accepts, in bytes (a signed input takes 134).
-pub const MAX_TX_BYTES: usize = 100_000;
 
 impl Node {
     /// Pays `amount` from any address to `to`, change back to `from`, choosing coins as `send`

@@ -36,7 +36,7 @@ use crate::store::{Store, blocks, notify, pool};
 
 pub use address::{AddressSummary, MAX_PENDING_LISTED};
 pub use archive::ImportReport;
-pub use build::{MAX_BUILT_INPUTS, MAX_TX_BYTES};
+pub use build::MAX_BUILT_INPUTS;
 pub use error::{InvalidTx, NodeError, NodeResult};
 pub use events::{NodeEvent, PoolChangeKind};
 pub use keystore::Keystore;
@@ -46,6 +46,7 @@ pub use mining::{MAX_INTERVAL_SECONDS, MiningChange};
 pub use mining_progress::{MiningSample, MiningWatch};
 pub use queries::{ChainInfo, WalletInfo};
 pub use send::Sent;
+pub use submit::MAX_TX_BYTES;
 pub use verify::VerifyReport;
 
 /// How a node runs.

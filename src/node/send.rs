@@ -1,9 +1,10 @@
 //! `send`: build, sign and pool a payment from a keystore wallet.
 //!
 //! Sends and submitted transactions arriving together share one database transaction (group
-//! commit): each caller queues its request; one drainer, spawned by the first caller to find none running, commits the queue batch
-//! by batch through the node's commit path and answers each caller. Requests keep their arrival order, so a second send from the same
-//! wallet in the same batch still finds the wallet locked.
+//! commit): each caller queues its request; one drainer, spawned by the first caller to find none
+//! running, commits the queue batch by batch through the node's commit path and answers each
+//! caller. Requests keep their arrival order, so a second send from the same wallet in the same
+//! batch still finds the wallet locked.
 
 use std::collections::HashMap;
 use std::sync::Arc;

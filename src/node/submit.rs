@@ -10,7 +10,6 @@ use std::sync::Arc;
 
 use sea_orm::ConnectionTrait;
 
-use super::build::MAX_TX_BYTES;
 use super::send::{Request, Sent};
 use super::{InvalidTx, Node, NodeError, NodeResult};
 use crate::chain::{
@@ -19,6 +18,9 @@ use crate::chain::{
 };
 use crate::model::PendingTx;
 use crate::store::{blocks, chainstate, pool};
+
+/// Largest transaction `submitTransaction` accepts, in bytes (a signed input takes 134).
+pub const MAX_TX_BYTES: usize = 100_000;
 
 /// A submitted transaction on its way to the writer.
 #[derive(Debug)]

@@ -17,6 +17,7 @@ on_both_backends!(
     a_payment_built_here_and_signed_elsewhere_moves_the_balances,
     each_refusal_is_typed_logged_and_changes_nothing,
     concurrent_spends_of_one_coin_pool_exactly_one,
+    a_payment_needing_more_coins_than_a_transaction_holds_is_refused,
     the_offline_cli_signs_for_the_real_binary,
 );
 
@@ -354,6 +355,40 @@ async fn concurrent_spends_of_one_coin_pool_exactly_one(backend: Backend) {
     let mined = app.mine(&a, None).await;
     assert_eq!(mined["data"]["mineBlock"]["txCount"], 2, "{mined}");
     app.node.verify_chain(&|_, _| {}).await.unwrap();
+}
+
+async fn a_payment_needing_more_coins_than_a_transaction_holds_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = address(&key(1));
+    let max = pocket_chain::node::MAX_BUILT_INPUTS;
+    app.node
+        .mine_blocks(&a.parse().unwrap(), max as i64 + 1, Some(0), |_| {})
+        .await
+        .unwrap();
+    let b = address(&key(2));
+    // All the coins but one fit; one more coin's worth does not.
+    let fits = build(&app, &a, &b, 10 * max as i64).await;
+    let inputs = fits["data"]["buildTransaction"]["inputs"]
+        .as_array()
+        .unwrap();
+    assert_eq!(inputs.len(), max);
+    let signed_hex = signed(&fits, &key(1));
+    assert!(signed_hex.len() / 2 <= pocket_chain::node::MAX_TX_BYTES);
+    let refused = build(&app, &a, &b, 10 * max as i64 + 1).await;
+    assert_eq!(code(&refused), "BAD_REQUEST", "{refused}");
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{} coins", max + 1)),
+        "{refused}"
+    );
+    // The largest transaction built is accepted whole.
+    let pooled = submit(&app, &signed_hex).await;
+    assert_eq!(
+        pooled["data"]["submitTransaction"]["status"], "PENDING",
+        "{pooled}"
+    );
 }
 
 /// Runs the `pocket` binary with no database, `stdin` piped in; its standard output.
