@@ -313,10 +313,29 @@ async fn each_refusal_is_typed_logged_and_changes_nothing(backend: Backend) {
         assert_eq!(last["status"], "REJECTED");
         assert_eq!(last["error"], body["errors"][0]["message"], "{}", case.name);
     }
-    // The pending payment is untouched and mines.
+    // The pending payment is untouched. A client key is bound only by its coins: a second
+    // payment of alice's, spending another coin, pools beside the first.
+    let second = submit(&app, &with(fresh.clone(), &|_| {})).await;
+    assert_eq!(
+        second["data"]["submitTransaction"]["status"], "PENDING",
+        "{second}"
+    );
     let mined = app.mine(&b, None).await;
-    assert_eq!(mined["data"]["mineBlock"]["txCount"], 2, "{mined}");
-    assert_eq!(balance(&app, &a).await, 20);
+    assert_eq!(mined["data"]["mineBlock"]["txCount"], 3, "{mined}");
+    assert_eq!(balance(&app, &a).await, 10);
+    // Now mined, the first payment's coin is spent: another transaction spending it is refused.
+    let spent = submit(
+        &app,
+        &with(taken, &|r| {
+            r.tx.outputs[0].pubkey_hash = PubkeyHash([8; 20])
+        }),
+    )
+    .await;
+    assert_eq!(code(&spent), "INVALID_TRANSACTION");
+    assert_eq!(
+        spent["errors"][0]["extensions"]["check"], "INPUT_NOT_UNSPENT",
+        "{spent}"
+    );
 }
 
 fn request_of(built: &Value) -> SigningRequest {
