@@ -112,15 +112,10 @@ impl Node {
 
     /// Keystore wallets in creation order after id `after`, with balances.
     pub async fn wallets(&self, after: Option<i64>, limit: u64) -> NodeResult<Vec<WalletInfo>> {
-        let list = wallets::page(self.store.db(), after, limit).await?;
-        let addresses: Vec<Address> = list.iter().map(|w| w.address).collect();
-        let balances = self.balances(&addresses).await?;
-        Ok(list
+        Ok(wallets::page_with_balances(self.store.db(), after, limit)
+            .await?
             .into_iter()
-            .map(|wallet| {
-                let balance = balances.get(&wallet.address).copied().unwrap_or(0);
-                WalletInfo { wallet, balance }
-            })
+            .map(|(wallet, balance)| WalletInfo { wallet, balance })
             .collect())
     }
 

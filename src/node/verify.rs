@@ -7,7 +7,7 @@ use sea_orm::ConnectionTrait;
 use super::{Node, NodeError, NodeResult};
 use crate::chain::{ChainTip, OutPoint, Utxo, validate_block};
 use crate::store::blocks::{self, IndexRow};
-use crate::store::{chainstate, undo};
+use crate::store::{chainstate, undo, wallets};
 
 /// Blocks read per statement during a replay.
 const REPLAY_BATCH: u64 = 200;
@@ -43,6 +43,9 @@ impl Node {
                 "chainstate differs from the replay of the blocks: {missing} outputs missing, {extra} extra"
             )));
         }
+        // Every keystore row's address is its public key's (reading a row checks it; listing
+        // pages derive the address from the key and do not).
+        wallets::all_sealed(&txn).await?;
         txn.rollback().await?;
         Ok(report)
     }

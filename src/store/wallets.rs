@@ -1,13 +1,15 @@
 //! The keystore (`w`): wallets the node signs for, their secret keys sealed by the node.
 
 use entity::wallets;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::convert::{now_millis, parse};
+use super::chainstate;
+use super::convert::{now_millis, parse, to_u64};
 use super::error::{StoreError, StoreResult};
 use crate::chain::hash::hash160;
 use crate::chain::{Address, PubkeyHash, PublicKey};
@@ -35,29 +37,42 @@ impl TryFrom<wallets::Model> for StoredWallet {
     type Error = StoreError;
 
     fn try_from(row: wallets::Model) -> StoreResult<Self> {
-        let mut public_key = [0u8; 33];
-        hex::decode_to_slice(&row.public_key, &mut public_key)
-            .map_err(|e| StoreError::corrupt("wallets", e.to_string()))?;
-        let address: Address = parse("wallets", &row.address)?;
-        if Address::from(PubkeyHash(hash160(&public_key))) != address {
-            return Err(StoreError::corrupt(
-                "wallets",
-                format!("{address} does not match its public key"),
-            ));
-        }
         Ok(Self {
-            wallet: Wallet {
-                id: row.id,
-                address,
-                public_key,
-                created_at: row.created_at,
-            },
+            wallet: wallet_of(row.id, &row.address, &row.public_key, row.created_at)?,
             sealed: SealedKey {
                 nonce: row.secret_nonce,
                 ciphertext: row.secret_ciphertext,
             },
         })
     }
+}
+
+/// A wallet from its row's columns, checking that the stored address is its public key's (for
+/// the rows the node signs with, exports, and `verify` reads).
+fn wallet_of(id: i64, address: &str, public_key: &str, created_at: i64) -> StoreResult<Wallet> {
+    let wallet = listed(id, public_key, created_at)?;
+    let stored: Address = parse("wallets", address)?;
+    if stored != wallet.address {
+        return Err(StoreError::corrupt(
+            "wallets",
+            format!("{stored} does not match its public key"),
+        ));
+    }
+    Ok(wallet)
+}
+
+/// A wallet as a listing shows it, its address derived from its public key (the stored text is
+/// not parsed: that check is `wallet_of`'s, run by `verify`).
+fn listed(id: i64, public_key: &str, created_at: i64) -> StoreResult<Wallet> {
+    let mut key = [0u8; 33];
+    hex::decode_to_slice(public_key, &mut key)
+        .map_err(|e| StoreError::corrupt("wallets", e.to_string()))?;
+    Ok(Wallet {
+        id,
+        address: Address::from(PubkeyHash(hash160(&key))),
+        public_key: key,
+        created_at,
+    })
 }
 
 /// Adds a wallet.
@@ -104,24 +119,77 @@ pub async fn get(
         .transpose()
 }
 
-/// Wallets in creation order after id `after`.
-pub async fn page(
+/// A wallet row without its secret.
+#[derive(FromQueryResult)]
+struct WalletRow {
+    id: i64,
+    public_key: String,
+    created_at: i64,
+}
+
+/// A wallet row without its secret, and the balance of its address.
+#[derive(FromQueryResult)]
+struct WalletBalanceRow {
+    id: i64,
+    public_key: String,
+    created_at: i64,
+    balance: i64,
+}
+
+/// The balance of the row's address, summed through `c`'s `(address, value)` index.
+const BALANCE_OF_ROW: &str = r#"(SELECT CAST(COALESCE(SUM("c"."value"), 0) AS BIGINT) FROM "c" WHERE "c"."address" = "w"."address")"#;
+
+/// A page of wallets in creation order after id `after`, each with its balance, reading no
+/// secrets. On SQLite one statement sums each row's balance through `c`'s `(address, value)`
+/// index. PostgreSQL plans such a correlated sum for an average address, and as most outputs
+/// belong to a few miners it would scan the chainstate once per wallet; given the page's
+/// addresses as values (a second statement) it plans with each address's own statistics.
+pub async fn page_with_balances(
     db: &impl ConnectionTrait,
     after: Option<i64>,
     limit: u64,
-) -> StoreResult<Vec<Wallet>> {
+) -> StoreResult<Vec<(Wallet, u64)>> {
     let mut query = wallets::Entity::find()
+        .select_only()
+        .columns([
+            wallets::Column::Id,
+            wallets::Column::PublicKey,
+            wallets::Column::CreatedAt,
+        ])
         .order_by_asc(wallets::Column::Id)
         .limit(limit);
     if let Some(after) = after {
         query = query.filter(wallets::Column::Id.gt(after));
     }
-    query
+    if db.get_database_backend() == DbBackend::Sqlite {
+        return query
+            .column_as(Expr::cust(BALANCE_OF_ROW), "balance")
+            .into_model::<WalletBalanceRow>()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|row| {
+                let wallet = listed(row.id, &row.public_key, row.created_at)?;
+                Ok((wallet, to_u64("wallets", row.balance)?))
+            })
+            .collect();
+    }
+    let wallets = query
+        .into_model::<WalletRow>()
         .all(db)
         .await?
         .into_iter()
-        .map(|row| StoredWallet::try_from(row).map(|stored| stored.wallet))
-        .collect()
+        .map(|row| listed(row.id, &row.public_key, row.created_at))
+        .collect::<StoreResult<Vec<_>>>()?;
+    let addresses: Vec<Address> = wallets.iter().map(|w| w.address).collect();
+    let balances = chainstate::balances(db, &addresses).await?;
+    Ok(wallets
+        .into_iter()
+        .map(|wallet| {
+            let balance = balances.get(&wallet.address).copied().unwrap_or(0);
+            (wallet, balance)
+        })
+        .collect())
 }
 
 /// Every wallet with its sealed key, in creation order (an export).
