@@ -7,6 +7,7 @@ mod m20261125_000002_state_version;
 mod m20261125_000003_dev_chain;
 mod m20261125_000004_undo_by_address;
 mod m20261126_000005_pool_inputs;
+mod m20261126_000006_balances;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_dev_chain::Migration),
             Box::new(m20261125_000004_undo_by_address::Migration),
             Box::new(m20261126_000005_pool_inputs::Migration),
+            Box::new(m20261126_000006_balances::Migration),
         ]
     }
 }

@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use sea_orm::ConnectionTrait;
 
 use super::{Node, NodeError, NodeResult};
-use crate::chain::{ChainTip, OutPoint, Utxo, validate_block};
+use crate::chain::{Address, ChainTip, OutPoint, Utxo, validate_block};
 use crate::store::blocks::{self, IndexRow};
-use crate::store::{chainstate, undo, wallets};
+use crate::store::{balances, chainstate, undo, wallets};
 
 /// Blocks read per statement during a replay.
 const REPLAY_BATCH: u64 = 200;
@@ -42,6 +42,15 @@ impl Node {
             return Err(NodeError::Inconsistent(format!(
                 "chainstate differs from the replay of the blocks: {missing} outputs missing, {extra} extra"
             )));
+        }
+        let mut sums: HashMap<Address, u64> = HashMap::new();
+        for utxo in utxos.values() {
+            *sums.entry(utxo.output.pubkey_hash.into()).or_default() += utxo.output.value;
+        }
+        if balances::all(&txn).await? != sums {
+            return Err(NodeError::Inconsistent(
+                "balances by address (ab) differ from the sums of the chainstate".into(),
+            ));
         }
         // Every keystore row's address is its public key's (reading a row checks it; listing
         // pages derive the address from the key and do not).

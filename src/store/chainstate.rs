@@ -10,6 +10,7 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
+use super::balances;
 use super::convert::{parse, to_i64, to_u64};
 use super::error::{StoreError, StoreResult};
 use crate::chain::{Address, OutPoint, PubkeyHash, TxOut, Utxo, UtxoChanges};
@@ -123,33 +124,12 @@ pub async fn select_coins(
     }
 }
 
-#[derive(FromQueryResult)]
-struct AddressTotal {
-    address: String,
-    total: i64,
-}
-
-/// Balances of `addresses` in one statement per batch; addresses without coins are absent.
+/// Balances of `addresses` (see [`balances::get_many`]); addresses without coins are absent.
 pub async fn balances(
     db: &impl ConnectionTrait,
     addresses: &[Address],
 ) -> StoreResult<HashMap<Address, u64>> {
-    let mut out = HashMap::with_capacity(addresses.len());
-    for chunk in addresses.chunks(BATCH) {
-        let rows = utxos::Entity::find()
-            .select_only()
-            .column(utxos::Column::Address)
-            .column_as(Expr::cust(SUM_VALUE), "total")
-            .filter(utxos::Column::Address.is_in(chunk.iter().map(ToString::to_string)))
-            .group_by(utxos::Column::Address)
-            .into_model::<AddressTotal>()
-            .all(db)
-            .await?;
-        for row in rows {
-            out.insert(parse("utxos", &row.address)?, to_u64("utxos", row.total)?);
-        }
-    }
-    Ok(out)
+    balances::get_many(db, addresses).await
 }
 
 /// Applies a block's changes: deletes what it spends, inserts what it creates.
@@ -175,7 +155,7 @@ pub async fn apply(db: &impl ConnectionTrait, changes: &UtxoChanges) -> StoreRes
             .exec_without_returning(db)
             .await?;
     }
-    Ok(())
+    balances::apply(db, changes).await
 }
 
 /// A page of unspent outputs ordered by outpoint, after `after`, optionally of one address.
@@ -248,6 +228,7 @@ pub async fn replace_all(
     utxos: &HashMap<OutPoint, Utxo>,
 ) -> StoreResult<()> {
     utxos::Entity::delete_many().exec(db).await?;
+    entity::balances::Entity::delete_many().exec(db).await?;
     let created: Vec<(OutPoint, Utxo)> = utxos.iter().map(|(o, u)| (*o, *u)).collect();
     apply(
         db,

@@ -3,6 +3,7 @@
 //!
 //! One database URL selects the backend: `sqlite://…` (the default, a file) or `postgres://…`.
 
+pub mod balances;
 pub mod blocks;
 pub mod chainstate;
 mod convert;
@@ -161,6 +162,7 @@ pub async fn clear_all(db: &impl ConnectionTrait) -> StoreResult<()> {
     entity::blocks::Entity::delete_many().exec(db).await?;
     entity::tip::Entity::delete_many().exec(db).await?;
     entity::utxos::Entity::delete_many().exec(db).await?;
+    entity::balances::Entity::delete_many().exec(db).await?;
     entity::pool::Entity::delete_many().exec(db).await?;
     entity::pool_inputs::Entity::delete_many().exec(db).await?;
     entity::wallets::Entity::delete_many().exec(db).await?;

@@ -7,6 +7,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
 };
 
+use super::balances;
 use super::chainstate::{self, SUM_VALUE};
 use super::convert::{execute_numbered, to_i64, to_u64};
 use super::error::StoreResult;
@@ -131,16 +132,24 @@ pub async fn replace_all(
 }
 
 /// Takes every block above `height` (all of them for `None`) off the chain: their outputs leave
-/// the chainstate, the outputs they spent that existed at `height` come back, and their blocks,
+/// the chainstate, the outputs they spent that existed at `height` come back (balances follow),
+/// and their blocks,
 /// index rows and undo rows go. The tip is the caller's to set. Every statement is a range over
 /// an index by height, so the cost follows the blocks removed.
 pub async fn rewind(db: &impl ConnectionTrait, height: Option<u64>) -> StoreResult<()> {
     let above = height.map_or(Ok(-1), |h| to_i64("undo", h))?;
+    execute_numbered(db, balances::REWIND_REMOVED, [above.into()]).await?;
     for sql in [
         r#"DELETE FROM "c" WHERE "height" > $1"#,
         r#"INSERT INTO "c" ("txid", "vout", "address", "pubkey_hash", "value", "height", "coinbase")
            SELECT "txid", "vout", "address", "pubkey_hash", "value", "height", "coinbase"
            FROM "u" WHERE "spent_height" > $1 AND "height" <= $1"#,
+        balances::REWIND_RESTORED,
+    ] {
+        execute_numbered(db, sql, [above.into()]).await?;
+    }
+    balances::drop_empty(db).await?;
+    for sql in [
         r#"DELETE FROM "u" WHERE "spent_height" > $1"#,
         r#"DELETE FROM "t" WHERE "height" > $1"#,
         r#"DELETE FROM "b" WHERE "height" > $1"#,

@@ -4,11 +4,10 @@ use entity::wallets;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
-use super::chainstate;
 use super::convert::{now_millis, parse, to_u64};
 use super::error::{StoreError, StoreResult};
 use crate::chain::hash::hash160;
@@ -119,14 +118,6 @@ pub async fn get(
         .transpose()
 }
 
-/// A wallet row without its secret.
-#[derive(FromQueryResult)]
-struct WalletRow {
-    id: i64,
-    public_key: String,
-    created_at: i64,
-}
-
 /// A wallet row without its secret, and the balance of its address.
 #[derive(FromQueryResult)]
 struct WalletBalanceRow {
@@ -136,14 +127,12 @@ struct WalletBalanceRow {
     balance: i64,
 }
 
-/// The balance of the row's address, summed through `c`'s `(address, value)` index.
-const BALANCE_OF_ROW: &str = r#"(SELECT CAST(COALESCE(SUM("c"."value"), 0) AS BIGINT) FROM "c" WHERE "c"."address" = "w"."address")"#;
+/// The balance of the row's address: one primary-key lookup in `ab`.
+const BALANCE_OF_ROW: &str =
+    r#"COALESCE((SELECT "ab"."balance" FROM "ab" WHERE "ab"."address" = "w"."address"), 0)"#;
 
-/// A page of wallets in creation order after id `after`, each with its balance, reading no
-/// secrets. On SQLite one statement sums each row's balance through `c`'s `(address, value)`
-/// index. PostgreSQL plans such a correlated sum for an average address, and as most outputs
-/// belong to a few miners it would scan the chainstate once per wallet; given the page's
-/// addresses as values (a second statement) it plans with each address's own statistics.
+/// A page of wallets in creation order after id `after`, each with its balance, in one statement
+/// that reads no secrets.
 pub async fn page_with_balances(
     db: &impl ConnectionTrait,
     after: Option<i64>,
@@ -156,40 +145,22 @@ pub async fn page_with_balances(
             wallets::Column::PublicKey,
             wallets::Column::CreatedAt,
         ])
+        .column_as(Expr::cust(BALANCE_OF_ROW), "balance")
         .order_by_asc(wallets::Column::Id)
         .limit(limit);
     if let Some(after) = after {
         query = query.filter(wallets::Column::Id.gt(after));
     }
-    if db.get_database_backend() == DbBackend::Sqlite {
-        return query
-            .column_as(Expr::cust(BALANCE_OF_ROW), "balance")
-            .into_model::<WalletBalanceRow>()
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|row| {
-                let wallet = listed(row.id, &row.public_key, row.created_at)?;
-                Ok((wallet, to_u64("wallets", row.balance)?))
-            })
-            .collect();
-    }
-    let wallets = query
-        .into_model::<WalletRow>()
+    query
+        .into_model::<WalletBalanceRow>()
         .all(db)
         .await?
         .into_iter()
-        .map(|row| listed(row.id, &row.public_key, row.created_at))
-        .collect::<StoreResult<Vec<_>>>()?;
-    let addresses: Vec<Address> = wallets.iter().map(|w| w.address).collect();
-    let balances = chainstate::balances(db, &addresses).await?;
-    Ok(wallets
-        .into_iter()
-        .map(|wallet| {
-            let balance = balances.get(&wallet.address).copied().unwrap_or(0);
-            (wallet, balance)
+        .map(|row| {
+            let wallet = listed(row.id, &row.public_key, row.created_at)?;
+            Ok((wallet, to_u64("wallets", row.balance)?))
         })
-        .collect())
+        .collect()
 }
 
 /// Every wallet with its sealed key, in creation order (an export).

@@ -54,7 +54,7 @@ pub async fn dump(db: &impl ConnectionTrait) -> String {
     dump_tables(db, PoolRows::Pending).await
 }
 
-/// Every row of the chain's tables (blocks, tip, chainstate, keystore, index, undo data) and the
+/// Every row of the chain's tables (blocks, tip, chainstate, balances, keystore, index, undo data) and the
 /// pool rows asked for, as text, in a stable order.
 pub async fn dump_tables(db: &impl ConnectionTrait, pool_rows: PoolRows) -> String {
     use entity::*;
@@ -73,6 +73,14 @@ pub async fn dump_tables(db: &impl ConnectionTrait, pool_rows: PoolRows) -> Stri
         utxos::Entity::find()
             .order_by_asc(utxos::Column::Txid)
             .order_by_asc(utxos::Column::Vout)
+            .all(db)
+            .await
+            .unwrap()
+    );
+    out += &format!(
+        "{:?}\n",
+        balances::Entity::find()
+            .order_by_asc(balances::Column::Address)
             .all(db)
             .await
             .unwrap()

@@ -1,0 +1,121 @@
+//! Balances by address (`ab`): the sum of each address's unspent outputs, kept in step with the
+//! chainstate by every change to it, so that reading a balance is one primary-key lookup however
+//! many coins the address holds. An address without coins has no row.
+
+use std::collections::HashMap;
+
+use entity::balances;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use super::convert::{execute_numbered, parse, to_u64};
+use super::error::{StoreError, StoreResult};
+use crate::chain::{Address, UtxoChanges};
+
+/// Addresses per statement (two parameters each, well under SQLite's variable limit).
+const BATCH: usize = 400;
+
+/// Adds what a block's changes do to each address's balance: its created outputs, less the
+/// outputs it spends. Rows that reach zero go.
+pub async fn apply(db: &impl ConnectionTrait, changes: &UtxoChanges) -> StoreResult<()> {
+    let mut deltas: HashMap<Address, i128> = HashMap::new();
+    for (_, utxo) in &changes.created {
+        *deltas.entry(utxo.output.pubkey_hash.into()).or_default() += i128::from(utxo.output.value);
+    }
+    for (_, utxo) in &changes.spent {
+        *deltas.entry(utxo.output.pubkey_hash.into()).or_default() -= i128::from(utxo.output.value);
+    }
+    let deltas: Vec<(String, i64)> = deltas
+        .into_iter()
+        .filter(|(_, delta)| *delta != 0)
+        .map(|(address, delta)| {
+            let delta = i64::try_from(delta)
+                .map_err(|_| StoreError::corrupt("balances", "a change beyond 64 bits"))?;
+            Ok((address.to_string(), delta))
+        })
+        .collect::<StoreResult<_>>()?;
+    for chunk in deltas.chunks(BATCH) {
+        let rows = (0..chunk.len())
+            .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            r#"INSERT INTO "ab" ("address", "balance") VALUES {rows}
+               ON CONFLICT ("address") DO UPDATE SET "balance" = "ab"."balance" + "excluded"."balance""#
+        );
+        let values = chunk
+            .iter()
+            .flat_map(|(address, delta)| [address.clone().into(), (*delta).into()]);
+        execute_numbered(db, &sql, values).await?;
+    }
+    let lowered: Vec<&String> = deltas
+        .iter()
+        .filter(|(_, delta)| *delta < 0)
+        .map(|(address, _)| address)
+        .collect();
+    for chunk in lowered.chunks(BATCH) {
+        balances::Entity::delete_many()
+            .filter(balances::Column::Balance.eq(0))
+            .filter(balances::Column::Address.is_in(chunk.iter().map(|a| a.as_str())))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Before blocks above `height` come off: takes their outputs out of the balances (run while
+/// they are still in `c`).
+pub(super) const REWIND_REMOVED: &str = r#"UPDATE "ab" SET "balance" = "balance" - (
+        SELECT CAST(SUM("value") AS BIGINT) FROM "c" WHERE "c"."address" = "ab"."address" AND "c"."height" > $1)
+    WHERE "address" IN (SELECT "address" FROM "c" WHERE "height" > $1)"#;
+
+/// After they came off: adds back the outputs they had spent that existed at `height` (run
+/// while their undo rows are still in `u`); then [`drop_empty`].
+pub(super) const REWIND_RESTORED: &str = r#"INSERT INTO "ab" ("address", "balance")
+       SELECT "address", CAST(SUM("value") AS BIGINT) FROM "u"
+       WHERE "spent_height" > $1 AND "height" <= $1 GROUP BY "address"
+       ON CONFLICT ("address") DO UPDATE SET "balance" = "ab"."balance" + "excluded"."balance""#;
+
+/// Drops the rows of addresses left without coins.
+pub(super) async fn drop_empty(db: &impl ConnectionTrait) -> StoreResult<()> {
+    balances::Entity::delete_many()
+        .filter(balances::Column::Balance.eq(0))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The balances of `addresses` that hold coins (the others are absent).
+pub async fn get_many(
+    db: &impl ConnectionTrait,
+    addresses: &[Address],
+) -> StoreResult<HashMap<Address, u64>> {
+    let mut out = HashMap::with_capacity(addresses.len());
+    for chunk in addresses.chunks(BATCH) {
+        let rows = balances::Entity::find()
+            .filter(balances::Column::Address.is_in(chunk.iter().map(ToString::to_string)))
+            .all(db)
+            .await?;
+        for row in rows {
+            out.insert(
+                parse("balances", &row.address)?,
+                to_u64("balances", row.balance)?,
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// Every row (for `verify`).
+pub async fn all(db: &impl ConnectionTrait) -> StoreResult<HashMap<Address, u64>> {
+    balances::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| {
+            Ok((
+                parse("balances", &row.address)?,
+                to_u64("balances", row.balance)?,
+            ))
+        })
+        .collect()
+}
