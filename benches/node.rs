@@ -9,8 +9,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pocket_chain::node::Node;
-use pocket_testkit::{Backend, TestDb, addr};
-use sea_orm::ConnectionTrait;
+use pocket_testkit::{Backend, CommitProbe, TestDb, addr};
 use tokio::runtime::Runtime;
 
 const SENDERS: usize = 32;
@@ -85,31 +84,13 @@ fn concurrent_sends(c: &mut Criterion) {
                 node.mine_block(&addr(&address), Some(0)).await.unwrap();
                 senders.push(address);
             }
-            db.store()
-                .await
-                .db()
-                .execute_unprepared("CREATE TABLE bench_commit (id BIGINT PRIMARY KEY, note TEXT)")
-                .await
-                .unwrap();
             (db, node, senders)
         });
 
         group.throughput(Throughput::Elements(1));
-        let store = rt.block_on(db.store());
-        let mut next_id = 0i64;
+        let mut probe = rt.block_on(CommitProbe::new(&db));
         group.bench_function(format!("{name}/durable_single_row_commit"), |b| {
-            b.iter(|| {
-                rt.block_on(async {
-                    let txn = store.begin_write().await.unwrap();
-                    next_id += 1;
-                    txn.execute_unprepared(&format!(
-                        "INSERT INTO bench_commit VALUES ({next_id}, 'x')"
-                    ))
-                    .await
-                    .unwrap();
-                    txn.commit().await.unwrap();
-                })
-            })
+            b.iter(|| rt.block_on(probe.commit_one()))
         });
 
         group.throughput(Throughput::Elements(SENDERS as u64));

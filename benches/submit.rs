@@ -13,8 +13,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pocket_chain::chain::{OutPoint, SecretKey, Transaction, TxOut};
 use pocket_chain::node::Node;
 use pocket_chain::server::{self, ServerConfig};
-use pocket_testkit::{Backend, TestDb, addr};
-use sea_orm::ConnectionTrait;
+use pocket_testkit::{Backend, CommitProbe, TestDb, addr};
 use serde_json::json;
 
 const CLIENTS: usize = 32;
@@ -73,12 +72,6 @@ async fn setup(backend: Backend) -> Setup {
         node.mine_block(&address, Some(0)).await.unwrap();
         senders.push(address.to_string());
     }
-    db.store()
-        .await
-        .db()
-        .execute_unprepared("CREATE TABLE bench_commit (id BIGINT PRIMARY KEY, note TEXT)")
-        .await
-        .unwrap();
     Setup {
         url,
         http: reqwest::Client::new(),
@@ -155,21 +148,9 @@ fn submit_vs_send(c: &mut Criterion) {
         let mut setup = rt.block_on(setup(backend));
 
         group.throughput(Throughput::Elements(1));
-        let store = rt.block_on(setup.db.store());
-        let mut next_id = 0i64;
+        let mut probe = rt.block_on(CommitProbe::new(&setup.db));
         group.bench_function(format!("{name}/durable_single_row_commit"), |b| {
-            b.iter(|| {
-                rt.block_on(async {
-                    let txn = store.begin_write().await.unwrap();
-                    next_id += 1;
-                    txn.execute_unprepared(&format!(
-                        "INSERT INTO bench_commit VALUES ({next_id}, 'x')"
-                    ))
-                    .await
-                    .unwrap();
-                    txn.commit().await.unwrap();
-                })
-            })
+            b.iter(|| rt.block_on(probe.commit_one()))
         });
 
         group.throughput(Throughput::Elements(CLIENTS as u64));

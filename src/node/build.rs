@@ -2,7 +2,7 @@
 
 use super::send::check_send_args;
 use super::{Node, NodeError, NodeResult};
-use crate::chain::{OutPoint, SigningRequest, Transaction, TxOut};
+use crate::chain::{Address, OutPoint, SigningRequest, Transaction, TxOut, Utxo};
 use crate::store::{blocks, chainstate};
 
 /// Most inputs a built transaction takes: signed (134 bytes an input), it stays under
@@ -39,20 +39,32 @@ impl Node {
                 max: MAX_BUILT_INPUTS,
             });
         }
-        let mut outputs = vec![TxOut {
-            value: amount,
-            pubkey_hash: to.pubkey_hash(),
-        }];
-        if available > amount {
-            outputs.push(TxOut {
-                value: available - amount,
-                pubkey_hash: from.pubkey_hash(),
-            });
-        }
-        let inputs: Vec<OutPoint> = coins.iter().map(|(o, _)| *o).collect();
-        Ok(SigningRequest {
-            tx: Transaction::new_unsigned(&inputs, outputs),
-            spent: coins.iter().map(|(_, u)| u.output).collect(),
-        })
+        Ok(payment(&coins, &from, &to, amount))
+    }
+}
+
+/// The unsigned payment of `amount` to `to` spending `coins` (which cover it), change back to
+/// `from`: what `send` signs and `buildTransaction` answers.
+pub(super) fn payment(
+    coins: &[(OutPoint, Utxo)],
+    from: &Address,
+    to: &Address,
+    amount: u64,
+) -> SigningRequest {
+    let available = coins.iter().map(|(_, u)| u.output.value).sum::<u64>();
+    let mut outputs = vec![TxOut {
+        value: amount,
+        pubkey_hash: to.pubkey_hash(),
+    }];
+    if available > amount {
+        outputs.push(TxOut {
+            value: available - amount,
+            pubkey_hash: from.pubkey_hash(),
+        });
+    }
+    let inputs: Vec<OutPoint> = coins.iter().map(|(o, _)| *o).collect();
+    SigningRequest {
+        tx: Transaction::new_unsigned(&inputs, outputs),
+        spent: coins.iter().map(|(_, u)| u.output).collect(),
     }
 }

@@ -12,9 +12,10 @@ use std::sync::Arc;
 use sea_orm::ConnectionTrait;
 use tokio::sync::oneshot;
 
+use super::build::payment;
 use super::submit::{BatchView, Pooled, Submission};
 use super::{Node, NodeError, NodeEvent, NodeResult, PoolChangeKind, parse_address};
-use crate::chain::{Address, OutPoint, Transaction, TxOut, Txid, Utxo, check_transaction};
+use crate::chain::{Address, OutPoint, SigningRequest, Txid, Utxo, check_transaction};
 use crate::model::{PendingTx, PoolEntry, StoredBlock};
 use crate::store::pool;
 use crate::store::{blocks, chainstate, wallets};
@@ -264,19 +265,7 @@ impl Node {
                 requested: amount,
             });
         }
-        let mut outputs = vec![TxOut {
-            value: amount,
-            pubkey_hash: to.pubkey_hash(),
-        }];
-        if available > amount {
-            outputs.push(TxOut {
-                value: available - amount,
-                pubkey_hash: from.pubkey_hash(),
-            });
-        }
-        let inputs: Vec<OutPoint> = coins.iter().map(|(o, _)| *o).collect();
-        let spent: Vec<TxOut> = coins.iter().map(|(_, u)| u.output).collect();
-        let mut tx = Transaction::new_unsigned(&inputs, outputs);
+        let SigningRequest { mut tx, spent } = payment(&coins, from, to, amount);
         let key = self.keystore.open(from, &wallet.sealed)?;
         tx.sign(&key, &spent)?;
         let view: HashMap<OutPoint, Utxo> = coins.into_iter().collect();

@@ -3,6 +3,7 @@
 //! HTTP and WebSocket clients. A crate of its own, so that tests and benches depend on it like on
 //! any library.
 
+mod commit_probe;
 mod db;
 mod fixtures;
 mod http;
@@ -10,6 +11,7 @@ mod postgres;
 mod replica;
 mod ws;
 
+pub use commit_probe::CommitProbe;
 pub use db::{Backend, TestDb};
 pub use fixtures::{PoolRows, addr, dump, dump_tables, keystore, reset, test_config};
 pub use http::graphql;
