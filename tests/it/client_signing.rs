@@ -150,6 +150,18 @@ async fn a_payment_built_here_and_signed_elsewhere_moves_the_balances(backend: B
     assert_eq!(stale["errors"][0]["extensions"]["check"], "ALREADY_MINED");
     app.node.verify_chain(&|_, _| {}).await.unwrap();
 
+    // In AUTO mode a submission is mined in its own commit: the answer names its block.
+    let set = "mutation($a: String!) { setMining(mode: AUTO, address: $a) { mode } }";
+    app.data(set, json!({ "a": address(&key(3)) })).await;
+    let built = build(&app, &b, &a, 4).await;
+    let mined = submit(&app, &signed(&built, &bob)).await;
+    let entry = &mined["data"]["submitTransaction"];
+    assert_eq!(entry["status"], "MINED", "{mined}");
+    assert_eq!(entry["block"]["height"], 3);
+    assert_eq!(balance(&app, &a).await, 9);
+    app.data("mutation { setMining(mode: MANUAL) { mode } }", json!({}))
+        .await;
+
     // A keystore wallet's address builds too (any address holding coins).
     let wallets = app.reset().await;
     let built = build(&app, &wallets[0], &b, 1).await;
