@@ -22,6 +22,11 @@ use super::wallet::Wallet;
 use crate::chain::{BlockHash, Txid};
 use crate::node::parse_address;
 
+/// Most blocks one `rawBlocks` answers.
+const MAX_RAW_BLOCKS: u64 = 100;
+/// Most hex one `rawBlocks` answers before it stops early (it always gives at least one block).
+const MAX_RAW_BLOCKS_HEX: usize = 8 << 20;
+
 /// Read access to the chain.
 #[derive(Default)]
 pub struct Query;
@@ -80,6 +85,67 @@ impl Query {
         let address = parse_address("address", &address).api()?;
         let summary = node(ctx)?.address_summary(&address).await.api()?;
         Ok(AddressInfo { address, summary })
+    }
+
+    /// The canonical encoding of block `hash` (docs/protocol.md, "Block header"), hex: what a
+    /// peer or an outside verifier checks. Null if no block has that hash.
+    async fn raw_block(
+        &self,
+        ctx: &Context<'_>,
+        hash: String,
+    ) -> async_graphql::Result<Option<String>> {
+        let hash: BlockHash = hash
+            .parse()
+            .map_err(|e: crate::chain::HashParseError| bad_request(e.to_string()))?;
+        let block = node(ctx)?.block_by_hash(&hash).await.api()?;
+        Ok(block.map(|b| hex::encode(b.block.encode())))
+    }
+
+    /// The canonical encodings (hex) of up to `count` (1…100) blocks from height `fromHeight`
+    /// upwards, in height order: fewer at the tip (none above it), or once 8 MiB of hex is
+    /// reached (at least one block). For fetching a chain in batches: continue from the height
+    /// after the last one received.
+    async fn raw_blocks(
+        &self,
+        ctx: &Context<'_>,
+        from_height: i32,
+        count: i32,
+    ) -> async_graphql::Result<Vec<String>> {
+        let from = u64::try_from(from_height).map_err(|_| {
+            bad_request(format!(
+                "fromHeight must not be negative, got {from_height}"
+            ))
+        })?;
+        let count = u64::try_from(count)
+            .ok()
+            .filter(|n| (1..=MAX_RAW_BLOCKS).contains(n))
+            .ok_or_else(|| {
+                bad_request(format!(
+                    "count must be between 1 and {MAX_RAW_BLOCKS}, got {count}"
+                ))
+            })?;
+        let node = node(ctx)?;
+        let mut out: Vec<String> = Vec::new();
+        let mut bytes = 0;
+        // Read a few at a time, so a run of large blocks stops at the byte budget, not after it.
+        while (out.len() as u64) < count && bytes < MAX_RAW_BLOCKS_HEX {
+            let next = from + out.len() as u64;
+            let want = (count - out.len() as u64).min(10);
+            let blocks = node.blocks_from(next, want).await.api()?;
+            let fetched = blocks.len() as u64;
+            for block in blocks {
+                let text = hex::encode(block.block.encode());
+                if !out.is_empty() && bytes + text.len() > MAX_RAW_BLOCKS_HEX {
+                    return Ok(out);
+                }
+                bytes += text.len();
+                out.push(text);
+            }
+            if fetched < want {
+                break;
+            }
+        }
+        Ok(out)
     }
 
     /// Blocks, newest first.

@@ -1,5 +1,6 @@
 // The chain archive read by a parser written from docs/protocol.md alone, with Node's own
-// SHA-256: `GET /export` must match the chain the API describes, block by block.
+// SHA-256: `GET /export` must match the chain the API describes, block by block, and
+// `rawBlocks`/`rawBlock` must give the same bytes as its frames.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
@@ -28,6 +29,7 @@ function parseArchive(bytes) {
     at += length;
     const header = block.subarray(0, 88);
     blocks.push({
+      raw: hex(block),
       hash: hex(sha256(sha256(header))),
       prevHash: hex(header.subarray(4, 36)),
       merkleRoot: hex(header.subarray(36, 68)),
@@ -66,4 +68,22 @@ test("GET /export parses from the documented layout and matches the API's chain"
     assert.ok(block.hash.startsWith("000"), "12 bits of work");
     if (height > 0) assert.equal(block.prevHash, archive.blocks[height - 1].hash);
   });
+});
+
+test("rawBlocks and rawBlock give each block's bytes exactly as the archive frames them", async () => {
+  const wallets = await reset();
+  await post("mutation($a: String!) { mineBlocks(address: $a, count: 2) { height } }", { a: wallets[1] });
+  const archive = parseArchive(await (await fetch(`${base}/export`)).arrayBuffer());
+  const fetched = [];
+  // In batches, continuing after the last block received, as a syncing peer would.
+  for (;;) {
+    const { data, errors } = await post("query($f: Int!) { rawBlocks(fromHeight: $f, count: 5) }", { f: fetched.length });
+    assert.equal(errors, undefined, JSON.stringify(errors));
+    if (data.rawBlocks.length === 0) break;
+    fetched.push(...data.rawBlocks);
+  }
+  assert.deepEqual(fetched, archive.blocks.map((b) => b.raw));
+  const last = archive.blocks.at(-1);
+  const one = await post("query($h: String!) { rawBlock(hash: $h) }", { h: last.hash });
+  assert.equal(one.data.rawBlock, last.raw);
 });

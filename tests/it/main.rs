@@ -12,6 +12,7 @@ mod explorer;
 mod http_surface;
 mod mining_modes;
 mod node;
+mod raw_blocks;
 mod replicas;
 mod resume;
 mod schema;
