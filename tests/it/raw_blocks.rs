@@ -41,7 +41,10 @@ async fn raw_blocks_decode_to_the_chain_in_order(backend: Backend) {
         assert_eq!(block.transactions[0].coinbase_height(), Some(height as u64));
         parent = block.header.hash();
         let one = app
-            .data("query($h: String!) { rawBlock(hash: $h) }", json!({ "h": hash }))
+            .data(
+                "query($h: String!) { rawBlock(hash: $h) }",
+                json!({ "h": hash }),
+            )
             .await;
         assert_eq!(&one["rawBlock"], raw);
     }
