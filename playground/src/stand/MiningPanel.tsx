@@ -1,7 +1,7 @@
 // How the node mines on its own: MANUAL, AUTO (each send mined at once) or INTERVAL (a block
 // every N seconds), with the next interval block's countdown. Read again on every change the
 // server announces, so a mode set elsewhere (another tab, a replica) shows here too.
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { gql, queries } from "../api";
 import type { MiningMode, MiningQuery, SetMiningMutation } from "../generated/operations";
 import { parseWhole, secondsUntil } from "../logic";
@@ -17,13 +17,20 @@ export function MiningPanel({ changes, onDone }: { changes: number; onDone: () =
   const [error, setError] = useState("");
   const [now, setNow] = useState(Date.now());
 
+  // The settings last read: the form follows the server only when they change (set here or
+  // elsewhere), so an unrelated event (a block, a refused request) never undoes an unsaved edit.
+  const seen = useRef("");
   useEffect(() => {
     void gql<MiningQuery>(queries.mining).then((r) => {
       if (!r.data) return;
-      setStatus(r.data.mining);
-      setMode(r.data.mining.mode);
-      if (r.data.mining.address) setAddress(r.data.mining.address);
-      if (r.data.mining.intervalSeconds) setIntervalText(String(r.data.mining.intervalSeconds));
+      const mining = r.data.mining;
+      setStatus(mining);
+      const settings = JSON.stringify([mining.mode, mining.address, mining.intervalSeconds]);
+      if (settings === seen.current) return;
+      seen.current = settings;
+      setMode(mining.mode);
+      if (mining.address) setAddress(mining.address);
+      if (mining.intervalSeconds) setIntervalText(String(mining.intervalSeconds));
     });
   }, [changes]);
 
