@@ -124,28 +124,11 @@ impl Query {
                     "count must be between 1 and {MAX_RAW_BLOCKS}, got {count}"
                 ))
             })?;
-        let node = node(ctx)?;
-        let mut out: Vec<String> = Vec::new();
-        let mut bytes = 0;
-        // Read a few at a time, so a run of large blocks stops at the byte budget, not after it.
-        while (out.len() as u64) < count && bytes < MAX_RAW_BLOCKS_HEX {
-            let next = from + out.len() as u64;
-            let want = (count - out.len() as u64).min(10);
-            let blocks = node.blocks_from(next, want).await.api()?;
-            let fetched = blocks.len() as u64;
-            for block in blocks {
-                let text = hex::encode(block.block.encode());
-                if !out.is_empty() && bytes + text.len() > MAX_RAW_BLOCKS_HEX {
-                    return Ok(out);
-                }
-                bytes += text.len();
-                out.push(text);
-            }
-            if fetched < want {
-                break;
-            }
-        }
-        Ok(out)
+        let blocks = node(ctx)?
+            .encoded_blocks_from(from, count, MAX_RAW_BLOCKS_HEX / 2)
+            .await
+            .api()?;
+        Ok(blocks.iter().map(hex::encode).collect())
     }
 
     /// Blocks, newest first.

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use super::{Node, NodeResult};
 use crate::chain::{Address, OutPoint, Transaction, TxOut, Txid};
 use crate::model::{PendingTx, TxLocation};
-use crate::store::{blocks, chainstate, pool, undo};
+use crate::store::{balances, blocks, pool, undo};
 
 /// Most pending entries listed for one address.
 pub const MAX_PENDING_LISTED: u64 = 100;
@@ -29,7 +29,7 @@ impl Node {
     /// spent (the undo data), so `received` is their sum: three indexed reads.
     pub async fn address_summary(&self, address: &Address) -> NodeResult<AddressSummary> {
         let db = self.store.db();
-        let balance = chainstate::balances(db, &[*address])
+        let balance = balances::get_many(db, &[*address])
             .await?
             .get(address)
             .copied()

@@ -10,7 +10,7 @@ use crate::model::{StoredBlock, TxLocation};
 use crate::store::blocks;
 use crate::store::pool;
 use crate::store::wallets;
-use crate::store::{chainstate, version};
+use crate::store::{balances, chainstate, version};
 
 /// The chain at a glance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,7 +95,7 @@ impl Node {
 
     /// Balances of many addresses in one statement per 500.
     pub async fn balances(&self, addresses: &[Address]) -> NodeResult<HashMap<Address, u64>> {
-        Ok(chainstate::balances(self.store.db(), addresses).await?)
+        Ok(balances::get_many(self.store.db(), addresses).await?)
     }
 
     /// A keystore wallet with its balance.
@@ -132,6 +132,36 @@ impl Node {
     /// Blocks from height `from` upwards, oldest first (catch-up for subscribers).
     pub async fn blocks_from(&self, from: u64, limit: u64) -> NodeResult<Vec<StoredBlock>> {
         Ok(blocks::range(self.store.db(), from, limit).await?)
+    }
+
+    /// The canonical encodings of up to `count` blocks from height `from` upwards, stopping
+    /// before `max_bytes` would be passed (but giving at least one). Blocks are read a few at a
+    /// time, so a run of large blocks stops at the budget rather than after reading them all.
+    pub async fn encoded_blocks_from(
+        &self,
+        from: u64,
+        count: u64,
+        max_bytes: usize,
+    ) -> NodeResult<Vec<Vec<u8>>> {
+        let mut out: Vec<Vec<u8>> = Vec::new();
+        let mut bytes = 0;
+        while (out.len() as u64) < count {
+            let want = (count - out.len() as u64).min(10);
+            let blocks = self.blocks_from(from + out.len() as u64, want).await?;
+            let fetched = blocks.len() as u64;
+            for block in blocks {
+                let encoded = block.block.encode();
+                if !out.is_empty() && bytes + encoded.len() > max_bytes {
+                    return Ok(out);
+                }
+                bytes += encoded.len();
+                out.push(encoded);
+            }
+            if fetched < want {
+                break;
+            }
+        }
+        Ok(out)
     }
 
     /// Number of blocks.

@@ -18,7 +18,7 @@ use super::{Node, NodeError, NodeEvent, NodeResult, PoolChangeKind, parse_addres
 use crate::chain::{Address, OutPoint, SigningRequest, Txid, Utxo, check_transaction};
 use crate::model::{PendingTx, PoolEntry, StoredBlock};
 use crate::store::pool;
-use crate::store::{blocks, chainstate, wallets};
+use crate::store::{balances, blocks, chainstate, wallets};
 
 /// Most sends committed together.
 const MAX_BATCH: usize = 256;
@@ -254,7 +254,7 @@ impl Node {
         let coins = chainstate::select_coins(db, from, amount).await?;
         let available = coins.iter().map(|(_, u)| u.output.value).sum::<u64>();
         if available < amount {
-            let balance = chainstate::balances(db, &[*from])
+            let balance = balances::get_many(db, &[*from])
                 .await?
                 .get(from)
                 .copied()

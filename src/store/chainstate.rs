@@ -124,14 +124,6 @@ pub async fn select_coins(
     }
 }
 
-/// Balances of `addresses` (see [`balances::get_many`]); addresses without coins are absent.
-pub async fn balances(
-    db: &impl ConnectionTrait,
-    addresses: &[Address],
-) -> StoreResult<HashMap<Address, u64>> {
-    balances::get_many(db, addresses).await
-}
-
 /// Applies a block's changes: deletes what it spends, inserts what it creates.
 pub async fn apply(db: &impl ConnectionTrait, changes: &UtxoChanges) -> StoreResult<()> {
     for chunk in changes.spent.chunks(BATCH) {
