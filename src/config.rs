@@ -119,6 +119,10 @@ pub struct ServeConfig {
     /// Origins allowed to call the API from a browser (CORS); repeat or comma-separate. None by default.
     #[arg(long, env = "POCKET_CORS_ORIGIN", value_delimiter = ',')]
     pub cors_origin: Vec<String>,
+    /// A node to follow (its API's base URL, `http://host:port`): this node catches up with its
+    /// chain and takes its new blocks and transactions. Repeat or comma-separate.
+    #[arg(long, env = "POCKET_PEER", value_delimiter = ',')]
+    pub peer: Vec<String>,
     /// Largest request body in bytes.
     #[arg(long, env = "POCKET_MAX_BODY_BYTES", default_value_t = 256 * 1024)]
     pub max_body_bytes: usize,
@@ -185,6 +189,7 @@ impl ServeConfig {
             api_token: self.api_token.clone().filter(|t| !t.is_empty()),
             insecure: self.insecure,
             cors_origins: self.cors_origin.clone(),
+            peers: self.peer.clone(),
             limits: QueryLimits {
                 depth: self.max_depth,
                 complexity: self.max_complexity,

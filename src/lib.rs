@@ -1,8 +1,9 @@
 //! Pocket Chain: a small, complete UTXO blockchain served as a GraphQL API.
 //!
 //! Layers, top to bottom (dependencies point down only): [`server`] (HTTP, CLI in [`cli`] and
-//! [`config`]; offline keys and signing in [`offline`], over `chain` only) → [`graphql`] (translates) → [`node`] (decides; every write through one commit
-//! path) → [`store`] (persists) → [`chain`] (the protocol as pure functions). [`model`] holds the
+//! [`config`]; offline keys and signing in [`offline`], over `chain` only) → [`graphql`]
+//! (translates) → [`net`] (follows peers over their API) → [`node`] (decides; every write
+//! through one commit path) → [`store`] (persists) → [`chain`] (the protocol as pure functions). [`model`] holds the
 //! read models the node answers with, which `store` builds and `graphql` shows.
 //! `ARCHITECTURE.md` walks one `send` through every file it passes.
 
@@ -12,6 +13,7 @@ pub mod config;
 pub mod graphql;
 pub mod metrics;
 pub mod model;
+pub mod net;
 pub mod node;
 pub mod offline;
 pub mod playground;

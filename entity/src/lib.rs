@@ -2,8 +2,8 @@
 //! tables keep the names the reference gave them (each module's `table_name`): `b` blocks, `l` the
 //! tip, `c` the chainstate's unspent outputs, `p` the pool, plus `w` keystore wallets, `t` the
 //! transaction index, `v` the state version, `m` the mining settings, `s` snapshots with `sp`
-//! their pools, `u` undo data, `pi` the outputs pending transactions spend, and `ab` balances by
-//! address. Hashes are lower-case hex; unsigned 64-bit values that can exceed `i64` (nonces) are
+//! their pools, `u` undo data, `pi` the outputs pending transactions spend, `ab` balances by
+//! address, and `sb` the block tree's side branches. Hashes are lower-case hex; unsigned 64-bit values that can exceed `i64` (nonces) are
 //! stored bit-cast; times are Unix milliseconds.
 
 pub mod balances;
@@ -11,6 +11,7 @@ pub mod blocks;
 pub mod mining;
 pub mod pool;
 pub mod pool_inputs;
+pub mod side_blocks;
 pub mod snapshot_pool;
 pub mod snapshots;
 pub mod state_version;

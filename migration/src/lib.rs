@@ -8,6 +8,7 @@ mod m20261125_000003_dev_chain;
 mod m20261125_000004_undo_by_address;
 mod m20261126_000005_pool_inputs;
 mod m20261126_000006_balances;
+mod m20261126_000007_side_blocks;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_undo_by_address::Migration),
             Box::new(m20261126_000005_pool_inputs::Migration),
             Box::new(m20261126_000006_balances::Migration),
+            Box::new(m20261126_000007_side_blocks::Migration),
         ]
     }
 }

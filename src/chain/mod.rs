@@ -20,6 +20,7 @@ pub mod transaction;
 pub mod tx_check;
 pub mod utxo;
 pub mod validation;
+pub mod work;
 
 #[cfg(test)]
 pub(crate) mod testing;
@@ -39,4 +40,8 @@ pub use tx_check::{
     TxCheck, TxError, check_transaction, check_transaction_except_signatures, verify_signatures,
 };
 pub use utxo::{Utxo, UtxoChanges, UtxoView};
-pub use validation::{BlockError, UnsignedCheck, validate_block, validate_block_except_signatures};
+pub use validation::{
+    BlockError, UnsignedCheck, validate_block, validate_block_alone,
+    validate_block_except_signatures,
+};
+pub use work::{chain_work, locator_heights};

@@ -112,6 +112,36 @@ pub enum BlockError {
     },
 }
 
+impl BlockError {
+    /// The rule that failed, as a stable name (`extensions.check` of `INVALID_BLOCK`); a
+    /// transaction's failure is named by its own rule ([`TxError::check`]).
+    pub fn check(&self) -> &'static str {
+        match self {
+            Self::Empty => "EMPTY",
+            Self::TooManyTransactions { .. } => "TOO_MANY_TRANSACTIONS",
+            Self::UnknownVersion(_) => "VERSION",
+            Self::WrongPrevHash { .. } => "WRONG_LINK",
+            Self::WrongHeight { .. } => "WRONG_HEIGHT",
+            Self::MissingCoinbase => "MISSING_COINBASE",
+            Self::ExtraCoinbase { .. } => "EXTRA_COINBASE",
+            Self::CoinbaseValue { .. } => "COINBASE_VALUE",
+            Self::WrongDifficulty { .. } => "WRONG_DIFFICULTY",
+            Self::InsufficientWork { .. } => "PROOF_OF_WORK",
+            Self::BadMerkleRoot { .. } => "MERKLE_ROOT",
+            Self::DuplicateTxid(_) => "DUPLICATE_TXID",
+            Self::Transaction { source, .. } => source.check(),
+        }
+    }
+
+    /// The transaction the failure is about, when it is about one (its index in the block).
+    pub fn transaction(&self) -> Option<usize> {
+        match self {
+            Self::ExtraCoinbase { index } | Self::Transaction { index, .. } => Some(*index),
+            _ => None,
+        }
+    }
+}
+
 /// Checks that `block` may extend the chain whose tip is `tip` (`None`: empty chain) and whose
 /// chainstate is `view`. Returns what applying it changes. The checks run in the order
 /// `docs/protocol.md` gives, and the first that fails is reported: the header, the coinbase, the
@@ -153,24 +183,38 @@ pub fn validate_block_except_signatures(
     params: &Params,
     view: &impl UtxoView,
 ) -> Result<UnsignedCheck, BlockError> {
-    check_size(block, params)?;
-    check_version(block)?;
-    check_bits(block, params)?;
-    check_work(block)?;
-    check_link(block, tip)?;
+    let txids = validate_block_alone(block, tip, params)?;
     let (height, _) = ChainTip::next(tip);
-    check_coinbase_height(block, height)?;
-    check_coinbase_value(block, params)?;
-    check_single_coinbase(block)?;
-    let txids = txids_of(block);
-    check_unique_txids(&txids)?;
-    check_merkle_root(block, &txids)?;
     let (checks, changes) = resolve_inputs(block, &txids, height, view)?;
     Ok(UnsignedCheck {
         changes,
         txids,
         checks,
     })
+}
+
+/// The rules that need no chainstate, in the order [`validate_block`] checks them: size, header,
+/// proof of work, the link to `parent` (`None`: a genesis block), the coinbase and the merkle root.
+/// A block off the main chain is checked this far when it arrives, and in full when its branch
+/// is connected. Returns the block's txids.
+pub fn validate_block_alone(
+    block: &Block,
+    parent: Option<&ChainTip>,
+    params: &Params,
+) -> Result<Vec<Txid>, BlockError> {
+    check_size(block, params)?;
+    check_version(block)?;
+    check_bits(block, params)?;
+    check_work(block)?;
+    check_link(block, parent)?;
+    let (height, _) = ChainTip::next(parent);
+    check_coinbase_height(block, height)?;
+    check_coinbase_value(block, params)?;
+    check_single_coinbase(block)?;
+    let txids = txids_of(block);
+    check_unique_txids(&txids)?;
+    check_merkle_root(block, &txids)?;
+    Ok(txids)
 }
 
 /// At least one transaction, at most `max_block_txs`.

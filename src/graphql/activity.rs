@@ -108,6 +108,11 @@ impl ActivityFeed {
             NodeEvent::ChainReverted { tip, .. } => {
                 self.forget_above(Some(tip.map(|t| t.height))).await?;
             }
+            // Transactions back in the pool are announced PENDING by their pool events; those
+            // dropped, as gone.
+            NodeEvent::ChainReorganized(reorg) => {
+                self.forget_above(Some(Some(reorg.fork.height))).await?;
+            }
             _ => {}
         }
         Ok(())

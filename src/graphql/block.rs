@@ -4,31 +4,48 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Object};
 
+use super::error::ApiResult;
 use super::loaders::BlockOf;
 use super::transaction::{Prefetched, Transaction};
-use super::{load, loader};
+use super::{load, loader, node};
+use crate::chain::chain_work;
 use crate::model::{StoredBlock, TxLocation};
+use crate::node::TreeBlock;
 
-/// A mined block.
+/// A mined block: on the main chain, or a side block of the tree.
 pub struct Block {
     stored: Arc<StoredBlock>,
     prefetched: Option<Arc<Prefetched>>,
+    main_chain: bool,
+    invalid: Option<String>,
 }
 
 impl Block {
-    /// A block whose nested lookups go through the loaders.
+    /// A main-chain block whose nested lookups go through the loaders.
     pub fn new(stored: Arc<StoredBlock>) -> Self {
         Self {
             stored,
             prefetched: None,
+            main_chain: true,
+            invalid: None,
+        }
+    }
+
+    /// A block of the tree, wherever it stands.
+    pub fn in_tree(block: TreeBlock) -> Self {
+        Self {
+            stored: Arc::new(block.stored),
+            prefetched: None,
+            main_chain: block.main_chain,
+            invalid: block.invalid,
         }
     }
 
     /// A block of a page whose nested lookups were fetched for the whole page.
     pub fn with_prefetched(stored: Arc<StoredBlock>, prefetched: Arc<Prefetched>) -> Self {
         Self {
-            stored,
             prefetched: Some(prefetched),
+            ..Self::new(stored)
         }
     }
 }
@@ -43,6 +60,23 @@ impl Block {
     /// Height (genesis is 0).
     async fn height(&self) -> u64 {
         self.stored.height
+    }
+
+    /// Whether the block is on the main chain; false for a side block of the tree (a stale
+    /// block, or one of a branch with no more work).
+    async fn main_chain(&self) -> bool {
+        self.main_chain
+    }
+
+    /// The cumulative work from genesis to this block (the sum of 2^bits), as a decimal string:
+    /// the main chain is the valid branch with the most.
+    async fn chain_work(&self) -> String {
+        chain_work(self.stored.height, self.stored.block.header.bits).to_string()
+    }
+
+    /// Why this side block's branch failed when the node tried it (null: valid or never tried).
+    async fn invalid_reason(&self) -> Option<&str> {
+        self.invalid.as_deref()
     }
 
     /// The 88-byte header in its canonical encoding, hex: its double SHA-256 is `hash`.
@@ -111,6 +145,14 @@ impl Block {
                 .load_one(BlockOf(self.stored.block.header.prev_hash))
                 .await,
         )?;
-        Ok(block.map(Block::new))
+        match block {
+            Some(block) => Ok(Some(Block::new(block))),
+            // A side block's parent may be a side block too.
+            None => Ok(node(ctx)?
+                .block_in_tree(&self.stored.block.header.prev_hash)
+                .await
+                .api()?
+                .map(Block::in_tree)),
+        }
     }
 }

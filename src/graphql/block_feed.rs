@@ -1,6 +1,7 @@
 //! The state of one `blockMined` subscription: every block exactly once, in height order,
 //! reading from the database whenever it is behind (a replay from `afterHeight`, a lag, a gap)
-//! and following resets and reverts.
+//! and following resets, reverts and reorganisations (after one, the new branch's blocks are
+//! delivered from the fork up, at heights already seen).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -104,6 +105,12 @@ impl BlockFeed {
                 }
                 Ok(NodeEvent::ChainReverted { tip, .. }) => {
                     if let Err(err) = self.reverted(tip).await {
+                        return Some(Err(err));
+                    }
+                }
+                // Like a revert to the fork, then the branch's blocks as they are announced.
+                Ok(NodeEvent::ChainReorganized(reorg)) => {
+                    if let Err(err) = self.reverted(Some(reorg.fork)).await {
                         return Some(Err(err));
                     }
                 }

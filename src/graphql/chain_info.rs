@@ -2,6 +2,7 @@
 
 use async_graphql::Object;
 
+use crate::chain::chain_work;
 use crate::node;
 
 /// Height, tip, parameters, supply and sizes.
@@ -42,5 +43,28 @@ impl ChainInfo {
     /// Pending transactions waiting to be mined.
     async fn pool_size(&self) -> u64 {
         self.0.pool_size
+    }
+
+    /// Hash of the first block; null before genesis. Peers must share it.
+    async fn genesis_hash(&self) -> Option<String> {
+        self.0.genesis_hash.map(|h| h.to_string())
+    }
+
+    /// The most transactions (coinbase included) a block may hold; peers must agree.
+    async fn max_block_txs(&self) -> usize {
+        self.0.max_block_txs
+    }
+
+    /// The main chain's cumulative work (the sum of 2^bits over its blocks), as a decimal string.
+    async fn chain_work(&self) -> String {
+        self.0
+            .height
+            .map_or(0, |h| chain_work(h, self.0.difficulty_bits))
+            .to_string()
+    }
+
+    /// Blocks the tree holds off the main chain.
+    async fn side_blocks(&self) -> u64 {
+        self.0.side_blocks
     }
 }

@@ -25,6 +25,8 @@ pub mod code {
     pub const INVALID_TRANSACTION: &str = "INVALID_TRANSACTION";
     /// A submitted transaction spends an output a pending transaction already spends.
     pub const DOUBLE_SPEND: &str = "DOUBLE_SPEND";
+    /// A block breaks a rule (`check`, `blockHash`, `transaction`).
+    pub const INVALID_BLOCK: &str = "INVALID_BLOCK";
     /// No genesis block yet.
     pub const NOT_INITIALIZED: &str = "NOT_INITIALIZED";
     /// AUTO or INTERVAL mining without an address to pay.
@@ -45,6 +47,9 @@ pub enum ApiError {
     /// A use case refused or failed.
     #[error(transparent)]
     Node(#[from] NodeError),
+    /// A peer that cannot be added.
+    #[error(transparent)]
+    Net(#[from] crate::net::NetError),
     /// A bad argument the node never saw (page size, cursor, hash syntax).
     #[error("{0}")]
     BadRequest(String),
@@ -64,7 +69,7 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Node(err) => node_code(err),
-            Self::BadRequest(_) => code::BAD_REQUEST,
+            Self::BadRequest(_) | Self::Net(_) => code::BAD_REQUEST,
             Self::NotFound(_) => code::NOT_FOUND,
             Self::Unauthorized => code::UNAUTHORIZED,
             Self::Internal(_) => code::INTERNAL,
@@ -119,6 +124,7 @@ fn node_code(err: &NodeError) -> &'static str {
         NodeError::NotInitialized => code::NOT_INITIALIZED,
         NodeError::InvalidTransaction(_) => code::INVALID_TRANSACTION,
         NodeError::DoubleSpend { .. } => code::DOUBLE_SPEND,
+        NodeError::InvalidBlock { .. } => code::INVALID_BLOCK,
         NodeError::UnknownSnapshot(_) => code::NOT_FOUND,
         NodeError::MinerAddressRequired(_) => code::MINER_ADDRESS_REQUIRED,
         NodeError::AlreadyInitialized
@@ -178,6 +184,18 @@ impl ErrorExtensions for ApiError {
                     e.set("input", *input);
                     e.set("outpoint", outpoint.to_string());
                     e.set("pendingTxId", pending.to_string());
+                }
+                Self::Node(NodeError::InvalidBlock {
+                    hash,
+                    check,
+                    transaction,
+                    ..
+                }) => {
+                    e.set("check", *check);
+                    e.set("blockHash", hash.to_string());
+                    if let Some(index) = transaction {
+                        e.set("transaction", *index);
+                    }
                 }
                 Self::Node(NodeError::StoppedAfter {
                     mined, last_height, ..

@@ -6,6 +6,7 @@ mod activity;
 mod address;
 mod block;
 mod block_feed;
+mod block_submission;
 mod chain_info;
 pub mod connection;
 pub mod error;
@@ -14,9 +15,11 @@ mod limits;
 mod loaders;
 mod mining;
 mod mutation;
+mod peer;
 mod pool_entry;
 mod pool_feed;
 mod query;
+mod reorg;
 mod snapshot;
 mod subscription;
 mod tokens;
@@ -31,6 +34,7 @@ use std::sync::Arc;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Schema};
 
+use crate::net::Network;
 use crate::node::Node;
 use error::ApiError;
 use loaders::{ChainLoader, LoadError};
@@ -46,9 +50,10 @@ pub type PocketSchema = Schema<Query, Mutation, Subscription>;
 
 /// The schema over `node`. Depth and the other document limits are checked by [`admit`], which
 /// every transport calls first; complexity needs the schema's per-field costs, so it stays here.
-pub fn schema(node: Arc<Node>, limits: QueryLimits) -> PocketSchema {
+pub fn schema(node: Arc<Node>, network: Arc<Network>, limits: QueryLimits) -> PocketSchema {
     Schema::build(Query, Mutation, Subscription)
         .data(node)
+        .data(network)
         .limit_complexity(limits.complexity)
         .finish()
 }
@@ -66,6 +71,14 @@ pub fn loader_for(node: Arc<Node>) -> DataLoader<ChainLoader> {
 fn node<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Arc<Node>> {
     ctx.data::<Arc<Node>>().map_err(|_| {
         async_graphql::ErrorExtensions::extend(&ApiError::Internal("schema built without a node"))
+    })
+}
+
+fn network<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Arc<Network>> {
+    ctx.data::<Arc<Network>>().map_err(|_| {
+        async_graphql::ErrorExtensions::extend(&ApiError::Internal(
+            "schema built without a network",
+        ))
     })
 }
 

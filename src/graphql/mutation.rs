@@ -3,13 +3,15 @@
 use async_graphql::{Context, ErrorExtensions, Guard, ID, Object};
 
 use super::block::Block;
+use super::block_submission::SubmitBlockResult;
 use super::chain_info::ChainInfo;
 use super::error::{ApiError, ApiResult};
 use super::mining::{MiningMode, MiningStatus};
-use super::node;
+use super::peer::Peer;
 use super::pool_entry::PoolEntry;
 use super::snapshot::Snapshot;
 use super::wallet::Wallet;
+use super::{network, node};
 use crate::node::{MiningChange, parse_address};
 
 /// Whether this request may change state: true without a configured token, otherwise only
@@ -78,6 +80,37 @@ impl Mutation {
     ) -> async_graphql::Result<PoolEntry> {
         let sent = node(ctx)?.submit_transaction(&raw_hex).await.api()?;
         Ok(PoolEntry::sent(sent))
+    }
+
+    /// Places a block (hex of its canonical encoding, at most 8 MiB) from a peer or an outside
+    /// miner in the block tree. A block on the tip is validated in full and connected; one on
+    /// another branch is checked for everything that needs no chainstate and kept, and if its
+    /// branch now has more work the node reorganises to it (validating the branch in full); one
+    /// whose parent is unknown is held until the parent arrives. Known blocks change nothing. A
+    /// block that breaks a rule is `INVALID_BLOCK`, with `extensions.check` naming the rule and
+    /// `blockHash` the block that broke it.
+    #[graphql(guard = "TokenGuard")]
+    async fn submit_block(
+        &self,
+        ctx: &Context<'_>,
+        raw_hex: String,
+    ) -> async_graphql::Result<SubmitBlockResult> {
+        let accepted = node(ctx)?.submit_block(&raw_hex).await.api()?;
+        Ok(accepted.into())
+    }
+
+    /// Starts following the node whose API is at `url` (`http://host:port`): check that it runs
+    /// the same chain, catch up with it, then take its new blocks and transactions as they come.
+    /// Adding a peer already followed answers its status.
+    #[graphql(guard = "TokenGuard")]
+    async fn add_peer(&self, ctx: &Context<'_>, url: String) -> async_graphql::Result<Peer> {
+        Ok(Peer(network(ctx)?.add_peer(&url).api()?))
+    }
+
+    /// Stops following the peer at `url`; false if it was not followed.
+    #[graphql(guard = "TokenGuard")]
+    async fn remove_peer(&self, ctx: &Context<'_>, url: String) -> async_graphql::Result<bool> {
+        Ok(network(ctx)?.remove_peer(&url))
     }
 
     /// Mines a block paying the reward to `address` with up to `txCount` of the oldest pending

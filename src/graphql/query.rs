@@ -11,7 +11,7 @@ use super::connection::{self, Page, page, page_size, total_if_asked};
 use super::error::{ApiResult, bad_request};
 use super::lab::{BlockCheck, BlockPatch};
 use super::mining::MiningStatus;
-use super::node;
+use super::peer::Peer;
 use super::pool_entry::PoolEntry;
 use super::snapshot::Snapshot;
 use super::transaction::{Prefetched, Transaction};
@@ -19,13 +19,19 @@ use super::tx_status::TransactionStatus;
 use super::unsigned_tx::UnsignedTransaction;
 use super::utxo::{Utxo, utxo_page};
 use super::wallet::Wallet;
+use super::{network, node};
 use crate::chain::{BlockHash, Txid};
-use crate::node::parse_address;
+use crate::node::{MAX_LOCATOR, parse_address};
 
 /// Most blocks one `rawBlocks` answers.
 const MAX_RAW_BLOCKS: u64 = 100;
 /// Most hex one `rawBlocks` answers before it stops early (it always gives at least one block).
 const MAX_RAW_BLOCKS_HEX: usize = 8 << 20;
+
+/// Most heights `blockTree` shows.
+const MAX_TREE_DEPTH: u64 = 200;
+/// Most side blocks `blockTree` shows.
+const MAX_TREE_SIDE_BLOCKS: u64 = 500;
 
 /// Read access to the chain.
 #[derive(Default)]
@@ -36,6 +42,87 @@ impl Query {
     /// Height, tip, parameters, supply and sizes.
     async fn chain(&self, ctx: &Context<'_>) -> async_graphql::Result<ChainInfo> {
         Ok(ChainInfo(node(ctx)?.chain_info().await.api()?))
+    }
+
+    /// The peers this node follows, by URL.
+    async fn peers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Peer>> {
+        Ok(network(ctx)?.peers().into_iter().map(Peer).collect())
+    }
+
+    /// The block tree near the tip: every block (main chain and side branches) at the top
+    /// `depth` (1…200, default 20) heights, by height, the main chain's first at each height.
+    async fn block_tree(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] depth: i32,
+    ) -> async_graphql::Result<Vec<Block>> {
+        let depth = u64::try_from(depth)
+            .ok()
+            .filter(|d| (1..=MAX_TREE_DEPTH).contains(d))
+            .ok_or_else(|| {
+                bad_request(format!(
+                    "depth must be between 1 and {MAX_TREE_DEPTH}, got {depth}"
+                ))
+            })?;
+        let node = node(ctx)?;
+        let Some(tip) = node.chain_info().await.api()?.height else {
+            return Ok(Vec::new());
+        };
+        let from = (tip + 1).saturating_sub(depth);
+        let blocks = node
+            .tree_between(from, tip + MAX_TREE_DEPTH, MAX_TREE_SIDE_BLOCKS)
+            .await
+            .api()?;
+        Ok(blocks.into_iter().map(Block::in_tree).collect())
+    }
+
+    /// This node's block locator: main-chain hashes at exponentially spaced heights, newest
+    /// first (the last ten, then doubling gaps, ending at genesis). A peer answers it with
+    /// `commonBlock`.
+    async fn block_locator(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
+        let locator = node(ctx)?.block_locator().await.api()?;
+        Ok(locator.iter().map(ToString::to_string).collect())
+    }
+
+    /// The first block of `locator` (1…128 hashes, newest first) on this node's main chain: the
+    /// last block a peer's chain and this one share. Null if none is.
+    async fn common_block(
+        &self,
+        ctx: &Context<'_>,
+        locator: Vec<String>,
+    ) -> async_graphql::Result<Option<Block>> {
+        if locator.is_empty() || locator.len() > MAX_LOCATOR {
+            return Err(bad_request(format!(
+                "locator: give 1 to {MAX_LOCATOR} hashes, not {}",
+                locator.len()
+            )));
+        }
+        let locator = locator
+            .iter()
+            .map(|h| h.trim().parse())
+            .collect::<Result<Vec<BlockHash>, _>>()
+            .map_err(|e: crate::chain::HashParseError| bad_request(format!("locator: {e}")))?;
+        let node = node(ctx)?;
+        let Some(common) = node.common_block(&locator).await.api()? else {
+            return Ok(None);
+        };
+        let block = node.block_by_hash(&common.hash).await.api()?;
+        Ok(block.map(|b| Block::new(Arc::new(b))))
+    }
+
+    /// The canonical encoding (hex) of transaction `txId`, pending or mined on the main chain,
+    /// signatures included: what a peer fetches to relay it. Null if unknown.
+    async fn raw_transaction(
+        &self,
+        ctx: &Context<'_>,
+        tx_id: String,
+    ) -> async_graphql::Result<Option<String>> {
+        let txid: Txid = tx_id
+            .trim()
+            .parse()
+            .map_err(|e: crate::chain::HashParseError| bad_request(e.to_string()))?;
+        let tx = node(ctx)?.raw_transaction(&txid).await.api()?;
+        Ok(tx.map(|tx| hex::encode(tx.encode())))
     }
 
     /// The node's keystore wallets in creation order, with balances.
@@ -88,7 +175,8 @@ impl Query {
     }
 
     /// The canonical encoding of block `hash` (docs/protocol.md, "Block header"), hex: what a
-    /// peer or an outside verifier checks. Null if no block has that hash.
+    /// peer or an outside verifier checks. Side blocks of the tree are found too. Null if no
+    /// block has that hash.
     async fn raw_block(
         &self,
         ctx: &Context<'_>,
@@ -97,8 +185,8 @@ impl Query {
         let hash: BlockHash = hash
             .parse()
             .map_err(|e: crate::chain::HashParseError| bad_request(e.to_string()))?;
-        let block = node(ctx)?.block_by_hash(&hash).await.api()?;
-        Ok(block.map(|b| hex::encode(b.block.encode())))
+        let block = node(ctx)?.block_in_tree(&hash).await.api()?;
+        Ok(block.map(|b| hex::encode(b.stored.block.encode())))
     }
 
     /// The canonical encodings (hex) of up to `count` (1…100) blocks from height `fromHeight`
@@ -187,7 +275,7 @@ impl Query {
                 let hash: BlockHash = hash
                     .parse()
                     .map_err(|e: crate::chain::HashParseError| bad_request(e.to_string()))?;
-                node.block_by_hash(&hash).await.api()?
+                return Ok(node.block_in_tree(&hash).await.api()?.map(Block::in_tree));
             }
             (None, Some(height)) if height >= 0 => {
                 node.block_by_height(height as u64).await.api()?

@@ -20,6 +20,7 @@ use super::mining::MiningStatus;
 use super::node;
 use super::pool_entry::PoolEntry;
 use super::pool_feed::PoolFeed;
+use super::reorg::ChainReorganization;
 use super::snapshot::{ChainResetCause, ChainResetEvent, Snapshot};
 use super::tx_status::TransactionStatus;
 use crate::chain::Txid;
@@ -207,6 +208,27 @@ impl Subscription {
                 }
             },
         ))
+    }
+
+    /// Each time the main chain moves to another branch of the block tree (a branch from a
+    /// peer or `submitBlock` gathered more work). `blockMined` then delivers the new branch's
+    /// blocks from the fork up.
+    async fn chain_reorganized(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = ChainReorganization> + use<>> {
+        let events = node(ctx)?.subscribe();
+        Ok(futures::stream::unfold(events, |mut events| async move {
+            loop {
+                match events.recv().await {
+                    Ok(NodeEvent::ChainReorganized(reorg)) => {
+                        return Some((ChainReorganization(reorg), events));
+                    }
+                    Ok(_) | Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        }))
     }
 
     /// Each time the chain goes back: a `resetSystem` (a new chain from its genesis) or a

@@ -13,6 +13,18 @@ pub struct StoredBlock {
     pub block: Block,
 }
 
+/// A block of the tree off the main chain: a stale block, or one of a branch with less work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SideBlock {
+    /// The block, its hash and height.
+    pub stored: StoredBlock,
+    /// When it was first seen (Unix milliseconds): among branches of equal work, the first seen
+    /// wins.
+    pub seen: i64,
+    /// Why its branch failed when tried (it or an ancestor broke a rule), if it did.
+    pub invalid: Option<String>,
+}
+
 /// Where a transaction was mined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TxLocation {

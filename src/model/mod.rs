@@ -5,13 +5,15 @@
 mod block;
 mod mining;
 mod pool_entry;
+mod reorg;
 mod snapshot;
 mod tx_status;
 mod wallet;
 
-pub use block::{MinedTx, StoredBlock, TxLocation};
+pub use block::{MinedTx, SideBlock, StoredBlock, TxLocation};
 pub use mining::{MiningMode, MiningSettings, MiningStatus};
 pub use pool_entry::{PendingTx, PoolEntry, RefusedSend};
+pub use reorg::Reorg;
 pub use snapshot::Snapshot;
 pub use tx_status::TxStatus;
 pub use wallet::Wallet;

@@ -2,7 +2,9 @@
 
 use thiserror::Error;
 
-use crate::chain::{Address, AddressError, KeyError, OutPoint, ParamsError, TxError, Txid};
+use crate::chain::{
+    Address, AddressError, BlockError, BlockHash, KeyError, OutPoint, ParamsError, TxError, Txid,
+};
 use crate::store::StoreError;
 
 /// Why a use case refused or failed.
@@ -55,6 +57,19 @@ pub enum NodeError {
         outpoint: OutPoint,
         /// The pending transaction that spends it first.
         pending: Txid,
+    },
+    /// A block from a peer or an outside miner breaks a rule, or extends a branch that does.
+    #[error("block {hash} refused: {reason}")]
+    InvalidBlock {
+        /// Its hash (the header's, even when the body does not decode: zeros then).
+        hash: BlockHash,
+        /// The rule that failed ([`BlockError::check`], or `DECODE`, `TOO_LARGE`,
+        /// `INVALID_PARENT`, `OTHER_GENESIS`).
+        check: &'static str,
+        /// The transaction the failure is about, by its index in the block.
+        transaction: Option<usize>,
+        /// What is wrong.
+        reason: String,
     },
     /// Paying the amount would take more inputs than a transaction may hold.
     #[error(
@@ -212,6 +227,16 @@ impl From<&TxError> for InvalidTx {
 }
 
 impl NodeError {
+    /// A block refused for breaking `rule`.
+    pub fn invalid_block(hash: BlockHash, rule: &BlockError) -> Self {
+        Self::InvalidBlock {
+            hash,
+            check: rule.check(),
+            transaction: rule.transaction(),
+            reason: rule.to_string(),
+        }
+    }
+
     /// Whether the caller's request was refused (as opposed to the node failing): refused sends
     /// are recorded in the pool with their error text.
     pub fn is_refusal(&self) -> bool {

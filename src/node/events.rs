@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::chain::{BlockHash, ChainTip};
 use crate::model::{MiningMode, MiningSettings, StoredBlock};
-use crate::model::{PendingTx, PoolEntry, RefusedSend};
+use crate::model::{PendingTx, PoolEntry, RefusedSend, Reorg};
 
 /// How the pool changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -41,6 +41,9 @@ pub enum NodeEvent {
         /// The snapshot reverted to.
         snapshot: i64,
     },
+    /// The main chain moved to another branch of the block tree. Announced before the
+    /// `BlockMined` of each connected block and the pool changes it caused.
+    ChainReorganized(Arc<Reorg>),
     /// The mining settings changed (a scheduler re-reads when the next block is due).
     MiningChanged(MiningSettings),
     /// A snapshot was taken or deleted (a revert announces `ChainReverted` instead).
@@ -53,6 +56,9 @@ pub enum NodeEvent {
         entry: Arc<PoolEntry>,
     },
 }
+
+/// Entries of each list a `Reorganized` notification carries.
+const WIRE_LIST: usize = 16;
 
 /// An announcement as it travels through `NOTIFY` (well under PostgreSQL's 8,000-byte limit:
 /// pool fields are truncated when stored).
@@ -76,6 +82,17 @@ pub(super) enum Wire {
         tx_count: u32,
     },
     Snapshots,
+    /// Lists are cut to [`WIRE_LIST`] entries (a notification must stay under 8,000 bytes); the
+    /// blocks connected follow as `Block` notifications.
+    Reorganized {
+        old_tip: (String, u64),
+        new_tip: (String, u64),
+        fork: (String, u64),
+        disconnected: Vec<String>,
+        connected: Vec<String>,
+        returned: Vec<String>,
+        dropped: Vec<String>,
+    },
     Pool {
         kind: PoolChangeKind,
         id: i64,
@@ -133,7 +150,7 @@ impl Wire {
 }
 
 impl Wire {
-    /// The event a `Reverted` or `Mining` notification describes; `None` for others and for
+    /// The event a `Reverted`, `Reorganized`, `Mining` or `Snapshots` notification describes; `None` for others and for
     /// fields that do not parse.
     pub(super) fn settled_event(self) -> Option<NodeEvent> {
         match self {
@@ -162,6 +179,34 @@ impl Wire {
                 tx_count,
             })),
             Self::Snapshots => Some(NodeEvent::SnapshotsChanged),
+            Self::Reorganized {
+                old_tip,
+                new_tip,
+                fork,
+                disconnected,
+                connected,
+                returned,
+                dropped,
+            } => {
+                let tip = |(hash, height): (String, u64)| {
+                    Some(ChainTip {
+                        hash: hash.parse().ok()?,
+                        height,
+                    })
+                };
+                fn parsed<T: std::str::FromStr>(list: Vec<String>) -> Option<Vec<T>> {
+                    list.iter().map(|h| h.parse().ok()).collect()
+                }
+                Some(NodeEvent::ChainReorganized(Arc::new(Reorg {
+                    old_tip: tip(old_tip)?,
+                    new_tip: tip(new_tip)?,
+                    fork: tip(fork)?,
+                    disconnected: parsed(disconnected)?,
+                    connected: parsed(connected)?,
+                    returned: parsed(returned)?,
+                    dropped: parsed(dropped)?,
+                })))
+            }
             _ => None,
         }
     }
@@ -188,6 +233,21 @@ impl NodeEvent {
                 tx_count: settings.tx_count,
             },
             Self::SnapshotsChanged => Wire::Snapshots,
+            Self::ChainReorganized(reorg) => {
+                let tip = |t: &ChainTip| (t.hash.to_string(), t.height);
+                fn listed<T: ToString>(list: &[T]) -> Vec<String> {
+                    list.iter().take(WIRE_LIST).map(T::to_string).collect()
+                }
+                Wire::Reorganized {
+                    old_tip: tip(&reorg.old_tip),
+                    new_tip: tip(&reorg.new_tip),
+                    fork: tip(&reorg.fork),
+                    disconnected: listed(&reorg.disconnected),
+                    connected: listed(&reorg.connected),
+                    returned: listed(&reorg.returned),
+                    dropped: listed(&reorg.dropped),
+                }
+            }
             Self::PoolChanged { kind, entry } => match entry.as_ref() {
                 PoolEntry::Pending(tx) => Wire::Pool {
                     kind: *kind,

@@ -2,6 +2,7 @@
 //! makes writers take turns (in this process with a mutex, across processes through the store's
 //! write lock), commits each change in one database transaction, and announces it afterwards.
 
+mod accept;
 mod address;
 mod archive;
 mod build;
@@ -18,10 +19,12 @@ mod mining;
 mod mining_progress;
 mod queries;
 mod relay;
+mod reorg;
 mod reset;
 mod send;
 mod snapshot;
 mod submit;
+mod tree;
 mod verify;
 
 use std::sync::Arc;
@@ -34,6 +37,7 @@ use crate::model::Wallet;
 use crate::store::wallets;
 use crate::store::{Store, blocks, notify, pool};
 
+pub use accept::{BlockAccepted, BlockStatus, MAX_BLOCK_BYTES, MAX_HELD_BLOCKS, decode_block};
 pub use address::{AddressSummary, MAX_PENDING_LISTED};
 pub use archive::ImportReport;
 pub use build::MAX_BUILT_INPUTS;
@@ -47,6 +51,7 @@ pub use mining_progress::{MiningSample, MiningWatch};
 pub use queries::{ChainInfo, WalletInfo};
 pub use send::Sent;
 pub use submit::MAX_TX_BYTES;
+pub use tree::{MAX_LOCATOR, TreeBlock};
 pub use verify::VerifyReport;
 
 /// How a node runs.
@@ -93,6 +98,8 @@ pub struct Node {
     finished_search: std::sync::Mutex<Option<MiningSample>>,
     /// The PostgreSQL notification relay (none on SQLite).
     relay: Option<relay::Relay>,
+    /// Blocks from outside waiting for their parent.
+    held: std::sync::Mutex<accept::HeldBlocks>,
 }
 
 impl Node {
@@ -140,6 +147,7 @@ impl Node {
             running_search: std::sync::Mutex::new(None),
             finished_search: std::sync::Mutex::new(None),
             relay,
+            held: Default::default(),
         };
         if pool::inputs_missing(node.store.db()).await? {
             let inputs = node

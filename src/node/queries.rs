@@ -10,7 +10,7 @@ use crate::model::{StoredBlock, TxLocation};
 use crate::store::blocks;
 use crate::store::pool;
 use crate::store::wallets;
-use crate::store::{balances, chainstate, version};
+use crate::store::{balances, chainstate, side_blocks, version};
 
 /// The chain at a glance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +29,12 @@ pub struct ChainInfo {
     pub utxo_count: u64,
     /// Pending transactions.
     pub pool_size: u64,
+    /// The first block; `None` before genesis. Peers must share it.
+    pub genesis_hash: Option<BlockHash>,
+    /// The most transactions a block may hold (a chain parameter peers must share).
+    pub max_block_txs: usize,
+    /// Blocks the tree holds off the main chain.
+    pub side_blocks: u64,
 }
 
 /// A keystore wallet as callers see it: no secret.
@@ -59,6 +65,9 @@ impl Node {
             total_supply: chainstate::total_value(db).await?,
             utxo_count: chainstate::count(db, None).await?,
             pool_size: pool::count(db, false).await?,
+            genesis_hash: blocks::hashes_at(db, &[0]).await?.first().map(|(_, h)| *h),
+            max_block_txs: self.config.params.max_block_txs,
+            side_blocks: side_blocks::count(db).await?,
         })
     }
 

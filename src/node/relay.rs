@@ -209,11 +209,21 @@ impl RelayState {
                 Some((kind, entry)) => self.heard_pool(events, kind, entry),
                 None => tracing::warn!("ignoring a pool notification that does not parse"),
             },
-            wire @ (Wire::Reverted { .. } | Wire::Mining { .. } | Wire::Snapshots) => {
+            wire @ (Wire::Reverted { .. }
+            | Wire::Reorganized { .. }
+            | Wire::Mining { .. }
+            | Wire::Snapshots) => {
                 match wire.settled_event() {
                     Some(event) => {
-                        if let NodeEvent::ChainReverted { tip, .. } = &event {
-                            self.last_block = tip.map(|t| t.height);
+                        match &event {
+                            NodeEvent::ChainReverted { tip, .. } => {
+                                self.last_block = tip.map(|t| t.height)
+                            }
+                            // The connected blocks' own notifications follow.
+                            NodeEvent::ChainReorganized(reorg) => {
+                                self.last_block = Some(reorg.fork.height)
+                            }
+                            _ => {}
                         }
                         let _ = events.send(event);
                     }

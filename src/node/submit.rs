@@ -227,7 +227,7 @@ async fn verify(
 
 /// Who pays whom how much, as a pool entry lists it: the payer owns the first input; the payee
 /// is the first output paying someone else (a payment to oneself lists the first output).
-fn parties(tx: &Transaction, spent: &[TxOut]) -> (Address, Address, u64) {
+pub(super) fn parties(tx: &Transaction, spent: &[TxOut]) -> (Address, Address, u64) {
     let from = Address::from(spent[0].pubkey_hash);
     let paid = tx
         .outputs

@@ -5,9 +5,11 @@ use std::collections::HashMap;
 use sea_orm::ConnectionTrait;
 
 use super::{Node, NodeError, NodeResult};
-use crate::chain::{Address, ChainTip, OutPoint, Utxo, validate_block};
+use crate::chain::{
+    Address, BlockHash, ChainTip, OutPoint, Utxo, validate_block, validate_block_alone,
+};
 use crate::store::blocks::{self, IndexRow};
-use crate::store::{balances, chainstate, undo, wallets};
+use crate::store::{balances, chainstate, side_blocks, undo, wallets};
 
 /// Blocks read per statement during a replay.
 const REPLAY_BATCH: u64 = 200;
@@ -55,8 +57,52 @@ impl Node {
         // Every keystore row's address is its public key's (reading a row checks it; listing
         // pages derive the address from the key and do not).
         wallets::all_sealed(&txn).await?;
+        self.check_tree(&txn, report.blocks).await?;
         txn.rollback().await?;
         Ok(report)
+    }
+
+    /// The block tree's side branches: each side block is off the main chain, hangs from a known
+    /// parent at the height after it, passes every rule that needs no chainstate, and no valid
+    /// branch has more work than the main chain (the node would have moved to it).
+    async fn check_tree(&self, db: &impl ConnectionTrait, main_blocks: u64) -> NodeResult<()> {
+        let side = side_blocks::all(db).await?;
+        let heights: HashMap<BlockHash, (u64, bool)> = side
+            .iter()
+            .map(|s| (s.stored.hash, (s.stored.height, s.invalid.is_some())))
+            .collect();
+        for block in &side {
+            let (hash, height) = (block.stored.hash, block.stored.height);
+            let bad = |why: String| NodeError::Inconsistent(format!("side block {hash}: {why}"));
+            if blocks::height_of(db, &hash).await?.is_some() {
+                return Err(bad("also on the main chain".into()));
+            }
+            let prev = block.stored.block.header.prev_hash;
+            let parent_height = match heights.get(&prev) {
+                Some((h, _)) => *h,
+                None => blocks::height_of(db, &prev)
+                    .await?
+                    .ok_or_else(|| bad(format!("parent {prev} is not in the tree")))?,
+            };
+            let parent = ChainTip {
+                hash: prev,
+                height: parent_height,
+            };
+            validate_block_alone(&block.stored.block, Some(&parent), &self.config.params)
+                .map_err(|e| bad(e.to_string()))?;
+            if parent_height + 1 != height {
+                return Err(bad(format!(
+                    "stored at height {height}, parent at {parent_height}"
+                )));
+            }
+            if block.invalid.is_none() && height + 1 > main_blocks {
+                return Err(bad(format!(
+                    "a valid branch with more work ({} blocks) than the main chain ({main_blocks})",
+                    height + 1
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// Rebuilds the chainstate from the blocks, under the writer's turn.

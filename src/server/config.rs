@@ -16,6 +16,8 @@ pub struct ServerConfig {
     pub insecure: bool,
     /// Origins allowed by CORS; empty keeps CORS closed.
     pub cors_origins: Vec<String>,
+    /// Nodes to follow from the start (more can be added with `addPeer`).
+    pub peers: Vec<String>,
     /// What one document may cost (depth, complexity, tokens, fields, aliases, directives).
     pub limits: QueryLimits,
     /// Largest request body, and largest WebSocket message.
@@ -42,6 +44,7 @@ impl Default for ServerConfig {
             api_token: None,
             insecure: false,
             cors_origins: Vec::new(),
+            peers: Vec::new(),
             limits: QueryLimits::default(),
             max_body_bytes: 256 * 1024,
             max_batch: 10,
@@ -66,6 +69,9 @@ pub enum ServerError {
     /// A CORS origin that is not a valid header value.
     #[error("invalid CORS origin {0:?}")]
     CorsOrigin(String),
+    /// A `--peer` that is not a node's URL.
+    #[error(transparent)]
+    Peer(#[from] crate::net::NetError),
     /// Binding or serving failed.
     #[error("server I/O: {0}")]
     Io(#[from] std::io::Error),

@@ -39,6 +39,7 @@ pub use config::{ServerConfig, ServerError};
 
 use crate::graphql::{self, PocketSchema, QueryLimits};
 use crate::metrics::{self, Metrics};
+use crate::net::Network;
 use crate::node::Node;
 use crate::playground;
 use crate::response_cache::ResponseCache;
@@ -80,8 +81,12 @@ async fn metrics_page(State(app): State<AppState>) -> HttpResponse {
 pub fn router(node: Arc<Node>, config: &ServerConfig) -> Result<Router, ServerError> {
     let metrics = Metrics::new();
     metrics.watch(&node);
+    let network = Network::new(node.clone());
+    for peer in &config.peers {
+        network.add_peer(peer)?;
+    }
     let state = AppState {
-        schema: graphql::schema(node.clone(), config.limits),
+        schema: graphql::schema(node.clone(), network, config.limits),
         node,
         metrics: metrics.clone(),
         auth: Auth::new(config.api_token.as_deref()),

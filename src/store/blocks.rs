@@ -447,3 +447,54 @@ pub async fn index_range(
         .map(from_index_row)
         .collect()
 }
+
+/// The height of main-chain block `hash`, if it is one.
+pub async fn height_of(db: &impl ConnectionTrait, hash: &BlockHash) -> StoreResult<Option<u64>> {
+    let row = blocks::Entity::find_by_id(hash.to_string())
+        .select_only()
+        .column(blocks::Column::Height)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?;
+    row.map(|h| to_u64("blocks", h)).transpose()
+}
+
+/// The main chain's blocks at `heights` as (height, hash), for a block locator.
+pub async fn hashes_at(
+    db: &impl ConnectionTrait,
+    heights: &[u64],
+) -> StoreResult<Vec<(u64, BlockHash)>> {
+    let wanted = heights
+        .iter()
+        .map(|h| to_i64("blocks", *h))
+        .collect::<StoreResult<Vec<_>>>()?;
+    let rows = blocks::Entity::find()
+        .select_only()
+        .column(blocks::Column::Height)
+        .column(blocks::Column::Hash)
+        .filter(blocks::Column::Height.is_in(wanted))
+        .into_tuple::<(i64, String)>()
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .map(|(height, hash)| Ok((to_u64("blocks", height)?, parse("blocks", &hash)?)))
+        .collect()
+}
+
+/// Which of `hashes` are main-chain blocks, with their heights.
+pub async fn heights_of(
+    db: &impl ConnectionTrait,
+    hashes: &[BlockHash],
+) -> StoreResult<HashMap<BlockHash, u64>> {
+    let rows = blocks::Entity::find()
+        .select_only()
+        .column(blocks::Column::Hash)
+        .column(blocks::Column::Height)
+        .filter(blocks::Column::Hash.is_in(hashes.iter().map(ToString::to_string)))
+        .into_tuple::<(String, i64)>()
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .map(|(hash, height)| Ok((parse("blocks", &hash)?, to_u64("blocks", height)?)))
+        .collect()
+}

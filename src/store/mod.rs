@@ -11,6 +11,7 @@ mod error;
 pub mod mining;
 pub mod notify;
 pub mod pool;
+pub mod side_blocks;
 pub mod snapshots;
 pub mod undo;
 pub mod version;
@@ -172,6 +173,7 @@ pub async fn clear_all(db: &impl ConnectionTrait) -> StoreResult<()> {
     entity::snapshot_pool::Entity::delete_many()
         .exec(db)
         .await?;
+    entity::side_blocks::Entity::delete_many().exec(db).await?;
     Ok(())
 }
 

@@ -402,3 +402,16 @@ pub async fn count(db: &impl ConnectionTrait, include_rejected: bool) -> StoreRe
     }
     Ok(query.count(db).await?)
 }
+
+/// The pending transaction `txid`, signatures included.
+pub async fn pending_tx(
+    db: &impl ConnectionTrait,
+    txid: &Txid,
+) -> StoreResult<Option<Transaction>> {
+    let row = pool::Entity::find()
+        .filter(pool::Column::Txid.eq(txid.to_string()))
+        .filter(pool::Column::Error.eq(false))
+        .one(db)
+        .await?;
+    Ok(row.map(PooledTx::try_from).transpose()?.map(|p| p.tx))
+}

@@ -11,7 +11,7 @@ use sea_orm::{
 
 use super::convert::{execute_numbered, now_millis, parse, to_i64, to_u64};
 use super::error::StoreResult;
-use super::{blocks, pool, undo};
+use super::{blocks, pool, side_blocks, undo};
 use crate::chain::ChainTip;
 use crate::model::Snapshot;
 
@@ -105,6 +105,7 @@ pub async fn delete(db: &impl ConnectionTrait, id: i64) -> StoreResult<bool> {
 /// snapshots taken later (whose blocks are gone) are deleted. The snapshot itself stays.
 pub async fn revert(db: &impl ConnectionTrait, snapshot: &Snapshot) -> StoreResult<()> {
     undo::rewind(db, snapshot.height).await?;
+    side_blocks::delete_above(db, snapshot.height).await?;
     match (snapshot.height, snapshot.tip_hash) {
         (Some(height), Some(hash)) => blocks::set_tip(db, &ChainTip { hash, height }).await?,
         _ => blocks::clear_tip(db).await?,

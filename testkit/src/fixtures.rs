@@ -54,8 +54,8 @@ pub async fn dump(db: &impl ConnectionTrait) -> String {
     dump_tables(db, PoolRows::Pending).await
 }
 
-/// Every row of the chain's tables (blocks, tip, chainstate, balances, keystore, index, undo data) and the
-/// pool rows asked for, as text, in a stable order.
+/// Every row of the chain's tables (blocks, tip, chainstate, balances, keystore, index, undo data,
+/// side blocks) and the pool rows asked for, as text, in a stable order.
 pub async fn dump_tables(db: &impl ConnectionTrait, pool_rows: PoolRows) -> String {
     use entity::*;
     let mut out = String::new();
@@ -131,6 +131,14 @@ pub async fn dump_tables(db: &impl ConnectionTrait, pool_rows: PoolRows) -> Stri
         undo::Entity::find()
             .order_by_asc(undo::Column::Txid)
             .order_by_asc(undo::Column::Vout)
+            .all(db)
+            .await
+            .unwrap()
+    );
+    out += &format!(
+        "{:?}\n",
+        side_blocks::Entity::find()
+            .order_by_asc(side_blocks::Column::Hash)
             .all(db)
             .await
             .unwrap()

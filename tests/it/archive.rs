@@ -131,7 +131,7 @@ async fn refused(backend: Backend, dir: &Path, bytes: &[u8], run: Run<'_>, reaso
     assert!(stderr.contains(reason), "expected {reason:?} in {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     let empty = chain_tables(&target.url).await;
-    assert_eq!(empty, "[]\n".repeat(8), "nothing is written");
+    assert_eq!(empty, "[]\n".repeat(9), "nothing is written");
 }
 
 async fn damaged_or_foreign_archives_are_refused(backend: Backend) {

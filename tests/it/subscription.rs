@@ -116,7 +116,11 @@ async fn lagging_subscriber_catches_up_by_height(backend: Backend) {
             .unwrap(),
     );
     let miner = node.new_wallet().await.unwrap().address.to_string();
-    let schema = graphql::schema(node.clone(), QueryLimits::default());
+    let schema = graphql::schema(
+        node.clone(),
+        pocket_chain::net::Network::new(node.clone()),
+        QueryLimits::default(),
+    );
     let request = async_graphql::Request::new("subscription { blockMined { height } }")
         .data(graphql::loader_for(node.clone()));
     let mut stream = schema.execute_stream(request);
@@ -150,7 +154,11 @@ async fn subscribers_follow_a_reset_from_genesis(backend: Backend) {
     let db = TestDb::new(backend).await;
     let node = db.node().await;
     node.reset_system().await.unwrap();
-    let schema = graphql::schema(node.clone(), QueryLimits::default());
+    let schema = graphql::schema(
+        node.clone(),
+        pocket_chain::net::Network::new(node.clone()),
+        QueryLimits::default(),
+    );
     let request = async_graphql::Request::new("subscription { blockMined { height } }")
         .data(graphql::loader_for(node.clone()));
     let mut stream = schema.execute_stream(request);

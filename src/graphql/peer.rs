@@ -1,0 +1,78 @@
+//! `Peer`: a node this one follows, and how that is going.
+
+use async_graphql::{Enum, Object};
+
+use crate::net::{self, PeerStatus};
+
+/// Where the connection to a peer stands.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum PeerState {
+    /// Connecting, or checking that it runs the same chain.
+    Connecting,
+    /// Fetching blocks this node lacks.
+    Syncing,
+    /// Caught up, following its new blocks and transactions.
+    Following,
+    /// It runs another chain (genesis block or parameters); `lastError` says how. Not retried.
+    Incompatible,
+    /// Unreachable, or it sent invalid data; retried after a wait (longer after invalid data).
+    Down,
+}
+
+impl From<net::PeerState> for PeerState {
+    fn from(state: net::PeerState) -> Self {
+        match state {
+            net::PeerState::Connecting => Self::Connecting,
+            net::PeerState::Syncing => Self::Syncing,
+            net::PeerState::Following => Self::Following,
+            net::PeerState::Incompatible => Self::Incompatible,
+            net::PeerState::Down => Self::Down,
+        }
+    }
+}
+
+/// A node this one follows.
+pub struct Peer(pub PeerStatus);
+
+#[Object]
+impl Peer {
+    /// Its API's base URL.
+    async fn url(&self) -> &str {
+        &self.0.url
+    }
+
+    /// The connection's state.
+    async fn state(&self) -> PeerState {
+        self.0.state.into()
+    }
+
+    /// Its tip's height, as last heard.
+    async fn height(&self) -> Option<u64> {
+        self.0.height
+    }
+
+    /// Its tip's hash, as last heard.
+    async fn tip_hash(&self) -> Option<String> {
+        self.0.tip_hash.map(|h| h.to_string())
+    }
+
+    /// When it was last heard from, in Unix milliseconds.
+    async fn last_seen(&self) -> Option<f64> {
+        self.0.last_seen.map(|t| t as f64)
+    }
+
+    /// The last failure, if the connection failed since it last caught up.
+    async fn last_error(&self) -> Option<&str> {
+        self.0.last_error.as_deref()
+    }
+
+    /// Blocks it sent that this node did not have.
+    async fn blocks_received(&self) -> u64 {
+        self.0.blocks_received
+    }
+
+    /// Transactions of its pool that this node pooled.
+    async fn transactions_received(&self) -> u64 {
+        self.0.transactions_received
+    }
+}

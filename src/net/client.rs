@@ -1,0 +1,201 @@
+//! A peer's GraphQL API over HTTP, as this node uses it: a few queries, each answer bounded in
+//! size and charged to the peer's budget, each failure typed.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::budget::Budget;
+use super::error::PeerError;
+use crate::chain::{BlockHash, Txid};
+
+/// Largest answer read from a peer: a batch of blocks at the API's 8 MiB of hex, plus JSON.
+pub const MAX_ANSWER_BYTES: usize = 9 * 1024 * 1024;
+
+/// Blocks asked for per request.
+pub const BLOCK_BATCH: u32 = 100;
+
+/// A request that takes longer than this fails (the peer is then DOWN and retried).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What a peer says about its chain.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PeerChain {
+    /// Its tip's height.
+    pub height: Option<u64>,
+    /// Its tip's hash.
+    pub tip_hash: Option<String>,
+    /// Its first block.
+    pub genesis_hash: Option<String>,
+    /// Its difficulty.
+    pub difficulty_bits: u32,
+    /// Its block reward.
+    pub reward: u64,
+    /// Its block size limit.
+    pub max_block_txs: usize,
+}
+
+/// A peer's API.
+#[derive(Debug, Clone)]
+pub struct PeerClient {
+    http: reqwest::Client,
+    endpoint: String,
+    budget: Budget,
+}
+
+#[derive(Deserialize)]
+struct Answer<T> {
+    data: Option<T>,
+    #[serde(default)]
+    errors: Vec<AnswerError>,
+}
+
+#[derive(Deserialize)]
+struct AnswerError {
+    message: String,
+    #[serde(default)]
+    extensions: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Located {
+    common_block: Option<HeightOnly>,
+}
+
+#[derive(Deserialize)]
+struct HeightOnly {
+    height: u64,
+}
+
+impl PeerClient {
+    /// A client of the API at `base` (`http://host:port`).
+    pub fn new(base: &str, budget: Budget) -> Result<Self, PeerError> {
+        let http = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .build()
+            .map_err(|e| PeerError::Unreachable(e.to_string()))?;
+        Ok(Self {
+            http,
+            endpoint: format!("{base}/graphql"),
+            budget,
+        })
+    }
+
+    async fn query<T: DeserializeOwned>(
+        &self,
+        query: &str,
+        variables: Value,
+    ) -> Result<T, PeerError> {
+        let mut answer = self
+            .http
+            .post(&self.endpoint)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .map_err(|e| PeerError::Unreachable(e.to_string()))?;
+        let mut body = Vec::new();
+        while let Some(chunk) = answer
+            .chunk()
+            .await
+            .map_err(|e| PeerError::Unreachable(e.to_string()))?
+        {
+            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(PeerError::Misbehaved(format!(
+                    "an answer of more than {MAX_ANSWER_BYTES} bytes"
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        self.budget.spend(body.len()).await;
+        let answer: Answer<T> = serde_json::from_slice(&body)
+            .map_err(|e| PeerError::Misbehaved(format!("an answer that is not GraphQL: {e}")))?;
+        if let Some(error) = answer.errors.into_iter().next() {
+            let code = error
+                .extensions
+                .as_ref()
+                .and_then(|e| e.get("code"))
+                .and_then(Value::as_str)
+                .unwrap_or("UNKNOWN")
+                .to_owned();
+            return Err(PeerError::Refused {
+                code,
+                message: error.message,
+            });
+        }
+        answer
+            .data
+            .ok_or_else(|| PeerError::Misbehaved("an answer without data".into()))
+    }
+
+    /// The peer's chain parameters and tip.
+    pub async fn chain(&self) -> Result<PeerChain, PeerError> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Data {
+            chain: PeerChain,
+        }
+        let data: Data = self
+            .query(
+                "{ chain { height tipHash genesisHash difficultyBits reward maxBlockTxs } }",
+                json!({}),
+            )
+            .await?;
+        Ok(data.chain)
+    }
+
+    /// The height of the first block of `locator` on the peer's main chain.
+    pub async fn common_height(&self, locator: &[BlockHash]) -> Result<Option<u64>, PeerError> {
+        let locator: Vec<String> = locator.iter().map(ToString::to_string).collect();
+        let data: Located = self
+            .query(
+                "query($l: [String!]!) { commonBlock(locator: $l) { height } }",
+                json!({ "l": locator }),
+            )
+            .await?;
+        Ok(data.common_block.map(|b| b.height))
+    }
+
+    /// Up to [`BLOCK_BATCH`] of the peer's main-chain blocks from height `from`, as hex.
+    pub async fn raw_blocks(&self, from: u64) -> Result<Vec<String>, PeerError> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Data {
+            raw_blocks: Vec<String>,
+        }
+        let from = i32::try_from(from)
+            .map_err(|_| PeerError::Misbehaved(format!("a height {from} past the API's range")))?;
+        let data: Data = self
+            .query(
+                "query($f: Int!, $c: Int!) { rawBlocks(fromHeight: $f, count: $c) }",
+                json!({ "f": from, "c": BLOCK_BATCH }),
+            )
+            .await?;
+        if data.raw_blocks.len() > BLOCK_BATCH as usize {
+            return Err(PeerError::Misbehaved(format!(
+                "{} blocks for a request of {BLOCK_BATCH}",
+                data.raw_blocks.len()
+            )));
+        }
+        Ok(data.raw_blocks)
+    }
+
+    /// A transaction the peer holds (pending or mined), as hex.
+    pub async fn raw_transaction(&self, txid: &Txid) -> Result<Option<String>, PeerError> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Data {
+            raw_transaction: Option<String>,
+        }
+        let data: Data = self
+            .query(
+                "query($t: String!) { rawTransaction(txId: $t) }",
+                json!({ "t": txid.to_string() }),
+            )
+            .await?;
+        Ok(data.raw_transaction)
+    }
+}

@@ -1,0 +1,185 @@
+//! The network: this node following other nodes over their own GraphQL API. Each peer has a
+//! task (`peer`) that catches up with the peer's chain and then follows its announcements; every
+//! block and transaction received goes to the node, which validates it like any other input.
+//! Peering is one-way: a node learns from the peers it follows; for two nodes to learn from each
+//! other, each follows the other. See `docs/network.md`.
+//!
+//! This layer sits between `graphql` (which adds, removes and lists peers) and `node`.
+
+mod budget;
+mod client;
+mod error;
+mod follow;
+mod peer;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use thiserror::Error;
+use tokio::task::AbortHandle;
+
+use crate::node::Node;
+pub use budget::Budget;
+pub use client::{BLOCK_BATCH, MAX_ANSWER_BYTES, PeerChain, PeerClient};
+pub use error::PeerError;
+pub use peer::{PeerState, PeerStatus};
+
+/// Most peers one node follows.
+pub const MAX_PEERS: usize = 32;
+
+/// Why a peer cannot be added.
+#[derive(Debug, Error)]
+pub enum NetError {
+    /// Not an `http://` or `https://` URL of a node.
+    #[error("invalid peer URL {url:?}: {reason}")]
+    InvalidUrl {
+        /// What was given.
+        url: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Already following [`MAX_PEERS`] peers.
+    #[error("this node follows {MAX_PEERS} peers already; remove one first")]
+    TooManyPeers,
+}
+
+/// The peers this node follows.
+#[derive(Debug)]
+pub struct Network {
+    node: Arc<Node>,
+    peers: Mutex<BTreeMap<String, PeerSlot>>,
+}
+
+#[derive(Debug)]
+struct PeerSlot {
+    status: Arc<Mutex<PeerStatus>>,
+    task: AbortHandle,
+}
+
+impl Drop for PeerSlot {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Network {
+    /// A network with no peers yet.
+    pub fn new(node: Arc<Node>) -> Arc<Self> {
+        Arc::new(Self {
+            node,
+            peers: Mutex::default(),
+        })
+    }
+
+    /// Starts following the node at `url` (its base URL; a trailing `/graphql` is accepted).
+    /// Adding a peer already followed answers its status.
+    pub fn add_peer(&self, url: &str) -> Result<PeerStatus, NetError> {
+        let base = normalize(url)?;
+        let mut peers = self.peers.lock().expect("peers");
+        if let Some(slot) = peers.get(&base) {
+            return Ok(slot.status.lock().expect("peer status").clone());
+        }
+        if peers.len() >= MAX_PEERS {
+            return Err(NetError::TooManyPeers);
+        }
+        let initial = PeerStatus {
+            url: base.clone(),
+            state: PeerState::Connecting,
+            height: None,
+            tip_hash: None,
+            last_seen: None,
+            last_error: None,
+            blocks_received: 0,
+            transactions_received: 0,
+        };
+        let status = Arc::new(Mutex::new(initial.clone()));
+        let client =
+            PeerClient::new(&base, Budget::default()).map_err(|e| NetError::InvalidUrl {
+                url: url.to_owned(),
+                reason: e.to_string(),
+            })?;
+        let peer = peer::Peer {
+            node: self.node.clone(),
+            client,
+            base: base.clone(),
+            status: status.clone(),
+        };
+        let task = tokio::spawn(peer.run()).abort_handle();
+        tracing::info!(peer = %base, "following peer");
+        peers.insert(base, PeerSlot { status, task });
+        Ok(initial)
+    }
+
+    /// Stops following the peer at `url`; `false` if it was not followed.
+    pub fn remove_peer(&self, url: &str) -> bool {
+        let Ok(base) = normalize(url) else {
+            return false;
+        };
+        self.peers.lock().expect("peers").remove(&base).is_some()
+    }
+
+    /// Every peer, by URL.
+    pub fn peers(&self) -> Vec<PeerStatus> {
+        self.peers
+            .lock()
+            .expect("peers")
+            .values()
+            .map(|slot| slot.status.lock().expect("peer status").clone())
+            .collect()
+    }
+
+    /// Stops following every peer.
+    pub fn shutdown(&self) {
+        self.peers.lock().expect("peers").clear();
+    }
+}
+
+/// A peer's base URL: `http(s)://host[:port][/path]`, without a trailing `/` or `/graphql`.
+pub fn normalize(url: &str) -> Result<String, NetError> {
+    let invalid = |reason: &str| NetError::InvalidUrl {
+        url: url.chars().take(200).collect(),
+        reason: reason.to_owned(),
+    };
+    let parsed = reqwest::Url::parse(url.trim()).map_err(|e| invalid(&e.to_string()))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(invalid("the scheme must be http or https"));
+    }
+    if parsed.host_str().is_none() {
+        return Err(invalid("no host"));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() || !parsed.username().is_empty() {
+        return Err(invalid("no query, fragment or credentials"));
+    }
+    let text = parsed.as_str().trim_end_matches('/');
+    Ok(text.strip_suffix("/graphql").unwrap_or(text).to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+
+    #[test]
+    fn urls_are_normalized_and_checked() {
+        assert_eq!(
+            normalize("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            normalize("http://127.0.0.1:8080/").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            normalize(" http://127.0.0.1:8080/graphql ").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        for bad in [
+            "ftp://x",
+            "127.0.0.1:8080",
+            "",
+            "http://a/?q=1",
+            "http://u:p@a",
+        ] {
+            assert!(normalize(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,252 @@
+//! One peer, followed by a task of its own: connect, check that it runs the same chain, catch up
+//! (block locator, then batches of blocks), then follow its announcements; when anything fails,
+//! wait (longer each time, longer still after misbehaviour) and start again. Starting again is
+//! safe at any point: catching up resumes from the last block both chains share, so nothing
+//! announced while the peer was away is missed.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::client::PeerClient;
+use super::error::PeerError;
+use super::follow::{Follow, Heard};
+use crate::chain::{Block, BlockHash};
+use crate::node::{BlockStatus, Node, NodeError, decode_block};
+
+/// First wait after a failure.
+const MIN_BACKOFF: Duration = Duration::from_millis(250);
+/// Longest wait between attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(15);
+/// Wait after a peer misbehaved.
+const PENALTY: Duration = Duration::from_secs(30);
+/// A session that lasted this long resets the backoff.
+const STABLE: Duration = Duration::from_secs(10);
+/// Times one catch-up may start over because the peer's chain moved under it.
+const MAX_RESTARTS: u32 = 3;
+
+/// Where the connection to a peer stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeerState {
+    /// Connecting, or checking its chain.
+    Connecting,
+    /// Fetching blocks this node lacks.
+    Syncing,
+    /// Caught up, and following its announcements.
+    Following,
+    /// It runs another chain (genesis or parameters): not retried.
+    Incompatible,
+    /// Unreachable or misbehaving: retried after a wait.
+    Down,
+}
+
+/// A peer as `peers` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerStatus {
+    /// Its API's base URL.
+    pub url: String,
+    /// The connection's state.
+    pub state: PeerState,
+    /// Its tip's height, as last heard.
+    pub height: Option<u64>,
+    /// Its tip's hash, as last heard.
+    pub tip_hash: Option<BlockHash>,
+    /// When it was last heard from (Unix milliseconds).
+    pub last_seen: Option<i64>,
+    /// The last failure.
+    pub last_error: Option<String>,
+    /// Blocks it sent that this node did not have.
+    pub blocks_received: u64,
+    /// Transactions of its pool this node pooled.
+    pub transactions_received: u64,
+}
+
+/// The task following one peer.
+pub(super) struct Peer {
+    pub node: Arc<Node>,
+    pub client: PeerClient,
+    pub base: String,
+    pub status: Arc<Mutex<PeerStatus>>,
+}
+
+impl Peer {
+    fn update(&self, change: impl FnOnce(&mut PeerStatus)) {
+        let mut status = self.status.lock().expect("peer status");
+        change(&mut status);
+    }
+
+    fn heard(&self, height: Option<u64>, tip: Option<BlockHash>) {
+        self.update(|s| {
+            s.height = height.or(s.height);
+            s.tip_hash = tip.or(s.tip_hash);
+            s.last_seen = Some(now_millis());
+        });
+    }
+
+    /// Follows the peer until the task is aborted (or the peer is incompatible).
+    pub async fn run(self) {
+        let mut backoff = MIN_BACKOFF;
+        loop {
+            self.update(|s| s.state = PeerState::Connecting);
+            let started = Instant::now();
+            let Err(error) = self.session().await;
+            tracing::info!(peer = %self.base, %error, "peer session ended");
+            let wait = match &error {
+                PeerError::Incompatible(_) => {
+                    self.update(|s| {
+                        s.state = PeerState::Incompatible;
+                        s.last_error = Some(error.to_string());
+                    });
+                    return;
+                }
+                PeerError::Misbehaved(_) => PENALTY,
+                _ if started.elapsed() > STABLE => MIN_BACKOFF,
+                _ => backoff,
+            };
+            backoff = (wait * 2).min(MAX_BACKOFF);
+            self.update(|s| {
+                s.state = PeerState::Down;
+                s.last_error = Some(error.to_string());
+            });
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// One connection: subscribe first (so nothing announced while catching up is missed),
+    /// check the chain, catch up, then follow. Ends only with an error.
+    async fn session(&self) -> Result<std::convert::Infallible, PeerError> {
+        let mut follow = Follow::open(&self.base).await?;
+        let chain = self.client.chain().await?;
+        self.check_compatible(&chain).await?;
+        let tip = chain.tip_hash.as_deref().and_then(|h| h.parse().ok());
+        self.heard(chain.height, tip);
+        self.update(|s| s.state = PeerState::Syncing);
+        self.sync().await?;
+        self.update(|s| {
+            s.state = PeerState::Following;
+            s.last_error = None;
+        });
+        loop {
+            match follow.next().await? {
+                Heard::Block { height, hash } => {
+                    self.heard(Some(height), Some(hash));
+                    if self.node.block_in_tree(&hash).await?.is_none() {
+                        self.update(|s| s.state = PeerState::Syncing);
+                        self.sync().await?;
+                        self.update(|s| s.state = PeerState::Following);
+                    }
+                }
+                Heard::Transaction(txid) => {
+                    self.heard(None, None);
+                    if self.node.raw_transaction(&txid).await?.is_some() {
+                        continue;
+                    }
+                    let Some(raw) = self.client.raw_transaction(&txid).await? else {
+                        continue; // mined or gone meanwhile
+                    };
+                    match self.node.submit_transaction(&raw).await {
+                        Ok(_) => self.update(|s| s.transactions_received += 1),
+                        // A conflict with this pool, or a transaction mined here already: the
+                        // peer's view differs, which is no misbehaviour.
+                        Err(err) if err.is_refusal() => {
+                            tracing::debug!(peer = %self.base, %txid, error = %err, "relayed transaction refused")
+                        }
+                        Err(err) => return Err(err.into()),
+                    }
+                }
+            }
+        }
+    }
+
+    /// The peer must run this chain: same parameters, and the same genesis once both have one.
+    async fn check_compatible(&self, chain: &super::client::PeerChain) -> Result<(), PeerError> {
+        let ours = self.node.chain_info().await?;
+        if (chain.difficulty_bits, chain.reward, chain.max_block_txs)
+            != (ours.difficulty_bits, ours.reward, ours.max_block_txs)
+        {
+            return Err(PeerError::Incompatible(format!(
+                "it runs difficulty {} bits, reward {}, at most {} transactions per block; this node runs {}, {}, {}",
+                chain.difficulty_bits,
+                chain.reward,
+                chain.max_block_txs,
+                ours.difficulty_bits,
+                ours.reward,
+                ours.max_block_txs
+            )));
+        }
+        if let (Some(ours), Some(theirs)) = (ours.genesis_hash, chain.genesis_hash.as_deref())
+            && ours.to_string() != theirs
+        {
+            return Err(PeerError::Incompatible(format!(
+                "its genesis block is {theirs}, this node's is {ours}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Catches up with the peer's main chain: from the last block both share, batches of its
+    /// blocks until it has no more. Every block is validated by the node like any other.
+    async fn sync(&self) -> Result<(), PeerError> {
+        let mut from = self.fork_height().await?;
+        let mut restarts = 0;
+        loop {
+            let raw = self.client.raw_blocks(from).await?;
+            if raw.is_empty() {
+                return Ok(());
+            }
+            let count = raw.len() as u64;
+            let blocks = raw
+                .iter()
+                .map(|hex| decode_block(hex))
+                .collect::<Result<Vec<Block>, NodeError>>()
+                .map_err(|e| {
+                    PeerError::Misbehaved(format!("sent a block that does not decode: {e}"))
+                })?;
+            let answers = self.node.accept_blocks(blocks).await.map_err(|e| match e {
+                NodeError::InvalidBlock { .. } => {
+                    PeerError::Misbehaved(format!("sent an invalid block: {e}"))
+                }
+                other => PeerError::Node(other),
+            })?;
+            let new = answers
+                .iter()
+                .filter(|a| !matches!(a.status, BlockStatus::Duplicate | BlockStatus::Held))
+                .count() as u64;
+            self.update(|s| {
+                s.blocks_received += new;
+                s.last_seen = Some(now_millis());
+            });
+            if answers.iter().any(|a| a.status == BlockStatus::Held) {
+                // The peer's chain moved between requests: find the fork again.
+                restarts += 1;
+                if restarts > MAX_RESTARTS {
+                    return Err(PeerError::Misbehaved(
+                        "sends blocks that do not link".into(),
+                    ));
+                }
+                from = self.fork_height().await?;
+                continue;
+            }
+            from += count;
+        }
+    }
+
+    /// The height after the last block this node's chain and the peer's share.
+    async fn fork_height(&self) -> Result<u64, PeerError> {
+        let locator = self.node.block_locator().await?;
+        if locator.is_empty() {
+            return Ok(0);
+        }
+        match self.client.common_height(&locator).await? {
+            Some(height) => Ok(height + 1),
+            None => Err(PeerError::Incompatible(
+                "its chain shares no block with this node's".into(),
+            )),
+        }
+    }
+}
+
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}

@@ -1,0 +1,304 @@
+//! Blocks from anywhere: a peer's, or an outside miner's (`submitBlock`). Each is placed in the
+//! block tree. A block on the tip is validated in full and connected; a block on another branch
+//! is checked for every rule that needs no chainstate and kept as a side block, and if its branch
+//! now has more work than the main chain the node reorganises to it (`reorg`); a block whose
+//! parent is unknown is held, a bounded number of them, until the parent arrives.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
+
+use super::{Node, NodeError, NodeEvent, NodeResult};
+use crate::chain::{
+    Block, BlockHash, ChainTip, OutPoint, chain_work, validate_block, validate_block_alone,
+};
+use crate::model::StoredBlock;
+use crate::store::{blocks, chainstate, side_blocks};
+
+/// Largest block accepted from outside, in bytes.
+pub const MAX_BLOCK_BYTES: usize = 8 * 1024 * 1024;
+
+/// Blocks held while their parent is unknown; past this the oldest is dropped.
+pub const MAX_HELD_BLOCKS: usize = 64;
+
+/// Where a block went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockStatus {
+    /// It extended the main chain.
+    Connected,
+    /// Its branch overtook the main chain, which now ends in it.
+    Reorganized,
+    /// It is kept on a branch with no more work than the main chain.
+    SideBranch,
+    /// It was known already; nothing changed.
+    Duplicate,
+    /// Its parent is unknown: it is held until the parent arrives (or dropped, oldest first).
+    Held,
+}
+
+/// The answer to a block given to the node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockAccepted {
+    /// The block's hash.
+    pub hash: BlockHash,
+    /// Its height (`None` while held: a height is known from the parent).
+    pub height: Option<u64>,
+    /// What happened to it.
+    pub status: BlockStatus,
+    /// Whether it is on the main chain now.
+    pub main_chain: bool,
+    /// The main chain's tip afterwards.
+    pub tip: Option<ChainTip>,
+    /// The main chain's cumulative work afterwards.
+    pub tip_work: u128,
+}
+
+/// Blocks waiting for their parent, oldest first.
+#[derive(Debug, Default)]
+pub(super) struct HeldBlocks(VecDeque<Block>);
+
+impl HeldBlocks {
+    fn hold(&mut self, block: Block) {
+        let hash = block.hash();
+        if self.0.iter().any(|b| b.hash() == hash) {
+            return;
+        }
+        if self.0.len() >= MAX_HELD_BLOCKS {
+            self.0.pop_front();
+        }
+        self.0.push_back(block);
+    }
+
+    fn children_of(&mut self, parent: &BlockHash) -> Vec<Block> {
+        let (children, rest): (Vec<Block>, Vec<Block>) = self
+            .0
+            .drain(..)
+            .partition(|b| b.header.prev_hash == *parent);
+        self.0 = rest.into();
+        children
+    }
+}
+
+impl Node {
+    /// Decodes a block given as hex (`submitBlock`) and places it in the block tree.
+    pub async fn submit_block(&self, raw_hex: &str) -> NodeResult<BlockAccepted> {
+        let block = decode_block(raw_hex)?;
+        let mut answers = self.accept_blocks(vec![block]).await?;
+        answers.pop().ok_or_else(|| {
+            NodeError::Inconsistent("a block given to the node went unanswered".into())
+        })
+    }
+
+    /// Places blocks in the block tree, in order, in one commit (a batch from a peer). Blocks
+    /// before a refused one stay accepted; the refusal is the error.
+    pub async fn accept_blocks(&self, blocks: Vec<Block>) -> NodeResult<Vec<BlockAccepted>> {
+        let (answers, refusal) = self
+            .commit(async |txn, events| {
+                let mut answers = Vec::with_capacity(blocks.len());
+                for block in blocks {
+                    match self.accept_in(txn, block, events).await {
+                        Ok(answer) => answers.push(answer),
+                        Err(err @ NodeError::InvalidBlock { .. }) => {
+                            return Ok((answers, Some(err)));
+                        }
+                        Err(err) => return Err(err),
+                    }
+                }
+                Ok((answers, None))
+            })
+            .await?;
+        match refusal {
+            Some(err) => Err(err),
+            None => Ok(answers),
+        }
+    }
+
+    /// One block, then any held blocks it was the missing parent of.
+    async fn accept_in(
+        &self,
+        txn: &DatabaseTransaction,
+        block: Block,
+        events: &mut Vec<NodeEvent>,
+    ) -> NodeResult<BlockAccepted> {
+        let answer = self.place(txn, block, events).await?;
+        if answer.status != BlockStatus::Held {
+            let mut parents = vec![answer.hash];
+            while let Some(parent) = parents.pop() {
+                let children = self.held.lock().expect("held blocks").children_of(&parent);
+                for child in children {
+                    // A held block is a stranger's: one that fails is dropped, not an error of
+                    // the block that unblocked it.
+                    match self.place(txn, child, events).await {
+                        Ok(placed) => parents.push(placed.hash),
+                        Err(NodeError::InvalidBlock { hash, reason, .. }) => {
+                            tracing::info!(%hash, %reason, "held block refused")
+                        }
+                        Err(err) => return Err(err),
+                    }
+                }
+            }
+        }
+        Ok(answer)
+    }
+
+    async fn place(
+        &self,
+        txn: &DatabaseTransaction,
+        block: Block,
+        events: &mut Vec<NodeEvent>,
+    ) -> NodeResult<BlockAccepted> {
+        let params = self.config.params;
+        let hash = block.hash();
+        let tip = blocks::tip(txn).await?;
+        let answer = |height, status, main_chain, tip: Option<ChainTip>| BlockAccepted {
+            hash,
+            height,
+            status,
+            main_chain,
+            tip,
+            tip_work: tip.map_or(0, |t| chain_work(t.height, params.difficulty_bits)),
+        };
+        if let Some(height) = blocks::height_of(txn, &hash).await? {
+            return Ok(answer(Some(height), BlockStatus::Duplicate, true, tip));
+        }
+        if let Some(side) = side_blocks::by_hash(txn, &hash).await? {
+            if let Some(reason) = side.invalid {
+                return Err(invalid(hash, "INVALID_BRANCH", reason));
+            }
+            let height = Some(side.stored.height);
+            return Ok(answer(height, BlockStatus::Duplicate, false, tip));
+        }
+        let prev = block.header.prev_hash;
+        let parent = if prev == BlockHash::ZERO {
+            if tip.is_some() {
+                return Err(invalid(
+                    hash,
+                    "OTHER_GENESIS",
+                    "a genesis block of another chain".into(),
+                ));
+            }
+            None
+        } else if let Some(height) = blocks::height_of(txn, &prev).await? {
+            Some(ChainTip { hash: prev, height })
+        } else if let Some(side) = side_blocks::by_hash(txn, &prev).await? {
+            if let Some(reason) = side.invalid {
+                return Err(invalid(
+                    hash,
+                    "INVALID_PARENT",
+                    format!("its parent {prev} is invalid: {reason}"),
+                ));
+            }
+            Some(ChainTip {
+                hash: prev,
+                height: side.stored.height,
+            })
+        } else {
+            self.held.lock().expect("held blocks").hold(block);
+            return Ok(answer(None, BlockStatus::Held, false, tip));
+        };
+        let height = ChainTip::next(parent.as_ref()).0;
+        let stored = StoredBlock {
+            hash,
+            height,
+            block,
+        };
+        if parent == tip {
+            self.connect_in(txn, &stored, tip.as_ref(), events).await?;
+            let tip = Some(ChainTip { hash, height });
+            return Ok(answer(Some(height), BlockStatus::Connected, true, tip));
+        }
+        validate_block_alone(&stored.block, parent.as_ref(), &params)
+            .map_err(|e| NodeError::invalid_block(hash, &e))?;
+        side_blocks::insert(txn, &stored).await?;
+        let tip_height = tip.map_or(0, |t| t.height);
+        if height <= tip_height {
+            return Ok(answer(Some(height), BlockStatus::SideBranch, false, tip));
+        }
+        // More work than the main chain: try the branch in a savepoint, so that a block of it
+        // failing leaves the main chain as it was, with the failure recorded.
+        let attempt = txn.begin().await?;
+        let mut moved = Vec::new();
+        match self.reorganize_in(&attempt, hash, &mut moved).await {
+            Ok(reorg) => {
+                attempt.commit().await?;
+                events.extend(moved);
+                let tip = Some(reorg.new_tip);
+                Ok(answer(Some(height), BlockStatus::Reorganized, true, tip))
+            }
+            Err(NodeError::InvalidBlock {
+                hash: failed,
+                check,
+                transaction,
+                reason,
+            }) => {
+                attempt.rollback().await?;
+                side_blocks::mark_invalid(txn, &failed, &format!("{check}: {reason}")).await?;
+                Err(NodeError::InvalidBlock {
+                    hash: failed,
+                    check,
+                    transaction,
+                    reason: format!("its branch would have more work, but {reason}"),
+                })
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Validates `stored` in full against the chainstate (its parent is the tip) and connects
+    /// it; the pool gives up what it mined or made invalid.
+    pub(super) async fn connect_in(
+        &self,
+        db: &impl ConnectionTrait,
+        stored: &StoredBlock,
+        tip: Option<&ChainTip>,
+        events: &mut Vec<NodeEvent>,
+    ) -> NodeResult<()> {
+        let outpoints: Vec<OutPoint> = stored
+            .block
+            .transactions
+            .iter()
+            .skip(1)
+            .flat_map(|tx| tx.inputs.iter().map(|i| i.previous_output))
+            .collect();
+        let view = chainstate::get_many(db, &outpoints).await?;
+        let params = self.config.params;
+        let (block, tip) = (stored.block.clone(), tip.copied());
+        let (changes, view) = tokio::task::spawn_blocking(move || {
+            validate_block(&block, tip.as_ref(), &params, &view).map(|c| (c, view))
+        })
+        .await?
+        .map_err(|e| NodeError::invalid_block(stored.hash, &e))?;
+        blocks::connect(db, stored, &view, &changes).await?;
+        self.settle_pool(db, stored, &changes.spent, events).await?;
+        events.push(NodeEvent::BlockMined(Arc::new(stored.clone())));
+        Ok(())
+    }
+}
+
+fn invalid(hash: BlockHash, check: &'static str, reason: String) -> NodeError {
+    NodeError::InvalidBlock {
+        hash,
+        check,
+        transaction: None,
+        reason,
+    }
+}
+
+/// A block from hex: at most [`MAX_BLOCK_BYTES`], canonical encoding, nothing after it.
+pub fn decode_block(raw_hex: &str) -> NodeResult<Block> {
+    let raw_hex = raw_hex.trim();
+    if raw_hex.len() > 2 * MAX_BLOCK_BYTES {
+        return Err(invalid(
+            BlockHash::ZERO,
+            "TOO_LARGE",
+            format!(
+                "{} bytes, at most {MAX_BLOCK_BYTES} accepted",
+                raw_hex.len() / 2
+            ),
+        ));
+    }
+    let bytes = hex::decode(raw_hex)
+        .map_err(|e| invalid(BlockHash::ZERO, "DECODE", format!("not hex: {e}")))?;
+    Block::decode(&bytes).map_err(|e| invalid(BlockHash::ZERO, "DECODE", e.to_string()))
+}

@@ -1,0 +1,216 @@
+//! Reorganisation: the main chain moves to a branch with more work. In one database transaction
+//! the blocks above the fork come off (their undo data restores what they spent, so the cost
+//! follows the blocks moved, not the chain's length) and stay in the tree as side blocks; the
+//! branch's blocks are validated in full and connected; then the pool is settled: transactions
+//! of the disconnected blocks that still hold go back to it, others are dropped and logged, and
+//! pending ones the new branch made invalid are rejected.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use sea_orm::ConnectionTrait;
+
+use super::submit::parties;
+use super::{Node, NodeError, NodeEvent, NodeResult, PoolChangeKind};
+use crate::chain::{BlockHash, ChainTip, OutPoint, Transaction, Txid, Utxo, check_transaction};
+use crate::model::{PoolEntry, RefusedSend, Reorg, StoredBlock};
+use crate::store::{blocks, chainstate, pool, side_blocks, undo};
+
+impl Node {
+    /// Makes side block `target` the tip. Fails with the first invalid block of its branch
+    /// (the caller rolls back and marks it).
+    pub(super) async fn reorganize_in(
+        &self,
+        db: &impl ConnectionTrait,
+        target: BlockHash,
+        events: &mut Vec<NodeEvent>,
+    ) -> NodeResult<Reorg> {
+        let missing = |hash| NodeError::Inconsistent(format!("side block {hash} vanished"));
+        let mut branch: Vec<StoredBlock> = Vec::new();
+        let mut cursor = target;
+        let fork = loop {
+            let side = side_blocks::by_hash(db, &cursor)
+                .await?
+                .ok_or_else(|| missing(cursor))?;
+            let prev = side.stored.block.header.prev_hash;
+            branch.push(side.stored);
+            if let Some(height) = blocks::height_of(db, &prev).await? {
+                break ChainTip { hash: prev, height };
+            }
+            cursor = prev;
+        };
+        branch.reverse();
+        let old_tip = blocks::tip(db).await?.ok_or(NodeError::NotInitialized)?;
+
+        let disconnected = blocks::range(db, fork.height + 1, old_tip.height - fork.height).await?;
+        for stored in &disconnected {
+            side_blocks::insert(db, stored).await?;
+        }
+        undo::rewind(db, Some(fork.height)).await?;
+        blocks::set_tip(db, &fork).await?;
+        let connected: Vec<BlockHash> = branch.iter().map(|b| b.hash).collect();
+        side_blocks::remove(db, &connected).await?;
+
+        let mut moved = Vec::new();
+        let mut tip = fork;
+        for stored in &branch {
+            self.connect_in(db, stored, Some(&tip), &mut moved).await?;
+            tip = ChainTip {
+                hash: stored.hash,
+                height: stored.height,
+            };
+        }
+        let (returned, dropped) = self.return_to_pool(db, &disconnected, &mut moved).await?;
+        self.prune_pool(db, &mut moved).await?;
+        let reorg = Reorg {
+            old_tip,
+            new_tip: tip,
+            fork,
+            disconnected: disconnected.iter().map(|b| b.hash).collect(),
+            connected,
+            returned,
+            dropped,
+        };
+        tracing::info!(
+            old_tip = %reorg.old_tip.hash,
+            new_tip = %reorg.new_tip.hash,
+            fork_height = fork.height,
+            disconnected = reorg.disconnected.len(),
+            connected = reorg.connected.len(),
+            returned = reorg.returned.len(),
+            dropped = reorg.dropped.len(),
+            "chain reorganized"
+        );
+        events.push(NodeEvent::ChainReorganized(Arc::new(reorg.clone())));
+        events.extend(moved);
+        Ok(reorg)
+    }
+
+    /// Puts the disconnected blocks' transactions that still hold back in the pool, oldest
+    /// first; the others (an input gone or spent by the new branch) are dropped and logged.
+    async fn return_to_pool(
+        &self,
+        db: &impl ConnectionTrait,
+        disconnected: &[StoredBlock],
+        events: &mut Vec<NodeEvent>,
+    ) -> NodeResult<(Vec<Txid>, Vec<Txid>)> {
+        let (mut returned, mut dropped) = (Vec::new(), Vec::new());
+        for tx in disconnected
+            .iter()
+            .flat_map(|b| b.block.transactions.iter().skip(1))
+        {
+            let txid = tx.txid();
+            if blocks::locate(db, &txid).await?.is_some() {
+                continue; // mined again by the new branch
+            }
+            let outpoints = outpoints_of(tx);
+            let view = chainstate::get_many(db, &outpoints).await?;
+            let taken = pool::spenders(db, &outpoints).await?;
+            let verdict = match taken.values().next() {
+                Some(other) => Err(format!("pending transaction {other} spends an input")),
+                None => check_transaction(tx, &view).map_err(|e| e.to_string()),
+            };
+            match verdict {
+                Ok(check) => {
+                    let spent: Vec<_> = check.spent.iter().map(|u: &Utxo| u.output).collect();
+                    let (from, to, amount) = parties(tx, &spent);
+                    let entry = pool::insert_pending(db, tx, &from, &to, amount).await?;
+                    events.push(NodeEvent::PoolChanged {
+                        kind: PoolChangeKind::Added,
+                        entry: Arc::new(PoolEntry::Pending(entry)),
+                    });
+                    returned.push(txid);
+                }
+                Err(reason) => {
+                    tracing::info!(%txid, %reason, "transaction dropped in a reorganization");
+                    dropped.push(txid);
+                }
+            }
+        }
+        Ok((returned, dropped))
+    }
+
+    /// Rejects pending entries whose inputs left the chainstate (created by a disconnected block).
+    async fn prune_pool(
+        &self,
+        db: &impl ConnectionTrait,
+        events: &mut Vec<NodeEvent>,
+    ) -> NodeResult<()> {
+        let pending = pool::oldest_pending(db, i64::MAX as u64).await?;
+        let outpoints: Vec<OutPoint> = pending.iter().flat_map(|p| outpoints_of(&p.tx)).collect();
+        let view = chainstate::get_many(db, &outpoints).await?;
+        for pooled in pending {
+            if outpoints_of(&pooled.tx)
+                .iter()
+                .all(|o| view.contains_key(o))
+            {
+                continue;
+            }
+            let error = "rejected: an input left the chain in a reorganization".to_owned();
+            pool::reject(db, pooled.entry.id, &error).await?;
+            events.push(rejected(&pooled.entry, error));
+        }
+        Ok(())
+    }
+
+    /// After a block from outside is connected: pending entries it mined leave the pool, and
+    /// entries spending an output it spent are rejected.
+    pub(super) async fn settle_pool(
+        &self,
+        db: &impl ConnectionTrait,
+        stored: &StoredBlock,
+        spent: &[(OutPoint, Utxo)],
+        events: &mut Vec<NodeEvent>,
+    ) -> NodeResult<()> {
+        let outpoints: Vec<OutPoint> = spent.iter().map(|(o, _)| *o).collect();
+        let spenders = pool::spenders(db, &outpoints).await?;
+        if spenders.is_empty() {
+            return Ok(());
+        }
+        let in_block: HashSet<Txid> = stored
+            .block
+            .transactions
+            .iter()
+            .map(Transaction::txid)
+            .collect();
+        let mut done = HashSet::new();
+        for txid in spenders.values() {
+            if !done.insert(*txid) {
+                continue;
+            }
+            let Some((entry, _)) = pool::pending_by_txid(db, txid).await? else {
+                continue;
+            };
+            if in_block.contains(txid) {
+                pool::remove(db, &[entry.id]).await?;
+                events.push(NodeEvent::PoolChanged {
+                    kind: PoolChangeKind::Removed,
+                    entry: Arc::new(PoolEntry::Pending(entry)),
+                });
+            } else {
+                let error = format!("rejected: block {} spent an input", stored.hash);
+                pool::reject(db, entry.id, &error).await?;
+                events.push(rejected(&entry, error));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn outpoints_of(tx: &Transaction) -> Vec<OutPoint> {
+    tx.inputs.iter().map(|i| i.previous_output).collect()
+}
+
+fn rejected(entry: &crate::model::PendingTx, error: String) -> NodeEvent {
+    NodeEvent::PoolChanged {
+        kind: PoolChangeKind::Rejected,
+        entry: Arc::new(PoolEntry::Refused(RefusedSend {
+            id: entry.id,
+            from: entry.from.to_string(),
+            to: entry.to.to_string(),
+            amount: i64::try_from(entry.amount).unwrap_or(i64::MAX),
+            error,
+            created_at: entry.created_at,
+        })),
+    }
+}

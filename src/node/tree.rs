@@ -1,0 +1,109 @@
+//! Reads of the block tree: a block wherever it is, the tree near the tip, and the block
+//! locator peers exchange to find where their chains part.
+
+use super::{Node, NodeResult};
+use crate::chain::{BlockHash, ChainTip, Transaction, Txid, locator_heights};
+use crate::model::{SideBlock, StoredBlock};
+use crate::store::{blocks, pool, side_blocks};
+
+/// Most blocks a locator may name (a chain of 2^63 blocks needs 73).
+pub const MAX_LOCATOR: usize = 128;
+
+/// A block of the tree and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeBlock {
+    /// The block.
+    pub stored: StoredBlock,
+    /// Whether it is on the main chain.
+    pub main_chain: bool,
+    /// Why its branch failed, if it was tried and did.
+    pub invalid: Option<String>,
+}
+
+impl From<SideBlock> for TreeBlock {
+    fn from(side: SideBlock) -> Self {
+        Self {
+            stored: side.stored,
+            main_chain: false,
+            invalid: side.invalid,
+        }
+    }
+}
+
+impl Node {
+    /// The block with this hash, on the main chain or off it.
+    pub async fn block_in_tree(&self, hash: &BlockHash) -> NodeResult<Option<TreeBlock>> {
+        let db = self.store.db();
+        if let Some(stored) = blocks::by_hash(db, hash).await? {
+            return Ok(Some(TreeBlock {
+                stored,
+                main_chain: true,
+                invalid: None,
+            }));
+        }
+        Ok(side_blocks::by_hash(db, hash).await?.map(Into::into))
+    }
+
+    /// The tree's blocks at heights `from..=to`: the main chain's and every side block's, by
+    /// height (at most `limit` side blocks).
+    pub async fn tree_between(&self, from: u64, to: u64, limit: u64) -> NodeResult<Vec<TreeBlock>> {
+        let db = self.store.db();
+        let count = to.saturating_sub(from).saturating_add(1);
+        let mut out: Vec<TreeBlock> = blocks::range(db, from, count)
+            .await?
+            .into_iter()
+            .map(|stored| TreeBlock {
+                stored,
+                main_chain: true,
+                invalid: None,
+            })
+            .collect();
+        out.extend(
+            side_blocks::in_heights(db, from, to, limit)
+                .await?
+                .into_iter()
+                .map(TreeBlock::from),
+        );
+        out.sort_by_key(|b| (b.stored.height, !b.main_chain));
+        Ok(out)
+    }
+
+    /// A transaction, mined on the main chain or pending, signatures included: what a peer
+    /// fetches to relay it.
+    pub async fn raw_transaction(&self, txid: &Txid) -> NodeResult<Option<Transaction>> {
+        let db = self.store.db();
+        if let Some(tx) = pool::pending_tx(db, txid).await? {
+            return Ok(Some(tx));
+        }
+        Ok(blocks::transaction(db, txid).await?.map(|(tx, _)| tx))
+    }
+
+    /// Number of side blocks the tree holds.
+    pub async fn side_block_count(&self) -> NodeResult<u64> {
+        Ok(side_blocks::count(self.store.db()).await?)
+    }
+
+    /// This node's block locator: main-chain hashes at exponentially spaced heights, newest first.
+    pub async fn block_locator(&self) -> NodeResult<Vec<BlockHash>> {
+        let db = self.store.db();
+        let Some(tip) = blocks::tip(db).await? else {
+            return Ok(Vec::new());
+        };
+        let heights = locator_heights(tip.height);
+        let mut found = blocks::hashes_at(db, &heights).await?;
+        found.sort_by_key(|(height, _)| std::cmp::Reverse(*height));
+        Ok(found.into_iter().map(|(_, hash)| hash).collect())
+    }
+
+    /// The first block of `locator` (newest first) on this node's main chain: where a peer's
+    /// chain and this one part. `None` if they share nothing, not even genesis.
+    pub async fn common_block(&self, locator: &[BlockHash]) -> NodeResult<Option<ChainTip>> {
+        let on_main = blocks::heights_of(self.store.db(), locator).await?;
+        Ok(locator.iter().find_map(|hash| {
+            on_main.get(hash).map(|&height| ChainTip {
+                hash: *hash,
+                height,
+            })
+        }))
+    }
+}
