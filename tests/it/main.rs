@@ -11,6 +11,7 @@ mod dev_chain;
 mod explorer;
 mod http_surface;
 mod mining_modes;
+mod network;
 mod node;
 mod raw_blocks;
 mod replicas;

@@ -1,0 +1,629 @@
+//! Independent nodes, each on its own database, following each other over their GraphQL API:
+//! they converge while two of them mine, heal a partition to the branch with more work (the
+//! losing side's transactions mined again), catch up after a restart, and refuse invalid blocks
+//! from a peer or `submitBlock` without disturbing anything else. Real `pocket` processes on
+//! loopback; every wait is bounded.
+
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use pocket_chain::chain::{
+    Block, ChainTip, OutPoint, Params, SecretKey, Transaction, TxOut, Witness, pow,
+};
+use pocket_testkit::{Backend, Replica, TestDb, graphql, next_json, subscribe};
+use serde_json::{Value, json};
+
+/// Every node of these tests runs this difficulty (fast blocks).
+const BITS: &str = "8";
+
+/// Longest any convergence may take.
+const CONVERGE: Duration = Duration::from_secs(60);
+
+struct Net {
+    http: reqwest::Client,
+}
+
+impl Net {
+    async fn gql(&self, node: &Replica, query: &str, variables: Value) -> Value {
+        graphql(
+            &self.http,
+            &format!("{}/graphql", node.base),
+            query,
+            variables,
+        )
+        .await
+    }
+
+    /// The data of an operation that must succeed.
+    async fn ok(&self, node: &Replica, query: &str, variables: Value) -> Value {
+        let answer = self.gql(node, query, variables).await;
+        assert!(answer["errors"].is_null(), "{query}: {answer}");
+        answer["data"].clone()
+    }
+
+    async fn tip(&self, node: &Replica) -> (Option<u64>, Option<String>) {
+        let chain = self
+            .ok(node, "{ chain { height tipHash } }", json!({}))
+            .await;
+        (
+            chain["chain"]["height"].as_u64(),
+            chain["chain"]["tipHash"].as_str().map(str::to_owned),
+        )
+    }
+
+    /// Waits until every node's tip is at the same height, at least `height`; returns it.
+    async fn same_height(&self, nodes: &[&Replica], height: u64) -> u64 {
+        let deadline = Instant::now() + CONVERGE;
+        loop {
+            let mut heights = Vec::new();
+            for node in nodes {
+                heights.push(self.tip(node).await.0);
+            }
+            if let Some(h) = heights[0]
+                && h >= height
+                && heights.iter().all(|x| *x == heights[0])
+            {
+                return h;
+            }
+            assert!(Instant::now() < deadline, "heights differ: {heights:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until every node has the same tip, at least at `height`; returns it.
+    async fn converged(&self, nodes: &[&Replica], height: u64) -> (u64, String) {
+        let deadline = Instant::now() + CONVERGE;
+        loop {
+            let mut tips = Vec::new();
+            for node in nodes {
+                tips.push(self.tip(node).await);
+            }
+            if let (Some(h), Some(hash)) = tips[0].clone()
+                && h >= height
+                && tips.iter().all(|t| t == &tips[0])
+            {
+                return (h, hash);
+            }
+            assert!(Instant::now() < deadline, "no convergence: {tips:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn add_peer(&self, node: &Replica, peer: &Replica) {
+        self.ok(
+            node,
+            "mutation($u: String!) { addPeer(url: $u) { url } }",
+            json!({ "u": peer.base }),
+        )
+        .await;
+    }
+
+    async fn remove_peer(&self, node: &Replica, peer: &Replica) {
+        let data = self
+            .ok(
+                node,
+                "mutation($u: String!) { removePeer(url: $u) }",
+                json!({ "u": peer.base }),
+            )
+            .await;
+        assert_eq!(data["removePeer"], true);
+    }
+
+    async fn mine(&self, node: &Replica, count: u32, miner: &str) -> Value {
+        self.ok(
+            node,
+            "mutation($n: Int!, $a: String!) { mineBlocks(count: $n, address: $a) { height hash } }",
+            json!({ "n": count, "a": miner }),
+        )
+        .await
+    }
+
+    async fn status(&self, node: &Replica, txid: &str) -> Value {
+        let data = self
+            .ok(
+                node,
+                "query($t: String!) { transactionStatus(txId: $t) { state blockHash } }",
+                json!({ "t": txid }),
+            )
+            .await;
+        data["transactionStatus"].clone()
+    }
+
+    /// Waits until `txid` has `state` on `node`.
+    async fn status_becomes(&self, node: &Replica, txid: &str, state: &str) -> Value {
+        let deadline = Instant::now() + CONVERGE;
+        loop {
+            let status = self.status(node, txid).await;
+            if status["state"] == state {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{txid} on {} is {status}, not {state}",
+                node.base
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn wallets(&self, node: &Replica) -> Vec<String> {
+        let data = self
+            .ok(
+                node,
+                "{ wallets(first: 20) { nodes { address } } }",
+                json!({}),
+            )
+            .await;
+        data["wallets"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["address"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    async fn send(&self, node: &Replica, from: &str, to: &str, amount: u32) -> String {
+        let data = self
+            .ok(
+                node,
+                "mutation($f: String!, $t: String!, $a: Int!) { send(from: $f, to: $t, amount: $a) { txId } }",
+                json!({ "f": from, "t": to, "a": amount }),
+            )
+            .await;
+        data["send"]["txId"].as_str().unwrap().to_owned()
+    }
+}
+
+async fn node(db: &TestDb, peers: &[&Replica]) -> Replica {
+    let mut args = vec!["--difficulty", BITS];
+    for peer in peers {
+        args.extend(["--peer", peer.base.as_str()]);
+    }
+    Replica::start(env!("CARGO_BIN_EXE_pocket"), &db.url, &args).await
+}
+
+fn verify(db: &TestDb) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pocket"))
+        .args(["verify", "--database-url", &db.url, "--difficulty", BITS])
+        .args(["--keystore-key", &"07".repeat(32)])
+        .output()
+        .expect("pocket verify runs");
+    assert!(
+        out.status.success(),
+        "verify of {}: {}",
+        db.url,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Three nodes (B on PostgreSQL) follow each other; two mine at once and all agree; a
+/// transaction sent to one reaches the others' pools; C is cut off and mines more blocks than A
+/// and B; healed, A and B reorganise to C's branch, their own transaction goes back to the pool
+/// and is mined again; every node verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_nodes_converge_fork_and_heal_a_partition() {
+    let net = Net {
+        http: reqwest::Client::new(),
+    };
+    let (db_a, db_b, db_c) = (
+        TestDb::new(Backend::Sqlite).await,
+        TestDb::new(Backend::Postgres).await,
+        TestDb::new(Backend::Sqlite).await,
+    );
+    let a = node(&db_a, &[]).await;
+    net.ok(&a, "mutation { resetSystem { address } }", json!({}))
+        .await;
+    let wallets = net.wallets(&a).await;
+    let b = node(&db_b, &[&a]).await;
+    let c = node(&db_c, &[&a, &b]).await;
+    for (from, to) in [(&a, &b), (&a, &c), (&b, &c)] {
+        net.add_peer(from, to).await;
+    }
+    let (start, _) = net.converged(&[&a, &b, &c], 9).await;
+    let peers = net.ok(&c, "{ peers { url state } }", json!({})).await;
+    assert_eq!(peers["peers"].as_array().unwrap().len(), 2, "{peers}");
+
+    // A and B mine at the same time, each paying itself: forks happen and resolve.
+    let (miner_a, miner_b, miner_c) = (&wallets[1], &wallets[2], &wallets[3]);
+    let (mined_a, mined_b) = tokio::join!(net.mine(&a, 6, miner_a), net.mine(&b, 6, miner_b));
+    assert_eq!(mined_a["mineBlocks"].as_array().unwrap().len(), 6);
+    assert_eq!(mined_b["mineBlocks"].as_array().unwrap().len(), 6);
+    // Two branches of equal work stay apart (each node keeps the one it saw first); one more
+    // block on top of either, once every node has seen both, settles it.
+    let top = net.same_height(&[&a, &b, &c], start + 6).await;
+    net.mine(&c, 1, miner_c).await;
+    let (height, _) = net.converged(&[&a, &b, &c], top + 1).await;
+
+    // A transaction sent to A reaches B's and C's pools.
+    let relayed = net.send(&a, &wallets[0], &wallets[4], 2).await;
+    for node in [&b, &c] {
+        net.status_becomes(node, &relayed, "PENDING").await;
+    }
+
+    // Partition: C is cut off from A and B, both ways.
+    for (from, to) in [(&c, &a), (&c, &b), (&a, &c), (&b, &c)] {
+        net.remove_peer(from, to).await;
+    }
+    let mut reorgs = subscribe(
+        &a.base,
+        "graphql-transport-ws",
+        "subscription { chainReorganized { forkHeight oldTip newTip disconnected connected returnedToPool dropped } }",
+    )
+    .await;
+    // A and B: a transaction only they know, mined in one block.
+    let losing = net.send(&a, miner_a, &wallets[5], 3).await;
+    net.status_becomes(&b, &losing, "PENDING").await;
+    let stale = net.mine(&a, 1, miner_a).await["mineBlocks"][0]["hash"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    net.converged(&[&a, &b], height + 1).await;
+    net.status_becomes(&b, &losing, "MINED").await;
+    // C: three blocks (mining the relayed transaction).
+    net.mine(&c, 3, miner_c).await;
+    net.status_becomes(&c, &relayed, "MINED").await;
+
+    // Heal: C's branch has more work; A and B reorganise to it.
+    for (from, to) in [(&a, &c), (&b, &c), (&c, &a), (&c, &b)] {
+        net.add_peer(from, to).await;
+    }
+    let (healed, _) = net.converged(&[&a, &b, &c], height + 3).await;
+    assert_eq!(healed, height + 3);
+    let event = tokio::time::timeout(CONVERGE, next_json(&mut reorgs))
+        .await
+        .expect("a reorganisation is announced");
+    let reorg = &event["payload"]["data"]["chainReorganized"];
+    // A reorganises once C's branch is longer: at its second or third block.
+    assert_eq!(reorg["forkHeight"], height, "{event}");
+    assert_eq!(reorg["disconnected"], json!([stale]));
+    assert!(reorg["connected"].as_array().unwrap().len() >= 2, "{event}");
+    assert_eq!(reorg["returnedToPool"], json!([losing]));
+    assert_eq!(reorg["dropped"], json!([]));
+    let block = net
+        .ok(
+            &a,
+            "query($h: String!) { block(hash: $h) { height mainChain } chain { sideBlocks } }",
+            json!({ "h": stale }),
+        )
+        .await;
+    assert_eq!(block["block"]["mainChain"], false, "{block}");
+    assert!(block["chain"]["sideBlocks"].as_u64().unwrap() >= 1);
+
+    // The losing side's transaction is pending again everywhere, and is mined again.
+    for node in [&a, &b, &c] {
+        net.status_becomes(node, &losing, "PENDING").await;
+    }
+    net.mine(&c, 1, miner_c).await;
+    let (_, tip) = net.converged(&[&a, &b, &c], healed + 1).await;
+    for node in [&a, &b, &c] {
+        let status = net.status_becomes(node, &losing, "MINED").await;
+        assert_eq!(status["blockHash"], tip);
+    }
+    drop((a, b, c));
+    for db in [&db_a, &db_b, &db_c] {
+        verify(db);
+    }
+}
+
+/// A node that was down catches up when it comes back, from where it stopped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_node_catches_up() {
+    let net = Net {
+        http: reqwest::Client::new(),
+    };
+    let (db_a, db_b) = (
+        TestDb::new(Backend::Sqlite).await,
+        TestDb::new(Backend::Sqlite).await,
+    );
+    let a = node(&db_a, &[]).await;
+    let miner = "1BoatSLRHtKNngkdXEeobR76b53LETtpyT";
+    net.mine(&a, 5, miner).await;
+    let b = node(&db_b, &[&a]).await;
+    net.converged(&[&a, &b], 4).await;
+    drop(b);
+    net.mine(&a, 30, miner).await;
+    let b = node(&db_b, &[&a]).await;
+    let (height, _) = net.converged(&[&a, &b], 34).await;
+    assert_eq!(height, 34);
+    let peers = net
+        .ok(&b, "{ peers { state height blocksReceived } }", json!({}))
+        .await;
+    assert_eq!(peers["peers"][0]["blocksReceived"], 30, "{peers}");
+    drop((a, b));
+    verify(&db_b);
+}
+
+/// Blocks built by hand for `submitBlock`: mined at the tests' difficulty on top of a tip.
+struct Builder {
+    params: Params,
+    key: SecretKey,
+}
+
+impl Builder {
+    fn new() -> Self {
+        Self {
+            params: Params {
+                difficulty_bits: BITS.parse().unwrap(),
+                ..Params::default()
+            },
+            key: SecretKey::from_bytes(&[9; 32]).unwrap(),
+        }
+    }
+
+    fn block(&self, tip: Option<&ChainTip>, txs: Vec<Transaction>, time: u64) -> Block {
+        let pkh = self.key.public_key().pubkey_hash();
+        let mut block = Block::candidate(tip, pkh, txs, &self.params, time);
+        block.header = pow::search(&block.header, 1, &AtomicBool::new(false)).unwrap();
+        block
+    }
+
+    /// A transaction spending `outpoints` (each the builder's coinbase of the reward) to itself.
+    fn spend(&self, outpoints: &[OutPoint]) -> Transaction {
+        let pkh = self.key.public_key().pubkey_hash();
+        let value = self.params.block_reward * outpoints.len() as u64;
+        let mut tx = Transaction::new_unsigned(
+            outpoints,
+            vec![TxOut {
+                value,
+                pubkey_hash: pkh,
+            }],
+        );
+        let spent: Vec<TxOut> = outpoints
+            .iter()
+            .map(|_| TxOut {
+                value: self.params.block_reward,
+                pubkey_hash: pkh,
+            })
+            .collect();
+        tx.sign(&self.key, &spent).unwrap();
+        tx
+    }
+}
+
+fn tip_of(block: &Block, height: u64) -> ChainTip {
+    ChainTip {
+        hash: block.hash(),
+        height,
+    }
+}
+
+fn coinbase_of(block: &Block) -> OutPoint {
+    OutPoint {
+        txid: block.transactions[0].txid(),
+        vout: 0,
+    }
+}
+
+async fn submit(net: &Net, node: &Replica, block: &Block) -> Value {
+    net.gql(
+        node,
+        "mutation($r: String!) { submitBlock(rawHex: $r) { status height mainChain tipHeight } }",
+        json!({ "r": hex::encode(block.encode()) }),
+    )
+    .await
+}
+
+fn refused_as(answer: &Value, check: &str) {
+    let error = &answer["errors"][0];
+    assert_eq!(error["extensions"]["code"], "INVALID_BLOCK", "{answer}");
+    assert_eq!(error["extensions"]["check"], check, "{answer}");
+}
+
+/// `submitBlock`: blocks on the tip connect, a branch that overtakes reorganises, a duplicate
+/// changes nothing, an orphan is held until its parent comes; bad proof of work, a bad
+/// signature, a double spend and a wrong height are refused by name and change nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn submitted_blocks_are_placed_in_the_tree_or_refused() {
+    let net = Net {
+        http: reqwest::Client::new(),
+    };
+    let db = TestDb::new(Backend::Postgres).await;
+    let n = node(&db, &[]).await;
+    let build = Builder::new();
+    let genesis = build.block(None, vec![], 1_700_000_000);
+    let g = tip_of(&genesis, 0);
+    let one = build.block(Some(&g), vec![], 1_700_000_001);
+    let two = build.block(Some(&tip_of(&one, 1)), vec![], 1_700_000_002);
+    assert_eq!(
+        submit(&net, &n, &genesis).await["data"]["submitBlock"]["status"],
+        "CONNECTED"
+    );
+    // Its child arrives before its parent: held, then connected with it.
+    let held = submit(&net, &n, &two).await;
+    assert_eq!(held["data"]["submitBlock"]["status"], "HELD", "{held}");
+    let parent = submit(&net, &n, &one).await;
+    assert_eq!(parent["data"]["submitBlock"]["status"], "CONNECTED");
+    assert_eq!(net.tip(&n).await.0, Some(2));
+    let again = submit(&net, &n, &two).await;
+    assert_eq!(again["data"]["submitBlock"]["status"], "DUPLICATE");
+
+    let before = net
+        .ok(
+            &n,
+            "{ chain { height tipHash totalSupply sideBlocks } }",
+            json!({}),
+        )
+        .await;
+    let t2 = tip_of(&two, 2);
+    // Bad proof of work: a nonce whose hash misses the difficulty.
+    let mut weak = build.block(Some(&t2), vec![], 1_700_000_003);
+    while pow::meets_difficulty(&weak.header.hash(), weak.header.bits) {
+        weak.header.nonce += 1;
+    }
+    refused_as(&submit(&net, &n, &weak).await, "PROOF_OF_WORK");
+    // A bad signature: a spend of the genesis coinbase with one signature byte changed.
+    let mut forged = build.spend(&[coinbase_of(&genesis)]);
+    if let Witness::Signed { signature, .. } = &mut forged.inputs[0].witness {
+        signature[10] ^= 1;
+    }
+    let forged = build.block(Some(&t2), vec![forged], 1_700_000_004);
+    refused_as(&submit(&net, &n, &forged).await, "BAD_SIGNATURE");
+    // A double spend: two transactions of one block spending the same coinbase.
+    let first = build.spend(&[coinbase_of(&genesis)]);
+    let second = build.spend(&[coinbase_of(&one), coinbase_of(&genesis)]);
+    let double = build.block(Some(&t2), vec![first, second], 1_700_000_005);
+    refused_as(&submit(&net, &n, &double).await, "DUPLICATE_INPUT");
+    // A wrong link: a block that claims a height its parent does not give it.
+    let mut wrong = Block::candidate(
+        Some(&ChainTip {
+            hash: two.hash(),
+            height: 7,
+        }),
+        build.key.public_key().pubkey_hash(),
+        vec![],
+        &build.params,
+        1_700_000_006,
+    );
+    wrong.header = pow::search(&wrong.header, 1, &AtomicBool::new(false)).unwrap();
+    refused_as(&submit(&net, &n, &wrong).await, "WRONG_HEIGHT");
+    // Not a block at all.
+    let junk = net
+        .gql(
+            &n,
+            "mutation { submitBlock(rawHex: \"00ff\") { status } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(junk["errors"][0]["extensions"]["check"], "DECODE", "{junk}");
+    let after = net
+        .ok(
+            &n,
+            "{ chain { height tipHash totalSupply sideBlocks } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(before, after, "refused blocks change nothing");
+
+    // A branch from genesis: a side block first, then one more overtakes the main chain.
+    let side_one = build.block(
+        Some(&g),
+        vec![build.spend(&[coinbase_of(&genesis)])],
+        1_700_000_100,
+    );
+    let side = submit(&net, &n, &side_one).await;
+    assert_eq!(
+        side["data"]["submitBlock"]["status"], "SIDE_BRANCH",
+        "{side}"
+    );
+    assert_eq!(side["data"]["submitBlock"]["mainChain"], false);
+    let side_two = build.block(Some(&tip_of(&side_one, 1)), vec![], 1_700_000_101);
+    assert_eq!(
+        submit(&net, &n, &side_two).await["data"]["submitBlock"]["status"],
+        "SIDE_BRANCH"
+    );
+    let mut feed = subscribe(
+        &n.base,
+        "graphql-transport-ws",
+        "subscription { blockMined { height hash } }",
+    )
+    .await;
+    let side_three = build.block(Some(&tip_of(&side_two, 2)), vec![], 1_700_000_102);
+    let won = submit(&net, &n, &side_three).await;
+    assert_eq!(won["data"]["submitBlock"]["status"], "REORGANIZED", "{won}");
+    assert_eq!(won["data"]["submitBlock"]["tipHeight"], 3);
+    // blockMined delivers the new branch from the fork up.
+    for (height, block) in [(1, &side_one), (2, &side_two), (3, &side_three)] {
+        let event = tokio::time::timeout(CONVERGE, next_json(&mut feed))
+            .await
+            .unwrap();
+        assert_eq!(
+            event["payload"]["data"]["blockMined"]["height"], height,
+            "{event}"
+        );
+        assert_eq!(
+            event["payload"]["data"]["blockMined"]["hash"],
+            block.hash().to_string()
+        );
+    }
+    let tree = net
+        .ok(
+            &n,
+            "{ blockTree(depth: 4) { height hash mainChain } chain { sideBlocks } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(tree["chain"]["sideBlocks"], 2, "{tree}");
+    assert_eq!(tree["blockTree"].as_array().unwrap().len(), 6, "{tree}");
+    drop(n);
+    verify(&db);
+}
+
+/// A peer serving a block with a forged signature (its hash unchanged: signatures are outside
+/// the txid) is refused at that block and marked; the node keeps what came before, and a second,
+/// honest peer brings it the rest of the chain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_serving_an_invalid_block_is_refused_and_marked() {
+    let net = Net {
+        http: reqwest::Client::new(),
+    };
+    let (db_bad, db_good, db_new) = (
+        TestDb::new(Backend::Sqlite).await,
+        TestDb::new(Backend::Sqlite).await,
+        TestDb::new(Backend::Sqlite).await,
+    );
+    let bad = node(&db_bad, &[]).await;
+    net.ok(&bad, "mutation { resetSystem { address } }", json!({}))
+        .await;
+    let good = node(&db_good, &[&bad]).await;
+    net.converged(&[&bad, &good], 9).await;
+    net.remove_peer(&good, &bad).await;
+
+    // Forge one signature of block 5 in the bad peer's database.
+    let store = db_bad.store().await;
+    let stored = pocket_chain::store::blocks::by_height(store.db(), 5)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut block = stored.block.clone();
+    if let Witness::Signed { signature, .. } = &mut block.transactions[1].inputs[0].witness {
+        signature[20] ^= 1;
+    } else {
+        panic!("block 5 has a signed transaction");
+    }
+    assert_eq!(block.hash(), stored.hash, "signatures are outside the hash");
+    use sea_orm::{ConnectionTrait, Statement};
+    let backend = store.db().get_database_backend();
+    store
+        .db()
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            r#"UPDATE "b" SET "body" = ? WHERE "height" = 5"#,
+            [block.encode().into()],
+        ))
+        .await
+        .unwrap();
+
+    let fresh = node(&db_new, &[&bad]).await;
+    let deadline = Instant::now() + CONVERGE;
+    let peer = loop {
+        let peers = net
+            .ok(&fresh, "{ peers { state lastError } }", json!({}))
+            .await;
+        let peer = peers["peers"][0].clone();
+        if peer["state"] == "DOWN" && peer["lastError"].is_string() {
+            break peer;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the bad peer is not marked: {peer}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let error = peer["lastError"].as_str().unwrap();
+    assert!(
+        error.contains("misbehaved") && error.contains("signature"),
+        "{error}"
+    );
+    assert_eq!(
+        net.tip(&fresh).await.0,
+        Some(4),
+        "blocks before the forged one are kept"
+    );
+
+    // An honest peer brings the rest; the forged block is not taken again.
+    net.add_peer(&fresh, &good).await;
+    let (height, _) = net.converged(&[&fresh, &good], 9).await;
+    assert_eq!(height, 9);
+    drop((bad, good, fresh));
+    verify(&db_new);
+}
