@@ -123,6 +123,10 @@ pub struct ServeConfig {
     /// chain and takes its new blocks and transactions. Repeat or comma-separate.
     #[arg(long, env = "POCKET_PEER", value_delimiter = ',')]
     pub peer: Vec<String>,
+    /// Bearer token this node presents when it announces blocks and transactions to its peers
+    /// (peers with an API token refuse announcements without it; following needs none).
+    #[arg(long, env = "POCKET_PEER_TOKEN", hide_env_values = true)]
+    pub peer_token: Option<String>,
     /// Largest request body in bytes.
     #[arg(long, env = "POCKET_MAX_BODY_BYTES", default_value_t = 256 * 1024)]
     pub max_body_bytes: usize,
@@ -190,6 +194,7 @@ impl ServeConfig {
             insecure: self.insecure,
             cors_origins: self.cors_origin.clone(),
             peers: self.peer.clone(),
+            peer_token: self.peer_token.clone().filter(|t| !t.is_empty()),
             limits: QueryLimits {
                 depth: self.max_depth,
                 complexity: self.max_complexity,

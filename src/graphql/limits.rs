@@ -56,9 +56,15 @@ const MAX_INTROSPECTION_LISTS: usize = 3;
 /// What [`admit`] learned about an accepted document.
 #[derive(Debug, Clone, Copy)]
 pub struct Admitted {
-    /// Every operation in the document is a query (so it may run over GET and be cached).
+    /// Every operation in the document is a query (so it may run over GET).
     pub only_queries: bool,
+    /// Its answer depends only on the database, so the response cache may keep it: a query
+    /// that selects none of [`VOLATILE_ROOT_FIELDS`].
+    pub cacheable: bool,
 }
+
+/// Root fields whose answers change without the database changing (the peers' states).
+pub const VOLATILE_ROOT_FIELDS: [&str; 1] = ["peers"];
 
 /// Checks `request` against `limits` and leaves the parsed document in it.
 pub fn admit(limits: &QueryLimits, request: &mut Request) -> Result<Admitted, ServerError> {
@@ -76,13 +82,23 @@ pub fn admit(limits: &QueryLimits, request: &mut Request) -> Result<Admitted, Se
         error.message = format!("syntax error: {}", error.message);
         coded(error)
     })?;
-    Walk::new(&document, limits).document()?;
+    let mut walk = Walk::new(&document, limits);
+    walk.document()?;
     let only_queries = document
         .operations
         .iter()
         .all(|(_, op)| op.node.ty == OperationType::Query);
+    let volatile = document.operations.iter().any(|(_, op)| {
+        walk.root_fields(&op.node.selection_set)
+            .iter()
+            .any(|(_, name)| VOLATILE_ROOT_FIELDS.contains(name))
+    });
+    let cacheable = only_queries && !volatile;
     request.set_parsed_query(document);
-    Ok(Admitted { only_queries })
+    Ok(Admitted {
+        only_queries,
+        cacheable,
+    })
 }
 
 /// A `BAD_REQUEST` error at `pos`.
@@ -350,6 +366,11 @@ mod tests {
     #[test]
     fn ordinary_documents_pass() {
         assert!(check("{ chain { height } }").unwrap().only_queries);
+        assert!(check("{ chain { height } }").unwrap().cacheable);
+        for volatile in ["{ peers { url } }", "{ ... on Query { peers { state } } }"] {
+            let admitted = check(volatile).unwrap();
+            assert!(admitted.only_queries && !admitted.cacheable, "{volatile}");
+        }
         assert!(
             !check("mutation { newWallet { address } }")
                 .unwrap()

@@ -100,11 +100,17 @@ impl Mutation {
     }
 
     /// Starts following the node whose API is at `url` (`http://host:port`): check that it runs
-    /// the same chain, catch up with it, then take its new blocks and transactions as they come.
+    /// the same chain, catch up with it, then take its new blocks and transactions as they come,
+    /// and announce this node's to it (with `token` if its API needs one; else `--peer-token`).
     /// Adding a peer already followed answers its status.
     #[graphql(guard = "TokenGuard")]
-    async fn add_peer(&self, ctx: &Context<'_>, url: String) -> async_graphql::Result<Peer> {
-        Ok(Peer(network(ctx)?.add_peer(&url).api()?))
+    async fn add_peer(
+        &self,
+        ctx: &Context<'_>,
+        url: String,
+        token: Option<String>,
+    ) -> async_graphql::Result<Peer> {
+        Ok(Peer(network(ctx)?.add_peer(&url, token).api()?))
     }
 
     /// Stops following the peer at `url`; false if it was not followed.

@@ -44,6 +44,8 @@ pub struct PeerClient {
     http: reqwest::Client,
     endpoint: String,
     budget: Budget,
+    /// Bearer token for the peer's mutations (announcing blocks and transactions to it).
+    token: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -72,8 +74,8 @@ struct HeightOnly {
 }
 
 impl PeerClient {
-    /// A client of the API at `base` (`http://host:port`).
-    pub fn new(base: &str, budget: Budget) -> Result<Self, PeerError> {
+    /// A client of the API at `base` (`http://host:port`), announcing with `token` if given.
+    pub fn new(base: &str, budget: Budget, token: Option<String>) -> Result<Self, PeerError> {
         let http = reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)
             .build()
@@ -82,6 +84,7 @@ impl PeerClient {
             http,
             endpoint: format!("{base}/graphql"),
             budget,
+            token,
         })
     }
 
@@ -90,9 +93,11 @@ impl PeerClient {
         query: &str,
         variables: Value,
     ) -> Result<T, PeerError> {
-        let mut answer = self
-            .http
-            .post(&self.endpoint)
+        let mut request = self.http.post(&self.endpoint);
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        let mut answer = request
             .json(&json!({ "query": query, "variables": variables }))
             .send()
             .await
@@ -197,5 +202,36 @@ impl PeerClient {
             )
             .await?;
         Ok(data.raw_transaction)
+    }
+
+    /// Announces a block (`submitBlock`); answers its status there (`CONNECTED`, `HELD`, …).
+    pub async fn submit_block(&self, raw_hex: &str) -> Result<String, PeerError> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Data {
+            submit_block: Status,
+        }
+        #[derive(Deserialize)]
+        struct Status {
+            status: String,
+        }
+        let data: Data = self
+            .query(
+                "mutation($r: String!) { submitBlock(rawHex: $r) { status } }",
+                json!({ "r": raw_hex }),
+            )
+            .await?;
+        Ok(data.submit_block.status)
+    }
+
+    /// Announces a transaction (`submitTransaction`).
+    pub async fn submit_transaction(&self, raw_hex: &str) -> Result<(), PeerError> {
+        let _: Value = self
+            .query(
+                "mutation($r: String!) { submitTransaction(rawHex: $r) { id } }",
+                json!({ "r": raw_hex }),
+            )
+            .await?;
+        Ok(())
     }
 }

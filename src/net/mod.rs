@@ -1,8 +1,9 @@
 //! The network: this node following other nodes over their own GraphQL API. Each peer has a
 //! task (`peer`) that catches up with the peer's chain and then follows its announcements; every
 //! block and transaction received goes to the node, which validates it like any other input.
-//! Peering is one-way: a node learns from the peers it follows; for two nodes to learn from each
-//! other, each follows the other. See `docs/network.md`.
+//! One link is enough for both directions: a node follows its peer (queries and subscriptions,
+//! open to anyone) and announces its own new blocks and transactions to it (`submitBlock`,
+//! `submitTransaction`, with the peer's API token when it has one). See `docs/network.md`.
 //!
 //! This layer sits between `graphql` (which adds, removes and lists peers) and `node`.
 
@@ -48,6 +49,8 @@ pub enum NetError {
 pub struct Network {
     node: Arc<Node>,
     peers: Mutex<BTreeMap<String, PeerSlot>>,
+    /// Token for announcing to peers added without one of their own (`--peer-token`).
+    default_token: Option<String>,
 }
 
 #[derive(Debug)]
@@ -63,17 +66,20 @@ impl Drop for PeerSlot {
 }
 
 impl Network {
-    /// A network with no peers yet.
-    pub fn new(node: Arc<Node>) -> Arc<Self> {
+    /// A network with no peers yet; `default_token` authorizes announcements to peers that
+    /// need a token and were not given one of their own.
+    pub fn new(node: Arc<Node>, default_token: Option<String>) -> Arc<Self> {
         Arc::new(Self {
             node,
             peers: Mutex::default(),
+            default_token,
         })
     }
 
-    /// Starts following the node at `url` (its base URL; a trailing `/graphql` is accepted).
+    /// Starts following the node at `url` (its base URL; a trailing `/graphql` is accepted) and
+    /// announcing this node's blocks and transactions to it, with `token` if it needs one.
     /// Adding a peer already followed answers its status.
-    pub fn add_peer(&self, url: &str) -> Result<PeerStatus, NetError> {
+    pub fn add_peer(&self, url: &str, token: Option<String>) -> Result<PeerStatus, NetError> {
         let base = normalize(url)?;
         let mut peers = self.peers.lock().expect("peers");
         if let Some(slot) = peers.get(&base) {
@@ -93,8 +99,9 @@ impl Network {
             transactions_received: 0,
         };
         let status = Arc::new(Mutex::new(initial.clone()));
+        let token = token.or_else(|| self.default_token.clone());
         let client =
-            PeerClient::new(&base, Budget::default()).map_err(|e| NetError::InvalidUrl {
+            PeerClient::new(&base, Budget::default(), token).map_err(|e| NetError::InvalidUrl {
                 url: url.to_owned(),
                 reason: e.to_string(),
             })?;
@@ -103,6 +110,8 @@ impl Network {
             client,
             base: base.clone(),
             status: status.clone(),
+            blocks_from_peer: Mutex::default(),
+            txs_from_peer: Mutex::default(),
         };
         let task = tokio::spawn(peer.run()).abort_handle();
         tracing::info!(peer = %base, "following peer");

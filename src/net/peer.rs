@@ -1,17 +1,23 @@
-//! One peer, followed by a task of its own: connect, check that it runs the same chain, catch up
-//! (block locator, then batches of blocks), then follow its announcements; when anything fails,
-//! wait (longer each time, longer still after misbehaviour) and start again. Starting again is
-//! safe at any point: catching up resumes from the last block both chains share, so nothing
+//! One peer, served by a task of its own: connect, check that it runs the same chain, catch up
+//! (block locator, then batches of blocks), tell it about the blocks it lacks, then follow its
+//! announcements while announcing this node's new blocks and transactions to it; when anything
+//! fails, wait (longer each time, longer still after misbehaviour) and start again. Starting again
+//! is safe at any point: catching up resumes from the last block both chains share, so nothing
 //! announced while the peer was away is missed.
 
+use std::collections::{HashSet, VecDeque};
+use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use tokio::sync::broadcast::error::RecvError;
 
 use super::client::PeerClient;
 use super::error::PeerError;
 use super::follow::{Follow, Heard};
-use crate::chain::{Block, BlockHash};
-use crate::node::{BlockStatus, Node, NodeError, decode_block};
+use crate::chain::{Block, BlockHash, Txid};
+use crate::model::PoolEntry;
+use crate::node::{BlockStatus, Node, NodeError, NodeEvent, PoolChangeKind, decode_block};
 
 /// First wait after a failure.
 const MIN_BACKOFF: Duration = Duration::from_millis(250);
@@ -23,6 +29,10 @@ const PENALTY: Duration = Duration::from_secs(30);
 const STABLE: Duration = Duration::from_secs(10);
 /// Times one catch-up may start over because the peer's chain moved under it.
 const MAX_RESTARTS: u32 = 3;
+/// Blocks and transactions remembered as received from the peer (not announced back to it).
+const REMEMBERED: usize = 4096;
+/// Blocks read per statement when telling the peer about blocks it lacks.
+const ANNOUNCE_BATCH: u64 = 100;
 
 /// Where the connection to a peer stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,12 +70,47 @@ pub struct PeerStatus {
     pub transactions_received: u64,
 }
 
-/// The task following one peer.
+/// What came from the peer, most recent [`REMEMBERED`]: no need to announce it back.
+#[derive(Debug)]
+pub(super) struct Recent<T> {
+    set: HashSet<T>,
+    order: VecDeque<T>,
+}
+
+impl<T> Default for Recent<T> {
+    fn default() -> Self {
+        Self {
+            set: HashSet::new(),
+            order: VecDeque::new(),
+        }
+    }
+}
+
+impl<T: Hash + Eq + Copy> Recent<T> {
+    fn insert(&mut self, item: T) {
+        if self.set.insert(item) {
+            self.order.push_back(item);
+            if self.order.len() > REMEMBERED
+                && let Some(old) = self.order.pop_front()
+            {
+                self.set.remove(&old);
+            }
+        }
+    }
+
+    fn contains(&self, item: &T) -> bool {
+        self.set.contains(item)
+    }
+}
+
+/// The task serving one peer.
 pub(super) struct Peer {
     pub node: Arc<Node>,
     pub client: PeerClient,
     pub base: String,
     pub status: Arc<Mutex<PeerStatus>>,
+    pub blocks_from_peer: Mutex<Recent<BlockHash>>,
+    pub txs_from_peer: Mutex<Recent<Txid>>,
 }
 
 impl Peer {
@@ -112,48 +157,168 @@ impl Peer {
     }
 
     /// One connection: subscribe first (so nothing announced while catching up is missed),
-    /// check the chain, catch up, then follow. Ends only with an error.
+    /// check the chain, catch up, tell the peer what it lacks, then follow it and announce to
+    /// it. Ends only with an error.
     async fn session(&self) -> Result<std::convert::Infallible, PeerError> {
         let mut follow = Follow::open(&self.base).await?;
+        let mut ours = self.node.subscribe();
         let chain = self.client.chain().await?;
         self.check_compatible(&chain).await?;
         let tip = chain.tip_hash.as_deref().and_then(|h| h.parse().ok());
         self.heard(chain.height, tip);
         self.update(|s| s.state = PeerState::Syncing);
         self.sync().await?;
+        self.announce_chain().await?;
         self.update(|s| {
             s.state = PeerState::Following;
             s.last_error = None;
         });
         loop {
-            match follow.next().await? {
-                Heard::Block { height, hash } => {
-                    self.heard(Some(height), Some(hash));
-                    if self.node.block_in_tree(&hash).await?.is_none() {
-                        self.update(|s| s.state = PeerState::Syncing);
-                        self.sync().await?;
-                        self.update(|s| s.state = PeerState::Following);
+            tokio::select! {
+                heard = follow.next() => self.on_heard(heard?).await?,
+                event = ours.recv() => match event {
+                    Ok(event) => self.announce(event).await?,
+                    // Missed some of our own announcements: tell the peer what it lacks.
+                    Err(RecvError::Lagged(_)) => {
+                        self.announce_chain().await?;
                     }
-                }
-                Heard::Transaction(txid) => {
-                    self.heard(None, None);
-                    if self.node.raw_transaction(&txid).await?.is_some() {
-                        continue;
+                    Err(RecvError::Closed) => {
+                        return Err(PeerError::Node(NodeError::ShuttingDown));
                     }
-                    let Some(raw) = self.client.raw_transaction(&txid).await? else {
-                        continue; // mined or gone meanwhile
-                    };
-                    match self.node.submit_transaction(&raw).await {
-                        Ok(_) => self.update(|s| s.transactions_received += 1),
-                        // A conflict with this pool, or a transaction mined here already: the
-                        // peer's view differs, which is no misbehaviour.
-                        Err(err) if err.is_refusal() => {
-                            tracing::debug!(peer = %self.base, %txid, error = %err, "relayed transaction refused")
-                        }
-                        Err(err) => return Err(err.into()),
-                    }
+                },
+            }
+        }
+    }
+
+    /// Something the peer announced.
+    async fn on_heard(&self, heard: Heard) -> Result<(), PeerError> {
+        match heard {
+            Heard::Block { height, hash } => {
+                self.heard(Some(height), Some(hash));
+                if self.node.block_in_tree(&hash).await?.is_none() {
+                    self.update(|s| s.state = PeerState::Syncing);
+                    self.sync().await?;
+                    self.update(|s| s.state = PeerState::Following);
                 }
             }
+            Heard::Transaction(txid) => {
+                self.heard(None, None);
+                if self.node.raw_transaction(&txid).await?.is_some() {
+                    return Ok(());
+                }
+                let Some(raw) = self.client.raw_transaction(&txid).await? else {
+                    return Ok(()); // mined or gone meanwhile
+                };
+                self.txs_from_peer.lock().expect("recent").insert(txid);
+                match self.node.submit_transaction(&raw).await {
+                    Ok(_) => self.update(|s| s.transactions_received += 1),
+                    // A conflict with this pool, or a transaction mined here already: the
+                    // peer's view differs, which is no misbehaviour.
+                    Err(err) if err.is_refusal() => {
+                        tracing::debug!(peer = %self.base, %txid, error = %err, "relayed transaction refused")
+                    }
+                    Err(err) => return Err(err.into()),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Tells the peer about one of this node's new blocks or pool transactions, unless it came
+    /// from the peer. A refusal is recorded, not fatal: the peer follows its own rules.
+    async fn announce(&self, event: NodeEvent) -> Result<(), PeerError> {
+        let outcome = match event {
+            NodeEvent::BlockMined(block) => {
+                if self
+                    .blocks_from_peer
+                    .lock()
+                    .expect("recent")
+                    .contains(&block.hash)
+                {
+                    return Ok(());
+                }
+                match self
+                    .client
+                    .submit_block(&hex::encode(block.block.encode()))
+                    .await
+                {
+                    // The peer lacks its parent: tell it the whole branch.
+                    Ok(status) if status == "HELD" => self.announce_chain().await.map(|_| ()),
+                    other => other.map(|_| ()),
+                }
+            }
+            NodeEvent::PoolChanged {
+                kind: PoolChangeKind::Added,
+                entry,
+            } => {
+                let PoolEntry::Pending(pending) = entry.as_ref() else {
+                    return Ok(());
+                };
+                if self
+                    .txs_from_peer
+                    .lock()
+                    .expect("recent")
+                    .contains(&pending.txid)
+                {
+                    return Ok(());
+                }
+                let Some(tx) = self.node.raw_transaction(&pending.txid).await? else {
+                    return Ok(()); // mined meanwhile: its block is announced
+                };
+                self.client
+                    .submit_transaction(&hex::encode(tx.encode()))
+                    .await
+            }
+            _ => return Ok(()),
+        };
+        self.announced(outcome)
+    }
+
+    /// Tells the peer about every main-chain block of this node above the last one it has
+    /// (after catching up, this node's chain has at least the peer's work, so these are blocks
+    /// the peer lacks). Returns how many were sent.
+    async fn announce_chain(&self) -> Result<u64, PeerError> {
+        let locator = self.node.block_locator().await?;
+        if locator.is_empty() {
+            return Ok(0);
+        }
+        let Some(common) = self.client.common_height(&locator).await? else {
+            return Ok(0);
+        };
+        let mut from = common + 1;
+        let mut sent = 0;
+        loop {
+            let blocks = self.node.blocks_from(from, ANNOUNCE_BATCH).await?;
+            if blocks.is_empty() {
+                return Ok(sent);
+            }
+            for block in &blocks {
+                let outcome = self
+                    .client
+                    .submit_block(&hex::encode(block.block.encode()))
+                    .await;
+                if outcome.is_err() {
+                    self.announced(outcome.map(|_| ()))?;
+                    return Ok(sent);
+                }
+                sent += 1;
+            }
+            from += blocks.len() as u64;
+        }
+    }
+
+    /// How an announcement went: the peer's refusals (an unauthorized node, a block it already
+    /// judged) are kept as `lastError`; an unreachable peer ends the session.
+    fn announced(&self, outcome: Result<(), PeerError>) -> Result<(), PeerError> {
+        match outcome {
+            Err(PeerError::Refused { code, message }) => {
+                tracing::debug!(peer = %self.base, %code, %message, "announcement refused");
+                self.update(|s| {
+                    s.last_error = Some(format!("announcement refused ({code}): {message}"))
+                });
+                Ok(())
+            }
+            other => other,
         }
     }
 

@@ -18,6 +18,8 @@ pub struct ServerConfig {
     pub cors_origins: Vec<String>,
     /// Nodes to follow from the start (more can be added with `addPeer`).
     pub peers: Vec<String>,
+    /// Bearer token for announcing to peers whose API needs one.
+    pub peer_token: Option<String>,
     /// What one document may cost (depth, complexity, tokens, fields, aliases, directives).
     pub limits: QueryLimits,
     /// Largest request body, and largest WebSocket message.
@@ -45,6 +47,7 @@ impl Default for ServerConfig {
             insecure: false,
             cors_origins: Vec::new(),
             peers: Vec::new(),
+            peer_token: None,
             limits: QueryLimits::default(),
             max_body_bytes: 256 * 1024,
             max_batch: 10,

@@ -72,7 +72,7 @@ impl AppState {
                  WebSocket at /graphql/ws",
             );
         }
-        let (Some(cache), Some(key), true) = (&self.cache, key, admitted.only_queries) else {
+        let (Some(cache), Some(key), true) = (&self.cache, key, admitted.cacheable) else {
             return Json(self.execute(request, access).await).into_response();
         };
         if version.is_none() {

@@ -81,9 +81,9 @@ async fn metrics_page(State(app): State<AppState>) -> HttpResponse {
 pub fn router(node: Arc<Node>, config: &ServerConfig) -> Result<Router, ServerError> {
     let metrics = Metrics::new();
     metrics.watch(&node);
-    let network = Network::new(node.clone());
+    let network = Network::new(node.clone(), config.peer_token.clone());
     for peer in &config.peers {
-        network.add_peer(peer)?;
+        network.add_peer(peer, None)?;
     }
     let state = AppState {
         schema: graphql::schema(node.clone(), network, config.limits),

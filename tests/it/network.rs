@@ -196,10 +196,11 @@ fn verify(db: &TestDb) {
     );
 }
 
-/// Three nodes (B on PostgreSQL) follow each other; two mine at once and all agree; a
-/// transaction sent to one reaches the others' pools; C is cut off and mines more blocks than A
-/// and B; healed, A and B reorganise to C's branch, their own transaction goes back to the pool
-/// and is mined again; every node verifies.
+/// Three nodes (B on PostgreSQL), one link per pair (B follows A, C follows A and B: each link
+/// carries blocks and transactions both ways); two mine at once and all agree; a transaction
+/// sent to one reaches the others' pools; C is cut off and mines more blocks than A and B;
+/// healed, A and B reorganise to C's branch, their own transaction goes back to the pool and is
+/// mined again; every node verifies.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_nodes_converge_fork_and_heal_a_partition() {
     let net = Net {
@@ -216,9 +217,6 @@ async fn three_nodes_converge_fork_and_heal_a_partition() {
     let wallets = net.wallets(&a).await;
     let b = node(&db_b, &[&a]).await;
     let c = node(&db_c, &[&a, &b]).await;
-    for (from, to) in [(&a, &b), (&a, &c), (&b, &c)] {
-        net.add_peer(from, to).await;
-    }
     let (start, _) = net.converged(&[&a, &b, &c], 9).await;
     let peers = net.ok(&c, "{ peers { url state } }", json!({})).await;
     assert_eq!(peers["peers"].as_array().unwrap().len(), 2, "{peers}");
@@ -240,9 +238,9 @@ async fn three_nodes_converge_fork_and_heal_a_partition() {
         net.status_becomes(node, &relayed, "PENDING").await;
     }
 
-    // Partition: C is cut off from A and B, both ways.
-    for (from, to) in [(&c, &a), (&c, &b), (&a, &c), (&b, &c)] {
-        net.remove_peer(from, to).await;
+    // Partition: C drops its links to A and B.
+    for peer in [&a, &b] {
+        net.remove_peer(&c, peer).await;
     }
     let mut reorgs = subscribe(
         &a.base,
@@ -263,9 +261,10 @@ async fn three_nodes_converge_fork_and_heal_a_partition() {
     net.mine(&c, 3, miner_c).await;
     net.status_becomes(&c, &relayed, "MINED").await;
 
-    // Heal: C's branch has more work; A and B reorganise to it.
-    for (from, to) in [(&a, &c), (&b, &c), (&c, &a), (&c, &b)] {
-        net.add_peer(from, to).await;
+    // Heal: C links to A and B again and announces its branch, which has more work; A and B
+    // reorganise to it.
+    for peer in [&a, &b] {
+        net.add_peer(&c, peer).await;
     }
     let (healed, _) = net.converged(&[&a, &b, &c], height + 3).await;
     assert_eq!(healed, height + 3);
@@ -626,4 +625,69 @@ async fn a_peer_serving_an_invalid_block_is_refused_and_marked() {
     assert_eq!(height, 9);
     drop((bad, good, fresh));
     verify(&db_new);
+}
+
+/// Following needs no token; announcing to a peer whose API has one does: without it the peer
+/// refuses (and the follower says so in `lastError`), with `--peer-token` it accepts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn announcing_to_a_peer_with_an_api_token_needs_the_token() {
+    let net = Net {
+        http: reqwest::Client::new(),
+    };
+    let (db_a, db_b, db_c) = (
+        TestDb::new(Backend::Sqlite).await,
+        TestDb::new(Backend::Sqlite).await,
+        TestDb::new(Backend::Sqlite).await,
+    );
+    let bin = env!("CARGO_BIN_EXE_pocket");
+    let a = Replica::start(
+        bin,
+        &db_a.url,
+        &["--difficulty", BITS, "--api-token", "s3cret"],
+    )
+    .await;
+    let miner = "1BoatSLRHtKNngkdXEeobR76b53LETtpyT";
+    let mined = net
+        .http
+        .post(format!("{}/graphql", a.base))
+        .bearer_auth("s3cret")
+        .json(&json!({ "query": format!("mutation {{ mineBlocks(count: 2, address: \"{miner}\") {{ height }} }}") }))
+        .send()
+        .await
+        .unwrap();
+    assert!(mined.status().is_success());
+    let b = Replica::start(bin, &db_b.url, &["--difficulty", BITS, "--peer", &a.base]).await;
+    let c = Replica::start(
+        bin,
+        &db_c.url,
+        &[
+            "--difficulty",
+            BITS,
+            "--peer",
+            &a.base,
+            "--peer-token",
+            "s3cret",
+        ],
+    )
+    .await;
+    net.converged(&[&a, &b, &c], 1).await;
+
+    net.mine(&b, 1, miner).await;
+    let deadline = Instant::now() + CONVERGE;
+    loop {
+        let peers = net.ok(&b, "{ peers { lastError } }", json!({})).await;
+        if let Some(error) = peers["peers"][0]["lastError"].as_str() {
+            assert!(error.contains("UNAUTHORIZED"), "{error}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no refusal recorded: {peers}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(net.tip(&a).await.0, Some(1), "A did not take B's block");
+
+    let (height, _) = {
+        net.mine(&c, 2, miner).await;
+        net.converged(&[&a, &c], 3).await
+    };
+    assert_eq!(height, 3, "C's announcements carry the token");
 }

@@ -118,7 +118,7 @@ async fn lagging_subscriber_catches_up_by_height(backend: Backend) {
     let miner = node.new_wallet().await.unwrap().address.to_string();
     let schema = graphql::schema(
         node.clone(),
-        pocket_chain::net::Network::new(node.clone()),
+        pocket_chain::net::Network::new(node.clone(), None),
         QueryLimits::default(),
     );
     let request = async_graphql::Request::new("subscription { blockMined { height } }")
@@ -156,7 +156,7 @@ async fn subscribers_follow_a_reset_from_genesis(backend: Backend) {
     node.reset_system().await.unwrap();
     let schema = graphql::schema(
         node.clone(),
-        pocket_chain::net::Network::new(node.clone()),
+        pocket_chain::net::Network::new(node.clone(), None),
         QueryLimits::default(),
     );
     let request = async_graphql::Request::new("subscription { blockMined { height } }")
