@@ -1,0 +1,213 @@
+// An outside miner written from docs/protocol.md alone ("Transactions", "Merkle root", "Block
+// header and proof of work") with Node's own crypto: it builds and mines blocks and hands them to
+// the node through graphql-request's submitBlock, forks the chain and makes it reorganise, while
+// graphql-ws watches chainReorganized and blockMined; a refused block has the same code and check
+// over HTTP and over the WebSocket. The locator exchange a peer makes is driven the same way.
+import assert from "node:assert/strict";
+import { createHash, randomBytes } from "node:crypto";
+import { test } from "node:test";
+import { GraphQLClient, gql } from "graphql-request";
+import { createClient } from "graphql-ws";
+import WebSocket from "ws";
+import { httpUrl, reset, wsUrl } from "./common.mjs";
+
+const sha256d = (bytes) => createHash("sha256").update(createHash("sha256").update(bytes).digest()).digest();
+const u32 = (n) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n);
+  return b;
+};
+const u64 = (n) => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(BigInt(n));
+  return b;
+};
+
+/** Leading zero bits of a hash, bytes in order, most significant bit first. */
+function zeroBits(hash) {
+  let bits = 0;
+  for (const byte of hash) {
+    if (byte === 0) {
+      bits += 8;
+      continue;
+    }
+    return bits + Math.clz32(byte) - 24;
+  }
+  return bits;
+}
+
+/** A block paying `reward` to `pubkeyHash` at `height` on `prevHash`, mined to `bits`. */
+function mineBlock({ prevHash, height, reward, bits, pubkeyHash, timestamp }) {
+  const coinbase = Buffer.concat([
+    u32(1), // version
+    u32(1), // one input: the null outpoint, with the height as coinbase data
+    Buffer.alloc(32),
+    u32(0xffffffff),
+    Buffer.from([0x02]),
+    u64(height),
+    u32(1), // one output: the reward
+    u64(reward),
+    pubkeyHash,
+  ]);
+  const merkleRoot = sha256d(coinbase); // a single txid is its own root
+  const header = Buffer.concat([u32(1), Buffer.from(prevHash, "hex"), merkleRoot, u64(timestamp), u32(bits), u64(0)]);
+  for (let nonce = 0n; ; nonce++) {
+    header.writeBigUInt64LE(nonce, 80);
+    const hash = sha256d(header);
+    if (zeroBits(hash) >= bits) {
+      const block = Buffer.concat([header, u32(1), coinbase]);
+      return { hash: hash.toString("hex"), rawHex: block.toString("hex"), header: Buffer.from(header) };
+    }
+  }
+}
+
+const client = new GraphQLClient(httpUrl);
+const SUBMIT = gql`
+  mutation ($raw: String!) {
+    submitBlock(rawHex: $raw) { status hash height mainChain tipHeight tipHash }
+  }
+`;
+
+async function chain() {
+  const data = await client.request(gql`{ chain { height tipHash difficultyBits reward sideBlocks } }`);
+  return data.chain;
+}
+
+test("an outside miner's blocks connect, fork the chain and make it reorganise", async () => {
+  await reset();
+  const start = await chain();
+  const params = { reward: start.reward, bits: start.difficultyBits, pubkeyHash: randomBytes(20) };
+  const ws = createClient({ url: wsUrl, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0 });
+  const events = [];
+  const mined = [];
+  const stop = [
+    ws.subscribe({ query: "subscription { chainReorganized { forkHeight oldTip newTip disconnected connected } }" }, {
+      next: (message) => events.push(message),
+      error: (error) => events.push({ error }),
+      complete: () => {},
+    }),
+    ws.subscribe({ query: "subscription { blockMined { height hash } }" }, {
+      next: (message) => mined.push(message.data.blockMined),
+      error: (error) => mined.push({ error }),
+      complete: () => {},
+    }),
+  ];
+  await new Promise((resolve) => setTimeout(resolve, 200));
+
+  // On the tip: connected, once; again: a duplicate.
+  const a1 = mineBlock({ ...params, prevHash: start.tipHash, height: start.height + 1, timestamp: 1_800_000_000 });
+  const first = await client.request(SUBMIT, { raw: a1.rawHex });
+  assert.deepEqual(first.submitBlock, {
+    status: "CONNECTED",
+    hash: a1.hash,
+    height: start.height + 1,
+    mainChain: true,
+    tipHeight: start.height + 1,
+    tipHash: a1.hash,
+  });
+  assert.equal((await client.request(SUBMIT, { raw: a1.rawHex })).submitBlock.status, "DUPLICATE");
+
+  // A sibling from the same parent: kept on a side branch, the main chain unchanged.
+  const b1 = mineBlock({ ...params, prevHash: start.tipHash, height: start.height + 1, timestamp: 1_800_000_001 });
+  const side = await client.request(SUBMIT, { raw: b1.rawHex });
+  assert.equal(side.submitBlock.status, "SIDE_BRANCH");
+  assert.equal(side.submitBlock.mainChain, false);
+  assert.equal(side.submitBlock.tipHash, a1.hash);
+
+  // Its child gives the side branch more work: the node reorganises to it.
+  const b2 = mineBlock({ ...params, prevHash: b1.hash, height: start.height + 2, timestamp: 1_800_000_002 });
+  const won = await client.request(SUBMIT, { raw: b2.rawHex });
+  assert.equal(won.submitBlock.status, "REORGANIZED");
+  assert.equal(won.submitBlock.tipHash, b2.hash);
+
+  const deadline = Date.now() + 5000;
+  while ((events.length < 1 || mined.length < 3) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  stop.forEach((unsubscribe) => unsubscribe());
+  await ws.dispose();
+  assert.deepEqual(events[0].data.chainReorganized, {
+    forkHeight: start.height,
+    oldTip: a1.hash,
+    newTip: b2.hash,
+    disconnected: [a1.hash],
+    connected: [b1.hash, b2.hash],
+  });
+  // blockMined: a1, then the new branch from the fork up.
+  assert.deepEqual(mined, [
+    { height: start.height + 1, hash: a1.hash },
+    { height: start.height + 1, hash: b1.hash },
+    { height: start.height + 2, hash: b2.hash },
+  ]);
+
+  // The stale block is still found, off the main chain; the tree shows both branches.
+  const stale = await client.request(gql`query ($h: String!) { block(hash: $h) { height mainChain } rawBlock(hash: $h) }`, { h: a1.hash });
+  assert.deepEqual(stale.block, { height: start.height + 1, mainChain: false });
+  assert.equal(stale.rawBlock, a1.rawHex);
+  const tree = await client.request(gql`{ blockTree(depth: 2) { hash mainChain } chain { sideBlocks } }`);
+  assert.deepEqual(
+    tree.blockTree.map((b) => [b.hash, b.mainChain]),
+    [
+      [b1.hash, true],
+      [a1.hash, false],
+      [b2.hash, true],
+    ],
+  );
+  assert.equal(tree.chain.sideBlocks, 1);
+});
+
+test("a block that breaks a rule gets INVALID_BLOCK with the rule, over HTTP and WebSocket", async () => {
+  const tip = await chain();
+  const good = mineBlock({
+    reward: tip.reward,
+    bits: tip.difficultyBits,
+    pubkeyHash: randomBytes(20),
+    prevHash: tip.tipHash,
+    height: tip.height + 1,
+    timestamp: 1_800_000_100,
+  });
+  // The same block with a nonce that misses the difficulty.
+  const header = Buffer.from(good.header);
+  for (let nonce = header.readBigUInt64LE(80) + 1n; ; nonce++) {
+    header.writeBigUInt64LE(nonce, 80);
+    if (zeroBits(sha256d(header)) < tip.difficultyBits) break;
+  }
+  const weak = Buffer.concat([header, Buffer.from(good.rawHex, "hex").subarray(88)]).toString("hex");
+  await assert.rejects(client.request(SUBMIT, { raw: weak }), (error) => {
+    const extensions = error.response.errors[0].extensions;
+    assert.equal(extensions.code, "INVALID_BLOCK");
+    assert.equal(extensions.check, "PROOF_OF_WORK");
+    assert.equal(extensions.blockHash, sha256d(header).toString("hex"));
+    return true;
+  });
+  const ws = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0 });
+  // graphql-ws hands an operation's errors to the sink as its error.
+  const errors = await new Promise((resolve) => {
+    ws.subscribe(
+      { query: "mutation ($raw: String!) { submitBlock(rawHex: $raw) { status } }", variables: { raw: weak } },
+      { next: (message) => resolve(message.errors), error: resolve, complete: () => {} },
+    );
+  });
+  await ws.dispose();
+  assert.equal(errors[0].extensions.code, "INVALID_BLOCK");
+  assert.equal(errors[0].extensions.check, "PROOF_OF_WORK");
+  assert.deepEqual(await chain(), tip, "a refused block changes nothing");
+});
+
+test("a peer's locator finds the last block both chains share", async () => {
+  const { blockLocator } = await client.request(gql`{ blockLocator }`);
+  const tip = await chain();
+  assert.equal(blockLocator[0], tip.tipHash);
+  // A peer that shares only some of the chain: its own newer blocks are unknown here.
+  const theirs = [randomBytes(32).toString("hex"), randomBytes(32).toString("hex"), ...blockLocator.slice(2)];
+  const { commonBlock } = await client.request(gql`query ($l: [String!]!) { commonBlock(locator: $l) { hash height mainChain } }`, {
+    l: theirs,
+  });
+  assert.equal(commonBlock.hash, blockLocator[2]);
+  assert.equal(commonBlock.height, tip.height - 2);
+  assert.equal(commonBlock.mainChain, true);
+  const none = await client.request(gql`query ($l: [String!]!) { commonBlock(locator: $l) { hash } }`, {
+    l: [randomBytes(32).toString("hex")],
+  });
+  assert.equal(none.commonBlock, null);
+});
