@@ -3,6 +3,7 @@
 //! HTTP and WebSocket clients. A crate of its own, so that tests and benches depend on it like on
 //! any library.
 
+mod chain_builder;
 mod commit_probe;
 mod db;
 mod fixtures;
@@ -11,6 +12,7 @@ mod postgres;
 mod replica;
 mod ws;
 
+pub use chain_builder::{BUILT_CHAIN_DIFFICULTY, built_chain, built_chain_params};
 pub use commit_probe::CommitProbe;
 pub use db::{Backend, TestDb};
 pub use fixtures::{PoolRows, addr, dump, dump_tables, keystore, reset, test_config};
