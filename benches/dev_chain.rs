@@ -8,13 +8,12 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use pocket_chain::chain::tx_check::verify_signatures;
 use pocket_chain::chain::SecretKey;
+use pocket_chain::chain::tx_check::verify_signatures;
 use pocket_chain::node::Node;
 use pocket_testkit::{Backend, TestDb, built_chain, built_chain_params, keystore, test_config};
 use rayon::prelude::*;
 use tokio::runtime::Runtime;
-
 
 fn runtime() -> Runtime {
     tokio::runtime::Builder::new_multi_thread()

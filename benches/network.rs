@@ -79,7 +79,11 @@ async fn latencies(from: &Node, to: &Node, miner: &Address) -> Vec<Duration> {
                 out.push(at.saturating_duration_since(committed));
                 break;
             }
-            assert!(Instant::now() < deadline, "block {} never arrived", block.hash);
+            assert!(
+                Instant::now() < deadline,
+                "block {} never arrived",
+                block.hash
+            );
             tokio::time::sleep(Duration::from_micros(200)).await;
         }
     }
@@ -101,7 +105,10 @@ async fn main() {
         let import_db = TestDb::new(backend).await;
         let importer = node_on(&import_db).await;
         let started = Instant::now();
-        importer.import_chain(bytes.clone(), |_, _| {}).await.unwrap();
+        importer
+            .import_chain(bytes.clone(), |_, _| {})
+            .await
+            .unwrap();
         let import = started.elapsed();
 
         let source_db = TestDb::new(backend).await;

@@ -353,12 +353,17 @@ impl Peer {
     async fn sync(&self) -> Result<(), PeerError> {
         let mut from = self.fork_height().await?;
         let mut restarts = 0;
+        let mut next = self.fetch(from);
         loop {
-            let raw = self.client.raw_blocks(from).await?;
+            let raw = next
+                .await
+                .map_err(|e| PeerError::Unreachable(e.to_string()))??;
             if raw.is_empty() {
                 return Ok(());
             }
             let count = raw.len() as u64;
+            // The next batch travels while this one is checked and written.
+            next = self.fetch(from + count);
             let blocks = raw
                 .iter()
                 .map(|hex| decode_block(hex))
@@ -366,6 +371,12 @@ impl Peer {
                 .map_err(|e| {
                     PeerError::Misbehaved(format!("sent a block that does not decode: {e}"))
                 })?;
+            {
+                let mut recent = self.blocks_from_peer.lock().expect("recent");
+                for block in &blocks {
+                    recent.insert(block.hash());
+                }
+            }
             let answers = self.node.accept_blocks(blocks).await.map_err(|e| match e {
                 NodeError::InvalidBlock { .. } => {
                     PeerError::Misbehaved(format!("sent an invalid block: {e}"))
@@ -382,6 +393,7 @@ impl Peer {
             });
             if answers.iter().any(|a| a.status == BlockStatus::Held) {
                 // The peer's chain moved between requests: find the fork again.
+                next.abort();
                 restarts += 1;
                 if restarts > MAX_RESTARTS {
                     return Err(PeerError::Misbehaved(
@@ -389,10 +401,17 @@ impl Peer {
                     ));
                 }
                 from = self.fork_height().await?;
+                next = self.fetch(from);
                 continue;
             }
             from += count;
         }
+    }
+
+    /// Fetches the peer's blocks from height `from` in a task of its own.
+    fn fetch(&self, from: u64) -> tokio::task::JoinHandle<Result<Vec<String>, PeerError>> {
+        let client = self.client.clone();
+        tokio::spawn(async move { client.raw_blocks(from).await })
     }
 
     /// The height after the last block this node's chain and the peer's share.

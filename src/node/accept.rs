@@ -70,6 +70,10 @@ impl HeldBlocks {
         self.0.push_back(block);
     }
 
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     fn children_of(&mut self, parent: &BlockHash) -> Vec<Block> {
         let (children, rest): (Vec<Block>, Vec<Block>) = self
             .0
@@ -96,7 +100,32 @@ impl Node {
         let (answers, refusal) = self
             .commit(async |txn, events| {
                 let mut answers = Vec::with_capacity(blocks.len());
-                for block in blocks {
+                let (run, rest) = self.new_run_on_tip(txn, blocks).await?;
+                if !run.is_empty() {
+                    let tip = blocks::tip(txn).await?;
+                    let (connected, failure) = self.connect_run(txn, run, tip, events).await?;
+                    answers.extend(connected.iter().map(|stored| {
+                        let tip = ChainTip {
+                            hash: stored.hash,
+                            height: stored.height,
+                        };
+                        BlockAccepted {
+                            hash: stored.hash,
+                            height: Some(stored.height),
+                            status: BlockStatus::Connected,
+                            main_chain: true,
+                            tip: Some(tip),
+                            tip_work: chain_work(tip.height, self.config.params.difficulty_bits),
+                        }
+                    }));
+                    if let Some(err) = failure {
+                        return Ok((answers, Some(err)));
+                    }
+                    if let Some(last) = connected.last() {
+                        self.place_held_children(txn, last.hash, events).await?;
+                    }
+                }
+                for block in rest {
                     match self.accept_in(txn, block, events).await {
                         Ok(answer) => answers.push(answer),
                         Err(err @ NodeError::InvalidBlock { .. }) => {
@@ -114,6 +143,47 @@ impl Node {
         }
     }
 
+    /// The longest prefix of `blocks` that extends the tip in order with blocks the tree does
+    /// not hold yet (connected together by [`Node::connect_run`]), and the rest.
+    async fn new_run_on_tip(
+        &self,
+        txn: &DatabaseTransaction,
+        blocks: Vec<Block>,
+    ) -> NodeResult<(Vec<StoredBlock>, Vec<Block>)> {
+        let Some(tip) = blocks::tip(txn).await? else {
+            return Ok((Vec::new(), blocks));
+        };
+        let hashes: Vec<BlockHash> = blocks.iter().map(Block::hash).collect();
+        let known = blocks::heights_of(txn, &hashes).await?;
+        let side = side_blocks::existing(txn, &hashes).await?;
+        let holding = !self.held.lock().expect("held blocks").is_empty();
+        let mut run = Vec::new();
+        let mut parent = tip;
+        let mut rest = blocks.into_iter();
+        for block in rest.by_ref() {
+            let hash = block.hash();
+            if holding
+                || block.header.prev_hash != parent.hash
+                || known.contains_key(&hash)
+                || side.contains(&hash)
+            {
+                let mut remaining = vec![block];
+                remaining.extend(rest);
+                return Ok((run, remaining));
+            }
+            parent = ChainTip {
+                hash,
+                height: parent.height + 1,
+            };
+            run.push(StoredBlock {
+                hash,
+                height: parent.height,
+                block,
+            });
+        }
+        Ok((run, Vec::new()))
+    }
+
     /// One block, then any held blocks it was the missing parent of.
     async fn accept_in(
         &self,
@@ -123,23 +193,34 @@ impl Node {
     ) -> NodeResult<BlockAccepted> {
         let answer = self.place(txn, block, events).await?;
         if answer.status != BlockStatus::Held {
-            let mut parents = vec![answer.hash];
-            while let Some(parent) = parents.pop() {
-                let children = self.held.lock().expect("held blocks").children_of(&parent);
-                for child in children {
-                    // A held block is a stranger's: one that fails is dropped, not an error of
-                    // the block that unblocked it.
-                    match self.place(txn, child, events).await {
-                        Ok(placed) => parents.push(placed.hash),
-                        Err(NodeError::InvalidBlock { hash, reason, .. }) => {
-                            tracing::info!(%hash, %reason, "held block refused")
-                        }
-                        Err(err) => return Err(err),
+            self.place_held_children(txn, answer.hash, events).await?;
+        }
+        Ok(answer)
+    }
+
+    /// Places the held blocks whose parent `parent` now is, and theirs in turn.
+    async fn place_held_children(
+        &self,
+        txn: &DatabaseTransaction,
+        parent: BlockHash,
+        events: &mut Vec<NodeEvent>,
+    ) -> NodeResult<()> {
+        let mut parents = vec![parent];
+        while let Some(parent) = parents.pop() {
+            let children = self.held.lock().expect("held blocks").children_of(&parent);
+            for child in children {
+                // A held block is a stranger's: one that fails is dropped, not an error of the
+                // block that unblocked it.
+                match self.place(txn, child, events).await {
+                    Ok(placed) => parents.push(placed.hash),
+                    Err(NodeError::InvalidBlock { hash, reason, .. }) => {
+                        tracing::info!(%hash, %reason, "held block refused")
                     }
+                    Err(err) => return Err(err),
                 }
             }
         }
-        Ok(answer)
+        Ok(())
     }
 
     async fn place(
@@ -270,7 +351,9 @@ impl Node {
         .await?
         .map_err(|e| NodeError::invalid_block(stored.hash, &e))?;
         blocks::connect(db, stored, &view, &changes).await?;
-        self.settle_pool(db, stored, &changes.spent, events).await?;
+        let spent: Vec<OutPoint> = changes.spent.iter().map(|(o, _)| *o).collect();
+        self.settle_pool(db, std::slice::from_ref(stored), &spent, events)
+            .await?;
         events.push(NodeEvent::BlockMined(Arc::new(stored.clone())));
         Ok(())
     }

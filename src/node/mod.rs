@@ -7,6 +7,7 @@ mod address;
 mod archive;
 mod build;
 mod commit;
+mod connect_run;
 mod error;
 mod events;
 mod import_check;

@@ -153,25 +153,22 @@ impl Node {
         Ok(())
     }
 
-    /// After a block from outside is connected: pending entries it mined leave the pool, and
-    /// entries spending an output it spent are rejected.
+    /// After blocks from outside are connected: pending entries they mined leave the pool, and
+    /// entries spending an output they spent (`spent`) are rejected.
     pub(super) async fn settle_pool(
         &self,
         db: &impl ConnectionTrait,
-        stored: &StoredBlock,
-        spent: &[(OutPoint, Utxo)],
+        connected: &[StoredBlock],
+        spent: &[OutPoint],
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<()> {
-        let outpoints: Vec<OutPoint> = spent.iter().map(|(o, _)| *o).collect();
-        let spenders = pool::spenders(db, &outpoints).await?;
+        let spenders = pool::spenders(db, spent).await?;
         if spenders.is_empty() {
             return Ok(());
         }
-        let in_block: HashSet<Txid> = stored
-            .block
-            .transactions
+        let in_blocks: HashSet<Txid> = connected
             .iter()
-            .map(Transaction::txid)
+            .flat_map(|b| b.block.transactions.iter().map(Transaction::txid))
             .collect();
         let mut done = HashSet::new();
         for txid in spenders.values() {
@@ -181,14 +178,14 @@ impl Node {
             let Some((entry, _)) = pool::pending_by_txid(db, txid).await? else {
                 continue;
             };
-            if in_block.contains(txid) {
+            if in_blocks.contains(txid) {
                 pool::remove(db, &[entry.id]).await?;
                 events.push(NodeEvent::PoolChanged {
                     kind: PoolChangeKind::Removed,
                     entry: Arc::new(PoolEntry::Pending(entry)),
                 });
             } else {
-                let error = format!("rejected: block {} spent an input", stored.hash);
+                let error = "rejected: a block from outside spent an input".to_owned();
                 pool::reject(db, entry.id, &error).await?;
                 events.push(rejected(&entry, error));
             }

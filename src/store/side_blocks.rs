@@ -171,3 +171,18 @@ pub async fn delete_above(db: &impl ConnectionTrait, height: Option<u64>) -> Sto
         .await?;
     Ok(())
 }
+
+/// Which of `hashes` are side blocks.
+pub async fn existing(
+    db: &impl ConnectionTrait,
+    hashes: &[BlockHash],
+) -> StoreResult<HashSet<BlockHash>> {
+    let rows = side_blocks::Entity::find()
+        .select_only()
+        .column(side_blocks::Column::Hash)
+        .filter(side_blocks::Column::Hash.is_in(hashes.iter().map(ToString::to_string)))
+        .into_tuple::<String>()
+        .all(db)
+        .await?;
+    rows.iter().map(|h| parse("side blocks", h)).collect()
+}

@@ -92,4 +92,3 @@ pub fn built_chain(blocks: u64) -> (Archive, Vec<(Transaction, Vec<Utxo>)>) {
     };
     (archive, signed)
 }
-
