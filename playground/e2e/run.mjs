@@ -1,6 +1,7 @@
 // End-to-end test of the test stand and GraphiQL in headless Chromium against a running pocket
 // server. Usage: node e2e/run.mjs BASE_URL SCREENSHOT_DIR [API_TOKEN]
-// With API_TOKEN (a server started with that token) it runs the token tour instead of the full one.
+// With API_TOKEN (a server started with that token) it runs the token tour instead of the full one;
+// with POCKET_PEER set to a second, empty server, the network tour (peers, a fork, a reorganisation).
 // Fails on any request to a non-loopback URL, any console error, or any step that does not happen.
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -63,7 +64,9 @@ try {
   page.on("request", (request) => sent.push(request.url(), JSON.stringify(request.headers()), request.postData() ?? ""));
   page.on("websocket", (socket) => socket.on("framesent", (frame) => sent.push(String(frame.payload))));
 
-  if (token) {
+  if (process.env.POCKET_PEER) {
+    await networkTour(process.env.POCKET_PEER);
+  } else if (token) {
     await tokenTour();
   } else {
     await fullTour();
@@ -328,6 +331,66 @@ try {
       await page.click('[data-testid="mine-submit"]');
       await page.locator('[data-testid="block-0"]').waitFor();
       await page.screenshot({ path: join(shots, "5-stand-with-token.png"), fullPage: true });
+    });
+  }
+  async function networkTour(peer) {
+    const at = async (url, query, variables = {}) => {
+      const response = await fetch(`${url}/graphql`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = await response.json();
+      if (body.errors) throw new Error(`${query}: ${JSON.stringify(body.errors)}`);
+      return body.data;
+    };
+    const tip = async (url) => (await at(url, "{ chain { height tipHash } }")).chain;
+    const mine = async (url, count, address) =>
+      (await at(url, "mutation($n: Int!, $a: String!) { mineBlocks(count: $n, address: $a) { hash } }", { n: count, a: address })).mineBlocks;
+    const until = async (what, condition) => {
+      const deadline = Date.now() + 15_000;
+      while (!(await condition())) {
+        if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+
+    await step("the test stand loads and goes live, with no peers", async () => {
+      await page.goto(`${base}/`);
+      await page.locator('[data-testid="connection"]', { hasText: "live" }).waitFor();
+      await at(base, "mutation { resetSystem { address } }");
+      await page.locator('[data-testid="block-tree"] [data-testid="tree-main"]').first().waitFor();
+      if ((await page.locator('[data-testid="peer-row"]').count()) !== 0) throw new Error("peers listed before any was added");
+    });
+
+    await step("adding a peer from the form: it follows, and the empty peer takes this chain", async () => {
+      await page.fill('[data-testid="peer-url"]', peer);
+      await page.click('[data-testid="peer-add"]');
+      await page.locator('[data-testid="peer-state"]', { hasText: "FOLLOWING" }).waitFor({ timeout: 15_000 });
+      const ours = await tip(base);
+      await until("the peer takes the chain", async () => (await tip(peer)).tipHash === ours.tipHash);
+    });
+
+    let stale;
+    await step("cut off, both sides mine: the peer's branch is longer", async () => {
+      await page.click('[data-testid="peer-remove"]');
+      await until("the peer row goes", async () => (await page.locator('[data-testid="peer-row"]').count()) === 0);
+      [{ hash: stale }] = await mine(base, 1, "1BoatSLRHtKNngkdXEeobR76b53LETtpyT");
+      await mine(peer, 2, "1JfbZRwdDHKZmuiZgYArJZhcuuzuw2HuMu");
+      await page.locator(`[data-testid="tree-main"][data-hash="${stale}"]`).waitFor();
+    });
+
+    await step("reconnected, the node reorganises: the tree shows the stale block beside the main chain", async () => {
+      await page.fill('[data-testid="peer-url"]', peer);
+      await page.click('[data-testid="peer-add"]');
+      await page.locator('[data-testid="reorg"]', { hasText: "Reorganized at height" }).waitFor({ timeout: 15_000 });
+      await page.locator(`[data-testid="tree-stale"][data-hash="${stale}"]`).waitFor();
+      const theirs = await tip(peer);
+      await until("same tip on both", async () => (await tip(base)).tipHash === theirs.tipHash);
+      await page.locator(`[data-testid="tree-main"][data-hash="${theirs.tipHash}"]`).waitFor();
+      await page.locator('[data-testid="peer-state"]', { hasText: "FOLLOWING" }).waitFor();
+      await page.locator('[data-testid="block-tree"]').screenshot({ path: join(shots, "6-block-tree-after-reorg.png") });
+      await page.screenshot({ path: join(shots, "6-network.png"), fullPage: true });
     });
   }
 } catch (error) {

@@ -133,6 +133,16 @@ export const queries = {
     buildTransaction(from: $from, to: $to, amount: $amount) { txId rawHex inputs { value address sighash } outputs { value address } }
   }`,
   submit: /* GraphQL */ `mutation Submit($rawHex: String!) { submitTransaction(rawHex: $rawHex) { id txId status } }`,
+  peers: /* GraphQL */ `query Peers { peers { url state height tipHash lastSeen lastError blocksReceived transactionsReceived } }`,
+  addPeer: /* GraphQL */ `mutation AddPeer($url: String!) { addPeer(url: $url) { url state } }`,
+  removePeer: /* GraphQL */ `mutation RemovePeer($url: String!) { removePeer(url: $url) }`,
+  blockTree: /* GraphQL */ `query BlockTree($depth: Int!) {
+    blockTree(depth: $depth) { hash height prevHash mainChain invalidReason txCount }
+    chain { sideBlocks chainWork }
+  }`,
+  liveReorg: /* GraphQL */ `subscription LiveReorg {
+    chainReorganized { forkHeight oldTip newTip oldHeight newHeight disconnected connected returnedToPool dropped }
+  }`,
   liveBlocks: /* GraphQL */ `subscription LiveBlocks { blockMined { height hash txCount } }`,
   livePool: /* GraphQL */ `subscription LivePool { poolChanged { id status } }`,
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { authHeader, classifySearch, errorsByField, fieldOf, parseWhole, plural, proofSteps, secondsUntil, shorten, wsUrl } from "./logic";
+import { authHeader, classifySearch, errorsByField, fieldOf, layoutTree, parseWhole, plural, proofSteps, secondsUntil, shorten, wsUrl } from "./logic";
 
 describe("fieldOf", () => {
   it("puts address errors next to the argument the server names", () => {
@@ -84,5 +84,36 @@ describe("proofSteps", () => {
   it("puts the sibling on the right at even positions and on the left at odd ones", () => {
     expect(proofSteps(2, ["a", "b"]).map((s) => s.side)).toEqual(["right", "left"]);
     expect(proofSteps(5, ["a", "b", "c"]).map((s) => s.side)).toEqual(["left", "right", "left"]);
+  });
+});
+
+describe("layoutTree", () => {
+  const block = (hash: string, prevHash: string, height: number, mainChain: boolean) => ({ hash, prevHash, height, mainChain });
+
+  it("puts the main chain on lane 0 and a side branch on a lane of its own", () => {
+    const placed = layoutTree([
+      block("m1", "m0", 1, true),
+      block("m0", "g", 0, true),
+      block("s1", "m0", 1, false),
+      block("s2", "s1", 2, false),
+      block("m2", "m1", 2, true),
+    ]);
+    const lanes = Object.fromEntries(placed.map((p) => [p.block.hash, [p.column, p.lane]]));
+    expect(lanes).toEqual({ m0: [0, 0], m1: [1, 0], m2: [2, 0], s1: [1, 1], s2: [2, 1] });
+  });
+
+  it("gives a second branch at the same height the next free lane", () => {
+    const placed = layoutTree([
+      block("m1", "m0", 1, true),
+      block("a1", "m0", 1, false),
+      block("b1", "m0", 1, false),
+      block("b2", "b1", 2, false),
+    ]);
+    const lanes = Object.fromEntries(placed.map((p) => [p.block.hash, p.lane]));
+    expect(lanes).toEqual({ m1: 0, a1: 1, b1: 2, b2: 2 });
+  });
+
+  it("lays out nothing for an empty chain", () => {
+    expect(layoutTree([])).toEqual([]);
   });
 });

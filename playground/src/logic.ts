@@ -109,3 +109,44 @@ export function proofSteps(index: number, siblings: string[]): { level: number; 
     return { level, side, sibling };
   });
 }
+
+/** A block of the tree as the stand draws it. */
+export interface TreeNode {
+  hash: string;
+  prevHash: string;
+  height: number;
+  mainChain: boolean;
+}
+
+/** Where a block is drawn: its column (by height) and lane (0: the main chain). */
+export interface Placed<T extends TreeNode> {
+  block: T;
+  column: number;
+  lane: number;
+}
+
+/**
+ * Lays the block tree out in lanes: the main chain on lane 0, each side branch on a lane of its
+ * own — a block continues its parent's lane when that lane is free at its height, and otherwise
+ * takes the first free lane. Columns count heights from the lowest shown.
+ */
+export function layoutTree<T extends TreeNode>(blocks: T[]): Placed<T>[] {
+  if (blocks.length === 0) return [];
+  const lowest = Math.min(...blocks.map((b) => b.height));
+  const laneOf = new Map<string, number>();
+  const taken = new Set<string>();
+  const sorted = [...blocks].sort((a, b) => a.height - b.height || Number(b.mainChain) - Number(a.mainChain) || a.hash.localeCompare(b.hash));
+  const out: Placed<T>[] = [];
+  for (const block of sorted) {
+    let lane = 0;
+    if (!block.mainChain) {
+      const parentLane = laneOf.get(block.prevHash);
+      lane = parentLane !== undefined && parentLane > 0 && !taken.has(`${block.height}:${parentLane}`) ? parentLane : 1;
+      while (taken.has(`${block.height}:${lane}`)) lane++;
+    }
+    taken.add(`${block.height}:${lane}`);
+    laneOf.set(block.hash, lane);
+    out.push({ block, column: block.height - lowest, lane });
+  }
+  return out;
+}

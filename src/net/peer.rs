@@ -282,10 +282,12 @@ impl Peer {
         if locator.is_empty() {
             return Ok(0);
         }
-        let Some(common) = self.client.common_height(&locator).await? else {
-            return Ok(0);
+        // An empty peer takes this chain from genesis.
+        let mut from = match self.client.common_height(&locator).await? {
+            Some(common) => common + 1,
+            None if self.client.chain().await?.height.is_none() => 0,
+            None => return Ok(0),
         };
-        let mut from = common + 1;
         let mut sent = 0;
         loop {
             let blocks = self.node.blocks_from(from, ANNOUNCE_BATCH).await?;
@@ -351,7 +353,9 @@ impl Peer {
     /// Catches up with the peer's main chain: from the last block both share, batches of its
     /// blocks until it has no more. Every block is validated by the node like any other.
     async fn sync(&self) -> Result<(), PeerError> {
-        let mut from = self.fork_height().await?;
+        let Some(mut from) = self.fork_height().await? else {
+            return Ok(()); // the peer has no chain yet
+        };
         let mut restarts = 0;
         let mut next = self.fetch(from);
         loop {
@@ -400,7 +404,10 @@ impl Peer {
                         "sends blocks that do not link".into(),
                     ));
                 }
-                from = self.fork_height().await?;
+                let Some(fork) = self.fork_height().await? else {
+                    return Ok(());
+                };
+                from = fork;
                 next = self.fetch(from);
                 continue;
             }
@@ -414,14 +421,16 @@ impl Peer {
         tokio::spawn(async move { client.raw_blocks(from).await })
     }
 
-    /// The height after the last block this node's chain and the peer's share.
-    async fn fork_height(&self) -> Result<u64, PeerError> {
+    /// The height after the last block this node's chain and the peer's share (0 when this
+    /// node has none); `None` when the peer has no chain at all.
+    async fn fork_height(&self) -> Result<Option<u64>, PeerError> {
         let locator = self.node.block_locator().await?;
         if locator.is_empty() {
-            return Ok(0);
+            return Ok(Some(0));
         }
         match self.client.common_height(&locator).await? {
-            Some(height) => Ok(height + 1),
+            Some(height) => Ok(Some(height + 1)),
+            None if self.client.chain().await?.height.is_none() => Ok(None),
             None => Err(PeerError::Incompatible(
                 "its chain shares no block with this node's".into(),
             )),

@@ -78,8 +78,9 @@ fn front_end_unit_tests() {
 /// One browser at a time: two Chromiums beside the other tests would crowd a small machine.
 static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// Runs `e2e/run.mjs` against `base` (its token tour when given a token).
-async fn run_e2e(base: &str, token: Option<&str>) {
+/// Runs `e2e/run.mjs` against `base` (its token tour when given a token; its network tour with a
+/// second server as `peer`).
+async fn run_e2e(base: &str, token: Option<&str>, peer: Option<&str>) {
     require_node_modules();
     let chromium = chromium();
     let _turn = ONE_BROWSER.lock().await;
@@ -90,6 +91,7 @@ async fn run_e2e(base: &str, token: Option<&str>) {
         .arg(&shots)
         .args(token)
         .env("CHROMIUM_PATH", chromium)
+        .envs(peer.map(|p| ("POCKET_PEER", p)))
         .current_dir(playground())
         .output()
         .await
@@ -107,7 +109,7 @@ async fn run_e2e(base: &str, token: Option<&str>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn test_stand_and_graphiql_in_chromium() {
     let app = spawn_app(Backend::Sqlite).await;
-    run_e2e(&app.base, None).await;
+    run_e2e(&app.base, None, None).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -118,5 +120,14 @@ async fn test_stand_with_an_api_token_in_chromium() {
         ..ServerConfig::default()
     };
     let app = spawn_app_with(Backend::Sqlite, config).await;
-    run_e2e(&app.base, Some(token)).await;
+    run_e2e(&app.base, Some(token), None).await;
+}
+
+/// Two nodes: the stand adds the second as a peer, drops it, both mine, adds it again, and shows
+/// the reorganisation and the stale block in the block tree.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn test_stand_shows_peers_a_fork_and_a_reorganisation_in_chromium() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let peer = spawn_app(Backend::Sqlite).await;
+    run_e2e(&app.base, None, Some(&peer.base)).await;
 }

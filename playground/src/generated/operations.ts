@@ -50,6 +50,19 @@ export type OutputPatch = {
   vout: number;
 };
 
+/** Where the connection to a peer stands. */
+export type PeerState =
+  /** Connecting, or checking that it runs the same chain. */
+  | 'CONNECTING'
+  /** Unreachable, or it sent invalid data; retried after a wait (longer after invalid data). */
+  | 'DOWN'
+  /** Caught up, following its new blocks and transactions. */
+  | 'FOLLOWING'
+  /** It runs another chain (genesis block or parameters); `lastError` says how. Not retried. */
+  | 'INCOMPATIBLE'
+  /** Fetching blocks this node lacks. */
+  | 'SYNCING';
+
 /** Where an entry stands. */
 export type PoolEntryStatus =
   /** Mined and removed from the pool (only seen in `poolChanged`). */
@@ -261,6 +274,37 @@ export type SubmitMutationVariables = Exact<{
 
 
 export type SubmitMutation = { submitTransaction: { id: number, txId: string | null, status: PoolEntryStatus } };
+
+export type PeersQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type PeersQuery = { peers: Array<{ url: string, state: PeerState, height: number | null, tipHash: string | null, lastSeen: number | null, lastError: string | null, blocksReceived: number, transactionsReceived: number }> };
+
+export type AddPeerMutationVariables = Exact<{
+  url: string;
+}>;
+
+
+export type AddPeerMutation = { addPeer: { url: string, state: PeerState } };
+
+export type RemovePeerMutationVariables = Exact<{
+  url: string;
+}>;
+
+
+export type RemovePeerMutation = { removePeer: boolean };
+
+export type BlockTreeQueryVariables = Exact<{
+  depth: number;
+}>;
+
+
+export type BlockTreeQuery = { blockTree: Array<{ hash: string, height: number, prevHash: string, mainChain: boolean, invalidReason: string | null, txCount: number }>, chain: { sideBlocks: number, chainWork: string } };
+
+export type LiveReorgSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type LiveReorgSubscription = { chainReorganized: { forkHeight: number, oldTip: string, newTip: string, oldHeight: number, newHeight: number, disconnected: Array<string>, connected: Array<string>, returnedToPool: Array<string>, dropped: Array<string> } };
 
 export type LiveBlocksSubscriptionVariables = Exact<{ [key: string]: never; }>;
 

@@ -1,11 +1,12 @@
 // The test stand's page: the chain's figures, wallets, the send and mine forms, a browser wallet, the mining mode,
-// snapshots, blocks, the chainstate and the pool. Every change the server announces (a block, a
+// peers and the block tree, snapshots, blocks, the chainstate and the pool. Every change the server announces (a block, a
 // pool change, a revert or reset, new mining settings, a snapshot) bumps `changes`, and each
 // panel reads what it shows again, without a reload.
 import { useCallback, useEffect, useState } from "react";
 import { type Connection, gql, liveClient, loadToken, queries, saveToken } from "../api";
 import type { OverviewQuery } from "../generated/operations";
 import { BlocksPanel } from "./BlocksPanel";
+import { BlockTree, type Reorg } from "./BlockTree";
 import { BrowserWallet } from "./BrowserWallet";
 import { ChainInfoBar } from "./ChainInfoBar";
 import { ChainstatePanel } from "./ChainstatePanel";
@@ -13,6 +14,7 @@ import { ExplorerPanel, type Page } from "./ExplorerPanel";
 import { MineForm } from "./MineForm";
 import { MiningProgressBar } from "./MiningProgressBar";
 import { MiningPanel } from "./MiningPanel";
+import { PeersPanel } from "./PeersPanel";
 import { PoolPanel } from "./PoolPanel";
 import { ResetButton } from "./ResetButton";
 import { SendForm } from "./SendForm";
@@ -30,6 +32,7 @@ export function App() {
   const [token, setToken] = useState(loadToken());
   const [changes, setChanges] = useState(0);
   const [page, setPage] = useState<Page | null>(null);
+  const [reorgs, setReorgs] = useState<Reorg[]>([]);
   const changed = useCallback(async () => setChanges((n) => n + 1), []);
 
   useEffect(() => {
@@ -50,7 +53,16 @@ export function App() {
     const stopReset = client.subscribe({ query: queries.liveReset }, sink);
     const stopMining = client.subscribe({ query: queries.liveMiningMode }, sink);
     const stopSnapshots = client.subscribe({ query: queries.liveSnapshots }, sink);
+    const stopReorgs = client.subscribe<{ chainReorganized: Reorg }>({ query: queries.liveReorg }, {
+      ...sink,
+      next: (message) => {
+        const reorg = message.data?.chainReorganized;
+        if (reorg) setReorgs((list) => [reorg, ...list].slice(0, 5));
+        void changed();
+      },
+    });
     return () => {
+      stopReorgs();
       stopBlocks();
       stopPool();
       stopReset();
@@ -84,6 +96,8 @@ export function App() {
           <MiningPanel changes={changes} onDone={changed} />
         </div>
       </div>
+      <BlockTree changes={changes} reorgs={reorgs} />
+      <PeersPanel changes={changes} />
       <SnapshotsPanel changes={changes} onDone={changed} />
       <BlocksPanel changes={changes} onOpen={setPage} />
       <div className="grid">

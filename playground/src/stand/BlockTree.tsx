@@ -1,0 +1,72 @@
+// The chain drawn as a tree: the main chain along the top lane, stale blocks and side branches
+// below it, each linked to its parent; and the reorganisations this page has seen, newest first.
+import { useEffect, useState } from "react";
+import { gql, queries } from "../api";
+import type { BlockTreeQuery, LiveReorgSubscription } from "../generated/operations";
+import { layoutTree, shorten } from "../logic";
+
+export type Reorg = LiveReorgSubscription["chainReorganized"];
+type TreeBlock = BlockTreeQuery["blockTree"][number];
+
+const DEPTH = 14;
+const COLUMN = 92;
+const LANE = 46;
+const BOX = { width: 76, height: 30 };
+
+export function BlockTree({ changes, reorgs }: { changes: number; reorgs: Reorg[] }) {
+  const [blocks, setBlocks] = useState<TreeBlock[]>([]);
+  const [sideBlocks, setSideBlocks] = useState(0);
+
+  useEffect(() => {
+    void gql<BlockTreeQuery>(queries.blockTree, { depth: DEPTH }).then((r) => {
+      if (r.data) {
+        setBlocks(r.data.blockTree);
+        setSideBlocks(r.data.chain.sideBlocks);
+      }
+    });
+  }, [changes]);
+
+  const placed = layoutTree(blocks);
+  const where = new Map(placed.map((p) => [p.block.hash, p]));
+  const lanes = Math.max(1, ...placed.map((p) => p.lane + 1));
+  const columns = Math.max(1, ...placed.map((p) => p.column + 1));
+  const x = (column: number) => 8 + column * COLUMN;
+  const y = (lane: number) => 8 + lane * LANE;
+
+  return (
+    <section className="panel" data-testid="block-tree">
+      <h2>Block tree <small>the last {DEPTH} heights; {sideBlocks} side block{sideBlocks === 1 ? "" : "s"} kept in all</small></h2>
+      <svg width={x(columns)} height={y(lanes) + 4} role="img" aria-label="block tree">
+        {placed.map(({ block, column, lane }) => {
+          const parent = where.get(block.prevHash);
+          if (!parent) return null;
+          return (
+            <line key={`l-${block.hash}`} x1={x(parent.column) + BOX.width} y1={y(parent.lane) + BOX.height / 2}
+              x2={x(column)} y2={y(lane) + BOX.height / 2} className="tree-link" />
+          );
+        })}
+        {placed.map(({ block, column, lane }) => (
+          <g key={block.hash} data-testid={block.mainChain ? "tree-main" : "tree-stale"} data-hash={block.hash}>
+            <title>{`height ${block.height}\n${block.hash}\n${block.mainChain ? "main chain" : "off the main chain"}${block.invalidReason ? `\ninvalid: ${block.invalidReason}` : ""}`}</title>
+            <rect x={x(column)} y={y(lane)} width={BOX.width} height={BOX.height} rx={5}
+              className={block.mainChain ? "tree-main" : block.invalidReason ? "tree-invalid" : "tree-stale"} />
+            <text x={x(column) + 6} y={y(lane) + 13} className="tree-height">#{block.height}</text>
+            <text x={x(column) + 6} y={y(lane) + 25} className="tree-hash">{shorten(block.hash, 4)}</text>
+          </g>
+        ))}
+      </svg>
+      {reorgs.length > 0 && (
+        <ul className="reorgs" data-testid="reorgs">
+          {reorgs.map((r) => (
+            <li key={`${r.newTip}-${r.oldTip}`} data-testid="reorg">
+              Reorganized at height {r.forkHeight}: {r.disconnected.length} block{r.disconnected.length === 1 ? "" : "s"} off
+              ({r.oldHeight} → {r.newHeight}, tip <code>{shorten(r.newTip, 4)}</code>), {r.connected.length} on;{" "}
+              {r.returnedToPool.length} transaction{r.returnedToPool.length === 1 ? "" : "s"} back in the pool
+              {r.dropped.length > 0 && `, ${r.dropped.length} dropped`}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

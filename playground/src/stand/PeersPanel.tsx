@@ -1,0 +1,67 @@
+// The peers this node follows: their state, height and last error, read every two seconds (a
+// peer's state changes without the chain changing), with a form to add one and a button to drop it.
+import { useEffect, useState } from "react";
+import { gql, queries } from "../api";
+import type { AddPeerMutation, PeersQuery, RemovePeerMutation } from "../generated/operations";
+import { formatTime, shorten } from "../logic";
+
+type Peer = PeersQuery["peers"][number];
+
+export function PeersPanel({ changes }: { changes: number }) {
+  const [peers, setPeers] = useState<Peer[]>([]);
+  const [url, setUrl] = useState("");
+  const [message, setMessage] = useState("");
+  const [tick, setTick] = useState(0);
+
+  useEffect(() => {
+    const timer = setInterval(() => setTick((n) => n + 1), 2000);
+    return () => clearInterval(timer);
+  }, []);
+  useEffect(() => {
+    void gql<PeersQuery>(queries.peers).then((r) => {
+      if (r.data) setPeers(r.data.peers);
+    });
+  }, [changes, tick]);
+
+  return (
+    <section className="panel" data-testid="peers">
+      <h2>Peers <small>nodes this one follows and announces to</small></h2>
+      <form onSubmit={async (e) => {
+        e.preventDefault();
+        const r = await gql<AddPeerMutation>(queries.addPeer, { url: url.trim() });
+        setMessage(r.errors ? r.errors.map((x) => x.message).join("; ") : `following ${r.data?.addPeer.url}`);
+        if (!r.errors) setUrl("");
+        setTick((n) => n + 1);
+      }}>
+        <input placeholder="http://127.0.0.1:8081" value={url} onChange={(e) => setUrl(e.target.value)} data-testid="peer-url" />
+        <button type="submit" data-testid="peer-add">Add peer</button>
+      </form>
+      {message && <p className="notice" data-testid="peer-message">{message}</p>}
+      <table>
+        <thead><tr><th>peer</th><th>state</th><th>height</th><th>tip</th><th>heard</th><th>received</th><th /></tr></thead>
+        <tbody>
+          {peers.map((p) => (
+            <tr key={p.url} data-testid="peer-row">
+              <td><code>{p.url}</code></td>
+              <td>
+                <span className={`peer-state ${p.state.toLowerCase()}`} data-testid="peer-state">{p.state}</span>
+                {p.lastError && <div className="error" data-testid="peer-error">{p.lastError}</div>}
+              </td>
+              <td>{p.height ?? "–"}</td>
+              <td>{p.tipHash ? <code title={p.tipHash}>{shorten(p.tipHash, 4)}</code> : "–"}</td>
+              <td className="when">{p.lastSeen ? formatTime(p.lastSeen, "ms") : "never"}</td>
+              <td>{p.blocksReceived} blocks, {p.transactionsReceived} txs</td>
+              <td>
+                <button className="danger" data-testid="peer-remove" onClick={async () => {
+                  const r = await gql<RemovePeerMutation>(queries.removePeer, { url: p.url });
+                  setMessage(r.errors ? r.errors.map((x) => x.message).join("; ") : `stopped following ${p.url}`);
+                  setTick((n) => n + 1);
+                }}>Remove</button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
