@@ -274,3 +274,53 @@ impl NodeEvent {
         serde_json::to_string(&wire).unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::Txid;
+
+    #[test]
+    fn a_reorganization_survives_the_notify_wire() {
+        let tip = |n: u8, height| ChainTip {
+            hash: BlockHash([n; 32]),
+            height,
+        };
+        let reorg = Reorg {
+            old_tip: tip(1, 12),
+            new_tip: tip(2, 13),
+            fork: tip(3, 11),
+            disconnected: vec![BlockHash([4; 32])],
+            connected: vec![BlockHash([5; 32]), tip(2, 13).hash],
+            returned: vec![Txid([6; 32])],
+            dropped: vec![],
+        };
+        let wire = NodeEvent::ChainReorganized(Arc::new(reorg.clone())).to_wire();
+        assert!(wire.len() < 8000);
+        let heard: Wire = serde_json::from_str(&wire).unwrap();
+        match heard.settled_event() {
+            Some(NodeEvent::ChainReorganized(back)) => assert_eq!(*back, reorg),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_long_reorganization_is_cut_to_fit_a_notification() {
+        let hashes = vec![BlockHash([9; 32]); 1000];
+        let tip = ChainTip {
+            hash: BlockHash([1; 32]),
+            height: 5,
+        };
+        let reorg = Reorg {
+            old_tip: tip,
+            new_tip: tip,
+            fork: tip,
+            disconnected: hashes.clone(),
+            connected: hashes,
+            returned: vec![Txid([2; 32]); 1000],
+            dropped: vec![Txid([3; 32]); 1000],
+        };
+        let wire = NodeEvent::ChainReorganized(Arc::new(reorg)).to_wire();
+        assert!(wire.len() < 8000, "{} bytes", wire.len());
+    }
+}

@@ -174,6 +174,26 @@ impl Net {
     }
 }
 
+/// Reads a subscription's values (what `value` picks from each event's data) until a MINED that
+/// follows a PENDING.
+async fn follow_until_mined_again(
+    feed: &mut pocket_testkit::WsStream,
+    value: impl Fn(&Value) -> Option<String>,
+) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    while !(seen.iter().any(|s| s == "PENDING") && seen.last().is_some_and(|s| s == "MINED")) {
+        let event = tokio::time::timeout(CONVERGE, next_json(feed))
+            .await
+            .unwrap_or_else(|_| panic!("no further event after {seen:?}"));
+        if let Some(v) = value(&event["payload"]["data"]) {
+            if seen.last() != Some(&v) {
+                seen.push(v);
+            }
+        }
+    }
+    seen
+}
+
 async fn node(db: &TestDb, peers: &[&Replica]) -> Replica {
     let mut args = vec!["--difficulty", BITS];
     for peer in peers {
@@ -257,6 +277,21 @@ async fn three_nodes_converge_fork_and_heal_a_partition() {
         .to_owned();
     net.converged(&[&a, &b], height + 1).await;
     net.status_becomes(&b, &losing, "MINED").await;
+    let mut status_feed = subscribe(
+        &a.base,
+        "graphql-transport-ws",
+        &format!("subscription {{ transactionStatus(txId: \"{losing}\") {{ state }} }}"),
+    )
+    .await;
+    let mut activity_feed = subscribe(
+        &a.base,
+        "graphql-transport-ws",
+        &format!(
+            "subscription {{ addressActivity(addresses: [\"{}\"]) {{ kind txId }} }}",
+            wallets[5]
+        ),
+    )
+    .await;
     // C: three blocks (mining the relayed transaction).
     net.mine(&c, 3, miner_c).await;
     net.status_becomes(&c, &relayed, "MINED").await;
@@ -298,6 +333,20 @@ async fn three_nodes_converge_fork_and_heal_a_partition() {
         let status = net.status_becomes(node, &losing, "MINED").await;
         assert_eq!(status["blockHash"], tip);
     }
+    // Subscribers on A saw the transaction go back to the pool, then be mined again.
+    let states = follow_until_mined_again(&mut status_feed, |data| {
+        data["transactionStatus"]["state"]
+            .as_str()
+            .map(str::to_owned)
+    })
+    .await;
+    assert_eq!(states, ["MINED", "PENDING", "MINED"], "{states:?}");
+    let kinds = follow_until_mined_again(&mut activity_feed, |data| {
+        assert_eq!(data["addressActivity"]["txId"], losing);
+        data["addressActivity"]["kind"].as_str().map(str::to_owned)
+    })
+    .await;
+    assert_eq!(kinds, ["PENDING", "MINED"], "{kinds:?}");
     drop((a, b, c));
     for db in [&db_a, &db_b, &db_c] {
         verify(db);
