@@ -185,10 +185,10 @@ async fn follow_until_mined_again(
         let event = tokio::time::timeout(CONVERGE, next_json(feed))
             .await
             .unwrap_or_else(|_| panic!("no further event after {seen:?}"));
-        if let Some(v) = value(&event["payload"]["data"]) {
-            if seen.last() != Some(&v) {
-                seen.push(v);
-            }
+        if let Some(v) = value(&event["payload"]["data"])
+            && seen.last() != Some(&v)
+        {
+            seen.push(v);
         }
     }
     seen
