@@ -3,15 +3,13 @@
 //! 10,000-block archive with 5 signed transactions per block next to the bare signature
 //! verification rate of all cores, measured in the same run.
 
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pocket_chain::chain::SecretKey;
 use pocket_chain::chain::tx_check::verify_signatures;
-use pocket_chain::node::Node;
-use pocket_testkit::{Backend, TestDb, built_chain, built_chain_params, keystore, test_config};
+use pocket_testkit::{Backend, TestDb, built_chain, built_chain_node};
 use rayon::prelude::*;
 use tokio::runtime::Runtime;
 
@@ -20,16 +18,6 @@ fn runtime() -> Runtime {
         .enable_all()
         .build()
         .expect("runtime")
-}
-
-async fn node_on(db: &TestDb) -> Arc<Node> {
-    let mut config = test_config();
-    config.params = built_chain_params();
-    Arc::new(
-        Node::open(db.store().await, config, keystore())
-            .await
-            .unwrap(),
-    )
 }
 
 fn backends() -> [(Backend, &'static str); 2] {
@@ -52,7 +40,7 @@ fn snapshot_and_revert(c: &mut Criterion) {
         for (backend, name) in backends() {
             let (_db, node) = rt.block_on(async {
                 let db = TestDb::new(backend).await;
-                let node = node_on(&db).await;
+                let node = built_chain_node(&db).await;
                 node.import_chain(bytes.clone(), |_, _| {}).await.unwrap();
                 (db, node)
             });
@@ -112,7 +100,7 @@ fn import(c: &mut Criterion) {
     });
     let (_checker_db, checker) = rt.block_on(async {
         let db = TestDb::new(Backend::Sqlite).await;
-        let node = node_on(&db).await;
+        let node = built_chain_node(&db).await;
         (db, node)
     });
     group.bench_function("check_10000_blocks_without_writing", |b| {
@@ -124,7 +112,7 @@ fn import(c: &mut Criterion) {
     for (backend, name) in backends() {
         let report = rt.block_on(async {
             let db = TestDb::new(backend).await;
-            node_on(&db)
+            built_chain_node(&db)
                 .await
                 .import_chain(bytes.clone(), |_, _| {})
                 .await
@@ -140,7 +128,7 @@ fn import(c: &mut Criterion) {
                     let mut spent = Duration::ZERO;
                     for _ in 0..iters {
                         let db = TestDb::new(backend).await;
-                        let node = node_on(&db).await;
+                        let node = built_chain_node(&db).await;
                         let started = Instant::now();
                         node.import_chain(bytes.clone(), |_, _| {}).await.unwrap();
                         spent += started.elapsed();

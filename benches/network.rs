@@ -16,20 +16,10 @@ use pocket_chain::chain::{Address, BlockHash, SecretKey};
 use pocket_chain::net::Network;
 use pocket_chain::node::{Node, NodeEvent};
 use pocket_chain::server::{self, ServerConfig};
-use pocket_testkit::{Backend, TestDb, built_chain, built_chain_params, keystore, test_config};
+use pocket_testkit::{Backend, TestDb, built_chain, built_chain_node};
 
 const CHAIN: u64 = 10_000;
 const LATENCY_SAMPLES: usize = 50;
-
-async fn node_on(db: &TestDb) -> Arc<Node> {
-    let mut config = test_config();
-    config.params = built_chain_params();
-    Arc::new(
-        Node::open(db.store().await, config, keystore())
-            .await
-            .unwrap(),
-    )
-}
 
 /// Serves `node` on a loopback port until the process ends; its base URL.
 async fn serve(node: Arc<Node>) -> String {
@@ -103,7 +93,7 @@ async fn main() {
     println!("chain: {CHAIN} blocks, 5 signed transactions per block after the fifth");
     for (backend, name) in [(Backend::Sqlite, "sqlite"), (Backend::Postgres, "postgres")] {
         let import_db = TestDb::new(backend).await;
-        let importer = node_on(&import_db).await;
+        let importer = built_chain_node(&import_db).await;
         let started = Instant::now();
         importer
             .import_chain(bytes.clone(), |_, _| {})
@@ -112,11 +102,11 @@ async fn main() {
         let import = started.elapsed();
 
         let source_db = TestDb::new(backend).await;
-        let source = node_on(&source_db).await;
+        let source = built_chain_node(&source_db).await;
         source.import_chain(bytes.clone(), |_, _| {}).await.unwrap();
         let base = serve(source.clone()).await;
         let follower_db = TestDb::new(backend).await;
-        let follower = node_on(&follower_db).await;
+        let follower = built_chain_node(&follower_db).await;
         let network = Network::new(follower.clone(), None);
         let started = Instant::now();
         network.add_peer(&base, None).unwrap();
@@ -143,7 +133,7 @@ async fn main() {
         TestDb::new(Backend::Sqlite).await,
         TestDb::new(Backend::Sqlite).await,
     );
-    let (a, b) = (node_on(&db_a).await, node_on(&db_b).await);
+    let (a, b) = (built_chain_node(&db_a).await, built_chain_node(&db_b).await);
     a.mine_block(&miner, Some(0)).await.unwrap();
     let base_a = serve(a.clone()).await;
     let network = Network::new(b.clone(), None);

@@ -20,7 +20,7 @@ use super::unsigned_tx::UnsignedTransaction;
 use super::utxo::{Utxo, utxo_page};
 use super::wallet::Wallet;
 use super::{network, node};
-use crate::chain::{BlockHash, Txid};
+use crate::chain::{BlockHash, HashParseError, Txid};
 use crate::node::{MAX_LOCATOR, parse_address};
 
 /// Most blocks one `rawBlocks` answers.
@@ -101,7 +101,7 @@ impl Query {
             .iter()
             .map(|h| h.trim().parse())
             .collect::<Result<Vec<BlockHash>, _>>()
-            .map_err(|e: crate::chain::HashParseError| bad_request(format!("locator: {e}")))?;
+            .map_err(|e: HashParseError| bad_request(format!("locator: {e}")))?;
         let node = node(ctx)?;
         let Some(common) = node.common_block(&locator).await.api()? else {
             return Ok(None);
@@ -117,10 +117,7 @@ impl Query {
         ctx: &Context<'_>,
         tx_id: String,
     ) -> async_graphql::Result<Option<String>> {
-        let txid: Txid = tx_id
-            .trim()
-            .parse()
-            .map_err(|e: crate::chain::HashParseError| bad_request(e.to_string()))?;
+        let txid: Txid = parse_hash(&tx_id)?;
         let tx = node(ctx)?.raw_transaction(&txid).await.api()?;
         Ok(tx.map(|tx| hex::encode(tx.encode())))
     }
@@ -182,9 +179,7 @@ impl Query {
         ctx: &Context<'_>,
         hash: String,
     ) -> async_graphql::Result<Option<String>> {
-        let hash: BlockHash = hash
-            .parse()
-            .map_err(|e: crate::chain::HashParseError| bad_request(e.to_string()))?;
+        let hash: BlockHash = parse_hash(&hash)?;
         let block = node(ctx)?.block_in_tree(&hash).await.api()?;
         Ok(block.map(|b| hex::encode(b.stored.block.encode())))
     }
@@ -272,9 +267,7 @@ impl Query {
         let node = node(ctx)?;
         let block = match (hash, height) {
             (Some(hash), None) => {
-                let hash: BlockHash = hash
-                    .parse()
-                    .map_err(|e: crate::chain::HashParseError| bad_request(e.to_string()))?;
+                let hash: BlockHash = parse_hash(&hash)?;
                 return Ok(node.block_in_tree(&hash).await.api()?.map(Block::in_tree));
             }
             (None, Some(height)) if height >= 0 => {
@@ -296,7 +289,7 @@ impl Query {
         ctx: &Context<'_>,
         id: String,
     ) -> async_graphql::Result<Option<Transaction>> {
-        let txid = parse_txid(&id)?;
+        let txid = parse_hash(&id)?;
         let found = node(ctx)?.transaction(&txid).await.api()?;
         Ok(found.map(|(tx, location)| Transaction {
             tx: Arc::new(tx),
@@ -384,7 +377,7 @@ impl Query {
         ctx: &Context<'_>,
         tx_id: String,
     ) -> async_graphql::Result<Option<TransactionStatus>> {
-        let txid = parse_txid(&tx_id)?;
+        let txid = parse_hash(&tx_id)?;
         let status = node(ctx)?.transaction_status(&txid).await.api()?;
         Ok(status.map(TransactionStatus))
     }
@@ -398,19 +391,16 @@ impl Query {
         hash: String,
         patch: Option<BlockPatch>,
     ) -> async_graphql::Result<Option<BlockCheck>> {
-        let hash: BlockHash = hash
-            .trim()
-            .parse()
-            .map_err(|e: crate::chain::HashParseError| bad_request(e.to_string()))?;
+        let hash: BlockHash = parse_hash(&hash)?;
         let patch = patch.unwrap_or_default().parse()?;
         let lab = node(ctx)?.explain_block(&hash, &patch).await.api()?;
         Ok(lab.map(BlockCheck))
     }
 }
 
-/// A transaction id argument: 64 hex digits, or a `BAD_REQUEST`.
-fn parse_txid(text: &str) -> async_graphql::Result<Txid> {
+/// A transaction id or block hash argument: 64 hex digits, or a `BAD_REQUEST`.
+fn parse_hash<T: std::str::FromStr<Err = HashParseError>>(text: &str) -> async_graphql::Result<T> {
     text.trim()
         .parse()
-        .map_err(|e: crate::chain::HashParseError| bad_request(e.to_string()))
+        .map_err(|e: HashParseError| bad_request(e.to_string()))
 }

@@ -1,17 +1,33 @@
 //! A valid chain built in memory, for benchmarks that need many blocks with signed payments.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use pocket_chain::chain::archive::{Archive, ArchiveParams};
 use pocket_chain::chain::{
     Block, ChainTip, OutPoint, Params, SecretKey, Transaction, TxOut, Utxo, pow,
 };
+use pocket_chain::node::Node;
+
+use crate::db::TestDb;
+use crate::fixtures::{keystore, test_config};
 
 /// Low, so that generating 10,000 blocks stays quick; validation's cost is the signatures.
 pub const BUILT_CHAIN_DIFFICULTY: u32 = 8;
 const KEYS: u8 = 8;
 const TXS_PER_BLOCK: usize = 5;
+
+/// A node over `db` running [`built_chain`]'s parameters, with the tests' keystore.
+pub async fn built_chain_node(db: &TestDb) -> Arc<Node> {
+    let mut config = test_config();
+    config.params = built_chain_params();
+    Arc::new(
+        Node::open(db.store().await, config, keystore())
+            .await
+            .expect("node opens"),
+    )
+}
 
 /// The parameters of [`built_chain`]'s chains.
 pub fn built_chain_params() -> Params {

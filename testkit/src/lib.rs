@@ -12,7 +12,9 @@ mod postgres;
 mod replica;
 mod ws;
 
-pub use chain_builder::{BUILT_CHAIN_DIFFICULTY, built_chain, built_chain_params};
+pub use chain_builder::{
+    BUILT_CHAIN_DIFFICULTY, built_chain, built_chain_node, built_chain_params,
+};
 pub use commit_probe::CommitProbe;
 pub use db::{Backend, TestDb};
 pub use fixtures::{PoolRows, addr, dump, dump_tables, keystore, reset, test_config};

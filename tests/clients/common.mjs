@@ -57,3 +57,15 @@ export async function mineWhileWatched(address, seen, more) {
   await new Promise((resolve) => setTimeout(resolve, 200));
   return expected;
 }
+
+/** Little-endian integers, as docs/protocol.md writes them. */
+export const u32 = (n) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n);
+  return b;
+};
+export const u64 = (n) => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(BigInt(n));
+  return b;
+};

@@ -9,19 +9,9 @@ import { test } from "node:test";
 import { GraphQLClient, gql } from "graphql-request";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
-import { httpUrl, reset, wsUrl } from "./common.mjs";
+import { httpUrl, reset, u32, u64, wsUrl } from "./common.mjs";
 
 const sha256d = (bytes) => createHash("sha256").update(createHash("sha256").update(bytes).digest()).digest();
-const u32 = (n) => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(n);
-  return b;
-};
-const u64 = (n) => {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64LE(BigInt(n));
-  return b;
-};
 
 /** Leading zero bits of a hash, bytes in order, most significant bit first. */
 function zeroBits(hash) {

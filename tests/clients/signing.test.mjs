@@ -9,7 +9,7 @@ import { GraphQLClient, gql } from "graphql-request";
 import { createClient } from "graphql-ws";
 import { SubscriptionClient } from "subscriptions-transport-ws";
 import WebSocket from "ws";
-import { httpUrl, mine, wsUrl } from "./common.mjs";
+import { httpUrl, mine, u32, u64, wsUrl } from "./common.mjs";
 
 const sha256 = (bytes) => createHash("sha256").update(bytes).digest();
 const sha256d = (bytes) => sha256(sha256(bytes));
@@ -55,16 +55,6 @@ function newKey() {
   return { privateKey, compressed, address };
 }
 
-const u32 = (n) => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(n);
-  return b;
-};
-const u64 = (n) => {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64LE(BigInt(n));
-  return b;
-};
 
 /** Steps 2–6 of "Signing, step by step": the signed encoding of `unsigned`, as hex. */
 function signTransaction(unsigned, key) {
