@@ -150,20 +150,18 @@ impl Node {
         txn: &DatabaseTransaction,
         blocks: Vec<Block>,
     ) -> NodeResult<(Vec<StoredBlock>, Vec<Block>)> {
-        let Some(tip) = blocks::tip(txn).await? else {
-            return Ok((Vec::new(), blocks));
-        };
+        let mut parent = blocks::tip(txn).await?;
         let hashes: Vec<BlockHash> = blocks.iter().map(Block::hash).collect();
         let known = blocks::heights_of(txn, &hashes).await?;
         let side = side_blocks::existing(txn, &hashes).await?;
         let holding = !self.held.lock().expect("held blocks").is_empty();
         let mut run = Vec::new();
-        let mut parent = tip;
         let mut rest = blocks.into_iter();
         for block in rest.by_ref() {
             let hash = block.hash();
+            let (height, prev_hash) = ChainTip::next(parent.as_ref());
             if holding
-                || block.header.prev_hash != parent.hash
+                || block.header.prev_hash != prev_hash
                 || known.contains_key(&hash)
                 || side.contains(&hash)
             {
@@ -171,13 +169,10 @@ impl Node {
                 remaining.extend(rest);
                 return Ok((run, remaining));
             }
-            parent = ChainTip {
-                hash,
-                height: parent.height + 1,
-            };
+            parent = Some(ChainTip { hash, height });
             run.push(StoredBlock {
                 hash,
-                height: parent.height,
+                height,
                 block,
             });
         }
