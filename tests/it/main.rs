@@ -9,6 +9,7 @@ mod clients;
 mod conformance;
 mod dev_chain;
 mod explorer;
+mod hostile_peer;
 mod http_surface;
 mod mining_modes;
 mod network;

@@ -14,7 +14,7 @@ use pocket_testkit::{Backend, Replica, TestDb, graphql, next_json, subscribe};
 use serde_json::{Value, json};
 
 /// Every node of these tests runs this difficulty (fast blocks).
-const BITS: &str = "8";
+pub(crate) const BITS: &str = "8";
 
 /// Longest any convergence may take.
 const CONVERGE: Duration = Duration::from_secs(60);
@@ -202,7 +202,7 @@ async fn node(db: &TestDb, peers: &[&Replica]) -> Replica {
     Replica::start(env!("CARGO_BIN_EXE_pocket"), &db.url, &args).await
 }
 
-fn verify(db: &TestDb) {
+pub(crate) fn verify(db: &TestDb) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pocket"))
         .args(["verify", "--database-url", &db.url, "--difficulty", BITS])
         .args(["--keystore-key", &"07".repeat(32)])
@@ -382,13 +382,13 @@ async fn a_restarted_node_catches_up() {
 }
 
 /// Blocks built by hand for `submitBlock`: mined at the tests' difficulty on top of a tip.
-struct Builder {
-    params: Params,
-    key: SecretKey,
+pub(crate) struct Builder {
+    pub(crate) params: Params,
+    pub(crate) key: SecretKey,
 }
 
 impl Builder {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             params: Params {
                 difficulty_bits: BITS.parse().unwrap(),
@@ -398,7 +398,7 @@ impl Builder {
         }
     }
 
-    fn block(&self, tip: Option<&ChainTip>, txs: Vec<Transaction>, time: u64) -> Block {
+    pub(crate) fn block(&self, tip: Option<&ChainTip>, txs: Vec<Transaction>, time: u64) -> Block {
         let pkh = self.key.public_key().pubkey_hash();
         let mut block = Block::candidate(tip, pkh, txs, &self.params, time);
         block.header = pow::search(&block.header, 1, &AtomicBool::new(false)).unwrap();
@@ -406,7 +406,7 @@ impl Builder {
     }
 
     /// A transaction spending `outpoints` (each the builder's coinbase of the reward) to itself.
-    fn spend(&self, outpoints: &[OutPoint]) -> Transaction {
+    pub(crate) fn spend(&self, outpoints: &[OutPoint]) -> Transaction {
         let pkh = self.key.public_key().pubkey_hash();
         let value = self.params.block_reward * outpoints.len() as u64;
         let mut tx = Transaction::new_unsigned(
@@ -428,14 +428,14 @@ impl Builder {
     }
 }
 
-fn tip_of(block: &Block, height: u64) -> ChainTip {
+pub(crate) fn tip_of(block: &Block, height: u64) -> ChainTip {
     ChainTip {
         hash: block.hash(),
         height,
     }
 }
 
-fn coinbase_of(block: &Block) -> OutPoint {
+pub(crate) fn coinbase_of(block: &Block) -> OutPoint {
     OutPoint {
         txid: block.transactions[0].txid(),
         vout: 0,

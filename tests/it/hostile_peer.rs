@@ -1,0 +1,256 @@
+//! A hostile peer: a server of the test's own that speaks just enough of the API for a node to
+//! follow it (`chain`, `commonBlock`, `rawBlocks`, a WebSocket that acknowledges) and serves a
+//! valid chain with one bad thing at its end — a block breaking a rule, bytes that are not a
+//! block, an answer too large. The node following it and an honest node must refuse it, mark the
+//! hostile peer, keep everything valid it had, and stay in step with the honest node.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::extract::ws::{Message, WebSocketUpgrade};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use pocket_chain::chain::{Block, BlockHash, ChainTip, Witness, pow};
+use pocket_testkit::{Backend, Replica, TestDb, graphql};
+use serde_json::{Value, json};
+
+use crate::network::{BITS, Builder, coinbase_of, tip_of};
+
+/// What the hostile peer serves: blocks as hex (the last one bad, or not a block at all), or, at
+/// the height `huge_at`, an answer too large to read.
+#[derive(Clone)]
+struct Hostile {
+    blocks: Arc<Vec<String>>,
+    hashes: Arc<Vec<BlockHash>>,
+    huge_at: Option<u64>,
+}
+
+async fn answer(State(peer): State<Hostile>, Json(request): Json<Value>) -> Json<Value> {
+    let query = request["query"].as_str().unwrap_or_default();
+    let variables = &request["variables"];
+    if query.contains("chain {") {
+        let height = peer.blocks.len() as u64 - 1;
+        return Json(json!({ "data": { "chain": {
+            "height": height,
+            "tipHash": peer.hashes[height as usize].to_string(),
+            "genesisHash": peer.hashes[0].to_string(),
+            "difficultyBits": BITS.parse::<u32>().unwrap(),
+            "reward": 10,
+            "maxBlockTxs": 10_000,
+        } } }));
+    }
+    if query.contains("commonBlock") {
+        let common = variables["l"].as_array().unwrap().iter().find_map(|h| {
+            let hash: BlockHash = h.as_str()?.parse().ok()?;
+            peer.hashes.iter().position(|x| *x == hash)
+        });
+        return Json(
+            json!({ "data": { "commonBlock": common.map(|height| json!({ "height": height })) } }),
+        );
+    }
+    if query.contains("rawBlocks") {
+        let from = variables["f"].as_u64().unwrap();
+        if peer.huge_at == Some(from) {
+            return Json(json!({ "data": { "rawBlocks": ["00".repeat(5 << 20)] } }));
+        }
+        let blocks: Vec<&String> = peer.blocks.iter().skip(from as usize).take(100).collect();
+        return Json(json!({ "data": { "rawBlocks": blocks } }));
+    }
+    Json(json!({ "data": { "rawTransaction": null } }))
+}
+
+/// Acknowledges `connection_init` and then announces nothing.
+async fn quiet_socket(upgrade: WebSocketUpgrade) -> axum::response::Response {
+    upgrade
+        .protocols(["graphql-transport-ws"])
+        .on_upgrade(|mut socket| async move {
+            while let Some(Ok(message)) = socket.recv().await {
+                if let Message::Text(text) = message
+                    && text.contains("connection_init")
+                {
+                    let ack = Message::text(json!({ "type": "connection_ack" }).to_string());
+                    if socket.send(ack).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        })
+}
+
+async fn serve_hostile(peer: Hostile) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = Router::new()
+        .route("/graphql", post(answer))
+        .route("/graphql/ws", get(quiet_socket))
+        .with_state(peer);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    base
+}
+
+/// The bad things, each with what the follower's `lastError` must say.
+fn bad_endings(build: &Builder, chain: &[Block]) -> Vec<(&'static str, Option<String>, String)> {
+    let tip = tip_of(chain.last().unwrap(), chain.len() as u64 - 1);
+    let time = 1_700_001_000;
+    let mut weak = build.block(Some(&tip), vec![], time);
+    while pow::meets_difficulty(&weak.header.hash(), weak.header.bits) {
+        weak.header.nonce += 1;
+    }
+    let mut forged = build.spend(&[coinbase_of(&chain[2])]);
+    if let Witness::Signed { signature, .. } = &mut forged.inputs[0].witness {
+        signature[5] ^= 1;
+    }
+    let forged = build.block(Some(&tip), vec![forged], time + 1);
+    // Spends the genesis coinbase, which block 1 of the chain already spent.
+    let double = build.block(
+        Some(&tip),
+        vec![build.spend(&[coinbase_of(&chain[0])])],
+        time + 2,
+    );
+    let mut wrong = Block::candidate(
+        Some(&ChainTip {
+            hash: tip.hash,
+            height: tip.height + 5,
+        }),
+        build.key.public_key().pubkey_hash(),
+        vec![],
+        &build.params,
+        time + 3,
+    );
+    wrong.header = pow::search(&wrong.header, 1, &AtomicBool::new(false)).unwrap();
+    let hex = |b: &Block| Some(hex::encode(b.encode()));
+    vec![
+        ("PROOF_OF_WORK", hex(&weak), "leading zero bits".into()),
+        ("BAD_SIGNATURE", hex(&forged), "invalid signature".into()),
+        (
+            "INPUT_NOT_UNSPENT",
+            hex(&double),
+            "not an unspent output".into(),
+        ),
+        ("WRONG_HEIGHT", hex(&wrong), "claims height".into()),
+        ("DECODE", Some("00ff00".into()), "does not decode".into()),
+        ("TOO_LARGE", None, "more than".into()),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_peer_is_refused_marked_and_disturbs_nothing() {
+    let http = reqwest::Client::new();
+    let build = Builder::new();
+    // A valid chain: genesis, a block spending the genesis coinbase, and three more.
+    let genesis = build.block(None, vec![], 1_700_000_000);
+    let mut chain = vec![genesis];
+    for height in 1..5u64 {
+        let parent = tip_of(chain.last().unwrap(), height - 1);
+        let txs = if height == 1 {
+            vec![build.spend(&[coinbase_of(&chain[0])])]
+        } else {
+            vec![]
+        };
+        chain.push(build.block(Some(&parent), txs, 1_700_000_000 + height));
+    }
+    let tip_hash = chain.last().unwrap().hash().to_string();
+
+    // The honest node has the valid chain.
+    let honest_db = TestDb::new(Backend::Sqlite).await;
+    let bin = env!("CARGO_BIN_EXE_pocket");
+    let honest = Replica::start(bin, &honest_db.url, &["--difficulty", BITS]).await;
+    for block in &chain {
+        let answer = graphql(
+            &http,
+            &format!("{}/graphql", honest.base),
+            "mutation($r: String!) { submitBlock(rawHex: $r) { status } }",
+            json!({ "r": hex::encode(block.encode()) }),
+        )
+        .await;
+        assert_eq!(
+            answer["data"]["submitBlock"]["status"], "CONNECTED",
+            "{answer}"
+        );
+    }
+
+    for (kind, bad, says) in bad_endings(&build, &chain) {
+        let mut blocks: Vec<String> = chain.iter().map(|b| hex::encode(b.encode())).collect();
+        let mut hashes: Vec<BlockHash> = chain.iter().map(Block::hash).collect();
+        let huge_at = match bad {
+            Some(hex) => {
+                blocks.push(hex);
+                hashes.push(BlockHash::ZERO);
+                None
+            }
+            None => Some(chain.len() as u64),
+        };
+        let hostile = serve_hostile(Hostile {
+            blocks: Arc::new(blocks),
+            hashes: Arc::new(hashes),
+            huge_at,
+        })
+        .await;
+        let db = TestDb::new(Backend::Sqlite).await;
+        let follower = Replica::start(
+            bin,
+            &db.url,
+            &[
+                "--difficulty",
+                BITS,
+                "--peer",
+                &honest.base,
+                "--peer",
+                &hostile,
+            ],
+        )
+        .await;
+        let url = format!("{}/graphql", follower.base);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let peers = loop {
+            let answer = graphql(
+                &http,
+                &url,
+                "{ peers { url state lastError } chain { tipHash } }",
+                json!({}),
+            )
+            .await;
+            let state = |url: &str| {
+                answer["data"]["peers"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|p| p["url"] == url)
+                    .map(|p| p["state"].clone())
+            };
+            if state(&hostile) == Some(json!("DOWN"))
+                && state(&honest.base) == Some(json!("FOLLOWING"))
+                && answer["data"]["chain"]["tipHash"] == tip_hash.as_str()
+            {
+                break answer;
+            }
+            assert!(Instant::now() < deadline, "{kind}: {answer}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let list = peers["data"]["peers"].as_array().unwrap();
+        let marked = list.iter().find(|p| p["url"] == hostile.as_str()).unwrap();
+        let error = marked["lastError"].as_str().unwrap();
+        assert!(
+            error.starts_with("misbehaved") && error.contains(says.as_str()),
+            "{kind}: {error}"
+        );
+        let honest_peer = list
+            .iter()
+            .find(|p| p["url"] == honest.base.as_str())
+            .unwrap();
+        assert_eq!(honest_peer["state"], "FOLLOWING", "{kind}: {peers}");
+        drop(follower);
+        crate::network::verify(&db);
+    }
+    let honest_tip = graphql(
+        &http,
+        &format!("{}/graphql", honest.base),
+        "{ chain { tipHash sideBlocks } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(honest_tip["data"]["chain"]["tipHash"], tip_hash.as_str());
+    assert_eq!(honest_tip["data"]["chain"]["sideBlocks"], 0);
+}
