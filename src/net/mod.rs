@@ -7,11 +7,13 @@
 //!
 //! This layer sits between `graphql` (which adds, removes and lists peers) and `node`.
 
+mod announce;
 mod budget;
 mod client;
 mod error;
 mod follow;
 mod peer;
+mod sync;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};

@@ -2,9 +2,8 @@
 //! block tree. A block on the tip is validated in full and connected; a block on another branch
 //! is checked for every rule that needs no chainstate and kept as a side block, and if its branch
 //! now has more work than the main chain the node reorganises to it (`reorg`); a block whose
-//! parent is unknown is held, a bounded number of them, until the parent arrives.
+//! parent is unknown is held (`held`), a bounded number of them, until the parent arrives.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
@@ -18,9 +17,6 @@ use crate::store::{blocks, chainstate, side_blocks};
 
 /// Largest block accepted from outside, in bytes.
 pub const MAX_BLOCK_BYTES: usize = 8 * 1024 * 1024;
-
-/// Blocks held while their parent is unknown; past this the oldest is dropped.
-pub const MAX_HELD_BLOCKS: usize = 64;
 
 /// Where a block went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,36 +48,6 @@ pub struct BlockAccepted {
     pub tip: Option<ChainTip>,
     /// The main chain's cumulative work afterwards.
     pub tip_work: u128,
-}
-
-/// Blocks waiting for their parent, oldest first.
-#[derive(Debug, Default)]
-pub(super) struct HeldBlocks(VecDeque<Block>);
-
-impl HeldBlocks {
-    fn hold(&mut self, block: Block) {
-        let hash = block.hash();
-        if self.0.iter().any(|b| b.hash() == hash) {
-            return;
-        }
-        if self.0.len() >= MAX_HELD_BLOCKS {
-            self.0.pop_front();
-        }
-        self.0.push_back(block);
-    }
-
-    fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    fn children_of(&mut self, parent: &BlockHash) -> Vec<Block> {
-        let (children, rest): (Vec<Block>, Vec<Block>) = self
-            .0
-            .drain(..)
-            .partition(|b| b.header.prev_hash == *parent);
-        self.0 = rest.into();
-        children
-    }
 }
 
 impl Node {

@@ -10,6 +10,7 @@ mod commit;
 mod connect_run;
 mod error;
 mod events;
+mod held;
 mod import_check;
 mod keystore;
 mod lab;
@@ -38,12 +39,13 @@ use crate::model::Wallet;
 use crate::store::wallets;
 use crate::store::{Store, blocks, notify, pool};
 
-pub use accept::{BlockAccepted, BlockStatus, MAX_BLOCK_BYTES, MAX_HELD_BLOCKS, decode_block};
+pub use accept::{BlockAccepted, BlockStatus, MAX_BLOCK_BYTES, decode_block};
 pub use address::{AddressSummary, MAX_PENDING_LISTED};
 pub use archive::ImportReport;
 pub use build::MAX_BUILT_INPUTS;
 pub use error::{InvalidTx, NodeError, NodeResult};
 pub use events::{NodeEvent, PoolChangeKind};
+pub use held::MAX_HELD_BLOCKS;
 pub use keystore::Keystore;
 pub use lab::{BlockLab, BlockPatch, OutputPatch};
 pub use mine_many::MAX_BLOCKS_PER_CALL;
@@ -100,7 +102,7 @@ pub struct Node {
     /// The PostgreSQL notification relay (none on SQLite).
     relay: Option<relay::Relay>,
     /// Blocks from outside waiting for their parent.
-    held: std::sync::Mutex<accept::HeldBlocks>,
+    held: std::sync::Mutex<held::HeldBlocks>,
 }
 
 impl Node {
