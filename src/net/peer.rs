@@ -154,7 +154,7 @@ impl Peer {
         match heard {
             Heard::Block { height, hash } => {
                 self.heard(Some(height), Some(hash));
-                if self.node.block_in_tree(&hash).await?.is_none() {
+                if !self.node.knows_block(&hash).await? {
                     self.update(|s| s.state = PeerState::Syncing);
                     self.sync().await?;
                     self.update(|s| s.state = PeerState::Following);

@@ -44,6 +44,15 @@ impl Node {
         Ok(side_blocks::by_hash(db, hash).await?.map(Into::into))
     }
 
+    /// Whether the tree holds block `hash` (on the main chain or off it), without reading it.
+    pub async fn knows_block(&self, hash: &BlockHash) -> NodeResult<bool> {
+        let db = self.store.db();
+        Ok(blocks::height_of(db, hash).await?.is_some()
+            || !side_blocks::existing(db, std::slice::from_ref(hash))
+                .await?
+                .is_empty())
+    }
+
     /// The tree's blocks at heights `from..=to`: the main chain's and every side block's, by
     /// height (at most `limit` side blocks).
     pub async fn tree_between(&self, from: u64, to: u64, limit: u64) -> NodeResult<Vec<TreeBlock>> {
