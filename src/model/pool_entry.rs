@@ -29,6 +29,20 @@ pub struct PendingTx {
     pub created_at: i64,
 }
 
+impl PendingTx {
+    /// The entry as the refusal log shows it once a re-check rejected it for `error`.
+    pub fn rejected(&self, error: String) -> RefusedSend {
+        RefusedSend {
+            id: self.id,
+            from: self.from.to_string(),
+            to: self.to.to_string(),
+            amount: i64::try_from(self.amount).unwrap_or(i64::MAX),
+            error,
+            created_at: self.created_at,
+        }
+    }
+}
+
 /// A refused send, its fields as given (any text, truncated) so the log shows what was tried.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefusedSend {

@@ -6,6 +6,7 @@ use std::collections::{HashSet, VecDeque};
 use std::hash::Hash;
 
 use super::error::PeerError;
+use super::locked;
 use super::peer::Peer;
 use crate::model::PoolEntry;
 use crate::node::{NodeEvent, PoolChangeKind};
@@ -54,12 +55,7 @@ impl Peer {
     pub(super) async fn announce(&self, event: NodeEvent) -> Result<(), PeerError> {
         let outcome = match event {
             NodeEvent::BlockMined(block) => {
-                if self
-                    .blocks_from_peer
-                    .lock()
-                    .expect("recent")
-                    .contains(&block.hash)
-                {
+                if locked(&self.blocks_from_peer).contains(&block.hash) {
                     return Ok(());
                 }
                 match self
@@ -79,12 +75,7 @@ impl Peer {
                 let PoolEntry::Pending(pending) = entry.as_ref() else {
                     return Ok(());
                 };
-                if self
-                    .txs_from_peer
-                    .lock()
-                    .expect("recent")
-                    .contains(&pending.txid)
-                {
+                if locked(&self.txs_from_peer).contains(&pending.txid) {
                     return Ok(());
                 }
                 let Some(tx) = self.node.raw_transaction(&pending.txid).await? else {

@@ -16,7 +16,7 @@ mod peer;
 mod sync;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use thiserror::Error;
 use tokio::task::AbortHandle;
@@ -83,9 +83,9 @@ impl Network {
     /// Adding a peer already followed answers its status.
     pub fn add_peer(&self, url: &str, token: Option<String>) -> Result<PeerStatus, NetError> {
         let base = normalize(url)?;
-        let mut peers = self.peers.lock().expect("peers");
+        let mut peers = locked(&self.peers);
         if let Some(slot) = peers.get(&base) {
-            return Ok(slot.status.lock().expect("peer status").clone());
+            return Ok(locked(&slot.status).clone());
         }
         if peers.len() >= MAX_PEERS {
             return Err(NetError::TooManyPeers);
@@ -126,23 +126,28 @@ impl Network {
         let Ok(base) = normalize(url) else {
             return false;
         };
-        self.peers.lock().expect("peers").remove(&base).is_some()
+        locked(&self.peers).remove(&base).is_some()
     }
 
     /// Every peer, by URL.
     pub fn peers(&self) -> Vec<PeerStatus> {
-        self.peers
-            .lock()
-            .expect("peers")
+        locked(&self.peers)
             .values()
-            .map(|slot| slot.status.lock().expect("peer status").clone())
+            .map(|slot| locked(&slot.status).clone())
             .collect()
     }
 
     /// Stops following every peer.
     pub fn shutdown(&self) {
-        self.peers.lock().expect("peers").clear();
+        locked(&self.peers).clear();
     }
+}
+
+/// The value behind `mutex`. Every change made under these locks (a status field, a set, a map
+/// entry) is a single step, so a holder that panicked cannot have left one half-changed: a
+/// poisoned lock is taken as it is rather than panicking again.
+fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// A peer's base URL: `http(s)://host[:port][/path]`, without a trailing `/` or `/graphql`.

@@ -14,6 +14,7 @@ use super::announce::Recent;
 use super::client::PeerClient;
 use super::error::PeerError;
 use super::follow::{Follow, Heard};
+use super::locked;
 use crate::chain::{BlockHash, Txid};
 use crate::node::{Node, NodeError};
 
@@ -74,7 +75,7 @@ pub(super) struct Peer {
 
 impl Peer {
     pub(super) fn update(&self, change: impl FnOnce(&mut PeerStatus)) {
-        let mut status = self.status.lock().expect("peer status");
+        let mut status = locked(&self.status);
         change(&mut status);
     }
 
@@ -168,7 +169,7 @@ impl Peer {
                 let Some(raw) = self.client.raw_transaction(&txid).await? else {
                     return Ok(()); // mined or gone meanwhile
                 };
-                self.txs_from_peer.lock().expect("recent").insert(txid);
+                locked(&self.txs_from_peer).insert(txid);
                 match self.node.submit_transaction(&raw).await {
                     Ok(_) => self.update(|s| s.transactions_received += 1),
                     // A conflict with this pool, or a transaction mined here already: the

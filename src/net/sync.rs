@@ -4,6 +4,7 @@
 //! validates it like any other input.
 
 use super::error::PeerError;
+use super::locked;
 use super::peer::{Peer, now_millis};
 use crate::chain::Block;
 use crate::node::{BlockStatus, NodeError, decode_block};
@@ -38,7 +39,7 @@ impl Peer {
                     PeerError::Misbehaved(format!("sent a block that does not decode: {e}"))
                 })?;
             {
-                let mut recent = self.blocks_from_peer.lock().expect("recent");
+                let mut recent = locked(&self.blocks_from_peer);
                 for block in &blocks {
                     recent.insert(block.hash());
                 }

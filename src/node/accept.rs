@@ -68,8 +68,7 @@ impl Node {
                 let mut answers = Vec::with_capacity(blocks.len());
                 let (run, rest) = self.new_run_on_tip(txn, blocks).await?;
                 if !run.is_empty() {
-                    let tip = blocks::tip(txn).await?;
-                    let (connected, failure) = self.connect_run(txn, run, tip, events).await?;
+                    let (connected, failure) = self.connect_run(txn, run, events).await?;
                     answers.extend(connected.iter().map(|stored| {
                         let tip = ChainTip {
                             hash: stored.hash,
@@ -120,7 +119,7 @@ impl Node {
         let hashes: Vec<BlockHash> = blocks.iter().map(Block::hash).collect();
         let known = blocks::heights_of(txn, &hashes).await?;
         let side = side_blocks::existing(txn, &hashes).await?;
-        let holding = !self.held.lock().expect("held blocks").is_empty();
+        let holding = !self.held.is_empty();
         let mut run = Vec::new();
         let mut rest = blocks.into_iter();
         for block in rest.by_ref() {
@@ -168,7 +167,7 @@ impl Node {
     ) -> NodeResult<()> {
         let mut parents = vec![parent];
         while let Some(parent) = parents.pop() {
-            let children = self.held.lock().expect("held blocks").children_of(&parent);
+            let children = self.held.children_of(&parent);
             for child in children {
                 // A held block is a stranger's: one that fails is dropped, not an error of the
                 // block that unblocked it.
@@ -236,7 +235,7 @@ impl Node {
                 height: side.stored.height,
             })
         } else {
-            self.held.lock().expect("held blocks").hold(block);
+            self.held.hold(block);
             return Ok(answer(None, BlockStatus::Held, false, tip));
         };
         let height = ChainTip::next(parent.as_ref()).0;

@@ -20,15 +20,21 @@ use crate::store::blocks::{self, IndexRow};
 use crate::store::{chainstate, undo};
 
 impl Node {
-    /// Connects `run` (new blocks, the first a child of `tip`, each the next's parent). Blocks
+    /// Connects `run` (new blocks, the first a child of the tip, each the next's parent). Blocks
     /// before the first invalid one are connected; that one's failure is returned beside them.
     pub(super) async fn connect_run(
         &self,
         db: &impl ConnectionTrait,
         run: Vec<StoredBlock>,
-        tip: Option<ChainTip>,
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<(Vec<StoredBlock>, Option<NodeError>)> {
+        // The tip is the first block's parent (none before a genesis block).
+        let tip = run.first().and_then(|first| {
+            first.height.checked_sub(1).map(|height| ChainTip {
+                hash: first.block.header.prev_hash,
+                height,
+            })
+        });
         let outpoints: Vec<OutPoint> = run
             .iter()
             .flat_map(|b| b.block.transactions.iter().skip(1))

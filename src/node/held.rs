@@ -3,38 +3,46 @@
 //! by catching up.
 
 use std::collections::VecDeque;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::chain::{Block, BlockHash};
 
 /// Blocks held while their parent is unknown; past this the oldest is dropped.
 pub const MAX_HELD_BLOCKS: usize = 64;
 
-/// Blocks waiting for their parent, oldest first.
+/// Blocks waiting for their parent, oldest first, shared by the node's writers.
 #[derive(Debug, Default)]
-pub(crate) struct HeldBlocks(VecDeque<Block>);
+pub(crate) struct HeldBlocks(Mutex<VecDeque<Block>>);
 
 impl HeldBlocks {
-    pub(super) fn hold(&mut self, block: Block) {
+    /// The list. Every change to it is a single step, so a holder that panicked cannot have left
+    /// it half-changed: a poisoned lock is taken as it is.
+    fn blocks(&self) -> MutexGuard<'_, VecDeque<Block>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(super) fn hold(&self, block: Block) {
         let hash = block.hash();
-        if self.0.iter().any(|b| b.hash() == hash) {
+        let mut blocks = self.blocks();
+        if blocks.iter().any(|b| b.hash() == hash) {
             return;
         }
-        if self.0.len() >= MAX_HELD_BLOCKS {
-            self.0.pop_front();
+        if blocks.len() >= MAX_HELD_BLOCKS {
+            blocks.pop_front();
         }
-        self.0.push_back(block);
+        blocks.push_back(block);
     }
 
     pub(super) fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.blocks().is_empty()
     }
 
-    pub(super) fn children_of(&mut self, parent: &BlockHash) -> Vec<Block> {
-        let (children, rest): (Vec<Block>, Vec<Block>) = self
-            .0
+    pub(super) fn children_of(&self, parent: &BlockHash) -> Vec<Block> {
+        let mut blocks = self.blocks();
+        let (children, rest): (Vec<Block>, Vec<Block>) = blocks
             .drain(..)
             .partition(|b| b.header.prev_hash == *parent);
-        self.0 = rest.into();
+        *blocks = rest.into();
         children
     }
 }

@@ -8,7 +8,7 @@ use sea_orm::ConnectionTrait;
 use super::{Node, NodeError, NodeEvent, NodeResult, PoolChangeKind};
 use crate::chain::pow::{self, SearchOutcome};
 use crate::chain::{Address, Block, OutPoint, Transaction, check_transaction, validate_block};
-use crate::model::{PoolEntry, RefusedSend, StoredBlock};
+use crate::model::{PoolEntry, StoredBlock};
 use crate::store::blocks;
 use crate::store::pool::PooledTx;
 use crate::store::{chainstate, pool};
@@ -88,14 +88,9 @@ impl Node {
                     included.push(tx);
                     mined_entries.push(entry);
                 }
-                Err(reason) => rejected.push(RefusedSend {
-                    id: entry.id,
-                    from: entry.from.to_string(),
-                    to: entry.to.to_string(),
-                    amount: i64::try_from(entry.amount).unwrap_or(i64::MAX),
-                    error: format!("rejected when mining: {reason}"),
-                    created_at: entry.created_at,
-                }),
+                Err(reason) => {
+                    rejected.push(entry.rejected(format!("rejected when mining: {reason}")))
+                }
             }
         }
 

@@ -102,7 +102,7 @@ pub struct Node {
     /// The PostgreSQL notification relay (none on SQLite).
     relay: Option<relay::Relay>,
     /// Blocks from outside waiting for their parent.
-    held: std::sync::Mutex<held::HeldBlocks>,
+    held: held::HeldBlocks,
 }
 
 impl Node {

@@ -13,7 +13,7 @@ use sea_orm::ConnectionTrait;
 use super::submit::parties;
 use super::{Node, NodeError, NodeEvent, NodeResult, PoolChangeKind};
 use crate::chain::{BlockHash, ChainTip, OutPoint, Transaction, Txid, Utxo, check_transaction};
-use crate::model::{PoolEntry, RefusedSend, Reorg, StoredBlock};
+use crate::model::{PoolEntry, Reorg, StoredBlock};
 use crate::store::{blocks, chainstate, pool, side_blocks, undo};
 
 impl Node {
@@ -61,7 +61,7 @@ impl Node {
             };
         }
         let (returned, dropped) = self.return_to_pool(db, &disconnected, &mut moved).await?;
-        self.prune_pool(db, &mut moved).await?;
+        self.prune_pool(db, &disconnected, &mut moved).await?;
         let reorg = Reorg {
             old_tip,
             new_tip: tip,
@@ -130,25 +130,38 @@ impl Node {
         Ok((returned, dropped))
     }
 
-    /// Rejects pending entries whose inputs left the chainstate (created by a disconnected block).
+    /// Rejects pending entries that spend an output a disconnected block created and the new
+    /// branch did not create again.
     async fn prune_pool(
         &self,
         db: &impl ConnectionTrait,
+        disconnected: &[StoredBlock],
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<()> {
-        let pending = pool::oldest_pending(db, i64::MAX as u64).await?;
-        let outpoints: Vec<OutPoint> = pending.iter().flat_map(|p| outpoints_of(&p.tx)).collect();
-        let view = chainstate::get_many(db, &outpoints).await?;
-        for pooled in pending {
-            if outpoints_of(&pooled.tx)
-                .iter()
-                .all(|o| view.contains_key(o))
-            {
+        let created: Vec<OutPoint> = disconnected
+            .iter()
+            .flat_map(|b| b.block.transactions.iter())
+            .flat_map(|tx| {
+                let txid = tx.txid();
+                (0..tx.outputs.len() as u32).map(move |vout| OutPoint { txid, vout })
+            })
+            .collect();
+        let still = chainstate::get_many(db, &created).await?;
+        let gone: Vec<OutPoint> = created
+            .into_iter()
+            .filter(|o| !still.contains_key(o))
+            .collect();
+        let mut done = HashSet::new();
+        for txid in pool::spenders(db, &gone).await?.values() {
+            if !done.insert(*txid) {
                 continue;
             }
+            let Some((entry, _)) = pool::pending_by_txid(db, txid).await? else {
+                continue;
+            };
             let error = "rejected: an input left the chain in a reorganization".to_owned();
-            pool::reject(db, pooled.entry.id, &error).await?;
-            events.push(rejected(&pooled.entry, error));
+            pool::reject(db, entry.id, &error).await?;
+            events.push(rejected(&entry, error));
         }
         Ok(())
     }
@@ -201,13 +214,6 @@ fn outpoints_of(tx: &Transaction) -> Vec<OutPoint> {
 fn rejected(entry: &crate::model::PendingTx, error: String) -> NodeEvent {
     NodeEvent::PoolChanged {
         kind: PoolChangeKind::Rejected,
-        entry: Arc::new(PoolEntry::Refused(RefusedSend {
-            id: entry.id,
-            from: entry.from.to_string(),
-            to: entry.to.to_string(),
-            amount: i64::try_from(entry.amount).unwrap_or(i64::MAX),
-            error,
-            created_at: entry.created_at,
-        })),
+        entry: Arc::new(PoolEntry::Refused(entry.rejected(error))),
     }
 }

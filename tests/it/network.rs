@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use pocket_chain::chain::{
-    Block, ChainTip, OutPoint, Params, SecretKey, Transaction, TxOut, Witness, pow,
+    Block, ChainTip, OutPoint, Params, PubkeyHash, SecretKey, Transaction, TxOut, Witness, pow,
 };
 use pocket_testkit::{Backend, Replica, TestDb, graphql, next_json, subscribe};
 use serde_json::{Value, json};
@@ -399,8 +399,27 @@ impl Builder {
     }
 
     pub(crate) fn block(&self, tip: Option<&ChainTip>, txs: Vec<Transaction>, time: u64) -> Block {
-        let pkh = self.key.public_key().pubkey_hash();
-        let mut block = Block::candidate(tip, pkh, txs, &self.params, time);
+        self.mined(tip, self.key.public_key().pubkey_hash(), txs, time)
+    }
+
+    /// An empty block whose reward goes to `miner`.
+    pub(crate) fn block_paying(
+        &self,
+        tip: Option<&ChainTip>,
+        miner: PubkeyHash,
+        time: u64,
+    ) -> Block {
+        self.mined(tip, miner, vec![], time)
+    }
+
+    fn mined(
+        &self,
+        tip: Option<&ChainTip>,
+        miner: PubkeyHash,
+        txs: Vec<Transaction>,
+        time: u64,
+    ) -> Block {
+        let mut block = Block::candidate(tip, miner, txs, &self.params, time);
         block.header = pow::search(&block.header, 1, &AtomicBool::new(false)).unwrap();
         block
     }
@@ -592,6 +611,53 @@ async fn submitted_blocks_are_placed_in_the_tree_or_refused() {
         .await;
     assert_eq!(tree["chain"]["sideBlocks"], 2, "{tree}");
     assert_eq!(tree["blockTree"].as_array().unwrap().len(), 6, "{tree}");
+    // A pending payment spends the coinbase of a block that a reorganisation then takes away
+    // (the winning branch pays another key): it is rejected, not left pending.
+    let t3 = tip_of(&side_three, 3);
+    let four = build.block(Some(&t3), vec![], 1_700_000_200);
+    assert_eq!(
+        submit(&net, &n, &four).await["data"]["submitBlock"]["status"],
+        "CONNECTED"
+    );
+    let orphaned = build.spend(&[coinbase_of(&four)]);
+    let pooled = net
+        .ok(
+            &n,
+            "mutation($r: String!) { submitTransaction(rawHex: $r) { status } }",
+            json!({ "r": hex::encode(orphaned.encode()) }),
+        )
+        .await;
+    assert_eq!(pooled["submitTransaction"]["status"], "PENDING", "{pooled}");
+    let elsewhere = SecretKey::from_bytes(&[11; 32])
+        .unwrap()
+        .public_key()
+        .pubkey_hash();
+    let other_four = build.block_paying(Some(&t3), elsewhere, 1_700_000_201);
+    let other_five = build.block_paying(Some(&tip_of(&other_four, 4)), elsewhere, 1_700_000_202);
+    submit(&net, &n, &other_four).await;
+    let moved = submit(&net, &n, &other_five).await;
+    assert_eq!(
+        moved["data"]["submitBlock"]["status"], "REORGANIZED",
+        "{moved}"
+    );
+    assert!(net.status(&n, &orphaned.txid().to_string()).await.is_null());
+    let pool = net
+        .ok(
+            &n,
+            "{ pool(includeRejected: true) { nodes { status error } } }",
+            json!({}),
+        )
+        .await;
+    let entries = pool["pool"]["nodes"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{pool}");
+    assert_eq!(entries[0]["status"], "REJECTED");
+    assert!(
+        entries[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("left the chain"),
+        "{pool}"
+    );
     drop(n);
     verify(&db);
 }
