@@ -2,10 +2,12 @@
 // header and proof of work") with Node's own crypto: it builds and mines blocks and hands them to
 // the node through graphql-request's submitBlock, forks the chain and makes it reorganise, while
 // graphql-ws watches chainReorganized and blockMined; a refused block has the same code and check
-// over HTTP and over the WebSocket. The locator exchange a peer makes is driven the same way.
+// over HTTP and over the WebSocket. The locator exchange a peer makes is driven the same way, and
+// Apollo Client manages peers and reads what peers relay.
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { test } from "node:test";
+import { ApolloClient, CombinedGraphQLErrors, HttpLink, InMemoryCache, gql as apolloGql } from "@apollo/client";
 import { GraphQLClient, gql } from "graphql-request";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
@@ -200,4 +202,57 @@ test("a peer's locator finds the last block both chains share", async () => {
     l: [randomBytes(32).toString("hex")],
   });
   assert.equal(none.commonBlock, null);
+});
+
+test("Apollo adds, lists and removes a peer, and reads what peers relay", async () => {
+  const apollo = new ApolloClient({ link: new HttpLink({ uri: httpUrl }), cache: new InMemoryCache() });
+  const wallets = await reset();
+  // A peer URL that is not a node's: a coded refusal, nothing added.
+  await assert.rejects(
+    apollo.mutate({ mutation: apolloGql`mutation { addPeer(url: "ftp://example") { url } }` }),
+    (error) => {
+      assert.ok(CombinedGraphQLErrors.is(error));
+      assert.equal(error.errors[0].extensions.code, "BAD_REQUEST");
+      return true;
+    },
+  );
+  // A loopback port nobody listens on: followed, and DOWN with the reason, retried meanwhile.
+  const url = "http://127.0.0.1:9";
+  const added = await apollo.mutate({ mutation: apolloGql`mutation ($u: String!) { addPeer(url: $u) { url state } }`, variables: { u: `${url}/graphql` } });
+  assert.deepEqual(added.data.addPeer, { __typename: "Peer", url, state: "CONNECTING" });
+  const peersNow = async () =>
+    (await apollo.query({ query: apolloGql`{ peers { url state lastError } }`, fetchPolicy: "no-cache" })).data.peers;
+  const deadline = Date.now() + 5000;
+  let peers = await peersNow();
+  while (peers[0].state !== "DOWN" && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    peers = await peersNow();
+  }
+  assert.equal(peers[0].state, "DOWN");
+  assert.match(peers[0].lastError, /unreachable/);
+  const removed = await apollo.mutate({ mutation: apolloGql`mutation ($u: String!) { removePeer(url: $u) }`, variables: { u: url } });
+  assert.equal(removed.data.removePeer, true);
+  const { data: after } = await apollo.query({ query: apolloGql`{ peers { url } chain { genesisHash chainWork maxBlockTxs height difficultyBits } }`, fetchPolicy: "no-cache" });
+  assert.deepEqual(after.peers, []);
+  assert.equal(after.chain.maxBlockTxs, 10000);
+  assert.equal(BigInt(after.chain.chainWork), BigInt(after.chain.height + 1) << BigInt(after.chain.difficultyBits));
+  // What a peer fetches to relay a pending transaction: its signed bytes, whose txid matches.
+  const sent = await apollo.mutate({
+    mutation: apolloGql`mutation ($f: String!, $t: String!) { send(from: $f, to: $t, amount: 1) { txId } }`,
+    variables: { f: wallets[1], t: wallets[2] },
+  });
+  const txId = sent.data.send.txId;
+  const { data: raw } = await apollo.query({ query: apolloGql`query ($t: String!) { rawTransaction(txId: $t) }`, variables: { t: txId }, fetchPolicy: "no-cache" });
+  const bytes = Buffer.from(raw.rawTransaction, "hex");
+  // The txid is over the unsigned encoding: every signed witness (0x01, 64 + 33 bytes) as 0x00.
+  const count = bytes.readUInt32LE(4);
+  const parts = [bytes.subarray(0, 8)];
+  let offset = 8;
+  for (let i = 0; i < count; i++) {
+    parts.push(bytes.subarray(offset, offset + 36), Buffer.from([0]));
+    assert.equal(bytes[offset + 36], 1);
+    offset += 36 + 1 + 97;
+  }
+  parts.push(bytes.subarray(offset));
+  assert.equal(sha256d(Buffer.concat(parts)).toString("hex"), txId);
 });
