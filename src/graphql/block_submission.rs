@@ -11,11 +11,16 @@ pub enum SubmitBlockStatus {
     Connected,
     /// Its branch overtook the main chain, which now ends in it (`chainReorganized` says more).
     Reorganized,
-    /// It is kept on a side branch with no more work than the main chain.
+    /// It is kept on a side branch with as much work as the main chain (not more).
     SideBranch,
+    /// Its branch has less work than the main chain: it is held in memory, not kept in the tree,
+    /// until a descendant gives the branch at least the main chain's work (a bounded number
+    /// are held, the oldest dropped first).
+    LowWork,
     /// It was known already; nothing changed.
     Duplicate,
-    /// Its parent is unknown: it is held (a bounded number are) until the parent arrives.
+    /// Its parent is unknown: it is held in memory (a bounded number are) until the parent
+    /// arrives.
     Held,
 }
 
@@ -26,7 +31,7 @@ pub struct SubmitBlockResult {
     pub status: SubmitBlockStatus,
     /// Its hash.
     pub hash: String,
-    /// Its height; null while held.
+    /// Its height; null while its parent is unknown.
     pub height: Option<u64>,
     /// Whether it is on the main chain now.
     pub main_chain: bool,
@@ -45,6 +50,7 @@ impl From<BlockAccepted> for SubmitBlockResult {
                 BlockStatus::Connected => SubmitBlockStatus::Connected,
                 BlockStatus::Reorganized => SubmitBlockStatus::Reorganized,
                 BlockStatus::SideBranch => SubmitBlockStatus::SideBranch,
+                BlockStatus::LowWork => SubmitBlockStatus::LowWork,
                 BlockStatus::Duplicate => SubmitBlockStatus::Duplicate,
                 BlockStatus::Held => SubmitBlockStatus::Held,
             },

@@ -1,8 +1,11 @@
 //! Blocks from anywhere: a peer's, or an outside miner's (`submitBlock`). Each is placed in the
 //! block tree. A block on the tip is validated in full and connected; a block on another branch
-//! is checked for every rule that needs no chainstate and kept as a side block, and if its branch
-//! now has more work than the main chain the node reorganises to it (`reorg`); a block whose
-//! parent is unknown is held (`held`), a bounded number of them, until the parent arrives.
+//! with at least the main chain's work is checked for every rule that needs no chainstate and
+//! kept as a side block, and if its branch now has more work the node reorganises to it
+//! (`reorg`). Blocks that cannot become the main chain yet are held in memory (`held`), bounded:
+//! one whose parent is unknown until the parent arrives, one whose branch has less work until a
+//! descendant gives it enough, and then the branch is written whole. So only blocks that could
+//! win are ever written, however many cheap stale blocks anyone sends.
 
 use std::sync::Arc;
 
@@ -25,11 +28,15 @@ pub enum BlockStatus {
     Connected,
     /// Its branch overtook the main chain, which now ends in it.
     Reorganized,
-    /// It is kept on a branch with no more work than the main chain.
+    /// It is kept on a branch with as much work as the main chain (not more).
     SideBranch,
+    /// Its branch has less work than the main chain: it is held in memory, not written, until
+    /// a descendant gives the branch at least the main chain's work (or dropped, oldest first).
+    LowWork,
     /// It was known already; nothing changed.
     Duplicate,
-    /// Its parent is unknown: it is held until the parent arrives (or dropped, oldest first).
+    /// Its parent is unknown: it is held in memory until the parent arrives (or dropped, oldest
+    /// first).
     Held,
 }
 
@@ -38,7 +45,7 @@ pub enum BlockStatus {
 pub struct BlockAccepted {
     /// The block's hash.
     pub hash: BlockHash,
-    /// Its height (`None` while held: a height is known from the parent).
+    /// Its height (`None` while its parent is unknown: a height is known from the parent).
     pub height: Option<u64>,
     /// What happened to it.
     pub status: BlockStatus,
@@ -74,20 +81,16 @@ impl Node {
                             hash: stored.hash,
                             height: stored.height,
                         };
-                        BlockAccepted {
-                            hash: stored.hash,
-                            height: Some(stored.height),
-                            status: BlockStatus::Connected,
-                            main_chain: true,
-                            tip: Some(tip),
-                            tip_work: chain_work(tip.height, self.config.params.difficulty_bits),
-                        }
+                        let height = Some(stored.height);
+                        self.accepted(stored.hash, height, BlockStatus::Connected, true, Some(tip))
                     }));
                     if let Some(err) = failure {
                         return Ok((answers, Some(err)));
                     }
-                    if let Some(last) = connected.last() {
-                        self.place_held_children(txn, last.hash, events).await?;
+                    if !self.held.is_empty() {
+                        for stored in &connected {
+                            self.place_held_children(txn, stored.hash, events).await?;
+                        }
                     }
                 }
                 for block in rest {
@@ -119,14 +122,12 @@ impl Node {
         let hashes: Vec<BlockHash> = blocks.iter().map(Block::hash).collect();
         let known = blocks::heights_of(txn, &hashes).await?;
         let side = side_blocks::existing(txn, &hashes).await?;
-        let holding = !self.held.is_empty();
         let mut run = Vec::new();
         let mut rest = blocks.into_iter();
         for block in rest.by_ref() {
             let hash = block.hash();
             let (height, prev_hash) = ChainTip::next(parent.as_ref());
-            if holding
-                || block.header.prev_hash != prev_hash
+            if block.header.prev_hash != prev_hash
                 || known.contains_key(&hash)
                 || side.contains(&hash)
             {
@@ -151,11 +152,86 @@ impl Node {
         block: Block,
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<BlockAccepted> {
-        let answer = self.place(txn, block, events).await?;
+        let answer = self.place_branch(txn, block, events).await?;
         if answer.status != BlockStatus::Held {
             self.place_held_children(txn, answer.hash, events).await?;
         }
         Ok(answer)
+    }
+
+    /// Places `block`. When its parent is held, on a branch of held blocks that starts in the
+    /// tree, and `block` gives that branch enough work to be kept, the held blocks are written
+    /// first; without enough work it is held too.
+    async fn place_branch(
+        &self,
+        txn: &DatabaseTransaction,
+        block: Block,
+        events: &mut Vec<NodeEvent>,
+    ) -> NodeResult<BlockAccepted> {
+        let (ancestors, root) = self.held.ancestors_of(&block);
+        if !ancestors.is_empty()
+            && let Some(root_height) = self.tree_height(txn, &root).await?
+        {
+            let height = root_height + ancestors.len() as u64 + 1;
+            let tip = blocks::tip(txn).await?;
+            if !self.has_enough_work(height, tip.as_ref()) {
+                let parent = ChainTip {
+                    hash: block.header.prev_hash,
+                    height: height - 1,
+                };
+                let hash = block.hash();
+                validate_block_alone(&block, Some(&parent), &self.config.params)
+                    .map_err(|e| NodeError::invalid_block(hash, &e))?;
+                self.held.hold(block);
+                return Ok(self.accepted(hash, Some(height), BlockStatus::LowWork, false, tip));
+            }
+            for ancestor in self.held.take(&ancestors) {
+                self.place(txn, ancestor, Keep::Any, events).await?;
+            }
+        }
+        self.place(txn, block, Keep::EnoughWork, events).await
+    }
+
+    /// An answer, with the main chain's work at `tip`.
+    fn accepted(
+        &self,
+        hash: BlockHash,
+        height: Option<u64>,
+        status: BlockStatus,
+        main_chain: bool,
+        tip: Option<ChainTip>,
+    ) -> BlockAccepted {
+        let bits = self.config.params.difficulty_bits;
+        BlockAccepted {
+            hash,
+            height,
+            status,
+            main_chain,
+            tip,
+            tip_work: tip.map_or(0, |t| chain_work(t.height, bits)),
+        }
+    }
+
+    /// Whether a block at `height` gives its branch at least the work of the main chain ending
+    /// in `tip` (equal work is kept: the branch seen first stays, the other is ready to win).
+    fn has_enough_work(&self, height: u64, tip: Option<&ChainTip>) -> bool {
+        let bits = self.config.params.difficulty_bits;
+        tip.is_none_or(|tip| chain_work(height, bits) >= chain_work(tip.height, bits))
+    }
+
+    /// The height of a block of the tree (main chain or a valid side block).
+    async fn tree_height(
+        &self,
+        txn: &DatabaseTransaction,
+        hash: &BlockHash,
+    ) -> NodeResult<Option<u64>> {
+        if let Some(height) = blocks::height_of(txn, hash).await? {
+            return Ok(Some(height));
+        }
+        Ok(side_blocks::by_hash(txn, hash)
+            .await?
+            .filter(|side| side.invalid.is_none())
+            .map(|side| side.stored.height))
     }
 
     /// Places the held blocks whose parent `parent` now is, and theirs in turn.
@@ -171,7 +247,7 @@ impl Node {
             for child in children {
                 // A held block is a stranger's: one that fails is dropped, not an error of the
                 // block that unblocked it.
-                match self.place(txn, child, events).await {
+                match self.place_branch(txn, child, events).await {
                     Ok(placed) => parents.push(placed.hash),
                     Err(NodeError::InvalidBlock { hash, reason, .. }) => {
                         tracing::info!(%hash, %reason, "held block refused")
@@ -187,19 +263,14 @@ impl Node {
         &self,
         txn: &DatabaseTransaction,
         block: Block,
+        keep: Keep,
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<BlockAccepted> {
         let params = self.config.params;
         let hash = block.hash();
         let tip = blocks::tip(txn).await?;
-        let answer = |height, status, main_chain, tip: Option<ChainTip>| BlockAccepted {
-            hash,
-            height,
-            status,
-            main_chain,
-            tip,
-            tip_work: tip.map_or(0, |t| chain_work(t.height, params.difficulty_bits)),
-        };
+        let answer =
+            |height, status, main_chain, tip| self.accepted(hash, height, status, main_chain, tip);
         if let Some(height) = blocks::height_of(txn, &hash).await? {
             return Ok(answer(Some(height), BlockStatus::Duplicate, true, tip));
         }
@@ -251,6 +322,10 @@ impl Node {
         }
         validate_block_alone(&stored.block, parent.as_ref(), &params)
             .map_err(|e| NodeError::invalid_block(hash, &e))?;
+        if keep == Keep::EnoughWork && !self.has_enough_work(height, tip.as_ref()) {
+            self.held.hold(stored.block);
+            return Ok(answer(Some(height), BlockStatus::LowWork, false, tip));
+        }
         side_blocks::insert(txn, &stored).await?;
         let tip_height = tip.map_or(0, |t| t.height);
         if height <= tip_height {
@@ -317,6 +392,15 @@ impl Node {
         events.push(NodeEvent::BlockMined(Arc::new(stored.clone())));
         Ok(())
     }
+}
+
+/// Which blocks off the tip `place` writes to the tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// Only those giving their branch at least the main chain's work; others are held.
+    EnoughWork,
+    /// Any valid one: a held block whose descendant has given the branch enough work.
+    Any,
 }
 
 fn invalid(hash: BlockHash, check: &'static str, reason: String) -> NodeError {

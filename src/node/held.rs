@@ -1,48 +1,169 @@
-//! Blocks from outside whose parent is unknown, held in memory (a bounded number, the oldest
-//! dropped first) until the parent arrives. Not persisted: a restarted node fetches them again
-//! by catching up.
+//! Blocks from outside that are not in the block tree yet, held in memory: those whose parent
+//! is unknown (until it arrives), and those whose branch has less work than the main chain
+//! (until a descendant gives it at least as much). Only blocks that could become the main chain
+//! are written, so cheap low-work blocks cost a bounded amount of memory, never disk. Bounded in
+//! number and in bytes, the oldest dropped first; not persisted: a restarted node fetches them
+//! again by catching up.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::chain::{Block, BlockHash};
 
-/// Blocks held while their parent is unknown; past this the oldest is dropped.
-pub const MAX_HELD_BLOCKS: usize = 64;
+/// Blocks held at most; past this the oldest is dropped.
+pub const MAX_HELD_BLOCKS: usize = 10_000;
+/// Bytes of blocks held at most; past this the oldest are dropped.
+pub const MAX_HELD_BYTES: usize = 64 * 1024 * 1024;
 
-/// Blocks waiting for their parent, oldest first, shared by the node's writers.
+/// The held blocks, shared by the node's writers.
 #[derive(Debug, Default)]
-pub(crate) struct HeldBlocks(Mutex<VecDeque<Block>>);
+pub(crate) struct HeldBlocks(Mutex<Held>);
+
+#[derive(Debug, Default)]
+struct Held {
+    /// Each block with its encoded size.
+    blocks: HashMap<BlockHash, (Block, usize)>,
+    /// Held blocks by parent.
+    children: HashMap<BlockHash, Vec<BlockHash>>,
+    /// Arrival order, oldest first (may name blocks taken out since).
+    order: VecDeque<BlockHash>,
+    bytes: usize,
+}
+
+impl Held {
+    fn remove(&mut self, hash: &BlockHash) -> Option<Block> {
+        let (block, size) = self.blocks.remove(hash)?;
+        self.bytes -= size;
+        let parent = block.header.prev_hash;
+        if let Some(siblings) = self.children.get_mut(&parent) {
+            siblings.retain(|h| h != hash);
+            if siblings.is_empty() {
+                self.children.remove(&parent);
+            }
+        }
+        Some(block)
+    }
+}
 
 impl HeldBlocks {
-    /// The list. Every change to it is a single step, so a holder that panicked cannot have left
-    /// it half-changed: a poisoned lock is taken as it is.
-    fn blocks(&self) -> MutexGuard<'_, VecDeque<Block>> {
+    /// The held blocks. Every change to them is made whole under the lock (nothing in it can
+    /// panic half-way), so a poisoned lock is taken as it is.
+    fn held(&self) -> MutexGuard<'_, Held> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(super) fn hold(&self, block: Block) {
         let hash = block.hash();
-        let mut blocks = self.blocks();
-        if blocks.iter().any(|b| b.hash() == hash) {
+        let size = block.encode().len();
+        let mut held = self.held();
+        if held.blocks.contains_key(&hash) {
             return;
         }
-        if blocks.len() >= MAX_HELD_BLOCKS {
-            blocks.pop_front();
+        while held.blocks.len() >= MAX_HELD_BLOCKS || held.bytes + size > MAX_HELD_BYTES {
+            let Some(oldest) = held.order.pop_front() else {
+                break;
+            };
+            held.remove(&oldest);
         }
-        blocks.push_back(block);
+        held.bytes += size;
+        held.children
+            .entry(block.header.prev_hash)
+            .or_default()
+            .push(hash);
+        held.blocks.insert(hash, (block, size));
+        held.order.push_back(hash);
+        if held.order.len() > 2 * MAX_HELD_BLOCKS {
+            let Held { blocks, order, .. } = &mut *held;
+            order.retain(|h| blocks.contains_key(h));
+        }
     }
 
     pub(super) fn is_empty(&self) -> bool {
-        self.blocks().is_empty()
+        self.held().blocks.is_empty()
     }
 
+    /// Takes out the held blocks whose parent is `parent`.
     pub(super) fn children_of(&self, parent: &BlockHash) -> Vec<Block> {
-        let mut blocks = self.blocks();
-        let (children, rest): (Vec<Block>, Vec<Block>) = blocks
-            .drain(..)
-            .partition(|b| b.header.prev_hash == *parent);
-        *blocks = rest.into();
-        children
+        let mut held = self.held();
+        let hashes = held.children.get(parent).cloned().unwrap_or_default();
+        hashes.iter().filter_map(|h| held.remove(h)).collect()
+    }
+
+    /// The held ancestors of `block`, oldest first (its parent if held, that one's parent if
+    /// held, and so on), and the parent of the oldest, which is not held (`block`'s own parent
+    /// when none is).
+    pub(super) fn ancestors_of(&self, block: &Block) -> (Vec<BlockHash>, BlockHash) {
+        let held = self.held();
+        let mut ancestors = Vec::new();
+        let mut parent = block.header.prev_hash;
+        while let Some((ancestor, _)) = held.blocks.get(&parent) {
+            ancestors.push(parent);
+            parent = ancestor.header.prev_hash;
+            if ancestors.len() > held.blocks.len() {
+                break; // a cycle would need a hash collision; stop rather than spin
+            }
+        }
+        ancestors.reverse();
+        (ancestors, parent)
+    }
+
+    /// Takes out the held blocks `hashes`, in that order (those dropped meanwhile are missing).
+    pub(super) fn take(&self, hashes: &[BlockHash]) -> Vec<Block> {
+        let mut held = self.held();
+        hashes.iter().filter_map(|h| held.remove(h)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::{BlockHeader, MerkleRoot};
+
+    fn block(prev_hash: BlockHash, nonce: u64) -> Block {
+        Block {
+            header: BlockHeader {
+                version: 1,
+                prev_hash,
+                merkle_root: MerkleRoot::ZERO,
+                timestamp: 0,
+                bits: 0,
+                nonce,
+            },
+            transactions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn ancestors_are_walked_back_through_held_blocks_only() {
+        let held = HeldBlocks::default();
+        let a = block(BlockHash::ZERO, 1);
+        let b = block(a.hash(), 2);
+        let c = block(b.hash(), 3);
+        held.hold(a.clone());
+        held.hold(b.clone());
+        assert_eq!(
+            held.ancestors_of(&c),
+            (vec![a.hash(), b.hash()], BlockHash::ZERO)
+        );
+        assert_eq!(held.ancestors_of(&a), (vec![], BlockHash::ZERO));
+        assert_eq!(held.take(&[a.hash(), b.hash()]), vec![a.clone(), b]);
+        assert!(held.is_empty());
+        held.hold(a.clone());
+        held.hold(a.clone());
+        assert_eq!(held.children_of(&BlockHash::ZERO), vec![a]);
+        assert!(held.is_empty());
+    }
+
+    #[test]
+    fn the_oldest_are_dropped_past_the_bound() {
+        let held = HeldBlocks::default();
+        let first = block(BlockHash::ZERO, 0);
+        held.hold(first.clone());
+        for nonce in 1..=MAX_HELD_BLOCKS as u64 {
+            held.hold(block(BlockHash::ZERO, nonce));
+        }
+        let kept = held.children_of(&BlockHash::ZERO);
+        assert_eq!(kept.len(), MAX_HELD_BLOCKS);
+        assert!(!kept.contains(&first));
     }
 }

@@ -268,14 +268,16 @@ async fn three_nodes_converge_fork_and_heal_a_partition() {
         "subscription { chainReorganized { forkHeight oldTip newTip disconnected connected returnedToPool dropped } }",
     )
     .await;
-    // A and B: a transaction only they know, mined in one block.
+    // A and B: a transaction only they know, mined in the first of two blocks.
     let losing = net.send(&a, miner_a, &wallets[5], 3).await;
     net.status_becomes(&b, &losing, "PENDING").await;
-    let stale = net.mine(&a, 1, miner_a).await["mineBlocks"][0]["hash"]
-        .as_str()
+    let stale: Vec<Value> = net.mine(&a, 2, miner_a).await["mineBlocks"]
+        .as_array()
         .unwrap()
-        .to_owned();
-    net.converged(&[&a, &b], height + 1).await;
+        .iter()
+        .map(|b| b["hash"].clone())
+        .collect();
+    net.converged(&[&a, &b], height + 2).await;
     net.status_becomes(&b, &losing, "MINED").await;
     let mut status_feed = subscribe(
         &a.base,
@@ -292,36 +294,37 @@ async fn three_nodes_converge_fork_and_heal_a_partition() {
         ),
     )
     .await;
-    // C: three blocks (mining the relayed transaction).
-    net.mine(&c, 3, miner_c).await;
+    // C: four blocks (mining the relayed transaction).
+    net.mine(&c, 4, miner_c).await;
     net.status_becomes(&c, &relayed, "MINED").await;
 
     // Heal: C links to A and B again and announces its branch, which has more work; A and B
-    // reorganise to it.
+    // reorganise to it. Its first block has less work than their chain (held in memory), its
+    // second as much (both written beside their chain), its third more.
     for peer in [&a, &b] {
         net.add_peer(&c, peer).await;
     }
-    let (healed, _) = net.converged(&[&a, &b, &c], height + 3).await;
-    assert_eq!(healed, height + 3);
+    let (healed, _) = net.converged(&[&a, &b, &c], height + 4).await;
+    assert_eq!(healed, height + 4);
     let event = tokio::time::timeout(CONVERGE, next_json(&mut reorgs))
         .await
         .expect("a reorganisation is announced");
     let reorg = &event["payload"]["data"]["chainReorganized"];
-    // A reorganises once C's branch is longer: at its second or third block.
+    // A reorganises once C's branch is longer: at its third or fourth block.
     assert_eq!(reorg["forkHeight"], height, "{event}");
-    assert_eq!(reorg["disconnected"], json!([stale]));
-    assert!(reorg["connected"].as_array().unwrap().len() >= 2, "{event}");
+    assert_eq!(reorg["disconnected"], json!(stale));
+    assert!(reorg["connected"].as_array().unwrap().len() >= 3, "{event}");
     assert_eq!(reorg["returnedToPool"], json!([losing]));
     assert_eq!(reorg["dropped"], json!([]));
     let block = net
         .ok(
             &a,
             "query($h: String!) { block(hash: $h) { height mainChain } chain { sideBlocks } }",
-            json!({ "h": stale }),
+            json!({ "h": stale[0] }),
         )
         .await;
     assert_eq!(block["block"]["mainChain"], false, "{block}");
-    assert!(block["chain"]["sideBlocks"].as_u64().unwrap() >= 1);
+    assert!(block["chain"]["sideBlocks"].as_u64().unwrap() >= 2);
 
     // The losing side's transaction is pending again everywhere, and is mined again.
     for node in [&a, &b, &c] {
@@ -561,23 +564,59 @@ async fn submitted_blocks_are_placed_in_the_tree_or_refused() {
         .await;
     assert_eq!(before, after, "refused blocks change nothing");
 
-    // A branch from genesis: a side block first, then one more overtakes the main chain.
+    // Stale blocks with less work than the main chain are held in memory, never written: a
+    // flood of them (cheap at this difficulty) leaves the database as it was.
+    for time in 0..50 {
+        let stale = build.block_paying(Some(&g), PubkeyHash([7; 20]), 1_700_000_300 + time);
+        let answer = submit(&net, &n, &stale).await;
+        assert_eq!(
+            answer["data"]["submitBlock"]["status"], "LOW_WORK",
+            "{answer}"
+        );
+        assert_eq!(answer["data"]["submitBlock"]["height"], 1);
+    }
+    let flooded = net
+        .ok(
+            &n,
+            "{ chain { height tipHash totalSupply sideBlocks } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(before, flooded, "stale blocks are not written");
+
+    // A branch from genesis: its first block has less work than the main chain (held), the
+    // second as much (both written as side blocks), the third more (the node reorganises).
     let side_one = build.block(
         Some(&g),
         vec![build.spend(&[coinbase_of(&genesis)])],
         1_700_000_100,
     );
     let side = submit(&net, &n, &side_one).await;
+    assert_eq!(side["data"]["submitBlock"]["status"], "LOW_WORK", "{side}");
+    assert_eq!(side["data"]["submitBlock"]["mainChain"], false);
+    let unknown = net
+        .gql(
+            &n,
+            "query($h: String!) { block(hash: $h) { height } }",
+            json!({ "h": side_one.hash().to_string() }),
+        )
+        .await;
+    assert_eq!(unknown["data"]["block"], Value::Null, "{unknown}");
+    let side_two = build.block(Some(&tip_of(&side_one, 1)), vec![], 1_700_000_101);
+    let side = submit(&net, &n, &side_two).await;
     assert_eq!(
         side["data"]["submitBlock"]["status"], "SIDE_BRANCH",
         "{side}"
     );
-    assert_eq!(side["data"]["submitBlock"]["mainChain"], false);
-    let side_two = build.block(Some(&tip_of(&side_one, 1)), vec![], 1_700_000_101);
-    assert_eq!(
-        submit(&net, &n, &side_two).await["data"]["submitBlock"]["status"],
-        "SIDE_BRANCH"
-    );
+    let kept = net
+        .ok(
+            &n,
+            "query($h: String!) { block(hash: $h) { height mainChain } chain { sideBlocks } }",
+            json!({ "h": side_one.hash().to_string() }),
+        )
+        .await;
+    assert_eq!(kept["block"]["mainChain"], false, "{kept}");
+    assert_eq!(kept["chain"]["sideBlocks"], 2, "{kept}");
     let mut feed = subscribe(
         &n.base,
         "graphql-transport-ws",
