@@ -384,6 +384,66 @@ async fn a_restarted_node_catches_up() {
     verify(&db_b);
 }
 
+/// A fork deeper than a sync batch: B's own branch is longer than the first batch of A's, so
+/// that batch has less work (held in memory, written nowhere), and the next one gives A's branch
+/// as much and then more: B writes the branch whole and reorganises to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fork_deeper_than_a_batch_is_held_then_written_whole() {
+    let net = Net {
+        http: reqwest::Client::new(),
+    };
+    let (db_a, db_b) = (
+        TestDb::new(Backend::Sqlite).await,
+        TestDb::new(Backend::Sqlite).await,
+    );
+    let a = node(&db_a, &[]).await;
+    net.mine(&a, 3, "1BoatSLRHtKNngkdXEeobR76b53LETtpyT").await;
+    let b = node(&db_b, &[&a]).await;
+    net.converged(&[&a, &b], 2).await;
+    drop(b);
+    // Apart: A mines 130 blocks, B 120 (both from height 3).
+    net.mine(&a, 130, "1BoatSLRHtKNngkdXEeobR76b53LETtpyT")
+        .await;
+    let b = node(&db_b, &[]).await;
+    let own = net
+        .mine(&b, 120, "1CounterpartyXXXXXXXXXXXXXXXUWLpVr")
+        .await;
+    let own_first = own["mineBlocks"][0]["hash"].clone();
+    let mut reorgs = subscribe(
+        &b.base,
+        "graphql-transport-ws",
+        "subscription { chainReorganized { forkHeight disconnected connected } }",
+    )
+    .await;
+    net.add_peer(&b, &a).await;
+    let (height, tip) = net.converged(&[&a, &b], 132).await;
+    assert_eq!(height, 132);
+    let event = tokio::time::timeout(CONVERGE, next_json(&mut reorgs))
+        .await
+        .expect("a reorganisation is announced");
+    let reorg = &event["payload"]["data"]["chainReorganized"];
+    assert_eq!(reorg["forkHeight"], 2, "{event}");
+    assert_eq!(reorg["disconnected"].as_array().unwrap().len(), 120);
+    assert_eq!(reorg["disconnected"][0], own_first);
+    assert!(
+        reorg["connected"].as_array().unwrap().len() >= 121,
+        "{event}"
+    );
+    let state = net
+        .ok(
+            &b,
+            "{ chain { tipHash sideBlocks } peers { state lastError } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(state["chain"]["tipHash"], tip);
+    // B's own branch, now stale, is kept beside the main chain.
+    assert_eq!(state["chain"]["sideBlocks"], 120, "{state}");
+    assert_eq!(state["peers"][0]["lastError"], Value::Null, "{state}");
+    drop((a, b));
+    verify(&db_b);
+}
+
 /// Blocks built by hand for `submitBlock`: mined at the tests' difficulty on top of a tip.
 pub(crate) struct Builder {
     pub(crate) params: Params,
