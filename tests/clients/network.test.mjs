@@ -78,14 +78,13 @@ test("an outside miner's blocks connect, fork the chain and make it reorganise",
       error: (error) => events.push({ error }),
       complete: () => {},
     }),
-    ws.subscribe({ query: "subscription { blockMined { height hash } }" }, {
+    // From the height before the test's blocks: delivered however late the subscription starts.
+    ws.subscribe({ query: `subscription { blockMined(afterHeight: ${start.height}) { height hash } }` }, {
       next: (message) => mined.push(message.data.blockMined),
       error: (error) => mined.push({ error }),
       complete: () => {},
     }),
   ];
-  await new Promise((resolve) => setTimeout(resolve, 200));
-
   // On the tip: connected, once; again: a duplicate.
   const a1 = mineBlock({ ...params, prevHash: start.tipHash, height: start.height + 1, timestamp: 1_800_000_000 });
   const first = await client.request(SUBMIT, { raw: a1.rawHex });
@@ -98,6 +97,12 @@ test("an outside miner's blocks connect, fork the chain and make it reorganise",
     tipHash: a1.hash,
   });
   assert.equal((await client.request(SUBMIT, { raw: a1.rawHex })).submitBlock.status, "DUPLICATE");
+  // Once a1 is heard, both subscriptions (sent before blockMined's, on the same socket) are in
+  // place for the reorganisation.
+  const heard = Date.now() + 5000;
+  while (mined.length < 1 && Date.now() < heard) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 
   // A sibling from the same parent: kept on a side branch, the main chain unchanged.
   const b1 = mineBlock({ ...params, prevHash: start.tipHash, height: start.height + 1, timestamp: 1_800_000_001 });
