@@ -61,6 +61,9 @@ pub struct Admitted {
     /// Its answer depends only on the database, so the response cache may keep it: a query
     /// that selects none of [`VOLATILE_ROOT_FIELDS`].
     pub cacheable: bool,
+    /// Every operation is a mutation selecting only `submitBlock` (so it may be as large as a
+    /// block: the server's block route).
+    pub only_block_submissions: bool,
 }
 
 /// Root fields whose answers change without the database changing (the peers' states).
@@ -94,10 +97,17 @@ pub fn admit(limits: &QueryLimits, request: &mut Request) -> Result<Admitted, Se
             .any(|(_, name)| VOLATILE_ROOT_FIELDS.contains(name))
     });
     let cacheable = only_queries && !volatile;
+    let only_block_submissions = document.operations.iter().all(|(_, op)| {
+        let fields = walk.root_fields(&op.node.selection_set);
+        op.node.ty == OperationType::Mutation
+            && !fields.is_empty()
+            && fields.iter().all(|(_, name)| *name == "submitBlock")
+    });
     request.set_parsed_query(document);
     Ok(Admitted {
         only_queries,
         cacheable,
+        only_block_submissions,
     })
 }
 

@@ -43,6 +43,8 @@ pub struct PeerChain {
 pub struct PeerClient {
     http: reqwest::Client,
     endpoint: String,
+    /// The block route, which takes bodies as large as a block (`submitBlock` only).
+    blocks_endpoint: String,
     budget: Budget,
     /// Bearer token for the peer's mutations (announcing blocks and transactions to it).
     token: Option<String>,
@@ -83,6 +85,7 @@ impl PeerClient {
         Ok(Self {
             http,
             endpoint: format!("{base}/graphql"),
+            blocks_endpoint: format!("{base}/graphql/blocks"),
             budget,
             token,
         })
@@ -93,7 +96,16 @@ impl PeerClient {
         query: &str,
         variables: Value,
     ) -> Result<T, PeerError> {
-        let mut request = self.http.post(&self.endpoint);
+        self.query_at(&self.endpoint, query, variables).await
+    }
+
+    async fn query_at<T: DeserializeOwned>(
+        &self,
+        endpoint: &str,
+        query: &str,
+        variables: Value,
+    ) -> Result<T, PeerError> {
+        let mut request = self.http.post(endpoint);
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
         }
@@ -204,7 +216,8 @@ impl PeerClient {
         Ok(data.raw_transaction)
     }
 
-    /// Announces a block (`submitBlock`); answers its status there (`CONNECTED`, `HELD`, …).
+    /// Announces a block (`submitBlock`, at the block route, so that a block larger than the
+    /// peer's `--max-body-bytes` is taken); answers its status there (`CONNECTED`, `HELD`, …).
     pub async fn submit_block(&self, raw_hex: &str) -> Result<String, PeerError> {
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase")]
@@ -216,7 +229,8 @@ impl PeerClient {
             status: String,
         }
         let data: Data = self
-            .query(
+            .query_at(
+                &self.blocks_endpoint,
                 "mutation($r: String!) { submitBlock(rawHex: $r) { status } }",
                 json!({ "r": raw_hex }),
             )

@@ -22,7 +22,7 @@ use crate::graphql::{self, Access};
 use crate::response_cache::CacheKey;
 
 impl AppState {
-    async fn execute(&self, request: Request, access: Access) -> Response {
+    pub(super) async fn execute(&self, request: Request, access: Access) -> Response {
         let request = request
             .data(access)
             .data(graphql::loader_for(self.node.clone()));
@@ -131,11 +131,8 @@ fn json_body(body: Bytes, cache: &'static str) -> HttpResponse {
         .into_response()
 }
 
-pub(super) async fn post(
-    State(app): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> HttpResponse {
+/// The refusal of a body not declared JSON (what a cross-site form cannot send), if it is not.
+pub(super) fn refuse_unless_json(headers: &HeaderMap, route: &str) -> Option<HttpResponse> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -147,13 +144,24 @@ pub(super) async fn post(
         .trim()
         .to_ascii_lowercase();
     if mime != "application/json" {
-        return refuse(
+        return Some(refuse(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             format!(
-                "POST /graphql takes Content-Type: application/json, not {:?}",
+                "{route} takes Content-Type: application/json, not {:?}",
                 content_type.chars().take(60).collect::<String>()
             ),
-        );
+        ));
+    }
+    None
+}
+
+pub(super) async fn post(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> HttpResponse {
+    if let Some(refusal) = refuse_unless_json(&headers, "POST /graphql") {
+        return refusal;
     }
     let batch: BatchRequest = match serde_json::from_slice(&body) {
         Ok(batch) => batch,

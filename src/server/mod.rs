@@ -11,6 +11,7 @@
 //! are served with header and idle timeouts (`serve.rs`).
 
 mod auth;
+mod block_route;
 mod config;
 mod errors;
 mod export;
@@ -26,7 +27,7 @@ use std::time::Duration;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response as HttpResponse};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 use tokio::net::TcpListener;
@@ -57,6 +58,8 @@ struct AppState {
     max_body_bytes: usize,
     ws_init_timeout: Duration,
     cache: Option<Arc<ResponseCache>>,
+    /// Turns to read a large body at `/graphql/blocks`.
+    block_uploads: Arc<tokio::sync::Semaphore>,
 }
 
 async fn healthz(State(app): State<AppState>) -> HttpResponse {
@@ -96,10 +99,12 @@ pub fn router(node: Arc<Node>, config: &ServerConfig) -> Result<Router, ServerEr
         ws_init_timeout: config.ws_init_timeout,
         cache: (config.response_cache > 0)
             .then(|| Arc::new(ResponseCache::new(config.response_cache))),
+        block_uploads: Arc::new(tokio::sync::Semaphore::new(block_route::UPLOADS)),
     };
     let mut router = Router::new()
         .route("/graphql", get(http::get).post(http::post))
         .route("/graphql/ws", get(websocket::upgrade))
+        .route("/graphql/blocks", post(block_route::post))
         .route("/graphiql", get(playground::graphiql))
         .route("/assets/{file}", get(playground::asset))
         .route("/healthz", get(healthz))

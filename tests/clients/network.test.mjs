@@ -2,8 +2,9 @@
 // header and proof of work") with Node's own crypto: it builds and mines blocks and hands them to
 // the node through graphql-request's submitBlock, forks the chain and makes it reorganise, while
 // graphql-ws watches chainReorganized and blockMined; a refused block has the same code and check
-// over HTTP and over the WebSocket. The locator exchange a peer makes is driven the same way, and
-// Apollo Client manages peers and reads what peers relay.
+// over HTTP and over the WebSocket. The block route (/graphql/blocks) takes its submitBlock too.
+// The locator exchange a peer makes is driven the same way, and Apollo Client manages peers and
+// reads what peers relay.
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { test } from "node:test";
@@ -189,6 +190,30 @@ test("a block that breaks a rule gets INVALID_BLOCK with the rule, over HTTP and
   assert.equal(errors[0].extensions.code, "INVALID_BLOCK");
   assert.equal(errors[0].extensions.check, "PROOF_OF_WORK");
   assert.deepEqual(await chain(), tip, "a refused block changes nothing");
+});
+
+test("the block route takes graphql-request's submitBlock and refuses anything else", async () => {
+  const tip = await chain();
+  const blocks = new GraphQLClient(`${httpUrl}/blocks`);
+  const block = mineBlock({
+    reward: tip.reward,
+    bits: tip.difficultyBits,
+    pubkeyHash: randomBytes(20),
+    prevHash: tip.tipHash,
+    height: tip.height + 1,
+    timestamp: 1_800_000_200,
+  });
+  const answer = await blocks.request(SUBMIT, { raw: block.rawHex });
+  assert.equal(answer.submitBlock.status, "CONNECTED");
+  assert.equal(answer.submitBlock.tipHash, block.hash);
+  for (const document of [gql`{ chain { height } }`, gql`mutation { newWallet { address } }`]) {
+    await assert.rejects(blocks.request(document), (error) => {
+      assert.equal(error.response.status, 400);
+      assert.equal(error.response.errors[0].extensions.code, "BAD_REQUEST");
+      assert.match(error.response.errors[0].message, /submitBlock/);
+      return true;
+    });
+  }
 });
 
 test("a peer's locator finds the last block both chains share", async () => {

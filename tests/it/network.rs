@@ -451,6 +451,135 @@ async fn a_fork_deeper_than_a_batch_is_held_then_written_whole() {
     verify(&db_b);
 }
 
+/// A block larger than `/graphql` takes (`--max-body-bytes`, 256 KiB) is taken at the block
+/// route, and a node announces it to its peer there; the route runs nothing but `submitBlock`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_block_larger_than_an_ordinary_request_travels_by_the_block_route() {
+    let net = Net {
+        http: reqwest::Client::new(),
+    };
+    let (db_a, db_b) = (
+        TestDb::new(Backend::Sqlite).await,
+        TestDb::new(Backend::Sqlite).await,
+    );
+    let b = node(&db_b, &[]).await;
+    let a = node(&db_a, &[&b]).await;
+    let build = Builder::new();
+    let own = build.key.public_key().address().to_string();
+    let genesis = net.mine(&a, 1, &own).await;
+    net.converged(&[&a, &b], 0).await;
+    let g = ChainTip {
+        hash: genesis["mineBlocks"][0]["hash"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap(),
+        height: 0,
+    };
+    // 1,600 payments in a chain, each spending the one before (the first the genesis
+    // coinbase): about 290 KB, 580 KB in hex.
+    let mut payments: Vec<Transaction> = Vec::new();
+    let mut coin = OutPoint {
+        txid: coinbase_txid_on(&net, &a, &g).await,
+        vout: 0,
+    };
+    for _ in 0..1_600 {
+        let payment = build.spend(&[coin]);
+        coin = OutPoint {
+            txid: payment.txid(),
+            vout: 0,
+        };
+        payments.push(payment);
+    }
+    let big = build.block(Some(&g), payments, 1_700_000_000);
+    let body = json!({
+        "query": "mutation($r: String!) { submitBlock(rawHex: $r) { status } }",
+        "variables": { "r": hex::encode(big.encode()) },
+    });
+    let ordinary = net
+        .http
+        .post(format!("{}/graphql", a.base))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ordinary.status(), 413);
+    let answer: Value = net
+        .http
+        .post(format!("{}/graphql/blocks", a.base))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        answer["data"]["submitBlock"]["status"], "CONNECTED",
+        "{answer}"
+    );
+    // A announces it to B, whose /graphql would refuse it.
+    let (_, tip) = net.converged(&[&a, &b], 1).await;
+    assert_eq!(tip, big.hash().to_string());
+    let peers = net.ok(&a, "{ peers { lastError } }", json!({})).await;
+    assert_eq!(peers["peers"][0]["lastError"], Value::Null, "{peers}");
+
+    // Anything but submitBlock is refused there, with a code.
+    for query in [
+        "{ chain { height } }",
+        "mutation { submitBlock(rawHex: \"00\") { status } newWallet { address } }",
+    ] {
+        let refused = net
+            .http
+            .post(format!("{}/graphql/blocks", a.base))
+            .json(&json!({ "query": query }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 400, "{query}");
+        let refused: Value = refused.json().await.unwrap();
+        assert_eq!(refused["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+    }
+    // Its own limits: a body larger than any block in hex, and a body that is not JSON.
+    let huge = json!({ "query": "mutation { submitBlock(rawHex: \"\") { status } }", "pad": "0".repeat(17 << 20) });
+    let refusals = [
+        (
+            net.http
+                .post(format!("{}/graphql/blocks", a.base))
+                .json(&huge),
+            413,
+        ),
+        (
+            net.http
+                .post(format!("{}/graphql/blocks", a.base))
+                .header("content-type", "text/plain")
+                .body("mutation { submitBlock(rawHex: \"00\") { status } }"),
+            415,
+        ),
+    ];
+    for (request, status) in refusals {
+        let refused = request.send().await.unwrap();
+        assert_eq!(refused.status(), status);
+        let refused: Value = refused.json().await.unwrap();
+        assert_eq!(refused["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+    }
+    drop((a, b));
+    verify(&db_b);
+}
+
+/// The txid of the coinbase of block `tip` on `node`, from its raw bytes.
+async fn coinbase_txid_on(net: &Net, node: &Replica, tip: &ChainTip) -> pocket_chain::chain::Txid {
+    let raw = net
+        .ok(
+            node,
+            "query($h: String!) { rawBlock(hash: $h) }",
+            json!({ "h": tip.hash.to_string() }),
+        )
+        .await;
+    let bytes = hex::decode(raw["rawBlock"].as_str().unwrap()).unwrap();
+    Block::decode(&bytes).unwrap().transactions[0].txid()
+}
+
 /// Blocks built by hand for `submitBlock`: mined at the tests' difficulty on top of a tip.
 pub(crate) struct Builder {
     pub(crate) params: Params,
