@@ -12,6 +12,7 @@ use pocket_chain::chain::{
 };
 use pocket_testkit::{Backend, Replica, TestDb, graphql, next_json, subscribe};
 use serde_json::{Value, json};
+use tokio::io::AsyncWriteExt;
 
 /// Every node of these tests runs this difficulty (fast blocks).
 pub(crate) const BITS: &str = "8";
@@ -540,6 +541,42 @@ async fn a_block_larger_than_an_ordinary_request_travels_by_the_block_route() {
         let refused: Value = refused.json().await.unwrap();
         assert_eq!(refused["errors"][0]["extensions"]["code"], "BAD_REQUEST");
     }
+    // Two clients sending large bodies slowly hold both turns for large bodies; an ordinary
+    // block does not wait for them.
+    let mut slow = Vec::new();
+    for _ in 0..2 {
+        let mut stream = tokio::net::TcpStream::connect(a.base.trim_start_matches("http://"))
+            .await
+            .unwrap();
+        let head = format!(
+            "POST /graphql/blocks HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{{",
+            10 << 20
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        slow.push(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let next = build.block(Some(&tip_of(&big, 1)), vec![], 1_700_000_001);
+    let answer: Value = net
+        .http
+        .post(format!("{}/graphql/blocks", a.base))
+        .timeout(Duration::from_secs(10))
+        .json(&json!({
+            "query": "mutation($r: String!) { submitBlock(rawHex: $r) { status } }",
+            "variables": { "r": hex::encode(next.encode()) },
+        }))
+        .send()
+        .await
+        .expect("an ordinary block is not held up by slow large ones")
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        answer["data"]["submitBlock"]["status"], "CONNECTED",
+        "{answer}"
+    );
+    drop(slow);
+
     // Its own limits: a body larger than any block in hex, and a body that is not JSON.
     let huge = json!({ "query": "mutation { submitBlock(rawHex: \"\") { status } }", "pad": "0".repeat(17 << 20) });
     let refusals = [
