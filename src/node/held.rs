@@ -21,18 +21,19 @@ pub(crate) struct HeldBlocks(Mutex<Held>);
 
 #[derive(Debug, Default)]
 struct Held {
-    /// Each block with its encoded size.
-    blocks: HashMap<BlockHash, (Block, usize)>,
+    /// Each block with its encoded size and arrival number.
+    blocks: HashMap<BlockHash, (Block, usize, u64)>,
     /// Held blocks by parent.
     children: HashMap<BlockHash, Vec<BlockHash>>,
-    /// Arrival order, oldest first (may name blocks taken out since).
-    order: VecDeque<BlockHash>,
+    /// Arrivals, oldest first (may name blocks taken out since, or held again later).
+    order: VecDeque<(u64, BlockHash)>,
+    arrivals: u64,
     bytes: usize,
 }
 
 impl Held {
     fn remove(&mut self, hash: &BlockHash) -> Option<Block> {
-        let (block, size) = self.blocks.remove(hash)?;
+        let (block, size, _) = self.blocks.remove(hash)?;
         self.bytes -= size;
         let parent = block.header.prev_hash;
         if let Some(siblings) = self.children.get_mut(&parent) {
@@ -60,21 +61,29 @@ impl HeldBlocks {
             return;
         }
         while held.blocks.len() >= MAX_HELD_BLOCKS || held.bytes + size > MAX_HELD_BYTES {
-            let Some(oldest) = held.order.pop_front() else {
+            let Some((arrival, oldest)) = held.order.pop_front() else {
                 break;
             };
-            held.remove(&oldest);
+            if held
+                .blocks
+                .get(&oldest)
+                .is_some_and(|(_, _, a)| *a == arrival)
+            {
+                held.remove(&oldest);
+            }
         }
+        held.arrivals += 1;
+        let arrival = held.arrivals;
         held.bytes += size;
         held.children
             .entry(block.header.prev_hash)
             .or_default()
             .push(hash);
-        held.blocks.insert(hash, (block, size));
-        held.order.push_back(hash);
+        held.blocks.insert(hash, (block, size, arrival));
+        held.order.push_back((arrival, hash));
         if held.order.len() > 2 * MAX_HELD_BLOCKS {
             let Held { blocks, order, .. } = &mut *held;
-            order.retain(|h| blocks.contains_key(h));
+            order.retain(|(arrival, h)| blocks.get(h).is_some_and(|(_, _, a)| a == arrival));
         }
     }
 
@@ -96,7 +105,7 @@ impl HeldBlocks {
         let held = self.held();
         let mut ancestors = Vec::new();
         let mut parent = block.header.prev_hash;
-        while let Some((ancestor, _)) = held.blocks.get(&parent) {
+        while let Some((ancestor, _, _)) = held.blocks.get(&parent) {
             ancestors.push(parent);
             parent = ancestor.header.prev_hash;
             if ancestors.len() > held.blocks.len() {
@@ -157,13 +166,19 @@ mod tests {
     #[test]
     fn the_oldest_are_dropped_past_the_bound() {
         let held = HeldBlocks::default();
+        // Taken out and held again: it counts from its second arrival.
+        let again = block(BlockHash::ZERO, u64::MAX);
+        held.hold(again.clone());
+        held.take(&[again.hash()]);
         let first = block(BlockHash::ZERO, 0);
         held.hold(first.clone());
-        for nonce in 1..=MAX_HELD_BLOCKS as u64 {
+        held.hold(again.clone());
+        for nonce in 1..MAX_HELD_BLOCKS as u64 {
             held.hold(block(BlockHash::ZERO, nonce));
         }
         let kept = held.children_of(&BlockHash::ZERO);
         assert_eq!(kept.len(), MAX_HELD_BLOCKS);
         assert!(!kept.contains(&first));
+        assert!(kept.contains(&again));
     }
 }
