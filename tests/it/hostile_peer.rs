@@ -2,7 +2,8 @@
 //! follow it (`chain`, `commonBlock`, `rawBlocks`, a WebSocket that acknowledges) and serves a
 //! valid chain with one bad thing at its end — a block breaking a rule, bytes that are not a
 //! block, an answer too large. The node following it and an honest node must refuse it, mark the
-//! hostile peer, keep everything valid it had, and stay in step with the honest node.
+//! hostile peer, keep everything valid it had, and stay in step with the honest node. And a peer
+//! serving a long branch with less work than the node's chain makes it write nothing.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -12,7 +13,7 @@ use axum::extract::State;
 use axum::extract::ws::{Message, WebSocketUpgrade};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use pocket_chain::chain::{Block, BlockHash, ChainTip, Witness, pow};
+use pocket_chain::chain::{Block, BlockHash, ChainTip, PubkeyHash, Witness, pow};
 use pocket_testkit::{Backend, Replica, TestDb, graphql};
 use serde_json::{Value, json};
 
@@ -58,6 +59,9 @@ async fn answer(State(peer): State<Hostile>, Json(request): Json<Value>) -> Json
         let blocks: Vec<&String> = peer.blocks.iter().skip(from as usize).take(100).collect();
         return Json(json!({ "data": { "rawBlocks": blocks } }));
     }
+    if query.contains("submitBlock") {
+        return Json(json!({ "data": { "submitBlock": { "status": "LOW_WORK" } } }));
+    }
     Json(json!({ "data": { "rawTransaction": null } }))
 }
 
@@ -84,6 +88,7 @@ async fn serve_hostile(peer: Hostile) -> String {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let app = Router::new()
         .route("/graphql", post(answer))
+        .route("/graphql/blocks", post(answer))
         .route("/graphql/ws", get(quiet_socket))
         .with_state(peer);
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -253,4 +258,80 @@ async fn a_hostile_peer_is_refused_marked_and_disturbs_nothing() {
     .await;
     assert_eq!(honest_tip["data"]["chain"]["tipHash"], tip_hash.as_str());
     assert_eq!(honest_tip["data"]["chain"]["sideBlocks"], 0);
+}
+
+/// A peer serving a long branch with less work than the node's chain (cheap to make at this
+/// difficulty) makes it write nothing: the branch is held in bounded memory, and the peer, which
+/// broke no rule, is followed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_serving_a_long_stale_branch_makes_the_node_write_nothing() {
+    let http = reqwest::Client::new();
+    let build = Builder::new();
+    let db = TestDb::new(Backend::Sqlite).await;
+    let bin = env!("CARGO_BIN_EXE_pocket");
+    let node = Replica::start(bin, &db.url, &["--difficulty", BITS]).await;
+    let url = format!("{}/graphql", node.base);
+    let own = build.key.public_key().address().to_string();
+    graphql(
+        &http,
+        &url,
+        "mutation($a: String!) { mineBlocks(count: 131, address: $a) { height } }",
+        json!({ "a": own }),
+    )
+    .await;
+    let raw = graphql(
+        &http,
+        &url,
+        "{ rawBlocks(fromHeight: 0, count: 1) }",
+        json!({}),
+    )
+    .await;
+    let genesis =
+        Block::decode(&hex::decode(raw["data"]["rawBlocks"][0].as_str().unwrap()).unwrap())
+            .unwrap();
+    // 120 blocks from genesis: height 120, below the node's 130.
+    let mut chain = vec![genesis];
+    for height in 1..=120u64 {
+        let parent = tip_of(chain.last().unwrap(), height - 1);
+        chain.push(build.block_paying(Some(&parent), PubkeyHash([3; 20]), 1_600_000_000 + height));
+    }
+    let before = graphql(&http, &url, "{ chain { tipHash sideBlocks } }", json!({})).await;
+    let stale = serve_hostile(Hostile {
+        blocks: Arc::new(chain.iter().map(|b| hex::encode(b.encode())).collect()),
+        hashes: Arc::new(chain.iter().map(Block::hash).collect()),
+        huge_at: None,
+    })
+    .await;
+    graphql(
+        &http,
+        &url,
+        "mutation($u: String!) { addPeer(url: $u) { url } }",
+        json!({ "u": stale }),
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let peer = loop {
+        let answer = graphql(
+            &http,
+            &url,
+            "{ peers { state height lastError blocksReceived } }",
+            json!({}),
+        )
+        .await;
+        let peer = answer["data"]["peers"][0].clone();
+        if peer["state"] == "FOLLOWING" {
+            break peer;
+        }
+        assert!(Instant::now() < deadline, "{answer}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(peer["lastError"], Value::Null, "{peer}");
+    assert_eq!(peer["height"], 120, "{peer}");
+    // Every block of it was fetched and checked, and held.
+    assert_eq!(peer["blocksReceived"], 120, "{peer}");
+    let after = graphql(&http, &url, "{ chain { tipHash sideBlocks } }", json!({})).await;
+    assert_eq!(before, after, "the stale branch is written nowhere");
+    assert_eq!(after["data"]["chain"]["sideBlocks"], 0);
+    drop(node);
+    crate::network::verify(&db);
 }
