@@ -6,6 +6,7 @@
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_graphql::{Context, ID, Subscription};
 use futures::Stream;
@@ -17,12 +18,13 @@ use super::block_feed::BlockFeed;
 use super::error::{ApiResult, bad_request};
 use super::lab::MiningProgress;
 use super::mining::MiningStatus;
-use super::node;
+use super::peer::Peer;
 use super::pool_entry::PoolEntry;
 use super::pool_feed::PoolFeed;
 use super::reorg::ChainReorganization;
 use super::snapshot::{ChainResetCause, ChainResetEvent, Snapshot};
 use super::tx_status::TransactionStatus;
+use super::{network, node};
 use crate::chain::Txid;
 use crate::model::TxStatus;
 use crate::node::{MiningSample, parse_address};
@@ -292,7 +294,33 @@ impl Subscription {
             Ok(list.into_iter().map(Snapshot).collect())
         }))
     }
+
+    /// The peers this node follows: the list now, then again each time a peer is added or
+    /// removed or its state, height, tip, last error or counters change — the latest list, at
+    /// most four times a second.
+    async fn peers_changed(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = Vec<Peer>> + use<>> {
+        let network = network(ctx)?.clone();
+        let mut changes = network.changes();
+        changes.mark_changed();
+        Ok(futures::stream::unfold(
+            (network, changes, true),
+            |(network, mut changes, first)| async move {
+                if !first {
+                    tokio::time::sleep(PEERS_CHANGED_EVERY).await;
+                }
+                changes.changed().await.ok()?;
+                let list = network.peers().into_iter().map(Peer).collect();
+                Some((list, (network, changes, false)))
+            },
+        ))
+    }
 }
+
+/// Shortest time between two `peersChanged` answers.
+const PEERS_CHANGED_EVERY: Duration = Duration::from_millis(250);
 
 /// A stream that reads `read` again each time an announcement it `wants` arrives (or the feed
 /// lagged, and may have missed one): the state itself, not the event, so a late or lagging

@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use thiserror::Error;
+use tokio::sync::watch;
 use tokio::task::AbortHandle;
 
 use crate::node::Node;
@@ -53,6 +54,8 @@ pub struct Network {
     peers: Mutex<BTreeMap<String, PeerSlot>>,
     /// Token for announcing to peers added without one of their own (`--peer-token`).
     default_token: Option<String>,
+    /// Counts changes to the peers (added, removed, or a status changed), for `peersChanged`.
+    changes: Arc<watch::Sender<u64>>,
 }
 
 #[derive(Debug)]
@@ -75,7 +78,14 @@ impl Network {
             node,
             peers: Mutex::default(),
             default_token,
+            changes: Arc::new(watch::Sender::new(0)),
         })
+    }
+
+    /// Changes as they happen: the count moves whenever a peer is added or removed or its
+    /// status changes (a receiver sees the latest count, not every step).
+    pub fn changes(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
     }
 
     /// Starts following the node at `url` (its base URL; a trailing `/graphql` is accepted) and
@@ -112,12 +122,14 @@ impl Network {
             client,
             base: base.clone(),
             status: status.clone(),
+            changes: self.changes.clone(),
             blocks_from_peer: Mutex::default(),
             txs_from_peer: Mutex::default(),
         };
         let task = tokio::spawn(peer.run()).abort_handle();
         tracing::info!(peer = %base, "following peer");
         peers.insert(base, PeerSlot { status, task });
+        self.changes.send_modify(|n| *n += 1);
         Ok(initial)
     }
 
@@ -126,7 +138,11 @@ impl Network {
         let Ok(base) = normalize(url) else {
             return false;
         };
-        locked(&self.peers).remove(&base).is_some()
+        let removed = locked(&self.peers).remove(&base).is_some();
+        if removed {
+            self.changes.send_modify(|n| *n += 1);
+        }
+        removed
     }
 
     /// Every peer, by URL.

@@ -69,14 +69,23 @@ pub(super) struct Peer {
     pub client: PeerClient,
     pub base: String,
     pub status: Arc<Mutex<PeerStatus>>,
+    /// Told of every status change (`Network::changes`).
+    pub changes: Arc<tokio::sync::watch::Sender<u64>>,
     pub blocks_from_peer: Mutex<Recent<BlockHash>>,
     pub txs_from_peer: Mutex<Recent<Txid>>,
 }
 
 impl Peer {
     pub(super) fn update(&self, change: impl FnOnce(&mut PeerStatus)) {
-        let mut status = locked(&self.status);
-        change(&mut status);
+        let changed = {
+            let mut status = locked(&self.status);
+            let before = status.clone();
+            change(&mut status);
+            *status != before
+        };
+        if changed {
+            self.changes.send_modify(|n| *n += 1);
+        }
     }
 
     pub(super) fn heard(&self, height: Option<u64>, tip: Option<BlockHash>) {

@@ -392,6 +392,65 @@ async fn a_restarted_node_catches_up() {
     verify(&db_b);
 }
 
+/// `peersChanged` gives the list at once, then again as a peer is added, connects, catches up
+/// and is removed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peers_changed_follows_a_peer_from_added_to_removed() {
+    let net = Net {
+        http: reqwest::Client::new(),
+    };
+    let (db_a, db_b) = (
+        TestDb::new(Backend::Sqlite).await,
+        TestDb::new(Backend::Sqlite).await,
+    );
+    let a = node(&db_a, &[]).await;
+    net.mine(&a, 3, "1BoatSLRHtKNngkdXEeobR76b53LETtpyT").await;
+    let b = node(&db_b, &[]).await;
+    let mut feed = subscribe(
+        &b.base,
+        "graphql-transport-ws",
+        "subscription { peersChanged { url state height } }",
+    )
+    .await;
+    let mut next = async || {
+        let event = tokio::time::timeout(CONVERGE, next_json(&mut feed))
+            .await
+            .expect("an answer");
+        event["payload"]["data"]["peersChanged"].clone()
+    };
+    assert_eq!(next().await, json!([]), "the list at once");
+    net.add_peer(&b, &a).await;
+    let mut states = Vec::new();
+    loop {
+        let list = next().await;
+        assert_eq!(list[0]["url"], a.base.as_str(), "{list}");
+        let state = list[0]["state"].as_str().unwrap().to_owned();
+        if states.last() != Some(&state) {
+            states.push(state.clone());
+        }
+        if state == "FOLLOWING" {
+            assert_eq!(list[0]["height"], 2, "{list}");
+            break;
+        }
+    }
+    // The latest list at most four times a second: on loopback the steps may all fall within one
+    // interval, but never in another order.
+    let order = ["CONNECTING", "SYNCING", "FOLLOWING"];
+    let ranks: Vec<usize> = states
+        .iter()
+        .map(|s| order.iter().position(|o| o == s).expect("a known state"))
+        .collect();
+    assert!(ranks.is_sorted(), "{states:?}");
+    net.gql(
+        &b,
+        "mutation($u: String!) { removePeer(url: $u) }",
+        json!({ "u": a.base }),
+    )
+    .await;
+    while next().await != json!([]) {}
+    drop((a, b));
+}
+
 /// A fork deeper than a sync batch: B's own branch is longer than the first batch of A's, so
 /// that batch has less work (held in memory, written nowhere), and the next one gives A's branch
 /// as much and then more: B writes the branch whole and reorganises to it.
