@@ -133,7 +133,9 @@ export const queries = {
     buildTransaction(from: $from, to: $to, amount: $amount) { txId rawHex inputs { value address sighash } outputs { value address } }
   }`,
   submit: /* GraphQL */ `mutation Submit($rawHex: String!) { submitTransaction(rawHex: $rawHex) { id txId status } }`,
-  peers: /* GraphQL */ `query Peers { peers { url state height tipHash lastSeen lastError blocksReceived transactionsReceived } }`,
+  livePeers: /* GraphQL */ `subscription LivePeers {
+    peersChanged { url state height tipHash lastSeen lastError blocksReceived transactionsReceived }
+  }`,
   addPeer: /* GraphQL */ `mutation AddPeer($url: String!) { addPeer(url: $url) { url state } }`,
   removePeer: /* GraphQL */ `mutation RemovePeer($url: String!) { removePeer(url: $url) }`,
   blockTree: /* GraphQL */ `query BlockTree($depth: Int!) {

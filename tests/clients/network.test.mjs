@@ -3,8 +3,8 @@
 // the node through graphql-request's submitBlock, forks the chain and makes it reorganise, while
 // graphql-ws watches chainReorganized and blockMined; a refused block has the same code and check
 // over HTTP and over the WebSocket. The block route (/graphql/blocks) takes its submitBlock too.
-// The locator exchange a peer makes is driven the same way, and Apollo Client manages peers and
-// reads what peers relay.
+// The locator exchange a peer makes is driven the same way, and Apollo Client manages peers
+// (graphql-ws watching peersChanged) and reads what peers relay.
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { test } from "node:test";
@@ -234,7 +234,7 @@ test("a peer's locator finds the last block both chains share", async () => {
   assert.equal(none.commonBlock, null);
 });
 
-test("Apollo adds, lists and removes a peer, and reads what peers relay", async () => {
+test("Apollo adds, lists and removes a peer, and reads what peers relay", async (t) => {
   const apollo = new ApolloClient({ link: new HttpLink({ uri: httpUrl }), cache: new InMemoryCache() });
   const wallets = await reset();
   // A peer URL that is not a node's: a coded refusal, nothing added.
@@ -246,6 +246,25 @@ test("Apollo adds, lists and removes a peer, and reads what peers relay", async 
       return true;
     },
   );
+  // graphql-ws watches peersChanged meanwhile: the list at once, then the latest as it changes.
+  const ws = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0 });
+  const lists = [];
+  const stopWatching = ws.subscribe({ query: "subscription { peersChanged { url state } }" }, {
+    next: (message) => lists.push(message.data.peersChanged),
+    error: (error) => lists.push({ error }),
+    complete: () => {},
+  });
+  // Closed however the test ends: an open socket would keep the runner waiting.
+  t.after(() => {
+    stopWatching();
+    return ws.dispose();
+  });
+  const waitFor = async (wanted) => {
+    const until = Date.now() + 5000;
+    while (!lists.some(wanted) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.ok(lists.some(wanted), JSON.stringify(lists));
+  };
+  await waitFor((list) => Array.isArray(list) && list.length === 0);
   // A loopback port nobody listens on: followed, and DOWN with the reason, retried meanwhile.
   const url = "http://127.0.0.1:9";
   const added = await apollo.mutate({ mutation: apolloGql`mutation ($u: String!) { addPeer(url: $u) { url state } }`, variables: { u: `${url}/graphql` } });
@@ -260,8 +279,11 @@ test("Apollo adds, lists and removes a peer, and reads what peers relay", async 
   }
   assert.equal(peers[0].state, "DOWN");
   assert.match(peers[0].lastError, /unreachable/);
+  await waitFor((list) => Array.isArray(list) && list.length === 1 && list[0].url === url && list[0].state === "DOWN");
+  const seen = lists.length;
   const removed = await apollo.mutate({ mutation: apolloGql`mutation ($u: String!) { removePeer(url: $u) }`, variables: { u: url } });
   assert.equal(removed.data.removePeer, true);
+  await waitFor((list) => lists.indexOf(list) >= seen && Array.isArray(list) && list.length === 0);
   const { data: after } = await apollo.query({ query: apolloGql`{ peers { url } chain { genesisHash chainWork maxBlockTxs height difficultyBits } }`, fetchPolicy: "no-cache" });
   assert.deepEqual(after.peers, []);
   assert.equal(after.chain.maxBlockTxs, 10000);

@@ -26,8 +26,16 @@ async fn third_party_clients_work_against_a_real_server() {
         .collect();
     files.sort();
     let app = spawn_app(Backend::Sqlite).await;
-    let output = tokio::process::Command::new("node")
-        .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
+    // Each test has two minutes, and the runner exits when they are done even if a client left
+    // a socket open: a stuck client fails the suite rather than hanging it.
+    let run = tokio::process::Command::new("node")
+        .args([
+            "--test",
+            "--test-concurrency=1",
+            "--test-reporter=spec",
+            "--test-timeout=120000",
+            "--test-force-exit",
+        ])
         .args(&files)
         .env("POCKET_URL", &app.base)
         .env(
@@ -35,8 +43,11 @@ async fn third_party_clients_work_against_a_real_server() {
             Path::new(env!("CARGO_MANIFEST_DIR")).join("schema.graphql"),
         )
         .current_dir(&dir)
-        .output()
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(std::time::Duration::from_secs(900), run)
         .await
+        .expect("the client suite ends within 15 minutes")
         .expect("node runs");
     let log = format!(
         "{}{}",

@@ -275,10 +275,10 @@ export type SubmitMutationVariables = Exact<{
 
 export type SubmitMutation = { submitTransaction: { id: number, txId: string | null, status: PoolEntryStatus } };
 
-export type PeersQueryVariables = Exact<{ [key: string]: never; }>;
+export type LivePeersSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type PeersQuery = { peers: Array<{ url: string, state: PeerState, height: number | null, tipHash: string | null, lastSeen: number | null, lastError: string | null, blocksReceived: number, transactionsReceived: number }> };
+export type LivePeersSubscription = { peersChanged: Array<{ url: string, state: PeerState, height: number | null, tipHash: string | null, lastSeen: number | null, lastError: string | null, blocksReceived: number, transactionsReceived: number }> };
 
 export type AddPeerMutationVariables = Exact<{
   url: string;

@@ -97,7 +97,7 @@ export function App() {
         </div>
       </div>
       <BlockTree changes={changes} reorgs={reorgs} />
-      <PeersPanel changes={changes} />
+      <PeersPanel />
       <SnapshotsPanel changes={changes} onDone={changed} />
       <BlocksPanel changes={changes} onOpen={setPage} />
       <div className="grid">

@@ -1,27 +1,26 @@
-// The peers this node follows: their state, height and last error, read every two seconds (a
-// peer's state changes without the chain changing), with a form to add one and a button to drop it.
+// The peers this node follows: their state, height and last error, as `peersChanged` pushes them
+// (a peer's state changes without the chain changing), with a form to add one and a button to
+// drop it.
 import { useEffect, useState } from "react";
-import { gql, queries } from "../api";
-import type { AddPeerMutation, PeersQuery, RemovePeerMutation } from "../generated/operations";
+import { gql, liveClient, queries } from "../api";
+import type { AddPeerMutation, LivePeersSubscription, RemovePeerMutation } from "../generated/operations";
 import { formatTime, shorten } from "../logic";
 
-type Peer = PeersQuery["peers"][number];
+type Peer = LivePeersSubscription["peersChanged"][number];
 
-export function PeersPanel({ changes }: { changes: number }) {
+export function PeersPanel() {
   const [peers, setPeers] = useState<Peer[]>([]);
   const [url, setUrl] = useState("");
   const [message, setMessage] = useState("");
-  const [tick, setTick] = useState(0);
 
   useEffect(() => {
-    const timer = setInterval(() => setTick((n) => n + 1), 2000);
-    return () => clearInterval(timer);
+    const client = liveClient(() => undefined);
+    const stop = client.subscribe<LivePeersSubscription>(
+      { query: queries.livePeers },
+      { next: (r) => r.data && setPeers(r.data.peersChanged), error: () => undefined, complete: () => undefined },
+    );
+    return () => { stop(); void client.dispose(); };
   }, []);
-  useEffect(() => {
-    void gql<PeersQuery>(queries.peers).then((r) => {
-      if (r.data) setPeers(r.data.peers);
-    });
-  }, [changes, tick]);
 
   return (
     <section className="panel" data-testid="peers">
@@ -31,7 +30,6 @@ export function PeersPanel({ changes }: { changes: number }) {
         const r = await gql<AddPeerMutation>(queries.addPeer, { url: url.trim() });
         setMessage(r.errors ? r.errors.map((x) => x.message).join("; ") : `following ${r.data?.addPeer.url}`);
         if (!r.errors) setUrl("");
-        setTick((n) => n + 1);
       }}>
         <input placeholder="http://127.0.0.1:8081" value={url} onChange={(e) => setUrl(e.target.value)} data-testid="peer-url" />
         <button type="submit" data-testid="peer-add">Add peer</button>
@@ -55,7 +53,6 @@ export function PeersPanel({ changes }: { changes: number }) {
                 <button className="danger" data-testid="peer-remove" onClick={async () => {
                   const r = await gql<RemovePeerMutation>(queries.removePeer, { url: p.url });
                   setMessage(r.errors ? r.errors.map((x) => x.message).join("; ") : `stopped following ${p.url}`);
-                  setTick((n) => n + 1);
                 }}>Remove</button>
               </td>
             </tr>

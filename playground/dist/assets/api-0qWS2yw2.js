@@ -53,7 +53,9 @@ Error generating stack: `+o.message+`
     address(address: $address) { balance pending { txId amount to } }
   }`,build:`query Build($from: String!, $to: String!, $amount: Int!) {
     buildTransaction(from: $from, to: $to, amount: $amount) { txId rawHex inputs { value address sighash } outputs { value address } }
-  }`,submit:"mutation Submit($rawHex: String!) { submitTransaction(rawHex: $rawHex) { id txId status } }",peers:"query Peers { peers { url state height tipHash lastSeen lastError blocksReceived transactionsReceived } }",addPeer:"mutation AddPeer($url: String!) { addPeer(url: $url) { url state } }",removePeer:"mutation RemovePeer($url: String!) { removePeer(url: $url) }",blockTree:`query BlockTree($depth: Int!) {
+  }`,submit:"mutation Submit($rawHex: String!) { submitTransaction(rawHex: $rawHex) { id txId status } }",livePeers:`subscription LivePeers {
+    peersChanged { url state height tipHash lastSeen lastError blocksReceived transactionsReceived }
+  }`,addPeer:"mutation AddPeer($url: String!) { addPeer(url: $url) { url state } }",removePeer:"mutation RemovePeer($url: String!) { removePeer(url: $url) }",blockTree:`query BlockTree($depth: Int!) {
     blockTree(depth: $depth) { hash height prevHash mainChain invalidReason txCount }
     chain { sideBlocks chainWork }
   }`,liveReorg:`subscription LiveReorg {
