@@ -54,6 +54,10 @@ function mineBlock({ prevHash, height, reward, bits, pubkeyHash, timestamp }) {
   }
 }
 
+/** A block on `tip` (a `chain` answer) paying a fresh key. */
+const mineOnTip = (tip, timestamp) =>
+  mineBlock({ reward: tip.reward, bits: tip.difficultyBits, pubkeyHash: randomBytes(20), prevHash: tip.tipHash, height: tip.height + 1, timestamp });
+
 const client = new GraphQLClient(httpUrl);
 const SUBMIT = gql`
   mutation ($raw: String!) {
@@ -156,14 +160,7 @@ test("an outside miner's blocks connect, fork the chain and make it reorganise",
 
 test("a block that breaks a rule gets INVALID_BLOCK with the rule, over HTTP and WebSocket", async () => {
   const tip = await chain();
-  const good = mineBlock({
-    reward: tip.reward,
-    bits: tip.difficultyBits,
-    pubkeyHash: randomBytes(20),
-    prevHash: tip.tipHash,
-    height: tip.height + 1,
-    timestamp: 1_800_000_100,
-  });
+  const good = mineOnTip(tip, 1_800_000_100);
   // The same block with a nonce that misses the difficulty.
   const header = Buffer.from(good.header);
   for (let nonce = header.readBigUInt64LE(80) + 1n; ; nonce++) {
@@ -195,14 +192,7 @@ test("a block that breaks a rule gets INVALID_BLOCK with the rule, over HTTP and
 test("the block route takes graphql-request's submitBlock and refuses anything else", async () => {
   const tip = await chain();
   const blocks = new GraphQLClient(`${httpUrl}/blocks`);
-  const block = mineBlock({
-    reward: tip.reward,
-    bits: tip.difficultyBits,
-    pubkeyHash: randomBytes(20),
-    prevHash: tip.tipHash,
-    height: tip.height + 1,
-    timestamp: 1_800_000_200,
-  });
+  const block = mineOnTip(tip, 1_800_000_200);
   const answer = await blocks.request(SUBMIT, { raw: block.rawHex });
   assert.equal(answer.submitBlock.status, "CONNECTED");
   assert.equal(answer.submitBlock.tipHash, block.hash);

@@ -195,6 +195,15 @@ async fn follow_until_mined_again(
     seen
 }
 
+/// The tests' client, and a SQLite database for each of two nodes.
+async fn net_and_two_databases() -> (Net, TestDb, TestDb) {
+    let net = Net {
+        http: reqwest::Client::new(),
+    };
+    let a = TestDb::new(Backend::Sqlite).await;
+    (net, a, TestDb::new(Backend::Sqlite).await)
+}
+
 async fn node(db: &TestDb, peers: &[&Replica]) -> Replica {
     let mut args = vec!["--difficulty", BITS];
     for peer in peers {
@@ -367,13 +376,7 @@ async fn three_nodes_converge_fork_and_heal_a_partition() {
 /// A node that was down catches up when it comes back, from where it stopped.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restarted_node_catches_up() {
-    let net = Net {
-        http: reqwest::Client::new(),
-    };
-    let (db_a, db_b) = (
-        TestDb::new(Backend::Sqlite).await,
-        TestDb::new(Backend::Sqlite).await,
-    );
+    let (net, db_a, db_b) = net_and_two_databases().await;
     let a = node(&db_a, &[]).await;
     let miner = "1BoatSLRHtKNngkdXEeobR76b53LETtpyT";
     net.mine(&a, 5, miner).await;
@@ -396,13 +399,7 @@ async fn a_restarted_node_catches_up() {
 /// and is removed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn peers_changed_follows_a_peer_from_added_to_removed() {
-    let net = Net {
-        http: reqwest::Client::new(),
-    };
-    let (db_a, db_b) = (
-        TestDb::new(Backend::Sqlite).await,
-        TestDb::new(Backend::Sqlite).await,
-    );
+    let (net, db_a, db_b) = net_and_two_databases().await;
     let a = node(&db_a, &[]).await;
     net.mine(&a, 3, "1BoatSLRHtKNngkdXEeobR76b53LETtpyT").await;
     let b = node(&db_b, &[]).await;
@@ -456,13 +453,7 @@ async fn peers_changed_follows_a_peer_from_added_to_removed() {
 /// as much and then more: B writes the branch whole and reorganises to it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fork_deeper_than_a_batch_is_held_then_written_whole() {
-    let net = Net {
-        http: reqwest::Client::new(),
-    };
-    let (db_a, db_b) = (
-        TestDb::new(Backend::Sqlite).await,
-        TestDb::new(Backend::Sqlite).await,
-    );
+    let (net, db_a, db_b) = net_and_two_databases().await;
     let a = node(&db_a, &[]).await;
     net.mine(&a, 3, "1BoatSLRHtKNngkdXEeobR76b53LETtpyT").await;
     let b = node(&db_b, &[&a]).await;
@@ -515,13 +506,7 @@ async fn a_fork_deeper_than_a_batch_is_held_then_written_whole() {
 /// route, and a node announces it to its peer there; the route runs nothing but `submitBlock`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_block_larger_than_an_ordinary_request_travels_by_the_block_route() {
-    let net = Net {
-        http: reqwest::Client::new(),
-    };
-    let (db_a, db_b) = (
-        TestDb::new(Backend::Sqlite).await,
-        TestDb::new(Backend::Sqlite).await,
-    );
+    let (net, db_a, db_b) = net_and_two_databases().await;
     let b = node(&db_b, &[]).await;
     let a = node(&db_a, &[&b]).await;
     let build = Builder::new();
