@@ -15,6 +15,16 @@ impl Replica {
     /// Starts the `pocket` binary at `bin` (a test's `env!("CARGO_BIN_EXE_pocket")`) with `extra`
     /// arguments and waits until it answers `/healthz`.
     pub async fn start(bin: &str, url: &str, extra: &[&str]) -> Self {
+        Self::start_with_env(bin, url, extra, &[]).await
+    }
+
+    /// [`Replica::start`], with `env` added to the process's environment.
+    pub async fn start_with_env(
+        bin: &str,
+        url: &str,
+        extra: &[&str],
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Self {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -31,6 +41,7 @@ impl Replica {
             .args(["--keystore-key", &"07".repeat(32)])
             .args(extra)
             .env("POCKET_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .spawn()
             .expect("pocket serve starts");

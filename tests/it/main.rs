@@ -21,3 +21,4 @@ mod schema;
 mod shutdown;
 mod snapshots;
 mod subscription;
+mod tls_peer;
