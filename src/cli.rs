@@ -126,18 +126,18 @@ pub async fn run(command: Command, config: &ChainConfig) -> Result<(), CliError>
                 .verify_chain(&|done, total| show(&bar, done, total))
                 .await;
             bar.finish_and_clear();
-            println!("chain verified: {}", describe(&report?));
+            crate::stdout::line(format_args!("chain verified: {}", describe(&report?)));
         }
         Command::Reindex => {
             let bar = progress_bar();
             let report = node.reindex(&|done, total| show(&bar, done, total)).await;
             bar.finish_and_clear();
-            println!("chainstate rebuilt: {}", describe(&report?));
+            crate::stdout::line(format_args!("chainstate rebuilt: {}", describe(&report?)));
         }
         Command::Demo => {
             let wallets = node.reset_system().await?;
             for info in node.wallets(None, wallets.len() as u64).await? {
-                println!("{} {}", info.wallet.address, info.balance);
+                crate::stdout::line(format_args!("{} {}", info.wallet.address, info.balance));
             }
         }
         Command::Export { file, keystore } => {
@@ -147,13 +147,13 @@ pub async fn run(command: Command, config: &ChainConfig) -> Result<(), CliError>
                 path: file.clone(),
                 source,
             })?;
-            println!(
+            crate::stdout::line(format_args!(
                 "exported {} blocks and {} wallets to {} ({} bytes)",
                 archive.blocks.len(),
                 archive.wallets.as_ref().map_or(0, Vec::len),
                 file.display(),
                 bytes.len()
-            );
+            ));
         }
         Command::Import { file, dry_run } => {
             let bytes = read_archive(&file)?;
@@ -173,18 +173,18 @@ pub async fn run(command: Command, config: &ChainConfig) -> Result<(), CliError>
             bar.finish_and_clear();
             let report = report?;
             if dry_run {
-                println!(
+                crate::stdout::line(format_args!(
                     "archive checked, nothing written: {}, and {} wallets; every check passed in \
                      {:.1} s ({:.0} signatures/s)",
                     describe(&report.chain),
                     report.wallets,
                     report.checked_in.as_secs_f64(),
                     report.signatures as f64 / report.checked_in.as_secs_f64().max(1e-9)
-                );
+                ));
                 return Ok(());
             }
             let seconds = report.elapsed.as_secs_f64().max(1e-9);
-            println!(
+            crate::stdout::line(format_args!(
                 "imported {}, and {} wallets, in {seconds:.1} s ({:.0} blocks/s, {:.0} \
                  signatures/s; every check passed after {:.1} s)",
                 describe(&report.chain),
@@ -192,7 +192,7 @@ pub async fn run(command: Command, config: &ChainConfig) -> Result<(), CliError>
                 report.chain.blocks as f64 / seconds,
                 report.signatures as f64 / seconds,
                 report.checked_in.as_secs_f64()
-            );
+            ));
         }
         Command::Mine {
             address,
@@ -208,7 +208,7 @@ pub async fn run(command: Command, config: &ChainConfig) -> Result<(), CliError>
                 });
                 node.mine_blocks(&address, batch as i64, Some(tx_count), |block| {
                     // Printed only after commit: a line on stdout is an acknowledged block.
-                    println!("mined {} {}", block.height, block.hash);
+                    crate::stdout::line(format_args!("mined {} {}", block.height, block.hash));
                 })
                 .await?;
                 left = left.map(|n| n - batch);

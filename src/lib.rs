@@ -19,4 +19,5 @@ pub mod offline;
 pub mod playground;
 pub mod response_cache;
 pub mod server;
+pub mod stdout;
 pub mod store;

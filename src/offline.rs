@@ -57,10 +57,10 @@ pub fn new_key(out: Option<&Path>) -> Result<(), OfflineError> {
                 path: path.to_owned(),
                 source,
             })?;
-            println!("{address}");
+            crate::stdout::line(format_args!("{address}"));
         }
         None => {
-            print!("{text}");
+            crate::stdout::line(format_args!("{}", text.trim_end()));
             eprintln!("address {address}; the line above is the secret key: keep it safe");
         }
     }
@@ -69,7 +69,7 @@ pub fn new_key(out: Option<&Path>) -> Result<(), OfflineError> {
 
 /// `pocket key address`: the address of a key file.
 pub fn key_address(path: &Path) -> Result<(), OfflineError> {
-    println!("{}", read_key(path)?.public_key().address());
+    crate::stdout::line(format_args!("{}", read_key(path)?.public_key().address()));
     Ok(())
 }
 
@@ -109,9 +109,9 @@ pub fn sign(keys: &[PathBuf], input: Option<&str>) -> Result<(), OfflineError> {
     }
     eprintln!("{}", describe(&request, signed));
     if request.is_complete() {
-        println!("{}", hex::encode(request.tx.encode()));
+        crate::stdout::line(format_args!("{}", hex::encode(request.tx.encode())));
     } else {
-        println!("{}", hex::encode(request.encode()));
+        crate::stdout::line(format_args!("{}", hex::encode(request.encode())));
     }
     Ok(())
 }

@@ -4,6 +4,7 @@ mod api;
 mod app;
 mod archive;
 mod browser;
+mod cli_output;
 mod client_signing;
 mod clients;
 mod conformance;
