@@ -9,6 +9,7 @@ mod m20261125_000004_undo_by_address;
 mod m20261126_000005_pool_inputs;
 mod m20261126_000006_balances;
 mod m20261126_000007_side_blocks;
+mod m20261126_000008_pool_txid;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_pool_inputs::Migration),
             Box::new(m20261126_000006_balances::Migration),
             Box::new(m20261126_000007_side_blocks::Migration),
+            Box::new(m20261126_000008_pool_txid::Migration),
         ]
     }
 }
