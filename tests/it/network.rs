@@ -25,6 +25,12 @@ struct Net {
 }
 
 impl Net {
+    fn new() -> Self {
+        Self {
+            http: reqwest::Client::new(),
+        }
+    }
+
     async fn gql(&self, node: &Replica, query: &str, variables: Value) -> Value {
         graphql(
             &self.http,
@@ -195,13 +201,16 @@ async fn follow_until_mined_again(
     seen
 }
 
-/// The tests' client, and a SQLite database for each of two nodes.
-async fn net_and_two_databases() -> (Net, TestDb, TestDb) {
-    let net = Net {
-        http: reqwest::Client::new(),
-    };
-    let a = TestDb::new(Backend::Sqlite).await;
-    (net, a, TestDb::new(Backend::Sqlite).await)
+/// A SQLite database for each of `N` nodes.
+pub(crate) async fn sqlite_databases<const N: usize>() -> [TestDb; N] {
+    let mut dbs = Vec::with_capacity(N);
+    for _ in 0..N {
+        dbs.push(TestDb::new(Backend::Sqlite).await);
+    }
+    match dbs.try_into() {
+        Ok(dbs) => dbs,
+        Err(_) => unreachable!("exactly N databases were made"),
+    }
 }
 
 async fn node(db: &TestDb, peers: &[&Replica]) -> Replica {
@@ -233,9 +242,7 @@ pub(crate) fn verify(db: &TestDb) {
 /// mined again; every node verifies.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_nodes_converge_fork_and_heal_a_partition() {
-    let net = Net {
-        http: reqwest::Client::new(),
-    };
+    let net = Net::new();
     let (db_a, db_b, db_c) = (
         TestDb::new(Backend::Sqlite).await,
         TestDb::new(Backend::Postgres).await,
@@ -376,7 +383,8 @@ async fn three_nodes_converge_fork_and_heal_a_partition() {
 /// A node that was down catches up when it comes back, from where it stopped.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restarted_node_catches_up() {
-    let (net, db_a, db_b) = net_and_two_databases().await;
+    let net = Net::new();
+    let [db_a, db_b] = sqlite_databases().await;
     let a = node(&db_a, &[]).await;
     let miner = "1BoatSLRHtKNngkdXEeobR76b53LETtpyT";
     net.mine(&a, 5, miner).await;
@@ -399,7 +407,8 @@ async fn a_restarted_node_catches_up() {
 /// and is removed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn peers_changed_follows_a_peer_from_added_to_removed() {
-    let (net, db_a, db_b) = net_and_two_databases().await;
+    let net = Net::new();
+    let [db_a, db_b] = sqlite_databases().await;
     let a = node(&db_a, &[]).await;
     net.mine(&a, 3, "1BoatSLRHtKNngkdXEeobR76b53LETtpyT").await;
     let b = node(&db_b, &[]).await;
@@ -453,7 +462,8 @@ async fn peers_changed_follows_a_peer_from_added_to_removed() {
 /// as much and then more: B writes the branch whole and reorganises to it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fork_deeper_than_a_batch_is_held_then_written_whole() {
-    let (net, db_a, db_b) = net_and_two_databases().await;
+    let net = Net::new();
+    let [db_a, db_b] = sqlite_databases().await;
     let a = node(&db_a, &[]).await;
     net.mine(&a, 3, "1BoatSLRHtKNngkdXEeobR76b53LETtpyT").await;
     let b = node(&db_b, &[&a]).await;
@@ -506,7 +516,8 @@ async fn a_fork_deeper_than_a_batch_is_held_then_written_whole() {
 /// route, and a node announces it to its peer there; the route runs nothing but `submitBlock`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_block_larger_than_an_ordinary_request_travels_by_the_block_route() {
-    let (net, db_a, db_b) = net_and_two_databases().await;
+    let net = Net::new();
+    let [db_a, db_b] = sqlite_databases().await;
     let b = node(&db_b, &[]).await;
     let a = node(&db_a, &[&b]).await;
     let build = Builder::new();
@@ -761,9 +772,7 @@ fn refused_as(answer: &Value, check: &str) {
 /// signature, a double spend and a wrong height are refused by name and change nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn submitted_blocks_are_placed_in_the_tree_or_refused() {
-    let net = Net {
-        http: reqwest::Client::new(),
-    };
+    let net = Net::new();
     let db = TestDb::new(Backend::Postgres).await;
     let n = node(&db, &[]).await;
     let build = Builder::new();
@@ -989,14 +998,8 @@ async fn submitted_blocks_are_placed_in_the_tree_or_refused() {
 /// honest peer brings it the rest of the chain.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_peer_serving_an_invalid_block_is_refused_and_marked() {
-    let net = Net {
-        http: reqwest::Client::new(),
-    };
-    let (db_bad, db_good, db_new) = (
-        TestDb::new(Backend::Sqlite).await,
-        TestDb::new(Backend::Sqlite).await,
-        TestDb::new(Backend::Sqlite).await,
-    );
+    let net = Net::new();
+    let [db_bad, db_good, db_new] = sqlite_databases().await;
     let bad = node(&db_bad, &[]).await;
     net.ok(&bad, "mutation { resetSystem { address } }", json!({}))
         .await;
@@ -1068,14 +1071,8 @@ async fn a_peer_serving_an_invalid_block_is_refused_and_marked() {
 /// refuses (and the follower says so in `lastError`), with `--peer-token` it accepts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn announcing_to_a_peer_with_an_api_token_needs_the_token() {
-    let net = Net {
-        http: reqwest::Client::new(),
-    };
-    let (db_a, db_b, db_c) = (
-        TestDb::new(Backend::Sqlite).await,
-        TestDb::new(Backend::Sqlite).await,
-        TestDb::new(Backend::Sqlite).await,
-    );
+    let net = Net::new();
+    let [db_a, db_b, db_c] = sqlite_databases().await;
     let bin = env!("CARGO_BIN_EXE_pocket");
     let a = Replica::start(
         bin,

@@ -6,14 +6,14 @@ use std::ffi::OsStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pocket_testkit::{Backend, Replica, TestDb, graphql};
+use pocket_testkit::{Replica, graphql};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
 use serde_json::{Value, json};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio_rustls::rustls::{ServerConfig, crypto};
 
-use crate::network::BITS;
+use crate::network::{BITS, sqlite_databases};
 
 /// Terminates TLS on a free loopback port and passes the bytes on to `target` (`host:port`).
 async fn tls_proxy(
@@ -83,11 +83,7 @@ async fn a_peer_behind_tls_is_followed_over_https_and_wss() {
     std::fs::write(&ca_file, ca.pem()).unwrap();
 
     let bin = env!("CARGO_BIN_EXE_pocket");
-    let (db_a, db_b, db_c) = (
-        TestDb::new(Backend::Sqlite).await,
-        TestDb::new(Backend::Sqlite).await,
-        TestDb::new(Backend::Sqlite).await,
-    );
+    let [db_a, db_b, db_c] = sqlite_databases().await;
     let a = Replica::start(bin, &db_a.url, &["--difficulty", BITS]).await;
     let mine = async |count: u32| {
         graphql(
