@@ -1,10 +1,11 @@
 // An outside miner written from docs/protocol.md alone ("Transactions", "Merkle root", "Block
 // header and proof of work") with Node's own crypto: it builds and mines blocks and hands them to
 // the node through graphql-request's submitBlock, forks the chain and makes it reorganise, while
-// graphql-ws watches chainReorganized and blockMined; a refused block has the same code and check
-// over HTTP and over the WebSocket. The block route (/graphql/blocks) takes its submitBlock too.
-// The locator exchange a peer makes is driven the same way, and Apollo Client manages peers
-// (graphql-ws watching peersChanged) and reads what peers relay.
+// graphql-ws watches chainReorganized and blockMined; a stale block is answered LOW_WORK; a
+// refused block has the same code and check over HTTP and over the WebSocket. The block route
+// (/graphql/blocks) takes its submitBlock too. The locator exchange a peer makes is driven the
+// same way, and Apollo Client manages peers (graphql-ws watching peersChanged) and reads what
+// peers relay.
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { test } from "node:test";
@@ -156,6 +157,21 @@ test("an outside miner's blocks connect, fork the chain and make it reorganise",
     ],
   );
   assert.equal(tree.chain.sideBlocks, 1);
+
+  // Another sibling of a1, now below the tip: less work than the main chain, held in memory and
+  // written nowhere.
+  const c1 = mineBlock({ ...params, prevHash: start.tipHash, height: start.height + 1, timestamp: 1_800_000_003 });
+  const low = await client.request(SUBMIT, { raw: c1.rawHex });
+  assert.deepEqual(low.submitBlock, {
+    status: "LOW_WORK",
+    hash: c1.hash,
+    height: start.height + 1,
+    mainChain: false,
+    tipHeight: start.height + 2,
+    tipHash: b2.hash,
+  });
+  const after = await client.request(gql`query ($h: String!) { block(hash: $h) { height } chain { sideBlocks } }`, { h: c1.hash });
+  assert.deepEqual(after, { block: null, chain: { sideBlocks: 1 } });
 });
 
 test("a block that breaks a rule gets INVALID_BLOCK with the rule, over HTTP and WebSocket", async () => {
