@@ -1,7 +1,7 @@
 //! Pocket Chain: a small, complete UTXO blockchain served as a GraphQL API.
 //!
-//! Layers, top to bottom (dependencies point down only): [`server`] (HTTP, CLI in [`cli`] and
-//! [`config`]; offline keys and signing in [`offline`], over `chain` only) → [`graphql`]
+//! Layers, top to bottom (dependencies point down only): [`server`] (HTTP) and [`cli`] (the
+//! command line: arguments, commands, offline keys and signing over `chain` only) → [`graphql`]
 //! (translates) → [`net`] (follows peers over their API) → [`node`] (decides; every write
 //! through one commit path) → [`store`] (persists) → [`chain`] (the protocol as pure functions). [`model`] holds the
 //! read models the node answers with, which `store` builds and `graphql` shows.
@@ -9,15 +9,12 @@
 
 pub mod chain;
 pub mod cli;
-pub mod config;
 pub mod graphql;
 pub mod metrics;
 pub mod model;
 pub mod net;
 pub mod node;
-pub mod offline;
 pub mod playground;
 pub mod response_cache;
 pub mod server;
-pub mod stdout;
 pub mod store;

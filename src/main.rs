@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use pocket_chain::config::{Cli, Command};
+use pocket_chain::cli::args::{Cli, Command, log_colour};
 
 /// Logs when `POCKET_LOG` is not set: our info, and only warnings from the database drivers.
 const DEFAULT_LOG: &str = "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn";
@@ -16,10 +16,11 @@ async fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("POCKET_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG)),
         )
+        .with_ansi(log_colour())
         .with_writer(std::io::stderr)
         .init();
     let command = cli.command.unwrap_or(Command::Serve(Box::new(cli.serve)));
-    match pocket_chain::cli::run(command, &cli.chain).await {
+    match pocket_chain::cli::run(command).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("pocket: {err}");

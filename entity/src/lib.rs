@@ -3,11 +3,12 @@
 //! tip, `c` the chainstate's unspent outputs, `p` the pool, plus `w` keystore wallets, `t` the
 //! transaction index, `v` the state version, `m` the mining settings, `s` snapshots with `sp`
 //! their pools, `u` undo data, `pi` the outputs pending transactions spend, `ab` balances by
-//! address, and `sb` the block tree's side branches. Hashes are lower-case hex; unsigned 64-bit values that can exceed `i64` (nonces) are
+//! address, `sb` the block tree's side branches, and `cp` the chain's parameters. Hashes are lower-case hex; unsigned 64-bit values that can exceed `i64` (nonces) are
 //! stored bit-cast; times are Unix milliseconds.
 
 pub mod balances;
 pub mod blocks;
+pub mod chain_params;
 pub mod mining;
 pub mod pool;
 pub mod pool_inputs;

@@ -10,6 +10,7 @@ mod m20261126_000005_pool_inputs;
 mod m20261126_000006_balances;
 mod m20261126_000007_side_blocks;
 mod m20261126_000008_pool_txid;
+mod m20261204_000009_chain_params;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_balances::Migration),
             Box::new(m20261126_000007_side_blocks::Migration),
             Box::new(m20261126_000008_pool_txid::Migration),
+            Box::new(m20261204_000009_chain_params::Migration),
         ]
     }
 }

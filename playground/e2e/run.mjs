@@ -199,8 +199,24 @@ try {
       const mined = await api('mutation($a: String!) { mineBlocks(address: $a, count: 2) { height } }', { a: addresses[2] });
       if (mined.data?.mineBlocks?.length !== 2) throw new Error(`mine: ${JSON.stringify(mined)}`);
       await page.locator('[data-testid="block-16"]').waitFor();
-      await page.locator('[data-testid="snapshot-row"]', { hasText: "before the lesson" }).locator('[data-testid="snapshot-revert"]').click();
+      await api('mutation { snapshot(name: "after the lesson") { id } }');
+      await page.locator('[data-testid="snapshot-row"]', { hasText: "after the lesson" }).waitFor();
+      // Revert asks first, naming what goes: the blocks above the snapshot and later snapshots.
+      const row = page.locator('[data-testid="snapshot-row"]', { hasText: "before the lesson" });
+      await row.locator('[data-testid="snapshot-revert"]').click();
+      const question = row.locator('[data-testid="snapshot-revert-question"]');
+      await question.waitFor();
+      const asked = await question.innerText();
+      if (!asked.includes("above height 14") || !asked.includes("(after the lesson) goes with it")) {
+        throw new Error(`revert question: ${asked}`);
+      }
+      await question.getByText("cancel").click();
+      await question.waitFor({ state: "detached" });
+      await page.locator('[data-testid="block-16"]').waitFor();
+      await row.locator('[data-testid="snapshot-revert"]').click();
+      await row.locator('[data-testid="snapshot-revert-confirm"]').click();
       await page.locator('[data-testid="snapshot-message"]', { hasText: "height 14" }).waitFor();
+      await page.locator('[data-testid="snapshot-row"]', { hasText: "after the lesson" }).waitFor({ state: "detached" });
       await page.locator('[data-testid="block-16"]').waitFor({ state: "detached" });
       // Taken elsewhere, it shows up live.
       await api('mutation { snapshot(name: "from the API") { id } }');

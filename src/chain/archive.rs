@@ -152,27 +152,9 @@ impl Archive {
 
     /// Reads an archive. Blocks are decoded, not validated: that needs a chainstate.
     pub fn decode(bytes: &[u8]) -> Result<Self, ArchiveError> {
-        if bytes.len() < MAGIC.len() + 28 + CHECKSUM_LEN {
-            return Err(ArchiveError::TooShort(bytes.len()));
-        }
-        if bytes[..MAGIC.len()] != MAGIC {
-            return Err(ArchiveError::BadMagic);
-        }
-        let (body, checksum) = bytes.split_at(bytes.len() - CHECKSUM_LEN);
+        let (body, checksum) = split(bytes)?;
         let mut r = Reader::new(&body[MAGIC.len()..]);
-        let version = r.u32().map_err(ArchiveError::Header)?;
-        if version != FORMAT_VERSION {
-            return Err(ArchiveError::UnsupportedVersion(version));
-        }
-        let params = ArchiveParams {
-            difficulty_bits: r.u32().map_err(ArchiveError::Header)?,
-            block_reward: r.u64().map_err(ArchiveError::Header)?,
-            max_block_txs: r.u32().map_err(ArchiveError::Header)?,
-        };
-        let flags = r.u32().map_err(ArchiveError::Header)?;
-        if flags & !FLAG_KEYSTORE != 0 {
-            return Err(ArchiveError::UnknownFlags(flags));
-        }
+        let header = read_header(&mut r)?;
         let count = r.count("block", MIN_FRAME).map_err(ArchiveError::Header)?;
         let mut blocks = Vec::with_capacity(count);
         for height in 0..count as u64 {
@@ -184,7 +166,7 @@ impl Archive {
             let bytes = r.take(length as usize).map_err(frame)?;
             blocks.push(Block::decode(bytes).map_err(frame)?);
         }
-        let wallets = if flags & FLAG_KEYSTORE != 0 {
+        let wallets = if header.keystore {
             Some(decode_wallets(&mut r)?)
         } else {
             None
@@ -194,11 +176,60 @@ impl Archive {
             return Err(ArchiveError::Checksum);
         }
         Ok(Self {
-            params,
+            params: header.params,
             blocks,
             wallets,
         })
     }
+}
+
+/// What an archive's header says, read without decoding its blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArchiveHeader {
+    /// The chain's parameters.
+    pub params: ArchiveParams,
+    /// Whether a sealed keystore follows the blocks.
+    pub keystore: bool,
+}
+
+impl ArchiveHeader {
+    /// Reads the header only, so a caller can refuse an archive (other parameters, a keystore
+    /// it cannot open) before creating anything. The checksum is checked by [`Archive::decode`].
+    pub fn peek(bytes: &[u8]) -> Result<Self, ArchiveError> {
+        let (body, _) = split(bytes)?;
+        read_header(&mut Reader::new(&body[MAGIC.len()..]))
+    }
+}
+
+/// The body after the magic bytes, and the checksum.
+fn split(bytes: &[u8]) -> Result<(&[u8], &[u8]), ArchiveError> {
+    if bytes.len() < MAGIC.len() + 28 + CHECKSUM_LEN {
+        return Err(ArchiveError::TooShort(bytes.len()));
+    }
+    if bytes[..MAGIC.len()] != MAGIC {
+        return Err(ArchiveError::BadMagic);
+    }
+    Ok(bytes.split_at(bytes.len() - CHECKSUM_LEN))
+}
+
+fn read_header(r: &mut Reader<'_>) -> Result<ArchiveHeader, ArchiveError> {
+    let version = r.u32().map_err(ArchiveError::Header)?;
+    if version != FORMAT_VERSION {
+        return Err(ArchiveError::UnsupportedVersion(version));
+    }
+    let params = ArchiveParams {
+        difficulty_bits: r.u32().map_err(ArchiveError::Header)?,
+        block_reward: r.u64().map_err(ArchiveError::Header)?,
+        max_block_txs: r.u32().map_err(ArchiveError::Header)?,
+    };
+    let flags = r.u32().map_err(ArchiveError::Header)?;
+    if flags & !FLAG_KEYSTORE != 0 {
+        return Err(ArchiveError::UnknownFlags(flags));
+    }
+    Ok(ArchiveHeader {
+        params,
+        keystore: flags & FLAG_KEYSTORE != 0,
+    })
 }
 
 fn decode_wallets(r: &mut Reader<'_>) -> Result<Vec<ArchivedWallet>, ArchiveError> {
@@ -216,7 +247,10 @@ fn decode_wallets(r: &mut Reader<'_>) -> Result<Vec<ArchivedWallet>, ArchiveErro
         let ciphertext = r
             .take(ciphertext_len.into())
             .map_err(|e| bad(e.to_string()))?;
-        let created_at = r.u64().map_err(|e| bad(e.to_string()))? as i64;
+        let created_at = r.u64().map_err(|e| bad(e.to_string()))?;
+        // Milliseconds since 1970 as written by export: a value past i64 is no time at all.
+        let created_at = i64::try_from(created_at)
+            .map_err(|_| bad(format!("created at {created_at} ms is out of range")))?;
         wallets.push(ArchivedWallet {
             public_key,
             nonce: nonce.to_vec(),
@@ -263,6 +297,25 @@ mod tests {
             ..archive
         };
         assert_eq!(Archive::decode(&bare.encode()), Ok(bare));
+    }
+
+    #[test]
+    fn the_header_is_read_alone_and_a_creation_time_past_i64_is_refused() {
+        let archive = sample();
+        let header = ArchiveHeader::peek(&archive.encode()).unwrap();
+        assert_eq!(header.params, archive.params);
+        assert!(header.keystore);
+        let mut wallets = archive.wallets.clone().unwrap();
+        wallets[0].created_at = -1; // written as 2^64 - 1
+        let bytes = Archive {
+            wallets: Some(wallets),
+            ..archive
+        }
+        .encode();
+        assert!(matches!(
+            Archive::decode(&bytes),
+            Err(ArchiveError::Wallet { index: 0, reason }) if reason.contains("out of range")
+        ));
     }
 
     #[test]

@@ -144,6 +144,7 @@ fn node_code(err: &NodeError) -> &'static str {
         | NodeError::Keystore(_)
         | NodeError::Store(_)
         | NodeError::Params(_)
+        | NodeError::ParamsMismatch { .. }
         | NodeError::Key(_)
         | NodeError::BuiltInvalid(_)
         | NodeError::Search(_)

@@ -167,12 +167,19 @@ fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// A peer's base URL: `http(s)://host[:port][/path]`, without a trailing `/` or `/graphql`.
+/// Without a scheme (`127.0.0.1:8080`), `http://` is meant.
 pub fn normalize(url: &str) -> Result<String, NetError> {
     let invalid = |reason: &str| NetError::InvalidUrl {
         url: url.chars().take(200).collect(),
         reason: reason.to_owned(),
     };
-    let parsed = reqwest::Url::parse(url.trim()).map_err(|e| invalid(&e.to_string()))?;
+    let text = url.trim();
+    let with_scheme = if text.is_empty() || text.contains("://") {
+        text.to_owned()
+    } else {
+        format!("http://{text}")
+    };
+    let parsed = reqwest::Url::parse(&with_scheme).map_err(|e| invalid(&e.to_string()))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(invalid("the scheme must be http or https"));
     }
@@ -204,9 +211,17 @@ mod tests {
             normalize(" http://127.0.0.1:8080/graphql ").unwrap(),
             "http://127.0.0.1:8080"
         );
+        assert_eq!(
+            normalize("127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            normalize("localhost:8080/graphql").unwrap(),
+            "http://localhost:8080"
+        );
         for bad in [
             "ftp://x",
-            "127.0.0.1:8080",
+            "127.0.0.1:port",
             "",
             "http://a/?q=1",
             "http://u:p@a",

@@ -118,6 +118,14 @@ pub enum NodeError {
     /// The archive is not readable (the text says where and why).
     #[error("chain archive refused: {0}")]
     Archive(#[from] crate::chain::archive::ArchiveError),
+    /// The node was opened with other parameters than the chain's own.
+    #[error("this chain runs with {chain}; asked to run it with {requested}")]
+    ParamsMismatch {
+        /// The chain's.
+        chain: String,
+        /// Those asked for.
+        requested: String,
+    },
     /// The archive is of a chain with other parameters.
     #[error("chain archive refused: it is for a chain with {theirs}; this node runs {ours}")]
     ArchiveParams {

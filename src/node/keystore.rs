@@ -6,6 +6,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use chacha20poly1305::aead::rand_core::RngCore;
 use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 
@@ -31,6 +32,15 @@ impl Keystore {
         Self {
             cipher: ChaCha20Poly1305::new(Key::from_slice(key)),
         }
+    }
+
+    /// A keystore under a random key that no file keeps, for a node that seals and opens no
+    /// keys (`verify`, `mine`, `export` without wallets): nothing sealed with it outlives the
+    /// process.
+    pub fn ephemeral() -> Self {
+        let mut key = [0u8; 32];
+        OsRng.fill_bytes(&mut key);
+        Self::new(&key)
     }
 
     /// Reads the key from `path`, or creates it there (random, owner-only permissions) when absent.

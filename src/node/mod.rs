@@ -6,6 +6,7 @@ mod accept;
 mod address;
 mod archive;
 mod build;
+mod chain_params;
 mod commit;
 mod connect_run;
 mod error;
@@ -43,6 +44,7 @@ pub use accept::{BlockAccepted, BlockStatus, MAX_BLOCK_BYTES, decode_block};
 pub use address::{AddressSummary, MAX_PENDING_LISTED};
 pub use archive::ImportReport;
 pub use build::MAX_BUILT_INPUTS;
+pub use chain_params::describe as describe_params;
 pub use error::{InvalidTx, NodeError, NodeResult};
 pub use events::{NodeEvent, PoolChangeKind};
 pub use held::MAX_HELD_BLOCKS;
@@ -130,6 +132,7 @@ impl Node {
                 )));
             }
         }
+        chain_params::settle(&store, &config.params, tip.is_some()).await?;
         let (events, _) = broadcast::channel(config.event_buffer.max(1));
         let relay = match store.backend() {
             sea_orm::DatabaseBackend::Postgres => {

@@ -28,7 +28,16 @@ pub(super) fn refuse(status: StatusCode, message: impl Into<String>) -> Response
         _ => code::BAD_REQUEST,
     };
     let body = json!({ "errors": [{ "message": message.into(), "extensions": { "code": code } }] });
-    (status, Json(body)).into_response()
+    let mut response = (status, Json(body)).into_response();
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        // The rest of the body is not read: the connection ends after this answer (see
+        // `linger`), and the client must not send another request on it.
+        response.headers_mut().insert(
+            header::CONNECTION,
+            header::HeaderValue::from_static("close"),
+        );
+    }
+    response
 }
 
 /// Refuses oversized request heads, and gives every other error answer a JSON body.

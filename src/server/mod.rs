@@ -16,6 +16,7 @@ mod config;
 mod errors;
 mod export;
 mod http;
+mod linger;
 mod request_id;
 mod serve;
 mod websocket;

@@ -1,7 +1,8 @@
 //! Accepting connections: HTTP/1.1 (with WebSocket upgrades) through hyper, with the timeouts
 //! `axum::serve` does not set — a connection that is slow to send a request's headers
 //! (slowloris), silent from the start, or idle between requests, is closed after the header
-//! timeout — and a graceful stop that lets requests in flight finish.
+//! timeout — a graceful stop that lets requests in flight finish, and a lingering close
+//! (`linger`), so a client still sending a refused body reads the refusal.
 //!
 //! HTTP/2 without TLS (h2c) is not offered: detecting it means reading a connection's first
 //! bytes before any timeout applies, and browsers speak HTTP/2 only over TLS, which a proxy in
@@ -18,6 +19,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
 use super::errors::MAX_HEADERS;
+use super::linger::Lingering;
 
 /// How long to wait before accepting again after `accept` failed (file descriptors run out).
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
@@ -64,6 +66,7 @@ pub(super) async fn serve(
             {
                 return;
             }
+            let stream = Lingering::new(stream);
             let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
             if let Err(err) = watcher.watch(connection.into_owned()).await {
                 tracing::debug!(error = %err, "connection ended with an error");

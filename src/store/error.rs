@@ -19,6 +19,20 @@ pub enum StoreError {
     /// The database URL names no supported backend.
     #[error("unsupported database URL {0:?}: use sqlite://… or postgres://…")]
     UnsupportedUrl(String),
+    /// The PostgreSQL server could not be reached or refused the connection.
+    #[error("cannot connect to PostgreSQL at {target}: {reason}")]
+    Unreachable {
+        /// `host:port/database`.
+        target: String,
+        /// Refused, unknown host, authentication failed, database missing, no answer.
+        reason: String,
+    },
+    /// A command that only reads found no chain database.
+    #[error(
+        "no chain database at {0} (this command never creates one): name the chain's with \
+         --data-dir DIR or --database-url URL"
+    )]
+    Missing(String),
     /// The SQLite file's directory could not be created.
     #[error("cannot create database directory {path}: {source}")]
     CreateDir {

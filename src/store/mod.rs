@@ -10,6 +10,7 @@ mod convert;
 mod error;
 pub mod mining;
 pub mod notify;
+pub mod params;
 pub mod pool;
 pub mod side_blocks;
 pub mod snapshots;
@@ -17,7 +18,7 @@ pub mod undo;
 pub mod version;
 pub mod wallets;
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -35,6 +36,9 @@ pub use error::{StoreError, StoreResult};
 /// Key of the PostgreSQL advisory lock that makes writers take turns across processes.
 const WRITER_LOCK_KEY: i64 = 0x706f_636b_6574; // "pocket"
 
+/// How long a first connection to PostgreSQL may take before the server is called unreachable.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// A connection pool to one chain's database.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -46,13 +50,29 @@ pub struct Store {
 impl Store {
     /// Connects (creating a SQLite file and its directory when missing) and runs the migrations.
     pub async fn open(url: &str) -> StoreResult<Self> {
+        Self::connect(url, true).await
+    }
+
+    /// Connects to a chain database that exists already, never creating one: a SQLite file
+    /// that is missing, or a PostgreSQL database without Pocket's tables, is
+    /// [`StoreError::Missing`].
+    pub async fn open_existing(url: &str) -> StoreResult<Self> {
+        Self::connect(url, false).await
+    }
+
+    async fn connect(url: &str, create: bool) -> StoreResult<Self> {
         let mut options = ConnectOptions::new(url);
         options
             .sqlx_logging(false)
-            .connect_timeout(Duration::from_secs(10))
+            .connect_timeout(CONNECT_TIMEOUT)
             .acquire_timeout(Duration::from_secs(30));
         if url.starts_with("sqlite:") {
-            create_sqlite_dir(url)?;
+            match sqlite_path(url) {
+                Some(path) if !create && !path.exists() => {
+                    return Err(StoreError::Missing(path.display().to_string()));
+                }
+                _ => create_sqlite_dir(url)?,
+            }
             options
                 .max_connections(8)
                 .min_connections(1)
@@ -65,6 +85,7 @@ impl Store {
                         .create_if_missing(true)
                 });
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            postgres_reachable(url).await?;
             options.max_connections(16).min_connections(1);
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_owned()));
@@ -80,6 +101,9 @@ impl Store {
             statements,
             url: Arc::from(url),
         };
+        if !create && !store.has_tables().await? {
+            return Err(StoreError::Missing(redact(url)));
+        }
         // Replicas starting together take turns: the writer's lock covers the migrations.
         let txn = store.begin_write().await?;
         Migrator::up(&txn, None).await?;
@@ -146,6 +170,27 @@ impl Store {
         self.statements.load(Ordering::Relaxed)
     }
 
+    /// Whether Pocket's migrations have run on this database.
+    async fn has_tables(&self) -> StoreResult<bool> {
+        let sql = match self.backend() {
+            DatabaseBackend::Sqlite => {
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'seaql_migrations'"
+            }
+            _ => {
+                "SELECT count(*) FROM pg_tables WHERE tablename = 'seaql_migrations' AND schemaname = current_schema()"
+            }
+        };
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(self.backend(), sql))
+            .await?;
+        let count: i64 = match row {
+            Some(row) => row.try_get_by_index(0)?,
+            None => 0,
+        };
+        Ok(count > 0)
+    }
+
     /// Whether the database answers.
     pub async fn ping(&self) -> StoreResult<()> {
         Ok(self.db.ping().await?)
@@ -177,17 +222,83 @@ pub async fn clear_all(db: &impl ConnectionTrait) -> StoreResult<()> {
     Ok(())
 }
 
-fn create_sqlite_dir(url: &str) -> StoreResult<()> {
+/// The file a `sqlite://` URL names (none for an in-memory database or another backend).
+pub fn sqlite_path(url: &str) -> Option<PathBuf> {
     let path = url
-        .trim_start_matches("sqlite:")
+        .strip_prefix("sqlite:")?
         .trim_start_matches("//")
         .split('?')
         .next()
         .unwrap_or_default();
-    if path.is_empty() || path.starts_with(":memory:") {
-        return Ok(());
+    (!path.is_empty() && !path.starts_with(":memory:")).then(|| PathBuf::from(path))
+}
+
+/// The database URL without its password, for logs and messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
     }
-    match Path::new(path).parent() {
+}
+
+/// One connection attempt before the pool is built, so a wrong URL fails within
+/// [`CONNECT_TIMEOUT`] naming the server and the reason, instead of the pool's acquire timeout.
+async fn postgres_reachable(url: &str) -> StoreResult<()> {
+    use sea_orm::sqlx::Connection;
+    use sea_orm::sqlx::postgres::{PgConnectOptions, PgConnection};
+
+    let options: PgConnectOptions = url.parse().map_err(|e| StoreError::Unreachable {
+        target: redact(url),
+        reason: format!("the URL does not parse: {e}"),
+    })?;
+    let target = format!(
+        "{}:{}/{}",
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or_default()
+    );
+    let reason =
+        match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options)).await {
+            Ok(Ok(connection)) => {
+                let _ = connection.close().await;
+                return Ok(());
+            }
+            Ok(Err(err)) => connect_failure(&err),
+            Err(_) => format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
+        };
+    Err(StoreError::Unreachable { target, reason })
+}
+
+/// What went wrong, in the terms an operator looks for.
+fn connect_failure(err: &sea_orm::sqlx::Error) -> String {
+    use sea_orm::sqlx::Error;
+    match err {
+        Error::Database(db) => match db.code().as_deref() {
+            Some("28P01" | "28000") => format!("authentication failed ({})", db.message()),
+            Some("3D000") => format!("the database does not exist ({})", db.message()),
+            _ => db.message().to_owned(),
+        },
+        Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            "connection refused (is PostgreSQL running and listening there?)".to_owned()
+        }
+        Error::Io(io) if io.to_string().contains("lookup address") => {
+            format!("unknown host ({io})")
+        }
+        other => other.to_string(),
+    }
+}
+
+fn create_sqlite_dir(url: &str) -> StoreResult<()> {
+    let Some(path) = sqlite_path(url) else {
+        return Ok(());
+    };
+    match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
                 path: dir.display().to_string(),

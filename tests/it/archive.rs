@@ -17,12 +17,16 @@ on_both_backends!(
     damaged_or_foreign_archives_are_refused,
 );
 
-/// Runs `pocket ARGS --database-url URL` with the tests' keystore key (unless `key` overrides).
+/// Runs `pocket ARGS --database-url URL`, with the tests' keystore key (unless `key` overrides)
+/// for the commands that take one.
 fn pocket(args: &[&str], url: &str, key: Option<&str>) -> Output {
     let key = key.map_or_else(|| "07".repeat(32), str::to_owned);
-    Command::new(env!("CARGO_BIN_EXE_pocket"))
-        .args(args)
-        .args(["--database-url", url, "--keystore-key", &key])
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pocket"));
+    command.args(args).args(["--database-url", url]);
+    if matches!(args.first(), Some(&("export" | "import"))) {
+        command.args(["--keystore-key", &key]);
+    }
+    command
         .env("POCKET_LOG", "warn")
         .output()
         .expect("pocket runs")

@@ -17,12 +17,7 @@ async fn a_reader_that_stops_reading_ends_the_command_quietly() {
             "--difficulty",
             "8",
         ])
-        .args([
-            "--database-url",
-            &db.url,
-            "--keystore-key",
-            &"07".repeat(32),
-        ])
+        .args(["--database-url", &db.url])
         .env("POCKET_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

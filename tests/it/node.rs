@@ -366,14 +366,7 @@ async fn killed_miner_loses_nothing_acknowledged(backend: Backend) {
     let mut acknowledged: Vec<(u64, String)> = Vec::new();
     for round in 0..4u64 {
         let mut child = Command::new(env!("CARGO_BIN_EXE_pocket"))
-            .args([
-                "mine",
-                &miner,
-                "--database-url",
-                &db.url,
-                "--keystore-key",
-                &"07".repeat(32),
-            ])
+            .args(["mine", &miner, "--database-url", &db.url])
             .args(["--mining-threads", "1"])
             .env("POCKET_LOG", "warn")
             .stdout(Stdio::piped())

@@ -11,6 +11,9 @@ export function SnapshotsPanel({ changes, onDone }: { changes: number; onDone: (
   const [snapshots, setSnapshots] = useState<Snapshot[]>([]);
   const [name, setName] = useState("");
   const [message, setMessage] = useState("");
+  // The snapshot a revert waits to be confirmed for: a revert deletes the blocks above it and
+  // every snapshot taken after it.
+  const [confirming, setConfirming] = useState<string | null>(null);
 
   useEffect(() => {
     void gql<SnapshotsQuery>(queries.snapshots).then((r) => {
@@ -45,10 +48,19 @@ export function SnapshotsPanel({ changes, onDone }: { changes: number; onDone: (
               <td title={s.tipHash ?? ""}>{s.height ?? "empty"} {s.tipHash && <code>{shorten(s.tipHash, 4)}</code>}</td>
               <td className="when">{formatTime(s.createdAt, "ms")}</td>
               <td>
-                <button data-testid="snapshot-revert" onClick={async () => {
-                  const r = await gql<RevertMutation>(queries.revert, { id: s.id });
-                  await report(r.errors, `reverted to snapshot ${s.id}: height ${r.data?.revert.height ?? "empty"}`);
-                }}>Revert</button>
+                {confirming === s.id ? (
+                  <span className="confirm" data-testid="snapshot-revert-question">
+                    {revertQuestion(s, snapshots)}
+                    <button className="danger" data-testid="snapshot-revert-confirm" onClick={async () => {
+                      setConfirming(null);
+                      const r = await gql<RevertMutation>(queries.revert, { id: s.id });
+                      await report(r.errors, `reverted to snapshot ${s.id}: height ${r.data?.revert.height ?? "empty"}`);
+                    }}>yes, revert</button>
+                    <button onClick={() => setConfirming(null)}>cancel</button>
+                  </span>
+                ) : (
+                  <button data-testid="snapshot-revert" onClick={() => setConfirming(s.id)}>Revert…</button>
+                )}
                 <button className="danger" data-testid="snapshot-delete" onClick={async () => {
                   const r = await gql<DeleteSnapshotMutation>(queries.deleteSnapshot, { id: s.id });
                   await report(r.errors, `snapshot ${s.id} deleted`);
@@ -61,4 +73,16 @@ export function SnapshotsPanel({ changes, onDone }: { changes: number; onDone: (
       {message && <p className="ok-text" data-testid="snapshot-message">{message}</p>}
     </section>
   );
+}
+
+/** What a revert to `target` deletes: the blocks above it, and the snapshots taken after it. */
+function revertQuestion(target: Snapshot, all: Snapshot[]): string {
+  const later = all.filter((s) => Number(s.id) > Number(target.id)).map((s) => `#${s.id}${s.name ? ` (${s.name})` : ""}`);
+  const blocks = target.height === null || target.height === undefined
+    ? "Delete every block"
+    : `Delete every block above height ${target.height}`;
+  const snapshots = later.length === 0
+    ? "no other snapshot goes"
+    : `snapshot${later.length === 1 ? "" : "s"} ${later.join(", ")} go${later.length === 1 ? "es" : ""} with ${later.length === 1 ? "it" : "them"}`;
+  return `${blocks}? ${snapshots[0].toUpperCase()}${snapshots.slice(1)}. `;
 }

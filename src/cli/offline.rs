@@ -31,6 +31,14 @@ pub enum OfflineError {
     /// The input is neither a signing request nor `buildTransaction`'s JSON answer.
     #[error("{0}")]
     Request(String),
+    /// The JSON is the server's refusal of `buildTransaction`, not a request to sign.
+    #[error("the server refused buildTransaction: {message} ({code}); nothing to sign")]
+    Refused {
+        /// The server's message.
+        message: String,
+        /// Its `extensions.code`.
+        code: String,
+    },
     /// None of the inputs is locked to the keys given.
     #[error("none of the {inputs} inputs spends an output of {owners}")]
     NothingToSign {
@@ -57,10 +65,10 @@ pub fn new_key(out: Option<&Path>) -> Result<(), OfflineError> {
                 path: path.to_owned(),
                 source,
             })?;
-            crate::stdout::line(format_args!("{address}"));
+            crate::cli::output::line(format_args!("{address}"));
         }
         None => {
-            crate::stdout::line(format_args!("{}", text.trim_end()));
+            crate::cli::output::line(format_args!("{}", text.trim_end()));
             eprintln!("address {address}; the line above is the secret key: keep it safe");
         }
     }
@@ -69,7 +77,7 @@ pub fn new_key(out: Option<&Path>) -> Result<(), OfflineError> {
 
 /// `pocket key address`: the address of a key file.
 pub fn key_address(path: &Path) -> Result<(), OfflineError> {
-    crate::stdout::line(format_args!("{}", read_key(path)?.public_key().address()));
+    crate::cli::output::line(format_args!("{}", read_key(path)?.public_key().address()));
     Ok(())
 }
 
@@ -109,9 +117,9 @@ pub fn sign(keys: &[PathBuf], input: Option<&str>) -> Result<(), OfflineError> {
     }
     eprintln!("{}", describe(&request, signed));
     if request.is_complete() {
-        crate::stdout::line(format_args!("{}", hex::encode(request.tx.encode())));
+        crate::cli::output::line(format_args!("{}", hex::encode(request.tx.encode())));
     } else {
-        crate::stdout::line(format_args!("{}", hex::encode(request.encode())));
+        crate::cli::output::line(format_args!("{}", hex::encode(request.encode())));
     }
     Ok(())
 }
@@ -129,6 +137,17 @@ pub fn parse_request(text: &str) -> Result<SigningRequest, OfflineError> {
             .clone();
         match object.get("signingRequest").and_then(|v| v.as_str()) {
             Some(hex_text) => hex_text.to_owned(),
+            None if json.pointer("/errors/0").is_some() => {
+                let error = &json["errors"][0];
+                return Err(OfflineError::Refused {
+                    message: error["message"].as_str().unwrap_or("?").to_owned(),
+                    code: error
+                        .pointer("/extensions/code")
+                        .and_then(|c| c.as_str())
+                        .unwrap_or("no code")
+                        .to_owned(),
+                });
+            }
             None => {
                 return Err(OfflineError::Request(
                     "the JSON has no signingRequest (select it in buildTransaction)".into(),

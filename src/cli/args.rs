@@ -1,8 +1,8 @@
 //! Configuration: one struct, from flags or `POCKET_*` environment variables. Only this module
 //! reads the environment.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
@@ -26,25 +26,49 @@ pub struct Cli {
     pub command: Option<Command>,
     /// Serving flags, for `pocket` without a command.
     #[command(flatten)]
-    pub serve: ServeConfig,
-    /// Settings shared by every command.
-    #[command(flatten)]
-    pub chain: ChainConfig,
+    pub serve: ServeArgs,
 }
 
-/// The commands.
+/// The commands. Each takes only the options it uses.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the GraphQL API, GraphiQL and the test stand (the default command).
-    Serve(Box<ServeConfig>),
+    Serve(Box<ServeArgs>),
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Say which chain a database holds: its parameters, height, tip and who serves it.
+    Status {
+        /// The chain's database.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Re-check every block, the transaction index and the chainstate.
-    Verify,
+    Verify {
+        /// The chain's database.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Rebuild the chainstate (table `c`) from the blocks.
-    Reindex,
-    /// Reset the chain and replay the reference's training scenario.
-    Demo,
+    Reindex {
+        /// The chain's database.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Reset the chain and replay the reference's training scenario (deletes every block).
+    Demo {
+        /// Delete a non-empty chain without asking (needed without a terminal).
+        #[arg(long)]
+        yes: bool,
+        /// The node.
+        #[command(flatten)]
+        node: NodeArgs,
+        /// The keystore key sealing the new wallets.
+        #[command(flatten)]
+        key: KeystoreArgs,
+        /// Reaching a server that holds the database.
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
     /// Write the chain to a chain archive FILE (format in docs/protocol.md).
     Export {
         /// The file to write (replaced whole, never left half-written).
@@ -53,14 +77,30 @@ pub enum Command {
         /// node with the same key can use them).
         #[arg(long)]
         keystore: bool,
+        /// The chain's database.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The keystore key (for --keystore).
+        #[command(flatten)]
+        key: KeystoreArgs,
     },
-    /// Read a chain archive FILE into an empty database, re-validating every block.
+    /// Read a chain archive FILE into an empty database, re-validating every block. A new
+    /// database takes the archive's chain parameters.
     Import {
         /// The archive.
         file: PathBuf,
         /// Run every check and write nothing (the database need not be empty).
         #[arg(long)]
         dry_run: bool,
+        /// The database to fill.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Parameters the archive must have (default: the archive's).
+        #[command(flatten)]
+        params: ParamsArgs,
+        /// The keystore key that opens the archive's wallets.
+        #[command(flatten)]
+        key: KeystoreArgs,
     },
     /// Keys kept in files, for signing away from any node (no server, no database).
     #[command(subcommand)]
@@ -74,7 +114,9 @@ pub enum Command {
         /// The signing request as hex or JSON; `-` or nothing reads standard input.
         request: Option<String>,
     },
-    /// Mine blocks to an address, printing each one once it is committed.
+    /// Mine blocks to an address, printing each one once it is committed. When a server holds
+    /// the database, the blocks are mined by that server (through its API), so its subscribers
+    /// hear of them.
     Mine {
         /// The miner's address.
         address: String,
@@ -84,6 +126,12 @@ pub enum Command {
         /// Pending transactions per block.
         #[arg(long, default_value_t = 5)]
         tx_count: i64,
+        /// The node.
+        #[command(flatten)]
+        node: NodeArgs,
+        /// Reaching a server that holds the database.
+        #[command(flatten)]
+        remote: RemoteArgs,
     },
 }
 
@@ -106,9 +154,10 @@ pub enum KeyCommand {
 /// Listening and exposure.
 #[derive(Debug, Clone, Args)]
 pub struct ServeConfig {
-    /// Address to listen on. Anything but loopback needs --api-token (or --insecure).
+    /// Address to listen on, `HOST:PORT` (a name such as `localhost` is resolved, IPv4 first).
+    /// Anything but loopback needs --api-token (or --insecure).
     #[arg(long, env = "POCKET_LISTEN", default_value = "127.0.0.1:8080")]
-    pub listen: SocketAddr,
+    pub listen: String,
     /// Bearer token every mutation must carry (`Authorization: Bearer <token>`); queries and
     /// subscriptions stay open.
     #[arg(long, env = "POCKET_API_TOKEN", hide_env_values = true)]
@@ -185,15 +234,34 @@ pub struct ServeConfig {
     pub miner_address: Option<String>,
 }
 
+/// `pocket serve`: the server's flags and the node's.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Listening, limits, peers.
+    #[command(flatten)]
+    pub server: ServeConfig,
+    /// The node.
+    #[command(flatten)]
+    pub node: NodeArgs,
+    /// The keystore key.
+    #[command(flatten)]
+    pub key: KeystoreArgs,
+}
+
 impl ServeConfig {
-    /// The server settings these flags describe.
-    pub fn server_config(&self) -> ServerConfig {
-        ServerConfig {
-            listen: self.listen,
+    /// The server settings these flags describe: the listen address resolved and every
+    /// `--peer` checked, so a mistake stops the start before anything is served.
+    pub fn server_config(&self) -> Result<ServerConfig, ConfigError> {
+        let mut peers = Vec::with_capacity(self.peer.len());
+        for peer in &self.peer {
+            peers.push(crate::net::normalize(peer).map_err(ConfigError::Peer)?);
+        }
+        Ok(ServerConfig {
+            listen: resolve(&self.listen)?,
             api_token: self.api_token.clone().filter(|t| !t.is_empty()),
             insecure: self.insecure,
             cors_origins: self.cors_origin.clone(),
-            peers: self.peer.clone(),
+            peers,
             peer_token: self.peer_token.clone().filter(|t| !t.is_empty()),
             limits: QueryLimits {
                 depth: self.max_depth,
@@ -211,54 +279,146 @@ impl ServeConfig {
             ws_init_timeout: Duration::from_secs(self.ws_init_timeout),
             response_cache: self.response_cache,
             drain_timeout: Duration::from_secs(self.drain_timeout),
+        })
+    }
+}
+
+/// `HOST:PORT` as a socket address: a literal, or a name resolved (IPv4 addresses first, as
+/// most clients try them first).
+fn resolve(listen: &str) -> Result<SocketAddr, ConfigError> {
+    let bad = |reason: String| ConfigError::Listen {
+        listen: listen.to_owned(),
+        reason,
+    };
+    let mut addresses: Vec<SocketAddr> = listen
+        .to_socket_addrs()
+        .map_err(|e| bad(format!("{e} (expected HOST:PORT, e.g. 127.0.0.1:8080)")))?
+        .collect();
+    addresses.sort_by_key(|a| a.is_ipv6());
+    addresses
+        .first()
+        .copied()
+        .ok_or_else(|| bad("the name resolves to no address".to_owned()))
+}
+
+/// Where the chain's database is.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// Database URL: sqlite://FILE?mode=rwc (embedded) or postgres://USER@HOST/DB
+    /// [default: sqlite://DATA_DIR/pocket.db?mode=rwc].
+    #[arg(long, env = "POCKET_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Directory of the node's files: the SQLite database (unless --database-url names another),
+    /// the keystore key file and the lock of the server that holds the database.
+    #[arg(long, env = "POCKET_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+}
+
+impl StoreArgs {
+    /// The database URL: the flag, or the SQLite file in the data directory.
+    pub fn url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("pocket.db").display()
+            )
+        })
+    }
+}
+
+/// The chain parameters a new chain is created with; an existing chain keeps its own, and a
+/// value given that differs from them is refused.
+#[derive(Debug, Clone, Args)]
+pub struct ParamsArgs {
+    /// Leading zero bits a block hash needs, for a new chain [default: 12; an existing chain
+    /// keeps its own].
+    #[arg(long, env = "POCKET_DIFFICULTY")]
+    pub difficulty: Option<u32>,
+    /// Units paid to the miner of each block, for a new chain [default: 10; an existing chain
+    /// keeps its own].
+    #[arg(long, env = "POCKET_REWARD")]
+    pub reward: Option<u64>,
+}
+
+impl ParamsArgs {
+    /// The parameters asked for: each flag given, else the chain's own, else the default.
+    pub fn resolve(&self, chain: Option<Params>) -> Params {
+        let base = chain.unwrap_or_default();
+        Params {
+            difficulty_bits: self.difficulty.unwrap_or(base.difficulty_bits),
+            block_reward: self.reward.unwrap_or(base.block_reward),
+            ..base
         }
     }
 }
 
-/// Database, chain parameters and keystore.
+/// The keystore key.
 #[derive(Debug, Clone, Args)]
-pub struct ChainConfig {
-    /// Database URL: sqlite://FILE?mode=rwc (embedded) or postgres://USER@HOST/DB.
-    #[arg(
-        long,
-        global = true,
-        env = "POCKET_DATABASE_URL",
-        default_value = "sqlite://data/pocket.db?mode=rwc"
-    )]
-    pub database_url: String,
-    /// Leading zero bits a block hash needs (every node of one chain must agree).
-    #[arg(long, global = true, env = "POCKET_DIFFICULTY", default_value_t = 12)]
-    pub difficulty: u32,
-    /// Units paid to the miner of each block (every node of one chain must agree).
-    #[arg(long, global = true, env = "POCKET_REWARD", default_value_t = 10)]
-    pub reward: u64,
-    /// Threads for the nonce search (default: all cores).
-    #[arg(long, global = true, env = "POCKET_MINING_THREADS")]
-    pub mining_threads: Option<usize>,
+pub struct KeystoreArgs {
     /// Keystore key (64 hex digits) sealing wallets' secret keys; every replica must share it.
     /// Without it the key is read from, or created once in, DATA_DIR/keystore.key.
-    #[arg(
-        long,
-        global = true,
-        env = "POCKET_KEYSTORE_KEY",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "POCKET_KEYSTORE_KEY", hide_env_values = true)]
     pub keystore_key: Option<String>,
-    /// Directory for the keystore key file.
-    #[arg(long, global = true, env = "POCKET_DATA_DIR", default_value = "data")]
-    pub data_dir: PathBuf,
 }
 
-impl ChainConfig {
-    /// The node settings these flags describe.
-    pub fn node_config(&self) -> NodeConfig {
+impl KeystoreArgs {
+    /// The key given with the flag, if any.
+    pub fn given(&self) -> Result<Option<Keystore>, ConfigError> {
+        let Some(hex_key) = &self.keystore_key else {
+            return Ok(None);
+        };
+        let key: [u8; 32] = hex::decode(hex_key.trim())
+            .ok()
+            .and_then(|k| k.try_into().ok())
+            .ok_or(ConfigError::KeystoreKey)?;
+        Ok(Some(Keystore::new(&key)))
+    }
+
+    /// The keystore: the flag's key, or the key file in `data_dir`, created when absent.
+    pub fn load_or_create(&self, data_dir: &Path) -> Result<Keystore, ConfigError> {
+        if let Some(keystore) = self.given()? {
+            return Ok(keystore);
+        }
+        let path = data_dir.join("keystore.key");
+        Keystore::load_or_create(&path).map_err(|source| ConfigError::KeyFile { path, source })
+    }
+
+    /// The keystore if there is one (the flag's key, or an existing key file); never creates
+    /// a file.
+    pub fn existing(&self, data_dir: &Path) -> Result<Option<Keystore>, ConfigError> {
+        if let Some(keystore) = self.given()? {
+            return Ok(Some(keystore));
+        }
+        let path = data_dir.join("keystore.key");
+        if !path.exists() {
+            return Ok(None);
+        }
+        Keystore::load_or_create(&path)
+            .map(Some)
+            .map_err(|source| ConfigError::KeyFile { path, source })
+    }
+}
+
+/// A node that writes: its database, the parameters of a new chain, and its miner.
+#[derive(Debug, Clone, Args)]
+pub struct NodeArgs {
+    /// The chain's database.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The parameters of a new chain.
+    #[command(flatten)]
+    pub params: ParamsArgs,
+    /// Threads for the nonce search (default: all cores).
+    #[arg(long, env = "POCKET_MINING_THREADS")]
+    pub mining_threads: Option<usize>,
+}
+
+impl NodeArgs {
+    /// The node settings these flags describe, with the parameters settled.
+    pub fn node_config(&self, params: Params) -> NodeConfig {
         let defaults = NodeConfig::default();
         NodeConfig {
-            params: Params {
-                block_reward: self.reward,
-                difficulty_bits: self.difficulty,
-                ..Params::default()
-            },
+            params,
             mining_threads: self
                 .mining_threads
                 .unwrap_or(defaults.mining_threads)
@@ -266,24 +426,21 @@ impl ChainConfig {
             ..defaults
         }
     }
+}
 
-    /// The keystore, from the flag or the key file.
-    pub fn keystore(&self) -> Result<Keystore, ConfigError> {
-        match &self.keystore_key {
-            Some(hex_key) => {
-                let key: [u8; 32] = hex::decode(hex_key.trim())
-                    .ok()
-                    .and_then(|k| k.try_into().ok())
-                    .ok_or(ConfigError::KeystoreKey)?;
-                Ok(Keystore::new(&key))
-            }
-            None => {
-                let path = self.data_dir.join("keystore.key");
-                Keystore::load_or_create(&path)
-                    .map_err(|source| ConfigError::KeyFile { path, source })
-            }
-        }
-    }
+/// How a command reaches the server that holds the database.
+#[derive(Debug, Clone, Args)]
+pub struct RemoteArgs {
+    /// The server's API token, when it has one (its mutations need it).
+    #[arg(long, env = "POCKET_API_TOKEN", hide_env_values = true)]
+    pub api_token: Option<String>,
+}
+
+/// Whether log lines may be coloured: only on a terminal, and not when `NO_COLOR` is set
+/// (<https://no-color.org>).
+pub fn log_colour() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// A configuration the process cannot start with.
@@ -292,6 +449,17 @@ pub enum ConfigError {
     /// `--keystore-key` is not 32 bytes of hex.
     #[error("--keystore-key must be 64 hex digits")]
     KeystoreKey,
+    /// `--listen` is not an address to bind.
+    #[error("--listen {listen}: {reason}")]
+    Listen {
+        /// The value given.
+        listen: String,
+        /// Why.
+        reason: String,
+    },
+    /// A `--peer` that is not a node's URL.
+    #[error("--peer: {0}")]
+    Peer(crate::net::NetError),
     /// The key file could not be read or created.
     #[error("keystore key file {path}: {source}")]
     KeyFile {
