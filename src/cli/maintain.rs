@@ -39,7 +39,14 @@ pub(super) async fn status(store: &StoreArgs) -> Result<(), CliError> {
                 None => "no process".to_owned(),
             }
         }
-        None => "PostgreSQL: any number of replicas; each relays every change".to_owned(),
+        None => {
+            let others = node.attached().await?;
+            if others.is_empty() {
+                "no other process (PostgreSQL: replicas may attach)".to_owned()
+            } else {
+                format!("shared by {} (PostgreSQL replicas)", others.join(", "))
+            }
+        }
     };
     output::line(format_args!("held by    {holder}"));
     Ok(())

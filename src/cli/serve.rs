@@ -40,6 +40,10 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), CliError> {
             info.tip_hash.map(|h| h.to_string()).unwrap_or_default()
         );
     }
+    let others = node.attached().await?;
+    if !others.is_empty() {
+        tracing::info!("replicas attached to this database: {}", others.join(", "));
+    }
     apply_mining_flags(&node, &args.server).await?;
     let listener = tokio::net::TcpListener::bind(server.listen)
         .await

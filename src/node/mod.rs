@@ -174,6 +174,18 @@ impl Node {
         &self.store
     }
 
+    /// Other Pocket processes attached to this chain's database (replicas on PostgreSQL), each
+    /// with its number of connections.
+    pub async fn attached(&self) -> NodeResult<Vec<String>> {
+        Ok(self
+            .store
+            .attached()
+            .await?
+            .into_iter()
+            .map(|(name, connections)| format!("{name} ({connections} connections)"))
+            .collect())
+    }
+
     /// Subscribes to announcements of committed changes.
     pub fn subscribe(&self) -> broadcast::Receiver<NodeEvent> {
         self.events.subscribe()

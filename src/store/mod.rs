@@ -86,7 +86,10 @@ impl Store {
                 });
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             postgres_reachable(url).await?;
-            options.max_connections(16).min_connections(1);
+            options
+                .max_connections(16)
+                .min_connections(1)
+                .map_sqlx_postgres_opts(|o| o.application_name(&application_name()));
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_owned()));
         }
@@ -191,6 +194,29 @@ impl Store {
         Ok(count > 0)
     }
 
+    /// Other Pocket processes connected to this PostgreSQL database, each with its number of
+    /// connections (none on SQLite, where one process writes at a time).
+    pub async fn attached(&self) -> StoreResult<Vec<(String, i64)>> {
+        if self.backend() != DatabaseBackend::Postgres {
+            return Ok(Vec::new());
+        }
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_sql_and_values(
+                DatabaseBackend::Postgres,
+                "SELECT application_name, count(*) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND application_name LIKE 'pocket pid %' \
+                 AND application_name <> $1 GROUP BY application_name ORDER BY 1",
+                [application_name().into()],
+            ))
+            .await?;
+        let mut attached = Vec::with_capacity(rows.len());
+        for row in rows {
+            attached.push((row.try_get_by_index(0)?, row.try_get_by_index(1)?));
+        }
+        Ok(attached)
+    }
+
     /// Whether the database answers.
     pub async fn ping(&self) -> StoreResult<()> {
         Ok(self.db.ping().await?)
@@ -220,6 +246,12 @@ pub async fn clear_all(db: &impl ConnectionTrait) -> StoreResult<()> {
         .await?;
     entity::side_blocks::Entity::delete_many().exec(db).await?;
     Ok(())
+}
+
+/// How this process names its PostgreSQL connections, so `pocket status` can tell who else is
+/// attached.
+fn application_name() -> String {
+    format!("pocket pid {}", std::process::id())
 }
 
 /// The file a `sqlite://` URL names (none for an in-memory database or another backend).

@@ -94,3 +94,19 @@ test("the protocol's close codes", async () => {
   assert.equal(await closeCode([init, subscribe, subscribe]), 4409);
   assert.equal(await closeCode([init, init]), 4429);
 });
+
+test("graphql-ws receives a subscription's fields in the order the query selected them", async () => {
+  const wallets = await reset();
+  const ws = client();
+  const seen = [];
+  const unsubscribe = ws.subscribe(
+    { query: "subscription { blockMined(afterHeight: -1) { txCount height hash } }" },
+    { next: (r) => seen.push(r.data.blockMined), error: () => {}, complete: () => {} },
+  );
+  await until(() => seen.length > 0);
+  unsubscribe();
+  await ws.dispose();
+  // JSON.parse keeps the order the server wrote the keys in.
+  assert.deepEqual(Object.keys(seen[0]), ["txCount", "height", "hash"]);
+  assert.ok(wallets.length > 0);
+});

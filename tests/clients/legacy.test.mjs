@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SubscriptionClient } from "subscriptions-transport-ws";
 import WebSocket from "ws";
-import { mineWhileWatched, reset, wsUrl } from "./common.mjs";
+import { mineWhileWatched, reset, until, wsUrl } from "./common.mjs";
 
 test("the legacy client gets every block once, in order", async () => {
   const wallets = await reset();
@@ -27,4 +27,17 @@ test("the legacy client sees coded errors", async () => {
   client.close();
   const list = Array.isArray(errors) ? errors : [errors];
   assert.equal(list[0].extensions.code, "BAD_REQUEST", JSON.stringify(errors));
+});
+
+test("the legacy client receives fields in the order the query selected them", async () => {
+  await reset();
+  const client = new SubscriptionClient(wsUrl, { reconnect: false }, WebSocket);
+  const seen = [];
+  const subscription = client
+    .request({ query: "subscription { blockMined(afterHeight: -1) { hash txCount height } }" })
+    .subscribe({ next: (r) => seen.push(r.data.blockMined) });
+  await until(() => seen.length > 0);
+  subscription.unsubscribe();
+  client.close();
+  assert.deepEqual(Object.keys(seen[0]), ["hash", "txCount", "height"]);
 });

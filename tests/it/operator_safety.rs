@@ -33,7 +33,8 @@ pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// Every chain table, the pool's refusals and the recorded parameters, as text.
+/// Every chain table, the pool's refusals, the recorded parameters and the state version, as
+/// text.
 async fn tables(db: &TestDb) -> String {
     use sea_orm::EntityTrait;
     let store = db.store().await;
@@ -41,7 +42,15 @@ async fn tables(db: &TestDb) -> String {
         .all(store.db())
         .await
         .unwrap();
-    format!("{}{params:?}", dump_tables(store.db(), PoolRows::All).await)
+    // Every write to any table advances the state version.
+    let version = entity::state_version::Entity::find()
+        .all(store.db())
+        .await
+        .unwrap();
+    format!(
+        "{}{params:?}\n{version:?}",
+        dump_tables(store.db(), PoolRows::All).await
+    )
 }
 
 fn mine(db: &TestDb, blocks: &str, extra: &[&str], env: &[(&str, &str)]) -> Output {
@@ -324,4 +333,24 @@ fn sign_shows_the_servers_refusal() {
         "{stderr}"
     );
     assert!(stderr.contains("(INSUFFICIENT_FUNDS)"), "{stderr}");
+}
+
+/// `pocket status` on PostgreSQL names the replicas attached to the database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_names_the_replicas_attached_on_postgres() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let bin = env!("CARGO_BIN_EXE_pocket");
+    let _replica = pocket_testkit::Replica::start(bin, &db.url, &["--difficulty", "4"]).await;
+    let status = pocket(&["status", "--database-url", &db.url], None, &[]);
+    let shown = text(&status.stdout);
+    assert!(status.status.success(), "{}", text(&status.stderr));
+    assert!(
+        shown.contains("chain      difficulty 4 bits, reward 10"),
+        "{shown}"
+    );
+    assert!(shown.contains("height     none: no blocks yet"), "{shown}");
+    assert!(
+        shown.contains("held by    shared by pocket pid "),
+        "{shown}"
+    );
 }
