@@ -10,11 +10,8 @@
 pub mod chain;
 pub mod cli;
 pub mod graphql;
-pub mod metrics;
 pub mod model;
 pub mod net;
 pub mod node;
-pub mod playground;
-pub mod response_cache;
 pub mod server;
 pub mod store;

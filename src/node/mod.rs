@@ -169,9 +169,15 @@ impl Node {
         &self.config.params
     }
 
-    /// The store, for health checks.
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// Whether the database answers (the health check).
+    pub async fn ping(&self) -> NodeResult<()> {
+        Ok(self.store.ping().await?)
+    }
+
+    /// SQL statements this node has run so far (for metrics, and for tests that show a page
+    /// costs a bounded number of statements).
+    pub fn statement_count(&self) -> u64 {
+        self.store.statement_count()
     }
 
     /// Other Pocket processes attached to this chain's database (replicas on PostgreSQL), each

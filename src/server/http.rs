@@ -18,8 +18,8 @@ use axum::response::{IntoResponse, Response as HttpResponse};
 
 use super::AppState;
 use super::errors::refuse;
+use super::response_cache::CacheKey;
 use crate::graphql::{self, Access};
-use crate::response_cache::CacheKey;
 
 impl AppState {
     pub(super) async fn execute(&self, request: Request, access: Access) -> Response {

@@ -3,8 +3,8 @@
 //! - `POST/GET /graphql`: GraphQL over HTTP (`http.rs`).
 //! - `GET /graphql/ws`: graphql-transport-ws and the legacy subscriptions-transport-ws
 //!   (`websocket.rs`).
-//! - `GET /` (the test stand) and `GET /graphiql`, embedded (see [`crate::playground`]);
-//!   `GET /healthz`; `GET /metrics` (Prometheus, see [`crate::metrics`]).
+//! - `GET /` (the test stand) and `GET /graphiql`, embedded (see [`playground`]);
+//!   `GET /healthz`; `GET /metrics` (Prometheus, see [`metrics`]).
 //!
 //! Every transport admits a document against the same limits (`graphql::admit`) and answers
 //! errors with an `extensions.code`; refusals over HTTP are JSON too (`errors.rs`). Connections
@@ -17,7 +17,10 @@ mod errors;
 mod export;
 mod http;
 mod linger;
+mod metrics;
+mod playground;
 mod request_id;
+mod response_cache;
 mod serve;
 mod websocket;
 
@@ -39,12 +42,11 @@ use tower_http::trace::TraceLayer;
 
 pub use config::{ServerConfig, ServerError};
 
+use self::metrics::Metrics;
+use self::response_cache::ResponseCache;
 use crate::graphql::{self, PocketSchema, QueryLimits};
-use crate::metrics::{self, Metrics};
 use crate::net::Network;
 use crate::node::Node;
-use crate::playground;
-use crate::response_cache::ResponseCache;
 use auth::Auth;
 
 /// What every handler shares.
@@ -64,7 +66,7 @@ struct AppState {
 }
 
 async fn healthz(State(app): State<AppState>) -> HttpResponse {
-    match app.node.store().ping().await {
+    match app.node.ping().await {
         Ok(()) => Json(json!({ "status": "ok", "database": "reachable" })).into_response(),
         Err(err) => {
             tracing::warn!(error = %err, "health check failed");

@@ -135,7 +135,7 @@ async fn bad_inputs_get_codes_and_change_nothing(backend: Backend) {
     let a = app.reset().await;
     let mut corrupted = a[0].clone();
     corrupted.replace_range(5..6, if &corrupted[5..6] == "A" { "B" } else { "A" });
-    let before = dump(app.node.store().db()).await;
+    let before = dump(app.db.store().await.db()).await;
 
     let cases: Vec<(Value, &str)> = vec![
         (app.send(&corrupted, &a[1], 1).await, "INVALID_ADDRESS"),
@@ -213,7 +213,7 @@ async fn bad_inputs_get_codes_and_change_nothing(backend: Backend) {
         cases[0].0
     );
     assert_eq!(
-        dump(app.node.store().db()).await,
+        dump(app.db.store().await.db()).await,
         before,
         "a refused request changed the chain"
     );
@@ -249,9 +249,9 @@ async fn nested_pages_cost_a_constant_number_of_statements(backend: Backend) {
         async move {
             // On PostgreSQL the notification relay reads blocks on the same pool: let it settle.
             tokio::time::sleep(Duration::from_millis(300)).await;
-            let before = app.node.store().statement_count();
+            let before = app.node.statement_count();
             app.data(query, json!({})).await;
-            app.node.store().statement_count() - before
+            app.node.statement_count() - before
         }
     };
     let small_blocks = statements(blocks_query).await;

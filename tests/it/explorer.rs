@@ -391,7 +391,7 @@ fn failed(check: &Value) -> Vec<String> {
 async fn the_lab_explains_what_a_change_breaks(backend: Backend) {
     let app = spawn_app(backend).await;
     app.reset().await;
-    let before = dump_tables(app.node.store().db(), PoolRows::All).await;
+    let before = dump_tables(app.db.store().await.db(), PoolRows::All).await;
     let block = app
         .data(
             "{ block(height: 5) { hash nonce merkleRoot } next: block(height: 6) { hash } }",
@@ -469,7 +469,7 @@ async fn the_lab_explains_what_a_change_breaks(backend: Backend) {
         "BAD_REQUEST"
     );
     assert_eq!(
-        dump_tables(app.node.store().db(), PoolRows::All).await,
+        dump_tables(app.db.store().await.db(), PoolRows::All).await,
         before
     );
 }

@@ -120,7 +120,7 @@ async fn refusals_change_nothing(backend: Backend) {
     bad_checksum.push(if last == 'z' { 'y' } else { 'z' });
     let long = "x".repeat(10_000);
 
-    let before = dump(node.store().db()).await;
+    let before = dump(db.store().await.db()).await;
     let rejected_before = ok(node.pool_count(true).await) - ok(node.pool_count(false).await);
     let sends: Vec<Refusal> = vec![
         (&bad_checksum, &a[1], 1, |e| {
@@ -191,7 +191,7 @@ async fn refusals_change_nothing(backend: Backend) {
     ));
 
     assert_eq!(
-        dump(node.store().db()).await,
+        dump(db.store().await.db()).await,
         before,
         "a refusal changed the chain"
     );
@@ -223,7 +223,7 @@ async fn a_failing_pending_transaction_is_rejected_at_mining(backend: Backend) {
     let db = TestDb::new(backend).await;
     let node = db.node().await;
     let a = reset(&node).await;
-    let pending = pocket_chain::store::pool::oldest_pending(node.store().db(), 10)
+    let pending = pocket_chain::store::pool::oldest_pending(db.store().await.db(), 10)
         .await
         .unwrap();
     assert_eq!(pending.len(), 2);
@@ -233,7 +233,7 @@ async fn a_failing_pending_transaction_is_rejected_at_mining(backend: Backend) {
     entity::utxos::Entity::delete_many()
         .filter(entity::utxos::Column::Txid.eq(input.txid.to_string()))
         .filter(entity::utxos::Column::Vout.eq(i64::from(input.vout)))
-        .exec(node.store().db())
+        .exec(db.store().await.db())
         .await
         .unwrap();
     let mut events = node.subscribe();
@@ -347,10 +347,10 @@ async fn restart_keeps_everything(backend: Backend) {
     let db = TestDb::new(backend).await;
     let node = db.node().await;
     let a = reset(&node).await;
-    let before = dump(node.store().db()).await;
+    let before = dump(db.store().await.db()).await;
     drop(node);
     let node = db.node().await;
-    assert_eq!(dump(node.store().db()).await, before);
+    assert_eq!(dump(db.store().await.db()).await, before);
     assert_eq!(balances(&node, &a).await, vec![75, 22, 1, 0, 0, 0, 1, 1]);
     // The reopened keystore still signs: the first wallet can send.
     ok(node.send(&a[0], &a[2], 10).await);

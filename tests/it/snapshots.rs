@@ -29,7 +29,8 @@ async fn revert_restores_every_table_exactly(backend: Backend) {
     let taken = app.data(SNAPSHOT, json!({ "n": "lesson 1" })).await["snapshot"].clone();
     assert_eq!(taken["name"], "lesson 1");
     assert_eq!(taken["height"], 9);
-    let db = app.node.store().db();
+    let store = app.db.store().await;
+    let db = store.db();
     let before = dump_tables(db, PoolRows::All).await;
 
     // Change every table: blocks, chainstate, pool (mined, added, refused), keystore, index.
@@ -107,7 +108,8 @@ async fn snapshots_survive_a_restart_and_resets_delete_them(backend: Backend) {
 
 async fn revert_to_an_empty_chain_and_bad_ids(backend: Backend) {
     let app = spawn_app(backend).await;
-    let db = app.node.store().db();
+    let store = app.db.store().await;
+    let db = store.db();
     let empty = app.data(SNAPSHOT, json!({})).await["snapshot"].clone();
     assert_eq!(empty["height"], Value::Null);
     assert_eq!(empty["tipHash"], Value::Null);
@@ -186,7 +188,7 @@ async fn subscribers_follow_a_revert(backend: Backend) {
 async fn undo_data_is_verified_and_rebuilt(backend: Backend) {
     let app = spawn_app(backend).await;
     app.reset().await;
-    let before = dump_tables(app.node.store().db(), PoolRows::All).await;
+    let before = dump_tables(app.db.store().await.db(), PoolRows::All).await;
     // A database from before undo data was kept looks like this.
     app.db.execute("DELETE FROM u").await;
     let err = app.node.verify_chain(&|_, _| {}).await.unwrap_err();
@@ -194,7 +196,7 @@ async fn undo_data_is_verified_and_rebuilt(backend: Backend) {
     app.node.reindex(&|_, _| {}).await.unwrap();
     app.node.verify_chain(&|_, _| {}).await.unwrap();
     assert_eq!(
-        dump_tables(app.node.store().db(), PoolRows::All).await,
+        dump_tables(app.db.store().await.db(), PoolRows::All).await,
         before
     );
 }

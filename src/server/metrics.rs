@@ -154,7 +154,7 @@ pub async fn render(metrics: &Metrics, node: &Node) -> Response {
     metrics
         .subscribers
         .set(node.subscriber_count().saturating_sub(1) as i64);
-    metrics.statements.set(node.store().statement_count());
+    metrics.statements.set(node.statement_count());
     let mut body = String::new();
     if encode(&mut body, &metrics.registry).is_err() {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
