@@ -105,6 +105,45 @@ impl Block {
             transactions,
         })
     }
+
+    /// Decodes a block given as hex (`submitBlock`, a peer's `rawBlocks`): at most
+    /// [`MAX_BLOCK_BYTES`], checked before anything is decoded; canonical encoding; nothing after
+    /// it.
+    pub fn decode_hex(raw_hex: &str) -> Result<Self, BlockTextError> {
+        let raw_hex = raw_hex.trim();
+        if raw_hex.len() > 2 * MAX_BLOCK_BYTES {
+            return Err(BlockTextError::TooLarge(raw_hex.len() / 2));
+        }
+        let bytes = hex::decode(raw_hex).map_err(|e| BlockTextError::NotHex(e.to_string()))?;
+        Self::decode(&bytes).map_err(BlockTextError::Decode)
+    }
+}
+
+/// Largest block accepted from outside, in bytes.
+pub const MAX_BLOCK_BYTES: usize = 8 * 1024 * 1024;
+
+/// Why text is not a block.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BlockTextError {
+    /// More than [`MAX_BLOCK_BYTES`].
+    #[error("{0} bytes, at most {MAX_BLOCK_BYTES} accepted")]
+    TooLarge(usize),
+    /// Not hexadecimal.
+    #[error("not hex: {0}")]
+    NotHex(String),
+    /// Not a block's canonical encoding.
+    #[error("{0}")]
+    Decode(DecodeError),
+}
+
+impl BlockTextError {
+    /// The name of the check it fails, as block errors name theirs.
+    pub fn check(&self) -> &'static str {
+        match self {
+            Self::TooLarge(_) => "TOO_LARGE",
+            Self::NotHex(_) | Self::Decode(_) => "DECODE",
+        }
+    }
 }
 
 #[cfg(test)]

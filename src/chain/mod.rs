@@ -7,6 +7,7 @@
 pub mod address;
 pub mod archive;
 pub mod block;
+pub mod connect;
 pub mod encoding;
 pub mod explain;
 pub mod hash;
@@ -28,7 +29,11 @@ pub(crate) mod testing;
 mod vectors;
 
 pub use address::{Address, AddressError, PubkeyHash};
-pub use block::{Block, ChainTip};
+pub use block::{Block, BlockTextError, ChainTip, MAX_BLOCK_BYTES};
+pub use connect::{
+    ConnectFailure, ConnectRows, IndexRow, Ordered, TxLocation, check_signatures, connect_blocks,
+    connect_ordered, index_rows,
+};
 pub use encoding::DecodeError;
 pub use hash::{BlockHash, HashParseError, MerkleRoot, Txid};
 pub use header::BlockHeader;

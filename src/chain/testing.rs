@@ -8,6 +8,7 @@ use super::{
     validate_block,
 };
 
+#[derive(Clone)]
 pub(crate) struct TestChain {
     pub params: Params,
     pub tip: Option<ChainTip>,

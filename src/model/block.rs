@@ -25,16 +25,8 @@ pub struct SideBlock {
     pub invalid: Option<String>,
 }
 
-/// Where a transaction was mined.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TxLocation {
-    /// The block's hash.
-    pub block_hash: BlockHash,
-    /// The block's height.
-    pub height: u64,
-    /// Index in the block (0 is the coinbase).
-    pub position: u32,
-}
+/// Where a transaction was mined (the transaction index's own type, from `chain`).
+pub use crate::chain::TxLocation;
 
 /// A mined transaction and where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,19 +7,12 @@
 //! descendant gives it enough, and then the branch is written whole. So only blocks that could
 //! win are ever written, however many cheap stale blocks anyone sends.
 
-use std::sync::Arc;
-
-use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
+use sea_orm::{DatabaseTransaction, TransactionTrait};
 
 use super::{Node, NodeError, NodeEvent, NodeResult};
-use crate::chain::{
-    Block, BlockHash, ChainTip, OutPoint, chain_work, validate_block, validate_block_alone,
-};
+use crate::chain::{Block, BlockHash, ChainTip, chain_work, validate_block_alone};
 use crate::model::StoredBlock;
-use crate::store::{blocks, chainstate, side_blocks};
-
-/// Largest block accepted from outside, in bytes.
-pub const MAX_BLOCK_BYTES: usize = 8 * 1024 * 1024;
+use crate::store::{blocks, side_blocks};
 
 /// Where a block went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -316,7 +309,7 @@ impl Node {
             block,
         };
         if parent == tip {
-            self.connect_in(txn, &stored, tip.as_ref(), events).await?;
+            self.connect_one(txn, stored, events).await?;
             let tip = Some(ChainTip { hash, height });
             return Ok(answer(Some(height), BlockStatus::Connected, true, tip));
         }
@@ -360,38 +353,6 @@ impl Node {
             Err(err) => Err(err),
         }
     }
-
-    /// Validates `stored` in full against the chainstate (its parent is the tip) and connects
-    /// it; the pool gives up what it mined or made invalid.
-    pub(super) async fn connect_in(
-        &self,
-        db: &impl ConnectionTrait,
-        stored: &StoredBlock,
-        tip: Option<&ChainTip>,
-        events: &mut Vec<NodeEvent>,
-    ) -> NodeResult<()> {
-        let outpoints: Vec<OutPoint> = stored
-            .block
-            .transactions
-            .iter()
-            .skip(1)
-            .flat_map(|tx| tx.inputs.iter().map(|i| i.previous_output))
-            .collect();
-        let view = chainstate::get_many(db, &outpoints).await?;
-        let params = self.config.params;
-        let (block, tip) = (stored.block.clone(), tip.copied());
-        let (changes, view) = tokio::task::spawn_blocking(move || {
-            validate_block(&block, tip.as_ref(), &params, &view).map(|c| (c, view))
-        })
-        .await?
-        .map_err(|e| NodeError::invalid_block(stored.hash, &e))?;
-        blocks::connect(db, stored, &view, &changes).await?;
-        let spent: Vec<OutPoint> = changes.spent.iter().map(|(o, _)| *o).collect();
-        self.settle_pool(db, std::slice::from_ref(stored), &spent, events)
-            .await?;
-        events.push(NodeEvent::BlockMined(Arc::new(stored.clone())));
-        Ok(())
-    }
 }
 
 /// Which blocks off the tip `place` writes to the tree.
@@ -412,20 +373,7 @@ fn invalid(hash: BlockHash, check: &'static str, reason: String) -> NodeError {
     }
 }
 
-/// A block from hex: at most [`MAX_BLOCK_BYTES`], canonical encoding, nothing after it.
+/// A block from hex ([`Block::decode_hex`]), its refusal as the node reports a block's.
 pub fn decode_block(raw_hex: &str) -> NodeResult<Block> {
-    let raw_hex = raw_hex.trim();
-    if raw_hex.len() > 2 * MAX_BLOCK_BYTES {
-        return Err(invalid(
-            BlockHash::ZERO,
-            "TOO_LARGE",
-            format!(
-                "{} bytes, at most {MAX_BLOCK_BYTES} accepted",
-                raw_hex.len() / 2
-            ),
-        ));
-    }
-    let bytes = hex::decode(raw_hex)
-        .map_err(|e| invalid(BlockHash::ZERO, "DECODE", format!("not hex: {e}")))?;
-    Block::decode(&bytes).map_err(|e| invalid(BlockHash::ZERO, "DECODE", e.to_string()))
+    Block::decode_hex(raw_hex).map_err(|e| invalid(BlockHash::ZERO, e.check(), e.to_string()))
 }

@@ -14,11 +14,11 @@ use super::import_check::{Checked, check_chain};
 use super::verify::VerifyReport;
 use super::{Node, NodeError, NodeEvent, NodeResult};
 use crate::chain::archive::{Archive, ArchiveParams, ArchivedWallet};
-use crate::chain::{Block, ChainTip, OutPoint, Params, PublicKey, Utxo, UtxoChanges};
+use crate::chain::{Block, ChainTip, Params, PublicKey, UtxoChanges};
 use crate::model::StoredBlock;
 use crate::store::blocks;
+use crate::store::connect;
 use crate::store::wallets::{self, SealedKey};
-use crate::store::{chainstate, undo};
 
 /// Blocks read per statement while exporting.
 const EXPORT_BATCH: u64 = 500;
@@ -111,25 +111,19 @@ impl Node {
                     });
                 }
                 while let Some(batch) = written.recv().await {
-                    blocks::insert_many(txn, &batch.blocks, &batch.index).await?;
-                    undo::record_many(txn, &batch.spent).await?;
+                    connect::write_blocks(txn, &batch.blocks, &batch.index, &batch.spent).await?;
                 }
                 let (outcome, checked_in) = checker.await?;
                 let outcome = outcome?;
-                let created: Vec<(OutPoint, Utxo)> =
-                    outcome.utxos.iter().map(|(o, u)| (*o, *u)).collect();
-                chainstate::apply(
-                    txn,
-                    &UtxoChanges {
-                        spent: Vec::new(),
-                        created,
-                    },
-                )
-                .await?;
                 if let (Some(first), Some(last)) = (chain.first(), chain.last()) {
+                    // From an empty chain, the run's merged changes are its whole chainstate.
+                    let changes = UtxoChanges {
+                        spent: Vec::new(),
+                        created: outcome.utxos.iter().map(|(o, u)| (*o, *u)).collect(),
+                    };
                     let height = chain.len() as u64 - 1;
                     let hash = last.hash();
-                    blocks::set_tip(txn, &ChainTip { hash, height }).await?;
+                    connect::finish_run(txn, &changes, &ChainTip { hash, height }).await?;
                     events.push(NodeEvent::ChainReset {
                         genesis: first.hash(),
                     });

@@ -1,21 +1,19 @@
-//! The checks of an import, run beside its writes. One pass in height order applies every rule
-//! but the signatures against the chainstate the earlier blocks build, handing the writer a batch
-//! of rows every few hundred blocks; then every block's signatures are verified at once on all
-//! cores. The first failure in protocol order is reported: a signature failure at height h
+//! The checks of an import, run beside its writes: the pure step of `chain::connect` in two
+//! stages. The ordered stage applies every rule but the signatures against the chainstate the
+//! earlier blocks build, handing the writer a batch of rows every few hundred blocks; then every
+//! block's signatures are verified at once on all cores. The first failure in protocol order is reported: a signature failure at height h
 //! counts only if the ordered pass got past h (its block's other rules come first).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use rayon::prelude::*;
 use tokio::sync::mpsc::Sender;
 
 use super::NodeError;
 use crate::chain::{
-    Block, BlockError, ChainTip, OutPoint, Params, Utxo, validate_block_except_signatures,
+    Block, BlockError, ChainTip, IndexRow, OutPoint, Params, Utxo, check_signatures,
+    connect_ordered,
 };
 use crate::model::StoredBlock;
-use crate::store::blocks::{self, IndexRow};
 
 /// Blocks per batch handed to the writer.
 const BATCH: usize = 500;
@@ -53,64 +51,50 @@ pub(super) fn check_chain(
     let mut utxos: HashMap<OutPoint, Utxo> = HashMap::new();
     let mut tip: Option<ChainTip> = None;
     let mut pending = Vec::with_capacity(chain.len());
-    let mut batch = empty_batch();
     let mut ordered_failure = None;
-    let mut transactions = 0;
     progress(0, steps);
-    for (height, block) in chain.iter().enumerate() {
-        let height = height as u64;
-        let checked = match validate_block_except_signatures(block, tip.as_ref(), params, &utxos) {
-            Ok(checked) => checked,
-            Err(source) => {
-                ordered_failure = Some((height, source));
-                break;
-            }
-        };
-        let stored = StoredBlock {
-            hash: block.hash(),
-            height,
-            block: block.clone(),
-        };
-        batch.index.extend(blocks::index_rows(&stored, &utxos));
-        batch
-            .spent
-            .extend(checked.changes.spent.iter().map(|(o, u)| (height, *o, *u)));
-        checked.changes.apply(&mut utxos);
-        transactions += block.transactions.len() as u64;
-        tip = Some(ChainTip {
-            hash: stored.hash,
-            height,
-        });
-        batch.blocks.push(stored);
-        pending.push(checked);
-        if batch.blocks.len() == BATCH {
-            send(writer, std::mem::replace(&mut batch, empty_batch()))?;
-            progress(height + 1, steps);
+    for (chunk, blocks) in chain.chunks(BATCH).enumerate() {
+        let first = (chunk * BATCH) as u64;
+        let ordered = connect_ordered(blocks, tip, params, &mut utxos);
+        let passed = ordered.checks.len();
+        if passed > 0 {
+            let stored = blocks[..passed]
+                .iter()
+                .enumerate()
+                .map(|(offset, block)| StoredBlock {
+                    hash: block.hash(),
+                    height: first + offset as u64,
+                    block: block.clone(),
+                })
+                .collect();
+            send(
+                writer,
+                Batch {
+                    blocks: stored,
+                    index: ordered.rows.index,
+                    spent: ordered.rows.undo,
+                },
+            )?;
+        }
+        pending.extend(ordered.checks);
+        tip = ordered.tip;
+        progress(pending.len() as u64, steps);
+        if let Some(failure) = ordered.failure {
+            ordered_failure = Some((failure.height, failure.error));
+            break;
         }
     }
-    if !batch.blocks.is_empty() {
-        send(writer, batch)?;
-    }
-    progress(pending.len() as u64, steps);
-
-    let verified = AtomicU64::new(0);
-    let bad_signature =
-        pending
-            .par_iter()
-            .zip(chain)
-            .enumerate()
-            .find_map_first(|(height, (checked, block))| {
-                let result = checked.check_signatures(block);
-                let done = verified.fetch_add(1, Ordering::Relaxed) + 1;
-                if done.is_multiple_of(256) {
-                    progress(total + done, steps);
-                }
-                result.err().map(|source| (height as u64, source))
-            });
-    if let Some((height, source)) = bad_signature.or(ordered_failure) {
+    let bad_signature = check_signatures(&chain[..pending.len()], &pending, &|done| {
+        progress(total + done, steps)
+    });
+    if let Some((height, source)) = bad_signature
+        .map(|(position, error)| (position as u64, error))
+        .or(ordered_failure)
+    {
         return Err(invalid(height, source));
     }
     progress(steps, steps);
+    let transactions = chain.iter().map(|b| b.transactions.len() as u64).sum();
     let signatures = chain
         .iter()
         .flat_map(|b| b.transactions.iter().skip(1))
@@ -121,14 +105,6 @@ pub(super) fn check_chain(
         transactions,
         signatures,
     })
-}
-
-fn empty_batch() -> Batch {
-    Batch {
-        blocks: Vec::with_capacity(BATCH),
-        index: Vec::new(),
-        spent: Vec::new(),
-    }
 }
 
 fn send(writer: &Sender<Batch>, batch: Batch) -> Result<(), NodeError> {

@@ -7,11 +7,11 @@ use sea_orm::ConnectionTrait;
 
 use super::{Node, NodeError, NodeEvent, NodeResult, PoolChangeKind};
 use crate::chain::pow::{self, SearchOutcome};
-use crate::chain::{Address, Block, OutPoint, Transaction, check_transaction, validate_block};
+use crate::chain::{Address, Block, OutPoint, Transaction, check_transaction, connect_blocks};
 use crate::model::{PoolEntry, StoredBlock};
 use crate::store::blocks;
 use crate::store::pool::PooledTx;
-use crate::store::{chainstate, pool};
+use crate::store::{chainstate, connect, pool};
 
 impl Node {
     /// Mines a block paying the reward to `miner`, with up to `tx_count` (default: the chain's
@@ -118,8 +118,14 @@ impl Node {
         })?;
 
         drop(watched);
-        let changes = validate_block(&block, tip.as_ref(), &params, &view)
-            .map_err(|e| NodeError::Inconsistent(format!("mined an invalid block: {e}")))?;
+        // Through the one pipeline, signatures and all, like a block from outside.
+        let (_, rows, failure) = connect_blocks(std::slice::from_ref(&block), tip, &params, view);
+        if let Some(failure) = failure {
+            return Err(NodeError::Inconsistent(format!(
+                "mined an invalid block: {}",
+                failure.error
+            )));
+        }
         // Every write comes after the search, so the rows it locks stay locked only briefly.
         for send in rejected {
             pool::reject(db, send.id, &send.error).await?;
@@ -133,7 +139,7 @@ impl Node {
             height,
             block,
         });
-        blocks::connect(db, &stored, &view, &changes).await?;
+        connect::connect_many(db, std::slice::from_ref(&*stored), &rows).await?;
         pool::remove(db, &mined_entries.iter().map(|e| e.id).collect::<Vec<_>>()).await?;
 
         events.push(NodeEvent::BlockMined(stored.clone()));

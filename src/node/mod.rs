@@ -8,7 +8,7 @@ mod archive;
 mod build;
 mod chain_params;
 mod commit;
-mod connect_run;
+mod connect;
 mod error;
 mod events;
 mod held;
@@ -40,7 +40,8 @@ use crate::model::Wallet;
 use crate::store::wallets;
 use crate::store::{Store, blocks, notify, pool};
 
-pub use accept::{BlockAccepted, BlockStatus, MAX_BLOCK_BYTES, decode_block};
+pub use crate::chain::MAX_BLOCK_BYTES;
+pub use accept::{BlockAccepted, BlockStatus, decode_block};
 pub use address::{AddressSummary, MAX_PENDING_LISTED};
 pub use archive::ImportReport;
 pub use build::MAX_BUILT_INPUTS;

@@ -14,7 +14,7 @@ use super::submit::parties;
 use super::{Node, NodeError, NodeEvent, NodeResult, PoolChangeKind};
 use crate::chain::{BlockHash, ChainTip, OutPoint, Transaction, Txid, Utxo, check_transaction};
 use crate::model::{PoolEntry, Reorg, StoredBlock};
-use crate::store::{blocks, chainstate, pool, side_blocks, undo};
+use crate::store::{blocks, chainstate, connect, pool, side_blocks};
 
 impl Node {
     /// Makes side block `target` the tip. Fails with the first invalid block of its branch
@@ -46,19 +46,17 @@ impl Node {
         for stored in &disconnected {
             side_blocks::insert(db, stored).await?;
         }
-        undo::rewind(db, Some(fork.height)).await?;
-        blocks::set_tip(db, &fork).await?;
+        connect::disconnect(db, Some(&fork)).await?;
         let connected: Vec<BlockHash> = branch.iter().map(|b| b.hash).collect();
         side_blocks::remove(db, &connected).await?;
 
         let mut moved = Vec::new();
-        let mut tip = fork;
-        for stored in &branch {
-            self.connect_in(db, stored, Some(&tip), &mut moved).await?;
-            tip = ChainTip {
-                hash: stored.hash,
-                height: stored.height,
-            };
+        let tip = branch.last().map_or(fork, |last| ChainTip {
+            hash: last.hash,
+            height: last.height,
+        });
+        if let (_, Some(refusal)) = self.connect_run(db, branch, &mut moved).await? {
+            return Err(refusal);
         }
         let (returned, dropped) = self.return_to_pool(db, &disconnected, &mut moved).await?;
         self.prune_pool(db, &disconnected, &mut moved).await?;

@@ -8,7 +8,8 @@ use super::{Node, NodeError, NodeResult};
 use crate::chain::{
     Address, BlockHash, ChainTip, OutPoint, Utxo, validate_block, validate_block_alone,
 };
-use crate::store::blocks::{self, IndexRow};
+use crate::chain::{IndexRow, index_rows};
+use crate::store::blocks;
 use crate::store::{balances, chainstate, side_blocks, undo, wallets};
 
 /// Blocks read per statement during a replay.
@@ -150,7 +151,12 @@ impl Node {
             let mut expected_index: Vec<IndexRow> = Vec::new();
             for stored in &batch {
                 if check_index {
-                    expected_index.extend(blocks::index_rows(stored, &utxos));
+                    expected_index.extend(index_rows(
+                        &stored.block,
+                        stored.hash,
+                        stored.height,
+                        &utxos,
+                    ));
                 }
                 let changes =
                     validate_block(&stored.block, at.as_ref(), &self.config.params, &utxos)

@@ -1,6 +1,6 @@
 //! Blocks (`b`), the tip (`l`) and the transaction index (`t`).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use entity::{blocks, tip, tx_index};
 use sea_orm::sea_query::OnConflict;
@@ -11,11 +11,7 @@ use sea_orm::{
 
 use super::convert::{parse, to_i64, to_u64};
 use super::error::{StoreError, StoreResult};
-use super::{chainstate, undo};
-use crate::chain::{
-    Address, Block, BlockHash, ChainTip, OutPoint, PubkeyHash, Transaction, Txid, UtxoChanges,
-    UtxoView,
-};
+use crate::chain::{Address, Block, BlockHash, ChainTip, IndexRow, Transaction, Txid};
 use crate::model::{StoredBlock, TxLocation};
 
 impl TryFrom<blocks::Model> for StoredBlock {
@@ -74,98 +70,7 @@ pub async fn clear_tip(db: &impl ConnectionTrait) -> StoreResult<()> {
     Ok(())
 }
 
-/// Connects a validated block at the tip: stores and indexes it, applies its `changes` to the
-/// chainstate, records what it spent (undo data) and moves the tip to it. Every block enters the
-/// chain this way, mined or imported.
-pub async fn connect(
-    db: &impl ConnectionTrait,
-    stored: &StoredBlock,
-    spent: &impl UtxoView,
-    changes: &UtxoChanges,
-) -> StoreResult<()> {
-    insert(db, stored, spent).await?;
-    chainstate::apply(db, changes).await?;
-    undo::record(db, stored.height, &changes.spent).await?;
-    set_tip(
-        db,
-        &ChainTip {
-            hash: stored.hash,
-            height: stored.height,
-        },
-    )
-    .await
-}
-
-/// One row of the transaction index: a transaction, an address it pays or spends from, and
-/// where it was mined.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IndexRow {
-    /// The transaction.
-    pub txid: Txid,
-    /// An address among its outputs' or spent outputs' owners.
-    pub address: Address,
-    /// Where it was mined.
-    pub location: TxLocation,
-}
-
-/// The index rows of a block; `spent` resolves outputs it spends from before the block (those
-/// created earlier in the block are found in the block itself). Sorted by position, then address.
-pub fn index_rows(stored: &StoredBlock, spent: &impl UtxoView) -> Vec<IndexRow> {
-    let txs = &stored.block.transactions;
-    let txids: Vec<Txid> = txs.iter().map(Transaction::txid).collect();
-    let created: HashMap<OutPoint, PubkeyHash> = txs
-        .iter()
-        .zip(&txids)
-        .flat_map(|(tx, txid)| {
-            tx.outputs.iter().enumerate().map(|(vout, o)| {
-                (
-                    OutPoint {
-                        txid: *txid,
-                        vout: vout as u32,
-                    },
-                    o.pubkey_hash,
-                )
-            })
-        })
-        .collect();
-    let mut rows = Vec::new();
-    for (position, (tx, txid)) in txs.iter().zip(&txids).enumerate() {
-        let mut owners: BTreeSet<Address> = tx
-            .outputs
-            .iter()
-            .map(|o| Address::from(o.pubkey_hash))
-            .collect();
-        for input in tx.inputs.iter().filter(|i| !i.previous_output.is_null()) {
-            let owner = spent
-                .utxo(&input.previous_output)
-                .map(|u| u.output.pubkey_hash)
-                .or_else(|| created.get(&input.previous_output).copied());
-            owners.extend(owner.map(Address::from));
-        }
-        let location = TxLocation {
-            block_hash: stored.hash,
-            height: stored.height,
-            position: position as u32,
-        };
-        rows.extend(owners.into_iter().map(|address| IndexRow {
-            txid: *txid,
-            address,
-            location,
-        }));
-    }
-    rows
-}
-
-/// Stores a block and indexes its transactions (see [`index_rows`]).
-pub async fn insert(
-    db: &impl ConnectionTrait,
-    stored: &StoredBlock,
-    spent: &impl UtxoView,
-) -> StoreResult<()> {
-    insert_many(db, std::slice::from_ref(stored), &index_rows(stored, spent)).await
-}
-
-/// Stores blocks and their index rows, many per statement (an import).
+/// Stores blocks and their index rows, many per statement.
 pub async fn insert_many(
     db: &impl ConnectionTrait,
     stored: &[StoredBlock],

@@ -6,6 +6,7 @@
 pub mod balances;
 pub mod blocks;
 pub mod chainstate;
+pub mod connect;
 mod convert;
 mod error;
 pub mod mining;

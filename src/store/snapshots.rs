@@ -11,7 +11,7 @@ use sea_orm::{
 
 use super::convert::{execute_numbered, now_millis, parse, to_i64, to_u64};
 use super::error::StoreResult;
-use super::{blocks, pool, side_blocks, undo};
+use super::{blocks, connect, pool, side_blocks};
 use crate::chain::ChainTip;
 use crate::model::Snapshot;
 
@@ -101,15 +101,15 @@ pub async fn delete(db: &impl ConnectionTrait, id: i64) -> StoreResult<bool> {
 }
 
 /// Puts the node back in the state `snapshot` recorded: blocks above its tip come off (see
-/// [`undo::rewind`]), the tip goes back, wallets created later go, the pool is its copy, and
+/// [`connect::disconnect`]), the tip goes back, wallets created later go, the pool is its copy, and
 /// snapshots taken later (whose blocks are gone) are deleted. The snapshot itself stays.
 pub async fn revert(db: &impl ConnectionTrait, snapshot: &Snapshot) -> StoreResult<()> {
-    undo::rewind(db, snapshot.height).await?;
+    let tip = match (snapshot.height, snapshot.tip_hash) {
+        (Some(height), Some(hash)) => Some(ChainTip { hash, height }),
+        _ => None,
+    };
+    connect::disconnect(db, tip.as_ref()).await?;
     side_blocks::delete_above(db, snapshot.height).await?;
-    match (snapshot.height, snapshot.tip_hash) {
-        (Some(height), Some(hash)) => blocks::set_tip(db, &ChainTip { hash, height }).await?,
-        _ => blocks::clear_tip(db).await?,
-    }
     wallets::Entity::delete_many()
         .filter(wallets::Column::Id.gt(snapshot.last_wallet))
         .exec(db)

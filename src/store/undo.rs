@@ -16,16 +16,6 @@ use crate::chain::{Address, OutPoint, Utxo};
 /// Rows per insert statement.
 const BATCH: usize = 500;
 
-/// Records the outputs the block at `height` spent, as they were before it.
-pub async fn record(
-    db: &impl ConnectionTrait,
-    height: u64,
-    spent: &[(OutPoint, Utxo)],
-) -> StoreResult<()> {
-    let rows: Vec<_> = spent.iter().map(|(o, u)| (height, *o, *u)).collect();
-    record_many(db, &rows).await
-}
-
 /// Records spent outputs of many blocks: (spending block's height, outpoint, output).
 pub async fn record_many(
     db: &impl ConnectionTrait,
