@@ -55,7 +55,7 @@ pub(super) async fn settle(store: &Store, requested: &Params, has_blocks: bool) 
     if write {
         let txn = store.begin_write().await?;
         params::set(&txn, requested).await?;
-        txn.commit().await?;
+        crate::store::commit(txn).await?;
     }
     Ok(())
 }

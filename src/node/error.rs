@@ -205,12 +205,6 @@ pub enum NodeError {
     SendQueue,
 }
 
-impl From<sea_orm::DbErr> for NodeError {
-    fn from(err: sea_orm::DbErr) -> Self {
-        Self::Store(StoreError::Database(err))
-    }
-}
-
 /// Why a submitted transaction is refused: the failed check's stable name (a rule's, see
 /// [`TxError::check`], or `DECODE`, `TOO_LARGE`, `ALREADY_MINED`), and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

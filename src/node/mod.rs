@@ -2,33 +2,17 @@
 //! makes writers take turns (in this process with a mutex, across processes through the store's
 //! write lock), commits each change in one database transaction, and announces it afterwards.
 
-mod accept;
-mod address;
 mod archive;
-mod build;
 mod chain_params;
-mod commit;
-mod connect;
+mod dev;
 mod error;
 mod events;
-mod held;
-mod import_check;
 mod keystore;
-mod lab;
-mod lookups;
-mod mine;
-mod mine_many;
 mod mining;
-mod mining_progress;
-mod queries;
+mod read;
 mod relay;
-mod reorg;
-mod reset;
-mod send;
-mod snapshot;
-mod submit;
 mod tree;
-mod verify;
+mod write;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -38,27 +22,27 @@ use tokio::sync::{Mutex, broadcast};
 use crate::chain::{Address, Params, SecretKey};
 use crate::model::Wallet;
 use crate::store::wallets;
-use crate::store::{Store, blocks, notify, pool};
+use crate::store::{Db, Store, blocks, notify, pool};
 
 pub use crate::chain::MAX_BLOCK_BYTES;
-pub use accept::{BlockAccepted, BlockStatus, decode_block};
-pub use address::{AddressSummary, MAX_PENDING_LISTED};
-pub use archive::ImportReport;
-pub use build::MAX_BUILT_INPUTS;
+pub use archive::transfer::ImportReport;
+pub use archive::verify::VerifyReport;
 pub use chain_params::describe as describe_params;
 pub use error::{InvalidTx, NodeError, NodeResult};
 pub use events::{NodeEvent, PoolChangeKind};
-pub use held::MAX_HELD_BLOCKS;
 pub use keystore::Keystore;
-pub use lab::{BlockLab, BlockPatch, OutputPatch};
-pub use mine_many::MAX_BLOCKS_PER_CALL;
-pub use mining::{MAX_INTERVAL_SECONDS, MiningChange};
-pub use mining_progress::{MiningSample, MiningWatch};
-pub use queries::{ChainInfo, WalletInfo};
-pub use send::Sent;
-pub use submit::MAX_TX_BYTES;
-pub use tree::{MAX_LOCATOR, TreeBlock};
-pub use verify::VerifyReport;
+pub use mining::mine_many::MAX_BLOCKS_PER_CALL;
+pub use mining::progress::{MiningSample, MiningWatch};
+pub use mining::settings::{MAX_INTERVAL_SECONDS, MiningChange};
+pub use read::address::{AddressSummary, MAX_PENDING_LISTED};
+pub use read::lab::{BlockLab, BlockPatch, OutputPatch};
+pub use read::queries::{ChainInfo, WalletInfo};
+pub use tree::accept::{BlockAccepted, BlockStatus, decode_block};
+pub use tree::held::MAX_HELD_BLOCKS;
+pub use tree::locator::{MAX_LOCATOR, TreeBlock};
+pub use write::batch::Sent;
+pub use write::build::MAX_BUILT_INPUTS;
+pub use write::submit::MAX_TX_BYTES;
 
 /// How a node runs.
 #[derive(Debug, Clone)]
@@ -91,7 +75,7 @@ pub struct Node {
     config: NodeConfig,
     keystore: Keystore,
     writer: Mutex<()>,
-    send_queue: std::sync::Mutex<send::SendQueue>,
+    send_queue: std::sync::Mutex<write::batch::SendQueue>,
     events: broadcast::Sender<NodeEvent>,
     cancel: Arc<AtomicBool>,
     /// Receivers the node holds itself (left out of [`Node::subscriber_count`]).
@@ -99,13 +83,13 @@ pub struct Node {
     /// `miningProgress` watchers; while there are any, searches report progress.
     mining_watchers: AtomicUsize,
     /// The nonce search running now, when watched.
-    running_search: std::sync::Mutex<Option<mining_progress::RunningSearch>>,
+    running_search: std::sync::Mutex<Option<mining::progress::RunningSearch>>,
     /// The last figures of the latest watched search that ended.
     finished_search: std::sync::Mutex<Option<MiningSample>>,
     /// The PostgreSQL notification relay (none on SQLite).
     relay: Option<relay::Relay>,
     /// Blocks from outside waiting for their parent.
-    held: held::HeldBlocks,
+    held: tree::held::HeldBlocks,
 }
 
 impl Node {
@@ -135,11 +119,10 @@ impl Node {
         }
         chain_params::settle(&store, &config.params, tip.is_some()).await?;
         let (events, _) = broadcast::channel(config.event_buffer.max(1));
-        let relay = match store.backend() {
-            sea_orm::DatabaseBackend::Postgres => {
-                Some(relay::Relay::start(store.clone(), events.clone()).await?)
-            }
-            _ => None,
+        let relay = if store.is_postgres() {
+            Some(relay::Relay::start(store.clone(), events.clone()).await?)
+        } else {
+            None
         };
         let node = Self {
             store,
@@ -219,11 +202,7 @@ impl Node {
     /// Inside the writer's transaction: on PostgreSQL, queues each announcement as a `NOTIFY`
     /// (sent on commit to every replica's relay, this one's included), closed by this node's
     /// marker. Returns the marker's sequence number.
-    async fn announce(
-        &self,
-        db: &impl sea_orm::ConnectionTrait,
-        events: &[NodeEvent],
-    ) -> NodeResult<Option<u64>> {
+    async fn announce(&self, db: &impl Db, events: &[NodeEvent]) -> NodeResult<Option<u64>> {
         let Some(relay) = &self.relay else {
             return Ok(None);
         };
@@ -257,7 +236,7 @@ impl Node {
             .await
     }
 
-    async fn new_wallet_in(&self, db: &impl sea_orm::ConnectionTrait) -> NodeResult<Wallet> {
+    async fn new_wallet_in(&self, db: &impl Db) -> NodeResult<Wallet> {
         let key = SecretKey::generate()?;
         let public_key = key.public_key();
         let sealed = self.keystore.seal(&public_key.address(), &key)?;

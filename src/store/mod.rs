@@ -34,6 +34,31 @@ use sea_orm::{
 
 pub use error::{StoreError, StoreResult};
 
+/// A connection the store's functions run on: the pool (reads) or a transaction. The node names
+/// this, never the driver's types, and composes store functions inside one transaction.
+pub trait Db: ConnectionTrait {}
+impl<T: ConnectionTrait> Db for T {}
+
+/// A database transaction: the writer's ([`Store::begin_write`]), a consistent read
+/// ([`Store::begin_snapshot`]), or a savepoint inside one ([`savepoint`]). Dropped uncommitted,
+/// it rolls back.
+pub type Txn = DatabaseTransaction;
+
+/// Commits a transaction (or releases a savepoint into its parent).
+pub async fn commit(txn: Txn) -> StoreResult<()> {
+    Ok(txn.commit().await?)
+}
+
+/// Rolls a transaction (or a savepoint) back.
+pub async fn rollback(txn: Txn) -> StoreResult<()> {
+    Ok(txn.rollback().await?)
+}
+
+/// A savepoint inside `txn`: what happens in it can be rolled back alone.
+pub async fn savepoint(txn: &Txn) -> StoreResult<Txn> {
+    Ok(txn.begin().await?)
+}
+
 /// Key of the PostgreSQL advisory lock that makes writers take turns across processes.
 const WRITER_LOCK_KEY: i64 = 0x706f_636b_6574; // "pocket"
 
@@ -123,6 +148,11 @@ impl Store {
     /// The URL it was opened with (for the PostgreSQL listener's own connection).
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Whether this is PostgreSQL (where replicas relay each other's changes).
+    pub fn is_postgres(&self) -> bool {
+        self.backend() == DatabaseBackend::Postgres
     }
 
     /// Which backend this is.

@@ -3,12 +3,12 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use sea_orm::ConnectionTrait;
+use crate::store::Db;
 
-use super::{Node, NodeError, NodeEvent, NodeResult, PoolChangeKind};
 use crate::chain::pow::{self, SearchOutcome};
 use crate::chain::{Address, Block, OutPoint, Transaction, check_transaction, connect_blocks};
 use crate::model::{PoolEntry, StoredBlock};
+use crate::node::{Node, NodeError, NodeEvent, NodeResult, PoolChangeKind};
 use crate::store::blocks;
 use crate::store::pool::PooledTx;
 use crate::store::{chainstate, connect, pool};
@@ -28,7 +28,7 @@ impl Node {
 
     /// How many pending transactions a block takes: `tx_count`, or the chain's default; at most
     /// what a block holds besides its coinbase.
-    pub(super) fn txs_per_block(&self, tx_count: Option<i64>) -> NodeResult<usize> {
+    pub(in crate::node) fn txs_per_block(&self, tx_count: Option<i64>) -> NodeResult<usize> {
         let max = self.config.params.max_block_txs - 1;
         let requested = tx_count.unwrap_or(self.config.params.default_txs_per_block as i64);
         usize::try_from(requested)
@@ -52,7 +52,7 @@ impl Node {
     /// published after commit.
     pub(crate) async fn mine_in(
         &self,
-        db: &impl ConnectionTrait,
+        db: &impl Db,
         miner: &Address,
         count: usize,
         events: &mut Vec<NodeEvent>,
@@ -94,7 +94,7 @@ impl Node {
             }
         }
 
-        let timestamp = super::mining::now_secs();
+        let timestamp = super::settings::now_secs();
         let mut block = Block::candidate(
             tip.as_ref(),
             miner.pubkey_hash(),

@@ -7,11 +7,11 @@
 //! descendant gives it enough, and then the branch is written whole. So only blocks that could
 //! win are ever written, however many cheap stale blocks anyone sends.
 
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use crate::store::Txn;
 
-use super::{Node, NodeError, NodeEvent, NodeResult};
 use crate::chain::{Block, BlockHash, ChainTip, chain_work, validate_block_alone};
 use crate::model::StoredBlock;
+use crate::node::{Node, NodeError, NodeEvent, NodeResult};
 use crate::store::{blocks, side_blocks};
 
 /// Where a block went.
@@ -108,7 +108,7 @@ impl Node {
     /// not hold yet (connected together by [`Node::connect_run`]), and the rest.
     async fn new_run_on_tip(
         &self,
-        txn: &DatabaseTransaction,
+        txn: &Txn,
         blocks: Vec<Block>,
     ) -> NodeResult<(Vec<StoredBlock>, Vec<Block>)> {
         let mut parent = blocks::tip(txn).await?;
@@ -141,7 +141,7 @@ impl Node {
     /// One block, then any held blocks it was the missing parent of.
     async fn accept_in(
         &self,
-        txn: &DatabaseTransaction,
+        txn: &Txn,
         block: Block,
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<BlockAccepted> {
@@ -157,7 +157,7 @@ impl Node {
     /// first; without enough work it is held too.
     async fn place_branch(
         &self,
-        txn: &DatabaseTransaction,
+        txn: &Txn,
         block: Block,
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<BlockAccepted> {
@@ -213,11 +213,7 @@ impl Node {
     }
 
     /// The height of a block of the tree (main chain or a valid side block).
-    async fn tree_height(
-        &self,
-        txn: &DatabaseTransaction,
-        hash: &BlockHash,
-    ) -> NodeResult<Option<u64>> {
+    async fn tree_height(&self, txn: &Txn, hash: &BlockHash) -> NodeResult<Option<u64>> {
         if let Some(height) = blocks::height_of(txn, hash).await? {
             return Ok(Some(height));
         }
@@ -230,7 +226,7 @@ impl Node {
     /// Places the held blocks whose parent `parent` now is, and theirs in turn.
     async fn place_held_children(
         &self,
-        txn: &DatabaseTransaction,
+        txn: &Txn,
         parent: BlockHash,
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<()> {
@@ -254,7 +250,7 @@ impl Node {
 
     async fn place(
         &self,
-        txn: &DatabaseTransaction,
+        txn: &Txn,
         block: Block,
         keep: Keep,
         events: &mut Vec<NodeEvent>,
@@ -326,11 +322,11 @@ impl Node {
         }
         // More work than the main chain: try the branch in a savepoint, so that a block of it
         // failing leaves the main chain as it was, with the failure recorded.
-        let attempt = txn.begin().await?;
+        let attempt = crate::store::savepoint(txn).await?;
         let mut moved = Vec::new();
         match self.reorganize_in(&attempt, hash, &mut moved).await {
             Ok(reorg) => {
-                attempt.commit().await?;
+                crate::store::commit(attempt).await?;
                 events.extend(moved);
                 let tip = Some(reorg.new_tip);
                 Ok(answer(Some(height), BlockStatus::Reorganized, true, tip))
@@ -341,7 +337,7 @@ impl Node {
                 transaction,
                 reason,
             }) => {
-                attempt.rollback().await?;
+                crate::store::rollback(attempt).await?;
                 side_blocks::mark_invalid(txn, &failed, &format!("{check}: {reason}")).await?;
                 Err(NodeError::InvalidBlock {
                     hash: failed,

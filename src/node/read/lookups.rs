@@ -4,9 +4,9 @@
 
 use std::collections::HashMap;
 
-use super::{Node, NodeResult};
 use crate::chain::{Address, BlockHash, OutPoint, TxOut, Txid};
 use crate::model::{MinedTx, StoredBlock, TxLocation};
+use crate::node::{Node, NodeResult};
 use crate::store::{blocks, undo};
 
 impl Node {

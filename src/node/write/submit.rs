@@ -8,44 +8,18 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use sea_orm::ConnectionTrait;
+use crate::store::Db;
 
-use super::send::{Request, Sent};
-use super::{InvalidTx, Node, NodeError, NodeResult};
+use super::batch::{BatchView, Checked, Pooled, Request, Sent, Submission};
 use crate::chain::{
     Address, OutPoint, Transaction, TxError, TxOut, Txid, Utxo,
     check_transaction_except_signatures, verify_signatures,
 };
-use crate::model::PendingTx;
+use crate::node::{InvalidTx, Node, NodeError, NodeResult};
 use crate::store::{blocks, chainstate, pool};
 
 /// Largest transaction `submitTransaction` accepts, in bytes (a signed input takes 134).
 pub const MAX_TX_BYTES: usize = 100_000;
-
-/// A submitted transaction on its way to the writer.
-#[derive(Debug)]
-pub(crate) struct Submission {
-    /// What the pool's refusal log shows if it is refused: payer, payee, amount.
-    pub(crate) summary: (String, String, i64),
-    /// The transaction, or why it is refused already.
-    pub(crate) checked: Result<Checked, InvalidTx>,
-}
-
-/// A decoded transaction whose signatures verify against `spent`.
-#[derive(Debug)]
-pub(crate) struct Checked {
-    tx: Transaction,
-    txid: Txid,
-    spent: Vec<TxOut>,
-}
-
-/// What a submission did inside the writer's transaction.
-pub(crate) enum Pooled {
-    /// A new pool entry.
-    Added(PendingTx),
-    /// The same transaction was pending already: nothing changed.
-    Known(PendingTx),
-}
 
 impl Node {
     /// Pools a client-signed transaction given as hex. Refusals are typed, recorded in the pool's
@@ -105,7 +79,7 @@ impl Node {
     /// pooled.
     pub(crate) async fn submit_in(
         &self,
-        db: &impl ConnectionTrait,
+        db: &impl Db,
         checked: &Checked,
         view: &mut BatchView,
     ) -> NodeResult<Pooled> {
@@ -156,39 +130,6 @@ impl Node {
     }
 }
 
-/// What a batch's submissions are checked against: the chainstate and the pool's spent outputs
-/// for all of their inputs, read once per batch (two statements, not two per submission) and
-/// kept up to date as the batch pools transactions. Blocks are mined only after every job of a
-/// batch, so the chainstate read stays true throughout.
-#[derive(Debug, Default)]
-pub(crate) struct BatchView {
-    utxos: HashMap<OutPoint, Utxo>,
-    spenders: HashMap<OutPoint, Txid>,
-    /// Whether a send of this batch was pooled (its inputs are not in `spenders`).
-    pub(crate) sends_pooled: bool,
-}
-
-impl BatchView {
-    /// Reads what `submissions` spend.
-    pub(crate) async fn read<'a>(
-        db: &impl ConnectionTrait,
-        submissions: impl Iterator<Item = &'a Submission>,
-    ) -> NodeResult<Self> {
-        let outpoints: Vec<OutPoint> = submissions
-            .filter_map(|s| s.checked.as_ref().ok())
-            .flat_map(|c| c.tx.inputs.iter().map(|i| i.previous_output))
-            .collect();
-        if outpoints.is_empty() {
-            return Ok(Self::default());
-        }
-        Ok(Self {
-            utxos: chainstate::get_many(db, &outpoints).await?,
-            spenders: pool::spenders(db, &outpoints).await?,
-            sends_pooled: false,
-        })
-    }
-}
-
 /// Hex to a transaction, within [`MAX_TX_BYTES`], before anything is allocated from it.
 fn decode(raw_hex: &str) -> Result<Transaction, InvalidTx> {
     let refuse = |check: &'static str, reason: String| InvalidTx {
@@ -227,7 +168,7 @@ async fn verify(
 
 /// Who pays whom how much, as a pool entry lists it: the payer owns the first input; the payee
 /// is the first output paying someone else (a payment to oneself lists the first output).
-pub(super) fn parties(tx: &Transaction, spent: &[TxOut]) -> (Address, Address, u64) {
+pub(in crate::node) fn parties(tx: &Transaction, spent: &[TxOut]) -> (Address, Address, u64) {
     let from = Address::from(spent[0].pubkey_hash);
     let paid = tx
         .outputs

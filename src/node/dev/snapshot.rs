@@ -3,9 +3,9 @@
 //! snapshot (revert to it again as often as you like) and deletes the snapshots taken after it;
 //! a reset deletes them all.
 
-use super::{Node, NodeError, NodeEvent, NodeResult};
 use crate::chain::ChainTip;
 use crate::model::Snapshot;
+use crate::node::{Node, NodeError, NodeEvent, NodeResult};
 use crate::store::{blocks, snapshots};
 
 impl Node {

@@ -10,12 +10,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use sea_orm::ConnectionTrait;
+use crate::store::Db;
 use tokio::sync::broadcast::error::RecvError;
 
-use super::{Node, NodeError, NodeEvent, NodeResult};
 use crate::chain::Address;
 use crate::model::{MiningMode, MiningSettings, MiningStatus, StoredBlock};
+use crate::node::{Node, NodeError, NodeEvent, NodeResult};
 use crate::store::{blocks, mining, pool};
 
 /// The longest interval accepted: a day.
@@ -40,7 +40,7 @@ impl Node {
         self.mining_in(self.store.db()).await
     }
 
-    async fn mining_in(&self, db: &impl ConnectionTrait) -> NodeResult<MiningStatus> {
+    async fn mining_in(&self, db: &impl Db) -> NodeResult<MiningStatus> {
         let settings = self.settings_in(db).await?;
         let next_block_at = match (settings.mode, settings.interval_seconds) {
             (MiningMode::Interval, Some(interval)) => Some(
@@ -56,7 +56,7 @@ impl Node {
         })
     }
 
-    async fn settings_in(&self, db: &impl ConnectionTrait) -> NodeResult<MiningSettings> {
+    async fn settings_in(&self, db: &impl Db) -> NodeResult<MiningSettings> {
         Ok(mining::get(db).await?.unwrap_or(MiningSettings {
             mode: MiningMode::Manual,
             interval_seconds: None,
@@ -121,9 +121,9 @@ impl Node {
     /// Inside a send batch's transaction: in AUTO mode, mines blocks until the pool has nothing
     /// pending (the batch's transactions are the newest, so they are in these blocks, after any
     /// older ones). Returns the blocks mined (none in other modes).
-    pub(super) async fn auto_mine_in(
+    pub(in crate::node) async fn auto_mine_in(
         &self,
-        db: &impl ConnectionTrait,
+        db: &impl Db,
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<Vec<Arc<StoredBlock>>> {
         let settings = self.settings_in(db).await?;
@@ -224,7 +224,7 @@ fn since_epoch() -> Duration {
 }
 
 /// Unix seconds now.
-pub(super) fn now_secs() -> u64 {
+pub(in crate::node) fn now_secs() -> u64 {
     since_epoch().as_secs()
 }
 

@@ -1,94 +1,25 @@
-//! Reorganisation: the main chain moves to a branch with more work. In one database transaction
-//! the blocks above the fork come off (their undo data restores what they spent, so the cost
-//! follows the blocks moved, not the chain's length) and stay in the tree as side blocks; the
-//! branch's blocks are validated in full and connected; then the pool is settled: transactions
-//! of the disconnected blocks that still hold go back to it, others are dropped and logged, and
-//! pending ones the new branch made invalid are rejected.
+//! Settling the pool after the main chain changed: blocks from outside take what they mined out
+//! of the pool and reject what spends their inputs; after a reorganisation the disconnected
+//! blocks' transactions that still hold go back to it, and entries whose inputs left the chain
+//! are rejected.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use sea_orm::ConnectionTrait;
+use crate::store::Db;
 
-use super::submit::parties;
-use super::{Node, NodeError, NodeEvent, NodeResult, PoolChangeKind};
-use crate::chain::{BlockHash, ChainTip, OutPoint, Transaction, Txid, Utxo, check_transaction};
-use crate::model::{PoolEntry, Reorg, StoredBlock};
-use crate::store::{blocks, chainstate, connect, pool, side_blocks};
+use crate::chain::{OutPoint, Transaction, Txid, Utxo, check_transaction};
+use crate::model::{PoolEntry, StoredBlock};
+use crate::node::write::submit::parties;
+use crate::node::{Node, NodeEvent, NodeResult, PoolChangeKind};
+use crate::store::{blocks, chainstate, pool};
 
 impl Node {
-    /// Makes side block `target` the tip. Fails with the first invalid block of its branch
-    /// (the caller rolls back and marks it).
-    pub(super) async fn reorganize_in(
-        &self,
-        db: &impl ConnectionTrait,
-        target: BlockHash,
-        events: &mut Vec<NodeEvent>,
-    ) -> NodeResult<Reorg> {
-        let missing = |hash| NodeError::Inconsistent(format!("side block {hash} vanished"));
-        let mut branch: Vec<StoredBlock> = Vec::new();
-        let mut cursor = target;
-        let fork = loop {
-            let side = side_blocks::by_hash(db, &cursor)
-                .await?
-                .ok_or_else(|| missing(cursor))?;
-            let prev = side.stored.block.header.prev_hash;
-            branch.push(side.stored);
-            if let Some(height) = blocks::height_of(db, &prev).await? {
-                break ChainTip { hash: prev, height };
-            }
-            cursor = prev;
-        };
-        branch.reverse();
-        let old_tip = blocks::tip(db).await?.ok_or(NodeError::NotInitialized)?;
-
-        let disconnected = blocks::range(db, fork.height + 1, old_tip.height - fork.height).await?;
-        for stored in &disconnected {
-            side_blocks::insert(db, stored).await?;
-        }
-        connect::disconnect(db, Some(&fork)).await?;
-        let connected: Vec<BlockHash> = branch.iter().map(|b| b.hash).collect();
-        side_blocks::remove(db, &connected).await?;
-
-        let mut moved = Vec::new();
-        let tip = branch.last().map_or(fork, |last| ChainTip {
-            hash: last.hash,
-            height: last.height,
-        });
-        if let (_, Some(refusal)) = self.connect_run(db, branch, &mut moved).await? {
-            return Err(refusal);
-        }
-        let (returned, dropped) = self.return_to_pool(db, &disconnected, &mut moved).await?;
-        self.prune_pool(db, &disconnected, &mut moved).await?;
-        let reorg = Reorg {
-            old_tip,
-            new_tip: tip,
-            fork,
-            disconnected: disconnected.iter().map(|b| b.hash).collect(),
-            connected,
-            returned,
-            dropped,
-        };
-        tracing::info!(
-            old_tip = %reorg.old_tip.hash,
-            new_tip = %reorg.new_tip.hash,
-            fork_height = fork.height,
-            disconnected = reorg.disconnected.len(),
-            connected = reorg.connected.len(),
-            returned = reorg.returned.len(),
-            dropped = reorg.dropped.len(),
-            "chain reorganized"
-        );
-        events.push(NodeEvent::ChainReorganized(Arc::new(reorg.clone())));
-        events.extend(moved);
-        Ok(reorg)
-    }
-
     /// Puts the disconnected blocks' transactions that still hold back in the pool, oldest
     /// first; the others (an input gone or spent by the new branch) are dropped and logged.
-    async fn return_to_pool(
+    pub(in crate::node) async fn return_to_pool(
         &self,
-        db: &impl ConnectionTrait,
+        db: &impl Db,
         disconnected: &[StoredBlock],
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<(Vec<Txid>, Vec<Txid>)> {
@@ -130,9 +61,9 @@ impl Node {
 
     /// Rejects pending entries that spend an output a disconnected block created and the new
     /// branch did not create again.
-    async fn prune_pool(
+    pub(in crate::node) async fn prune_pool(
         &self,
-        db: &impl ConnectionTrait,
+        db: &impl Db,
         disconnected: &[StoredBlock],
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<()> {
@@ -166,9 +97,9 @@ impl Node {
 
     /// After blocks from outside are connected: pending entries they mined leave the pool, and
     /// entries spending an output they spent (`spent`) are rejected.
-    pub(super) async fn settle_pool(
+    pub(in crate::node) async fn settle_pool(
         &self,
-        db: &impl ConnectionTrait,
+        db: &impl Db,
         connected: &[StoredBlock],
         spent: &[OutPoint],
         events: &mut Vec<NodeEvent>,

@@ -1,9 +1,9 @@
 //! Reads of the block tree: a block wherever it is, the tree near the tip, and the block
 //! locator peers exchange to find where their chains part.
 
-use super::{Node, NodeResult};
 use crate::chain::{BlockHash, ChainTip, Transaction, Txid, locator_heights};
 use crate::model::{SideBlock, StoredBlock};
+use crate::node::{Node, NodeResult};
 use crate::store::{blocks, pool, side_blocks};
 
 /// Most blocks a locator may name (a chain of 2^63 blocks needs 73).

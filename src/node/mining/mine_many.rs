@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use super::{Node, NodeError, NodeResult};
 use crate::chain::Address;
 use crate::model::StoredBlock;
+use crate::node::{Node, NodeError, NodeResult};
 
 /// Most blocks one call may mine.
 pub const MAX_BLOCKS_PER_CALL: u32 = 1000;

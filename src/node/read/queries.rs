@@ -2,11 +2,11 @@
 
 use std::collections::HashMap;
 
-use super::{Node, NodeResult};
 use crate::chain::{Address, BlockHash, OutPoint, Transaction, Txid, Utxo};
 use crate::model::Wallet;
 use crate::model::{PoolEntry, TxStatus};
 use crate::model::{StoredBlock, TxLocation};
+use crate::node::{Node, NodeResult};
 use crate::store::blocks;
 use crate::store::pool;
 use crate::store::wallets;

@@ -2,13 +2,13 @@
 
 use std::collections::HashMap;
 
-use sea_orm::ConnectionTrait;
+use crate::store::Db;
 
-use super::{Node, NodeError, NodeResult};
 use crate::chain::{
     Address, BlockHash, ChainTip, OutPoint, Utxo, validate_block, validate_block_alone,
 };
 use crate::chain::{IndexRow, index_rows};
+use crate::node::{Node, NodeError, NodeResult};
 use crate::store::blocks;
 use crate::store::{balances, chainstate, side_blocks, undo, wallets};
 
@@ -59,14 +59,14 @@ impl Node {
         // pages derive the address from the key and do not).
         wallets::all_sealed(&txn).await?;
         self.check_tree(&txn, report.blocks).await?;
-        txn.rollback().await?;
+        crate::store::rollback(txn).await?;
         Ok(report)
     }
 
     /// The block tree's side branches: each side block is off the main chain, hangs from a known
     /// parent at the height after it, passes every rule that needs no chainstate, and no valid
     /// branch has more work than the main chain (the node would have moved to it).
-    async fn check_tree(&self, db: &impl ConnectionTrait, main_blocks: u64) -> NodeResult<()> {
+    async fn check_tree(&self, db: &impl Db, main_blocks: u64) -> NodeResult<()> {
         let side = side_blocks::all(db).await?;
         let heights: HashMap<BlockHash, (u64, bool)> = side
             .iter()
@@ -119,7 +119,7 @@ impl Node {
 
     async fn replay(
         &self,
-        db: &impl ConnectionTrait,
+        db: &impl Db,
         progress: Progress<'_>,
         check_index: bool,
     ) -> NodeResult<(HashMap<OutPoint, Utxo>, Vec<SpentRow>, VerifyReport)> {

@@ -12,23 +12,23 @@
 //!
 //! Work that fails rolls the transaction back (it is dropped uncommitted) and announces nothing.
 
-use sea_orm::DatabaseTransaction;
+use crate::store::Txn;
 
-use super::{Node, NodeEvent, NodeResult};
+use crate::node::{Node, NodeEvent, NodeResult};
 
 impl Node {
     /// Runs `work` in a write transaction under the writer's turn, then announces, commits and
     /// publishes the events it pushed. Returns what `work` returned.
-    pub(super) async fn commit<T>(
+    pub(in crate::node) async fn commit<T>(
         &self,
-        work: impl AsyncFnOnce(&DatabaseTransaction, &mut Vec<NodeEvent>) -> NodeResult<T>,
+        work: impl AsyncFnOnce(&Txn, &mut Vec<NodeEvent>) -> NodeResult<T>,
     ) -> NodeResult<T> {
         let _turn = self.writer.lock().await;
         let txn = self.store.begin_write().await?;
         let mut events = Vec::new();
         let answer = work(&txn, &mut events).await?;
         let announced = self.announce(&txn, &events).await?;
-        txn.commit().await?;
+        crate::store::commit(txn).await?;
         self.publish(events, announced).await;
         Ok(answer)
     }

@@ -12,10 +12,10 @@ use std::time::{Duration, Instant};
 
 use super::import_check::{Checked, check_chain};
 use super::verify::VerifyReport;
-use super::{Node, NodeError, NodeEvent, NodeResult};
 use crate::chain::archive::{Archive, ArchiveParams, ArchivedWallet};
 use crate::chain::{Block, ChainTip, Params, PublicKey, UtxoChanges};
 use crate::model::StoredBlock;
+use crate::node::{Node, NodeError, NodeEvent, NodeResult};
 use crate::store::blocks;
 use crate::store::connect;
 use crate::store::wallets::{self, SealedKey};
@@ -71,7 +71,7 @@ impl Node {
         } else {
             None
         };
-        txn.rollback().await?;
+        crate::store::rollback(txn).await?;
         Ok(Archive {
             params: archive_params(&self.config.params),
             blocks: chain,

@@ -53,7 +53,7 @@ impl HeldBlocks {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(super) fn hold(&self, block: Block) {
+    pub(in crate::node) fn hold(&self, block: Block) {
         let hash = block.hash();
         let size = block.encode().len();
         let mut held = self.held();
@@ -87,12 +87,12 @@ impl HeldBlocks {
         }
     }
 
-    pub(super) fn is_empty(&self) -> bool {
+    pub(in crate::node) fn is_empty(&self) -> bool {
         self.held().blocks.is_empty()
     }
 
     /// Takes out the held blocks whose parent is `parent`.
-    pub(super) fn children_of(&self, parent: &BlockHash) -> Vec<Block> {
+    pub(in crate::node) fn children_of(&self, parent: &BlockHash) -> Vec<Block> {
         let mut held = self.held();
         let hashes = held.children.get(parent).cloned().unwrap_or_default();
         hashes.iter().filter_map(|h| held.remove(h)).collect()
@@ -101,7 +101,7 @@ impl HeldBlocks {
     /// The held ancestors of `block`, oldest first (its parent if held, that one's parent if
     /// held, and so on), and the parent of the oldest, which is not held (`block`'s own parent
     /// when none is).
-    pub(super) fn ancestors_of(&self, block: &Block) -> (Vec<BlockHash>, BlockHash) {
+    pub(in crate::node) fn ancestors_of(&self, block: &Block) -> (Vec<BlockHash>, BlockHash) {
         let held = self.held();
         let mut ancestors = Vec::new();
         let mut parent = block.header.prev_hash;
@@ -117,7 +117,7 @@ impl HeldBlocks {
     }
 
     /// Takes out the held blocks `hashes`, in that order (those dropped meanwhile are missing).
-    pub(super) fn take(&self, hashes: &[BlockHash]) -> Vec<Block> {
+    pub(in crate::node) fn take(&self, hashes: &[BlockHash]) -> Vec<Block> {
         let mut held = self.held();
         hashes.iter().filter_map(|h| held.remove(h)).collect()
     }

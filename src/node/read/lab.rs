@@ -4,9 +4,9 @@
 
 use std::collections::HashMap;
 
-use super::{Node, NodeError, NodeResult};
 use crate::chain::explain::{Explanation, explain_block};
 use crate::chain::{Address, BlockHash, ChainTip, MerkleRoot, OutPoint, Utxo};
+use crate::node::{Node, NodeError, NodeResult};
 use crate::store::{blocks, undo};
 
 /// Fields to replace on the copy; `None` leaves a field as mined.

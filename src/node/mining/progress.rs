@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use super::Node;
 use crate::chain::pow::SearchProgress;
 use crate::chain::{BlockHash, BlockHeader};
+use crate::node::Node;
 
 /// The search running now, as watchers see it.
 #[derive(Debug, Clone)]

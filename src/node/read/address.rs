@@ -3,9 +3,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{Node, NodeResult};
 use crate::chain::{Address, OutPoint, Transaction, TxOut, Txid};
 use crate::model::{PendingTx, TxLocation};
+use crate::node::{Node, NodeResult};
 use crate::store::{balances, blocks, pool, undo};
 
 /// Most pending entries listed for one address.

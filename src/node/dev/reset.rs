@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use super::{Node, NodeEvent, NodeResult, PoolChangeKind};
 use crate::model::{PendingTx, PoolEntry, Wallet};
+use crate::node::{Node, NodeEvent, NodeResult, PoolChangeKind};
 use crate::store::clear_all;
 
 /// Payments from the first wallet, each mined in its own block: (recipient index, amount).

@@ -8,18 +8,18 @@ use std::collections::HashMap;
 
 use tokio::sync::mpsc::Sender;
 
-use super::NodeError;
 use crate::chain::{
     Block, BlockError, ChainTip, IndexRow, OutPoint, Params, Utxo, check_signatures,
     connect_ordered,
 };
 use crate::model::StoredBlock;
+use crate::node::NodeError;
 
 /// Blocks per batch handed to the writer.
 const BATCH: usize = 500;
 
 /// Rows of some blocks, ready to write.
-pub(super) struct Batch {
+pub(in crate::node) struct Batch {
     /// The blocks.
     pub blocks: Vec<StoredBlock>,
     /// Their transaction index rows.
@@ -29,7 +29,7 @@ pub(super) struct Batch {
 }
 
 /// A chain that passed every check.
-pub(super) struct Checked {
+pub(in crate::node) struct Checked {
     /// The chainstate after the last block.
     pub utxos: HashMap<OutPoint, Utxo>,
     /// Transactions, coinbases included.
@@ -40,7 +40,7 @@ pub(super) struct Checked {
 
 /// Checks `chain` from genesis, sending batches to `writer` as the ordered pass goes. Stops early
 /// (with the writer's error) if the writer has gone.
-pub(super) fn check_chain(
+pub(in crate::node) fn check_chain(
     chain: &[Block],
     params: &Params,
     progress: &(impl Fn(u64, u64) + Sync),

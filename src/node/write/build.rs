@@ -1,8 +1,7 @@
 //! `buildTransaction`: the unsigned payment a `send` would make, for a key the node does not hold.
 
-use super::send::check_send_args;
-use super::{Node, NodeError, NodeResult};
 use crate::chain::{Address, OutPoint, SigningRequest, Transaction, TxOut, Utxo};
+use crate::node::{Node, NodeError, NodeResult, parse_address};
 use crate::store::{blocks, chainstate};
 
 /// Most inputs a built transaction takes: signed (134 bytes an input), it stays under
@@ -45,7 +44,7 @@ impl Node {
 
 /// The unsigned payment of `amount` to `to` spending `coins` (which cover it), change back to
 /// `from`: what `send` signs and `buildTransaction` answers.
-pub(super) fn payment(
+pub(in crate::node) fn payment(
     coins: &[(OutPoint, Utxo)],
     from: &Address,
     to: &Address,
@@ -67,4 +66,22 @@ pub(super) fn payment(
         tx: Transaction::new_unsigned(&inputs, outputs),
         spent: coins.iter().map(|(_, u)| u.output).collect(),
     }
+}
+
+/// The checks that need no database.
+pub(crate) fn check_send_args(
+    from: &str,
+    to: &str,
+    amount: i64,
+) -> NodeResult<(Address, Address, u64)> {
+    let from = parse_address("from", from)?;
+    let to = parse_address("to", to)?;
+    let amount = u64::try_from(amount)
+        .ok()
+        .filter(|a| *a >= 1)
+        .ok_or(NodeError::InvalidAmount(amount))?;
+    if from == to {
+        return Err(NodeError::SameAddress(from));
+    }
+    Ok((from, to, amount))
 }

@@ -7,19 +7,19 @@
 
 use std::sync::Arc;
 
-use sea_orm::ConnectionTrait;
+use crate::store::Db;
 
-use super::{Node, NodeError, NodeEvent, NodeResult};
 use crate::chain::{ChainTip, OutPoint, connect_blocks};
 use crate::model::StoredBlock;
+use crate::node::{Node, NodeError, NodeEvent, NodeResult};
 use crate::store::{chainstate, connect};
 
 impl Node {
     /// Connects `run` (new blocks, the first a child of the tip, each the next's parent). Blocks
     /// before the first invalid one are connected; that one's failure is returned beside them.
-    pub(super) async fn connect_run(
+    pub(in crate::node) async fn connect_run(
         &self,
-        db: &impl ConnectionTrait,
+        db: &impl Db,
         run: Vec<StoredBlock>,
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<(Vec<StoredBlock>, Option<NodeError>)> {
@@ -60,9 +60,9 @@ impl Node {
     }
 
     /// Connects one block whose parent is the tip, validated in full; its refusal is the error.
-    pub(super) async fn connect_one(
+    pub(in crate::node) async fn connect_one(
         &self,
-        db: &impl ConnectionTrait,
+        db: &impl Db,
         stored: StoredBlock,
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<()> {

@@ -1,24 +1,20 @@
-//! `send`: build, sign and pool a payment from a keystore wallet.
-//!
-//! Sends and submitted transactions arriving together share one database transaction (group
-//! commit): each caller queues its request; one drainer, spawned by the first caller to find none
-//! running, commits the queue batch by batch through the node's commit path and answers each
+//! The group commit: sends and submitted transactions arriving together share one database
+//! transaction. Each caller queues its request; one drainer, spawned by the first caller to find
+//! none running, commits the queue batch by batch through the node's commit path and answers each
 //! caller. Requests keep their arrival order, so a second send from the same wallet in the same
 //! batch still finds the wallet locked.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use sea_orm::ConnectionTrait;
+use crate::store::Db;
 use tokio::sync::oneshot;
 
-use super::build::payment;
-use super::submit::{BatchView, Pooled, Submission};
-use super::{Node, NodeError, NodeEvent, NodeResult, PoolChangeKind, parse_address};
-use crate::chain::{Address, OutPoint, SigningRequest, Txid, Utxo, check_transaction};
+use super::build::check_send_args;
+use crate::chain::{OutPoint, Transaction, TxOut, Txid, Utxo};
 use crate::model::{PendingTx, PoolEntry, StoredBlock};
-use crate::store::pool;
-use crate::store::{balances, blocks, chainstate, wallets};
+use crate::node::{InvalidTx, Node, NodeError, NodeEvent, NodeResult, PoolChangeKind};
+use crate::store::{chainstate, pool};
 
 /// Most sends committed together.
 const MAX_BATCH: usize = 256;
@@ -59,35 +55,32 @@ pub struct Sent {
     pub block: Option<Arc<StoredBlock>>,
 }
 
+/// A submitted transaction on its way to the writer.
+#[derive(Debug)]
+pub(crate) struct Submission {
+    /// What the pool's refusal log shows if it is refused: payer, payee, amount.
+    pub(crate) summary: (String, String, i64),
+    /// The transaction, or why it is refused already.
+    pub(crate) checked: Result<Checked, InvalidTx>,
+}
+
+/// A decoded transaction whose signatures verify against `spent`.
+#[derive(Debug)]
+pub(crate) struct Checked {
+    pub(in crate::node) tx: Transaction,
+    pub(in crate::node) txid: Txid,
+    pub(in crate::node) spent: Vec<TxOut>,
+}
+
+/// What a job did inside the writer's transaction.
+pub(crate) enum Pooled {
+    /// A new pool entry.
+    Added(PendingTx),
+    /// The same transaction was pending already: nothing changed.
+    Known(PendingTx),
+}
+
 impl Node {
-    /// Sends `amount` from the keystore wallet `from` to `to`, change back to `from`. A refused
-    /// send is answered with its error and recorded in the pool's rejection log; it never locks
-    /// the sender. The answer comes after the commit.
-    pub async fn send(
-        self: &Arc<Self>,
-        from: &str,
-        to: &str,
-        amount: i64,
-    ) -> NodeResult<PoolEntry> {
-        Ok(self.send_and_report(from, to, amount).await?.entry)
-    }
-
-    /// [`Node::send`], also saying in which block the transaction is when AUTO mining mined it
-    /// before the answer.
-    pub async fn send_and_report(
-        self: &Arc<Self>,
-        from: &str,
-        to: &str,
-        amount: i64,
-    ) -> NodeResult<Sent> {
-        self.enqueue(Request::Send {
-            from: from.to_owned(),
-            to: to.to_owned(),
-            amount,
-        })
-        .await
-    }
-
     /// Queues a request for the next batch and waits for its answer, which comes after the
     /// commit.
     pub(crate) async fn enqueue(self: &Arc<Self>, request: Request) -> NodeResult<Sent> {
@@ -184,7 +177,7 @@ impl Node {
     /// or the database error that rolls the whole batch back.
     async fn send_job_in(
         &self,
-        txn: &impl ConnectionTrait,
+        txn: &impl Db,
         job: &SendJob,
         view: &mut BatchView,
         events: &mut Vec<NodeEvent>,
@@ -230,64 +223,37 @@ impl Node {
             Err(err) => Err(err),
         }
     }
-
-    /// The send's checks and writes inside the writer's transaction.
-    pub(crate) async fn send_in(
-        &self,
-        db: &impl ConnectionTrait,
-        from: &Address,
-        to: &Address,
-        amount: u64,
-    ) -> NodeResult<PendingTx> {
-        let wallet = wallets::get(db, from)
-            .await?
-            .ok_or(NodeError::UnknownWallet(*from))?;
-        if blocks::tip(db).await?.is_none() {
-            return Err(NodeError::NotInitialized);
-        }
-        if let Some(pending) = pool::pending_from(db, from).await? {
-            return Err(NodeError::WalletLocked {
-                address: *from,
-                txid: pending.txid,
-            });
-        }
-        let coins = chainstate::select_coins(db, from, amount).await?;
-        let available = coins.iter().map(|(_, u)| u.output.value).sum::<u64>();
-        if available < amount {
-            let balance = balances::get_many(db, &[*from])
-                .await?
-                .get(from)
-                .copied()
-                .unwrap_or(0);
-            return Err(NodeError::InsufficientFunds {
-                address: *from,
-                available: balance,
-                requested: amount,
-            });
-        }
-        let SigningRequest { mut tx, spent } = payment(&coins, from, to, amount);
-        let key = self.keystore.open(from, &wallet.sealed)?;
-        tx.sign(&key, &spent)?;
-        let view: HashMap<OutPoint, Utxo> = coins.into_iter().collect();
-        check_transaction(&tx, &view)?;
-        Ok(pool::insert_pending(db, &tx, from, to, amount).await?)
-    }
 }
 
-/// The checks that need no database.
-pub(crate) fn check_send_args(
-    from: &str,
-    to: &str,
-    amount: i64,
-) -> NodeResult<(Address, Address, u64)> {
-    let from = parse_address("from", from)?;
-    let to = parse_address("to", to)?;
-    let amount = u64::try_from(amount)
-        .ok()
-        .filter(|a| *a >= 1)
-        .ok_or(NodeError::InvalidAmount(amount))?;
-    if from == to {
-        return Err(NodeError::SameAddress(from));
+/// What a batch's submissions are checked against: the chainstate and the pool's spent outputs
+/// for all of their inputs, read once per batch (two statements, not two per submission) and
+/// kept up to date as the batch pools transactions. Blocks are mined only after every job of a
+/// batch, so the chainstate read stays true throughout.
+#[derive(Debug, Default)]
+pub(crate) struct BatchView {
+    pub(super) utxos: HashMap<OutPoint, Utxo>,
+    pub(super) spenders: HashMap<OutPoint, Txid>,
+    /// Whether a send of this batch was pooled (its inputs are not in `spenders`).
+    pub(crate) sends_pooled: bool,
+}
+
+impl BatchView {
+    /// Reads what `submissions` spend.
+    pub(crate) async fn read<'a>(
+        db: &impl Db,
+        submissions: impl Iterator<Item = &'a Submission>,
+    ) -> NodeResult<Self> {
+        let outpoints: Vec<OutPoint> = submissions
+            .filter_map(|s| s.checked.as_ref().ok())
+            .flat_map(|c| c.tx.inputs.iter().map(|i| i.previous_output))
+            .collect();
+        if outpoints.is_empty() {
+            return Ok(Self::default());
+        }
+        Ok(Self {
+            utxos: chainstate::get_many(db, &outpoints).await?,
+            spenders: pool::spenders(db, &outpoints).await?,
+            sends_pooled: false,
+        })
     }
-    Ok((from, to, amount))
 }

@@ -1,0 +1,87 @@
+//! `send`: build, sign and pool a payment from a keystore wallet, through the group commit
+//! (`batch`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::store::Db;
+
+use super::batch::{Request, Sent};
+use super::build::payment;
+use crate::chain::{Address, OutPoint, SigningRequest, Utxo, check_transaction};
+use crate::model::{PendingTx, PoolEntry};
+use crate::node::{Node, NodeError, NodeResult};
+use crate::store::pool;
+use crate::store::{balances, blocks, chainstate, wallets};
+
+impl Node {
+    /// Sends `amount` from the keystore wallet `from` to `to`, change back to `from`. A refused
+    /// send is answered with its error and recorded in the pool's rejection log; it never locks
+    /// the sender. The answer comes after the commit.
+    pub async fn send(
+        self: &Arc<Self>,
+        from: &str,
+        to: &str,
+        amount: i64,
+    ) -> NodeResult<PoolEntry> {
+        Ok(self.send_and_report(from, to, amount).await?.entry)
+    }
+
+    /// [`Node::send`], also saying in which block the transaction is when AUTO mining mined it
+    /// before the answer.
+    pub async fn send_and_report(
+        self: &Arc<Self>,
+        from: &str,
+        to: &str,
+        amount: i64,
+    ) -> NodeResult<Sent> {
+        self.enqueue(Request::Send {
+            from: from.to_owned(),
+            to: to.to_owned(),
+            amount,
+        })
+        .await
+    }
+
+    /// The send's checks and writes inside the writer's transaction.
+    pub(crate) async fn send_in(
+        &self,
+        db: &impl Db,
+        from: &Address,
+        to: &Address,
+        amount: u64,
+    ) -> NodeResult<PendingTx> {
+        let wallet = wallets::get(db, from)
+            .await?
+            .ok_or(NodeError::UnknownWallet(*from))?;
+        if blocks::tip(db).await?.is_none() {
+            return Err(NodeError::NotInitialized);
+        }
+        if let Some(pending) = pool::pending_from(db, from).await? {
+            return Err(NodeError::WalletLocked {
+                address: *from,
+                txid: pending.txid,
+            });
+        }
+        let coins = chainstate::select_coins(db, from, amount).await?;
+        let available = coins.iter().map(|(_, u)| u.output.value).sum::<u64>();
+        if available < amount {
+            let balance = balances::get_many(db, &[*from])
+                .await?
+                .get(from)
+                .copied()
+                .unwrap_or(0);
+            return Err(NodeError::InsufficientFunds {
+                address: *from,
+                available: balance,
+                requested: amount,
+            });
+        }
+        let SigningRequest { mut tx, spent } = payment(&coins, from, to, amount);
+        let key = self.keystore.open(from, &wallet.sealed)?;
+        tx.sign(&key, &spent)?;
+        let view: HashMap<OutPoint, Utxo> = coins.into_iter().collect();
+        check_transaction(&tx, &view)?;
+        Ok(pool::insert_pending(db, &tx, from, to, amount).await?)
+    }
+}
