@@ -4,8 +4,10 @@ use async_graphql::{Enum, SimpleObject};
 
 use crate::node::{BlockAccepted, BlockStatus};
 
+// The node's own statuses, shown as they are.
 /// What happened to a submitted block.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "BlockStatus")]
 pub enum SubmitBlockStatus {
     /// It extended the main chain.
     Connected,
@@ -46,14 +48,7 @@ pub struct SubmitBlockResult {
 impl From<BlockAccepted> for SubmitBlockResult {
     fn from(a: BlockAccepted) -> Self {
         Self {
-            status: match a.status {
-                BlockStatus::Connected => SubmitBlockStatus::Connected,
-                BlockStatus::Reorganized => SubmitBlockStatus::Reorganized,
-                BlockStatus::SideBranch => SubmitBlockStatus::SideBranch,
-                BlockStatus::LowWork => SubmitBlockStatus::LowWork,
-                BlockStatus::Duplicate => SubmitBlockStatus::Duplicate,
-                BlockStatus::Held => SubmitBlockStatus::Held,
-            },
+            status: a.status.into(),
             hash: a.hash.to_string(),
             height: a.height,
             main_chain: a.main_chain,

@@ -4,8 +4,10 @@ use async_graphql::{Enum, Object};
 
 use crate::net::{self, PeerStatus};
 
+// The network's own states, shown as they are.
 /// Where the connection to a peer stands.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "net::PeerState")]
 pub enum PeerState {
     /// Connecting, or checking that it runs the same chain.
     Connecting,
@@ -17,18 +19,6 @@ pub enum PeerState {
     Incompatible,
     /// Unreachable, or it sent invalid data; retried after a wait (longer after invalid data).
     Down,
-}
-
-impl From<net::PeerState> for PeerState {
-    fn from(state: net::PeerState) -> Self {
-        match state {
-            net::PeerState::Connecting => Self::Connecting,
-            net::PeerState::Syncing => Self::Syncing,
-            net::PeerState::Following => Self::Following,
-            net::PeerState::Incompatible => Self::Incompatible,
-            net::PeerState::Down => Self::Down,
-        }
-    }
 }
 
 /// A node this one follows.

@@ -2,6 +2,7 @@
 //! every N seconds (interval).
 
 use crate::chain::Address;
+use crate::chain::BlockHash;
 
 /// When blocks are mined without a `mineBlock` call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,4 +57,23 @@ pub struct MiningStatus {
     /// In interval mode: Unix seconds at which the next block is due (the tip's timestamp plus
     /// the interval; now, on an empty chain).
     pub next_block_at: Option<u64>,
+}
+
+/// One sample of a running search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MiningSample {
+    /// The height of the block being mined.
+    pub height: u64,
+    /// Leading zero bits the block needs.
+    pub bits: u32,
+    /// Nonces tried so far.
+    pub attempts: u64,
+    /// The best hash so far and its leading zero bits.
+    pub best: Option<(BlockHash, u32)>,
+    /// Attempts per second since the search began.
+    pub hashes_per_second: f64,
+    /// Attempts a search needs on average: 2^bits.
+    pub expected_attempts: f64,
+    /// Milliseconds since the search began.
+    pub elapsed_ms: u64,
 }

@@ -15,3 +15,12 @@ pub struct Wallet {
     /// Creation time, Unix milliseconds.
     pub created_at: i64,
 }
+
+/// A keystore wallet as callers see it: no secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalletInfo {
+    /// The wallet.
+    pub wallet: Wallet,
+    /// Its balance.
+    pub balance: u64,
+}

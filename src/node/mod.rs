@@ -25,21 +25,24 @@ use crate::store::wallets;
 use crate::store::{Db, Store, blocks, notify, pool};
 
 pub use crate::chain::MAX_BLOCK_BYTES;
+// The read models the node answers with, where callers have always found them.
+pub use crate::model::{
+    AddressSummary, BlockAccepted, BlockStatus, ChainInfo, MiningSample, TreeBlock, VerifyReport,
+    WalletInfo,
+};
 pub use archive::transfer::ImportReport;
-pub use archive::verify::VerifyReport;
 pub use chain_params::describe as describe_params;
 pub use error::{InvalidTx, NodeError, NodeResult};
 pub use events::{NodeEvent, PoolChangeKind};
 pub use keystore::Keystore;
 pub use mining::mine_many::MAX_BLOCKS_PER_CALL;
-pub use mining::progress::{MiningSample, MiningWatch};
+pub use mining::progress::MiningWatch;
 pub use mining::settings::{MAX_INTERVAL_SECONDS, MiningChange};
-pub use read::address::{AddressSummary, MAX_PENDING_LISTED};
+pub use read::address::MAX_PENDING_LISTED;
 pub use read::lab::{BlockLab, BlockPatch, OutputPatch};
-pub use read::queries::{ChainInfo, WalletInfo};
-pub use tree::accept::{BlockAccepted, BlockStatus, decode_block};
+pub use tree::accept::decode_block;
 pub use tree::held::MAX_HELD_BLOCKS;
-pub use tree::locator::{MAX_LOCATOR, TreeBlock};
+pub use tree::locator::MAX_LOCATOR;
 pub use write::batch::Sent;
 pub use write::build::MAX_BUILT_INPUTS;
 pub use write::submit::MAX_TX_BYTES;

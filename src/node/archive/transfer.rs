@@ -11,10 +11,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::import_check::{Checked, check_chain};
-use super::verify::VerifyReport;
 use crate::chain::archive::{Archive, ArchiveParams, ArchivedWallet};
 use crate::chain::{Block, ChainTip, Params, PublicKey, UtxoChanges};
 use crate::model::StoredBlock;
+use crate::model::VerifyReport;
 use crate::node::{Node, NodeError, NodeEvent, NodeResult};
 use crate::store::blocks;
 use crate::store::connect;

@@ -8,25 +8,13 @@ use crate::chain::{
     Address, BlockHash, ChainTip, OutPoint, Utxo, validate_block, validate_block_alone,
 };
 use crate::chain::{IndexRow, index_rows};
+use crate::model::VerifyReport;
 use crate::node::{Node, NodeError, NodeResult};
 use crate::store::blocks;
 use crate::store::{balances, chainstate, side_blocks, undo, wallets};
 
 /// Blocks read per statement during a replay.
 const REPLAY_BATCH: u64 = 200;
-
-/// What a replay found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VerifyReport {
-    /// Blocks replayed.
-    pub blocks: u64,
-    /// Transactions in them.
-    pub transactions: u64,
-    /// Unspent outputs after the replay.
-    pub utxos: u64,
-    /// Their total value.
-    pub total_supply: u64,
-}
 
 /// Progress callback: (blocks done, blocks in all).
 pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Send + Sync);

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
+use crate::chain::BlockHeader;
 use crate::chain::pow::SearchProgress;
-use crate::chain::{BlockHash, BlockHeader};
+use crate::model::MiningSample;
 use crate::node::Node;
 
 /// The search running now, as watchers see it.
@@ -17,25 +18,6 @@ pub(crate) struct RunningSearch {
     header: BlockHeader,
     height: u64,
     started: Instant,
-}
-
-/// One sample of a running search.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MiningSample {
-    /// The height of the block being mined.
-    pub height: u64,
-    /// Leading zero bits the block needs.
-    pub bits: u32,
-    /// Nonces tried so far.
-    pub attempts: u64,
-    /// The best hash so far and its leading zero bits.
-    pub best: Option<(BlockHash, u32)>,
-    /// Attempts per second since the search began.
-    pub hashes_per_second: f64,
-    /// Attempts a search needs on average: 2^bits.
-    pub expected_attempts: f64,
-    /// Milliseconds since the search began.
-    pub elapsed_ms: u64,
 }
 
 /// A watcher: while one exists, searches report their progress.

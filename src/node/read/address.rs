@@ -4,25 +4,13 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::chain::{Address, OutPoint, Transaction, TxOut, Txid};
+use crate::model::AddressSummary;
 use crate::model::{PendingTx, TxLocation};
 use crate::node::{Node, NodeResult};
 use crate::store::{balances, blocks, pool, undo};
 
 /// Most pending entries listed for one address.
 pub const MAX_PENDING_LISTED: u64 = 100;
-
-/// An address's totals (all zeros for one never seen).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AddressSummary {
-    /// Its unspent outputs' sum.
-    pub balance: u64,
-    /// Everything ever paid to it in the chain.
-    pub received: u64,
-    /// Everything it has spent.
-    pub sent: u64,
-    /// Mined transactions that paid it or spent from it.
-    pub tx_count: u64,
-}
 
 impl Node {
     /// The totals of `address`. Every output paid to it is either unspent (the chainstate) or

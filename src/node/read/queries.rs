@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use crate::chain::{Address, BlockHash, OutPoint, Transaction, Txid, Utxo};
-use crate::model::Wallet;
+use crate::model::{ChainInfo, WalletInfo};
 use crate::model::{PoolEntry, TxStatus};
 use crate::model::{StoredBlock, TxLocation};
 use crate::node::{Node, NodeResult};
@@ -11,40 +11,6 @@ use crate::store::blocks;
 use crate::store::pool;
 use crate::store::wallets;
 use crate::store::{balances, chainstate, side_blocks, version};
-
-/// The chain at a glance.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChainInfo {
-    /// Height of the tip; `None` before genesis.
-    pub height: Option<u64>,
-    /// Hash of the tip; `None` before genesis.
-    pub tip_hash: Option<BlockHash>,
-    /// Leading zero bits a block hash needs.
-    pub difficulty_bits: u32,
-    /// Units paid per block.
-    pub reward: u64,
-    /// Sum of all unspent outputs.
-    pub total_supply: u64,
-    /// Number of unspent outputs.
-    pub utxo_count: u64,
-    /// Pending transactions.
-    pub pool_size: u64,
-    /// The first block; `None` before genesis. Peers must share it.
-    pub genesis_hash: Option<BlockHash>,
-    /// The most transactions a block may hold (a chain parameter peers must share).
-    pub max_block_txs: usize,
-    /// Blocks the tree holds off the main chain.
-    pub side_blocks: u64,
-}
-
-/// A keystore wallet as callers see it: no secret.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WalletInfo {
-    /// The wallet.
-    pub wallet: Wallet,
-    /// Its balance.
-    pub balance: u64,
-}
 
 impl Node {
     /// A number that changes with every committed change, by any process: equal numbers mean

@@ -11,44 +11,9 @@ use crate::store::Txn;
 
 use crate::chain::{Block, BlockHash, ChainTip, chain_work, validate_block_alone};
 use crate::model::StoredBlock;
+use crate::model::{BlockAccepted, BlockStatus};
 use crate::node::{Node, NodeError, NodeEvent, NodeResult};
 use crate::store::{blocks, side_blocks};
-
-/// Where a block went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BlockStatus {
-    /// It extended the main chain.
-    Connected,
-    /// Its branch overtook the main chain, which now ends in it.
-    Reorganized,
-    /// It is kept on a branch with as much work as the main chain (not more).
-    SideBranch,
-    /// Its branch has less work than the main chain: it is held in memory, not written, until
-    /// a descendant gives the branch at least the main chain's work (or dropped, oldest first).
-    LowWork,
-    /// It was known already; nothing changed.
-    Duplicate,
-    /// Its parent is unknown: it is held in memory until the parent arrives (or dropped, oldest
-    /// first).
-    Held,
-}
-
-/// The answer to a block given to the node.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BlockAccepted {
-    /// The block's hash.
-    pub hash: BlockHash,
-    /// Its height (`None` while its parent is unknown: a height is known from the parent).
-    pub height: Option<u64>,
-    /// What happened to it.
-    pub status: BlockStatus,
-    /// Whether it is on the main chain now.
-    pub main_chain: bool,
-    /// The main chain's tip afterwards.
-    pub tip: Option<ChainTip>,
-    /// The main chain's cumulative work afterwards.
-    pub tip_work: u128,
-}
 
 impl Node {
     /// Decodes a block given as hex (`submitBlock`) and places it in the block tree.

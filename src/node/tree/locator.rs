@@ -2,33 +2,12 @@
 //! locator peers exchange to find where their chains part.
 
 use crate::chain::{BlockHash, ChainTip, Transaction, Txid, locator_heights};
-use crate::model::{SideBlock, StoredBlock};
+use crate::model::TreeBlock;
 use crate::node::{Node, NodeResult};
 use crate::store::{blocks, pool, side_blocks};
 
 /// Most blocks a locator may name (a chain of 2^63 blocks needs 73).
 pub const MAX_LOCATOR: usize = 128;
-
-/// A block of the tree and where it stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TreeBlock {
-    /// The block.
-    pub stored: StoredBlock,
-    /// Whether it is on the main chain.
-    pub main_chain: bool,
-    /// Why its branch failed, if it was tried and did.
-    pub invalid: Option<String>,
-}
-
-impl From<SideBlock> for TreeBlock {
-    fn from(side: SideBlock) -> Self {
-        Self {
-            stored: side.stored,
-            main_chain: false,
-            invalid: side.invalid,
-        }
-    }
-}
 
 impl Node {
     /// The block with this hash, on the main chain or off it.
