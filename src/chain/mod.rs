@@ -7,6 +7,7 @@
 pub mod address;
 pub mod archive;
 pub mod block;
+pub mod block_error;
 pub mod connect;
 pub mod encoding;
 pub mod explain;

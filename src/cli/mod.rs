@@ -13,10 +13,12 @@ mod confirm;
 pub mod lock;
 mod maintain;
 mod mine;
+mod node_args;
 pub mod offline;
 pub mod output;
 mod remote;
 mod serve;
+mod serve_args;
 
 use std::sync::Arc;
 

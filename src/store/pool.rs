@@ -1,9 +1,7 @@
 //! The pool (`p`): pending transactions, oldest first, and a bounded log of rejected sends; and
 //! `pi`, the outputs the pending transactions spend, which every change to `p` keeps in step.
 
-use std::collections::{HashMap, HashSet};
-
-use entity::{pool, pool_inputs};
+use entity::pool;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -12,8 +10,11 @@ use sea_orm::{
 
 use super::convert::{now_millis, parse, to_i64, to_u64};
 use super::error::{StoreError, StoreResult};
-use crate::chain::{Address, OutPoint, Transaction, Txid};
+use crate::chain::{Address, Transaction, Txid};
 use crate::model::{PendingTx, PoolEntry, RefusedSend};
+
+use super::pool_inputs::{delete_inputs, insert_inputs};
+pub use super::pool_inputs::{inputs_missing, rebuild_inputs, spenders};
 
 /// Longest `from`/`to` text kept from a rejected send: hostile input cannot grow rows.
 pub const MAX_REJECTED_FIELD: usize = 64;
@@ -106,110 +107,6 @@ pub async fn insert_pending(
         .try_into()?;
     insert_inputs(db, &pooled).await?;
     Ok(pooled.entry)
-}
-
-/// Rows per insert into `pi` (three variables each, well under SQLite's limit).
-const INPUT_BATCH: usize = 300;
-
-/// Records the outputs a pending entry spends; the primary key refuses one spent twice.
-async fn insert_inputs(db: &impl ConnectionTrait, pooled: &PooledTx) -> StoreResult<()> {
-    let rows: Vec<pool_inputs::ActiveModel> = pooled
-        .tx
-        .inputs
-        .iter()
-        .map(|input| pool_inputs::ActiveModel {
-            txid: Set(input.previous_output.txid.to_string()),
-            vout: Set(i64::from(input.previous_output.vout)),
-            pool_id: Set(pooled.entry.id),
-        })
-        .collect();
-    for chunk in rows.chunks(INPUT_BATCH) {
-        pool_inputs::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Which of `outpoints` a pending transaction spends already, and which one (its txid).
-pub async fn spenders(
-    db: &impl ConnectionTrait,
-    outpoints: &[OutPoint],
-) -> StoreResult<HashMap<OutPoint, Txid>> {
-    let wanted: HashSet<&OutPoint> = outpoints.iter().collect();
-    let mut by_entry: Vec<(OutPoint, i64)> = Vec::new();
-    for chunk in outpoints.chunks(INPUT_BATCH) {
-        let txids: HashSet<String> = chunk.iter().map(|o| o.txid.to_string()).collect();
-        for row in pool_inputs::Entity::find()
-            .filter(pool_inputs::Column::Txid.is_in(txids))
-            .all(db)
-            .await?
-        {
-            let outpoint = OutPoint {
-                txid: parse("pi", &row.txid)?,
-                vout: u32::try_from(row.vout)
-                    .map_err(|_| StoreError::corrupt("pi", "vout out of range"))?,
-            };
-            if wanted.contains(&outpoint) {
-                by_entry.push((outpoint, row.pool_id));
-            }
-        }
-    }
-    if by_entry.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let entries: HashMap<i64, Txid> = pool::Entity::find()
-        .filter(pool::Column::Id.is_in(by_entry.iter().map(|(_, id)| *id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|row| {
-            let txid = row.txid.as_deref().unwrap_or_default();
-            Ok((row.id, parse("pool", txid)?))
-        })
-        .collect::<StoreResult<_>>()?;
-    by_entry
-        .into_iter()
-        .map(|(outpoint, id)| {
-            let txid = entries.get(&id).copied().ok_or_else(|| {
-                StoreError::corrupt("pi", format!("{outpoint} names no pool entry {id}"))
-            })?;
-            Ok((outpoint, txid))
-        })
-        .collect()
-}
-
-/// Rebuilds `pi` from the pending entries (after a revert restored a pool, or an upgrade from a
-/// database without `pi`); returns how many inputs it recorded.
-pub async fn rebuild_inputs(db: &impl ConnectionTrait) -> StoreResult<u64> {
-    pool_inputs::Entity::delete_many().exec(db).await?;
-    let mut after = None;
-    let mut recorded = 0;
-    loop {
-        let page: Vec<PooledTx> = in_arrival_order(db, false, after, 500).await?;
-        let Some(last) = page.last() else {
-            return Ok(recorded);
-        };
-        after = Some(last.entry.id);
-        for pooled in &page {
-            insert_inputs(db, pooled).await?;
-            recorded += pooled.tx.inputs.len() as u64;
-        }
-    }
-}
-
-/// Whether pending entries exist that `pi` does not know (a pool from before `pi` existed).
-pub async fn inputs_missing(db: &impl ConnectionTrait) -> StoreResult<bool> {
-    Ok(count(db, false).await? > 0 && pool_inputs::Entity::find().count(db).await? == 0)
-}
-
-/// Deletes the `pi` rows of entries `ids`.
-async fn delete_inputs(db: &impl ConnectionTrait, ids: &[i64]) -> StoreResult<()> {
-    pool_inputs::Entity::delete_many()
-        .filter(pool_inputs::Column::PoolId.is_in(ids.iter().copied()))
-        .exec(db)
-        .await?;
-    Ok(())
 }
 
 /// Records a rejected send, truncating its fields, and drops the oldest rejections past `cap`.
@@ -362,7 +259,7 @@ pub async fn page(
 
 /// Rows in arrival order after id `after`, read as `T` (an entry, or a pending one with its
 /// transaction); rejected rows only when asked.
-async fn in_arrival_order<T: TryFrom<pool::Model, Error = StoreError>>(
+pub(super) async fn in_arrival_order<T: TryFrom<pool::Model, Error = StoreError>>(
     db: &impl ConnectionTrait,
     include_rejected: bool,
     after: Option<i64>,

@@ -11,7 +11,7 @@ use crate::chain::{IndexRow, index_rows};
 use crate::model::VerifyReport;
 use crate::node::{Node, NodeError, NodeResult};
 use crate::store::blocks;
-use crate::store::{balances, chainstate, side_blocks, undo, wallets};
+use crate::store::{balances, chainstate, side_blocks, tx_index, undo, wallets};
 
 /// Blocks read per statement during a replay.
 const REPLAY_BATCH: u64 = 200;
@@ -129,7 +129,7 @@ impl Node {
             let last = batch.last().map_or(from, |b| b.height);
             let stored_rows = if check_index {
                 Some((
-                    blocks::index_range(db, from, last).await?,
+                    tx_index::index_range(db, from, last).await?,
                     undo::range(db, from, last).await?,
                 ))
             } else {

@@ -7,7 +7,7 @@ use crate::chain::{Address, OutPoint, Transaction, TxOut, Txid};
 use crate::model::AddressSummary;
 use crate::model::{PendingTx, TxLocation};
 use crate::node::{Node, NodeResult};
-use crate::store::{balances, blocks, pool, undo};
+use crate::store::{balances, pool, tx_index, undo};
 
 /// Most pending entries listed for one address.
 pub const MAX_PENDING_LISTED: u64 = 100;
@@ -23,7 +23,7 @@ impl Node {
             .copied()
             .unwrap_or(0);
         let sent = undo::spent_by(db, address).await?;
-        let tx_count = blocks::history_count(db, address).await?;
+        let tx_count = tx_index::history_count(db, address).await?;
         Ok(AddressSummary {
             balance,
             received: balance + sent,
@@ -46,7 +46,7 @@ impl Node {
         height: u64,
         addresses: &HashSet<Address>,
     ) -> NodeResult<Vec<(Txid, Address, TxLocation)>> {
-        let rows = blocks::index_range(self.store.db(), height, height).await?;
+        let rows = tx_index::index_range(self.store.db(), height, height).await?;
         Ok(rows
             .into_iter()
             .filter(|row| addresses.contains(&row.address))

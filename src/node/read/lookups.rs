@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use crate::chain::{Address, BlockHash, OutPoint, TxOut, Txid};
 use crate::model::{MinedTx, StoredBlock, TxLocation};
 use crate::node::{Node, NodeResult};
-use crate::store::{blocks, undo};
+use crate::store::{blocks, tx_index, undo};
 
 impl Node {
     /// The outputs `outpoints` name, spent or not; those of transactions never mined are absent.
@@ -15,7 +15,7 @@ impl Node {
         let mut txids: Vec<Txid> = outpoints.iter().map(|o| o.txid).collect();
         txids.sort();
         txids.dedup();
-        let locations = blocks::locate_many(self.store.db(), &txids).await?;
+        let locations = tx_index::locate_many(self.store.db(), &txids).await?;
         let blocks = self.blocks_holding(locations.values()).await?;
         Ok(outpoints
             .iter()
@@ -68,7 +68,7 @@ impl Node {
         before: Option<(u64, u32)>,
         limit: u64,
     ) -> NodeResult<Vec<MinedTx>> {
-        let rows = blocks::history(self.store.db(), address, before, limit).await?;
+        let rows = tx_index::history(self.store.db(), address, before, limit).await?;
         let blocks = self
             .blocks_holding(rows.iter().map(|r| &r.location))
             .await?;

@@ -10,7 +10,7 @@ use crate::node::{Node, NodeResult};
 use crate::store::blocks;
 use crate::store::pool;
 use crate::store::wallets;
-use crate::store::{balances, chainstate, side_blocks, version};
+use crate::store::{balances, chainstate, side_blocks, tx_index, version};
 
 impl Node {
     /// A number that changes with every committed change, by any process: equal numbers mean
@@ -43,7 +43,7 @@ impl Node {
         // The pool first: a transaction mined between the two reads is then found in a block,
         // never missed by both.
         let pending = pool::pending_by_txid(db, txid).await?;
-        if let Some(location) = blocks::locate(db, txid).await? {
+        if let Some(location) = tx_index::locate(db, txid).await? {
             let tip = blocks::tip(db).await?.map_or(location.height, |t| t.height);
             return Ok(Some(TxStatus::Mined {
                 location,
@@ -156,7 +156,7 @@ impl Node {
 
     /// A mined transaction and where it is; pending transactions are in the pool.
     pub async fn transaction(&self, txid: &Txid) -> NodeResult<Option<(Transaction, TxLocation)>> {
-        Ok(blocks::transaction(self.store.db(), txid).await?)
+        Ok(tx_index::transaction(self.store.db(), txid).await?)
     }
 
     /// Unspent outputs by outpoint order, optionally of one address.
@@ -202,7 +202,7 @@ impl Node {
 
     /// Number of mined transactions that touched `address`.
     pub async fn history_count(&self, address: &Address) -> NodeResult<u64> {
-        Ok(blocks::history_count(self.store.db(), address).await?)
+        Ok(tx_index::history_count(self.store.db(), address).await?)
     }
 
     /// Blocks by hash, many at once.

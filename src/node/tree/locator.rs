@@ -4,7 +4,7 @@
 use crate::chain::{BlockHash, ChainTip, Transaction, Txid, locator_heights};
 use crate::model::TreeBlock;
 use crate::node::{Node, NodeResult};
-use crate::store::{blocks, pool, side_blocks};
+use crate::store::{blocks, pool, side_blocks, tx_index};
 
 /// Most blocks a locator may name (a chain of 2^63 blocks needs 73).
 pub const MAX_LOCATOR: usize = 128;
@@ -63,7 +63,7 @@ impl Node {
         if let Some(tx) = pool::pending_tx(db, txid).await? {
             return Ok(Some(tx));
         }
-        Ok(blocks::transaction(db, txid).await?.map(|(tx, _)| tx))
+        Ok(tx_index::transaction(db, txid).await?.map(|(tx, _)| tx))
     }
 
     /// Number of side blocks the tree holds.

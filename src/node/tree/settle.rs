@@ -12,7 +12,7 @@ use crate::chain::{OutPoint, Transaction, Txid, Utxo, check_transaction};
 use crate::model::{PoolEntry, StoredBlock};
 use crate::node::write::submit::parties;
 use crate::node::{Node, NodeEvent, NodeResult, PoolChangeKind};
-use crate::store::{blocks, chainstate, pool};
+use crate::store::{chainstate, pool, tx_index};
 
 impl Node {
     /// Puts the disconnected blocks' transactions that still hold back in the pool, oldest
@@ -29,7 +29,7 @@ impl Node {
             .flat_map(|b| b.block.transactions.iter().skip(1))
         {
             let txid = tx.txid();
-            if blocks::locate(db, &txid).await?.is_some() {
+            if tx_index::locate(db, &txid).await?.is_some() {
                 continue; // mined again by the new branch
             }
             let outpoints = outpoints_of(tx);

@@ -16,7 +16,7 @@ use crate::chain::{
     check_transaction_except_signatures, verify_signatures,
 };
 use crate::node::{InvalidTx, Node, NodeError, NodeResult};
-use crate::store::{blocks, chainstate, pool};
+use crate::store::{chainstate, pool, tx_index};
 
 /// Largest transaction `submitTransaction` accepts, in bytes (a signed input takes 134).
 pub const MAX_TX_BYTES: usize = 100_000;
@@ -61,7 +61,7 @@ impl Node {
     /// A transaction whose inputs are gone may simply be mined already: say so.
     async fn explain_unspendable(&self, txid: &Txid, err: &TxError) -> NodeResult<InvalidTx> {
         if matches!(err, TxError::MissingOutput { .. })
-            && let Some(location) = blocks::locate(self.store.db(), txid).await?
+            && let Some(location) = tx_index::locate(self.store.db(), txid).await?
         {
             return Ok(InvalidTx {
                 check: "ALREADY_MINED",

@@ -1,0 +1,145 @@
+//! The options of commands that open a node: where the chain's database is, the parameters of a
+//! new chain, the keystore key, the miner's threads, and the server that holds the database.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use super::args::ConfigError;
+use crate::chain::Params;
+use crate::node::{Keystore, NodeConfig};
+
+/// Where the chain's database is.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// Database URL: sqlite://FILE?mode=rwc (embedded) or postgres://USER@HOST/DB
+    /// [default: sqlite://DATA_DIR/pocket.db?mode=rwc].
+    #[arg(long, env = "POCKET_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Directory of the node's files: the SQLite database (unless --database-url names another),
+    /// the keystore key file and the lock of the server that holds the database.
+    #[arg(long, env = "POCKET_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+}
+
+impl StoreArgs {
+    /// The database URL: the flag, or the SQLite file in the data directory.
+    pub fn url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("pocket.db").display()
+            )
+        })
+    }
+}
+
+/// The chain parameters a new chain is created with; an existing chain keeps its own, and a
+/// value given that differs from them is refused.
+#[derive(Debug, Clone, Args)]
+pub struct ParamsArgs {
+    /// Leading zero bits a block hash needs, for a new chain [default: 12; an existing chain
+    /// keeps its own].
+    #[arg(long, env = "POCKET_DIFFICULTY")]
+    pub difficulty: Option<u32>,
+    /// Units paid to the miner of each block, for a new chain [default: 10; an existing chain
+    /// keeps its own].
+    #[arg(long, env = "POCKET_REWARD")]
+    pub reward: Option<u64>,
+}
+
+impl ParamsArgs {
+    /// The parameters asked for: each flag given, else the chain's own, else the default.
+    pub fn resolve(&self, chain: Option<Params>) -> Params {
+        let base = chain.unwrap_or_default();
+        Params {
+            difficulty_bits: self.difficulty.unwrap_or(base.difficulty_bits),
+            block_reward: self.reward.unwrap_or(base.block_reward),
+            ..base
+        }
+    }
+}
+
+/// The keystore key.
+#[derive(Debug, Clone, Args)]
+pub struct KeystoreArgs {
+    /// Keystore key (64 hex digits) sealing wallets' secret keys; every replica must share it.
+    /// Without it the key is read from, or created once in, DATA_DIR/keystore.key.
+    #[arg(long, env = "POCKET_KEYSTORE_KEY", hide_env_values = true)]
+    pub keystore_key: Option<String>,
+}
+
+impl KeystoreArgs {
+    /// The key given with the flag, if any.
+    pub fn given(&self) -> Result<Option<Keystore>, ConfigError> {
+        let Some(hex_key) = &self.keystore_key else {
+            return Ok(None);
+        };
+        let key: [u8; 32] = hex::decode(hex_key.trim())
+            .ok()
+            .and_then(|k| k.try_into().ok())
+            .ok_or(ConfigError::KeystoreKey)?;
+        Ok(Some(Keystore::new(&key)))
+    }
+
+    /// The keystore: the flag's key, or the key file in `data_dir`, created when absent.
+    pub fn load_or_create(&self, data_dir: &Path) -> Result<Keystore, ConfigError> {
+        if let Some(keystore) = self.given()? {
+            return Ok(keystore);
+        }
+        let path = data_dir.join("keystore.key");
+        Keystore::load_or_create(&path).map_err(|source| ConfigError::KeyFile { path, source })
+    }
+
+    /// The keystore if there is one (the flag's key, or an existing key file); never creates
+    /// a file.
+    pub fn existing(&self, data_dir: &Path) -> Result<Option<Keystore>, ConfigError> {
+        if let Some(keystore) = self.given()? {
+            return Ok(Some(keystore));
+        }
+        let path = data_dir.join("keystore.key");
+        if !path.exists() {
+            return Ok(None);
+        }
+        Keystore::load_or_create(&path)
+            .map(Some)
+            .map_err(|source| ConfigError::KeyFile { path, source })
+    }
+}
+
+/// A node that writes: its database, the parameters of a new chain, and its miner.
+#[derive(Debug, Clone, Args)]
+pub struct NodeArgs {
+    /// The chain's database.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The parameters of a new chain.
+    #[command(flatten)]
+    pub params: ParamsArgs,
+    /// Threads for the nonce search (default: all cores).
+    #[arg(long, env = "POCKET_MINING_THREADS")]
+    pub mining_threads: Option<usize>,
+}
+
+impl NodeArgs {
+    /// The node settings these flags describe, with the parameters settled.
+    pub fn node_config(&self, params: Params) -> NodeConfig {
+        let defaults = NodeConfig::default();
+        NodeConfig {
+            params,
+            mining_threads: self
+                .mining_threads
+                .unwrap_or(defaults.mining_threads)
+                .max(1),
+            ..defaults
+        }
+    }
+}
+
+/// How a command reaches the server that holds the database.
+#[derive(Debug, Clone, Args)]
+pub struct RemoteArgs {
+    /// The server's API token, when it has one (its mutations need it).
+    #[arg(long, env = "POCKET_API_TOKEN", hide_env_values = true)]
+    pub api_token: Option<String>,
+}
