@@ -8,6 +8,7 @@ mod commit_probe;
 mod db;
 mod fixtures;
 mod http;
+mod network;
 mod postgres;
 mod replica;
 mod ws;
@@ -19,6 +20,9 @@ pub use commit_probe::CommitProbe;
 pub use db::{Backend, TestDb};
 pub use fixtures::{PoolRows, addr, dump, dump_tables, keystore, reset, test_config};
 pub use http::graphql;
+pub use network::{
+    BlockBuilder, NETWORK_BITS, coinbase_of, sqlite_databases, tip_of, verify_chain,
+};
 pub use postgres::DURABLE_PG;
 pub use replica::Replica;
 pub use ws::{WsStream, connect_ws, next_json, subscribe};

@@ -17,7 +17,8 @@ use pocket_chain::chain::{Block, BlockHash, ChainTip, PubkeyHash, Witness, pow};
 use pocket_testkit::{Backend, Replica, TestDb, graphql};
 use serde_json::{Value, json};
 
-use crate::network::{BITS, Builder, coinbase_of, tip_of};
+use crate::network::BITS;
+use pocket_testkit::{BlockBuilder as Builder, coinbase_of, tip_of};
 
 /// What the hostile peer serves: blocks as hex (the last one bad, or not a block at all), or, at
 /// the height `huge_at`, an answer too large to read.

@@ -8,14 +8,17 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use pocket_chain::chain::{
-    Block, ChainTip, OutPoint, Params, PubkeyHash, SecretKey, Transaction, TxOut, Witness, pow,
+    Block, ChainTip, OutPoint, PubkeyHash, SecretKey, Transaction, Witness, pow,
 };
-use pocket_testkit::{Backend, Replica, TestDb, graphql, next_json, subscribe};
+use pocket_testkit::{
+    Backend, BlockBuilder as Builder, Replica, TestDb, coinbase_of, graphql, next_json,
+    sqlite_databases, subscribe, tip_of,
+};
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
 
 /// Every node of these tests runs this difficulty (fast blocks).
-pub(crate) const BITS: &str = "8";
+pub(crate) const BITS: &str = pocket_testkit::NETWORK_BITS;
 
 /// Longest any convergence may take.
 const CONVERGE: Duration = Duration::from_secs(60);
@@ -201,18 +204,6 @@ async fn follow_until_mined_again(
     seen
 }
 
-/// A SQLite database for each of `N` nodes.
-pub(crate) async fn sqlite_databases<const N: usize>() -> [TestDb; N] {
-    let mut dbs = Vec::with_capacity(N);
-    for _ in 0..N {
-        dbs.push(TestDb::new(Backend::Sqlite).await);
-    }
-    match dbs.try_into() {
-        Ok(dbs) => dbs,
-        Err(_) => unreachable!("exactly N databases were made"),
-    }
-}
-
 async fn node(db: &TestDb, peers: &[&Replica]) -> Replica {
     let mut args = vec!["--difficulty", BITS];
     for peer in peers {
@@ -222,16 +213,7 @@ async fn node(db: &TestDb, peers: &[&Replica]) -> Replica {
 }
 
 pub(crate) fn verify(db: &TestDb) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pocket"))
-        .args(["verify", "--database-url", &db.url])
-        .output()
-        .expect("pocket verify runs");
-    assert!(
-        out.status.success(),
-        "verify of {}: {}",
-        db.url,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    pocket_testkit::verify_chain(env!("CARGO_BIN_EXE_pocket"), db);
 }
 
 /// Three nodes (B on PostgreSQL), one link per pair (B follows A, C follows A and B: each link
@@ -669,86 +651,6 @@ async fn coinbase_txid_on(net: &Net, node: &Replica, tip: &ChainTip) -> pocket_c
         .await;
     let bytes = hex::decode(raw["rawBlock"].as_str().unwrap()).unwrap();
     Block::decode(&bytes).unwrap().transactions[0].txid()
-}
-
-/// Blocks built by hand for `submitBlock`: mined at the tests' difficulty on top of a tip.
-pub(crate) struct Builder {
-    pub(crate) params: Params,
-    pub(crate) key: SecretKey,
-}
-
-impl Builder {
-    pub(crate) fn new() -> Self {
-        Self {
-            params: Params {
-                difficulty_bits: BITS.parse().unwrap(),
-                ..Params::default()
-            },
-            key: SecretKey::from_bytes(&[9; 32]).unwrap(),
-        }
-    }
-
-    pub(crate) fn block(&self, tip: Option<&ChainTip>, txs: Vec<Transaction>, time: u64) -> Block {
-        self.mined(tip, self.key.public_key().pubkey_hash(), txs, time)
-    }
-
-    /// An empty block whose reward goes to `miner`.
-    pub(crate) fn block_paying(
-        &self,
-        tip: Option<&ChainTip>,
-        miner: PubkeyHash,
-        time: u64,
-    ) -> Block {
-        self.mined(tip, miner, vec![], time)
-    }
-
-    fn mined(
-        &self,
-        tip: Option<&ChainTip>,
-        miner: PubkeyHash,
-        txs: Vec<Transaction>,
-        time: u64,
-    ) -> Block {
-        let mut block = Block::candidate(tip, miner, txs, &self.params, time);
-        block.header = pow::search(&block.header, 1, &AtomicBool::new(false)).unwrap();
-        block
-    }
-
-    /// A transaction spending `outpoints` (each the builder's coinbase of the reward) to itself.
-    pub(crate) fn spend(&self, outpoints: &[OutPoint]) -> Transaction {
-        let pkh = self.key.public_key().pubkey_hash();
-        let value = self.params.block_reward * outpoints.len() as u64;
-        let mut tx = Transaction::new_unsigned(
-            outpoints,
-            vec![TxOut {
-                value,
-                pubkey_hash: pkh,
-            }],
-        );
-        let spent: Vec<TxOut> = outpoints
-            .iter()
-            .map(|_| TxOut {
-                value: self.params.block_reward,
-                pubkey_hash: pkh,
-            })
-            .collect();
-        tx.sign(&self.key, &spent).unwrap();
-        tx
-    }
-}
-
-pub(crate) fn tip_of(block: &Block, height: u64) -> ChainTip {
-    ChainTip {
-        hash: block.hash(),
-        height,
-    }
-}
-
-pub(crate) fn coinbase_of(block: &Block) -> OutPoint {
-    OutPoint {
-        txid: block.transactions[0].txid(),
-        vout: 0,
-    }
 }
 
 async fn submit(net: &Net, node: &Replica, block: &Block) -> Value {

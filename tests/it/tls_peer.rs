@@ -13,7 +13,8 @@ use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio_rustls::rustls::{ServerConfig, crypto};
 
-use crate::network::{BITS, sqlite_databases};
+use crate::network::BITS;
+use pocket_testkit::sqlite_databases;
 
 /// Terminates TLS on a free loopback port and passes the bytes on to `target` (`host:port`).
 async fn tls_proxy(
