@@ -206,6 +206,7 @@ try {
       await row.locator('[data-testid="snapshot-revert"]').click();
       const question = row.locator('[data-testid="snapshot-revert-question"]');
       await question.waitFor();
+      await page.locator('[data-testid="snapshots"]').screenshot({ path: join(shots, "6-snapshot-revert-question.png") });
       const asked = await question.innerText();
       if (!asked.includes("above height 14") || !asked.includes("(after the lesson) goes with it")) {
         throw new Error(`revert question: ${asked}`);

@@ -61,10 +61,12 @@ export function SnapshotsPanel({ changes, onDone }: { changes: number; onDone: (
                 ) : (
                   <button data-testid="snapshot-revert" onClick={() => setConfirming(s.id)}>Revert…</button>
                 )}
-                <button className="danger" data-testid="snapshot-delete" onClick={async () => {
-                  const r = await gql<DeleteSnapshotMutation>(queries.deleteSnapshot, { id: s.id });
-                  await report(r.errors, `snapshot ${s.id} deleted`);
-                }}>Delete</button>
+                {confirming !== s.id && (
+                  <button className="danger" data-testid="snapshot-delete" onClick={async () => {
+                    const r = await gql<DeleteSnapshotMutation>(queries.deleteSnapshot, { id: s.id });
+                    await report(r.errors, `snapshot ${s.id} deleted`);
+                  }}>Delete</button>
+                )}
               </td>
             </tr>
           ))}
