@@ -681,45 +681,66 @@ async fn submitted_blocks_are_placed_in_the_tree_or_refused() {
     let g = tip_of(&genesis, 0);
     let one = build.block(Some(&g), vec![], 1_700_000_001);
     let two = build.block(Some(&tip_of(&one, 1)), vec![], 1_700_000_002);
+    let chain = [&genesis, &one, &two];
+    an_orphan_is_held_until_its_parent_comes(&net, &n, chain).await;
+    let before = invalid_blocks_are_refused_by_name(&net, &n, &build, chain).await;
+    stale_blocks_are_held_not_written(&net, &n, &build, &g, &before).await;
+    let t3 = a_branch_with_more_work_reorganises(&net, &n, &build, &genesis).await;
+    a_payment_whose_input_leaves_the_chain_is_rejected(&net, &n, &build, &t3).await;
+    drop(n);
+    verify(&db);
+}
+
+/// The chain's state as the steps compare it.
+const CHAIN_STATE: &str = "{ chain { height tipHash totalSupply sideBlocks } }";
+
+/// Genesis connects; its grandchild arrives before its parent: held, then connected with it; a
+/// duplicate changes nothing.
+async fn an_orphan_is_held_until_its_parent_comes(net: &Net, n: &Replica, chain: [&Block; 3]) {
+    let [genesis, one, two] = chain;
     assert_eq!(
-        submit(&net, &n, &genesis).await["data"]["submitBlock"]["status"],
+        submit(net, n, genesis).await["data"]["submitBlock"]["status"],
         "CONNECTED"
     );
     // Its child arrives before its parent: held, then connected with it.
-    let held = submit(&net, &n, &two).await;
+    let held = submit(net, n, two).await;
     assert_eq!(held["data"]["submitBlock"]["status"], "HELD", "{held}");
-    let parent = submit(&net, &n, &one).await;
+    let parent = submit(net, n, one).await;
     assert_eq!(parent["data"]["submitBlock"]["status"], "CONNECTED");
-    assert_eq!(net.tip(&n).await.0, Some(2));
-    let again = submit(&net, &n, &two).await;
+    assert_eq!(net.tip(n).await.0, Some(2));
+    let again = submit(net, n, two).await;
     assert_eq!(again["data"]["submitBlock"]["status"], "DUPLICATE");
+}
 
-    let before = net
-        .ok(
-            &n,
-            "{ chain { height tipHash totalSupply sideBlocks } }",
-            json!({}),
-        )
-        .await;
-    let t2 = tip_of(&two, 2);
+/// Bad proof of work, a bad signature, a double spend, a wrong height and bytes that are no block
+/// are refused by name and change nothing; returns the chain's state, unchanged.
+async fn invalid_blocks_are_refused_by_name(
+    net: &Net,
+    n: &Replica,
+    build: &Builder,
+    chain: [&Block; 3],
+) -> Value {
+    let [genesis, one, two] = chain;
+    let before = net.ok(n, CHAIN_STATE, json!({})).await;
+    let t2 = tip_of(two, 2);
     // Bad proof of work: a nonce whose hash misses the difficulty.
     let mut weak = build.block(Some(&t2), vec![], 1_700_000_003);
     while pow::meets_difficulty(&weak.header.hash(), weak.header.bits) {
         weak.header.nonce += 1;
     }
-    refused_as(&submit(&net, &n, &weak).await, "PROOF_OF_WORK");
+    refused_as(&submit(net, n, &weak).await, "PROOF_OF_WORK");
     // A bad signature: a spend of the genesis coinbase with one signature byte changed.
-    let mut forged = build.spend(&[coinbase_of(&genesis)]);
+    let mut forged = build.spend(&[coinbase_of(genesis)]);
     if let Witness::Signed { signature, .. } = &mut forged.inputs[0].witness {
         signature[10] ^= 1;
     }
     let forged = build.block(Some(&t2), vec![forged], 1_700_000_004);
-    refused_as(&submit(&net, &n, &forged).await, "BAD_SIGNATURE");
+    refused_as(&submit(net, n, &forged).await, "BAD_SIGNATURE");
     // A double spend: two transactions of one block spending the same coinbase.
-    let first = build.spend(&[coinbase_of(&genesis)]);
-    let second = build.spend(&[coinbase_of(&one), coinbase_of(&genesis)]);
+    let first = build.spend(&[coinbase_of(genesis)]);
+    let second = build.spend(&[coinbase_of(one), coinbase_of(genesis)]);
     let double = build.block(Some(&t2), vec![first, second], 1_700_000_005);
-    refused_as(&submit(&net, &n, &double).await, "DUPLICATE_INPUT");
+    refused_as(&submit(net, n, &double).await, "DUPLICATE_INPUT");
     // A wrong link: a block that claims a height its parent does not give it.
     let mut wrong = Block::candidate(
         Some(&ChainTip {
@@ -732,72 +753,79 @@ async fn submitted_blocks_are_placed_in_the_tree_or_refused() {
         1_700_000_006,
     );
     wrong.header = pow::search(&wrong.header, 1, &AtomicBool::new(false)).unwrap();
-    refused_as(&submit(&net, &n, &wrong).await, "WRONG_HEIGHT");
+    refused_as(&submit(net, n, &wrong).await, "WRONG_HEIGHT");
     // Not a block at all.
     let junk = net
         .gql(
-            &n,
+            n,
             "mutation { submitBlock(rawHex: \"00ff\") { status } }",
             json!({}),
         )
         .await;
     assert_eq!(junk["errors"][0]["extensions"]["check"], "DECODE", "{junk}");
-    let after = net
-        .ok(
-            &n,
-            "{ chain { height tipHash totalSupply sideBlocks } }",
-            json!({}),
-        )
-        .await;
+    let after = net.ok(n, CHAIN_STATE, json!({})).await;
     assert_eq!(before, after, "refused blocks change nothing");
 
-    // Stale blocks with less work than the main chain are held in memory, never written: a
-    // flood of them (cheap at this difficulty) leaves the database as it was.
+    after
+}
+
+/// Stale blocks with less work than the main chain are held in memory, never written: a flood of
+/// them (cheap at this difficulty) leaves the database as it was.
+async fn stale_blocks_are_held_not_written(
+    net: &Net,
+    n: &Replica,
+    build: &Builder,
+    g: &ChainTip,
+    before: &Value,
+) {
     for time in 0..50 {
-        let stale = build.block_paying(Some(&g), PubkeyHash([7; 20]), 1_700_000_300 + time);
-        let answer = submit(&net, &n, &stale).await;
+        let stale = build.block_paying(Some(g), PubkeyHash([7; 20]), 1_700_000_300 + time);
+        let answer = submit(net, n, &stale).await;
         assert_eq!(
             answer["data"]["submitBlock"]["status"], "LOW_WORK",
             "{answer}"
         );
         assert_eq!(answer["data"]["submitBlock"]["height"], 1);
     }
-    let flooded = net
-        .ok(
-            &n,
-            "{ chain { height tipHash totalSupply sideBlocks } }",
-            json!({}),
-        )
-        .await;
-    assert_eq!(before, flooded, "stale blocks are not written");
+    let flooded = net.ok(n, CHAIN_STATE, json!({})).await;
+    assert_eq!(before, &flooded, "stale blocks are not written");
+}
 
-    // A branch from genesis: its first block has less work than the main chain (held), the
-    // second as much (both written as side blocks), the third more (the node reorganises).
+/// A branch from genesis: its first block has less work than the main chain (held), the second
+/// as much (both written as side blocks), the third more (the node reorganises, and a
+/// subscriber hears the new branch). Returns the new tip.
+async fn a_branch_with_more_work_reorganises(
+    net: &Net,
+    n: &Replica,
+    build: &Builder,
+    genesis: &Block,
+) -> ChainTip {
+    let g = tip_of(genesis, 0);
     let side_one = build.block(
         Some(&g),
-        vec![build.spend(&[coinbase_of(&genesis)])],
+        vec![build.spend(&[coinbase_of(genesis)])],
         1_700_000_100,
     );
-    let side = submit(&net, &n, &side_one).await;
+    let side = submit(net, n, &side_one).await;
     assert_eq!(side["data"]["submitBlock"]["status"], "LOW_WORK", "{side}");
     assert_eq!(side["data"]["submitBlock"]["mainChain"], false);
     let unknown = net
         .gql(
-            &n,
+            n,
             "query($h: String!) { block(hash: $h) { height } }",
             json!({ "h": side_one.hash().to_string() }),
         )
         .await;
     assert_eq!(unknown["data"]["block"], Value::Null, "{unknown}");
     let side_two = build.block(Some(&tip_of(&side_one, 1)), vec![], 1_700_000_101);
-    let side = submit(&net, &n, &side_two).await;
+    let side = submit(net, n, &side_two).await;
     assert_eq!(
         side["data"]["submitBlock"]["status"], "SIDE_BRANCH",
         "{side}"
     );
     let kept = net
         .ok(
-            &n,
+            n,
             "query($h: String!) { block(hash: $h) { height mainChain } chain { sideBlocks } }",
             json!({ "h": side_one.hash().to_string() }),
         )
@@ -813,7 +841,7 @@ async fn submitted_blocks_are_placed_in_the_tree_or_refused() {
     )
     .await;
     let side_three = build.block(Some(&tip_of(&side_two, 2)), vec![], 1_700_000_102);
-    let won = submit(&net, &n, &side_three).await;
+    let won = submit(net, n, &side_three).await;
     assert_eq!(won["data"]["submitBlock"]["status"], "REORGANIZED", "{won}");
     assert_eq!(won["data"]["submitBlock"]["tipHeight"], 3);
     let mut delivered = Vec::new();
@@ -836,25 +864,33 @@ async fn submitted_blocks_are_placed_in_the_tree_or_refused() {
     );
     let tree = net
         .ok(
-            &n,
+            n,
             "{ blockTree(depth: 4) { height hash mainChain } chain { sideBlocks } }",
             json!({}),
         )
         .await;
     assert_eq!(tree["chain"]["sideBlocks"], 2, "{tree}");
     assert_eq!(tree["blockTree"].as_array().unwrap().len(), 6, "{tree}");
-    // A pending payment spends the coinbase of a block that a reorganisation then takes away
-    // (the winning branch pays another key): it is rejected, not left pending.
-    let t3 = tip_of(&side_three, 3);
-    let four = build.block(Some(&t3), vec![], 1_700_000_200);
+    tip_of(&side_three, 3)
+}
+
+/// A pending payment spends the coinbase of a block that a reorganisation then takes away (the
+/// winning branch pays another key): it is rejected, not left pending.
+async fn a_payment_whose_input_leaves_the_chain_is_rejected(
+    net: &Net,
+    n: &Replica,
+    build: &Builder,
+    t3: &ChainTip,
+) {
+    let four = build.block(Some(t3), vec![], 1_700_000_200);
     assert_eq!(
-        submit(&net, &n, &four).await["data"]["submitBlock"]["status"],
+        submit(net, n, &four).await["data"]["submitBlock"]["status"],
         "CONNECTED"
     );
     let orphaned = build.spend(&[coinbase_of(&four)]);
     let pooled = net
         .ok(
-            &n,
+            n,
             "mutation($r: String!) { submitTransaction(rawHex: $r) { status } }",
             json!({ "r": hex::encode(orphaned.encode()) }),
         )
@@ -864,18 +900,18 @@ async fn submitted_blocks_are_placed_in_the_tree_or_refused() {
         .unwrap()
         .public_key()
         .pubkey_hash();
-    let other_four = build.block_paying(Some(&t3), elsewhere, 1_700_000_201);
+    let other_four = build.block_paying(Some(t3), elsewhere, 1_700_000_201);
     let other_five = build.block_paying(Some(&tip_of(&other_four, 4)), elsewhere, 1_700_000_202);
-    submit(&net, &n, &other_four).await;
-    let moved = submit(&net, &n, &other_five).await;
+    submit(net, n, &other_four).await;
+    let moved = submit(net, n, &other_five).await;
     assert_eq!(
         moved["data"]["submitBlock"]["status"], "REORGANIZED",
         "{moved}"
     );
-    assert!(net.status(&n, &orphaned.txid().to_string()).await.is_null());
+    assert!(net.status(n, &orphaned.txid().to_string()).await.is_null());
     let pool = net
         .ok(
-            &n,
+            n,
             "{ pool(includeRejected: true) { nodes { status error } } }",
             json!({}),
         )
@@ -890,8 +926,6 @@ async fn submitted_blocks_are_placed_in_the_tree_or_refused() {
             .contains("left the chain"),
         "{pool}"
     );
-    drop(n);
-    verify(&db);
 }
 
 /// A peer serving a block with a forged signature (its hash unchanged: signatures are outside
