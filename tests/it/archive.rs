@@ -151,13 +151,28 @@ async fn damaged_or_foreign_archives_are_refused(backend: Backend) {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let good = std::fs::read(&file).unwrap();
     let archive = Archive::decode(&good).unwrap();
+    let dir = dir.path();
+    a_block_breaking_a_rule_is_named(backend, dir, &archive).await;
+    the_lowest_forged_signature_is_named(backend, dir, &archive, &app.db.url).await;
+    damaged_files_are_refused(backend, dir, &good).await;
+    foreign_archives_are_refused(backend, dir, &good).await;
+    // A database that already holds a chain.
+    let out = pocket(&["import", file.to_str().unwrap()], &app.db.url, None);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("needs an empty database"),
+        "{}",
+        text(&out.stderr)
+    );
+}
 
-    // A block that breaks a rule, in an archive whose checksum is right: validation names it.
+/// A block that breaks a rule, in an archive whose checksum is right: validation names it.
+async fn a_block_breaking_a_rule_is_named(backend: Backend, dir: &Path, archive: &Archive) {
     let mut tampered = archive.clone();
     tampered.blocks[5].transactions[1].outputs[0].value += 1;
     refused(
         backend,
-        dir.path(),
+        dir,
         &tampered.encode(),
         Run::default(),
         "block at height 5 is invalid: merkle root",
@@ -167,14 +182,23 @@ async fn damaged_or_foreign_archives_are_refused(backend: Backend) {
     unworked.blocks[7].header.nonce ^= 1;
     refused(
         backend,
-        dir.path(),
+        dir,
         &unworked.encode(),
         Run::default(),
         "block at height 7 is invalid: block hash has",
     )
     .await;
-    // A forged signature leaves the txid and merkle root as they were: only the signature check,
-    // run for all blocks at once after the ordered rules, catches it, and the lowest height wins.
+}
+
+/// A forged signature leaves the txid and merkle root as they were: only the signature check
+/// catches it, and the lowest height wins, before or after other rules of later blocks. `url` is
+/// a database with a chain, for a dry run.
+async fn the_lowest_forged_signature_is_named(
+    backend: Backend,
+    dir: &Path,
+    archive: &Archive,
+    url: &str,
+) {
     let forge = |archive: &mut Archive, height: usize| {
         let Witness::Signed { signature, .. } =
             &mut archive.blocks[height].transactions[1].inputs[0].witness
@@ -187,7 +211,7 @@ async fn damaged_or_foreign_archives_are_refused(backend: Backend) {
     forge(&mut forged, 6);
     refused(
         backend,
-        dir.path(),
+        dir,
         &forged.encode(),
         Run::default(),
         "block at height 6 is invalid: transaction 1",
@@ -198,7 +222,7 @@ async fn damaged_or_foreign_archives_are_refused(backend: Backend) {
     forged_then_broken.blocks[8].transactions[1].outputs[0].value += 1;
     refused(
         backend,
-        dir.path(),
+        dir,
         &forged_then_broken.encode(),
         Run::default(),
         "block at height 6 is invalid: transaction 1",
@@ -209,17 +233,17 @@ async fn damaged_or_foreign_archives_are_refused(backend: Backend) {
     forge(&mut broken_then_forged, 8);
     refused(
         backend,
-        dir.path(),
+        dir,
         &broken_then_forged.encode(),
         Run::default(),
         "block at height 6 is invalid: merkle root",
     )
     .await;
-    let forged_file = dir.path().join("forged.pchain");
+    let forged_file = dir.join("forged.pchain");
     std::fs::write(&forged_file, forged.encode()).unwrap();
     let out = pocket(
         &["import", forged_file.to_str().unwrap(), "--dry-run"],
-        &app.db.url,
+        url,
         None,
     );
     assert!(!out.status.success());
@@ -232,59 +256,49 @@ async fn damaged_or_foreign_archives_are_refused(backend: Backend) {
     relinked.blocks.swap(3, 4);
     refused(
         backend,
-        dir.path(),
+        dir,
         &relinked.encode(),
         Run::default(),
         "block at height 3 is invalid",
     )
     .await;
+}
 
-    // Damaged files.
+/// Cut, wrong magic or version, lengths beyond the file, a bad checksum: each named.
+async fn damaged_files_are_refused(backend: Backend, dir: &Path, good: &[u8]) {
     refused(
         backend,
-        dir.path(),
+        dir,
         &good[..good.len() / 2],
         Run::default(),
         "chain archive refused",
     )
     .await;
-    refused(
-        backend,
-        dir.path(),
-        &good[..30],
-        Run::default(),
-        "too short",
-    )
-    .await;
-    let mut magic = good.clone();
+    refused(backend, dir, &good[..30], Run::default(), "too short").await;
+    let mut magic = good.to_vec();
     magic[..8].copy_from_slice(b"NOTCHAIN");
-    refused(backend, dir.path(), &magic, Run::default(), "wrong magic").await;
-    let mut version = good.clone();
+    refused(backend, dir, &magic, Run::default(), "wrong magic").await;
+    let mut version = good.to_vec();
     version[8] = 9;
-    refused(
-        backend,
-        dir.path(),
-        &version,
-        Run::default(),
-        "format version 9",
-    )
-    .await;
-    let mut huge = good.clone();
+    refused(backend, dir, &version, Run::default(), "format version 9").await;
+    let mut huge = good.to_vec();
     huge[36..40].copy_from_slice(&u32::MAX.to_le_bytes());
-    refused(backend, dir.path(), &huge, Run::default(), "exceeds the").await;
-    let mut count = good.clone();
+    refused(backend, dir, &huge, Run::default(), "exceeds the").await;
+    let mut count = good.to_vec();
     count[32..36].copy_from_slice(&u32::MAX.to_le_bytes());
-    refused(backend, dir.path(), &count, Run::default(), "block count").await;
-    let mut flipped = good.clone();
+    refused(backend, dir, &count, Run::default(), "block count").await;
+    let mut flipped = good.to_vec();
     let at = flipped.len() - 10;
     flipped[at] ^= 0xff;
-    refused(backend, dir.path(), &flipped, Run::default(), "checksum").await;
+    refused(backend, dir, &flipped, Run::default(), "checksum").await;
+}
 
-    // Foreign archives: another chain's parameters, another keystore key.
+/// Another chain's parameters, another keystore key.
+async fn foreign_archives_are_refused(backend: Backend, dir: &Path, good: &[u8]) {
     refused(
         backend,
-        dir.path(),
-        &good,
+        dir,
+        good,
         Run {
             key: None,
             flags: &["--difficulty", "8"],
@@ -294,8 +308,8 @@ async fn damaged_or_foreign_archives_are_refused(backend: Backend) {
     .await;
     refused(
         backend,
-        dir.path(),
-        &good,
+        dir,
+        good,
         Run {
             key: Some(&"11".repeat(32)),
             flags: &[],
@@ -303,13 +317,4 @@ async fn damaged_or_foreign_archives_are_refused(backend: Backend) {
         "does not open with this node's keystore key",
     )
     .await;
-
-    // A database that already holds a chain.
-    let out = pocket(&["import", file.to_str().unwrap()], &app.db.url, None);
-    assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("needs an empty database"),
-        "{}",
-        text(&out.stderr)
-    );
 }
