@@ -188,20 +188,61 @@ async fn each_refusal_is_typed_logged_and_changes_nothing(backend: Backend) {
     let pending_txid = pending["data"]["submitTransaction"]["txId"].clone();
     let taken: SigningRequest = request_of(&first);
     let fresh: SigningRequest = request_of(&build(&app, &a, &b, 10).await);
+    for case in refusals(&fresh, &taken, &alice, &bob) {
+        each_is_typed_logged_and_changes_nothing(&app, case, &pending_txid).await;
+    }
+    // The pending payment is untouched. A client key is bound only by its coins: a second
+    // payment of alice's, spending another coin, pools beside the first.
+    let second = submit(&app, &with_change(&alice, fresh.clone(), &|_| {})).await;
+    assert_eq!(
+        second["data"]["submitTransaction"]["status"], "PENDING",
+        "{second}"
+    );
+    let mined = app.mine(&b, None).await;
+    assert_eq!(mined["data"]["mineBlock"]["txCount"], 3, "{mined}");
+    assert_eq!(balance(&app, &a).await, 10);
+    // Now mined, the first payment's coin is spent: another transaction spending it is refused.
+    let spent = submit(
+        &app,
+        &with_change(&alice, taken, &|r| {
+            r.tx.outputs[0].pubkey_hash = PubkeyHash([8; 20])
+        }),
+    )
+    .await;
+    assert_eq!(code(&spent), "INVALID_TRANSACTION");
+    assert_eq!(
+        spent["errors"][0]["extensions"]["check"], "INPUT_NOT_UNSPENT",
+        "{spent}"
+    );
+}
 
-    let with = |mut request: SigningRequest, change: &dyn Fn(&mut SigningRequest)| {
-        change(&mut request);
-        request.sign_with(&alice).unwrap();
-        hex::encode(request.tx.encode())
-    };
+/// `request` changed by `change`, signed by `key`, as hex.
+fn with_change(
+    key: &SecretKey,
+    mut request: SigningRequest,
+    change: &dyn Fn(&mut SigningRequest),
+) -> String {
+    change(&mut request);
+    request.sign_with(key).unwrap();
+    hex::encode(request.tx.encode())
+}
+
+/// Every way a submitted transaction is refused: `fresh` spends a free coin of `alice`'s, `taken`
+/// one a pending payment spends.
+fn refusals(
+    fresh: &SigningRequest,
+    taken: &SigningRequest,
+    alice: &SecretKey,
+    bob: &SecretKey,
+) -> Vec<Refusal> {
     let mut bad_signature = fresh.clone();
-    bad_signature.sign_with(&alice).unwrap();
+    bad_signature.sign_with(alice).unwrap();
     if let Witness::Signed { signature, .. } = &mut bad_signature.tx.inputs[0].witness {
         signature[10] ^= 1;
     }
     let mut wrong_key = fresh.clone();
-    wrong_key.tx.sign(&bob, &wrong_key.spent.clone()).unwrap();
-    let cases = vec![
+    wrong_key.tx.sign(bob, &wrong_key.spent.clone()).unwrap();
+    vec![
         Refusal {
             name: "bad signature",
             raw: hex::encode(bad_signature.tx.encode()),
@@ -222,7 +263,7 @@ async fn each_refusal_is_typed_logged_and_changes_nothing(backend: Backend) {
         },
         Refusal {
             name: "an input spent by a pending transaction",
-            raw: with(taken.clone(), &|r| {
+            raw: with_change(alice, taken.clone(), &|r| {
                 r.tx.outputs[0].pubkey_hash = PubkeyHash([7; 20])
             }),
             code: "DOUBLE_SPEND",
@@ -230,7 +271,7 @@ async fn each_refusal_is_typed_logged_and_changes_nothing(backend: Backend) {
         },
         Refusal {
             name: "an output that does not exist",
-            raw: with(fresh.clone(), &|r| {
+            raw: with_change(alice, fresh.clone(), &|r| {
                 r.tx.inputs[0].previous_output = OutPoint {
                     txid: Txid([9; 32]),
                     vout: 0,
@@ -241,13 +282,13 @@ async fn each_refusal_is_typed_logged_and_changes_nothing(backend: Backend) {
         },
         Refusal {
             name: "inflation",
-            raw: with(fresh.clone(), &|r| r.tx.outputs[0].value = 11),
+            raw: with_change(alice, fresh.clone(), &|r| r.tx.outputs[0].value = 11),
             code: "INVALID_TRANSACTION",
             check: Some("VALUE_NOT_CONSERVED"),
         },
         Refusal {
             name: "one coin spent twice",
-            raw: with(fresh.clone(), &|r| {
+            raw: with_change(alice, fresh.clone(), &|r| {
                 r.tx.inputs.push(r.tx.inputs[0]);
                 r.spent.push(r.spent[0]);
             }),
@@ -282,7 +323,7 @@ async fn each_refusal_is_typed_logged_and_changes_nothing(backend: Backend) {
         },
         Refusal {
             name: "trailing bytes",
-            raw: format!("{}00", with(fresh.clone(), &|_| {})),
+            raw: format!("{}00", with_change(alice, fresh.clone(), &|_| {})),
             code: "INVALID_TRANSACTION",
             check: Some("DECODE"),
         },
@@ -292,62 +333,46 @@ async fn each_refusal_is_typed_logged_and_changes_nothing(backend: Backend) {
             code: "INVALID_TRANSACTION",
             check: Some("TOO_LARGE"),
         },
-    ];
+    ]
+}
+
+/// Submits one refused transaction: typed by its code (and check), logged as a refusal, and
+/// nothing else changes.
+async fn each_is_typed_logged_and_changes_nothing(
+    app: &TestApp,
+    case: Refusal,
+    pending_txid: &Value,
+) {
     let store = app.db.store().await;
     let logged = |body: Value| body["pool"]["nodes"].as_array().unwrap().len();
-    for case in cases {
-        let before = dump_tables(store.db(), PoolRows::Pending).await;
-        let refusals_before = logged(app.data(REFUSALS, json!({})).await);
-        let body = submit(&app, &case.raw).await;
-        assert_eq!(code(&body), case.code, "{}: {body}", case.name);
-        let extensions = &body["errors"][0]["extensions"];
-        match case.check {
-            Some(check) => assert_eq!(extensions["check"], check, "{}: {body}", case.name),
-            None => {
-                assert_eq!(extensions["pendingTxId"], pending_txid, "{body}");
-                assert_eq!(extensions["input"], 0);
-            }
+    let before = dump_tables(store.db(), PoolRows::Pending).await;
+    let refusals_before = logged(app.data(REFUSALS, json!({})).await);
+    let body = submit(app, &case.raw).await;
+    assert_eq!(code(&body), case.code, "{}: {body}", case.name);
+    let extensions = &body["errors"][0]["extensions"];
+    match case.check {
+        Some(check) => assert_eq!(extensions["check"], check, "{}: {body}", case.name),
+        None => {
+            assert_eq!(&extensions["pendingTxId"], pending_txid, "{body}");
+            assert_eq!(extensions["input"], 0);
         }
-        assert_eq!(
-            dump_tables(store.db(), PoolRows::Pending).await,
-            before,
-            "{}: only the refusal log changes",
-            case.name
-        );
-        let log = app.data(REFUSALS, json!({})).await;
-        assert_eq!(logged(log.clone()), refusals_before + 1, "{}", case.name);
-        let last = log["pool"]["nodes"]
-            .as_array()
-            .unwrap()
-            .last()
-            .unwrap()
-            .clone();
-        assert_eq!(last["status"], "REJECTED");
-        assert_eq!(last["error"], body["errors"][0]["message"], "{}", case.name);
     }
-    // The pending payment is untouched. A client key is bound only by its coins: a second
-    // payment of alice's, spending another coin, pools beside the first.
-    let second = submit(&app, &with(fresh.clone(), &|_| {})).await;
     assert_eq!(
-        second["data"]["submitTransaction"]["status"], "PENDING",
-        "{second}"
+        dump_tables(store.db(), PoolRows::Pending).await,
+        before,
+        "{}: only the refusal log changes",
+        case.name
     );
-    let mined = app.mine(&b, None).await;
-    assert_eq!(mined["data"]["mineBlock"]["txCount"], 3, "{mined}");
-    assert_eq!(balance(&app, &a).await, 10);
-    // Now mined, the first payment's coin is spent: another transaction spending it is refused.
-    let spent = submit(
-        &app,
-        &with(taken, &|r| {
-            r.tx.outputs[0].pubkey_hash = PubkeyHash([8; 20])
-        }),
-    )
-    .await;
-    assert_eq!(code(&spent), "INVALID_TRANSACTION");
-    assert_eq!(
-        spent["errors"][0]["extensions"]["check"], "INPUT_NOT_UNSPENT",
-        "{spent}"
-    );
+    let log = app.data(REFUSALS, json!({})).await;
+    assert_eq!(logged(log.clone()), refusals_before + 1, "{}", case.name);
+    let last = log["pool"]["nodes"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["status"], "REJECTED");
+    assert_eq!(last["error"], body["errors"][0]["message"], "{}", case.name);
 }
 
 fn request_of(built: &Value) -> SigningRequest {
