@@ -9,55 +9,64 @@ use crate::store::{Store, blocks, params};
 
 impl Node {
     /// The parameters the chain in `store` runs with: the recorded ones, or, for a chain written
-    /// before they were recorded, those its genesis block shows (difficulty from its header,
-    /// reward from its coinbase). `None` for a new chain. Fields that are not recorded come
-    /// from `defaults`.
+    /// before they were recorded, those its genesis block shows. `None` for a new chain. Fields
+    /// that are not recorded come from `defaults`.
     pub async fn chain_params(store: &Store, defaults: &Params) -> NodeResult<Option<Params>> {
-        if let Some(stored) = params::get(store.db(), defaults).await? {
-            return Ok(Some(stored));
+        match params::get(store.db(), defaults).await? {
+            Some(recorded) => Ok(Some(recorded)),
+            None => from_genesis(store, defaults).await,
         }
-        let Some(genesis) = blocks::by_height(store.db(), 0).await? else {
-            return Ok(None);
-        };
-        let reward = genesis
-            .block
-            .transactions
-            .first()
-            .and_then(|coinbase| coinbase.outputs.first())
-            .map_or(defaults.block_reward, |output| output.value);
-        Ok(Some(Params {
-            difficulty_bits: genesis.block.header.bits,
-            block_reward: reward,
-            ..*defaults
-        }))
     }
 }
 
-/// At open: refuses `requested` when the chain has blocks and recorded other parameters;
-/// records `requested` for a new chain, and the inferred ones for a chain that had none.
+/// The parameters a genesis block shows: difficulty from its header, reward from its coinbase.
+async fn from_genesis(store: &Store, defaults: &Params) -> NodeResult<Option<Params>> {
+    let Some(genesis) = blocks::by_height(store.db(), 0).await? else {
+        return Ok(None);
+    };
+    let reward = genesis
+        .block
+        .transactions
+        .first()
+        .and_then(|coinbase| coinbase.outputs.first())
+        .map_or(defaults.block_reward, |output| output.value);
+    Ok(Some(Params {
+        difficulty_bits: genesis.block.header.bits,
+        block_reward: reward,
+        ..*defaults
+    }))
+}
+
+/// At open: a chain without blocks is new, and takes `requested`. A chain with blocks keeps
+/// its own: `requested` must agree with them, and they are recorded if they were not yet.
 pub(super) async fn settle(store: &Store, requested: &Params, has_blocks: bool) -> NodeResult<()> {
     let recorded = params::get(store.db(), requested).await?;
-    let chain = match recorded {
-        Some(recorded) => Some(recorded),
-        None => Node::chain_params(store, requested).await?,
-    };
-    let write = match chain {
-        Some(chain) if has_blocks && !same_rules(&chain, requested) => {
-            return Err(NodeError::ParamsMismatch {
-                chain: describe(&chain),
-                requested: describe(requested),
-            });
+    if !has_blocks {
+        if !recorded.is_some_and(|r| same_rules(&r, requested)) {
+            record(store, requested).await?;
         }
-        Some(_) if has_blocks => recorded.is_none(),
-        // A chain without blocks is new: the flags choose.
-        _ => !recorded.is_some_and(|r| same_rules(&r, requested)),
+        return Ok(());
+    }
+    let chain = match recorded {
+        Some(recorded) => recorded,
+        None => from_genesis(store, requested).await?.unwrap_or(*requested),
     };
-    if write {
-        let txn = store.begin_write().await?;
-        params::set(&txn, requested).await?;
-        crate::store::commit(txn).await?;
+    if !same_rules(&chain, requested) {
+        return Err(NodeError::ParamsMismatch {
+            chain: describe(&chain),
+            requested: describe(requested),
+        });
+    }
+    if recorded.is_none() {
+        record(store, requested).await?;
     }
     Ok(())
+}
+
+async fn record(store: &Store, params: &Params) -> NodeResult<()> {
+    let txn = store.begin_write().await?;
+    params::set(&txn, params).await?;
+    Ok(crate::store::commit(txn).await?)
 }
 
 /// Whether two sets agree on every consensus rule.
