@@ -7,10 +7,10 @@ use async_graphql::{Context, Object};
 
 use super::connection::{self, HistoryCursor, Page, page, page_size, total_if_asked};
 use super::error::ApiResult;
+use super::holder::Holder;
 use super::node;
 use super::pool_entry::PoolEntry;
 use super::transaction::Transaction;
-use super::utxo::{Utxo, utxo_page};
 use crate::chain::Address;
 use crate::model;
 use crate::node::AddressSummary;
@@ -70,15 +70,10 @@ impl AddressInfo {
         self.summary.tx_count
     }
 
-    /// Its unspent outputs.
-    #[graphql(complexity = "connection::paged_complexity(first, child_complexity)")]
-    async fn utxos(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> async_graphql::Result<Page<Utxo>> {
-        utxo_page(ctx, Some(&self.address), first, after).await
+    /// The fields every holder shows: `utxos`.
+    #[graphql(flatten)]
+    async fn holder(&self) -> Holder {
+        Holder(self.address)
     }
 
     /// Mined transactions that paid it or spent from it, newest first, each with its net amount

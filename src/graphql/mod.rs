@@ -2,6 +2,7 @@
 //! Types wrap domain values; nested lists go through per-request data loaders; every error leaves
 //! with an `extensions.code` (see [`error`]).
 
+mod access;
 mod activity;
 mod address;
 mod block;
@@ -10,18 +11,19 @@ mod block_submission;
 mod chain_info;
 pub mod connection;
 pub mod error;
+mod holder;
 mod lab;
 mod limits;
 mod loaders;
 mod mining;
-mod mutation;
+mod mining_progress;
 mod peer;
 mod pool_entry;
 mod pool_feed;
-mod query;
+mod read_again;
 mod reorg;
+mod roots;
 mod snapshot;
-mod subscription;
 mod tokens;
 mod transaction;
 mod tx_status;
@@ -39,11 +41,10 @@ use crate::node::Node;
 use error::ApiError;
 use loaders::{ChainLoader, LoadError};
 
+pub use access::Access;
 pub use error::with_codes;
 pub use limits::{Admitted, QueryLimits, admit};
-pub use mutation::{Access, Mutation};
-pub use query::Query;
-pub use subscription::Subscription;
+pub use roots::{Mutation, Query, Subscription};
 
 /// The schema type.
 pub type PocketSchema = Schema<Query, Mutation, Subscription>;
@@ -51,16 +52,26 @@ pub type PocketSchema = Schema<Query, Mutation, Subscription>;
 /// The schema over `node`. Depth and the other document limits are checked by [`admit`], which
 /// every transport calls first; complexity needs the schema's per-field costs, so it stays here.
 pub fn schema(node: Arc<Node>, network: Arc<Network>, limits: QueryLimits) -> PocketSchema {
-    Schema::build(Query, Mutation, Subscription)
-        .data(node)
-        .data(network)
-        .limit_complexity(limits.complexity)
-        .finish()
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .data(node)
+    .data(network)
+    .limit_complexity(limits.complexity)
+    .finish()
 }
 
 /// The SDL, as `pocket schema` prints it and `schema.graphql` holds it.
 pub fn sdl() -> String {
-    Schema::build(Query, Mutation, Subscription).finish().sdl()
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .finish()
+    .sdl()
 }
 
 /// The per-request loader: add it to each request's data.

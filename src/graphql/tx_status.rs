@@ -1,8 +1,15 @@
 //! `TransactionStatus`: where a transaction stands, for explorers and wallets that follow one.
 
-use async_graphql::{Enum, Object};
+use std::sync::Arc;
 
-use crate::model;
+use async_graphql::{Enum, Object};
+use futures::Stream;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::error::ApiResult;
+use crate::chain::Txid;
+use crate::model::{self, TxStatus};
+use crate::node::{Node, NodeEvent};
 
 /// Waiting or mined.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -57,4 +64,37 @@ impl TransactionStatus {
             model::TxStatus::Mined { .. } => None,
         }
     }
+}
+
+/// The status of `txid` now, then each time an announcement changes it (a lagging feed reads it
+/// again, so no change is missed).
+pub fn status_feed(
+    node: Arc<Node>,
+    txid: Txid,
+) -> impl Stream<Item = async_graphql::Result<Option<TransactionStatus>>> {
+    let events = node.subscribe();
+    let state = (node, events, None::<Option<TxStatus>>);
+    futures::stream::unfold(state, move |(node, mut events, shown)| async move {
+        let mut first = shown.is_none();
+        loop {
+            if !first {
+                match events.recv().await {
+                    Ok(NodeEvent::MiningChanged(_) | NodeEvent::SnapshotsChanged) => {
+                        continue;
+                    }
+                    Ok(_) | Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+            first = false;
+            let status = match node.transaction_status(&txid).await {
+                Ok(status) => status,
+                Err(err) => return Some((Err(err).api(), (node, events, shown))),
+            };
+            if shown.as_ref() != Some(&status) {
+                let answer = Ok(status.clone().map(TransactionStatus));
+                return Some((answer, (node, events, Some(status))));
+            }
+        }
+    })
 }

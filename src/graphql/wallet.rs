@@ -5,10 +5,10 @@ use async_graphql::{Context, Object};
 use super::address::history;
 use super::connection::{self, Page};
 use super::error::ApiResult;
+use super::holder::Holder;
 use super::loaders::BalanceOf;
 use super::pool_entry::PoolEntry;
 use super::transaction::Transaction;
-use super::utxo::{Utxo, utxo_page};
 use super::{load, loader, node};
 use crate::chain::Address;
 use crate::model;
@@ -59,15 +59,10 @@ impl Wallet {
         }
     }
 
-    /// Its unspent outputs.
-    #[graphql(complexity = "connection::paged_complexity(first, child_complexity)")]
-    async fn utxos(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> async_graphql::Result<Page<Utxo>> {
-        utxo_page(ctx, Some(&self.address), first, after).await
+    /// The fields every holder shows: `utxos`.
+    #[graphql(flatten)]
+    async fn holder(&self) -> Holder {
+        Holder(self.address)
     }
 
     /// Mined transactions that paid it or spent from it, newest first.

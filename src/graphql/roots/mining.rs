@@ -1,0 +1,135 @@
+//! Mining and the dev controls: mining blocks on demand, the mining mode, the training
+//! scenario, and nonce searches as they run.
+use async_graphql::{Context, Object, Subscription};
+use futures::Stream;
+
+use crate::graphql::access::TokenGuard;
+use crate::graphql::block::Block;
+use crate::graphql::error::ApiResult;
+use crate::graphql::mining::{MiningMode, MiningStatus};
+use crate::graphql::mining_progress::{MiningProgress, progress};
+use crate::graphql::node;
+use crate::graphql::read_again::read_again_on;
+use crate::graphql::wallet::Wallet;
+use crate::node::{MiningChange, NodeEvent, parse_address};
+
+/// The mining queries.
+#[derive(Default)]
+pub struct MiningQuery;
+
+#[Object]
+impl MiningQuery {
+    /// How the node mines on its own (MANUAL, AUTO or INTERVAL) and when the next block is due.
+    async fn mining(&self, ctx: &Context<'_>) -> async_graphql::Result<MiningStatus> {
+        Ok(MiningStatus(node(ctx)?.mining().await.api()?))
+    }
+}
+
+/// The mining mutations.
+#[derive(Default)]
+pub struct MiningMutation;
+
+#[Object]
+impl MiningMutation {
+    /// Mines a block paying the reward to `address` with up to `txCount` of the oldest pending
+    /// transactions. On an empty chain this mines the genesis block.
+    #[graphql(guard = "TokenGuard")]
+    async fn mine_block(
+        &self,
+        ctx: &Context<'_>,
+        address: String,
+        #[graphql(default = 5)] tx_count: i32,
+    ) -> async_graphql::Result<Block> {
+        let address = parse_address("address", &address).api()?;
+        let block = node(ctx)?
+            .mine_block(&address, Some(tx_count.into()))
+            .await
+            .api()?;
+        Ok(Block::new(block))
+    }
+
+    /// Mines `count` (1…1000) blocks to `address`, each with up to `txCount` of the oldest
+    /// pending transactions, committed and announced one by one (subscribers get each block as it
+    /// commits). If one fails, the blocks before it stay, and the error says so: its message and
+    /// `extensions.minedCount` / `lastHeight` (its `code` is that of what stopped it).
+    #[graphql(guard = "TokenGuard")]
+    async fn mine_blocks(
+        &self,
+        ctx: &Context<'_>,
+        address: String,
+        count: i32,
+        #[graphql(default = 5)] tx_count: i32,
+    ) -> async_graphql::Result<Vec<Block>> {
+        let address = parse_address("address", &address).api()?;
+        let blocks = node(ctx)?
+            .mine_blocks(&address, count.into(), Some(tx_count.into()), |_| {})
+            .await
+            .api()?;
+        Ok(blocks.into_iter().map(Block::new).collect())
+    }
+
+    /// Sets how the node mines on its own. Arguments left out keep their current value. AUTO and
+    /// INTERVAL need a miner address (given now or before: `MINER_ADDRESS_REQUIRED` otherwise),
+    /// INTERVAL an interval of 1…86,400 seconds. Stored: it outlives restarts, and replicas
+    /// share it.
+    #[graphql(guard = "TokenGuard")]
+    async fn set_mining(
+        &self,
+        ctx: &Context<'_>,
+        mode: MiningMode,
+        address: Option<String>,
+        interval_seconds: Option<i32>,
+        tx_count: Option<i32>,
+    ) -> async_graphql::Result<MiningStatus> {
+        let address = address
+            .map(|a| parse_address("address", &a))
+            .transpose()
+            .api()?;
+        let change = MiningChange {
+            mode: mode.into(),
+            address,
+            interval_seconds: interval_seconds.map(i64::from),
+            tx_count: tx_count.map(i64::from),
+        };
+        Ok(MiningStatus(node(ctx)?.set_mining(change).await.api()?))
+    }
+
+    /// Clears everything and replays the training scenario: 8 wallets (returned in creation
+    /// order) ending with balances 75, 22, 1, 0, 0, 0, 1, 1 and two pending transactions.
+    #[graphql(guard = "TokenGuard")]
+    async fn reset_system(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Wallet>> {
+        let node = node(ctx)?;
+        let wallets = node.reset_system().await.api()?;
+        Ok(wallets.iter().map(Wallet::new).collect())
+    }
+}
+
+/// The mining subscriptions.
+#[derive(Default)]
+pub struct MiningSubscription;
+
+#[Subscription]
+impl MiningSubscription {
+    /// While this server searches for a nonce (a `mineBlock`, `mineBlocks` or interval block),
+    /// about four samples a second: attempts so far, the best hash and its leading zero bits,
+    /// hashes per second and the expected attempts (2^bits); a last sample with `done` when the
+    /// search ends. (Each process reports its own searches.)
+    async fn mining_progress(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = MiningProgress> + use<>> {
+        Ok(progress(node(ctx)?.watch_mining()))
+    }
+
+    /// The mining settings each time they change (from any replica).
+    async fn mining_changed(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<MiningStatus>> + use<>>
+    {
+        let wanted = |event: &NodeEvent| matches!(event, NodeEvent::MiningChanged(_));
+        Ok(read_again_on(node(ctx)?.clone(), wanted, async |node| {
+            node.mining().await.map(MiningStatus)
+        }))
+    }
+}
