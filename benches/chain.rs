@@ -3,11 +3,11 @@
 
 use std::collections::HashMap;
 use std::hint::black_box;
-use std::sync::atomic::AtomicBool;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pocket_chain::chain::hash::sha256d;
-use pocket_chain::chain::pow::{self, Midstate};
+use pocket_chain::chain::pow::Midstate;
+use pocket_chain::chain::testing::{ChainBuilder, GENESIS_TIME, key};
 use pocket_chain::chain::{
     Block, BlockHash, BlockHeader, ChainTip, MerkleRoot, OutPoint, Params, SecretKey, Transaction,
     TxOut, Txid, Utxo, validate_block,
@@ -78,9 +78,7 @@ fn signatures(c: &mut Criterion) {
 /// A mined block of `n` payments (plus its coinbase) and the chainstate it spends from.
 fn block_of(n: usize) -> (Block, ChainTip, HashMap<OutPoint, Utxo>, Params) {
     let params = Params::default();
-    let keys: Vec<SecretKey> = (1..=50u8)
-        .map(|i| SecretKey::from_bytes(&[i; 32]).unwrap())
-        .collect();
+    let keys: Vec<SecretKey> = (1..=50u8).map(key).collect();
     let mut view = HashMap::new();
     let mut txs = Vec::with_capacity(n);
     for i in 0..n {
@@ -122,14 +120,12 @@ fn block_of(n: usize) -> (Block, ChainTip, HashMap<OutPoint, Utxo>, Params) {
         hash: BlockHash([1; 32]),
         height: 1,
     };
-    let mut block = Block::candidate(
+    let block = ChainBuilder::with_bits(params.difficulty_bits).block_on(
         Some(&tip),
         keys[0].public_key().pubkey_hash(),
         txs,
-        &params,
-        1_700_000_000,
+        GENESIS_TIME,
     );
-    block.header = pow::search(&block.header, 2, &AtomicBool::new(false)).unwrap();
     (block, tip, view, params)
 }
 

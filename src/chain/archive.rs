@@ -264,11 +264,11 @@ fn decode_wallets(r: &mut Reader<'_>) -> Result<Vec<ArchivedWallet>, ArchiveErro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chain::testing::{TestChain, key, pkh};
+    use crate::chain::testing::{ChainBuilder, key, pkh};
     use proptest::prelude::*;
 
     fn sample() -> Archive {
-        let mut chain = TestChain::new();
+        let mut chain = ChainBuilder::new();
         chain.mine(pkh(1), vec![]);
         let tx = chain.pay(1, pkh(2), 3);
         chain.mine(pkh(1), vec![tx]);

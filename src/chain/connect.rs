@@ -303,12 +303,12 @@ pub fn index_rows(
 mod tests {
     use super::*;
     use crate::chain::Witness;
-    use crate::chain::testing::{TestChain, pkh};
+    use crate::chain::testing::{ChainBuilder, pkh};
 
     /// A chain of `n` blocks each paying from key 1 to key 2 (the first pays only the miner), and
     /// the chain before them.
-    fn run(n: usize) -> (TestChain, Vec<Block>) {
-        let mut chain = TestChain::new();
+    fn run(n: usize) -> (ChainBuilder, Vec<Block>) {
+        let mut chain = ChainBuilder::new();
         chain.mine(pkh(1), vec![]);
         let start = chain.clone();
         let mut blocks = Vec::new();

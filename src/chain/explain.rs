@@ -91,12 +91,12 @@ fn rule(rule: &'static str, outcome: Result<(), BlockError>) -> RuleOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chain::testing::{TestChain, pkh};
+    use crate::chain::testing::{ChainBuilder, pkh};
     use crate::chain::validate_block;
 
     #[test]
     fn a_valid_block_passes_every_rule_and_a_tampered_one_shows_each_failure() {
-        let mut chain = TestChain::new();
+        let mut chain = ChainBuilder::new();
         chain.mine(pkh(1), vec![]);
         let tip = chain.tip;
         let tx = chain.pay(1, pkh(2), 3);

@@ -24,8 +24,9 @@ pub mod utxo;
 pub mod validation;
 pub mod work;
 
-#[cfg(test)]
-pub(crate) mod testing;
+#[cfg(any(test, feature = "testing"))]
+#[doc(hidden)]
+pub mod testing;
 #[cfg(test)]
 mod vectors;
 

@@ -312,13 +312,13 @@ pub(super) fn check_signatures(
 mod tests {
     use super::*;
     use crate::chain::hash::hash160;
-    use crate::chain::testing::{TestChain, key, pkh};
+    use crate::chain::testing::{ChainBuilder, key, pkh};
     use crate::chain::tx_check::check_transaction;
     use crate::chain::{PubkeyHash, TxOut, Witness};
     use proptest::prelude::*;
 
-    fn funded() -> TestChain {
-        let mut chain = TestChain::new();
+    fn funded() -> ChainBuilder {
+        let mut chain = ChainBuilder::new();
         chain.mine(pkh(1), vec![]);
         chain
     }
@@ -330,7 +330,7 @@ mod tests {
         }
     }
 
-    fn validate(chain: &TestChain, block: &Block) -> Result<UtxoChanges, BlockError> {
+    fn validate(chain: &ChainBuilder, block: &Block) -> Result<UtxoChanges, BlockError> {
         validate_block(block, chain.tip.as_ref(), &chain.params, &chain.utxos)
     }
 
@@ -577,7 +577,7 @@ mod tests {
             Err(BlockError::WrongPrevHash { .. })
         ));
 
-        let mut early = TestChain::new();
+        let mut early = ChainBuilder::new();
         early.params = chain.params;
         let genesis_again = early.mine_candidate(pkh(1), vec![]);
         assert!(matches!(
@@ -757,7 +757,7 @@ mod tests {
 
         #[test]
         fn mined_blocks_meet_their_difficulty(seed: u8) {
-            let chain = TestChain::new();
+            let chain = ChainBuilder::new();
             let block = chain.mine_candidate(PubkeyHash([seed; 20]), vec![]);
             prop_assert!(meets_difficulty(&block.hash(), 4));
         }

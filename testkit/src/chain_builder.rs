@@ -1,13 +1,12 @@
-//! A valid chain built in memory, for benchmarks that need many blocks with signed payments.
+//! A long valid chain with signed payments, built with the one chain builder
+//! (`chain::testing::ChainBuilder`), for imports, syncs and benchmarks.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use pocket_chain::chain::archive::{Archive, ArchiveParams};
-use pocket_chain::chain::{
-    Block, ChainTip, OutPoint, Params, SecretKey, Transaction, TxOut, Utxo, pow,
-};
+use pocket_chain::chain::testing::{ChainBuilder, GENESIS_TIME, key, tip_of};
+use pocket_chain::chain::{OutPoint, Params, SecretKey, Transaction, TxOut, Utxo};
 use pocket_chain::node::Node;
 
 use crate::db::TestDb;
@@ -31,29 +30,24 @@ pub async fn built_chain_node(db: &TestDb) -> Arc<Node> {
 
 /// The parameters of [`built_chain`]'s chains.
 pub fn built_chain_params() -> Params {
-    Params {
-        difficulty_bits: BUILT_CHAIN_DIFFICULTY,
-        ..Params::default()
-    }
+    ChainBuilder::with_bits(BUILT_CHAIN_DIFFICULTY).params
 }
 
 /// A valid chain of `blocks` blocks: after five empty ones, each has 5 transactions, each
 /// spending the oldest unspent output (one input, signed) to the next key.
 pub fn built_chain(blocks: u64) -> (Archive, Vec<(Transaction, Vec<Utxo>)>) {
-    let params = built_chain_params();
-    let keys: Vec<SecretKey> = (1..=KEYS)
-        .map(|n| SecretKey::from_bytes(&[n; 32]).unwrap())
-        .collect();
+    let builder = ChainBuilder::with_bits(BUILT_CHAIN_DIFFICULTY);
+    let params = &builder.params;
+    let keys: Vec<SecretKey> = (1..=KEYS).map(key).collect();
     let owner = |pkh| {
         keys.iter()
             .position(|k| k.public_key().pubkey_hash() == pkh)
             .unwrap()
     };
     let mut unspent: VecDeque<(OutPoint, Utxo)> = VecDeque::new();
-    let mut tip: Option<ChainTip> = None;
+    let mut tip = None;
     let mut out = Vec::with_capacity(blocks as usize);
     let mut signed = Vec::new();
-    let never = AtomicBool::new(false);
     for height in 0..blocks {
         let mut txs = Vec::new();
         while height >= 5 && txs.len() < TXS_PER_BLOCK {
@@ -74,8 +68,7 @@ pub fn built_chain(blocks: u64) -> (Archive, Vec<(Transaction, Vec<Utxo>)>) {
         let miner = keys[height as usize % keys.len()]
             .public_key()
             .pubkey_hash();
-        let mut block = Block::candidate(tip.as_ref(), miner, txs, &params, 1_700_000_000 + height);
-        block.header = pow::search(&block.header, 1, &never).unwrap();
+        let block = builder.block_on(tip.as_ref(), miner, txs, GENESIS_TIME + height);
         for (tx_index, tx) in block.transactions.iter().enumerate() {
             let txid = tx.txid();
             for (vout, output) in tx.outputs.iter().enumerate() {
@@ -91,10 +84,7 @@ pub fn built_chain(blocks: u64) -> (Archive, Vec<(Transaction, Vec<Utxo>)>) {
                 unspent.push_back((outpoint, utxo));
             }
         }
-        tip = Some(ChainTip {
-            hash: block.hash(),
-            height,
-        });
+        tip = Some(tip_of(&block, height));
         out.push(block);
     }
     let archive = Archive {

@@ -6,7 +6,6 @@
 //! serving a long branch with less work than the node's chain makes it write nothing.
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
@@ -18,7 +17,7 @@ use pocket_testkit::{Backend, Replica, TestDb, graphql};
 use serde_json::{Value, json};
 
 use crate::network::BITS;
-use pocket_testkit::{BlockBuilder as Builder, coinbase_of, tip_of};
+use pocket_testkit::{ChainBuilder, coinbase_of, network_builder, tip_of};
 
 /// What the hostile peer serves: blocks as hex (the last one bad, or not a block at all), or, at
 /// the height `huge_at`, an answer too large to read.
@@ -97,7 +96,10 @@ async fn serve_hostile(peer: Hostile) -> String {
 }
 
 /// The bad things, each with what the follower's `lastError` must say.
-fn bad_endings(build: &Builder, chain: &[Block]) -> Vec<(&'static str, Option<String>, String)> {
+fn bad_endings(
+    build: &ChainBuilder,
+    chain: &[Block],
+) -> Vec<(&'static str, Option<String>, String)> {
     let tip = tip_of(chain.last().unwrap(), chain.len() as u64 - 1);
     let time = 1_700_001_000;
     let mut weak = build.block(Some(&tip), vec![], time);
@@ -115,17 +117,14 @@ fn bad_endings(build: &Builder, chain: &[Block]) -> Vec<(&'static str, Option<St
         vec![build.spend(&[coinbase_of(&chain[0])])],
         time + 2,
     );
-    let mut wrong = Block::candidate(
+    let wrong = build.block(
         Some(&ChainTip {
             hash: tip.hash,
             height: tip.height + 5,
         }),
-        build.key.public_key().pubkey_hash(),
         vec![],
-        &build.params,
         time + 3,
     );
-    wrong.header = pow::search(&wrong.header, 1, &AtomicBool::new(false)).unwrap();
     let hex = |b: &Block| Some(hex::encode(b.encode()));
     vec![
         ("PROOF_OF_WORK", hex(&weak), "leading zero bits".into()),
@@ -144,7 +143,7 @@ fn bad_endings(build: &Builder, chain: &[Block]) -> Vec<(&'static str, Option<St
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hostile_peer_is_refused_marked_and_disturbs_nothing() {
     let http = reqwest::Client::new();
-    let build = Builder::new();
+    let build = network_builder();
     // A valid chain: genesis, a block spending the genesis coinbase, and three more.
     let genesis = build.block(None, vec![], 1_700_000_000);
     let mut chain = vec![genesis];
@@ -267,7 +266,7 @@ async fn a_hostile_peer_is_refused_marked_and_disturbs_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_peer_serving_a_long_stale_branch_makes_the_node_write_nothing() {
     let http = reqwest::Client::new();
-    let build = Builder::new();
+    let build = network_builder();
     let db = TestDb::new(Backend::Sqlite).await;
     let bin = env!("CARGO_BIN_EXE_pocket");
     let node = Replica::start(bin, &db.url, &["--difficulty", BITS]).await;

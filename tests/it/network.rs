@@ -4,14 +4,13 @@
 //! from a peer or `submitBlock` without disturbing anything else. Real `pocket` processes on
 //! loopback; every wait is bounded.
 
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use pocket_chain::chain::{
     Block, ChainTip, OutPoint, PubkeyHash, SecretKey, Transaction, Witness, pow,
 };
 use pocket_testkit::{
-    Backend, BlockBuilder as Builder, Replica, TestDb, coinbase_of, graphql, next_json,
+    Backend, ChainBuilder, Replica, TestDb, coinbase_of, graphql, network_builder, next_json,
     sqlite_databases, subscribe, tip_of,
 };
 use serde_json::{Value, json};
@@ -501,7 +500,7 @@ async fn a_block_larger_than_an_ordinary_request_travels_by_the_block_route() {
     let [db_a, db_b] = sqlite_databases().await;
     let b = node(&db_b, &[]).await;
     let a = node(&db_a, &[&b]).await;
-    let build = Builder::new();
+    let build = network_builder();
     let own = build.key.public_key().address().to_string();
     let genesis = net.mine(&a, 1, &own).await;
     net.converged(&[&a, &b], 0).await;
@@ -676,7 +675,7 @@ async fn submitted_blocks_are_placed_in_the_tree_or_refused() {
     let net = Net::new();
     let db = TestDb::new(Backend::Postgres).await;
     let n = node(&db, &[]).await;
-    let build = Builder::new();
+    let build = network_builder();
     let genesis = build.block(None, vec![], 1_700_000_000);
     let g = tip_of(&genesis, 0);
     let one = build.block(Some(&g), vec![], 1_700_000_001);
@@ -717,7 +716,7 @@ async fn an_orphan_is_held_until_its_parent_comes(net: &Net, n: &Replica, chain:
 async fn invalid_blocks_are_refused_by_name(
     net: &Net,
     n: &Replica,
-    build: &Builder,
+    build: &ChainBuilder,
     chain: [&Block; 3],
 ) -> Value {
     let [genesis, one, two] = chain;
@@ -742,17 +741,14 @@ async fn invalid_blocks_are_refused_by_name(
     let double = build.block(Some(&t2), vec![first, second], 1_700_000_005);
     refused_as(&submit(net, n, &double).await, "DUPLICATE_INPUT");
     // A wrong link: a block that claims a height its parent does not give it.
-    let mut wrong = Block::candidate(
+    let wrong = build.block(
         Some(&ChainTip {
             hash: two.hash(),
             height: 7,
         }),
-        build.key.public_key().pubkey_hash(),
         vec![],
-        &build.params,
         1_700_000_006,
     );
-    wrong.header = pow::search(&wrong.header, 1, &AtomicBool::new(false)).unwrap();
     refused_as(&submit(net, n, &wrong).await, "WRONG_HEIGHT");
     // Not a block at all.
     let junk = net
@@ -774,7 +770,7 @@ async fn invalid_blocks_are_refused_by_name(
 async fn stale_blocks_are_held_not_written(
     net: &Net,
     n: &Replica,
-    build: &Builder,
+    build: &ChainBuilder,
     g: &ChainTip,
     before: &Value,
 ) {
@@ -797,7 +793,7 @@ async fn stale_blocks_are_held_not_written(
 async fn a_branch_with_more_work_reorganises(
     net: &Net,
     n: &Replica,
-    build: &Builder,
+    build: &ChainBuilder,
     genesis: &Block,
 ) -> ChainTip {
     let g = tip_of(genesis, 0);
@@ -879,7 +875,7 @@ async fn a_branch_with_more_work_reorganises(
 async fn a_payment_whose_input_leaves_the_chain_is_rejected(
     net: &Net,
     n: &Replica,
-    build: &Builder,
+    build: &ChainBuilder,
     t3: &ChainTip,
 ) {
     let four = build.block(Some(t3), vec![], 1_700_000_200);
