@@ -10,8 +10,8 @@ use pocket_chain::chain::{
     Block, ChainTip, OutPoint, PubkeyHash, SecretKey, Transaction, Witness, pow,
 };
 use pocket_testkit::{
-    Backend, ChainBuilder, Replica, TestDb, coinbase_of, graphql, network_builder, next_json,
-    sqlite_databases, subscribe, tip_of,
+    Backend, ChainBuilder, Replica, TestDb, WsStream, coinbase_of, graphql, network_builder,
+    next_json, sqlite_databases, subscribe, tip_of,
 };
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
@@ -186,7 +186,7 @@ impl Net {
 /// Reads a subscription's values (what `value` picks from each event's data) until a MINED that
 /// follows a PENDING.
 async fn follow_until_mined_again(
-    feed: &mut pocket_testkit::WsStream,
+    feed: &mut WsStream,
     value: impl Fn(&Value) -> Option<String>,
 ) -> Vec<String> {
     let mut seen: Vec<String> = Vec::new();
@@ -237,46 +237,89 @@ async fn three_nodes_converge_fork_and_heal_a_partition() {
     let (start, _) = net.converged(&[&a, &b, &c], 9).await;
     let peers = net.ok(&c, "{ peers { url state } }", json!({})).await;
     assert_eq!(peers["peers"].as_array().unwrap().len(), 2, "{peers}");
+    let nodes = [&a, &b, &c];
 
-    // A and B mine at the same time, each paying itself: forks happen and resolve.
+    let height = forks_resolve_and_payments_relay(&net, nodes, &wallets, start).await;
+    let partition = a_partition_mines_apart(&net, nodes, &wallets, height).await;
+    let healed = healing_reorganises_to_the_heavier_branch(&net, nodes, &partition).await;
+    the_losing_payment_is_mined_again(&net, nodes, &wallets, partition, healed).await;
+    drop((a, b, c));
+    for db in [&db_a, &db_b, &db_c] {
+        verify(db);
+    }
+}
+
+/// A and B mine at the same time, each paying itself: forks happen and resolve; a payment sent to
+/// A reaches B's and C's pools. Returns the height they agree on.
+async fn forks_resolve_and_payments_relay(
+    net: &Net,
+    [a, b, c]: [&Replica; 3],
+    wallets: &[String],
+    start: u64,
+) -> u64 {
     let (miner_a, miner_b, miner_c) = (&wallets[1], &wallets[2], &wallets[3]);
-    let (mined_a, mined_b) = tokio::join!(net.mine(&a, 6, miner_a), net.mine(&b, 6, miner_b));
+    let (mined_a, mined_b) = tokio::join!(net.mine(a, 6, miner_a), net.mine(b, 6, miner_b));
     assert_eq!(mined_a["mineBlocks"].as_array().unwrap().len(), 6);
     assert_eq!(mined_b["mineBlocks"].as_array().unwrap().len(), 6);
     // Two branches of equal work stay apart (each node keeps the one it saw first); one more
     // block on top of either, once every node has seen both, settles it.
-    let top = net.same_height(&[&a, &b, &c], start + 6).await;
-    net.mine(&c, 1, miner_c).await;
-    let (height, _) = net.converged(&[&a, &b, &c], top + 1).await;
+    let top = net.same_height(&[a, b, c], start + 6).await;
+    net.mine(c, 1, miner_c).await;
+    let (height, _) = net.converged(&[a, b, c], top + 1).await;
+    height
+}
 
-    // A transaction sent to A reaches B's and C's pools.
-    let relayed = net.send(&a, &wallets[0], &wallets[4], 2).await;
-    for node in [&b, &c] {
+/// What happened on each side of a partition.
+struct Partition {
+    /// Where the branches part.
+    height: u64,
+    /// A payment sent to A: in the relayed pools of B and C, mined by C.
+    relayed: String,
+    /// A payment only A and B know, mined on their side.
+    losing: String,
+    /// The blocks A and B mined while apart.
+    stale: Vec<Value>,
+    /// A's subscriptions: reorganisations, the losing payment's status, its payee's activity.
+    reorgs: WsStream,
+    status_feed: WsStream,
+    activity_feed: WsStream,
+}
+
+/// C drops its links to A and B; A and B mine a payment only they know in two blocks, C mines
+/// four (with the payment relayed before the partition).
+async fn a_partition_mines_apart(
+    net: &Net,
+    [a, b, c]: [&Replica; 3],
+    wallets: &[String],
+    height: u64,
+) -> Partition {
+    let (miner_a, miner_c) = (&wallets[1], &wallets[3]);
+    let relayed = net.send(a, &wallets[0], &wallets[4], 2).await;
+    for node in [b, c] {
         net.status_becomes(node, &relayed, "PENDING").await;
     }
-
     // Partition: C drops its links to A and B.
-    for peer in [&a, &b] {
-        net.remove_peer(&c, peer).await;
+    for peer in [a, b] {
+        net.remove_peer(c, peer).await;
     }
-    let mut reorgs = subscribe(
+    let reorgs = subscribe(
         &a.base,
         "graphql-transport-ws",
         "subscription { chainReorganized { forkHeight oldTip newTip disconnected connected returnedToPool dropped } }",
     )
     .await;
     // A and B: a transaction only they know, mined in the first of two blocks.
-    let losing = net.send(&a, miner_a, &wallets[5], 3).await;
-    net.status_becomes(&b, &losing, "PENDING").await;
-    let stale: Vec<Value> = net.mine(&a, 2, miner_a).await["mineBlocks"]
+    let losing = net.send(a, miner_a, &wallets[5], 3).await;
+    net.status_becomes(b, &losing, "PENDING").await;
+    let stale: Vec<Value> = net.mine(a, 2, miner_a).await["mineBlocks"]
         .as_array()
         .unwrap()
         .iter()
         .map(|b| b["hash"].clone())
         .collect();
-    net.converged(&[&a, &b], height + 2).await;
-    net.status_becomes(&b, &losing, "MINED").await;
-    let mut activity_feed = subscribe(
+    net.converged(&[a, b], height + 2).await;
+    net.status_becomes(b, &losing, "MINED").await;
+    let activity_feed = subscribe(
         &a.base,
         "graphql-transport-ws",
         &format!(
@@ -299,17 +342,57 @@ async fn three_nodes_converge_fork_and_heal_a_partition() {
         "{found}"
     );
     // C: four blocks (mining the relayed transaction).
-    net.mine(&c, 4, miner_c).await;
-    net.status_becomes(&c, &relayed, "MINED").await;
-
-    // Heal: C links to A and B again and announces its branch, which has more work; A and B
-    // reorganise to it. Its first block has less work than their chain (held in memory), its
-    // second as much (both written beside their chain), its third more.
-    for peer in [&a, &b] {
-        net.add_peer(&c, peer).await;
+    net.mine(c, 4, miner_c).await;
+    net.status_becomes(c, &relayed, "MINED").await;
+    Partition {
+        height,
+        relayed,
+        losing,
+        stale,
+        reorgs,
+        status_feed,
+        activity_feed,
     }
-    let (healed, _) = net.converged(&[&a, &b, &c], height + 4).await;
+}
+
+/// C links to A and B again and announces its branch, which has more work; A and B reorganise
+/// to it. Its first block has less work than their chain (held in memory), its second as much
+/// (both written beside their chain), its third more. Returns the healed height.
+async fn healing_reorganises_to_the_heavier_branch(
+    net: &Net,
+    [a, b, c]: [&Replica; 3],
+    partition: &Partition,
+) -> u64 {
+    let Partition { height, .. } = *partition;
+    for peer in [a, b] {
+        net.add_peer(c, peer).await;
+    }
+    let (healed, _) = net.converged(&[a, b, c], height + 4).await;
     assert_eq!(healed, height + 4);
+    for node in [a, b, c] {
+        net.status_becomes(node, &partition.relayed, "MINED").await;
+    }
+    healed
+}
+
+/// A announced one reorganisation, at the fork; the losing side's payment is pending again
+/// everywhere, and is mined again; A's subscribers saw it go back to the pool, then be mined.
+async fn the_losing_payment_is_mined_again(
+    net: &Net,
+    [a, b, c]: [&Replica; 3],
+    wallets: &[String],
+    partition: Partition,
+    healed: u64,
+) {
+    let Partition {
+        height,
+        losing,
+        stale,
+        mut reorgs,
+        mut status_feed,
+        mut activity_feed,
+        ..
+    } = partition;
     let event = tokio::time::timeout(CONVERGE, next_json(&mut reorgs))
         .await
         .expect("a reorganisation is announced");
@@ -322,7 +405,7 @@ async fn three_nodes_converge_fork_and_heal_a_partition() {
     assert_eq!(reorg["dropped"], json!([]));
     let block = net
         .ok(
-            &a,
+            a,
             "query($h: String!) { block(hash: $h) { height mainChain } chain { sideBlocks } }",
             json!({ "h": stale[0] }),
         )
@@ -331,12 +414,12 @@ async fn three_nodes_converge_fork_and_heal_a_partition() {
     assert!(block["chain"]["sideBlocks"].as_u64().unwrap() >= 2);
 
     // The losing side's transaction is pending again everywhere, and is mined again.
-    for node in [&a, &b, &c] {
+    for node in [a, b, c] {
         net.status_becomes(node, &losing, "PENDING").await;
     }
-    net.mine(&c, 1, miner_c).await;
-    let (_, tip) = net.converged(&[&a, &b, &c], healed + 1).await;
-    for node in [&a, &b, &c] {
+    net.mine(c, 1, &wallets[3]).await;
+    let (_, tip) = net.converged(&[a, b, c], healed + 1).await;
+    for node in [a, b, c] {
         let status = net.status_becomes(node, &losing, "MINED").await;
         assert_eq!(status["blockHash"], tip);
     }
@@ -354,10 +437,6 @@ async fn three_nodes_converge_fork_and_heal_a_partition() {
     })
     .await;
     assert_eq!(kinds, ["PENDING", "MINED"], "{kinds:?}");
-    drop((a, b, c));
-    for db in [&db_a, &db_b, &db_c] {
-        verify(db);
-    }
 }
 
 /// A node that was down catches up when it comes back, from where it stopped.
@@ -512,22 +591,7 @@ async fn a_block_larger_than_an_ordinary_request_travels_by_the_block_route() {
             .unwrap(),
         height: 0,
     };
-    // 1,600 payments in a chain, each spending the one before (the first the genesis
-    // coinbase): about 290 KB, 580 KB in hex.
-    let mut payments: Vec<Transaction> = Vec::new();
-    let mut coin = OutPoint {
-        txid: coinbase_txid_on(&net, &a, &g).await,
-        vout: 0,
-    };
-    for _ in 0..1_600 {
-        let payment = build.spend(&[coin]);
-        coin = OutPoint {
-            txid: payment.txid(),
-            vout: 0,
-        };
-        payments.push(payment);
-    }
-    let big = build.block(Some(&g), payments, 1_700_000_000);
+    let big = a_large_block(&net, &a, &build, &g).await;
     let body = json!({
         "query": "mutation($r: String!) { submitBlock(rawHex: $r) { status } }",
         "variables": { "r": hex::encode(big.encode()) },
@@ -560,7 +624,36 @@ async fn a_block_larger_than_an_ordinary_request_travels_by_the_block_route() {
     let peers = net.ok(&a, "{ peers { lastError } }", json!({})).await;
     assert_eq!(peers["peers"][0]["lastError"], Value::Null, "{peers}");
 
-    // Anything but submitBlock is refused there, with a code.
+    only_submit_block_is_answered_there(&net, &a).await;
+    slow_large_bodies_do_not_hold_up_an_ordinary_block(&net, &a, &build, &big).await;
+
+    its_own_body_limits(&net, &a).await;
+    drop((a, b));
+    verify(&db_b);
+}
+
+/// 1,600 payments in a chain, each spending the one before (the first the genesis coinbase), in
+/// one block on `g`: about 290 KB, 580 KB in hex.
+async fn a_large_block(net: &Net, a: &Replica, build: &ChainBuilder, g: &ChainTip) -> Block {
+    // coinbase): about 290 KB, 580 KB in hex.
+    let mut payments: Vec<Transaction> = Vec::new();
+    let mut coin = OutPoint {
+        txid: coinbase_txid_on(net, a, g).await,
+        vout: 0,
+    };
+    for _ in 0..1_600 {
+        let payment = build.spend(&[coin]);
+        coin = OutPoint {
+            txid: payment.txid(),
+            vout: 0,
+        };
+        payments.push(payment);
+    }
+    build.block(Some(g), payments, 1_700_000_000)
+}
+
+/// Anything but `submitBlock` is refused at the block route, with a code.
+async fn only_submit_block_is_answered_there(net: &Net, a: &Replica) {
     for query in [
         "{ chain { height } }",
         "mutation { submitBlock(rawHex: \"00\") { status } newWallet { address } }",
@@ -576,8 +669,16 @@ async fn a_block_larger_than_an_ordinary_request_travels_by_the_block_route() {
         let refused: Value = refused.json().await.unwrap();
         assert_eq!(refused["errors"][0]["extensions"]["code"], "BAD_REQUEST");
     }
-    // Two clients sending large bodies slowly hold both turns for large bodies; an ordinary
-    // block does not wait for them.
+}
+
+/// Two clients sending large bodies slowly hold both turns for large bodies; an ordinary block
+/// does not wait for them.
+async fn slow_large_bodies_do_not_hold_up_an_ordinary_block(
+    net: &Net,
+    a: &Replica,
+    build: &ChainBuilder,
+    big: &Block,
+) {
     let mut slow = Vec::new();
     for _ in 0..2 {
         let mut stream = tokio::net::TcpStream::connect(a.base.trim_start_matches("http://"))
@@ -591,7 +692,7 @@ async fn a_block_larger_than_an_ordinary_request_travels_by_the_block_route() {
         slow.push(stream);
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let next = build.block(Some(&tip_of(&big, 1)), vec![], 1_700_000_001);
+    let next = build.block(Some(&tip_of(big, 1)), vec![], 1_700_000_001);
     let answer: Value = net
         .http
         .post(format!("{}/graphql/blocks", a.base))
@@ -611,8 +712,11 @@ async fn a_block_larger_than_an_ordinary_request_travels_by_the_block_route() {
         "{answer}"
     );
     drop(slow);
+}
 
-    // Its own limits: a body larger than any block in hex, and a body that is not JSON.
+/// The block route's own limits: a body larger than any block in hex, and a body that is not
+/// JSON.
+async fn its_own_body_limits(net: &Net, a: &Replica) {
     let huge = json!({ "query": "mutation { submitBlock(rawHex: \"\") { status } }", "pad": "0".repeat(17 << 20) });
     let refusals = [
         (
@@ -635,8 +739,6 @@ async fn a_block_larger_than_an_ordinary_request_travels_by_the_block_route() {
         let refused: Value = refused.json().await.unwrap();
         assert_eq!(refused["errors"][0]["extensions"]["code"], "BAD_REQUEST");
     }
-    drop((a, b));
-    verify(&db_b);
 }
 
 /// The txid of the coinbase of block `tip` on `node`, from its raw bytes.
