@@ -144,38 +144,11 @@ fn bad_endings(
 async fn a_hostile_peer_is_refused_marked_and_disturbs_nothing() {
     let http = reqwest::Client::new();
     let build = network_builder();
-    // A valid chain: genesis, a block spending the genesis coinbase, and three more.
-    let genesis = build.block(None, vec![], 1_700_000_000);
-    let mut chain = vec![genesis];
-    for height in 1..5u64 {
-        let parent = tip_of(chain.last().unwrap(), height - 1);
-        let txs = if height == 1 {
-            vec![build.spend(&[coinbase_of(&chain[0])])]
-        } else {
-            vec![]
-        };
-        chain.push(build.block(Some(&parent), txs, 1_700_000_000 + height));
-    }
+    let chain = a_valid_chain(&build);
     let tip_hash = chain.last().unwrap().hash().to_string();
 
-    // The honest node has the valid chain.
-    let honest_db = TestDb::new(Backend::Sqlite).await;
     let bin = env!("CARGO_BIN_EXE_pocket");
-    let honest = Replica::start(bin, &honest_db.url, &["--difficulty", BITS]).await;
-    for block in &chain {
-        let answer = graphql(
-            &http,
-            &format!("{}/graphql", honest.base),
-            "mutation($r: String!) { submitBlock(rawHex: $r) { status } }",
-            json!({ "r": hex::encode(block.encode()) }),
-        )
-        .await;
-        assert_eq!(
-            answer["data"]["submitBlock"]["status"], "CONNECTED",
-            "{answer}"
-        );
-    }
-
+    let (_honest_db, honest) = an_honest_node_with(&http, bin, &chain).await;
     for (kind, bad, says) in bad_endings(&build, &chain) {
         let mut blocks: Vec<String> = chain.iter().map(|b| hex::encode(b.encode())).collect();
         let mut hashes: Vec<BlockHash> = chain.iter().map(Block::hash).collect();
@@ -194,58 +167,11 @@ async fn a_hostile_peer_is_refused_marked_and_disturbs_nothing() {
         })
         .await;
         let db = TestDb::new(Backend::Sqlite).await;
-        let follower = Replica::start(
-            bin,
-            &db.url,
-            &[
-                "--difficulty",
-                BITS,
-                "--peer",
-                &honest.base,
-                "--peer",
-                &hostile,
-            ],
+        let follower = follow_both(bin, &db, &honest, &hostile).await;
+        the_hostile_peer_is_down_and_the_honest_one_followed(
+            &http, &follower, &honest, &hostile, &tip_hash, kind, &says,
         )
         .await;
-        let url = format!("{}/graphql", follower.base);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let peers = loop {
-            let answer = graphql(
-                &http,
-                &url,
-                "{ peers { url state lastError } chain { tipHash } }",
-                json!({}),
-            )
-            .await;
-            let state = |url: &str| {
-                answer["data"]["peers"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .find(|p| p["url"] == url)
-                    .map(|p| p["state"].clone())
-            };
-            if state(&hostile) == Some(json!("DOWN"))
-                && state(&honest.base) == Some(json!("FOLLOWING"))
-                && answer["data"]["chain"]["tipHash"] == tip_hash.as_str()
-            {
-                break answer;
-            }
-            assert!(Instant::now() < deadline, "{kind}: {answer}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        };
-        let list = peers["data"]["peers"].as_array().unwrap();
-        let marked = list.iter().find(|p| p["url"] == hostile.as_str()).unwrap();
-        let error = marked["lastError"].as_str().unwrap();
-        assert!(
-            error.starts_with("misbehaved") && error.contains(says.as_str()),
-            "{kind}: {error}"
-        );
-        let honest_peer = list
-            .iter()
-            .find(|p| p["url"] == honest.base.as_str())
-            .unwrap();
-        assert_eq!(honest_peer["state"], "FOLLOWING", "{kind}: {peers}");
         drop(follower);
         crate::network::verify(&db);
     }
@@ -258,6 +184,115 @@ async fn a_hostile_peer_is_refused_marked_and_disturbs_nothing() {
     .await;
     assert_eq!(honest_tip["data"]["chain"]["tipHash"], tip_hash.as_str());
     assert_eq!(honest_tip["data"]["chain"]["sideBlocks"], 0);
+}
+
+/// A valid chain: genesis, a block spending the genesis coinbase, and three more.
+fn a_valid_chain(build: &ChainBuilder) -> Vec<Block> {
+    let genesis = build.block(None, vec![], 1_700_000_000);
+    let mut chain = vec![genesis];
+    for height in 1..5u64 {
+        let parent = tip_of(chain.last().unwrap(), height - 1);
+        let txs = if height == 1 {
+            vec![build.spend(&[coinbase_of(&chain[0])])]
+        } else {
+            vec![]
+        };
+        chain.push(build.block(Some(&parent), txs, 1_700_000_000 + height));
+    }
+    chain
+}
+
+/// A node with `chain`, submitted block by block (and its database, which outlives it).
+async fn an_honest_node_with(
+    http: &reqwest::Client,
+    bin: &str,
+    chain: &[Block],
+) -> (TestDb, Replica) {
+    let honest_db = TestDb::new(Backend::Sqlite).await;
+    let honest = Replica::start(bin, &honest_db.url, &["--difficulty", BITS]).await;
+    for block in chain {
+        let answer = graphql(
+            http,
+            &format!("{}/graphql", honest.base),
+            "mutation($r: String!) { submitBlock(rawHex: $r) { status } }",
+            json!({ "r": hex::encode(block.encode()) }),
+        )
+        .await;
+        assert_eq!(
+            answer["data"]["submitBlock"]["status"], "CONNECTED",
+            "{answer}"
+        );
+    }
+    (honest_db, honest)
+}
+
+/// A new node following both the honest peer and the hostile one.
+async fn follow_both(bin: &str, db: &TestDb, honest: &Replica, hostile: &str) -> Replica {
+    Replica::start(
+        bin,
+        &db.url,
+        &[
+            "--difficulty",
+            BITS,
+            "--peer",
+            &honest.base,
+            "--peer",
+            hostile,
+        ],
+    )
+    .await
+}
+
+/// Within 30 s the follower marks the hostile peer DOWN with a `misbehaved` error naming
+/// `says`, follows the honest one and has its tip.
+async fn the_hostile_peer_is_down_and_the_honest_one_followed(
+    http: &reqwest::Client,
+    follower: &Replica,
+    honest: &Replica,
+    hostile: &str,
+    tip_hash: &str,
+    kind: &str,
+    says: &str,
+) {
+    let url = format!("{}/graphql", follower.base);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let peers = loop {
+        let answer = graphql(
+            http,
+            &url,
+            "{ peers { url state lastError } chain { tipHash } }",
+            json!({}),
+        )
+        .await;
+        let state = |url: &str| {
+            answer["data"]["peers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["url"] == url)
+                .map(|p| p["state"].clone())
+        };
+        if state(hostile) == Some(json!("DOWN"))
+            && state(&honest.base) == Some(json!("FOLLOWING"))
+            && answer["data"]["chain"]["tipHash"] == tip_hash
+        {
+            break answer;
+        }
+        assert!(Instant::now() < deadline, "{kind}: {answer}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let list = peers["data"]["peers"].as_array().unwrap();
+    let marked = list.iter().find(|p| p["url"] == hostile).unwrap();
+    let error = marked["lastError"].as_str().unwrap();
+    assert!(
+        error.starts_with("misbehaved") && error.contains(says),
+        "{kind}: {error}"
+    );
+    let honest_peer = list
+        .iter()
+        .find(|p| p["url"] == honest.base.as_str())
+        .unwrap();
+    assert_eq!(honest_peer["state"], "FOLLOWING", "{kind}: {peers}");
 }
 
 /// A peer serving a long branch with less work than the node's chain (cheap to make at this

@@ -59,8 +59,34 @@ async fn replicas_on_one_postgres_act_as_one_node() {
         );
     }
     let http = reqwest::Client::new();
-    let reset = post(
+    let (a, watchers) = a_send_on_one_replica_reaches_another(&http, &replicas).await;
+    let acknowledged = load_while_one_replica_dies(&http, &mut replicas, &a).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let tip = nothing_acknowledged_is_lost(&db, &acknowledged, &watchers).await;
+    // Writes keep working through the survivors.
+    let more = post(
         &http,
+        &replicas[1].base,
+        "mutation($a: String!) { mineBlock(address: $a) { height } }",
+        json!({ "a": a[0] }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(more["data"]["mineBlock"]["height"], tip + 1);
+}
+
+/// Blocks and pool changes each subscriber watches, by height or amount.
+type Watched = Arc<Mutex<Vec<u64>>>;
+
+/// Resets the chain through the first replica and watches every replica's blocks from the tip
+/// (height 9) on; a send on the first replica reaches a pool subscriber on the second. Returns
+/// the training wallets and the block watchers.
+async fn a_send_on_one_replica_reaches_another(
+    http: &reqwest::Client,
+    replicas: &[Replica],
+) -> (Vec<String>, Vec<Watched>) {
+    let reset = post(
+        http,
         &replicas[0].base,
         "mutation { resetSystem { address } }",
         json!({}),
@@ -76,7 +102,7 @@ async fn replicas_on_one_postgres_act_as_one_node() {
     // Give the reset's announcements time to pass, then watch from the tip (height 9) on.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let mut watchers = Vec::new();
-    for replica in &replicas {
+    for replica in replicas {
         watchers.push(
             watch(
                 &replica.base,
@@ -98,7 +124,7 @@ async fn replicas_on_one_postgres_act_as_one_node() {
     // A send on the first replica reaches a pool subscriber on the second.
     let send = "mutation($f: String!, $t: String!) { send(from: $f, to: $t, amount: 4) { id } }";
     post(
-        &http,
+        http,
         &replicas[0].base,
         send,
         json!({ "f": a[0], "t": a[1] }),
@@ -114,12 +140,26 @@ async fn replicas_on_one_postgres_act_as_one_node() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
+    (a, watchers)
+}
+
+/// Six clients send and mine through the replicas in turn while the third replica is killed in
+/// the middle of the load. Returns the blocks acknowledged, by height and hash.
+async fn load_while_one_replica_dies(
+    http: &reqwest::Client,
+    replicas: &mut Vec<Replica>,
+    a: &[String],
+) -> Vec<(u64, String)> {
     let bases: Vec<String> = replicas.iter().map(|r| r.base.clone()).collect();
     let acknowledged = Arc::new(Mutex::new(Vec::<(u64, String)>::new()));
     let mut clients = Vec::new();
     for i in 0..6 {
-        let (http, bases, a, acknowledged) =
-            (http.clone(), bases.clone(), a.clone(), acknowledged.clone());
+        let (http, bases, a, acknowledged) = (
+            http.clone(),
+            bases.clone(),
+            a.to_vec(),
+            acknowledged.clone(),
+        );
         clients.push(tokio::spawn(async move {
             for round in 0..8 {
                 let base = &bases[(i + round) % bases.len()];
@@ -142,8 +182,17 @@ async fn replicas_on_one_postgres_act_as_one_node() {
     for client in clients {
         client.await.expect("client task");
     }
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    acknowledged.lock().unwrap().clone()
+}
 
+/// The chain verifies, every acknowledged block is in it, and the surviving replicas'
+/// subscribers saw every block after the reset exactly once, in order, whichever replica mined
+/// it. Returns the tip's height.
+async fn nothing_acknowledged_is_lost(
+    db: &TestDb,
+    acknowledged: &[(u64, String)],
+    watchers: &[Watched],
+) -> u64 {
     let node = pocket_chain::node::Node::open(db.store().await, test_config(), keystore())
         .await
         .unwrap();
@@ -153,8 +202,7 @@ async fn replicas_on_one_postgres_act_as_one_node() {
         .expect("the chain verifies");
     let tip = report.blocks - 1;
     assert!(tip > 15, "the load mined blocks (tip {tip})");
-    let acknowledged = acknowledged.lock().unwrap().clone();
-    for (height, hash) in &acknowledged {
+    for (height, hash) in acknowledged {
         let block = node
             .block_by_height(*height)
             .await
@@ -162,20 +210,9 @@ async fn replicas_on_one_postgres_act_as_one_node() {
             .expect("acknowledged block kept");
         assert_eq!(&block.hash.to_string(), hash);
     }
-    // The surviving replicas' subscribers saw every block after the reset exactly once, in order,
-    // whichever replica mined it.
     for seen in &watchers[..2] {
         let seen = seen.lock().unwrap().clone();
         assert_eq!(seen, (10..=tip).collect::<Vec<_>>());
     }
-    // Writes keep working through the survivors.
-    let more = post(
-        &http,
-        &replicas[1].base,
-        "mutation($a: String!) { mineBlock(address: $a) { height } }",
-        json!({ "a": a[0] }),
-    )
-    .await
-    .unwrap();
-    assert_eq!(more["data"]["mineBlock"]["height"], tip + 1);
+    tip
 }
