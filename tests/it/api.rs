@@ -137,16 +137,60 @@ async fn bad_inputs_get_codes_and_change_nothing(backend: Backend) {
     corrupted.replace_range(5..6, if &corrupted[5..6] == "A" { "B" } else { "A" });
     let before = dump(app.db.store().await.db()).await;
 
-    let cases: Vec<(Value, &str)> = vec![
-        (app.send(&corrupted, &a[1], 1).await, "INVALID_ADDRESS"),
+    let cases = refusals(&app, &a, &corrupted, &outsider).await;
+    for (body, expected) in &cases {
+        assert_eq!(code(body), *expected, "{body}");
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
+    }
+    let insufficient = &cases[5].0["errors"][0];
+    assert!(
+        insufficient["message"]
+            .as_str()
+            .unwrap()
+            .contains("75 units available"),
+        "{insufficient}"
+    );
+    assert_eq!(insufficient["extensions"]["available"], 75);
+    assert!(
+        cases[0].0["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("checksum"),
+        "{}",
+        cases[0].0
+    );
+    assert_eq!(
+        dump(app.db.store().await.db()).await,
+        before,
+        "a refused request changed the chain"
+    );
+
+    unknown_things_are_null(&app, &outsider).await;
+    refused_sends_are_in_the_pool_log(&app, 8).await;
+}
+
+/// A bad request of each kind, with the code it must get: addresses, amounts, funds, a locked
+/// wallet, page arguments, hashes, unknown fields and missing arguments.
+async fn refusals(
+    app: &TestApp,
+    a: &[String],
+    corrupted: &str,
+    outsider: &str,
+) -> Vec<(Value, &'static str)> {
+    vec![
+        (app.send(corrupted, &a[1], 1).await, "INVALID_ADDRESS"),
         (app.send(&a[0], "hello", 1).await, "INVALID_ADDRESS"),
-        (app.send(&outsider, &a[1], 1).await, "UNKNOWN_WALLET"),
+        (app.send(outsider, &a[1], 1).await, "UNKNOWN_WALLET"),
         (app.send(&a[0], &a[1], 0).await, "INVALID_AMOUNT"),
         (app.send(&a[0], &a[1], -3).await, "INVALID_AMOUNT"),
         (app.send(&a[0], &a[1], 1000).await, "INSUFFICIENT_FUNDS"),
         (app.send(&a[7], &a[1], 1).await, "WALLET_LOCKED"),
         (app.send(&a[0], &a[0], 1).await, "SAME_ADDRESS"),
-        (app.mine(&corrupted, None).await, "INVALID_ADDRESS"),
+        (app.mine(corrupted, None).await, "INVALID_ADDRESS"),
         (app.mine(&a[0], Some(-1)).await, "BAD_REQUEST"),
         (
             app.gql("{ blocks(first: 501) { totalCount } }", json!({}))
@@ -186,45 +230,20 @@ async fn bad_inputs_get_codes_and_change_nothing(backend: Backend) {
                 .await,
             "BAD_REQUEST",
         ),
-    ];
-    for (body, expected) in &cases {
-        assert_eq!(code(body), *expected, "{body}");
-        assert!(
-            body["errors"][0]["message"]
-                .as_str()
-                .is_some_and(|m| !m.is_empty())
-        );
-    }
-    let insufficient = &cases[5].0["errors"][0];
-    assert!(
-        insufficient["message"]
-            .as_str()
-            .unwrap()
-            .contains("75 units available"),
-        "{insufficient}"
-    );
-    assert_eq!(insufficient["extensions"]["available"], 75);
-    assert!(
-        cases[0].0["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("checksum"),
-        "{}",
-        cases[0].0
-    );
-    assert_eq!(
-        dump(app.db.store().await.db()).await,
-        before,
-        "a refused request changed the chain"
-    );
+    ]
+}
 
-    // Unknown things are null, not errors.
+/// Unknown things are null, not errors.
+async fn unknown_things_are_null(app: &TestApp, outsider: &str) {
     let missing = app.data(&format!("{{ transaction(id: \"{}\") {{ id }} wallet(address: \"{outsider}\") {{ address }} block(height: 99) {{ hash }} }}", "ab".repeat(32)), json!({})).await;
     assert_eq!(
         missing,
         json!({ "transaction": null, "wallet": null, "block": null })
     );
-    // Refused sends are in the pool's log with their messages.
+}
+
+/// Refused sends are in the pool's log with their messages: `count` of them.
+async fn refused_sends_are_in_the_pool_log(app: &TestApp, count: usize) {
     let log = app
         .data(
             "{ pool(includeRejected: true, first: 100) { nodes { status error } } }",
@@ -237,7 +256,7 @@ async fn bad_inputs_get_codes_and_change_nothing(backend: Backend) {
         .iter()
         .filter(|e| e["status"] == "REJECTED")
         .count();
-    assert_eq!(rejected, 8);
+    assert_eq!(rejected, count);
 }
 
 async fn nested_pages_cost_a_constant_number_of_statements(backend: Backend) {

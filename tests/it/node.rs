@@ -122,43 +122,7 @@ async fn refusals_change_nothing(backend: Backend) {
 
     let before = dump(db.store().await.db()).await;
     let rejected_before = ok(node.pool_count(true).await) - ok(node.pool_count(false).await);
-    let sends: Vec<Refusal> = vec![
-        (&bad_checksum, &a[1], 1, |e| {
-            matches!(e, NodeError::InvalidAddress { field: "from", .. })
-        }),
-        (&a[0], "not-an-address", 1, |e| {
-            matches!(e, NodeError::InvalidAddress { field: "to", .. })
-        }),
-        (&long, &a[1], 1, |e| {
-            matches!(e, NodeError::InvalidAddress { .. })
-        }),
-        (&outsider, &a[1], 1, |e| {
-            matches!(e, NodeError::UnknownWallet(_))
-        }),
-        (&a[0], &a[1], 0, |e| {
-            matches!(e, NodeError::InvalidAmount(0))
-        }),
-        (&a[0], &a[1], -5, |e| {
-            matches!(e, NodeError::InvalidAmount(-5))
-        }),
-        (&a[0], &a[1], 76, |e| {
-            matches!(
-                e,
-                NodeError::InsufficientFunds {
-                    available: 75,
-                    requested: 76,
-                    ..
-                }
-            )
-        }),
-        (&a[3], &a[1], 1, |e| {
-            matches!(e, NodeError::InsufficientFunds { available: 0, .. })
-        }),
-        (&a[6], &a[1], 1, |e| {
-            matches!(e, NodeError::WalletLocked { .. })
-        }),
-        (&a[0], &a[0], 1, |e| matches!(e, NodeError::SameAddress(_))),
-    ];
+    let sends = refused_sends(&a, &bad_checksum, &long, &outsider);
     for (from, to, amount, expected) in &sends {
         let err = node.send(from, to, *amount).await.expect_err("refused");
         assert!(
@@ -166,29 +130,7 @@ async fn refusals_change_nothing(backend: Backend) {
             "send({from:.20}, {to:.20}, {amount}) gave {err:?}"
         );
     }
-    let err = parse_address("address", &bad_checksum).expect_err("refused");
-    assert!(
-        matches!(
-            err,
-            NodeError::InvalidAddress {
-                field: "address",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-    assert!(matches!(
-        node.mine_block(&addr(&a[0]), Some(-1)).await,
-        Err(NodeError::InvalidTxCount { .. })
-    ));
-    assert!(matches!(
-        node.mine_block(&addr(&a[0]), Some(1_000_000)).await,
-        Err(NodeError::InvalidTxCount { .. })
-    ));
-    assert!(matches!(
-        node.init_system(&addr(&a[0])).await,
-        Err(NodeError::AlreadyInitialized)
-    ));
+    other_refusals(&node, &a, &bad_checksum).await;
 
     assert_eq!(
         dump(db.store().await.db()).await,
@@ -215,6 +157,80 @@ async fn refusals_change_nothing(backend: Backend) {
             .any(|e| e.error.contains("75 units available"))
     );
     ok(node.send(&a[0], &a[1], 5).await);
+}
+
+/// A refused send of each kind, with the error it must get.
+fn refused_sends<'a>(
+    a: &'a [String],
+    bad_checksum: &'a str,
+    long: &'a str,
+    outsider: &'a str,
+) -> Vec<Refusal<'a>> {
+    vec![
+        (bad_checksum, &a[1], 1, |e| {
+            matches!(e, NodeError::InvalidAddress { field: "from", .. })
+        }),
+        (&a[0], "not-an-address", 1, |e| {
+            matches!(e, NodeError::InvalidAddress { field: "to", .. })
+        }),
+        (long, &a[1], 1, |e| {
+            matches!(e, NodeError::InvalidAddress { .. })
+        }),
+        (outsider, &a[1], 1, |e| {
+            matches!(e, NodeError::UnknownWallet(_))
+        }),
+        (&a[0], &a[1], 0, |e| {
+            matches!(e, NodeError::InvalidAmount(0))
+        }),
+        (&a[0], &a[1], -5, |e| {
+            matches!(e, NodeError::InvalidAmount(-5))
+        }),
+        (&a[0], &a[1], 76, |e| {
+            matches!(
+                e,
+                NodeError::InsufficientFunds {
+                    available: 75,
+                    requested: 76,
+                    ..
+                }
+            )
+        }),
+        (&a[3], &a[1], 1, |e| {
+            matches!(e, NodeError::InsufficientFunds { available: 0, .. })
+        }),
+        (&a[6], &a[1], 1, |e| {
+            matches!(e, NodeError::WalletLocked { .. })
+        }),
+        (&a[0], &a[0], 1, |e| matches!(e, NodeError::SameAddress(_))),
+    ]
+}
+
+/// Refusals other than sends: a bad address argument, a transaction count out of range, a
+/// second genesis.
+async fn other_refusals(node: &Node, a: &[String], bad_checksum: &str) {
+    let err = parse_address("address", bad_checksum).expect_err("refused");
+    assert!(
+        matches!(
+            err,
+            NodeError::InvalidAddress {
+                field: "address",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(matches!(
+        node.mine_block(&addr(&a[0]), Some(-1)).await,
+        Err(NodeError::InvalidTxCount { .. })
+    ));
+    assert!(matches!(
+        node.mine_block(&addr(&a[0]), Some(1_000_000)).await,
+        Err(NodeError::InvalidTxCount { .. })
+    ));
+    assert!(matches!(
+        node.init_system(&addr(&a[0])).await,
+        Err(NodeError::AlreadyInitialized)
+    ));
 }
 
 async fn a_failing_pending_transaction_is_rejected_at_mining(backend: Backend) {
