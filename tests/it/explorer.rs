@@ -7,7 +7,7 @@ use pocket_chain::chain::{BlockHeader, Transaction, Txid, hash::sha256d};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::app::{code, spawn_app};
+use crate::app::{TestApp, code, spawn_app};
 use pocket_testkit::{Backend, PoolRows, dump_tables, next_json, on_both_backends, subscribe};
 
 on_both_backends!(
@@ -175,12 +175,18 @@ async fn any_address_has_totals_history_and_pending(backend: Backend) {
             .all(|p| p["to"] == a[0] && p["status"] == "PENDING")
     );
 
-    // Paging with cursors gives the same list.
+    paging_with_cursors_gives_the_same_list(&app, &a[0], &first).await;
+    an_unseen_address_is_zeros_a_malformed_one_refused(&app).await;
+}
+
+/// Paging `address`'s history with cursors, three at a time, gives the list `first` (its whole
+/// history in one page) has.
+async fn paging_with_cursors_gives_the_same_list(app: &TestApp, address: &str, first: &Value) {
     let mut paged = Vec::new();
     let mut after = Value::Null;
     loop {
         let page = app
-            .data(ADDRESS, json!({ "a": a[0], "first": 3, "after": after }))
+            .data(ADDRESS, json!({ "a": address, "first": 3, "after": after }))
             .await;
         let transactions = &page["address"]["transactions"];
         paged.extend(
@@ -202,8 +208,10 @@ async fn any_address_has_totals_history_and_pending(backend: Backend) {
         .map(|n| n["transaction"]["id"].clone())
         .collect();
     assert_eq!(paged, all);
+}
 
-    // An address never seen is all zeros; a malformed one is refused with its code.
+/// An address never seen is all zeros; a malformed one is refused with its code.
+async fn an_unseen_address_is_zeros_a_malformed_one_refused(app: &TestApp) {
     let unseen = "1BoatSLRHtKNngkdXEeobR76b53LETtpyT";
     let info = app.data(ADDRESS, json!({ "a": unseen })).await["address"].clone();
     assert_eq!(
