@@ -10,7 +10,7 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 
-use super::convert::{parse, to_i64, to_u64};
+use super::convert::{AddressTexts, parse, to_i64, to_u64};
 use super::error::{StoreError, StoreResult};
 use crate::chain::{Block, BlockHash, ChainTip, IndexRow};
 use crate::model::StoredBlock;
@@ -100,13 +100,14 @@ pub async fn insert_many(
             .exec_without_returning(db)
             .await?;
     }
+    let mut addresses = AddressTexts::default();
     for chunk in index.chunks(500) {
         let models = chunk
             .iter()
             .map(|row| {
                 Ok(tx_index::ActiveModel {
                     txid: Set(row.txid.to_string()),
-                    address: Set(row.address.to_string()),
+                    address: Set(addresses.of(row.address)),
                     block_hash: Set(row.location.block_hash.to_string()),
                     height: Set(to_i64("blocks", row.location.height)?),
                     position: Set(row.location.position as i32),

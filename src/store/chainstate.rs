@@ -11,7 +11,7 @@ use sea_orm::{
 };
 
 use super::balances;
-use super::convert::{parse, to_i64, to_u64};
+use super::convert::{AddressTexts, parse, to_i64, to_u64};
 use super::error::{StoreError, StoreResult};
 use crate::chain::{Address, OutPoint, PubkeyHash, TxOut, Utxo, UtxoChanges};
 
@@ -44,11 +44,15 @@ pub(super) fn from_row(row: utxos::Model) -> StoreResult<(OutPoint, Utxo)> {
     Ok((outpoint, utxo))
 }
 
-fn to_row(outpoint: &OutPoint, utxo: &Utxo) -> StoreResult<utxos::ActiveModel> {
+fn to_row(
+    outpoint: &OutPoint,
+    utxo: &Utxo,
+    addresses: &mut AddressTexts,
+) -> StoreResult<utxos::ActiveModel> {
     Ok(utxos::ActiveModel {
         txid: Set(outpoint.txid.to_string()),
         vout: Set(i64::from(outpoint.vout)),
-        address: Set(Address::from(utxo.output.pubkey_hash).to_string()),
+        address: Set(addresses.of(utxo.output.pubkey_hash)),
         pubkey_hash: Set(utxo.output.pubkey_hash.to_string()),
         value: Set(to_i64("utxos", utxo.output.value)?),
         height: Set(to_i64("utxos", utxo.height)?),
@@ -138,10 +142,11 @@ pub async fn apply(db: &impl ConnectionTrait, changes: &UtxoChanges) -> StoreRes
             ));
         }
     }
+    let mut addresses = AddressTexts::default();
     for chunk in changes.created.chunks(BATCH) {
         let rows = chunk
             .iter()
-            .map(|(o, u)| to_row(o, u))
+            .map(|(o, u)| to_row(o, u, &mut addresses))
             .collect::<StoreResult<Vec<_>>>()?;
         utxos::Entity::insert_many(rows)
             .exec_without_returning(db)

@@ -1,9 +1,11 @@
 //! Conversions between domain values and column values: the one place that knows hashes are hex
 //! and unsigned numbers are stored as `i64`.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 
 use super::error::{StoreError, StoreResult};
+use crate::chain::Address;
 
 /// A `u64` the domain bounds below `i64::MAX` (values, heights) as a column value.
 pub(crate) fn to_i64(table: &'static str, value: u64) -> StoreResult<i64> {
@@ -48,4 +50,20 @@ pub(crate) async fn execute_numbered(
     ))
     .await?;
     Ok(())
+}
+
+/// Base58Check texts of addresses, each encoded once per write: a run of rows names the same
+/// addresses again and again (miners, change, busy payees), and Base58 is the costliest part of
+/// building a row.
+#[derive(Default)]
+pub(crate) struct AddressTexts(HashMap<Address, String>);
+
+impl AddressTexts {
+    /// The text of `address`.
+    pub(crate) fn of(&mut self, address: impl Into<Address>) -> String {
+        self.0
+            .entry(address.into())
+            .or_insert_with_key(ToString::to_string)
+            .clone()
+    }
 }

@@ -110,6 +110,8 @@ impl Store {
                     o.journal_mode(SqliteJournalMode::Wal)
                         .synchronous(SqliteSynchronous::Full)
                         .busy_timeout(Duration::from_secs(30))
+                        .pragma("temp_store", "memory")
+                        .pragma("cache_spill", "off")
                         .create_if_missing(true)
                 });
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {

@@ -9,7 +9,7 @@ use sea_orm::{
 
 use super::balances;
 use super::chainstate::{self, SUM_VALUE};
-use super::convert::{execute_numbered, to_i64, to_u64};
+use super::convert::{AddressTexts, execute_numbered, to_i64, to_u64};
 use super::error::StoreResult;
 use crate::chain::{Address, OutPoint, Utxo};
 
@@ -21,6 +21,7 @@ pub async fn record_many(
     db: &impl ConnectionTrait,
     spent: &[(u64, OutPoint, Utxo)],
 ) -> StoreResult<()> {
+    let mut addresses = AddressTexts::default();
     for chunk in spent.chunks(BATCH) {
         let rows = chunk
             .iter()
@@ -29,7 +30,7 @@ pub async fn record_many(
                     spent_height: Set(to_i64("undo", *height)?),
                     txid: Set(outpoint.txid.to_string()),
                     vout: Set(i64::from(outpoint.vout)),
-                    address: Set(Address::from(utxo.output.pubkey_hash).to_string()),
+                    address: Set(addresses.of(utxo.output.pubkey_hash)),
                     pubkey_hash: Set(utxo.output.pubkey_hash.to_string()),
                     value: Set(to_i64("undo", utxo.output.value)?),
                     height: Set(to_i64("undo", utxo.height)?),
