@@ -107,11 +107,14 @@ impl Store {
                 .map_sqlx_sqlite_opts(|o| {
                     // WAL lets reads run beside the one writer; FULL makes every acknowledged commit
                     // durable; the busy timeout makes other processes' writers wait, not fail.
+                    // Statement journals stay in memory, and a large write (an import, a long
+                    // sync) keeps up to 256 MiB of dirty pages before it spills any to the WAL
+                    // mid-transaction: spilled pages that change again are written twice.
                     o.journal_mode(SqliteJournalMode::Wal)
                         .synchronous(SqliteSynchronous::Full)
                         .busy_timeout(Duration::from_secs(30))
                         .pragma("temp_store", "memory")
-                        .pragma("cache_spill", "off")
+                        .pragma("cache_spill", "65536")
                         .create_if_missing(true)
                 });
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
