@@ -52,7 +52,9 @@ pub struct IndexRow {
 pub struct ConnectRows {
     /// The blocks' transaction index rows.
     pub index: Vec<IndexRow>,
-    /// Undo data: (spending height, outpoint, the output as it was).
+    /// Undo data: (spending height, outpoint, the output as it was), for every output spent,
+    /// those created earlier in the same block included (what an address has sent counts them;
+    /// disconnecting restores only outputs older than the blocks taken off).
     pub undo: Vec<(u64, OutPoint, Utxo)>,
     /// The blocks' net effect on the chainstate they were checked against.
     pub changes: UtxoChanges,
@@ -117,7 +119,7 @@ pub fn connect_ordered<B: Borrow<Block>>(
         };
         rows.index.extend(index_rows(block, hash, height, &*view));
         rows.undo
-            .extend(check.changes.spent.iter().map(|(o, u)| (height, *o, *u)));
+            .extend(check.spent_outputs(block).map(|(o, u)| (height, o, u)));
         check.changes.apply(view);
         merged.add(&check.changes);
         checks.push(check);

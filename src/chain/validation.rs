@@ -54,6 +54,26 @@ impl UnsignedCheck {
     pub fn check_signatures(&self, block: &Block) -> Result<(), BlockError> {
         check_signatures(block, &self.txids, &self.checks)
     }
+
+    /// Every output `block` spends, in input order, with those created earlier in the block
+    /// itself: its undo data. (`changes.spent` leaves the latter out, as the chainstate never
+    /// held them.)
+    pub fn spent_outputs<'a>(
+        &'a self,
+        block: &'a Block,
+    ) -> impl Iterator<Item = (OutPoint, Utxo)> + 'a {
+        block
+            .transactions
+            .iter()
+            .skip(1)
+            .zip(&self.checks)
+            .flat_map(|(tx, check)| {
+                tx.inputs
+                    .iter()
+                    .map(|input| input.previous_output)
+                    .zip(check.spent.iter().copied())
+            })
+    }
 }
 
 /// Every rule of [`validate_block`] but the signatures, in the same order.

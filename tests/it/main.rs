@@ -13,6 +13,7 @@ mod dev_chain;
 mod explorer;
 mod hostile_peer;
 mod http_surface;
+mod in_block_spends;
 mod mining_modes;
 mod network;
 mod node;

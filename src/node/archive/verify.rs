@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use crate::store::Db;
 
 use crate::chain::{
-    Address, BlockHash, ChainTip, OutPoint, Utxo, validate_block, validate_block_alone,
+    Address, Block, BlockHash, ChainTip, IndexRow, OutPoint, Utxo, check_signatures,
+    connect_ordered, validate_block_alone,
 };
-use crate::chain::{IndexRow, index_rows};
 use crate::model::VerifyReport;
 use crate::node::{Node, NodeError, NodeResult};
 use crate::store::blocks;
@@ -135,58 +135,49 @@ impl Node {
             } else {
                 None
             };
-            let batch_spent = spent.len();
-            let mut expected_index: Vec<IndexRow> = Vec::new();
-            for stored in &batch {
-                if check_index {
-                    expected_index.extend(index_rows(
-                        &stored.block,
-                        stored.hash,
-                        stored.height,
-                        &utxos,
-                    ));
-                }
-                let changes =
-                    validate_block(&stored.block, at.as_ref(), &self.config.params, &utxos)
-                        .map_err(|e| {
-                            NodeError::Inconsistent(format!(
-                                "block {} at height {}: {e}",
-                                stored.hash, stored.height
-                            ))
-                        })?;
-                if stored.block.height() != Some(stored.height) {
+            for (offset, stored) in batch.iter().enumerate() {
+                if stored.height != from + offset as u64 {
                     return Err(NodeError::Inconsistent(format!(
                         "block {} stored at the wrong height",
                         stored.hash
                     )));
                 }
-                let mut block_spent: Vec<SpentRow> = changes
-                    .spent
-                    .iter()
-                    .map(|(o, u)| (stored.height, *o, *u))
-                    .collect();
-                block_spent.sort_by_key(|(_, outpoint, _)| *outpoint);
-                spent.extend(block_spent);
-                changes.apply(&mut utxos);
-                transactions += stored.block.transactions.len() as u64;
-                at = Some(ChainTip {
-                    hash: stored.hash,
-                    height: stored.height,
-                });
             }
+            // The one pipeline's pure step: the ordered rules, then every signature on all
+            // cores; its rows are what the blocks' index and undo data must be.
+            let chain: Vec<&Block> = batch.iter().map(|stored| &stored.block).collect();
+            let ordered = connect_ordered(&chain, at, &self.config.params, &mut utxos);
+            let bad_signature = check_signatures(&chain, &ordered.checks, &|_| {})
+                .map(|(position, error)| (&batch[position], error));
+            let failure = ordered.failure.map(|f| (&batch[f.position], f.error));
+            if let Some((stored, error)) = bad_signature.or(failure) {
+                return Err(NodeError::Inconsistent(format!(
+                    "block {} at height {}: {error}",
+                    stored.hash, stored.height
+                )));
+            }
+            transactions += chain
+                .iter()
+                .map(|b| b.transactions.len() as u64)
+                .sum::<u64>();
+            at = ordered.tip;
+            let mut batch_spent = ordered.rows.undo;
+            batch_spent.sort_by_key(|(height, outpoint, _)| (*height, *outpoint));
             if let Some((index, undo_rows)) = stored_rows {
-                if sorted(index) != sorted(expected_index) {
+                if sorted(index) != sorted(ordered.rows.index) {
                     return Err(NodeError::Inconsistent(format!(
                         "transaction index differs from the blocks at heights {from}.."
                     )));
                 }
-                if undo_rows != spent[batch_spent..] {
+                if undo_rows != batch_spent {
                     return Err(NodeError::Inconsistent(format!(
                         "undo data differs from the blocks at heights {from}..={last} (a \
                          database from before undo data was kept: run `pocket reindex`)"
                     )));
                 }
-                spent.clear();
+            }
+            if !check_index {
+                spent.extend(batch_spent);
             }
             progress(at.map_or(0, |t| t.height + 1), total);
         }

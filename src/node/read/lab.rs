@@ -72,10 +72,12 @@ impl Node {
             }),
             None => None,
         };
-        // The outputs this block spent, as they were before it: the chainstate it was mined on.
+        // The outputs this block spent that existed before it: the chainstate it was mined on
+        // (outputs it created and spent itself are found in the block).
         let view: HashMap<OutPoint, Utxo> = undo::range(db, stored.height, stored.height)
             .await?
             .into_iter()
+            .filter(|(_, _, utxo)| utxo.height < stored.height)
             .map(|(_, outpoint, utxo)| (outpoint, utxo))
             .collect();
         let explanation = explain_block(&block, parent.as_ref(), &self.config.params, &view);
