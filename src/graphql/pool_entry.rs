@@ -59,7 +59,7 @@ impl PoolEntry {
     pub fn changed(kind: PoolChangeKind, entry: Arc<model::PoolEntry>) -> Self {
         let status = match kind {
             PoolChangeKind::Added => PoolEntryStatus::Pending,
-            PoolChangeKind::Rejected => PoolEntryStatus::Rejected,
+            PoolChangeKind::Rejected | PoolChangeKind::Evicted => PoolEntryStatus::Rejected,
             PoolChangeKind::Removed => PoolEntryStatus::Mined,
         };
         Self {

@@ -53,6 +53,8 @@ impl PoolFeed {
             }
             match self.events.recv().await {
                 Ok(NodeEvent::PoolChanged { kind, entry }) => {
+                    // An arrival adds an entry (and may be in the replay too); a removal or an
+                    // eviction changes one already delivered, and is always news.
                     let arrival = matches!(kind, PoolChangeKind::Added | PoolChangeKind::Rejected);
                     if arrival && Some(entry.id()) <= self.last_seen {
                         continue;

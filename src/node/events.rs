@@ -15,10 +15,13 @@ use crate::model::{PendingTx, PoolEntry, RefusedSend, Reorg};
 pub enum PoolChangeKind {
     /// A send was accepted and waits to be mined.
     Added,
-    /// A send was refused (or a pending entry failed its re-check when mining).
+    /// A send was refused on arrival: a new entry of the refusal log.
     Rejected,
     /// A pending entry was mined.
     Removed,
+    /// A pending entry left the pool unmined (a re-check refused it, a block spent its input, or
+    /// it was dropped by hand) and moved to the refusal log.
+    Evicted,
 }
 
 /// One committed change, in commit order.
@@ -55,6 +58,17 @@ pub enum NodeEvent {
         /// The entry concerned.
         entry: Arc<PoolEntry>,
     },
+}
+
+impl NodeEvent {
+    /// A pending entry left the pool for `error` (a re-check refused it, or it was dropped): it
+    /// is in the refusal log now.
+    pub(in crate::node) fn pool_evicted(entry: &PendingTx, error: String) -> Self {
+        Self::PoolChanged {
+            kind: PoolChangeKind::Evicted,
+            entry: Arc::new(PoolEntry::Refused(entry.rejected(error))),
+        }
+    }
 }
 
 /// Entries of each list a `Reorganized` notification carries.

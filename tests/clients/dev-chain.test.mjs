@@ -80,3 +80,50 @@ test("urql takes and reverts a snapshot; graphql-ws hears the revert, then block
   const deleted = await urql.mutation("mutation($id: ID!) { deleteSnapshot(id: $id) }", { id: snapshot.id }).toPromise();
   assert.equal(deleted.data.deleteSnapshot, true);
 });
+
+test("urql drops a pending transaction and clears the pool; graphql-ws hears each leave", async () => {
+  await reset();
+  const pooled = (await post("{ pool { nodes { id txId from } } }")).data.pool.nodes;
+  assert.equal(pooled.length, 2, "the training scenario leaves two pending transactions");
+  const [first, second] = pooled;
+
+  // Replaying from before the first entry shows when the subscription is in place.
+  const ws = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0 });
+  const events = [];
+  const stop = ws.subscribe(
+    { query: "subscription($after: Int) { poolChanged(afterId: $after) { id status error } }", variables: { after: first.id - 1 } },
+    { next: (r) => events.push(r.data.poolChanged), error: () => {}, complete: () => {} },
+  );
+  await until(() => events.length === 2);
+  assert.deepEqual(events.map((e) => [e.id, e.status]), [[first.id, "PENDING"], [second.id, "PENDING"]]);
+
+  const drop = "mutation($t: String!) { dropTransaction(txId: $t) }";
+  const dropped = await urql.mutation(drop, { t: first.txId }).toPromise();
+  assert.equal(dropped.error, undefined, String(dropped.error));
+  assert.equal(dropped.data.dropTransaction, true);
+  await until(() => events.length === 3);
+  assert.deepEqual(events[2], { id: first.id, status: "REJECTED", error: "dropped: dropTransaction" });
+  const again = await urql.mutation(drop, { t: first.txId }).toPromise();
+  assert.equal(again.data.dropTransaction, false, "a transaction no longer pending is not dropped twice");
+  const bad = await urql.mutation(drop, { t: "not-a-txid" }).toPromise();
+  assert.equal(bad.error.graphQLErrors[0].extensions.code, "BAD_REQUEST");
+
+  // Gone from the queue, and its sender's coins are free: a new payment is pooled.
+  const status = await post("query($t: String!) { transactionStatus(txId: $t) { state } }", { t: first.txId });
+  assert.equal(status.data.transactionStatus, null);
+  const resent = await post(
+    "mutation($f: String!, $t: String!) { send(from: $f, to: $t, amount: 1) { status } }",
+    { f: first.from, t: second.from },
+  );
+  assert.equal(resent.errors, undefined, JSON.stringify(resent.errors));
+  assert.equal(resent.data.send.status, "PENDING");
+
+  const cleared = await urql.mutation("mutation { clearPool }", {}).toPromise();
+  assert.equal(cleared.data.clearPool, 2);
+  await until(() => events.filter((e) => e.error === "dropped: clearPool").length === 2);
+  const left = await post("{ pool { totalCount } rejected: pool(includeRejected: true) { totalCount } }");
+  assert.equal(left.data.pool.totalCount, 0);
+  assert.ok(left.data.rejected.totalCount >= 3, "the dropped transactions are in the refusal log");
+  stop();
+  await ws.dispose();
+});

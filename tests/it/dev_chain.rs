@@ -7,12 +7,16 @@ use pocket_chain::node::{Node, NodeError, NodeEvent};
 use serde_json::json;
 
 use crate::app::{code, spawn_app};
-use pocket_testkit::{Backend, TestDb, addr, keystore, on_both_backends, test_config};
+use pocket_chain::model::PoolEntry;
+use pocket_testkit::{
+    Backend, PoolRows, TestDb, addr, dump_tables, keystore, on_both_backends, test_config,
+};
 
 on_both_backends!(
     mine_blocks_commits_and_announces_each_block,
     mine_blocks_refuses_counts_out_of_range,
     mine_blocks_stopped_midway_keeps_what_it_committed,
+    dropped_transactions_leave_only_the_pool,
 );
 
 const MINE_BLOCKS: &str = "mutation($a: String!, $n: Int!, $t: Int) { mineBlocks(address: $a, count: $n, txCount: $t) { height txCount } }";
@@ -121,4 +125,50 @@ async fn mine_blocks_stopped_midway_keeps_what_it_committed(backend: Backend) {
         Some(last_height),
         "every block before the failure is kept"
     );
+}
+
+/// `dropTransaction` and `clearPool` move pending entries to the refusal log, each with its
+/// reason, free their senders, and change no other table.
+async fn dropped_transactions_leave_only_the_pool(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app.reset().await;
+    let node = &app.node;
+    let chain_before = dump_tables(app.db.store().await.db(), PoolRows::None).await;
+    let pending = node.pool(false, None, 10).await.unwrap();
+    let txids: Vec<_> = pending
+        .iter()
+        .map(|e| match e {
+            PoolEntry::Pending(tx) => tx.txid,
+            PoolEntry::Refused(_) => unreachable!("only pending entries were asked for"),
+        })
+        .collect();
+    assert_eq!(txids.len(), 2);
+    assert!(node.drop_transaction(&txids[0]).await.unwrap());
+    assert!(!node.drop_transaction(&txids[0]).await.unwrap());
+    assert_eq!(node.transaction_status(&txids[0]).await.unwrap(), None);
+    assert!(node.transaction_status(&txids[1]).await.unwrap().is_some());
+    assert_eq!(node.clear_pool().await.unwrap(), 1);
+    assert_eq!(node.clear_pool().await.unwrap(), 0);
+    assert_eq!(node.pool_count(false).await.unwrap(), 0);
+    let log: Vec<String> = node
+        .pool(true, None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e {
+            PoolEntry::Refused(r) if r.error.starts_with("dropped") => Some(r.error),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(log, ["dropped: dropTransaction", "dropped: clearPool"]);
+    assert_eq!(
+        dump_tables(app.db.store().await.db(), PoolRows::None).await,
+        chain_before,
+        "dropping changed a table other than the pool"
+    );
+    // The senders are free: the training scenario's locked wallets send again.
+    for from in [&a[6], &a[7]] {
+        let sent = app.send(from, &a[0], 1).await;
+        assert_eq!(sent["data"]["send"]["status"], "PENDING", "{sent}");
+    }
 }

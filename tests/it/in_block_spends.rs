@@ -47,7 +47,11 @@ fn sums_over(blocks: &[Block]) -> HashMap<PubkeyHash, (u64, u64)> {
     let mut sums: HashMap<PubkeyHash, (u64, u64)> = HashMap::new();
     for tx in blocks.iter().flat_map(|b| &b.transactions) {
         // A coinbase's one input spends nothing.
-        let spends = if tx.is_coinbase() { &[][..] } else { &tx.inputs[..] };
+        let spends = if tx.is_coinbase() {
+            &[][..]
+        } else {
+            &tx.inputs[..]
+        };
         for input in spends {
             let spent = outputs[&input.previous_output];
             sums.entry(spent.pubkey_hash).or_default().1 += spent.value;

@@ -162,6 +162,26 @@ impl WalletMutation {
         let sent = node(ctx)?.submit_transaction(&raw_hex).await.api()?;
         Ok(PoolEntry::sent(sent))
     }
+
+    /// Drops pending transaction `txId` from the pool, as Anvil's `anvil_dropTransaction`: it
+    /// moves to the refusal log (REJECTED, "dropped: dropTransaction"), and its coins are free
+    /// to spend again. False if it is not pending.
+    #[graphql(guard = "TokenGuard")]
+    async fn drop_transaction(
+        &self,
+        ctx: &Context<'_>,
+        tx_id: String,
+    ) -> async_graphql::Result<bool> {
+        let txid: Txid = parse_hash(&tx_id)?;
+        node(ctx)?.drop_transaction(&txid).await.api()
+    }
+
+    /// Drops every pending transaction, as Anvil's `anvil_dropAllTransactions` (each to the
+    /// refusal log, "dropped: clearPool"); how many there were.
+    #[graphql(guard = "TokenGuard")]
+    async fn clear_pool(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        node(ctx)?.clear_pool().await.api()
+    }
 }
 
 /// The wallets subscriptions.

@@ -130,7 +130,7 @@ impl Node {
         for send in rejected {
             pool::reject(db, send.id, &send.error).await?;
             events.push(NodeEvent::PoolChanged {
-                kind: PoolChangeKind::Rejected,
+                kind: PoolChangeKind::Evicted,
                 entry: Arc::new(PoolEntry::Refused(send)),
             });
         }

@@ -90,7 +90,7 @@ impl Node {
             };
             let error = "rejected: an input left the chain in a reorganization".to_owned();
             pool::reject(db, entry.id, &error).await?;
-            events.push(rejected(&entry, error));
+            events.push(NodeEvent::pool_evicted(&entry, error));
         }
         Ok(())
     }
@@ -129,7 +129,7 @@ impl Node {
             } else {
                 let error = "rejected: a block from outside spent an input".to_owned();
                 pool::reject(db, entry.id, &error).await?;
-                events.push(rejected(&entry, error));
+                events.push(NodeEvent::pool_evicted(&entry, error));
             }
         }
         Ok(())
@@ -138,11 +138,4 @@ impl Node {
 
 fn outpoints_of(tx: &Transaction) -> Vec<OutPoint> {
     tx.inputs.iter().map(|i| i.previous_output).collect()
-}
-
-fn rejected(entry: &crate::model::PendingTx, error: String) -> NodeEvent {
-    NodeEvent::PoolChanged {
-        kind: PoolChangeKind::Rejected,
-        entry: Arc::new(PoolEntry::Refused(entry.rejected(error))),
-    }
 }
