@@ -13,6 +13,10 @@ pub struct Model {
     pub interval_seconds: Option<i64>,
     pub address: Option<String>,
     pub tx_count: i32,
+    /// Seconds added to the wall clock for block timestamps.
+    pub time_offset: i64,
+    /// The next block's timestamp, if one was set.
+    pub next_timestamp: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

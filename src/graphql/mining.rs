@@ -47,4 +47,15 @@ impl MiningStatus {
     async fn next_block_at(&self) -> Option<u64> {
         self.0.next_block_at
     }
+
+    /// Seconds the dev clock runs ahead of the wall clock (`increaseTime`): block timestamps
+    /// are the wall clock plus this.
+    async fn time_offset_seconds(&self) -> i64 {
+        self.0.clock.offset_seconds
+    }
+
+    /// The timestamp the next block will carry, if `setNextBlockTimestamp` fixed one.
+    async fn next_block_timestamp(&self) -> Option<u64> {
+        self.0.clock.next_timestamp
+    }
 }

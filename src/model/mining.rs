@@ -57,6 +57,26 @@ pub struct MiningStatus {
     /// In interval mode: Unix seconds at which the next block is due (the tip's timestamp plus
     /// the interval; now, on an empty chain).
     pub next_block_at: Option<u64>,
+    /// The dev chain's clock.
+    pub clock: DevClock,
+}
+
+/// The dev chain's clock, as Anvil's `evm_increaseTime` and `evm_setNextBlockTimestamp` set it:
+/// block timestamps are the wall clock plus `offset_seconds`, except the next block's when
+/// `next_timestamp` is set (used once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DevClock {
+    /// Seconds added to the wall clock.
+    pub offset_seconds: i64,
+    /// The next block's timestamp, Unix seconds.
+    pub next_timestamp: Option<u64>,
+}
+
+impl DevClock {
+    /// The node's time now: the wall clock `now` (Unix seconds) plus the offset.
+    pub fn now(&self, now: u64) -> u64 {
+        now.saturating_add_signed(self.offset_seconds)
+    }
 }
 
 /// One sample of a running search.

@@ -17,7 +17,7 @@ pub use address::AddressSummary;
 pub use block::{MinedTx, SideBlock, StoredBlock, TxLocation};
 pub use block_tree::{BlockAccepted, BlockStatus, TreeBlock};
 pub use chain_info::{ChainInfo, VerifyReport};
-pub use mining::{MiningMode, MiningSample, MiningSettings, MiningStatus};
+pub use mining::{DevClock, MiningMode, MiningSample, MiningSettings, MiningStatus};
 pub use pool_entry::{PendingTx, PoolEntry, RefusedSend};
 pub use reorg::Reorg;
 pub use snapshot::Snapshot;

@@ -35,6 +35,7 @@ pub use chain_params::describe as describe_params;
 pub use error::{InvalidTx, NodeError, NodeResult};
 pub use events::{NodeEvent, PoolChangeKind};
 pub use keystore::Keystore;
+pub use mining::clock::MAX_TIME_STEP;
 pub use mining::mine_many::MAX_BLOCKS_PER_CALL;
 pub use mining::progress::MiningWatch;
 pub use mining::settings::{MAX_INTERVAL_SECONDS, MiningChange};

@@ -1,12 +1,15 @@
-//! The mining settings (`m`): one row, absent until first set.
+//! The mining settings (`m`): one row, absent until first set; it also holds the dev clock.
 
 use entity::mining;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+};
 
-use super::convert::parse;
+use super::convert::{parse, to_i64, to_u64};
 use super::error::{StoreError, StoreResult};
-use crate::model::{MiningMode, MiningSettings};
+use crate::model::{DevClock, MiningMode, MiningSettings};
 
 /// The stored settings, if any were ever set.
 pub async fn get(db: &impl ConnectionTrait) -> StoreResult<Option<MiningSettings>> {
@@ -37,6 +40,9 @@ pub async fn set(db: &impl ConnectionTrait, settings: &MiningSettings) -> StoreR
         interval_seconds: Set(settings.interval_seconds.map(i64::from)),
         address: Set(settings.address.map(|a| a.to_string())),
         tx_count: Set(i32::try_from(settings.tx_count).unwrap_or(i32::MAX)),
+        // A new row starts with the clock's defaults; an existing one keeps its clock.
+        time_offset: NotSet,
+        next_timestamp: NotSet,
     };
     mining::Entity::insert(row)
         .on_conflict(
@@ -49,6 +55,35 @@ pub async fn set(db: &impl ConnectionTrait, settings: &MiningSettings) -> StoreR
                 ])
                 .to_owned(),
         )
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The dev clock (the defaults while no row exists).
+pub async fn clock(db: &impl ConnectionTrait) -> StoreResult<DevClock> {
+    let Some(row) = mining::Entity::find_by_id(1).one(db).await? else {
+        return Ok(DevClock::default());
+    };
+    Ok(DevClock {
+        offset_seconds: row.time_offset,
+        next_timestamp: row
+            .next_timestamp
+            .map(|t| to_u64("mining", t))
+            .transpose()?,
+    })
+}
+
+/// Stores the dev clock; the row must exist (store the settings first).
+pub async fn set_clock(db: &impl ConnectionTrait, clock: &DevClock) -> StoreResult<()> {
+    let next = clock
+        .next_timestamp
+        .map(|t| to_i64("mining", t))
+        .transpose()?;
+    mining::Entity::update_many()
+        .col_expr(mining::Column::TimeOffset, clock.offset_seconds.into())
+        .col_expr(mining::Column::NextTimestamp, next.into())
+        .filter(mining::Column::Id.eq(1))
         .exec(db)
         .await?;
     Ok(())

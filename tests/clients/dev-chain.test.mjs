@@ -127,3 +127,35 @@ test("urql drops a pending transaction and clears the pool; graphql-ws hears eac
   stop();
   await ws.dispose();
 });
+
+test("Apollo moves the dev clock: increaseTime, then a fixed next timestamp, used once", async () => {
+  const wallets = await reset();
+  const mine = gql`mutation($a: String!) { mineBlock(address: $a) { timestamp } }`;
+  const { data: ahead } = await apollo.mutate({
+    mutation: gql`mutation { increaseTime(seconds: 7200) { timeOffsetSeconds nextBlockTimestamp } }`,
+  });
+  assert.deepEqual([ahead.increaseTime.timeOffsetSeconds, ahead.increaseTime.nextBlockTimestamp], [7200, null]);
+  const before = Math.floor(Date.now() / 1000);
+  const { data: first } = await apollo.mutate({ mutation: mine, variables: { a: wallets[0] } });
+  assert.ok(first.mineBlock.timestamp >= before + 7200, `${first.mineBlock.timestamp} is two hours ahead of ${before}`);
+
+  const fixed = first.mineBlock.timestamp + 600;
+  const { data: set } = await apollo.mutate({
+    mutation: gql`mutation($t: Int!) { setNextBlockTimestamp(timestamp: $t) { nextBlockTimestamp } }`,
+    variables: { t: fixed },
+  });
+  assert.equal(set.setNextBlockTimestamp.nextBlockTimestamp, fixed);
+  const { data: second } = await apollo.mutate({ mutation: mine, variables: { a: wallets[0] } });
+  assert.equal(second.mineBlock.timestamp, fixed);
+  await assert.rejects(
+    apollo.mutate({
+      mutation: gql`mutation($t: Int!) { setNextBlockTimestamp(timestamp: $t) { nextBlockTimestamp } }`,
+      variables: { t: fixed - 1 },
+    }),
+    (error) => CombinedGraphQLErrors.is(error) && error.errors[0].extensions.code === "BAD_REQUEST",
+  );
+  // A reset starts a new chain on the wall clock.
+  await reset();
+  const { data: after } = await apollo.query({ query: gql`{ mining { timeOffsetSeconds } }`, fetchPolicy: "no-cache" });
+  assert.equal(after.mining.timeOffsetSeconds, 0);
+});

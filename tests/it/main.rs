@@ -10,6 +10,7 @@ mod clients;
 mod conformance;
 mod data_lock;
 mod dev_chain;
+mod dev_clock;
 mod explorer;
 mod hostile_peer;
 mod http_surface;

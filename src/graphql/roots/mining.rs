@@ -5,7 +5,7 @@ use futures::Stream;
 
 use crate::graphql::access::TokenGuard;
 use crate::graphql::block::Block;
-use crate::graphql::error::ApiResult;
+use crate::graphql::error::{ApiResult, bad_request};
 use crate::graphql::mining::{MiningMode, MiningStatus};
 use crate::graphql::mining_progress::{MiningProgress, progress};
 use crate::graphql::node;
@@ -95,12 +95,41 @@ impl MiningMutation {
     }
 
     /// Clears everything and replays the training scenario: 8 wallets (returned in creation
-    /// order) ending with balances 75, 22, 1, 0, 0, 0, 1, 1 and two pending transactions.
+    /// order) ending with balances 75, 22, 1, 0, 0, 0, 1, 1 and two pending transactions. The
+    /// dev clock goes back to the wall clock.
     #[graphql(guard = "TokenGuard")]
     async fn reset_system(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Wallet>> {
         let node = node(ctx)?;
         let wallets = node.reset_system().await.api()?;
         Ok(wallets.iter().map(Wallet::new).collect())
+    }
+
+    /// Moves the dev clock `seconds` (0 or more) forward, as Anvil's `evm_increaseTime`: every
+    /// later block's timestamp is that much later. Stored, like the mining settings.
+    #[graphql(guard = "TokenGuard")]
+    async fn increase_time(
+        &self,
+        ctx: &Context<'_>,
+        seconds: i32,
+    ) -> async_graphql::Result<MiningStatus> {
+        Ok(MiningStatus(
+            node(ctx)?.increase_time(seconds.into()).await.api()?,
+        ))
+    }
+
+    /// Fixes the next block's timestamp (Unix seconds), as Anvil's `evm_setNextBlockTimestamp`;
+    /// blocks after it go on from there. Not before the tip's timestamp (`BAD_REQUEST`).
+    #[graphql(guard = "TokenGuard")]
+    async fn set_next_block_timestamp(
+        &self,
+        ctx: &Context<'_>,
+        timestamp: i32,
+    ) -> async_graphql::Result<MiningStatus> {
+        let timestamp = u64::try_from(timestamp)
+            .map_err(|_| bad_request(format!("timestamp must not be negative, got {timestamp}")))?;
+        Ok(MiningStatus(
+            node(ctx)?.set_next_block_timestamp(timestamp).await.api()?,
+        ))
     }
 }
 

@@ -94,7 +94,7 @@ impl Node {
             }
         }
 
-        let timestamp = super::settings::now_secs();
+        let timestamp = self.block_time_in(db).await?;
         let mut block = Block::candidate(
             tip.as_ref(),
             miner.pubkey_hash(),

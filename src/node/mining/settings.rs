@@ -40,23 +40,26 @@ impl Node {
         self.mining_in(self.store.db()).await
     }
 
-    async fn mining_in(&self, db: &impl Db) -> NodeResult<MiningStatus> {
+    pub(in crate::node) async fn mining_in(&self, db: &impl Db) -> NodeResult<MiningStatus> {
         let settings = self.settings_in(db).await?;
+        let clock = mining::clock(db).await?;
         let next_block_at = match (settings.mode, settings.interval_seconds) {
-            (MiningMode::Interval, Some(interval)) => Some(
-                blocks::tip_timestamp(db)
-                    .await?
-                    .map_or_else(now_secs, |t| t.saturating_add(interval.into())),
-            ),
+            (MiningMode::Interval, Some(interval)) => {
+                Some(blocks::tip_timestamp(db).await?.map_or_else(
+                    || clock.now(now_secs()),
+                    |t| t.saturating_add(interval.into()),
+                ))
+            }
             _ => None,
         };
         Ok(MiningStatus {
             settings,
             next_block_at,
+            clock,
         })
     }
 
-    async fn settings_in(&self, db: &impl Db) -> NodeResult<MiningSettings> {
+    pub(in crate::node) async fn settings_in(&self, db: &impl Db) -> NodeResult<MiningSettings> {
         Ok(mining::get(db).await?.unwrap_or(MiningSettings {
             mode: MiningMode::Manual,
             interval_seconds: None,
@@ -148,8 +151,11 @@ impl Node {
         self.own_receivers.fetch_add(1, Ordering::Relaxed);
         let _own = scopeguard(&self.own_receivers);
         while !self.is_shutting_down() {
+            // When the block is due on the wall clock (the dev clock runs ahead by its offset).
             let due = match self.mining().await {
-                Ok(status) => status.next_block_at,
+                Ok(status) => status
+                    .next_block_at
+                    .map(|at| at.saturating_add_signed(-status.clock.offset_seconds)),
                 Err(err) => {
                     tracing::warn!(error = %err, "cannot read the mining settings; retrying");
                     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -184,7 +190,7 @@ impl Node {
             let (Some(at), Some(miner)) = (status.next_block_at, status.settings.address) else {
                 return Ok(None);
             };
-            if at > now_secs() {
+            if at > status.clock.now(now_secs()) {
                 return Ok(None);
             }
             let count = status.settings.tx_count as usize;
