@@ -63,10 +63,13 @@ pub async fn apply(db: &impl ConnectionTrait, changes: &UtxoChanges) -> StoreRes
 }
 
 /// Before blocks above `height` come off: takes their outputs out of the balances (run while
-/// they are still in `c`).
-pub(super) const REWIND_REMOVED: &str = r#"UPDATE "ab" SET "balance" = "balance" - (
-        SELECT CAST(SUM("value") AS BIGINT) FROM "c" WHERE "c"."address" = "ab"."address" AND "c"."height" > $1)
-    WHERE "address" IN (SELECT "address" FROM "c" WHERE "height" > $1)"#;
+/// they are still in `c`). The sums are read through `c`'s height index, so the cost follows
+/// the outputs removed, not how many coins their addresses hold (every address summed has a row:
+/// it holds these coins).
+pub(super) const REWIND_REMOVED: &str = r#"INSERT INTO "ab" ("address", "balance")
+       SELECT "address", -CAST(SUM("value") AS BIGINT) FROM "c"
+       WHERE "height" > $1 GROUP BY "address"
+       ON CONFLICT ("address") DO UPDATE SET "balance" = "ab"."balance" + "excluded"."balance""#;
 
 /// After they came off: adds back the outputs they had spent that existed at `height` (run
 /// while their undo rows are still in `u`); then [`drop_empty`].

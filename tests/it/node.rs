@@ -267,7 +267,8 @@ async fn a_failing_pending_transaction_is_rejected_at_mining(backend: Backend) {
     // Its sender is unlocked again.
     let sender = pending[0].entry.from.to_string();
     assert!(ok(node.pending_of(&addr(&sender)).await).is_none());
-    // The block and the rejection are announced (on PostgreSQL through the relay, so wait).
+    // The block and the eviction (a pending entry moved to the refusal log) are announced (on
+    // PostgreSQL through the relay, so wait).
     let (mut block_seen, mut rejection_seen) = (false, false);
     while !(block_seen && rejection_seen) {
         let event = tokio::time::timeout(std::time::Duration::from_secs(5), events.recv())
@@ -277,7 +278,7 @@ async fn a_failing_pending_transaction_is_rejected_at_mining(backend: Backend) {
         match event {
             pocket_chain::node::NodeEvent::BlockMined(_) => block_seen = true,
             pocket_chain::node::NodeEvent::PoolChanged {
-                kind: pocket_chain::node::PoolChangeKind::Rejected,
+                kind: pocket_chain::node::PoolChangeKind::Evicted,
                 ..
             } => rejection_seen = true,
             _ => {}
