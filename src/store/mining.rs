@@ -11,13 +11,13 @@ use super::convert::{parse, to_i64, to_u64};
 use super::error::{StoreError, StoreResult};
 use crate::model::{DevClock, MiningMode, MiningSettings};
 
-/// The stored settings, if any were ever set.
-pub async fn get(db: &impl ConnectionTrait) -> StoreResult<Option<MiningSettings>> {
+/// The stored settings and dev clock, if the row was ever written.
+pub async fn get(db: &impl ConnectionTrait) -> StoreResult<Option<(MiningSettings, DevClock)>> {
     let Some(row) = mining::Entity::find_by_id(1).one(db).await? else {
         return Ok(None);
     };
     let corrupt = |detail: &str| StoreError::corrupt("mining", detail.to_owned());
-    Ok(Some(MiningSettings {
+    let settings = MiningSettings {
         mode: MiningMode::parse(&row.mode).ok_or_else(|| corrupt("unknown mode"))?,
         interval_seconds: row
             .interval_seconds
@@ -29,7 +29,15 @@ pub async fn get(db: &impl ConnectionTrait) -> StoreResult<Option<MiningSettings
             .map(|a| parse("mining", a))
             .transpose()?,
         tx_count: u32::try_from(row.tx_count).map_err(|_| corrupt("negative tx count"))?,
-    }))
+    };
+    let clock = DevClock {
+        offset_seconds: row.time_offset,
+        next_timestamp: row
+            .next_timestamp
+            .map(|t| to_u64("mining", t))
+            .transpose()?,
+    };
+    Ok(Some((settings, clock)))
 }
 
 /// Stores the settings.
@@ -62,16 +70,7 @@ pub async fn set(db: &impl ConnectionTrait, settings: &MiningSettings) -> StoreR
 
 /// The dev clock (the defaults while no row exists).
 pub async fn clock(db: &impl ConnectionTrait) -> StoreResult<DevClock> {
-    let Some(row) = mining::Entity::find_by_id(1).one(db).await? else {
-        return Ok(DevClock::default());
-    };
-    Ok(DevClock {
-        offset_seconds: row.time_offset,
-        next_timestamp: row
-            .next_timestamp
-            .map(|t| to_u64("mining", t))
-            .transpose()?,
-    })
+    Ok(get(db).await?.map(|(_, clock)| clock).unwrap_or_default())
 }
 
 /// Stores the dev clock; the row must exist (store the settings first).

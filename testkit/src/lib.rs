@@ -20,7 +20,7 @@ pub use commit_probe::CommitProbe;
 pub use db::{Backend, TestDb};
 pub use fixtures::{PoolRows, addr, dump, dump_tables, keystore, reset, test_config};
 pub use http::graphql;
-pub use network::{NETWORK_BITS, network_builder, sqlite_databases, verify_chain};
+pub use network::{NETWORK_BITS, connect_block, network_builder, sqlite_databases, verify_chain};
 pub use pocket_chain::chain::testing::{ChainBuilder, coinbase_of, key, pkh, tip_of};
 pub use postgres::DURABLE_PG;
 pub use replica::Replica;

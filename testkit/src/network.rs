@@ -2,9 +2,12 @@
 //! node's chain through `pocket verify`. Their blocks come from the one chain builder
 //! ([`network_builder`]).
 
+use pocket_chain::chain::Block;
 use pocket_chain::chain::testing::ChainBuilder;
+use serde_json::json;
 
 use crate::db::{Backend, TestDb};
+use crate::http::graphql;
 
 /// The difficulty every node of the network tests runs (fast blocks), as a flag's value.
 pub const NETWORK_BITS: &str = "8";
@@ -39,4 +42,20 @@ pub fn verify_chain(bin: &str, db: &TestDb) {
 /// The chain builder at [`NETWORK_BITS`], for blocks built by hand for `submitBlock`.
 pub fn network_builder() -> ChainBuilder {
     ChainBuilder::with_bits(NETWORK_BITS.parse().expect("NETWORK_BITS is a number"))
+}
+
+/// Submits `block` to the server at `base` (`http://host:port`) and fails the test unless it is
+/// connected to the main chain.
+pub async fn connect_block(http: &reqwest::Client, base: &str, block: &Block) {
+    let answer = graphql(
+        http,
+        &format!("{base}/graphql"),
+        "mutation($r: String!) { submitBlock(rawHex: $r) { status } }",
+        json!({ "r": hex::encode(block.encode()) }),
+    )
+    .await;
+    assert_eq!(
+        answer["data"]["submitBlock"]["status"], "CONNECTED",
+        "{answer}"
+    );
 }

@@ -17,7 +17,7 @@ use pocket_testkit::{Backend, Replica, TestDb, graphql};
 use serde_json::{Value, json};
 
 use crate::network::BITS;
-use pocket_testkit::{ChainBuilder, coinbase_of, network_builder, tip_of};
+use pocket_testkit::{ChainBuilder, coinbase_of, connect_block, network_builder, tip_of};
 
 /// What the hostile peer serves: blocks as hex (the last one bad, or not a block at all), or, at
 /// the height `huge_at`, an answer too large to read.
@@ -211,17 +211,7 @@ async fn an_honest_node_with(
     let honest_db = TestDb::new(Backend::Sqlite).await;
     let honest = Replica::start(bin, &honest_db.url, &["--difficulty", BITS]).await;
     for block in chain {
-        let answer = graphql(
-            http,
-            &format!("{}/graphql", honest.base),
-            "mutation($r: String!) { submitBlock(rawHex: $r) { status } }",
-            json!({ "r": hex::encode(block.encode()) }),
-        )
-        .await;
-        assert_eq!(
-            answer["data"]["submitBlock"]["status"], "CONNECTED",
-            "{answer}"
-        );
+        connect_block(http, &honest.base, block).await;
     }
     (honest_db, honest)
 }

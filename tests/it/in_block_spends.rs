@@ -9,7 +9,7 @@ use pocket_chain::chain::{Address, Block, OutPoint, Params, PubkeyHash, Transact
 use serde_json::{Value, json};
 
 use crate::app::{TestApp, spawn_app};
-use pocket_testkit::{Backend, on_both_backends};
+use pocket_testkit::{Backend, connect_block, on_both_backends};
 
 on_both_backends!(spends_inside_one_block_count_in_received_and_sent);
 
@@ -66,19 +66,6 @@ fn sums_over(blocks: &[Block]) -> HashMap<PubkeyHash, (u64, u64)> {
     sums
 }
 
-async fn submit(app: &TestApp, block: &Block) {
-    let answer = app
-        .gql(
-            "mutation($r: String!) { submitBlock(rawHex: $r) { status } }",
-            json!({ "r": hex::encode(block.encode()) }),
-        )
-        .await;
-    assert_eq!(
-        answer["data"]["submitBlock"]["status"], "CONNECTED",
-        "{answer}"
-    );
-}
-
 async fn totals(app: &TestApp, n: u8) -> Value {
     let address = Address::from(pkh(n)).to_string();
     app.data(TOTALS, json!({ "a": address })).await["address"].clone()
@@ -87,12 +74,12 @@ async fn totals(app: &TestApp, n: u8) -> Value {
 async fn spends_inside_one_block_count_in_received_and_sent(backend: Backend) {
     let app = spawn_app(backend).await;
     let blocks = chain_with_an_in_block_spend();
-    submit(&app, &blocks[0]).await;
+    connect_block(&app.http, &app.base, &blocks[0]).await;
     let snapshot = app
         .data("mutation { snapshot(name: \"genesis\") { id } }", json!({}))
         .await["snapshot"]["id"]
         .clone();
-    submit(&app, &blocks[1]).await;
+    connect_block(&app.http, &app.base, &blocks[1]).await;
 
     let sums = sums_over(&blocks);
     for n in 1..=4 {

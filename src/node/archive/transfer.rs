@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::import_check::{Checked, check_chain};
+use super::import_check::{Batch, Checked, check_chain};
 use crate::chain::archive::{Archive, ArchiveParams, ArchivedWallet};
 use crate::chain::{Block, ChainTip, Params, PublicKey, UtxoChanges};
 use crate::model::StoredBlock;
@@ -88,18 +88,10 @@ impl Node {
         bytes: Vec<u8>,
         progress: impl Fn(u64, u64) + Send + Sync + 'static,
     ) -> NodeResult<ImportReport> {
-        let params = self.config.params;
         let started = Instant::now();
         let (chain, keys) = self.open_archive(bytes).await?;
         let wallets = keys.len();
-        let (batches, mut written) = tokio::sync::mpsc::channel(2);
-        let checker = {
-            let chain = chain.clone();
-            tokio::task::spawn_blocking(move || {
-                let outcome = check_chain(&chain, &params, &progress, &batches);
-                (outcome, started.elapsed())
-            })
-        };
+        let (checker, mut written) = self.start_checks(chain.clone(), started, progress);
         let (outcome, checked_in) = self
             .commit(async |txn, events| {
                 let tip = blocks::tip(txn).await?;
@@ -149,19 +141,33 @@ impl Node {
         bytes: Vec<u8>,
         progress: impl Fn(u64, u64) + Send + Sync + 'static,
     ) -> NodeResult<ImportReport> {
-        let params = self.config.params;
         let started = Instant::now();
         let (chain, keys) = self.open_archive(bytes).await?;
-        let (batches, mut written) = tokio::sync::mpsc::channel(2);
-        let discard = tokio::spawn(async move { while written.recv().await.is_some() {} });
-        let checking = chain.clone();
-        let outcome = tokio::task::spawn_blocking(move || {
-            check_chain(&checking, &params, &progress, &batches)
-        })
-        .await??;
-        discard.await?;
-        let checked_in = started.elapsed();
-        Ok(report(&chain, outcome, keys.len(), checked_in, started))
+        let (checker, mut written) = self.start_checks(chain.clone(), started, progress);
+        while written.recv().await.is_some() {}
+        let (outcome, checked_in) = checker.await?;
+        Ok(report(&chain, outcome?, keys.len(), checked_in, started))
+    }
+
+    /// Starts every check of `chain` on the blocking pool. The batches of rows it passes arrive
+    /// on the receiver as the checks go (at most two ahead); the task answers the outcome and
+    /// the time since `started` when it was known.
+    fn start_checks(
+        &self,
+        chain: Arc<Vec<Block>>,
+        started: Instant,
+        progress: impl Fn(u64, u64) + Send + Sync + 'static,
+    ) -> (
+        tokio::task::JoinHandle<(NodeResult<Checked>, Duration)>,
+        tokio::sync::mpsc::Receiver<Batch>,
+    ) {
+        let params = self.config.params;
+        let (batches, written) = tokio::sync::mpsc::channel(2);
+        let checker = tokio::task::spawn_blocking(move || {
+            let outcome = check_chain(&chain, &params, &progress, &batches);
+            (outcome, started.elapsed())
+        });
+        (checker, written)
     }
 
     /// Decodes an archive, checks its parameters against this node's, and opens its sealed keys.

@@ -66,8 +66,7 @@ impl Node {
         change: impl FnOnce(&mut DevClock, Option<u64>) -> NodeResult<()>,
     ) -> NodeResult<MiningStatus> {
         self.commit(async |txn, events| {
-            let settings = self.settings_in(txn).await?;
-            let mut clock = mining::clock(txn).await?;
+            let (settings, mut clock) = self.settings_and_clock_in(txn).await?;
             change(&mut clock, blocks::tip_timestamp(txn).await?)?;
             mining::set(txn, &settings).await?;
             mining::set_clock(txn, &clock).await?;

@@ -14,7 +14,7 @@ use crate::store::Db;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::chain::Address;
-use crate::model::{MiningMode, MiningSettings, MiningStatus, StoredBlock};
+use crate::model::{DevClock, MiningMode, MiningSettings, MiningStatus, StoredBlock};
 use crate::node::{Node, NodeError, NodeEvent, NodeResult};
 use crate::store::{blocks, mining, pool};
 
@@ -41,8 +41,7 @@ impl Node {
     }
 
     pub(in crate::node) async fn mining_in(&self, db: &impl Db) -> NodeResult<MiningStatus> {
-        let settings = self.settings_in(db).await?;
-        let clock = mining::clock(db).await?;
+        let (settings, clock) = self.settings_and_clock_in(db).await?;
         let next_block_at = match (settings.mode, settings.interval_seconds) {
             (MiningMode::Interval, Some(interval)) => {
                 Some(blocks::tip_timestamp(db).await?.map_or_else(
@@ -60,12 +59,29 @@ impl Node {
     }
 
     pub(in crate::node) async fn settings_in(&self, db: &impl Db) -> NodeResult<MiningSettings> {
-        Ok(mining::get(db).await?.unwrap_or(MiningSettings {
+        Ok(mining::get(db)
+            .await?
+            .map_or_else(|| self.default_settings(), |(settings, _)| settings))
+    }
+
+    /// The settings and the dev clock, in one read.
+    pub(in crate::node) async fn settings_and_clock_in(
+        &self,
+        db: &impl Db,
+    ) -> NodeResult<(MiningSettings, DevClock)> {
+        Ok(mining::get(db)
+            .await?
+            .unwrap_or_else(|| (self.default_settings(), DevClock::default())))
+    }
+
+    /// The settings before any were stored: manual mining.
+    fn default_settings(&self) -> MiningSettings {
+        MiningSettings {
             mode: MiningMode::Manual,
             interval_seconds: None,
             address: None,
             tx_count: self.config.params.default_txs_per_block as u32,
-        }))
+        }
     }
 
     /// Changes the mining settings (values not given stay), checks that the new mode can work,
