@@ -92,7 +92,9 @@ test("Apollo reads an address page and asks the lab about a tampered block", asy
   const apollo = new ApolloClient({ link: new HttpLink({ uri: `${base}/graphql` }), cache: new InMemoryCache() });
   const { data } = await apollo.query({
     query: gql`query Address($a: String!) {
-      address(address: $a) { balance received sent txCount transactions(first: 50) { nodes { netAmount } } pending { txId } }
+      address(address: $a) { balance received sent txCount transactions(first: 50) { nodes { netAmount } } pending { txId }
+        utxos(first: 100) { totalCount nodes { value } } }
+      wallet(address: $a) { balance utxos(first: 100) { totalCount nodes { value } } }
     }`,
     variables: { a: wallets[0] },
     fetchPolicy: "no-cache",
@@ -102,6 +104,10 @@ test("Apollo reads an address page and asks the lab about a tampered block", asy
   assert.equal(info.received - info.sent, info.balance);
   assert.equal(info.transactions.nodes.reduce((sum, t) => sum + t.netAmount, 0), info.balance);
   assert.equal(info.pending.length, 2);
+  // Wallet and AddressInfo answer utxos with one resolver: the same coins, summing to the balance.
+  assert.equal(info.utxos.nodes.reduce((sum, u) => sum + u.value, 0), info.balance);
+  assert.deepEqual(data.wallet.utxos, info.utxos);
+  assert.equal(data.wallet.balance, info.balance);
 
   const block = await post("{ block(height: 5) { hash } }");
   const { data: lab } = await apollo.query({
