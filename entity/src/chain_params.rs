@@ -12,6 +12,8 @@ pub struct Model {
     /// Bit-cast from `u64`.
     pub block_reward: i64,
     pub max_block_txs: i32,
+    /// `Premine::encode`; none on chains without one.
+    pub premine: Option<Vec<u8>>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,7 @@ mod m20261126_000007_side_blocks;
 mod m20261126_000008_pool_txid;
 mod m20261204_000009_chain_params;
 mod m20261205_000010_dev_clock;
+mod m20261205_000011_premine;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000008_pool_txid::Migration),
             Box::new(m20261204_000009_chain_params::Migration),
             Box::new(m20261205_000010_dev_clock::Migration),
+            Box::new(m20261205_000011_premine::Migration),
         ]
     }
 }

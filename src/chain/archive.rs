@@ -12,6 +12,7 @@ use thiserror::Error;
 use super::block::Block;
 use super::encoding::{DecodeError, Reader};
 use super::keys::PublicKey;
+use super::premine::Premine;
 
 /// The file's first eight bytes.
 pub const MAGIC: [u8; 8] = *b"POCKETCH";
@@ -21,6 +22,8 @@ pub const FORMAT_VERSION: u32 = 1;
 pub const MAX_BLOCK_BYTES: u32 = 32 * 1024 * 1024;
 /// Flag bit: a keystore section follows the blocks.
 const FLAG_KEYSTORE: u32 = 1;
+/// Flag bit: the chain's premine follows the flags (absent: a chain without one).
+const FLAG_PREMINE: u32 = 2;
 /// Smallest block frame: length, header, transaction count, one minimal transaction.
 const MIN_FRAME: usize = 4 + 88 + 4 + 12;
 /// Smallest keystore entry: public key, nonce length, ciphertext length, creation time.
@@ -29,7 +32,7 @@ const MIN_WALLET: usize = 33 + 1 + 2 + 8;
 const CHECKSUM_LEN: usize = 32;
 
 /// The parameters a chain's nodes must share, as the archive records them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArchiveParams {
     /// Leading zero bits a block hash needs.
     pub difficulty_bits: u32,
@@ -37,6 +40,8 @@ pub struct ArchiveParams {
     pub block_reward: u64,
     /// Most transactions per block.
     pub max_block_txs: u32,
+    /// What the genesis coinbase pays besides the reward.
+    pub premine: Premine,
 }
 
 /// A keystore wallet as archived: its public key and its secret key sealed by the keystore key
@@ -122,12 +127,17 @@ impl Archive {
         out.extend_from_slice(&self.params.difficulty_bits.to_le_bytes());
         out.extend_from_slice(&self.params.block_reward.to_le_bytes());
         out.extend_from_slice(&self.params.max_block_txs.to_le_bytes());
-        let flags = if self.wallets.is_some() {
-            FLAG_KEYSTORE
-        } else {
-            0
-        };
+        let mut flags = 0;
+        if self.wallets.is_some() {
+            flags |= FLAG_KEYSTORE;
+        }
+        if !self.params.premine.is_empty() {
+            flags |= FLAG_PREMINE;
+        }
         out.extend_from_slice(&flags.to_le_bytes());
+        if !self.params.premine.is_empty() {
+            out.extend_from_slice(&self.params.premine.encode());
+        }
         out.extend_from_slice(&(self.blocks.len() as u32).to_le_bytes());
         for block in &self.blocks {
             let bytes = block.encode();
@@ -184,7 +194,7 @@ impl Archive {
 }
 
 /// What an archive's header says, read without decoding its blocks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArchiveHeader {
     /// The chain's parameters.
     pub params: ArchiveParams,
@@ -217,15 +227,24 @@ fn read_header(r: &mut Reader<'_>) -> Result<ArchiveHeader, ArchiveError> {
     if version != FORMAT_VERSION {
         return Err(ArchiveError::UnsupportedVersion(version));
     }
-    let params = ArchiveParams {
-        difficulty_bits: r.u32().map_err(ArchiveError::Header)?,
-        block_reward: r.u64().map_err(ArchiveError::Header)?,
-        max_block_txs: r.u32().map_err(ArchiveError::Header)?,
-    };
+    let difficulty_bits = r.u32().map_err(ArchiveError::Header)?;
+    let block_reward = r.u64().map_err(ArchiveError::Header)?;
+    let max_block_txs = r.u32().map_err(ArchiveError::Header)?;
     let flags = r.u32().map_err(ArchiveError::Header)?;
-    if flags & !FLAG_KEYSTORE != 0 {
+    if flags & !(FLAG_KEYSTORE | FLAG_PREMINE) != 0 {
         return Err(ArchiveError::UnknownFlags(flags));
     }
+    let premine = if flags & FLAG_PREMINE != 0 {
+        Premine::read(r).map_err(ArchiveError::Header)?
+    } else {
+        Premine::default()
+    };
+    let params = ArchiveParams {
+        difficulty_bits,
+        block_reward,
+        max_block_txs,
+        premine,
+    };
     Ok(ArchiveHeader {
         params,
         keystore: flags & FLAG_KEYSTORE != 0,
@@ -277,6 +296,7 @@ mod tests {
                 difficulty_bits: chain.params.difficulty_bits,
                 block_reward: chain.params.block_reward,
                 max_block_txs: chain.params.max_block_txs as u32,
+                premine: Premine::default(),
             },
             blocks: chain.blocks.clone(),
             wallets: Some(vec![ArchivedWallet {

@@ -40,7 +40,8 @@ pub struct Block {
 const MIN_TX_SIZE: usize = 12;
 
 impl Block {
-    /// A candidate block after `tip`: a coinbase paying `params.block_reward` to `miner`, then
+    /// A candidate block after `tip`: a coinbase paying `params.block_reward` to `miner` (a
+    /// premined genesis pays the premine instead), then
     /// `transactions`, with the merkle root filled in and nonce 0 (mine it with [`super::pow::search`]).
     pub fn candidate(
         tip: Option<&ChainTip>,
@@ -51,7 +52,12 @@ impl Block {
     ) -> Self {
         let (height, prev_hash) = ChainTip::next(tip);
         let mut all = Vec::with_capacity(transactions.len() + 1);
-        all.push(Transaction::coinbase(height, params.block_reward, miner));
+        let mut coinbase = Transaction::coinbase(height, params.block_reward, miner);
+        if height == 0 && !params.premine.is_empty() {
+            // A premined genesis pays the premine alone: each account holds exactly its share.
+            coinbase.outputs = params.premine.outputs().to_vec();
+        }
+        all.push(coinbase);
         all.extend(transactions);
         let txids: Vec<Txid> = all.iter().map(Transaction::txid).collect();
         Self {

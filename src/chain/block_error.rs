@@ -56,6 +56,9 @@ pub enum BlockError {
         /// The reward.
         max: u64,
     },
+    /// A genesis block whose coinbase does not end with the chain's premine: another chain.
+    #[error("genesis coinbase does not pay this chain's premine (a chain with another premine)")]
+    WrongPremine,
     /// Header bits other than the chain's difficulty.
     #[error("block declares difficulty {found} bits, the chain requires {expected}")]
     WrongDifficulty {
@@ -109,6 +112,7 @@ impl BlockError {
             Self::MissingCoinbase => "MISSING_COINBASE",
             Self::ExtraCoinbase { .. } => "EXTRA_COINBASE",
             Self::CoinbaseValue { .. } => "COINBASE_VALUE",
+            Self::WrongPremine => "WRONG_PREMINE",
             Self::WrongDifficulty { .. } => "WRONG_DIFFICULTY",
             Self::InsufficientWork { .. } => "PROOF_OF_WORK",
             Self::BadMerkleRoot { .. } => "MERKLE_ROOT",

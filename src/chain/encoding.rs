@@ -32,6 +32,9 @@ pub enum DecodeError {
     /// An input's witness tag is none of 0, 1 or 2.
     #[error("unknown witness tag {0}")]
     UnknownWitnessTag(u8),
+    /// Well-formed bytes whose value breaks a rule of its type (a premine output of 0).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// A cursor over untrusted bytes.

@@ -9,6 +9,7 @@ pub mod archive;
 pub mod block;
 pub mod block_error;
 pub mod connect;
+pub mod derive;
 pub mod encoding;
 pub mod explain;
 pub mod hash;
@@ -17,6 +18,7 @@ pub mod keys;
 pub mod merkle;
 pub mod params;
 pub mod pow;
+pub mod premine;
 pub mod signing;
 pub mod transaction;
 pub mod tx_check;
@@ -36,11 +38,13 @@ pub use connect::{
     ConnectFailure, ConnectRows, IndexRow, Ordered, TxLocation, check_signatures, connect_blocks,
     connect_ordered, index_rows,
 };
+pub use derive::{DEFAULT_SEED_PHRASE, DeriveError, SeedPhrase};
 pub use encoding::DecodeError;
 pub use hash::{BlockHash, HashParseError, MerkleRoot, Txid};
 pub use header::BlockHeader;
 pub use keys::{KeyError, PublicKey, SecretKey};
 pub use params::{Params, ParamsError};
+pub use premine::{MAX_PREMINE_OUTPUTS, Premine, PremineError};
 pub use signing::{SigningRequest, SigningRequestError};
 pub use transaction::{OutPoint, OutPointParseError, Transaction, TxIn, TxOut, Witness};
 pub use tx_check::{

@@ -2,11 +2,13 @@
 
 use thiserror::Error;
 
+use super::premine::Premine;
+
 /// The most leading zero bits a chain may demand. Past this a block could never be found.
 pub const MAX_DIFFICULTY_BITS: u32 = 64;
 
-/// Reward, difficulty and block size, in one place.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Reward, difficulty, block size and premine, in one place.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Params {
     /// Units paid to the miner of each block (the reference's 10 "sign units").
     pub block_reward: u64,
@@ -16,6 +18,8 @@ pub struct Params {
     pub default_txs_per_block: usize,
     /// The most transactions (coinbase included) one block may hold.
     pub max_block_txs: usize,
+    /// What the genesis coinbase pays besides the reward (a dev chain's funded accounts).
+    pub premine: Premine,
 }
 
 impl Default for Params {
@@ -25,6 +29,7 @@ impl Default for Params {
             difficulty_bits: 12,
             default_txs_per_block: 5,
             max_block_txs: 10_000,
+            premine: Premine::default(),
         }
     }
 }
@@ -41,6 +46,9 @@ pub enum ParamsError {
     /// A block must fit at least its coinbase and one transaction.
     #[error("max_block_txs must be at least 2, got {0}")]
     BlockTooSmall(usize),
+    /// The genesis coinbase could not state its value.
+    #[error("the premine and the reward sum past the largest amount")]
+    PremineOverflow,
 }
 
 impl Params {
@@ -55,6 +63,10 @@ impl Params {
         if self.max_block_txs < 2 {
             return Err(ParamsError::BlockTooSmall(self.max_block_txs));
         }
+        self.premine
+            .total()
+            .and_then(|total| total.checked_add(self.block_reward))
+            .ok_or(ParamsError::PremineOverflow)?;
         Ok(())
     }
 }

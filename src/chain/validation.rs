@@ -109,7 +109,7 @@ pub fn validate_block_alone(
     check_link(block, parent)?;
     let (height, _) = ChainTip::next(parent);
     check_coinbase_height(block, height)?;
-    check_coinbase_value(block, params)?;
+    check_coinbase_value(block, params, height)?;
     check_single_coinbase(block)?;
     let txids = txids_of(block);
     check_unique_txids(&txids)?;
@@ -187,13 +187,30 @@ pub(super) fn check_coinbase_height(block: &Block, height: u64) -> Result<(), Bl
     Ok(())
 }
 
-/// The coinbase pays at most the reward, and no output of 0.
-pub(super) fn check_coinbase_value(block: &Block, params: &Params) -> Result<(), BlockError> {
+/// The coinbase pays at most the reward, and no output of 0. At height 0 of a chain with a
+/// premine it ends with the premine's outputs exactly, and only what comes before them counts
+/// against the reward.
+pub(super) fn check_coinbase_value(
+    block: &Block,
+    params: &Params,
+    height: u64,
+) -> Result<(), BlockError> {
     let coinbase = block
         .transactions
         .first()
         .ok_or(BlockError::MissingCoinbase)?;
-    let value = coinbase.output_value().unwrap_or(u64::MAX);
+    let mut paid = coinbase.outputs.as_slice();
+    if height == 0 && !params.premine.is_empty() {
+        let premine = params.premine.outputs();
+        match paid.len().checked_sub(premine.len()) {
+            Some(split) if &paid[split..] == premine => paid = &paid[..split],
+            _ => return Err(BlockError::WrongPremine),
+        }
+    }
+    let value = paid
+        .iter()
+        .try_fold(0u64, |sum, o| sum.checked_add(o.value))
+        .unwrap_or(u64::MAX);
     if value > params.block_reward || coinbase.outputs.iter().any(|o| o.value == 0) {
         return Err(BlockError::CoinbaseValue {
             value,

@@ -78,6 +78,7 @@ pub(super) async fn import(
         difficulty_bits: header.params.difficulty_bits,
         block_reward: header.params.block_reward,
         max_block_txs: header.params.max_block_txs as usize,
+        premine: header.params.premine.clone(),
         ..Params::default()
     };
     let outcome = run_import(bytes, dry_run, store, params, archive_params, keystore).await;

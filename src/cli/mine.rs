@@ -113,7 +113,7 @@ async fn check_remote_params(remote: &Remote, args: &NodeArgs) -> Result<(), Cli
         block_reward: number("reward").unwrap_or_default(),
         ..Params::default()
     };
-    let requested = args.params.resolve(Some(chain));
+    let requested = args.params.resolve(Some(chain.clone()));
     if requested == chain {
         return Ok(());
     }

@@ -4,7 +4,7 @@
 
 use super::Node;
 use super::error::{NodeError, NodeResult};
-use crate::chain::Params;
+use crate::chain::{Params, Premine};
 use crate::store::{Store, blocks, params};
 
 impl Node {
@@ -33,7 +33,8 @@ async fn from_genesis(store: &Store, defaults: &Params) -> NodeResult<Option<Par
     Ok(Some(Params {
         difficulty_bits: genesis.block.header.bits,
         block_reward: reward,
-        ..*defaults
+        premine: Premine::default(),
+        ..defaults.clone()
     }))
 }
 
@@ -41,6 +42,7 @@ async fn from_genesis(store: &Store, defaults: &Params) -> NodeResult<Option<Par
 /// its own: `requested` must agree with them, and they are recorded if they were not yet.
 pub(super) async fn settle(store: &Store, requested: &Params, has_blocks: bool) -> NodeResult<()> {
     let recorded = params::get(store.db(), requested).await?;
+    let was_recorded = recorded.is_some();
     if !has_blocks {
         if !recorded.is_some_and(|r| same_rules(&r, requested)) {
             record(store, requested).await?;
@@ -49,7 +51,9 @@ pub(super) async fn settle(store: &Store, requested: &Params, has_blocks: bool) 
     }
     let chain = match recorded {
         Some(recorded) => recorded,
-        None => from_genesis(store, requested).await?.unwrap_or(*requested),
+        None => from_genesis(store, requested)
+            .await?
+            .unwrap_or_else(|| requested.clone()),
     };
     if !same_rules(&chain, requested) {
         return Err(NodeError::ParamsMismatch {
@@ -57,7 +61,7 @@ pub(super) async fn settle(store: &Store, requested: &Params, has_blocks: bool) 
             requested: describe(requested),
         });
     }
-    if recorded.is_none() {
+    if !was_recorded {
         record(store, requested).await?;
     }
     Ok(())
@@ -71,14 +75,16 @@ async fn record(store: &Store, params: &Params) -> NodeResult<()> {
 
 /// Whether two sets agree on every consensus rule.
 fn same_rules(a: &Params, b: &Params) -> bool {
-    (a.difficulty_bits, a.block_reward, a.max_block_txs)
-        == (b.difficulty_bits, b.block_reward, b.max_block_txs)
+    (a.difficulty_bits, a.block_reward, a.max_block_txs, &a.premine)
+        == (b.difficulty_bits, b.block_reward, b.max_block_txs, &b.premine)
 }
 
-/// `difficulty 12 bits, reward 10`, as an operator gives them.
+/// `difficulty 12 bits, reward 10, no premine`, as an operator gives them.
 pub fn describe(params: &Params) -> String {
     format!(
-        "difficulty {} bits, reward {}",
-        params.difficulty_bits, params.block_reward
+        "difficulty {} bits, reward {}, {}",
+        params.difficulty_bits,
+        params.block_reward,
+        params.premine.describe()
     )
 }

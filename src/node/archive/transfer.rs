@@ -161,7 +161,7 @@ impl Node {
         tokio::task::JoinHandle<(NodeResult<Checked>, Duration)>,
         tokio::sync::mpsc::Receiver<Batch>,
     ) {
-        let params = self.config.params;
+        let params = self.config.params.clone();
         let (batches, written) = tokio::sync::mpsc::channel(2);
         let checker = tokio::task::spawn_blocking(move || {
             let outcome = check_chain(&chain, &params, &progress, &batches);
@@ -246,12 +246,16 @@ fn archive_params(params: &Params) -> ArchiveParams {
         difficulty_bits: params.difficulty_bits,
         block_reward: params.block_reward,
         max_block_txs: params.max_block_txs as u32,
+        premine: params.premine.clone(),
     }
 }
 
 fn describe(params: &ArchiveParams) -> String {
     format!(
-        "difficulty {} bits, reward {}, at most {} transactions per block",
-        params.difficulty_bits, params.block_reward, params.max_block_txs
+        "difficulty {} bits, reward {}, at most {} transactions per block, {}",
+        params.difficulty_bits,
+        params.block_reward,
+        params.max_block_txs,
+        params.premine.describe()
     )
 }

@@ -57,7 +57,7 @@ impl Node {
         count: usize,
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<Arc<StoredBlock>> {
-        let params = self.config.params;
+        let params = &self.config.params;
         let tip = blocks::tip(db).await?;
         let candidates = if tip.is_some() {
             pool::oldest_pending(db, count as u64).await?

@@ -220,7 +220,7 @@ impl Node {
         keep: Keep,
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<BlockAccepted> {
-        let params = self.config.params;
+        let params = &self.config.params;
         let hash = block.hash();
         let tip = blocks::tip(txn).await?;
         let answer =
