@@ -351,7 +351,7 @@ mod tests {
     use crate::chain::hash::hash160;
     use crate::chain::testing::{ChainBuilder, key, pkh};
     use crate::chain::tx_check::check_transaction;
-    use crate::chain::{PubkeyHash, TxOut, Witness};
+    use crate::chain::{Premine, PubkeyHash, TxOut, Witness};
     use proptest::prelude::*;
 
     fn funded() -> ChainBuilder {
@@ -566,6 +566,38 @@ mod tests {
     }
 
     #[test]
+    fn a_premined_genesis_pays_the_chains_premine_exactly() {
+        let mut chain = ChainBuilder::new();
+        chain.params.premine = Premine::equal(&[pkh(3), pkh(4)], 10_000).unwrap();
+        let genesis = chain.mine_candidate(pkh(1), vec![]);
+        assert_eq!(genesis.transactions[0].outputs, chain.params.premine.outputs());
+        assert!(validate(&chain, &genesis).is_ok());
+
+        // Another chain's premine, and a premine paid on a chain without one.
+        let mut other = ChainBuilder::new();
+        other.params.premine = Premine::equal(&[pkh(3), pkh(5)], 10_000).unwrap();
+        assert_eq!(validate(&other, &genesis), Err(BlockError::WrongPremine));
+        let plain = ChainBuilder::new();
+        assert!(matches!(
+            validate(&plain, &genesis),
+            Err(BlockError::CoinbaseValue { value: 20_000, .. })
+        ));
+
+        // The reward may come before the premine, and no more than the reward.
+        let mut block = genesis.clone();
+        let reward = TxOut { value: 10, pubkey_hash: pkh(1) };
+        block.transactions[0].outputs.insert(0, reward);
+        block.header.merkle_root = merkle_root(&[block.transactions[0].txid()]);
+        assert!(validate(&chain, &chain.remine(block.clone())).is_ok());
+        block.transactions[0].outputs[0].value = 11;
+        block.header.merkle_root = merkle_root(&[block.transactions[0].txid()]);
+        assert_eq!(
+            validate(&chain, &chain.remine(block)),
+            Err(BlockError::CoinbaseValue { value: 11, max: 10 })
+        );
+    }
+
+    #[test]
     fn coinbase_rules() {
         let chain = funded();
         let mut block = chain.mine_candidate(pkh(1), vec![]);
@@ -615,7 +647,7 @@ mod tests {
         ));
 
         let mut early = ChainBuilder::new();
-        early.params = chain.params;
+        early.params = chain.params.clone();
         let genesis_again = early.mine_candidate(pkh(1), vec![]);
         assert!(matches!(
             validate(&chain, &genesis_again),
@@ -634,7 +666,7 @@ mod tests {
             })
         );
 
-        let mut params = chain.params;
+        let mut params = chain.params.clone();
         params.difficulty_bits = 5;
         let block = chain.mine_candidate(pkh(1), vec![]);
         assert_eq!(
@@ -645,7 +677,7 @@ mod tests {
             })
         );
 
-        let mut params = chain.params;
+        let mut params = chain.params.clone();
         params.max_block_txs = 1;
         let block = chain.mine_candidate(pkh(1), vec![chain.pay(1, pkh(2), 1)]);
         assert_eq!(

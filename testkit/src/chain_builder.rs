@@ -92,6 +92,7 @@ pub fn built_chain(blocks: u64) -> (Archive, Vec<(Transaction, Vec<Utxo>)>) {
             difficulty_bits: params.difficulty_bits,
             block_reward: params.block_reward,
             max_block_txs: params.max_block_txs as u32,
+            premine: params.premine.clone(),
         },
         blocks: out,
         wallets: None,
