@@ -133,7 +133,7 @@ async fn run_import(
 ) -> Result<ImportReport, CliError> {
     let db = Store::open(&store.url()).await?;
     let chain = Node::chain_params(&db, &Params::default()).await?;
-    let requested = params.resolve(Some(chain.unwrap_or(archive_params)));
+    let (requested, _) = params.resolve(Some(chain.unwrap_or(archive_params)))?;
     let config = crate::node::NodeConfig {
         params: requested,
         ..Default::default()

@@ -50,11 +50,15 @@ pub enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
-    /// Reset the chain and replay the reference's training scenario (deletes every block).
+    /// Reset the chain and start again: the reference's training scenario, the dev accounts'
+    /// genesis, or an empty chain (deletes every block).
     Demo {
         /// Delete a non-empty chain without asking (needed without a terminal).
         #[arg(long)]
         yes: bool,
+        /// What to start again with.
+        #[arg(long, value_enum, default_value_t = DemoTarget::Training)]
+        to: DemoTarget,
         /// The node.
         #[command(flatten)]
         node: NodeArgs,
@@ -125,10 +129,24 @@ pub enum Command {
         /// The node.
         #[command(flatten)]
         node: NodeArgs,
+        /// The keystore key sealing a new chain's dev accounts.
+        #[command(flatten)]
+        key: KeystoreArgs,
         /// Reaching a server that holds the database.
         #[command(flatten)]
         remote: RemoteArgs,
     },
+}
+
+/// What `pocket demo` starts again with (`resetSystem(to:)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DemoTarget {
+    /// No blocks, no wallets.
+    Empty,
+    /// The dev accounts and their premined genesis.
+    Accounts,
+    /// The reference's training scenario: 8 wallets, 12 blocks, two pending payments.
+    Training,
 }
 
 /// `pocket key …`.
@@ -144,6 +162,16 @@ pub enum KeyCommand {
     Address {
         /// The key file.
         file: PathBuf,
+    },
+    /// Print dev account INDEX's address and secret key, derived from the seed phrase as a
+    /// dev chain derives its accounts (m/44'/1'/0'/0/INDEX).
+    Derive {
+        /// The account's index (0 is the first).
+        index: u32,
+        /// The BIP-39 phrase [default: "test test test test test test test test test test test
+        /// junk"].
+        #[arg(long, env = "POCKET_SEED_PHRASE", hide_env_values = true)]
+        seed_phrase: Option<String>,
     },
 }
 
@@ -171,6 +199,12 @@ pub enum ConfigError {
     /// A `--peer` that is not a node's URL.
     #[error("--peer: {0}")]
     Peer(crate::net::NetError),
+    /// `--seed-phrase` derives no keys, or `--accounts` is past the range of indexes.
+    #[error("--seed-phrase: {0}")]
+    SeedPhrase(crate::chain::DeriveError),
+    /// `--accounts` and `--account-balance` give a premine no chain can have.
+    #[error("--accounts / --account-balance: {0}")]
+    Premine(crate::chain::PremineError),
     /// The key file could not be read or created.
     #[error("keystore key file {path}: {source}")]
     KeyFile {

@@ -2,14 +2,14 @@
 
 use serde_json::json;
 
-use super::args::{KeystoreArgs, NodeArgs, RemoteArgs, StoreArgs};
+use super::args::{DemoTarget, KeystoreArgs, NodeArgs, RemoteArgs, StoreArgs};
 use super::lock::{self, Attempt};
 use super::remote::Remote;
 use super::{
-    CliError, confirm, describe, held, new_chain_line, open_reader, open_writer, output,
+    Accounts, CliError, confirm, describe, held, new_chain_line, open_reader, open_writer, output,
     progress_bar, show, take_lock,
 };
-use crate::node::{Keystore, describe_params};
+use crate::node::{Keystore, ResetTarget, describe_params};
 use crate::store::{redact, sqlite_path};
 
 const BLOCKS_BAR: &str = "{bar:40} {pos}/{len} blocks {elapsed}";
@@ -22,7 +22,7 @@ pub(super) async fn status(store: &StoreArgs) -> Result<(), CliError> {
     output::line(format_args!("database   {}", redact(&url)));
     output::line(format_args!(
         "chain      {} (stored with the chain)",
-        describe_params(node.params())
+        describe_params(&node.params())
     ));
     match (info.height, info.tip_hash) {
         (Some(height), Some(tip)) => {
@@ -81,10 +81,11 @@ pub(super) async fn reindex(store: &StoreArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// `pocket demo`: deletes the chain (after asking) and replays the training scenario, here or
-/// by the server that holds the database.
+/// `pocket demo`: deletes the chain (after asking) and starts again as `to` says (by default
+/// the training scenario), here or by the server that holds the database.
 pub(super) async fn demo(
     yes: bool,
+    to: DemoTarget,
     args: &NodeArgs,
     key: &KeystoreArgs,
     remote: &RemoteArgs,
@@ -98,7 +99,10 @@ pub(super) async fn demo(
             let served = format!("{database} (served by {holder})");
             confirm::delete_blocks("pocket demo", blocks, &served, yes)?;
             let data = remote
-                .call("mutation { resetSystem { address balance } }", json!({}))
+                .call(
+                    "mutation($to: ResetTarget!) { resetSystem(to: $to) { address balance } }",
+                    json!({ "to": reset_name(to) }),
+                )
                 .await?;
             for wallet in data["resetSystem"].as_array().into_iter().flatten() {
                 output::line(format_args!(
@@ -115,16 +119,30 @@ pub(super) async fn demo(
         lock => lock,
     };
     let keystore = key.load_or_create(&args.store.data_dir)?;
-    let opened = open_writer(args, keystore).await?;
+    let opened = open_writer(args, keystore, Accounts::Skip).await?;
     let node = opened.node;
     let blocks = node.chain_info().await?.height.map_or(0, |h| h + 1);
     confirm::delete_blocks("pocket demo", blocks, &database, yes)?;
     if opened.new_chain {
-        eprintln!("pocket: {}", new_chain_line(&args.store, node.params()));
+        eprintln!("pocket: {}", new_chain_line(&args.store, &node.params()));
     }
-    let wallets = node.reset_system().await?;
+    let target = match to {
+        DemoTarget::Empty => ResetTarget::Empty,
+        DemoTarget::Accounts => ResetTarget::Accounts,
+        DemoTarget::Training => ResetTarget::Training,
+    };
+    let wallets = node.reset_system(target).await?;
     for info in node.wallets(None, wallets.len() as u64).await? {
         output::line(format_args!("{} {}", info.wallet.address, info.balance));
     }
     Ok(())
+}
+
+/// The GraphQL name of a reset target.
+fn reset_name(to: DemoTarget) -> &'static str {
+    match to {
+        DemoTarget::Empty => "EMPTY",
+        DemoTarget::Accounts => "ACCOUNTS",
+        DemoTarget::Training => "TRAINING",
+    }
 }

@@ -4,12 +4,12 @@
 
 use serde_json::{Value, json};
 
-use super::args::{NodeArgs, RemoteArgs};
+use super::args::{KeystoreArgs, NodeArgs, RemoteArgs};
 use super::lock::Attempt;
 use super::remote::Remote;
-use super::{CliError, held, new_chain_line, open_writer, take_lock};
+use super::{Accounts, CliError, held, new_chain_line, open_writer, take_lock};
 use crate::chain::Params;
-use crate::node::{Keystore, MAX_BLOCKS_PER_CALL, NodeError, describe_params};
+use crate::node::{MAX_BLOCKS_PER_CALL, NodeError, describe_params};
 use crate::store::redact;
 
 /// Blocks asked of a server per request when mining until stopped, so lines keep coming.
@@ -21,6 +21,7 @@ pub(super) async fn mine(
     blocks: Option<u64>,
     tx_count: i64,
     args: &NodeArgs,
+    key: &KeystoreArgs,
     remote: &RemoteArgs,
 ) -> Result<(), CliError> {
     let _lock = match take_lock(&args.store, "mine")? {
@@ -39,11 +40,12 @@ pub(super) async fn mine(
         lock => lock,
     };
     let address = crate::node::parse_address("address", address)?;
-    let opened = open_writer(args, Keystore::ephemeral()).await?;
+    let keystore = key.load_or_create(&args.store.data_dir)?;
+    let opened = open_writer(args, keystore, Accounts::Start).await?;
     if opened.new_chain {
         eprintln!(
             "pocket: {}",
-            new_chain_line(&args.store, opened.node.params())
+            new_chain_line(&args.store, &opened.node.params())
         );
     }
     let mut left = blocks;
@@ -113,7 +115,12 @@ async fn check_remote_params(remote: &Remote, args: &NodeArgs) -> Result<(), Cli
         block_reward: number("reward").unwrap_or_default(),
         ..Params::default()
     };
-    let requested = args.params.resolve(Some(chain.clone()));
+    // The server's premine is not compared here: only the flags this check reads.
+    let (requested, _) = args.params.resolve(Some(chain.clone()))?;
+    let requested = Params {
+        premine: chain.premine.clone(),
+        ..requested
+    };
     if requested == chain {
         return Ok(());
     }

@@ -7,6 +7,7 @@
 //! first. On SQLite one process writes a database at a time (`lock`); a write asked of a
 //! database that a server holds is sent to that server (`remote`).
 
+mod accounts;
 mod archive;
 pub mod args;
 mod confirm;
@@ -115,6 +116,9 @@ pub async fn run(command: Command) -> Result<(), CliError> {
         Command::Schema => output::line(format_args!("{}", crate::graphql::sdl().trim_end())),
         Command::Key(KeyCommand::New { out }) => offline::new_key(out.as_deref())?,
         Command::Key(KeyCommand::Address { file }) => offline::key_address(&file)?,
+        Command::Key(KeyCommand::Derive { index, seed_phrase }) => {
+            offline::derive_key(index, seed_phrase.as_deref())?
+        }
         Command::Sign { key, request } => offline::sign(&key, request.as_deref())?,
         Command::Serve(serve) => serve::serve(*serve).await?,
         Command::Status { store } => maintain::status(&store).await?,
@@ -122,10 +126,11 @@ pub async fn run(command: Command) -> Result<(), CliError> {
         Command::Reindex { store } => maintain::reindex(&store).await?,
         Command::Demo {
             yes,
+            to,
             node,
             key,
             remote,
-        } => maintain::demo(yes, &node, &key, &remote).await?,
+        } => maintain::demo(yes, to, &node, &key, &remote).await?,
         Command::Export {
             file,
             keystore,
@@ -144,8 +149,9 @@ pub async fn run(command: Command) -> Result<(), CliError> {
             blocks,
             tx_count,
             node,
+            key,
             remote,
-        } => mine::mine(&address, blocks, tx_count, &node, &remote).await?,
+        } => mine::mine(&address, blocks, tx_count, &node, &key, &remote).await?,
     }
     Ok(())
 }
@@ -165,6 +171,15 @@ async fn open_reader(store: &StoreArgs, keystore: Keystore) -> Result<Arc<Node>,
     Ok(Arc::new(Node::open(store, config, keystore).await?))
 }
 
+/// Whether a command that opens a new chain starts its dev accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Accounts {
+    /// Their wallets and premined genesis are created.
+    Start,
+    /// Not now: the command resets the chain.
+    Skip,
+}
+
 /// A node opened to write, and whether its chain is new (no blocks yet).
 struct Opened {
     node: Arc<Node>,
@@ -173,17 +188,25 @@ struct Opened {
 
 /// Opens the node of a command that writes, creating the database when missing. The chain's
 /// own parameters apply; a flag that differs from them is refused before anything is written.
-async fn open_writer(args: &NodeArgs, keystore: Keystore) -> Result<Opened, CliError> {
+/// A new chain with dev accounts gets their genesis, unless `accounts` is [`Accounts::Skip`]
+/// (a command that resets the chain anyway).
+async fn open_writer(
+    args: &NodeArgs,
+    keystore: Keystore,
+    accounts: Accounts,
+) -> Result<Opened, CliError> {
     let store = Store::open(&args.store.url()).await?;
     let chain = Node::chain_params(&store, &Params::default()).await?;
-    let config = args.node_config(args.params.resolve(chain));
+    let new_chain = Node::is_empty(&store).await?;
+    let (params, dev_accounts) = args.params.resolve(chain)?;
+    let dev_accounts = dev_accounts.filter(|_| accounts == Accounts::Start);
+    let config = args.node_config(params, dev_accounts);
     let node = Node::open(store, config, keystore)
         .await
         .map_err(|source| match source {
             NodeError::ParamsMismatch { .. } => CliError::ParamsMismatch { source },
             source => CliError::Node(source),
         })?;
-    let new_chain = node.chain_info().await?.height.is_none();
     Ok(Opened {
         node: Arc::new(node),
         new_chain,

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::args::ConfigError;
-use crate::chain::Params;
-use crate::node::{Keystore, NodeConfig};
+use crate::chain::{Params, Premine, SeedPhrase};
+use crate::node::{DevAccounts, Keystore, NodeConfig};
 
 /// Where the chain's database is.
 #[derive(Debug, Clone, Args)]
@@ -46,17 +46,65 @@ pub struct ParamsArgs {
     /// keeps its own].
     #[arg(long, env = "POCKET_REWARD")]
     pub reward: Option<u64>,
+    /// Dev accounts funded by a new chain's genesis block, their keys printed at start (dev
+    /// chains only) [default: 10; 0 starts empty, as the reference does].
+    #[arg(long, env = "POCKET_ACCOUNTS")]
+    pub accounts: Option<u32>,
+    /// Units each dev account holds at genesis [default: 10000].
+    #[arg(long, env = "POCKET_ACCOUNT_BALANCE")]
+    pub account_balance: Option<u64>,
+    /// BIP-39 phrase the dev accounts derive from, at m/44'/1'/0'/0/INDEX [default: "test test
+    /// test test test test test test test test test junk"].
+    #[arg(long, env = "POCKET_SEED_PHRASE", hide_env_values = true)]
+    pub seed_phrase: Option<String>,
 }
 
 impl ParamsArgs {
-    /// The parameters asked for: each flag given, else the chain's own, else the default.
-    pub fn resolve(&self, chain: Option<Params>) -> Params {
-        let base = chain.unwrap_or_default();
-        Params {
+    /// The parameters asked for: each flag given, else the chain's own, else the default; and
+    /// the dev accounts they fund. A new chain has ten accounts unless `--accounts 0`; an
+    /// existing chain keeps its premine unless an account flag is given (then it must match).
+    pub fn resolve(&self, chain: Option<Params>) -> Result<(Params, Option<DevAccounts>), ConfigError> {
+        let base = chain.clone().unwrap_or_default();
+        let given = self.accounts.is_some() || self.account_balance.is_some() || self.seed_phrase.is_some();
+        let accounts = match (&chain, given) {
+            (Some(_), false) => None,
+            _ => self.accounts_on(chain.as_ref().map(|c| &c.premine))?,
+        };
+        let premine = match (&accounts, &chain, given) {
+            (Some(accounts), _, _) => accounts.premine().map_err(ConfigError::Premine)?,
+            (None, Some(chain), false) => chain.premine.clone(),
+            (None, _, _) => Premine::default(),
+        };
+        let params = Params {
             difficulty_bits: self.difficulty.unwrap_or(base.difficulty_bits),
             block_reward: self.reward.unwrap_or(base.block_reward),
+            premine,
             ..base
+        };
+        Ok((params, accounts))
+    }
+
+    /// The accounts the flags describe; values not given come from `premine` (an existing
+    /// chain's), else the defaults. `None` for zero accounts.
+    fn accounts_on(&self, premine: Option<&Premine>) -> Result<Option<DevAccounts>, ConfigError> {
+        let count = self.accounts.unwrap_or_else(|| match premine {
+            Some(p) => p.outputs().len() as u32,
+            None => DevAccounts::DEFAULT_COUNT,
+        });
+        if count == 0 {
+            return Ok(None);
         }
+        let balance = self.account_balance.unwrap_or_else(|| {
+            premine
+                .and_then(|p| p.outputs().first())
+                .map_or(DevAccounts::DEFAULT_BALANCE, |o| o.value)
+        });
+        let phrase = match &self.seed_phrase {
+            Some(text) => SeedPhrase::parse(text).map_err(ConfigError::SeedPhrase)?,
+            None => SeedPhrase::default_phrase(),
+        };
+        let accounts = DevAccounts::derive(phrase, count, balance).map_err(ConfigError::SeedPhrase)?;
+        Ok(Some(accounts))
     }
 }
 
@@ -123,10 +171,11 @@ pub struct NodeArgs {
 
 impl NodeArgs {
     /// The node settings these flags describe, with the parameters settled.
-    pub fn node_config(&self, params: Params) -> NodeConfig {
+    pub fn node_config(&self, params: Params, accounts: Option<DevAccounts>) -> NodeConfig {
         let defaults = NodeConfig::default();
         NodeConfig {
             params,
+            accounts,
             mining_threads: self
                 .mining_threads
                 .unwrap_or(defaults.mining_threads)

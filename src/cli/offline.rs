@@ -6,7 +6,7 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use crate::chain::{Address, SecretKey, SigningRequest, SigningRequestError, Witness};
+use crate::chain::{Address, SecretKey, SeedPhrase, SigningRequest, SigningRequestError, Witness};
 
 /// Why an offline command failed.
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +25,9 @@ pub enum OfflineError {
         /// The file.
         path: PathBuf,
     },
+    /// `--seed-phrase` or the index derives no key.
+    #[error("{0}")]
+    Derive(crate::chain::DeriveError),
     /// Standard input could not be read.
     #[error("standard input: {0}")]
     Stdin(std::io::Error),
@@ -78,6 +81,26 @@ pub fn new_key(out: Option<&Path>) -> Result<(), OfflineError> {
 /// `pocket key address`: the address of a key file.
 pub fn key_address(path: &Path) -> Result<(), OfflineError> {
     crate::cli::output::line(format_args!("{}", read_key(path)?.public_key().address()));
+    Ok(())
+}
+
+/// `pocket key derive`: dev account `index` of `phrase` (default: the dev chains' phrase), as
+/// `ADDRESS SECRET_KEY_HEX` on one line.
+pub fn derive_key(index: u32, phrase: Option<&str>) -> Result<(), OfflineError> {
+    let phrase = match phrase {
+        Some(text) => SeedPhrase::parse(text).map_err(OfflineError::Derive)?,
+        None => SeedPhrase::default_phrase(),
+    };
+    let key = phrase.key(index).map_err(OfflineError::Derive)?;
+    crate::cli::output::line(format_args!(
+        "{} {}",
+        key.public_key().address(),
+        hex::encode(key.to_bytes())
+    ));
+    eprintln!(
+        "account {index} at {}/{index}: a dev key, known to anyone with the phrase",
+        crate::chain::derive::ACCOUNT_PATH
+    );
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 
 use super::args::{ServeArgs, ServeConfig};
 use super::lock::{Attempt, Holder};
-use super::{CliError, held, new_chain_line, open_writer, take_lock};
+use super::{Accounts, CliError, held, new_chain_line, open_writer, take_lock};
 use crate::model::MiningMode;
 use crate::node::{MiningChange, Node, describe_params};
 use crate::server::ServerError;
@@ -26,20 +26,21 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), CliError> {
         None => None,
     };
     let keystore = args.key.load_or_create(&args.node.store.data_dir)?;
-    let opened = open_writer(&args.node, keystore).await?;
+    let opened = open_writer(&args.node, keystore, Accounts::Start).await?;
     let node = opened.node;
     let database = redact(&args.node.store.url());
     let info = node.chain_info().await?;
     if opened.new_chain {
-        tracing::info!("{}", new_chain_line(&args.node.store, node.params()));
+        tracing::info!("{}", new_chain_line(&args.node.store, &node.params()));
     } else {
         tracing::info!(
             "chain in {database}: {}; height {}, tip {}",
-            describe_params(node.params()),
+            describe_params(&node.params()),
             info.height.unwrap_or_default(),
             info.tip_hash.map(|h| h.to_string()).unwrap_or_default()
         );
     }
+    super::accounts::print(&node).await?;
     let others = node.attached().await?;
     if !others.is_empty() {
         tracing::info!("replicas attached to this database: {}", others.join(", "));

@@ -66,6 +66,20 @@ impl BlockFeed {
         Ok(())
     }
 
+    /// Whether the feed already follows the chain a reset started from `genesis`: same genesis,
+    /// and its last block still stands (a dev chain's genesis is the same after every reset to
+    /// its accounts, so the genesis alone does not tell).
+    async fn follows(&self, genesis: Option<BlockHash>) -> Result<bool, NodeError> {
+        if genesis.is_none() || genesis != self.genesis {
+            return Ok(false);
+        }
+        let Some(last) = self.last else {
+            return Ok(true);
+        };
+        let standing = self.node.blocks_from(last, 1).await?;
+        Ok(standing.first().map(|b| b.hash) == self.last_hash)
+    }
+
     pub async fn next(&mut self) -> Option<Result<Arc<StoredBlock>, NodeError>> {
         loop {
             if let Some(block) = self.backlog.pop_front() {
@@ -93,16 +107,19 @@ impl BlockFeed {
                 }
                 // Missed announcements: read from the database until it has no more.
                 Err(RecvError::Lagged(_)) => self.known_tip = Some(u64::MAX),
-                // Already following this chain (subscribed after the reset committed).
-                Ok(NodeEvent::ChainReset { genesis }) if Some(genesis) == self.genesis => {}
-                Ok(NodeEvent::ChainReset { genesis }) => {
-                    // A new chain starts at genesis: deliver it from height 0.
-                    self.genesis = Some(genesis);
-                    self.last = None;
-                    self.last_hash = None;
-                    self.known_tip = None;
-                    self.backlog.clear();
-                }
+                Ok(NodeEvent::ChainReset { genesis }) => match self.follows(genesis).await {
+                    // Already following this chain (subscribed after the reset committed).
+                    Ok(true) => {}
+                    Ok(false) => {
+                        // A new chain starts at genesis: deliver it from height 0.
+                        self.genesis = genesis;
+                        self.last = None;
+                        self.last_hash = None;
+                        self.known_tip = None;
+                        self.backlog.clear();
+                    }
+                    Err(err) => return Some(Err(err)),
+                },
                 Ok(NodeEvent::ChainReverted { tip, .. }) => {
                     if let Err(err) = self.reverted(tip).await {
                         return Some(Err(err));

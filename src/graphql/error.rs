@@ -21,6 +21,10 @@ pub mod code {
     pub const INSUFFICIENT_FUNDS: &str = "INSUFFICIENT_FUNDS";
     /// The sender has a pending transaction.
     pub const WALLET_LOCKED: &str = "WALLET_LOCKED";
+    /// `fund` on a chain without dev accounts.
+    pub const NO_FAUCET: &str = "NO_FAUCET";
+    /// The faucet's balance does not cover a `fund` (`available`, `requested`).
+    pub const FAUCET_EMPTY: &str = "FAUCET_EMPTY";
     /// A submitted transaction breaks a rule; `extensions.check` names which.
     pub const INVALID_TRANSACTION: &str = "INVALID_TRANSACTION";
     /// A submitted transaction spends an output a pending transaction already spends.
@@ -121,6 +125,8 @@ fn node_code(err: &NodeError) -> &'static str {
         NodeError::UnknownWallet(_) => code::UNKNOWN_WALLET,
         NodeError::InsufficientFunds { .. } => code::INSUFFICIENT_FUNDS,
         NodeError::WalletLocked { .. } => code::WALLET_LOCKED,
+        NodeError::NoFaucet => code::NO_FAUCET,
+        NodeError::FaucetEmpty { .. } => code::FAUCET_EMPTY,
         NodeError::NotInitialized => code::NOT_INITIALIZED,
         NodeError::InvalidTransaction(_) => code::INVALID_TRANSACTION,
         NodeError::DoubleSpend { .. } => code::DOUBLE_SPEND,
@@ -159,11 +165,18 @@ impl ErrorExtensions for ApiError {
         FieldError::new(self.client_message()).extend_with(|_, e| {
             e.set("code", self.code());
             match self {
-                Self::Node(NodeError::InsufficientFunds {
-                    available,
-                    requested,
-                    ..
-                }) => {
+                Self::Node(
+                    NodeError::InsufficientFunds {
+                        available,
+                        requested,
+                        ..
+                    }
+                    | NodeError::FaucetEmpty {
+                        available,
+                        requested,
+                        ..
+                    },
+                ) => {
                     e.set("available", *available);
                     e.set("requested", *requested);
                 }

@@ -9,6 +9,7 @@ mod block;
 mod block_feed;
 mod block_submission;
 mod chain_info;
+mod dev_account;
 pub mod connection;
 pub mod error;
 mod holder;

@@ -50,7 +50,8 @@ pub enum ChainResetCause {
 pub struct ChainResetEvent {
     /// Reset or revert.
     pub cause: ChainResetCause,
-    /// The new tip's height; null for an empty chain (a reset announces its genesis, height 0).
+    /// The new tip's height; null for an empty chain (a reset announces its genesis, height 0;
+    /// a reset to EMPTY, null).
     pub height: Option<u64>,
     /// The new tip's hash.
     pub tip_hash: Option<String>,

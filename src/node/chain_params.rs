@@ -8,6 +8,11 @@ use crate::chain::{Params, Premine};
 use crate::store::{Store, blocks, params};
 
 impl Node {
+    /// Whether the chain in `store` has no blocks yet (a command that opens it starts it).
+    pub async fn is_empty(store: &Store) -> NodeResult<bool> {
+        Ok(blocks::tip(store.db()).await?.is_none())
+    }
+
     /// The parameters the chain in `store` runs with: the recorded ones, or, for a chain written
     /// before they were recorded, those its genesis block shows. `None` for a new chain. Fields
     /// that are not recorded come from `defaults`.

@@ -37,6 +37,22 @@ pub enum NodeError {
         /// The amount asked for.
         requested: u64,
     },
+    /// `fund` on a chain without dev accounts.
+    #[error(
+        "this chain has no dev accounts to fund from: start a new chain with --accounts N, or \
+         resetSystem(to: ACCOUNTS)"
+    )]
+    NoFaucet,
+    /// The faucet's coins do not cover a `fund`.
+    #[error("the faucet {faucet} has {available} units available, {requested} requested")]
+    FaucetEmpty {
+        /// The faucet account.
+        faucet: Address,
+        /// Its balance.
+        available: u64,
+        /// The amount asked for.
+        requested: u64,
+    },
     /// The sender has a pending transaction; it is locked until that is mined.
     #[error("{address} is locked until its pending transaction {txid} is mined")]
     WalletLocked {

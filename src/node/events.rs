@@ -33,8 +33,8 @@ pub enum NodeEvent {
     /// a subscriber that already follows the new chain (it subscribed after the reset
     /// committed, before the announcement reached it) that there is nothing to replay.
     ChainReset {
-        /// The new chain's first block.
-        genesis: BlockHash,
+        /// The new chain's first block (`None`: reset to an empty chain).
+        genesis: Option<BlockHash>,
     },
     /// The chain went back to a snapshot: `tip` is the new tip (`None`: empty); blocks above it
     /// are gone, and the next block mined is at its height + 1.
@@ -231,7 +231,7 @@ impl NodeEvent {
     pub(crate) fn to_wire(&self) -> String {
         let wire = match self {
             Self::ChainReset { genesis } => Wire::Reset {
-                genesis: genesis.to_string(),
+                genesis: genesis.map(|g| g.to_string()).unwrap_or_default(),
             },
             Self::BlockMined(block) => Wire::Block {
                 height: block.height,

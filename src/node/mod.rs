@@ -31,6 +31,8 @@ pub use crate::model::{
     WalletInfo,
 };
 pub use archive::transfer::ImportReport;
+pub use dev::accounts::{DEV_GENESIS_TIME, DevAccounts};
+pub use dev::reset::ResetTarget;
 pub use chain_params::describe as describe_params;
 pub use error::{InvalidTx, NodeError, NodeResult};
 pub use events::{NodeEvent, PoolChangeKind};
@@ -59,6 +61,9 @@ pub struct NodeConfig {
     pub rejected_cap: u64,
     /// Announcements kept for slow subscribers before they lag (and catch up from the database).
     pub event_buffer: usize,
+    /// Dev accounts: on a new chain whose premine is theirs, their wallets and the genesis are
+    /// created at open.
+    pub accounts: Option<DevAccounts>,
 }
 
 impl Default for NodeConfig {
@@ -68,6 +73,7 @@ impl Default for NodeConfig {
             mining_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             rejected_cap: 1000,
             event_buffer: 1024,
+            accounts: None,
         }
     }
 }
@@ -94,6 +100,9 @@ pub struct Node {
     relay: Option<relay::Relay>,
     /// Blocks from outside waiting for their parent.
     held: tree::held::HeldBlocks,
+    /// The chain's parameters: `config.params` until a reset starts another chain (with another
+    /// premine).
+    params: std::sync::RwLock<Params>,
 }
 
 impl Node {
@@ -130,6 +139,7 @@ impl Node {
         };
         let node = Self {
             store,
+            params: std::sync::RwLock::new(config.params.clone()),
             config,
             keystore,
             writer: Mutex::new(()),
@@ -143,6 +153,12 @@ impl Node {
             relay,
             held: Default::default(),
         };
+        if tip.is_none()
+            && let Some(accounts) = node.configured_accounts()
+        {
+            let genesis = node.start_dev_chain(&accounts).await?;
+            tracing::info!(genesis = %genesis.hash, "premined genesis for the dev accounts");
+        }
         if pool::inputs_missing(node.store.db()).await? {
             let inputs = node
                 .commit(async |txn, _| Ok(pool::rebuild_inputs(txn).await?))
@@ -152,9 +168,20 @@ impl Node {
         Ok(node)
     }
 
-    /// The chain parameters.
-    pub fn params(&self) -> &Params {
-        &self.config.params
+    /// The chain parameters (a clone: a reset may change the premine).
+    pub fn params(&self) -> Params {
+        self.params
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// After a reset committed: the chain it started runs with `params`.
+    fn set_params(&self, params: Params) {
+        *self
+            .params
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = params;
     }
 
     /// Whether the database answers (the health check).

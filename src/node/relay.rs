@@ -191,12 +191,17 @@ impl RelayState {
     /// Publishes what one notification announces.
     async fn heard(&mut self, store: &Store, events: &broadcast::Sender<NodeEvent>, wire: Wire) {
         match wire {
-            Wire::Reset { genesis } => match genesis.parse() {
+            // An empty text: a reset to an empty chain.
+            Wire::Reset { genesis } => match Some(genesis.as_str())
+                .filter(|g| !g.is_empty())
+                .map(str::parse)
+                .transpose()
+            {
                 Ok(genesis) => {
                     self.last_block = None;
                     let _ = events.send(NodeEvent::ChainReset { genesis });
                 }
-                Err(err) => tracing::warn!(error = %err, "ignoring a reset without a genesis"),
+                Err(err) => tracing::warn!(error = %err, "ignoring a reset with a broken genesis"),
             },
             Wire::Block { height } => {
                 let caught_up =

@@ -277,8 +277,8 @@ impl ChainSubscription {
                 let event = match events.recv().await {
                     Ok(NodeEvent::ChainReset { genesis }) => ChainResetEvent {
                         cause: ChainResetCause::Reset,
-                        height: Some(0),
-                        tip_hash: Some(genesis.to_string()),
+                        height: genesis.map(|_| 0),
+                        tip_hash: genesis.map(|g| g.to_string()),
                         snapshot_id: None,
                     },
                     Ok(NodeEvent::ChainReverted { tip, snapshot }) => ChainResetEvent {

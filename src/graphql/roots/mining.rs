@@ -1,14 +1,16 @@
-//! Mining and the dev controls: mining blocks on demand, the mining mode, the training
-//! scenario, and nonce searches as they run.
+//! Mining and the dev controls: mining blocks on demand, the mining mode, dev accounts and the
+//! faucet, resets, and nonce searches as they run.
 use async_graphql::{Context, Object, Subscription};
 use futures::Stream;
 
 use crate::graphql::access::TokenGuard;
 use crate::graphql::block::Block;
+use crate::graphql::dev_account::{DevAccount, ResetTarget};
 use crate::graphql::error::{ApiResult, bad_request};
 use crate::graphql::mining::{MiningMode, MiningStatus};
 use crate::graphql::mining_progress::{MiningProgress, progress};
 use crate::graphql::node;
+use crate::graphql::pool_entry::PoolEntry;
 use crate::graphql::read_again::read_again_on;
 use crate::graphql::wallet::Wallet;
 use crate::node::{MiningChange, NodeEvent, parse_address};
@@ -22,6 +24,36 @@ impl MiningQuery {
     /// How the node mines on its own (MANUAL, AUTO or INTERVAL) and when the next block is due.
     async fn mining(&self, ctx: &Context<'_>) -> async_graphql::Result<MiningStatus> {
         Ok(MiningStatus(node(ctx)?.mining().await.api()?))
+    }
+
+    /// The dev accounts this chain's genesis funded, with their keys (dev chains only: the
+    /// phrase they derive from is public). Empty on a chain without a premine, or whose premine
+    /// comes from a phrase this node was not given (`--seed-phrase`).
+    async fn dev_accounts(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<DevAccount>> {
+        let node = node(ctx)?;
+        let Some(accounts) = node.dev_accounts() else {
+            return Ok(Vec::new());
+        };
+        let addresses: Vec<_> = accounts
+            .keys()
+            .iter()
+            .map(|k| k.public_key().address())
+            .collect();
+        let balances = node.balances(&addresses).await.api()?;
+        let last = addresses.len().saturating_sub(1);
+        Ok(accounts
+            .keys()
+            .iter()
+            .zip(&addresses)
+            .enumerate()
+            .map(|(index, (key, address))| DevAccount {
+                index: index as u32,
+                address: address.to_string(),
+                secret_key: hex::encode(key.to_bytes()),
+                balance: balances.get(address).copied().unwrap_or(0),
+                faucet: index == last,
+            })
+            .collect())
     }
 }
 
@@ -94,14 +126,37 @@ impl MiningMutation {
         Ok(MiningStatus(node(ctx)?.set_mining(change).await.api()?))
     }
 
-    /// Clears everything and replays the training scenario: 8 wallets (returned in creation
-    /// order) ending with balances 75, 22, 1, 0, 0, 0, 1, 1 and two pending transactions. The
-    /// dev clock goes back to the wall clock.
+    /// Clears everything and starts again, as Anvil's `anvil_reset`: TRAINING (the default)
+    /// replays the reference's scenario, 8 wallets (returned in creation order) ending with
+    /// balances 75, 22, 1, 0, 0, 0, 1, 1 and two pending transactions; ACCOUNTS starts the dev
+    /// accounts' premined genesis (the accounts returned, AUTO mining to the faucet); EMPTY
+    /// leaves no blocks and no wallets. The dev clock goes back to the wall clock, and the
+    /// chain's premine becomes the new chain's.
     #[graphql(guard = "TokenGuard")]
-    async fn reset_system(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Wallet>> {
+    async fn reset_system(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "ResetTarget::Training")] to: ResetTarget,
+    ) -> async_graphql::Result<Vec<Wallet>> {
         let node = node(ctx)?;
-        let wallets = node.reset_system().await.api()?;
+        let wallets = node.reset_system(to.into()).await.api()?;
         Ok(wallets.iter().map(Wallet::new).collect())
+    }
+
+    /// Pays `amount` to any address from the faucet (the last dev account), as Anvil's
+    /// `anvil_setBalance` for a chain of coins: a payment like `send`, mined before the answer
+    /// in AUTO mode. `NO_FAUCET` on a chain without dev accounts; `FAUCET_EMPTY` (with
+    /// `available` and `requested`) when the faucet cannot cover it.
+    #[graphql(guard = "TokenGuard")]
+    async fn fund(
+        &self,
+        ctx: &Context<'_>,
+        address: String,
+        amount: i32,
+    ) -> async_graphql::Result<PoolEntry> {
+        let to = parse_address("address", &address).api()?;
+        let sent = node(ctx)?.fund(&to, amount.into()).await.api()?;
+        Ok(PoolEntry::sent(sent))
     }
 
     /// Moves the dev clock `seconds` (0 or more) forward, as Anvil's `evm_increaseTime`: every

@@ -73,7 +73,7 @@ impl Node {
         };
         crate::store::rollback(txn).await?;
         Ok(Archive {
-            params: archive_params(&self.config.params),
+            params: archive_params(&self.params()),
             blocks: chain,
             wallets,
         })
@@ -117,7 +117,7 @@ impl Node {
                     let hash = last.hash();
                     connect::finish_run(txn, &changes, &ChainTip { hash, height }).await?;
                     events.push(NodeEvent::ChainReset {
-                        genesis: first.hash(),
+                        genesis: Some(first.hash()),
                     });
                     events.push(NodeEvent::BlockMined(Arc::new(StoredBlock {
                         hash,
@@ -161,7 +161,7 @@ impl Node {
         tokio::task::JoinHandle<(NodeResult<Checked>, Duration)>,
         tokio::sync::mpsc::Receiver<Batch>,
     ) {
-        let params = self.config.params.clone();
+        let params = self.params();
         let (batches, written) = tokio::sync::mpsc::channel(2);
         let checker = tokio::task::spawn_blocking(move || {
             let outcome = check_chain(&chain, &params, &progress, &batches);
@@ -176,7 +176,7 @@ impl Node {
         bytes: Vec<u8>,
     ) -> NodeResult<(Arc<Vec<Block>>, Vec<ArchivedKey>)> {
         let archive = tokio::task::spawn_blocking(move || Archive::decode(&bytes)).await??;
-        let ours = archive_params(&self.config.params);
+        let ours = archive_params(&self.params());
         if archive.params != ours {
             return Err(NodeError::ArchiveParams {
                 theirs: describe(&archive.params),

@@ -77,7 +77,7 @@ impl Node {
                 hash: prev,
                 height: parent_height,
             };
-            validate_block_alone(&block.stored.block, Some(&parent), &self.config.params)
+            validate_block_alone(&block.stored.block, Some(&parent), &self.params())
                 .map_err(|e| bad(e.to_string()))?;
             if parent_height + 1 != height {
                 return Err(bad(format!(
@@ -146,7 +146,7 @@ impl Node {
             // The one pipeline's pure step: the ordered rules, then every signature on all
             // cores; its rows are what the blocks' index and undo data must be.
             let chain: Vec<&Block> = batch.iter().map(|stored| &stored.block).collect();
-            let ordered = connect_ordered(&chain, at, &self.config.params, &mut utxos);
+            let ordered = connect_ordered(&chain, at, &self.params(), &mut utxos);
             let bad_signature = check_signatures(&chain, &ordered.checks, &|_| {})
                 .map(|(position, error)| (&batch[position], error));
             let failure = ordered.failure.map(|f| (&batch[f.position], f.error));

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use crate::store::Db;
 
 use crate::chain::pow::{self, SearchOutcome};
-use crate::chain::{Address, Block, OutPoint, Transaction, check_transaction, connect_blocks};
+use crate::chain::{
+    Address, Block, OutPoint, Params, Transaction, check_transaction, connect_blocks,
+};
 use crate::model::{PoolEntry, StoredBlock};
 use crate::node::{Node, NodeError, NodeEvent, NodeResult, PoolChangeKind};
 use crate::store::blocks;
@@ -29,8 +31,8 @@ impl Node {
     /// How many pending transactions a block takes: `tx_count`, or the chain's default; at most
     /// what a block holds besides its coinbase.
     pub(in crate::node) fn txs_per_block(&self, tx_count: Option<i64>) -> NodeResult<usize> {
-        let max = self.config.params.max_block_txs - 1;
-        let requested = tx_count.unwrap_or(self.config.params.default_txs_per_block as i64);
+        let max = self.params().max_block_txs - 1;
+        let requested = tx_count.unwrap_or(self.params().default_txs_per_block as i64);
         usize::try_from(requested)
             .ok()
             .filter(|n| *n <= max)
@@ -57,7 +59,22 @@ impl Node {
         count: usize,
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<Arc<StoredBlock>> {
-        let params = &self.config.params;
+        self.mine_with(db, miner, count, &self.params(), None, events)
+            .await
+    }
+
+    /// [`Node::mine_in`] under `params` (a reset's new chain). With `fixed_time` the block has
+    /// that timestamp and the lowest nonce that meets the difficulty (one thread searches), so it
+    /// is the same block on every machine: a dev chain's genesis.
+    pub(in crate::node) async fn mine_with(
+        &self,
+        db: &impl Db,
+        miner: &Address,
+        count: usize,
+        params: &Params,
+        fixed_time: Option<u64>,
+        events: &mut Vec<NodeEvent>,
+    ) -> NodeResult<Arc<StoredBlock>> {
         let tip = blocks::tip(db).await?;
         let candidates = if tip.is_some() {
             pool::oldest_pending(db, count as u64).await?
@@ -94,16 +111,18 @@ impl Node {
             }
         }
 
-        let timestamp = self.block_time_in(db).await?;
+        let (timestamp, threads) = match fixed_time {
+            Some(time) => (time, 1),
+            None => (self.block_time_in(db).await?, self.config.mining_threads),
+        };
         let mut block = Block::candidate(
             tip.as_ref(),
             miner.pubkey_hash(),
             included,
-            &params,
+            params,
             timestamp,
         );
         let header = block.header;
-        let threads = self.config.mining_threads;
         let cancel = self.cancel.clone();
         let (height, _) = crate::chain::ChainTip::next(tip.as_ref());
         let watched = self.search_started(&header, height);
@@ -119,7 +138,7 @@ impl Node {
 
         drop(watched);
         // Through the one pipeline, signatures and all, like a block from outside.
-        let (_, rows, failure) = connect_blocks(std::slice::from_ref(&block), tip, &params, view);
+        let (_, rows, failure) = connect_blocks(std::slice::from_ref(&block), tip, params, view);
         if let Some(failure) = failure {
             return Err(NodeError::Inconsistent(format!(
                 "mined an invalid block: {}",

@@ -80,7 +80,7 @@ impl Node {
             mode: MiningMode::Manual,
             interval_seconds: None,
             address: None,
-            tx_count: self.config.params.default_txs_per_block as u32,
+            tx_count: self.params().default_txs_per_block as u32,
         }
     }
 

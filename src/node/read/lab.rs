@@ -80,7 +80,7 @@ impl Node {
             .filter(|(_, _, utxo)| utxo.height < stored.height)
             .map(|(_, outpoint, utxo)| (outpoint, utxo))
             .collect();
-        let explanation = explain_block(&block, parent.as_ref(), &self.config.params, &view);
+        let explanation = explain_block(&block, parent.as_ref(), &self.params(), &view);
         let next = blocks::by_height(db, stored.height + 1).await?;
         let broken_link = next
             .filter(|n| n.block.header.prev_hash != explanation.hash)

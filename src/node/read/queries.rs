@@ -26,13 +26,13 @@ impl Node {
         Ok(ChainInfo {
             height: tip.map(|t| t.height),
             tip_hash: tip.map(|t| t.hash),
-            difficulty_bits: self.config.params.difficulty_bits,
-            reward: self.config.params.block_reward,
+            difficulty_bits: self.params().difficulty_bits,
+            reward: self.params().block_reward,
             total_supply: chainstate::total_value(db).await?,
             utxo_count: chainstate::count(db, None).await?,
             pool_size: pool::count(db, false).await?,
             genesis_hash: blocks::hashes_at(db, &[0]).await?.first().map(|(_, h)| *h),
-            max_block_txs: self.config.params.max_block_txs,
+            max_block_txs: self.params().max_block_txs,
             side_blocks: side_blocks::count(db).await?,
         })
     }

@@ -138,7 +138,7 @@ impl Node {
                     height: height - 1,
                 };
                 let hash = block.hash();
-                validate_block_alone(&block, Some(&parent), &self.config.params)
+                validate_block_alone(&block, Some(&parent), &self.params())
                     .map_err(|e| NodeError::invalid_block(hash, &e))?;
                 self.held.hold(block);
                 return Ok(self.accepted(hash, Some(height), BlockStatus::LowWork, false, tip));
@@ -159,7 +159,7 @@ impl Node {
         main_chain: bool,
         tip: Option<ChainTip>,
     ) -> BlockAccepted {
-        let bits = self.config.params.difficulty_bits;
+        let bits = self.params().difficulty_bits;
         BlockAccepted {
             hash,
             height,
@@ -173,7 +173,7 @@ impl Node {
     /// Whether a block at `height` gives its branch at least the work of the main chain ending
     /// in `tip` (equal work is kept: the branch seen first stays, the other is ready to win).
     fn has_enough_work(&self, height: u64, tip: Option<&ChainTip>) -> bool {
-        let bits = self.config.params.difficulty_bits;
+        let bits = self.params().difficulty_bits;
         tip.is_none_or(|tip| chain_work(height, bits) >= chain_work(tip.height, bits))
     }
 
@@ -220,7 +220,7 @@ impl Node {
         keep: Keep,
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<BlockAccepted> {
-        let params = &self.config.params;
+        let params = &self.params();
         let hash = block.hash();
         let tip = blocks::tip(txn).await?;
         let answer =

@@ -36,7 +36,7 @@ impl Node {
             .flat_map(|tx| tx.inputs.iter().map(|i| i.previous_output))
             .collect();
         let view = chainstate::get_many(db, &outpoints).await?;
-        let params = self.config.params.clone();
+        let params = self.params();
         let (run, valid, rows, failure) = tokio::task::spawn_blocking(move || {
             let blocks: Vec<_> = run.iter().map(|stored| &stored.block).collect();
             let (valid, rows, failure) = connect_blocks(&blocks, tip, &params, view);
