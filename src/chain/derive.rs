@@ -9,8 +9,7 @@ use super::keys::SecretKey;
 
 /// The phrase dev chains start with unless told otherwise (Anvil's and Hardhat's, so it is
 /// already in every developer's test fixtures; the keys differ by the derivation path).
-pub const DEFAULT_SEED_PHRASE: &str =
-    "test test test test test test test test test test test junk";
+pub const DEFAULT_SEED_PHRASE: &str = "test test test test test test test test test test test junk";
 /// The path of account 0 without its last step; account `i` is `{ACCOUNT_PATH}/i`.
 pub const ACCOUNT_PATH: &str = "m/44'/1'/0'/0";
 
@@ -101,7 +100,10 @@ mod tests {
                 .address()
                 .to_string()
         );
-        assert_ne!(phrase.key(0).unwrap().to_bytes(), phrase.key(1).unwrap().to_bytes());
+        assert_ne!(
+            phrase.key(0).unwrap().to_bytes(),
+            phrase.key(1).unwrap().to_bytes()
+        );
     }
 
     #[test]
@@ -119,7 +121,10 @@ mod tests {
 
     #[test]
     fn bad_phrases_and_indexes_are_refused() {
-        assert!(matches!(SeedPhrase::parse("test junk"), Err(DeriveError::Phrase(_))));
+        assert!(matches!(
+            SeedPhrase::parse("test junk"),
+            Err(DeriveError::Phrase(_))
+        ));
         assert!(matches!(
             SeedPhrase::parse("test test test test test test test test test test test test"),
             Err(DeriveError::Phrase(_))

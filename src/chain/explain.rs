@@ -56,7 +56,10 @@ pub fn explain_block(
         rule("proof of work", check_work(block)),
         rule("link to the previous block", check_link(block, tip)),
         rule("coinbase height", check_coinbase_height(block, height)),
-        rule("coinbase value", check_coinbase_value(block, params, height)),
+        rule(
+            "coinbase value",
+            check_coinbase_value(block, params, height),
+        ),
         rule("one coinbase", check_single_coinbase(block)),
         rule("unique txids", check_unique_txids(&txids)),
         rule("merkle root", check_merkle_root(block, &txids)),

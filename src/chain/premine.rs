@@ -66,7 +66,9 @@ impl Premine {
 
     /// The sum of the outputs (`None` past `u64::MAX`).
     pub fn total(&self) -> Option<u64> {
-        self.0.iter().try_fold(0u64, |sum, o| sum.checked_add(o.value))
+        self.0
+            .iter()
+            .try_fold(0u64, |sum, o| sum.checked_add(o.value))
     }
 
     /// The layout `docs/protocol.md` gives: a `u32` count, then each output as a transaction
@@ -122,8 +124,17 @@ mod tests {
         let premine = Premine::equal(&[PubkeyHash([1; 20]), PubkeyHash([2; 20])], 7).unwrap();
         assert_eq!(Premine::decode(&premine.encode()), Ok(premine.clone()));
         assert_eq!(premine.total(), Some(14));
-        assert_eq!(Premine::decode(&Premine::default().encode()), Ok(Premine::default()));
-        let zero = Premine(vec![TxOut { value: 0, pubkey_hash: PubkeyHash([1; 20]) }].into());
+        assert_eq!(
+            Premine::decode(&Premine::default().encode()),
+            Ok(Premine::default())
+        );
+        let zero = Premine(
+            vec![TxOut {
+                value: 0,
+                pubkey_hash: PubkeyHash([1; 20]),
+            }]
+            .into(),
+        );
         assert!(Premine::decode(&zero.encode()).is_err());
         let mut huge = 5000u32.to_le_bytes().to_vec();
         huge.extend([0; 10]);

@@ -570,7 +570,10 @@ mod tests {
         let mut chain = ChainBuilder::new();
         chain.params.premine = Premine::equal(&[pkh(3), pkh(4)], 10_000).unwrap();
         let genesis = chain.mine_candidate(pkh(1), vec![]);
-        assert_eq!(genesis.transactions[0].outputs, chain.params.premine.outputs());
+        assert_eq!(
+            genesis.transactions[0].outputs,
+            chain.params.premine.outputs()
+        );
         assert!(validate(&chain, &genesis).is_ok());
 
         // Another chain's premine, and a premine paid on a chain without one.
@@ -585,7 +588,10 @@ mod tests {
 
         // The reward may come before the premine, and no more than the reward.
         let mut block = genesis.clone();
-        let reward = TxOut { value: 10, pubkey_hash: pkh(1) };
+        let reward = TxOut {
+            value: 10,
+            pubkey_hash: pkh(1),
+        };
         block.transactions[0].outputs.insert(0, reward);
         block.header.merkle_root = merkle_root(&[block.transactions[0].txid()]);
         assert!(validate(&chain, &chain.remine(block.clone())).is_ok());

@@ -63,9 +63,13 @@ impl ParamsArgs {
     /// The parameters asked for: each flag given, else the chain's own, else the default; and
     /// the dev accounts they fund. A new chain has ten accounts unless `--accounts 0`; an
     /// existing chain keeps its premine unless an account flag is given (then it must match).
-    pub fn resolve(&self, chain: Option<Params>) -> Result<(Params, Option<DevAccounts>), ConfigError> {
+    pub fn resolve(
+        &self,
+        chain: Option<Params>,
+    ) -> Result<(Params, Option<DevAccounts>), ConfigError> {
         let base = chain.clone().unwrap_or_default();
-        let given = self.accounts.is_some() || self.account_balance.is_some() || self.seed_phrase.is_some();
+        let given =
+            self.accounts.is_some() || self.account_balance.is_some() || self.seed_phrase.is_some();
         let accounts = match (&chain, given) {
             (Some(_), false) => None,
             _ => self.accounts_on(chain.as_ref().map(|c| &c.premine))?,
@@ -103,7 +107,8 @@ impl ParamsArgs {
             Some(text) => SeedPhrase::parse(text).map_err(ConfigError::SeedPhrase)?,
             None => SeedPhrase::default_phrase(),
         };
-        let accounts = DevAccounts::derive(phrase, count, balance).map_err(ConfigError::SeedPhrase)?;
+        let accounts =
+            DevAccounts::derive(phrase, count, balance).map_err(ConfigError::SeedPhrase)?;
         Ok(Some(accounts))
     }
 }

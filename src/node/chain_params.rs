@@ -80,8 +80,17 @@ async fn record(store: &Store, params: &Params) -> NodeResult<()> {
 
 /// Whether two sets agree on every consensus rule.
 fn same_rules(a: &Params, b: &Params) -> bool {
-    (a.difficulty_bits, a.block_reward, a.max_block_txs, &a.premine)
-        == (b.difficulty_bits, b.block_reward, b.max_block_txs, &b.premine)
+    (
+        a.difficulty_bits,
+        a.block_reward,
+        a.max_block_txs,
+        &a.premine,
+    ) == (
+        b.difficulty_bits,
+        b.block_reward,
+        b.max_block_txs,
+        &b.premine,
+    )
 }
 
 /// `difficulty 12 bits, reward 10, no premine`, as an operator gives them.

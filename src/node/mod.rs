@@ -31,9 +31,9 @@ pub use crate::model::{
     WalletInfo,
 };
 pub use archive::transfer::ImportReport;
+pub use chain_params::describe as describe_params;
 pub use dev::accounts::{DEV_GENESIS_TIME, DevAccounts};
 pub use dev::reset::ResetTarget;
-pub use chain_params::describe as describe_params;
 pub use error::{InvalidTx, NodeError, NodeResult};
 pub use events::{NodeEvent, PoolChangeKind};
 pub use keystore::Keystore;

@@ -338,7 +338,10 @@ mod tests {
         let config = NodeConfig::default();
         let keystore = Keystore::new(&[7; 32]);
         let node = Arc::new(Node::open(store.clone(), config, keystore).await.unwrap());
-        let wallets = node.reset_system().await.unwrap();
+        let wallets = node
+            .reset_system(crate::node::ResetTarget::Training)
+            .await
+            .unwrap();
         let a: Vec<String> = wallets.iter().map(|w| w.address.to_string()).collect();
         let published = pool::last_id(store.db()).await.unwrap();
         // Missed while disconnected: two accepted sends and one refused.

@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
 
 /// Runs `reset_system`; the 8 training wallets' addresses, in creation order.
 pub async fn reset(node: &Node) -> Vec<String> {
-    node.reset_system()
+    node.reset_system(pocket_chain::node::ResetTarget::Training)
         .await
         .unwrap_or_else(|e| panic!("reset failed: {e}"))
         .iter()
@@ -29,6 +29,7 @@ pub fn test_config() -> NodeConfig {
         mining_threads: 2,
         rejected_cap: 50,
         event_buffer: 1024,
+        accounts: None,
     }
 }
 

@@ -31,6 +31,7 @@ impl Replica {
             .unwrap()
             .port();
         let child = Command::new(bin)
+            .env("POCKET_ACCOUNTS", "0")
             .args([
                 "serve",
                 "--listen",

@@ -22,6 +22,7 @@ on_both_backends!(
 fn pocket(args: &[&str], url: &str, key: Option<&str>) -> Output {
     let key = key.map_or_else(|| "07".repeat(32), str::to_owned);
     let mut command = Command::new(env!("CARGO_BIN_EXE_pocket"));
+    command.env("POCKET_ACCOUNTS", "0");
     command.args(args).args(["--database-url", url]);
     if matches!(args.first(), Some(&("export" | "import"))) {
         command.args(["--keystore-key", &key]);

@@ -11,6 +11,7 @@ async fn a_reader_that_stops_reading_ends_the_command_quietly() {
     let db = TestDb::new(Backend::Sqlite).await;
     // Mining until stopped: the reader takes one line and goes away.
     let mut miner = Command::new(env!("CARGO_BIN_EXE_pocket"))
+        .env("POCKET_ACCOUNTS", "0")
         .args([
             "mine",
             "1BoatSLRHtKNngkdXEeobR76b53LETtpyT",
@@ -45,6 +46,7 @@ async fn a_reader_that_stops_reading_ends_the_command_quietly() {
 
     // A key printed to a reader that is already gone.
     let mut key = Command::new(env!("CARGO_BIN_EXE_pocket"))
+        .env("POCKET_ACCOUNTS", "0")
         .args(["key", "new"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -451,6 +451,7 @@ async fn a_payment_needing_more_coins_than_a_transaction_holds_is_refused(backen
 fn pocket(args: &[&str], stdin: &str) -> String {
     use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_pocket"))
+        .env("POCKET_ACCOUNTS", "0")
         .args(args)
         // Offline commands must not touch a database: point them at one that cannot open.
         .env("POCKET_DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
@@ -489,6 +490,7 @@ async fn the_offline_cli_signs_for_the_real_binary(backend: Backend) {
     }
     // A second `key new` never replaces the file.
     let again = Command::new(env!("CARGO_BIN_EXE_pocket"))
+        .env("POCKET_ACCOUNTS", "0")
         .args(["key", "new", "--out", key_path])
         .output()
         .unwrap();

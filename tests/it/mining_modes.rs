@@ -168,6 +168,7 @@ async fn interval_mining_paces_blocks_and_survives_a_restart(backend: Backend) {
     let db = TestDb::new(backend).await;
     // A mode that cannot work stops the start with its error.
     let refused = Command::new(bin)
+        .env("POCKET_ACCOUNTS", "0")
         .args([
             "serve",
             "--listen",

@@ -83,7 +83,9 @@ async fn reset_system_replays_the_training_scenario(backend: Backend) {
     let node = db.node().await;
     ok(node.new_wallet().await);
     for _ in 0..2 {
-        let wallets = ok(node.reset_system().await);
+        let wallets = ok(node
+            .reset_system(pocket_chain::node::ResetTarget::Training)
+            .await);
         let a: Vec<String> = wallets.iter().map(|w| w.address.to_string()).collect();
         assert_eq!(a.len(), 8);
         assert_eq!(balances(&node, &a).await, vec![75, 22, 1, 0, 0, 0, 1, 1]);
@@ -113,7 +115,9 @@ async fn refusals_change_nothing(backend: Backend) {
         Err(NodeError::NotInitialized)
     ));
 
-    let wallets = ok(node.reset_system().await);
+    let wallets = ok(node
+        .reset_system(pocket_chain::node::ResetTarget::Training)
+        .await);
     let a: Vec<String> = wallets.iter().map(|w| w.address.to_string()).collect();
     let mut bad_checksum = a[0].clone();
     let last = bad_checksum.pop().unwrap();
@@ -383,6 +387,7 @@ async fn killed_miner_loses_nothing_acknowledged(backend: Backend) {
     let mut acknowledged: Vec<(u64, String)> = Vec::new();
     for round in 0..4u64 {
         let mut child = Command::new(env!("CARGO_BIN_EXE_pocket"))
+            .env("POCKET_ACCOUNTS", "0")
             .args(["mine", &miner, "--database-url", &db.url])
             .args(["--mining-threads", "1"])
             .env("POCKET_LOG", "warn")

@@ -18,6 +18,7 @@ const MINER: &str = "1BoatSLRHtKNngkdXEeobR76b53LETtpyT";
 /// Runs `pocket ARGS` with no terminal on standard input, in `dir` when given.
 pub(crate) fn pocket(args: &[&str], dir: Option<&Path>, env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_pocket"));
+    command.env("POCKET_ACCOUNTS", "0");
     command
         .args(args)
         .envs(env.iter().copied())

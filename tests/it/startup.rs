@@ -50,6 +50,7 @@ async fn a_dead_postgres_url_fails_fast_naming_the_server_and_reason() {
 /// Starts `pocket serve ARGS` on a new SQLite chain with standard error piped.
 fn serve(dir: &std::path::Path, args: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_pocket"))
+        .env("POCKET_ACCOUNTS", "0")
         .arg("serve")
         .args(["--data-dir", dir.to_str().unwrap()])
         .args(args)

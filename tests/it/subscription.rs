@@ -153,7 +153,9 @@ async fn lagging_subscriber_catches_up_by_height(backend: Backend) {
 async fn subscribers_follow_a_reset_from_genesis(backend: Backend) {
     let db = TestDb::new(backend).await;
     let node = db.node().await;
-    node.reset_system().await.unwrap();
+    node.reset_system(pocket_chain::node::ResetTarget::Training)
+        .await
+        .unwrap();
     let schema = graphql::schema(
         node.clone(),
         pocket_chain::net::Network::new(node.clone(), None),
@@ -168,7 +170,9 @@ async fn subscribers_follow_a_reset_from_genesis(backend: Backend) {
             .is_err()
     );
     // The chain is at height 9; a reset starts a new one at 0, and the subscriber follows it.
-    node.reset_system().await.unwrap();
+    node.reset_system(pocket_chain::node::ResetTarget::Training)
+        .await
+        .unwrap();
     for expected in 0..10u64 {
         let response = tokio::time::timeout(Duration::from_secs(5), stream.next())
             .await

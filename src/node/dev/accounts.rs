@@ -4,9 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::chain::{
-    Address, DeriveError, Params, Premine, PremineError, SecretKey, SeedPhrase,
-};
+use crate::chain::{Address, DeriveError, Params, Premine, PremineError, SecretKey, SeedPhrase};
 use crate::model::{MiningMode, MiningSettings, StoredBlock, Wallet};
 use crate::node::{Node, NodeError, NodeEvent, NodeResult, Sent};
 use crate::store::{Db, mining, wallets};
@@ -98,10 +96,9 @@ impl Node {
     /// created for them at open).
     pub(in crate::node) fn configured_accounts(&self) -> Option<DevAccounts> {
         let premine = self.params().premine;
-        self.config
-            .accounts
-            .clone()
-            .filter(|accounts| !premine.is_empty() && accounts.premine().is_ok_and(|p| p == premine))
+        self.config.accounts.clone().filter(|accounts| {
+            !premine.is_empty() && accounts.premine().is_ok_and(|p| p == premine)
+        })
     }
 
     /// Pays `amount` to `to` from the faucet, through `send` (so AUTO mining mines it before the
