@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::args::ConfigError;
 use crate::chain::{Params, Premine, SeedPhrase};
-use crate::node::{DevAccounts, Keystore, NodeConfig};
+use crate::node::{DevAccounts, Keystore, NodeConfig, PoolPolicy};
 
 /// Where the chain's database is.
 #[derive(Debug, Clone, Args)]
@@ -172,6 +172,20 @@ pub struct NodeArgs {
     /// Threads for the nonce search (default: all cores).
     #[arg(long, env = "POCKET_MINING_THREADS")]
     pub mining_threads: Option<usize>,
+    /// Which payments the pool takes: `chained` (a payment may spend pending transactions'
+    /// outputs, so a wallet may have many pending sends) or `reference` (one pending send per
+    /// keystore wallet, WALLET_LOCKED until it is mined, as the reference teaches).
+    #[arg(long, env = "POCKET_POOL_POLICY", value_enum, default_value_t = PolicyArg::Chained)]
+    pub pool_policy: PolicyArg,
+}
+
+/// `--pool-policy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PolicyArg {
+    /// Chained payments.
+    Chained,
+    /// The reference's one pending send per wallet.
+    Reference,
 }
 
 impl NodeArgs {
@@ -181,6 +195,10 @@ impl NodeArgs {
         NodeConfig {
             params,
             accounts,
+            pool_policy: match self.pool_policy {
+                PolicyArg::Chained => PoolPolicy::Chained,
+                PolicyArg::Reference => PoolPolicy::Reference,
+            },
             mining_threads: self
                 .mining_threads
                 .unwrap_or(defaults.mining_threads)

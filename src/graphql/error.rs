@@ -19,7 +19,7 @@ pub mod code {
     pub const UNKNOWN_WALLET: &str = "UNKNOWN_WALLET";
     /// The sender's balance does not cover the amount.
     pub const INSUFFICIENT_FUNDS: &str = "INSUFFICIENT_FUNDS";
-    /// The sender has a pending transaction.
+    /// The sender has a pending transaction (`--pool-policy reference` only).
     pub const WALLET_LOCKED: &str = "WALLET_LOCKED";
     /// `fund` on a chain without dev accounts.
     pub const NO_FAUCET: &str = "NO_FAUCET";

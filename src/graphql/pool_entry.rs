@@ -11,7 +11,7 @@ use crate::node::PoolChangeKind;
 /// Where an entry stands.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum PoolEntryStatus {
-    /// Waiting to be mined; its sender is locked.
+    /// Waiting to be mined.
     Pending,
     /// Refused; `error` says why. Never mined, never locks anyone.
     Rejected,

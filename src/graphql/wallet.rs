@@ -78,7 +78,8 @@ impl Wallet {
         Ok(history.into_page(items, |t| t))
     }
 
-    /// Its pending transaction, if it has one (then it cannot send until that is mined).
+    /// Its oldest pending send, if it has one (under `--pool-policy reference` it cannot send
+    /// again until that is mined).
     async fn pending(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PoolEntry>> {
         let entry = node(ctx)?.pending_of(&self.address).await.api()?;
         Ok(entry.map(PoolEntry::listed))

@@ -5,7 +5,7 @@ use crate::chain::{Address, Txid};
 /// A row of the pool, in arrival order (`id`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PoolEntry {
-    /// A signed transaction waiting to be mined; its sender is locked until it is.
+    /// A signed transaction waiting to be mined.
     Pending(PendingTx),
     /// A send the node refused, kept as it was given, with why.
     Refused(RefusedSend),

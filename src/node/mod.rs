@@ -48,6 +48,7 @@ pub use tree::held::MAX_HELD_BLOCKS;
 pub use tree::locator::MAX_LOCATOR;
 pub use write::batch::Sent;
 pub use write::build::MAX_BUILT_INPUTS;
+pub use write::policy::PoolPolicy;
 pub use write::submit::MAX_TX_BYTES;
 
 /// How a node runs.
@@ -64,6 +65,8 @@ pub struct NodeConfig {
     /// Dev accounts: on a new chain whose premine is theirs, their wallets and the genesis are
     /// created at open.
     pub accounts: Option<DevAccounts>,
+    /// Whether payments may spend pending transactions' outputs.
+    pub pool_policy: PoolPolicy,
 }
 
 impl Default for NodeConfig {
@@ -74,6 +77,7 @@ impl Default for NodeConfig {
             rejected_cap: 1000,
             event_buffer: 1024,
             accounts: None,
+            pool_policy: PoolPolicy::default(),
         }
     }
 }

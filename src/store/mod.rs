@@ -14,6 +14,7 @@ pub mod notify;
 pub mod params;
 pub mod pool;
 mod pool_inputs;
+mod pool_outputs;
 pub mod side_blocks;
 pub mod snapshots;
 pub mod tx_index;

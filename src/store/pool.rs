@@ -15,6 +15,9 @@ use crate::model::{PendingTx, PoolEntry, RefusedSend};
 
 use super::pool_inputs::{delete_inputs, insert_inputs};
 pub use super::pool_inputs::{inputs_missing, rebuild_inputs, spenders};
+pub use super::pool_outputs::{
+    UNMINED, children, pending_by_txids, pending_outputs, unconfirmed_coins,
+};
 
 /// Longest `from`/`to` text kept from a rejected send: hostile input cannot grow rows.
 pub const MAX_REJECTED_FIELD: usize = 64;
@@ -172,7 +175,8 @@ pub async fn reject(db: &impl ConnectionTrait, id: i64, error: &str) -> StoreRes
     delete_inputs(db, &[id]).await
 }
 
-/// The sender's pending entry, if it has one (then it is locked).
+/// The sender's oldest pending entry, if it has one (under the reference's pool policy, it is
+/// locked until that is mined).
 pub async fn pending_from(
     db: &impl ConnectionTrait,
     from: &Address,
@@ -180,6 +184,7 @@ pub async fn pending_from(
     let row = pool::Entity::find()
         .filter(pool::Column::FromAddress.eq(from.to_string()))
         .filter(pool::Column::Error.eq(false))
+        .order_by_asc(pool::Column::Id)
         .one(db)
         .await?;
     Ok(row.map(PooledTx::try_from).transpose()?.map(|p| p.entry))

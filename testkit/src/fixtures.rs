@@ -30,6 +30,7 @@ pub fn test_config() -> NodeConfig {
         rejected_cap: 50,
         event_buffer: 1024,
         accounts: None,
+        pool_policy: Default::default(),
     }
 }
 

@@ -173,8 +173,9 @@ async fn bad_inputs_get_codes_and_change_nothing(backend: Backend) {
     refused_sends_are_in_the_pool_log(&app, 8).await;
 }
 
-/// A bad request of each kind, with the code it must get: addresses, amounts, funds, a locked
-/// wallet, page arguments, hashes, unknown fields and missing arguments.
+/// A bad request of each kind, with the code it must get: addresses, amounts, funds (a wallet
+/// whose only coin its pending send spends), page arguments, hashes, unknown fields and missing
+/// arguments.
 async fn refusals(
     app: &TestApp,
     a: &[String],
@@ -188,7 +189,7 @@ async fn refusals(
         (app.send(&a[0], &a[1], 0).await, "INVALID_AMOUNT"),
         (app.send(&a[0], &a[1], -3).await, "INVALID_AMOUNT"),
         (app.send(&a[0], &a[1], 1000).await, "INSUFFICIENT_FUNDS"),
-        (app.send(&a[7], &a[1], 1).await, "WALLET_LOCKED"),
+        (app.send(&a[7], &a[1], 1).await, "INSUFFICIENT_FUNDS"),
         (app.send(&a[0], &a[0], 1).await, "SAME_ADDRESS"),
         (app.mine(corrupted, None).await, "INVALID_ADDRESS"),
         (app.mine(&a[0], Some(-1)).await, "BAD_REQUEST"),

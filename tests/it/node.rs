@@ -202,8 +202,9 @@ fn refused_sends<'a>(
         (&a[3], &a[1], 1, |e| {
             matches!(e, NodeError::InsufficientFunds { available: 0, .. })
         }),
+        // Its one coin is spent by its pending send, which has no change to chain on.
         (&a[6], &a[1], 1, |e| {
-            matches!(e, NodeError::WalletLocked { .. })
+            matches!(e, NodeError::InsufficientFunds { available: 0, .. })
         }),
         (&a[0], &a[0], 1, |e| matches!(e, NodeError::SameAddress(_))),
     ]

@@ -67,7 +67,7 @@ export type PeerState =
 export type PoolEntryStatus =
   /** Mined and removed from the pool (only seen in `poolChanged`). */
   | 'MINED'
-  /** Waiting to be mined; its sender is locked. */
+  /** Waiting to be mined. */
   | 'PENDING'
   /** Refused; `error` says why. Never mined, never locks anyone. */
   | 'REJECTED';

@@ -129,9 +129,10 @@ impl WalletMutation {
     }
 
     /// Sends `amount` units from a keystore wallet to any address and pools the transaction.
-    /// The sender is locked until it is mined. A refused send is also logged in the pool. In
-    /// AUTO mining mode the transaction is mined before the answer, which is MINED and names
-    /// its `block`.
+    /// Mined coins are spent first, then the change of the wallet's pending payments (chained
+    /// payments; under `--pool-policy reference` a wallet with a pending send is
+    /// `WALLET_LOCKED` instead). A refused send is also logged in the pool. In AUTO mining mode
+    /// the transaction is mined before the answer, which is MINED and names its `block`.
     #[graphql(guard = "TokenGuard")]
     async fn send(
         &self,
@@ -148,7 +149,8 @@ impl WalletMutation {
     }
 
     /// Pools a transaction signed by the client (hex of its canonical encoding, at most 100,000
-    /// bytes), after the checks a block applies to it: inputs unspent and not spent by a pending
+    /// bytes), after the checks a block applies to it: inputs unspent (outputs of pending
+    /// transactions count, unless `--pool-policy reference`) and not spent by a pending
     /// transaction (`DOUBLE_SPEND`), signatures valid and by the owners' keys, value conserved,
     /// no coinbase. A refusal is `INVALID_TRANSACTION` with `extensions.check` naming the failed
     /// check, and is logged in the pool like a refused send. Submitting a pending transaction
@@ -165,7 +167,8 @@ impl WalletMutation {
 
     /// Drops pending transaction `txId` from the pool, as Anvil's `anvil_dropTransaction`: it
     /// moves to the refusal log (REJECTED, "dropped: dropTransaction"), and its coins are free
-    /// to spend again. False if it is not pending.
+    /// to spend again. Pending transactions spending its outputs leave with it. False if it is
+    /// not pending.
     #[graphql(guard = "TokenGuard")]
     async fn drop_transaction(
         &self,

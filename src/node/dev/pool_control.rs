@@ -4,21 +4,22 @@
 //! (REJECTED) and `transactionStatus` (null) all say what became of it.
 
 use crate::chain::Txid;
-use crate::node::{Node, NodeEvent, NodeResult};
-use crate::store::{Txn, pool};
+use crate::node::{Node, NodeResult};
+use crate::store::pool;
 
 /// Pending entries [`Node::clear_pool`] reads at a time.
 const CLEAR_BATCH: u64 = 500;
 
 impl Node {
-    /// Drops the pending transaction `txid` from the pool; false if it is not pending.
+    /// Drops the pending transaction `txid` and its descendants from the pool; false if it is
+    /// not pending.
     pub async fn drop_transaction(&self, txid: &Txid) -> NodeResult<bool> {
         self.commit(async |txn, events| {
             let Some((entry, _)) = pool::pending_by_txid(txn, txid).await? else {
                 return Ok(false);
             };
-            let error = "dropped: dropTransaction".to_owned();
-            drop_entries(txn, vec![entry], &error, events).await?;
+            self.evict(txn, vec![entry], "dropped: dropTransaction", events)
+                .await?;
             Ok(true)
         })
         .await
@@ -33,24 +34,12 @@ impl Node {
                 if batch.is_empty() {
                     return Ok(dropped);
                 }
-                dropped += batch.len() as u64;
                 let entries = batch.into_iter().map(|pooled| pooled.entry).collect();
-                drop_entries(txn, entries, "dropped: clearPool", events).await?;
+                dropped += self
+                    .evict(txn, entries, "dropped: clearPool", events)
+                    .await?;
             }
         })
         .await
     }
-}
-
-async fn drop_entries(
-    txn: &Txn,
-    entries: Vec<crate::model::PendingTx>,
-    error: &str,
-    events: &mut Vec<NodeEvent>,
-) -> NodeResult<()> {
-    for entry in entries {
-        pool::reject(txn, entry.id, error).await?;
-        events.push(NodeEvent::pool_evicted(&entry, error.to_owned()));
-    }
-    Ok(())
 }

@@ -1,18 +1,14 @@
 //! `mine_block`: take the oldest pending transactions, re-check them, mine, commit atomically.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::store::Db;
 
 use crate::chain::pow::{self, SearchOutcome};
-use crate::chain::{
-    Address, Block, OutPoint, Params, Transaction, check_transaction, connect_blocks,
-};
+use crate::chain::{Address, Block, OutPoint, Params, connect_blocks};
 use crate::model::{PoolEntry, StoredBlock};
 use crate::node::{Node, NodeError, NodeEvent, NodeResult, PoolChangeKind};
 use crate::store::blocks;
-use crate::store::pool::PooledTx;
 use crate::store::{chainstate, connect, pool};
 
 impl Node {
@@ -87,29 +83,8 @@ impl Node {
             .collect();
         let view = chainstate::get_many(db, &outpoints).await?;
 
-        // Re-check each pending transaction; one that no longer holds is rejected (unlocking its
-        // sender) rather than mined.
-        let mut spent: HashSet<OutPoint> = HashSet::new();
-        let mut included: Vec<Transaction> = Vec::new();
-        let mut mined_entries = Vec::new();
-        let mut rejected = Vec::new();
-        for PooledTx { entry, tx } in candidates {
-            let verdict = if tx.inputs.iter().any(|i| spent.contains(&i.previous_output)) {
-                Err("spends an output another transaction of this block spends".to_owned())
-            } else {
-                check_transaction(&tx, &view).map_err(|e| e.to_string())
-            };
-            match verdict {
-                Ok(_) => {
-                    spent.extend(tx.inputs.iter().map(|i| i.previous_output));
-                    included.push(tx);
-                    mined_entries.push(entry);
-                }
-                Err(reason) => {
-                    rejected.push(entry.rejected(format!("rejected when mining: {reason}")))
-                }
-            }
-        }
+        let (height, _) = crate::chain::ChainTip::next(tip.as_ref());
+        let packed = self.pack(db, candidates, view.clone(), height).await?;
 
         let (timestamp, threads) = match fixed_time {
             Some(time) => (time, 1),
@@ -118,7 +93,7 @@ impl Node {
         let mut block = Block::candidate(
             tip.as_ref(),
             miner.pubkey_hash(),
-            included,
+            packed.included,
             params,
             timestamp,
         );
@@ -146,12 +121,8 @@ impl Node {
             )));
         }
         // Every write comes after the search, so the rows it locks stay locked only briefly.
-        for send in rejected {
-            pool::reject(db, send.id, &send.error).await?;
-            events.push(NodeEvent::PoolChanged {
-                kind: PoolChangeKind::Evicted,
-                entry: Arc::new(PoolEntry::Refused(send)),
-            });
+        for (entry, reason) in packed.rejected {
+            self.evict(db, vec![entry], &reason, events).await?;
         }
         let stored = Arc::new(StoredBlock {
             hash: block.hash(),
@@ -159,11 +130,13 @@ impl Node {
             block,
         });
         connect::connect_many(db, std::slice::from_ref(&*stored), &rows).await?;
-        pool::remove(db, &mined_entries.iter().map(|e| e.id).collect::<Vec<_>>()).await?;
+        let mined_ids: Vec<i64> = packed.entries.iter().map(|e| e.id).collect();
+        pool::remove(db, &mined_ids).await?;
 
         events.push(NodeEvent::BlockMined(stored.clone()));
         events.extend(
-            mined_entries
+            packed
+                .entries
                 .into_iter()
                 .map(|entry| NodeEvent::PoolChanged {
                     kind: PoolChangeKind::Removed,

@@ -4,5 +4,6 @@
 pub(in crate::node) mod clock;
 pub(in crate::node) mod mine;
 pub(in crate::node) mod mine_many;
+mod pack;
 pub(in crate::node) mod progress;
 pub(in crate::node) mod settings;

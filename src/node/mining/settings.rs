@@ -150,12 +150,19 @@ impl Node {
             return Ok(Vec::new());
         };
         let mut mined = Vec::new();
-        // Each block takes at least one pending entry (mined or, failing its re-check, rejected).
-        while pool::count(db, false).await? > 0 {
+        let mut pending = pool::count(db, false).await?;
+        while pending > 0 {
             mined.push(
                 self.mine_in(db, &miner, settings.tx_count.max(1) as usize, events)
                     .await?,
             );
+            // A block takes at least one entry (mined or rejected) unless all it looked at wait
+            // for parents further back; those stay for the next block.
+            let left = pool::count(db, false).await?;
+            if left >= pending {
+                break;
+            }
+            pending = left;
         }
         Ok(mined)
     }

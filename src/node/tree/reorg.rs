@@ -57,7 +57,8 @@ impl Node {
             return Err(refusal);
         }
         let (returned, dropped) = self.return_to_pool(db, &disconnected, &mut moved).await?;
-        self.prune_pool(db, &disconnected, &mut moved).await?;
+        self.prune_pool(db, &disconnected, &returned, &mut moved)
+            .await?;
         let reorg = Reorg {
             old_tip,
             new_tip: tip,

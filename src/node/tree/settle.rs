@@ -33,7 +33,8 @@ impl Node {
                 continue; // mined again by the new branch
             }
             let outpoints = outpoints_of(tx);
-            let view = chainstate::get_many(db, &outpoints).await?;
+            // A transaction returned earlier in this loop may be its parent.
+            let view = self.spendable(db, &outpoints).await?;
             let taken = pool::spenders(db, &outpoints).await?;
             let verdict = match taken.values().next() {
                 Some(other) => Err(format!("pending transaction {other} spends an input")),
@@ -59,17 +60,21 @@ impl Node {
         Ok((returned, dropped))
     }
 
-    /// Rejects pending entries that spend an output a disconnected block created and the new
-    /// branch did not create again.
+    /// Rejects pending entries (and their descendants) that spend an output a disconnected
+    /// block created, the new branch did not create again, and no transaction `returned` to the
+    /// pool creates.
     pub(in crate::node) async fn prune_pool(
         &self,
         db: &impl Db,
         disconnected: &[StoredBlock],
+        returned: &[Txid],
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<()> {
+        let returned: HashSet<&Txid> = returned.iter().collect();
         let created: Vec<OutPoint> = disconnected
             .iter()
             .flat_map(|b| b.block.transactions.iter())
+            .filter(|tx| !returned.contains(&tx.txid()))
             .flat_map(|tx| {
                 let txid = tx.txid();
                 (0..tx.outputs.len() as u32).map(move |vout| OutPoint { txid, vout })
@@ -88,9 +93,8 @@ impl Node {
             let Some((entry, _)) = pool::pending_by_txid(db, txid).await? else {
                 continue;
             };
-            let error = "rejected: an input left the chain in a reorganization".to_owned();
-            pool::reject(db, entry.id, &error).await?;
-            events.push(NodeEvent::pool_evicted(&entry, error));
+            let error = "rejected: an input left the chain in a reorganization";
+            self.evict(db, vec![entry], error, events).await?;
         }
         Ok(())
     }
@@ -127,9 +131,8 @@ impl Node {
                     entry: Arc::new(PoolEntry::Pending(entry)),
                 });
             } else {
-                let error = "rejected: a block from outside spent an input".to_owned();
-                pool::reject(db, entry.id, &error).await?;
-                events.push(NodeEvent::pool_evicted(&entry, error));
+                let error = "rejected: a block from outside spent an input";
+                self.evict(db, vec![entry], error, events).await?;
             }
         }
         Ok(())

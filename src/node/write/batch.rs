@@ -2,7 +2,8 @@
 //! transaction. Each caller queues its request; one drainer, spawned by the first caller to find
 //! none running, commits the queue batch by batch through the node's commit path and answers each
 //! caller. Requests keep their arrival order, so a second send from the same wallet in the same
-//! batch still finds the wallet locked.
+//! batch spends the first one's change (or, under the reference's pool policy, finds the wallet
+//! locked).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use super::build::check_send_args;
 use crate::chain::{OutPoint, Transaction, TxOut, Txid, Utxo};
 use crate::model::{PendingTx, PoolEntry, StoredBlock};
 use crate::node::{InvalidTx, Node, NodeError, NodeEvent, NodeResult, PoolChangeKind};
-use crate::store::{chainstate, pool};
+use crate::store::pool;
 
 /// Most sends committed together.
 const MAX_BATCH: usize = 256;
@@ -125,7 +126,7 @@ impl Node {
                     Request::Submit(submission) => Some(submission.as_ref()),
                     Request::Send { .. } => None,
                 });
-                let mut view = BatchView::read(txn, submissions).await?;
+                let mut view = BatchView::read(self, txn, submissions).await?;
                 let mut answers = Vec::with_capacity(jobs.len());
                 for job in &jobs {
                     answers.push(self.send_job_in(txn, job, &mut view, events).await?);
@@ -225,7 +226,7 @@ impl Node {
     }
 }
 
-/// What a batch's submissions are checked against: the chainstate and the pool's spent outputs
+/// What a batch's submissions are checked against: the spendable outputs and the pool's spenders
 /// for all of their inputs, read once per batch (two statements, not two per submission) and
 /// kept up to date as the batch pools transactions. Blocks are mined only after every job of a
 /// batch, so the chainstate read stays true throughout.
@@ -240,6 +241,7 @@ pub(crate) struct BatchView {
 impl BatchView {
     /// Reads what `submissions` spend.
     pub(crate) async fn read<'a>(
+        node: &Node,
         db: &impl Db,
         submissions: impl Iterator<Item = &'a Submission>,
     ) -> NodeResult<Self> {
@@ -251,7 +253,7 @@ impl BatchView {
             return Ok(Self::default());
         }
         Ok(Self {
-            utxos: chainstate::get_many(db, &outpoints).await?,
+            utxos: node.spendable(db, &outpoints).await?,
             spenders: pool::spenders(db, &outpoints).await?,
             sends_pooled: false,
         })

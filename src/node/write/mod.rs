@@ -4,5 +4,7 @@
 pub(in crate::node) mod batch;
 pub(in crate::node) mod build;
 pub(in crate::node) mod commit;
+pub(in crate::node) mod evict;
+pub(in crate::node) mod policy;
 pub(in crate::node) mod send;
 pub(in crate::node) mod submit;

@@ -10,14 +10,18 @@ use super::batch::{Request, Sent};
 use super::build::payment;
 use crate::chain::{Address, OutPoint, SigningRequest, Utxo, check_transaction};
 use crate::model::{PendingTx, PoolEntry};
-use crate::node::{Node, NodeError, NodeResult};
+use crate::node::{Node, NodeError, NodeResult, PoolPolicy};
 use crate::store::pool;
-use crate::store::{balances, blocks, chainstate, wallets};
+use crate::store::{blocks, chainstate, wallets};
+
+/// Pending entries of one wallet a send looks through for change to spend.
+const MAX_PENDING_SCANNED: u64 = 1000;
 
 impl Node {
-    /// Sends `amount` from the keystore wallet `from` to `to`, change back to `from`. A refused
-    /// send is answered with its error and recorded in the pool's rejection log; it never locks
-    /// the sender. The answer comes after the commit.
+    /// Sends `amount` from the keystore wallet `from` to `to`, change back to `from`. Mined coins
+    /// are spent first, then (under the chained pool policy) the change of the wallet's pending
+    /// payments. A refused send is answered with its error and recorded in the pool's rejection
+    /// log. The answer comes after the commit.
     pub async fn send(
         self: &Arc<Self>,
         from: &str,
@@ -57,23 +61,30 @@ impl Node {
         if blocks::tip(db).await?.is_none() {
             return Err(NodeError::NotInitialized);
         }
-        if let Some(pending) = pool::pending_from(db, from).await? {
+        if self.config.pool_policy == PoolPolicy::Reference
+            && let Some(pending) = pool::pending_from(db, from).await?
+        {
             return Err(NodeError::WalletLocked {
                 address: *from,
                 txid: pending.txid,
             });
         }
-        let coins = chainstate::select_coins(db, from, amount).await?;
-        let available = coins.iter().map(|(_, u)| u.output.value).sum::<u64>();
+        let mut coins = chainstate::select_coins(db, from, amount).await?;
+        let mut available = coins.iter().map(|(_, u)| u.output.value).sum::<u64>();
+        if available < amount && self.config.pool_policy == PoolPolicy::Chained {
+            // Mined coins first; then the change of the wallet's pending payments.
+            for coin in pool::unconfirmed_coins(db, from, MAX_PENDING_SCANNED).await? {
+                available = available.saturating_add(coin.1.output.value);
+                coins.push(coin);
+                if available >= amount {
+                    break;
+                }
+            }
+        }
         if available < amount {
-            let balance = balances::get_many(db, &[*from])
-                .await?
-                .get(from)
-                .copied()
-                .unwrap_or(0);
             return Err(NodeError::InsufficientFunds {
                 address: *from,
-                available: balance,
+                available,
                 requested: amount,
             });
         }

@@ -1,6 +1,8 @@
 //! `submitTransaction`: a transaction signed by the client, checked like a block would check it,
 //! then pooled through the same group commit as `send`.
 //!
+//! Under the chained pool policy a transaction may spend outputs of pending transactions.
+//!
 //! The signatures are verified before the writer's lock, against the spent outputs as read then.
 //! An outpoint names the same output for as long as it exists, so inside the lock the node only
 //! re-checks that the inputs are still unspent, in the chainstate and in the pool.
@@ -16,7 +18,7 @@ use crate::chain::{
     check_transaction_except_signatures, verify_signatures,
 };
 use crate::node::{InvalidTx, Node, NodeError, NodeResult};
-use crate::store::{chainstate, pool, tx_index};
+use crate::store::{pool, tx_index};
 
 /// Largest transaction `submitTransaction` accepts, in bytes (a signed input takes 134).
 pub const MAX_TX_BYTES: usize = 100_000;
@@ -43,7 +45,7 @@ impl Node {
             }
         };
         let outpoints: Vec<OutPoint> = tx.inputs.iter().map(|i| i.previous_output).collect();
-        let view = chainstate::get_many(self.store.db(), &outpoints).await?;
+        let view = self.spendable(self.store.db(), &outpoints).await?;
         let summary = summarize(&tx, &view);
         let txid = tx.txid();
         let checked = match check_transaction_except_signatures(&tx, &view) {
@@ -109,6 +111,15 @@ impl Node {
                 outpoint: *outpoint,
                 pending,
             });
+        }
+        let missing: Vec<OutPoint> = outpoints
+            .iter()
+            .filter(|o| !view.utxos.contains_key(o))
+            .copied()
+            .collect();
+        if !missing.is_empty() {
+            // A parent pooled earlier in this batch.
+            view.utxos.extend(self.spendable(db, &missing).await?);
         }
         let invalid = |e: TxError| NodeError::InvalidTransaction((&e).into());
         let check =
