@@ -45,21 +45,18 @@ pub async fn pending_outputs(
     Ok(found)
 }
 
-/// Outputs of pending transactions paying `address` that no pending transaction spends, from
-/// the oldest of at most `limit` entries touching it: the change a chained payment spends.
+/// The change of `address`'s own pending payments (outputs paying it back) that no pending
+/// transaction spends, from the oldest of at most `limit` of them: what a chained payment
+/// spends. Pending payments from others are not spent before they are mined, as a Bitcoin
+/// wallet trusts only its own unconfirmed change.
 pub async fn unconfirmed_coins(
     db: &impl ConnectionTrait,
     address: &Address,
     limit: u64,
 ) -> StoreResult<Vec<(OutPoint, Utxo)>> {
-    let text = address.to_string();
     let rows = pool::Entity::find()
         .filter(pool::Column::Error.eq(false))
-        .filter(
-            sea_orm::Condition::any()
-                .add(pool::Column::FromAddress.eq(text.clone()))
-                .add(pool::Column::ToAddress.eq(text)),
-        )
+        .filter(pool::Column::FromAddress.eq(address.to_string()))
         .order_by_asc(pool::Column::Id)
         .limit(limit)
         .all(db)

@@ -274,7 +274,7 @@ impl Node {
             let tip = Some(ChainTip { hash, height });
             return Ok(answer(Some(height), BlockStatus::Connected, true, tip));
         }
-        validate_block_alone(&stored.block, parent.as_ref(), &params)
+        validate_block_alone(&stored.block, parent.as_ref(), params)
             .map_err(|e| NodeError::invalid_block(hash, &e))?;
         if keep == Keep::EnoughWork && !self.has_enough_work(height, tip.as_ref()) {
             self.held.hold(stored.block);
