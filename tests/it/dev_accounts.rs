@@ -10,7 +10,10 @@ use serde_json::{Value, json};
 
 use pocket_testkit::{Backend, Replica, TestDb, graphql, on_both_backends};
 
-on_both_backends!(dev_accounts_are_fixed_funded_and_reset);
+on_both_backends!(
+    dev_accounts_are_fixed_funded_and_reset,
+    another_premine_is_refused_by_import_and_by_a_peer,
+);
 
 const ACCOUNTS: &str = "{ chain { height genesisHash } devAccounts { index address secretKey balance faucet } mining { mode address } }";
 const FUND: &str = "mutation($a: String!, $n: Int!) { fund(address: $a, amount: $n) { status txId block { height } } }";
@@ -164,4 +167,58 @@ async fn resets(api: &Api, started: &Value) {
     let again = api.data(RESET, json!({ "to": "ACCOUNTS" })).await;
     assert_eq!(again["resetSystem"].as_array().unwrap().len(), 10);
     assert_eq!(api.data(ACCOUNTS, json!({})).await, *started);
+}
+
+async fn another_premine_is_refused_by_import_and_by_a_peer(backend: Backend) {
+    let bin = env!("CARGO_BIN_EXE_pocket");
+    let source = TestDb::new(backend).await;
+    let server = Replica::start(bin, &source.url, &["--accounts", "10"]).await;
+    let api = Api::of(&server);
+    let miner = "1BoatSLRHtKNngkdXEeobR76b53LETtpyT";
+    api.data(
+        "mutation($a: String!) { mineBlocks(address: $a, count: 3) { height } }",
+        json!({ "a": miner }),
+    )
+    .await;
+
+    // An archive of the premined chain: refused by an import asking for another premine, taken
+    // (premine and all) by one that asks for nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("chain.pocket");
+    let file = file.to_str().unwrap();
+    let export = pocket(&["export", file, "--database-url", &source.url]);
+    assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
+    let other = dir.path().join("other.db");
+    let other = format!("sqlite://{}?mode=rwc", other.display());
+    let refused = pocket(&["import", file, "--database-url", &other, "--accounts", "3"]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("premine"), "{stderr}");
+    let taken = pocket(&["import", file, "--database-url", &other]);
+    assert!(taken.status.success(), "{}", String::from_utf8_lossy(&taken.stderr));
+    let verify = pocket(&["verify", "--database-url", &other]);
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
+
+    // A node without the premine never takes the chain from a peer: its genesis breaks the
+    // node's coinbase rule.
+    let empty = TestDb::new(backend).await;
+    let follower = Replica::start(bin, &empty.url, &["--accounts", "0"]).await;
+    let peer = Api::of(&follower);
+    peer.data(
+        "mutation($u: String!) { addPeer(url: $u) { url } }",
+        json!({ "u": server.base }),
+    )
+    .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let error = loop {
+        let peers = peer.data("{ peers { state lastError } }", json!({})).await;
+        if let Some(error) = peers["peers"][0]["lastError"].as_str() {
+            break error.to_owned();
+        }
+        assert!(std::time::Instant::now() < deadline, "{peers}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert!(error.contains("coinbase"), "{error}");
+    let chain = peer.data("{ chain { height } }", json!({})).await;
+    assert_eq!(chain["chain"]["height"], Value::Null);
 }
