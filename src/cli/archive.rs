@@ -123,7 +123,7 @@ pub(super) async fn import(
 }
 
 /// Opens the database (a new one takes the archive's parameters) and imports or checks.
-async fn run_import(
+pub(super) async fn run_import(
     bytes: Vec<u8>,
     dry_run: bool,
     store: &StoreArgs,

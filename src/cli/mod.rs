@@ -11,6 +11,7 @@ mod accounts;
 mod archive;
 pub mod args;
 mod confirm;
+mod fork;
 pub mod lock;
 mod maintain;
 mod mine;
@@ -47,8 +48,9 @@ pub enum CliError {
     Node(#[from] NodeError),
     /// The chain runs with other parameters than the flags ask for.
     #[error(
-        "{source}. Start without --difficulty and --reward (POCKET_DIFFICULTY, POCKET_REWARD) to \
-         run it with its own, or start a new chain with another --data-dir or --database-url"
+        "{source}. Start without --difficulty, --reward and the account flags (--accounts, \
+         --account-balance, --seed-phrase, or their POCKET_* variables) to run it with its own, \
+         or start a new chain with another --data-dir or --database-url"
     )]
     ParamsMismatch {
         /// The node's refusal, naming both.
@@ -69,6 +71,14 @@ pub enum CliError {
     /// The file is not a chain archive.
     #[error(transparent)]
     Archive(#[from] ArchiveError),
+    /// `--fork-url` could not copy the source's chain.
+    #[error("--fork-url {url}: {reason}")]
+    Fork {
+        /// The source node.
+        url: String,
+        /// Why.
+        reason: String,
+    },
     /// Another process holds the SQLite database.
     #[error("{database} is held by {holder}: {advice}")]
     Held {

@@ -88,6 +88,16 @@ impl ParamsArgs {
         Ok((params, accounts))
     }
 
+    /// These flags without the account ones: a fork takes the source's premine.
+    pub fn without_accounts(&self) -> Self {
+        Self {
+            accounts: None,
+            account_balance: None,
+            seed_phrase: None,
+            ..self.clone()
+        }
+    }
+
     /// The accounts the flags describe; values not given come from `premine` (an existing
     /// chain's), else the defaults. `None` for zero accounts.
     fn accounts_on(&self, premine: Option<&Premine>) -> Result<Option<DevAccounts>, ConfigError> {

@@ -26,8 +26,17 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), CliError> {
         None => None,
     };
     let keystore = args.key.load_or_create(&args.node.store.data_dir)?;
+    let mut args = args;
+    if args.fork.fork_url.is_some() {
+        // A fork runs with the source's premine, whatever the account flags say.
+        args.node.params = args.node.params.without_accounts();
+    }
+    let forked = super::fork::fork_if_new(&args, &keystore).await?;
     let opened = open_writer(&args.node, keystore, Accounts::Start).await?;
     let node = opened.node;
+    if forked {
+        node.adopt_dev_accounts().await?;
+    }
     let database = redact(&args.node.store.url());
     let info = node.chain_info().await?;
     if opened.new_chain {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::args::ConfigError;
+use super::fork::ForkArgs;
 use super::node_args::{KeystoreArgs, NodeArgs};
 use crate::graphql::QueryLimits;
 use crate::server::ServerConfig;
@@ -106,6 +107,9 @@ pub struct ServeArgs {
     /// The keystore key.
     #[command(flatten)]
     pub key: KeystoreArgs,
+    /// A fork of another node's chain.
+    #[command(flatten)]
+    pub fork: ForkArgs,
 }
 
 impl ServeConfig {

@@ -107,6 +107,8 @@ pub struct Node {
     /// The chain's parameters: `config.params` until a reset starts another chain (with another
     /// premine).
     params: std::sync::RwLock<Params>,
+    /// The dev accounts of the premine they were derived for.
+    known_accounts: std::sync::Mutex<Option<(crate::chain::Premine, Option<DevAccounts>)>>,
 }
 
 impl Node {
@@ -144,6 +146,7 @@ impl Node {
         let node = Self {
             store,
             params: std::sync::RwLock::new(config.params.clone()),
+            known_accounts: std::sync::Mutex::new(None),
             config,
             keystore,
             writer: Mutex::new(()),

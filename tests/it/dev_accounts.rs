@@ -187,7 +187,11 @@ async fn another_premine_is_refused_by_import_and_by_a_peer(backend: Backend) {
     let file = dir.path().join("chain.pocket");
     let file = file.to_str().unwrap();
     let export = pocket(&["export", file, "--database-url", &source.url]);
-    assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
     let other = dir.path().join("other.db");
     let other = format!("sqlite://{}?mode=rwc", other.display());
     let refused = pocket(&["import", file, "--database-url", &other, "--accounts", "3"]);
@@ -195,9 +199,17 @@ async fn another_premine_is_refused_by_import_and_by_a_peer(backend: Backend) {
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(stderr.contains("premine"), "{stderr}");
     let taken = pocket(&["import", file, "--database-url", &other]);
-    assert!(taken.status.success(), "{}", String::from_utf8_lossy(&taken.stderr));
+    assert!(
+        taken.status.success(),
+        "{}",
+        String::from_utf8_lossy(&taken.stderr)
+    );
     let verify = pocket(&["verify", "--database-url", &other]);
-    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
 
     // A node without the premine never takes the chain from a peer: its genesis breaks the
     // node's coinbase rule.

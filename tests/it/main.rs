@@ -14,6 +14,7 @@ mod dev_accounts;
 mod dev_chain;
 mod dev_clock;
 mod explorer;
+mod fork;
 mod hostile_peer;
 mod http_surface;
 mod in_block_spends;

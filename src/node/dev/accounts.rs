@@ -79,17 +79,35 @@ impl DevAccounts {
 }
 
 impl Node {
-    /// This chain's dev accounts: the configured set (or the standard one) when the chain's
-    /// premine is theirs; `None` on a chain started without accounts or with another phrase.
+    /// This chain's dev accounts: the configured set (or the standard phrase's) when the chain's
+    /// premine is theirs; `None` on a chain started without accounts or with a phrase this node
+    /// was not given. Remembered per premine (deriving keys takes a few milliseconds).
     pub fn dev_accounts(&self) -> Option<DevAccounts> {
         let premine = self.params().premine;
-        if premine.is_empty() {
-            return None;
+        let first = premine.outputs().first()?;
+        let mut known = self
+            .known_accounts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((for_premine, accounts)) = known.as_ref()
+            && *for_premine == premine
+        {
+            return accounts.clone();
         }
-        [self.config.accounts.clone(), Some(DevAccounts::standard())]
+        // The standard phrase with the premine's count and balance: a chain started (or
+        // forked from one started) with only --accounts and --account-balance.
+        let standard = DevAccounts::derive(
+            SeedPhrase::default_phrase(),
+            premine.outputs().len() as u32,
+            first.value,
+        )
+        .ok();
+        let accounts = [self.config.accounts.clone(), standard]
             .into_iter()
             .flatten()
-            .find(|accounts| accounts.premine().is_ok_and(|p| p == premine))
+            .find(|accounts| accounts.premine().is_ok_and(|p| p == premine));
+        *known = Some((premine, accounts.clone()));
+        accounts
     }
 
     /// The configured accounts, when the chain's premine is theirs (a new chain's genesis is
@@ -149,7 +167,38 @@ impl Node {
         params: &Params,
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<(Arc<StoredBlock>, Vec<Wallet>)> {
-        let mut accounts_wallets = Vec::with_capacity(accounts.keys().len());
+        let wallets = self.account_wallets_in(db, accounts).await?;
+        let faucet = accounts.faucet().ok_or(NodeError::NoFaucet)?;
+        let genesis = self
+            .mine_with(db, &faucet, 0, params, Some(DEV_GENESIS_TIME), events)
+            .await?;
+        self.automine_to_faucet_in(db, accounts, params, events)
+            .await?;
+        Ok((genesis, wallets))
+    }
+
+    /// On a chain copied from elsewhere (a fork): when its premine is the dev accounts', makes
+    /// them this node's wallets and mines automatically to the faucet, as a new dev chain does.
+    pub async fn adopt_dev_accounts(&self) -> NodeResult<()> {
+        let Some(accounts) = self.dev_accounts() else {
+            return Ok(());
+        };
+        let params = self.params();
+        self.commit(async |txn, events| {
+            self.account_wallets_in(txn, &accounts).await?;
+            self.automine_to_faucet_in(txn, &accounts, &params, events)
+                .await
+        })
+        .await
+    }
+
+    /// The accounts' keystore wallets, created where missing, in account order.
+    async fn account_wallets_in(
+        &self,
+        db: &impl Db,
+        accounts: &DevAccounts,
+    ) -> NodeResult<Vec<Wallet>> {
+        let mut found = Vec::with_capacity(accounts.keys().len());
         for key in accounts.keys() {
             let public_key = key.public_key();
             let address = public_key.address();
@@ -160,20 +209,27 @@ impl Node {
                     wallets::insert(db, &public_key, sealed).await?
                 }
             };
-            accounts_wallets.push(wallet);
+            found.push(wallet);
         }
-        let faucet = accounts.faucet().ok_or(NodeError::NoFaucet)?;
-        let genesis = self
-            .mine_with(db, &faucet, 0, params, Some(DEV_GENESIS_TIME), events)
-            .await?;
+        Ok(found)
+    }
+
+    /// AUTO mining, paying the faucet.
+    async fn automine_to_faucet_in(
+        &self,
+        db: &impl Db,
+        accounts: &DevAccounts,
+        params: &Params,
+        events: &mut Vec<NodeEvent>,
+    ) -> NodeResult<()> {
         let settings = MiningSettings {
             mode: MiningMode::Auto,
-            address: Some(faucet),
+            address: Some(accounts.faucet().ok_or(NodeError::NoFaucet)?),
             interval_seconds: None,
             tx_count: params.default_txs_per_block as u32,
         };
         mining::set(db, &settings).await?;
         events.push(NodeEvent::MiningChanged(settings));
-        Ok((genesis, accounts_wallets))
+        Ok(())
     }
 }
