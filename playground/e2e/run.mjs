@@ -317,6 +317,40 @@ try {
       if (leaks.length > 0) throw new Error(`the secret key left the browser: ${leaks[0].slice(0, 200)}`);
       if (!sent.some((text) => text.includes("submitTransaction"))) throw new Error("the recorder saw no submitTransaction");
     });
+
+    await step("dev accounts: a reset to them, a key copied, the browser wallet funded, a chain of payments dropped, the clock moved", async () => {
+      await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base });
+      await page.click('[data-testid="reset"]');
+      await page.selectOption('[data-testid="reset-target"]', "ACCOUNTS");
+      await page.click('[data-testid="reset-confirm"]');
+      await page.locator('[data-testid="notice"]', { hasText: "10 wallets" }).waitFor();
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="dev-account"]').length === 10);
+      const accounts = (await api("{ devAccounts { address secretKey } }")).data.devAccounts;
+      await page.locator('[data-testid="copy-key"]').nth(2).click();
+      await page.locator('[data-testid="copy-key"]', { hasText: "copied" }).waitFor();
+      const copied = await page.evaluate(() => navigator.clipboard.readText());
+      if (copied !== accounts[2].secretKey) throw new Error(`the clipboard holds ${copied}`);
+      // The faucet's form starts with the browser wallet's address.
+      const wallet = page.locator('[data-testid="browser-wallet"]');
+      const mine = (await wallet.locator('[data-testid="wallet-address"]').innerText()).trim();
+      if ((await page.inputValue('[data-testid="fund-to"]')) !== mine) throw new Error("fund does not offer the browser wallet");
+      await page.fill('[data-testid="fund-amount"]', "250");
+      await page.click('[data-testid="fund-submit"]');
+      await page.locator('[data-testid="fund-result"]', { hasText: "mined in block 1" }).waitFor();
+      await wallet.locator('[data-testid="wallet-balance"]', { hasText: /^250$/ }).waitFor();
+      // Two chained payments wait in the pool; dropping the first takes the second along.
+      await api("mutation { setMining(mode: MANUAL) { mode } }");
+      const send = "mutation($f: String!, $t: String!, $n: Int!) { send(from: $f, to: $t, amount: $n) { status } }";
+      await api(send, { f: accounts[0].address, t: accounts[1].address, n: 9000 });
+      await api(send, { f: accounts[0].address, t: accounts[1].address, n: 900 });
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="pool-pending"]').length === 2);
+      await page.locator('[data-testid="pool-drop"]').first().click();
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="pool-pending"]').length === 0);
+      await page.locator('[data-testid="pool-rejected"]', { hasText: "left the pool" }).waitFor();
+      await page.click('[data-testid="increase-time"]');
+      await page.locator('[data-testid="time-offset"]', { hasText: "+3600 s" }).waitFor();
+      await page.screenshot({ path: join(shots, "10-dev-accounts.png"), fullPage: true });
+    });
   }
 
   async function tokenTour() {

@@ -81,10 +81,14 @@ export const queries = {
   send: /* GraphQL */ `mutation Send($from: String!, $to: String!, $amount: Int!) { send(from: $from, to: $to, amount: $amount) { id txId status } }`,
   mine: /* GraphQL */ `mutation Mine($address: String!, $txCount: Int) { mineBlock(address: $address, txCount: $txCount) { height hash txCount } }`,
   mineMany: /* GraphQL */ `mutation MineMany($address: String!, $count: Int!, $txCount: Int) { mineBlocks(address: $address, count: $count, txCount: $txCount) { height txCount } }`,
-  reset: /* GraphQL */ `mutation Reset { resetSystem { address } }`,
-  mining: /* GraphQL */ `query Mining { mining { mode intervalSeconds address txCount nextBlockAt } }`,
+  reset: /* GraphQL */ `mutation Reset($to: ResetTarget!) { resetSystem(to: $to) { address } }`,
+  mining: /* GraphQL */ `query Mining { mining { mode intervalSeconds address txCount nextBlockAt timeOffsetSeconds } }`,
+  increaseTime: /* GraphQL */ `mutation IncreaseTime($seconds: Int!) { increaseTime(seconds: $seconds) { timeOffsetSeconds } }`,
+  devAccounts: /* GraphQL */ `query DevAccounts { devAccounts { index address secretKey balance faucet } }`,
+  fund: /* GraphQL */ `mutation Fund($address: String!, $amount: Int!) { fund(address: $address, amount: $amount) { txId status block { height } } }`,
+  dropTransaction: /* GraphQL */ `mutation DropTransaction($txId: String!) { dropTransaction(txId: $txId) }`,
   setMining: /* GraphQL */ `mutation SetMining($mode: MiningMode!, $address: String, $intervalSeconds: Int, $txCount: Int) {
-    setMining(mode: $mode, address: $address, intervalSeconds: $intervalSeconds, txCount: $txCount) { mode intervalSeconds address txCount nextBlockAt }
+    setMining(mode: $mode, address: $address, intervalSeconds: $intervalSeconds, txCount: $txCount) { mode intervalSeconds address txCount nextBlockAt timeOffsetSeconds }
   }`,
   snapshots: /* GraphQL */ `query Snapshots { snapshots { id name height tipHash createdAt } }`,
   takeSnapshot: /* GraphQL */ `mutation TakeSnapshot($name: String) { snapshot(name: $name) { id height } }`,

@@ -72,6 +72,15 @@ export type PoolEntryStatus =
   /** Refused; `error` says why. Never mined, never locks anyone. */
   | 'REJECTED';
 
+/** What `resetSystem` starts the chain again with. */
+export type ResetTarget =
+  /** The dev accounts and their premined genesis (the node's accounts, or the standard ten). */
+  | 'ACCOUNTS'
+  /** No blocks, no wallets, no premine. */
+  | 'EMPTY'
+  /** The reference's training scenario: 8 wallets, 12 blocks, two pending payments. */
+  | 'TRAINING';
+
 /** How a block fares against one rule. */
 export type RuleStatus =
   /** The rule is broken; `detail` says how. */
@@ -150,7 +159,9 @@ export type MineManyMutationVariables = Exact<{
 
 export type MineManyMutation = { mineBlocks: Array<{ height: number, txCount: number }> };
 
-export type ResetMutationVariables = Exact<{ [key: string]: never; }>;
+export type ResetMutationVariables = Exact<{
+  to: ResetTarget;
+}>;
 
 
 export type ResetMutation = { resetSystem: Array<{ address: string }> };
@@ -158,7 +169,34 @@ export type ResetMutation = { resetSystem: Array<{ address: string }> };
 export type MiningQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MiningQuery = { mining: { mode: MiningMode, intervalSeconds: number | null, address: string | null, txCount: number, nextBlockAt: number | null } };
+export type MiningQuery = { mining: { mode: MiningMode, intervalSeconds: number | null, address: string | null, txCount: number, nextBlockAt: number | null, timeOffsetSeconds: number } };
+
+export type IncreaseTimeMutationVariables = Exact<{
+  seconds: number;
+}>;
+
+
+export type IncreaseTimeMutation = { increaseTime: { timeOffsetSeconds: number } };
+
+export type DevAccountsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DevAccountsQuery = { devAccounts: Array<{ index: number, address: string, secretKey: string, balance: number, faucet: boolean }> };
+
+export type FundMutationVariables = Exact<{
+  address: string;
+  amount: number;
+}>;
+
+
+export type FundMutation = { fund: { txId: string | null, status: PoolEntryStatus, block: { height: number } | null } };
+
+export type DropTransactionMutationVariables = Exact<{
+  txId: string;
+}>;
+
+
+export type DropTransactionMutation = { dropTransaction: boolean };
 
 export type SetMiningMutationVariables = Exact<{
   mode: MiningMode;
@@ -168,7 +206,7 @@ export type SetMiningMutationVariables = Exact<{
 }>;
 
 
-export type SetMiningMutation = { setMining: { mode: MiningMode, intervalSeconds: number | null, address: string | null, txCount: number, nextBlockAt: number | null } };
+export type SetMiningMutation = { setMining: { mode: MiningMode, intervalSeconds: number | null, address: string | null, txCount: number, nextBlockAt: number | null, timeOffsetSeconds: number } };
 
 export type SnapshotsQueryVariables = Exact<{ [key: string]: never; }>;
 

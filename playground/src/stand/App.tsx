@@ -1,4 +1,4 @@
-// The test stand's page: the chain's figures, wallets, the send and mine forms, a browser wallet, the mining mode,
+// The test stand's page: the chain's figures, dev accounts and the faucet, wallets, the send and mine forms, a browser wallet, the mining mode,
 // peers and the block tree, snapshots, blocks, the chainstate and the pool. Every change the server announces (a block, a
 // pool change, a revert or reset, new mining settings, a snapshot) bumps `changes`, and each
 // panel reads what it shows again, without a reload.
@@ -8,6 +8,7 @@ import type { OverviewQuery } from "../generated/operations";
 import { BlocksPanel } from "./BlocksPanel";
 import { BlockTree, type Reorg } from "./BlockTree";
 import { BrowserWallet } from "./BrowserWallet";
+import { DevAccountsPanel } from "./DevAccountsPanel";
 import { ChainInfoBar } from "./ChainInfoBar";
 import { ChainstatePanel } from "./ChainstatePanel";
 import { ExplorerPanel, type Page } from "./ExplorerPanel";
@@ -86,6 +87,7 @@ export function App() {
       {notice && <p className="notice" data-testid="notice">{notice}</p>}
       {chain && <ChainInfoBar chain={chain} />}
       <ExplorerPanel changes={changes} page={page} onOpen={setPage} />
+      <DevAccountsPanel changes={changes} onDone={changed} />
       <div className="grid">
         <WalletsPanel wallets={wallets} onCreated={changed} onFilter={setUtxoFilter} />
         <div className="forms">
@@ -102,7 +104,7 @@ export function App() {
       <BlocksPanel changes={changes} onOpen={setPage} />
       <div className="grid">
         <ChainstatePanel filter={utxoFilter} onFilter={setUtxoFilter} changes={changes} />
-        <PoolPanel changes={changes} />
+        <PoolPanel changes={changes} onDone={changed} />
       </div>
     </div>
   );

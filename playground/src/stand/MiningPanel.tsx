@@ -3,7 +3,7 @@
 // server announces, so a mode set elsewhere (another tab, a replica) shows here too.
 import { useEffect, useRef, useState } from "react";
 import { gql, queries } from "../api";
-import type { MiningMode, MiningQuery, SetMiningMutation } from "../generated/operations";
+import type { IncreaseTimeMutation, MiningMode, MiningQuery, SetMiningMutation } from "../generated/operations";
 import { parseWhole, secondsUntil } from "../logic";
 import { Labeled } from "./Labeled";
 
@@ -70,6 +70,14 @@ export function MiningPanel({ changes, onDone }: { changes: number; onDone: () =
         </Labeled>
       )}
       <button type="submit" data-testid="mining-submit">Set</button>
+      <p data-testid="time-offset">
+        dev clock: {status ? `+${status.timeOffsetSeconds} s` : "…"}{" "}
+        <button type="button" data-testid="increase-time" onClick={async () => {
+          const r = await gql<IncreaseTimeMutation>(queries.increaseTime, { seconds: 3600 });
+          setError(r.errors ? r.errors.map((x) => x.message).join("; ") : "");
+          await onDone();
+        }}>+1 hour</button>
+      </p>
       {status?.nextBlockAt != null && (
         <p className="ok-text" data-testid="mining-countdown">next block in {secondsUntil(status.nextBlockAt, now)} s</p>
       )}

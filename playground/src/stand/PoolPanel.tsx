@@ -1,12 +1,20 @@
-// The pool: pending transactions, and the log of refused sends with why.
+// The pool: pending transactions (each can be dropped, its descendants with it), and the log of
+// refused sends with why.
 import { useEffect, useState } from "react";
 import { gql, queries } from "../api";
-import type { PoolQuery } from "../generated/operations";
+import type { DropTransactionMutation, PoolQuery } from "../generated/operations";
 import { formatTime, shorten } from "../logic";
 import type { PoolEntry } from "./types";
 
-export function PoolPanel({ changes }: { changes: number }) {
+export function PoolPanel({ changes, onDone }: { changes: number; onDone: () => Promise<void> }) {
   const [pool, setPool] = useState<PoolEntry[]>([]);
+  const [error, setError] = useState("");
+
+  const drop = async (txId: string) => {
+    const r = await gql<DropTransactionMutation>(queries.dropTransaction, { txId });
+    setError(r.errors ? r.errors.map((x) => x.message).join("; ") : "");
+    await onDone();
+  };
 
   useEffect(() => {
     void gql<PoolQuery>(queries.pool).then((r) => {
@@ -25,11 +33,17 @@ export function PoolPanel({ changes }: { changes: number }) {
               <td>{p.id}</td>
               <td><code>{shorten(p.from, 8)}</code> → <code>{shorten(p.to, 8)}</code><div className="when">{formatTime(p.createdAt, "ms")}</div></td>
               <td>{p.amount}</td>
-              <td>{p.error ? <span className="error-text">{p.error}</span> : <span className="tag">pending</span>}</td>
+              <td>
+                {p.error ? <span className="error-text">{p.error}</span> : <span className="tag">pending</span>}
+                {!p.error && p.txId && (
+                  <button type="button" data-testid="pool-drop" onClick={() => void drop(p.txId as string)}>drop</button>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
+      {error && <p className="error-text" data-testid="pool-error">{error}</p>}
     </section>
   );
 }
