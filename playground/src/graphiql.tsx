@@ -9,9 +9,25 @@ import { authHeader, wsUrl } from "./logic";
 
 const EXAMPLES = `# Pocket Chain. Ready-made operations: pick one with the ▶ menu.
 
-# The reference's training scenario: 8 wallets, 10 blocks, balances 75, 22, 1, 0, 0, 0, 1, 1.
+# The dev accounts a new chain starts with: 10,000 units each; the last is the faucet.
+query Accounts {
+  devAccounts { index address balance faucet }
+}
+
+# Put two accounts' addresses in: in AUTO mode (on with the accounts) it comes back MINED.
+mutation Pay {
+  send(from: "ACCOUNT_0_ADDRESS", to: "ACCOUNT_1_ADDRESS", amount: 25) { status txId block { height } }
+}
+
+# Any address, from the faucet.
+mutation Fund {
+  fund(address: "1BoatSLRHtKNngkdXEeobR76b53LETtpyT", amount: 500) { status block { height } }
+}
+
+# The reference's training scenario: 8 wallets, 10 blocks, balances 75, 22, 1, 0, 0, 0, 1, 1
+# (or to: ACCOUNTS, to: EMPTY).
 mutation Reset {
-  resetSystem { address balance }
+  resetSystem(to: TRAINING) { address balance }
 }
 
 query Overview {
@@ -37,7 +53,7 @@ subscription Live {
 
 # The dev chain: how blocks come (MANUAL, AUTO or INTERVAL), and snapshots to go back to.
 query Mining {
-  mining { mode intervalSeconds address txCount nextBlockAt }
+  mining { mode intervalSeconds address txCount nextBlockAt timeOffsetSeconds }
   snapshots { id name height tipHash createdAt }
 }
 

@@ -10,7 +10,7 @@ use super::lock::Attempt;
 use super::{CliError, describe, held, open_reader, output, progress_bar, show, take_lock};
 use crate::chain::Params;
 use crate::chain::archive::ArchiveHeader;
-use crate::node::{ImportReport, Keystore, Node, NodeError};
+use crate::node::{ImportReport, Keystore, Node, NodeError, describe_params};
 use crate::store::{Store, sqlite_path};
 
 /// Largest archive `pocket import` reads (it is read whole into memory).
@@ -133,7 +133,14 @@ pub(super) async fn run_import(
 ) -> Result<ImportReport, CliError> {
     let db = Store::open(&store.url()).await?;
     let chain = Node::chain_params(&db, &Params::default()).await?;
-    let (requested, _) = params.resolve(Some(chain.unwrap_or(archive_params)))?;
+    let (requested, _) = params.resolve(Some(chain.unwrap_or(archive_params.clone())))?;
+    if requested != archive_params {
+        // Refused before the node opens: opening records a new chain's parameters.
+        return Err(CliError::Node(NodeError::ArchiveParams {
+            theirs: describe_params(&archive_params),
+            ours: describe_params(&requested),
+        }));
+    }
     let config = crate::node::NodeConfig {
         params: requested,
         ..Default::default()

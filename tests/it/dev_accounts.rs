@@ -192,8 +192,8 @@ async fn another_premine_is_refused_by_import_and_by_a_peer(backend: Backend) {
         "{}",
         String::from_utf8_lossy(&export.stderr)
     );
-    let other = dir.path().join("other.db");
-    let other = format!("sqlite://{}?mode=rwc", other.display());
+    let target = TestDb::new(backend).await;
+    let other = target.url.clone();
     let refused = pocket(&["import", file, "--database-url", &other, "--accounts", "3"]);
     assert!(!refused.status.success());
     let stderr = String::from_utf8_lossy(&refused.stderr);
@@ -210,6 +210,12 @@ async fn another_premine_is_refused_by_import_and_by_a_peer(backend: Backend) {
         "{}",
         String::from_utf8_lossy(&verify.stderr)
     );
+    // `verify` checks the genesis against the premine recorded with the chain.
+    target.execute(r#"UPDATE "cp" SET "premine" = NULL"#).await;
+    let verify = pocket(&["verify", "--database-url", &other]);
+    assert!(!verify.status.success());
+    let stderr = String::from_utf8_lossy(&verify.stderr);
+    assert!(stderr.contains("coinbase pays 100000"), "{stderr}");
 
     // A node without the premine never takes the chain from a peer: its genesis breaks the
     // node's coinbase rule.
