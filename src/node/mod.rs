@@ -106,7 +106,7 @@ pub struct Node {
     held: tree::held::HeldBlocks,
     /// The chain's parameters: `config.params` until a reset starts another chain (with another
     /// premine).
-    params: std::sync::RwLock<Params>,
+    params: relay::SharedParams,
     /// The dev accounts of the premine they were derived for.
     known_accounts: std::sync::Mutex<Option<(crate::chain::Premine, Option<DevAccounts>)>>,
 }
@@ -138,14 +138,15 @@ impl Node {
         }
         chain_params::settle(&store, &config.params, tip.is_some()).await?;
         let (events, _) = broadcast::channel(config.event_buffer.max(1));
+        let params: relay::SharedParams = Arc::new(std::sync::RwLock::new(config.params.clone()));
         let relay = if store.is_postgres() {
-            Some(relay::Relay::start(store.clone(), events.clone()).await?)
+            Some(relay::Relay::start(store.clone(), events.clone(), params.clone()).await?)
         } else {
             None
         };
         let node = Self {
             store,
-            params: std::sync::RwLock::new(config.params.clone()),
+            params,
             known_accounts: std::sync::Mutex::new(None),
             config,
             keystore,

@@ -24,6 +24,7 @@ use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
 use super::events::{NodeEvent, PoolChangeKind, Wire};
+use crate::chain::Params;
 use crate::model::PoolEntry;
 use crate::store::blocks;
 use crate::store::notify::{Heard, Listener};
@@ -58,11 +59,12 @@ impl Relay {
     pub(crate) async fn start(
         store: Store,
         events: broadcast::Sender<NodeEvent>,
+        params: SharedParams,
     ) -> StoreResult<Self> {
         let listener = Listener::connect(store.url()).await?;
         let origin = OsRng.next_u64();
         let (passed, relayed) = watch::channel(0);
-        let task = tokio::spawn(relay(store, events, listener, origin, passed));
+        let task = tokio::spawn(relay(store, events, listener, origin, passed, params));
         Ok(Self {
             task,
             origin,
@@ -109,6 +111,7 @@ async fn relay(
     listener: Listener,
     origin: u64,
     passed: watch::Sender<u64>,
+    params: SharedParams,
 ) {
     let mut state = RelayState::at_tip(&store).await;
     let mut connected = Some(listener);
@@ -147,9 +150,37 @@ async fn relay(
                         passed.send_replace(seq);
                     }
                 }
-                Ok(wire) => state.heard(&store, &events, wire).await,
+                Ok(wire) => {
+                    if matches!(wire, Wire::Reset { .. }) {
+                        // Another replica's reset may have started a chain with another premine.
+                        reload_params(&store, &params).await;
+                    }
+                    state.heard(&store, &events, wire).await
+                }
                 Err(err) => tracing::warn!(error = %err, "ignoring an unreadable notification"),
             }
+        }
+    }
+}
+
+/// The chain's parameters as the node runs with them, shared with the relay.
+pub(crate) type SharedParams = std::sync::Arc<std::sync::RwLock<Params>>;
+
+/// Reads the chain's recorded parameters into `params`.
+async fn reload_params(store: &Store, params: &SharedParams) {
+    let current = params
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    match crate::store::params::get(store.db(), &current).await {
+        Ok(Some(recorded)) => {
+            *params
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = recorded;
+        }
+        Ok(None) => {}
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot read the chain's parameters after a reset")
         }
     }
 }

@@ -11,8 +11,7 @@ use pocket_testkit::{Backend, Replica, TestDb, graphql, on_both_backends};
 on_both_backends!(a_fork_copies_the_chain_then_goes_its_own_way);
 
 const TIP: &str = "{ chain { height tipHash genesisHash } peers { url } }";
-const FUND: &str =
-    "mutation($a: String!) { fund(address: $a, amount: 5) { status block { height hash } } }";
+const FUND: &str = "mutation($a: String!, $n: Int!) { fund(address: $a, amount: $n) { status block { height hash } } }";
 const BLOCK: &str = "query($h: Int!) { block(height: $h) { hash } }";
 
 async fn data(base: &str, query: &str, variables: Value) -> Value {
@@ -33,7 +32,7 @@ async fn a_fork_copies_the_chain_then_goes_its_own_way(backend: Backend) {
     let source = Replica::start(bin, &source_db.url, &["--accounts", "10"]).await;
     let payee = "1BoatSLRHtKNngkdXEeobR76b53LETtpyT";
     for _ in 0..3 {
-        data(&source.base, FUND, json!({ "a": payee })).await;
+        data(&source.base, FUND, json!({ "a": payee, "n": 5 })).await;
     }
     let before = data(&source.base, TIP, json!({})).await;
     assert_eq!(before["chain"]["height"], 3);
@@ -55,7 +54,9 @@ async fn a_fork_copies_the_chain_then_goes_its_own_way(backend: Backend) {
     assert_eq!(copied["peers"], json!([]), "the source is not followed");
 
     // The fork's dev accounts are its own wallets: a local payment is mined at once, locally.
-    let local = data(&fork.base, FUND, json!({ "a": payee })).await;
+    // (Another amount than the source's third payment: the same payment in the same second
+    // would make the same block.)
+    let local = data(&fork.base, FUND, json!({ "a": payee, "n": 6 })).await;
     assert_eq!(local["fund"]["block"]["height"], 3);
     assert_ne!(local["fund"]["block"]["hash"], before["chain"]["tipHash"]);
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
