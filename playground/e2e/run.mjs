@@ -246,6 +246,13 @@ try {
       await page.click('[data-testid="mining-submit"]');
       await page.locator('[data-testid="mining-mode"]', { hasText: "manual" }).waitFor();
       await page.locator('[data-testid="mining-countdown"]').waitFor({ state: "detached" });
+      // No search runs now: the progress bar is gone, not left at an old height.
+      await page.locator('[data-testid="mining-progress"]').waitFor({ state: "detached" });
+      // The tree is wider than its panel: it is scrolled so the tip shows.
+      await page.waitForFunction(() => {
+        const box = document.querySelector('[data-testid="tree-scroll"]');
+        return box && box.scrollWidth > box.clientWidth && box.scrollLeft + box.clientWidth >= box.scrollWidth - 1;
+      });
     });
 
     await step("the explorer opens any address, then a transaction with its live status and merkle path", async () => {
@@ -318,7 +325,7 @@ try {
       if (!sent.some((text) => text.includes("submitTransaction"))) throw new Error("the recorder saw no submitTransaction");
     });
 
-    await step("dev accounts: a reset to them, a key copied, the browser wallet funded, a chain of payments dropped, the clock moved", async () => {
+    await step("dev accounts: a reset to them, a key copied, the browser wallet funded, AUTO sends reported mined, stale wallet messages cleared, a chain of payments dropped, the clock moved", async () => {
       await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base });
       await page.click('[data-testid="reset"]');
       await page.selectOption('[data-testid="reset-target"]', "ACCOUNTS");
@@ -338,6 +345,23 @@ try {
       await page.click('[data-testid="fund-submit"]');
       await page.locator('[data-testid="fund-result"]', { hasText: "mined in block 1" }).waitFor();
       await wallet.locator('[data-testid="wallet-balance"]', { hasText: /^250$/ }).waitFor();
+      // AUTO mining: the send form says where the payment was mined, not "pending".
+      await page.fill('[data-testid="send-from"]', accounts[0].address);
+      await page.fill('[data-testid="send-to"]', accounts[1].address);
+      await page.fill('[data-testid="send-amount"]', "5");
+      await page.click('[data-testid="send-submit"]');
+      await page.locator('[data-testid="send-ok"]', { hasText: /^mined in block #\d+$/ }).waitFor();
+      // A refused payment's message goes once the wallet is funded; "Fund this" adds 100.
+      await page.fill('[data-testid="wallet-to"]', accounts[1].address);
+      await page.fill('[data-testid="wallet-amount"]', "300");
+      await page.click('[data-testid="wallet-pay"]');
+      await wallet.locator('[data-testid="field-error"]', { hasText: "250 units available" }).waitFor();
+      await page.click('[data-testid="wallet-fund"]');
+      await wallet.locator('[data-testid="wallet-balance"]', { hasText: /^350$/ }).waitFor();
+      await wallet.locator('[data-testid="field-error"]').waitFor({ state: "detached" });
+      await page.click('[data-testid="wallet-pay"]');
+      await wallet.locator('[data-testid="wallet-status"]', { hasText: "mined in block" }).waitFor();
+      await wallet.locator('[data-testid="wallet-balance"]', { hasText: /^50$/ }).waitFor();
       // Two chained payments wait in the pool; dropping the first takes the second along.
       await api("mutation { setMining(mode: MANUAL) { mode } }");
       const send = "mutation($f: String!, $t: String!, $n: Int!) { send(from: $f, to: $t, amount: $n) { status } }";

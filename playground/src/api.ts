@@ -78,7 +78,7 @@ export const queries = {
   }`,
   pool: /* GraphQL */ `query Pool { pool(first: 100, includeRejected: true) { totalCount nodes { id txId from to amount createdAt error status } } }`,
   newWallet: /* GraphQL */ `mutation NewWallet { newWallet { address } }`,
-  send: /* GraphQL */ `mutation Send($from: String!, $to: String!, $amount: Int!) { send(from: $from, to: $to, amount: $amount) { id txId status } }`,
+  send: /* GraphQL */ `mutation Send($from: String!, $to: String!, $amount: Int!) { send(from: $from, to: $to, amount: $amount) { id txId status block { height } } }`,
   mine: /* GraphQL */ `mutation Mine($address: String!, $txCount: Int) { mineBlock(address: $address, txCount: $txCount) { height hash txCount } }`,
   mineMany: /* GraphQL */ `mutation MineMany($address: String!, $count: Int!, $txCount: Int) { mineBlocks(address: $address, count: $count, txCount: $txCount) { height txCount } }`,
   reset: /* GraphQL */ `mutation Reset($to: ResetTarget!) { resetSystem(to: $to) { address } }`,

@@ -140,7 +140,7 @@ export type SendMutationVariables = Exact<{
 }>;
 
 
-export type SendMutation = { send: { id: number, txId: string | null, status: PoolEntryStatus } };
+export type SendMutation = { send: { id: number, txId: string | null, status: PoolEntryStatus, block: { height: number } | null } };
 
 export type MineMutationVariables = Exact<{
   address: string;

@@ -1,6 +1,6 @@
 // The chain drawn as a tree: the main chain along the top lane, stale blocks and side branches
 // below it, each linked to its parent; and the reorganisations this page has seen, newest first.
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { gql, queries } from "../api";
 import type { BlockTreeQuery, LiveReorgSubscription } from "../generated/operations";
 import { layoutTree, shorten } from "../logic";
@@ -16,6 +16,7 @@ const BOX = { width: 76, height: 30 };
 export function BlockTree({ changes, reorgs }: { changes: number; reorgs: Reorg[] }) {
   const [blocks, setBlocks] = useState<TreeBlock[]>([]);
   const [sideBlocks, setSideBlocks] = useState(0);
+  const scroller = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
     void gql<BlockTreeQuery>(queries.blockTree, { depth: DEPTH }).then((r) => {
@@ -25,6 +26,12 @@ export function BlockTree({ changes, reorgs }: { changes: number; reorgs: Reorg[
       }
     });
   }, [changes]);
+
+  // The tip is drawn last, at the right: keep it in view as the tree grows past the panel.
+  useEffect(() => {
+    const box = scroller.current;
+    if (box) box.scrollLeft = box.scrollWidth;
+  }, [blocks]);
 
   const placed = layoutTree(blocks);
   const where = new Map(placed.map((p) => [p.block.hash, p]));
@@ -36,6 +43,7 @@ export function BlockTree({ changes, reorgs }: { changes: number; reorgs: Reorg[
   return (
     <section className="panel" data-testid="block-tree">
       <h2>Block tree <small>the last {DEPTH} heights; {sideBlocks} side block{sideBlocks === 1 ? "" : "s"} kept in all</small></h2>
+      <div className="tree-scroll" ref={scroller} data-testid="tree-scroll">
       <svg width={x(columns)} height={y(lanes) + 4} role="img" aria-label="block tree">
         {placed.map(({ block, column, lane }) => {
           const parent = where.get(block.prevHash);
@@ -55,6 +63,7 @@ export function BlockTree({ changes, reorgs }: { changes: number; reorgs: Reorg[
           </g>
         ))}
       </svg>
+      </div>
       {reorgs.length > 0 && (
         <ul className="reorgs" data-testid="reorgs">
           {reorgs.map((r) => (

@@ -3,7 +3,7 @@
 // submits the signed bytes, and follows the transaction to its block.
 import { useEffect, useState } from "react";
 import { gql, liveClient, queries } from "../api";
-import type { BuildQuery, LiveStatusSubscription, SubmitMutation, WalletBalanceQuery } from "../generated/operations";
+import type { BuildQuery, FundMutation, LiveStatusSubscription, SubmitMutation, WalletBalanceQuery } from "../generated/operations";
 import { errorsByField, parseWhole, shorten } from "../logic";
 import { keyInfo, newSecretKey, signTransaction } from "../wallet";
 import type { Page } from "./ExplorerPanel";
@@ -29,6 +29,10 @@ export function BrowserWallet({ changes, onOpen }: { changes: number; onOpen: (p
     void gql<WalletBalanceQuery>(queries.walletBalance, { address }).then((r) => setAccount(r.data?.address ?? null));
   }, [address, changes]);
 
+  // A refusal about the old balance is stale once the balance changes.
+  const balance = account?.balance;
+  useEffect(() => setErrors({}), [balance]);
+
   useEffect(() => {
     if (!txId) return;
     const client = liveClient(() => undefined);
@@ -53,9 +57,16 @@ export function BrowserWallet({ changes, onOpen }: { changes: number; onOpen: (p
     );
   }
 
+  const fund = async () => {
+    const r = await gql<FundMutation>(queries.fund, { address, amount: 100 });
+    setErrors(r.errors ? { form: `${r.errors[0].message} (${r.errors[0].extensions?.code ?? "error"})` } : {});
+  };
+
   const pay = async () => {
+    // A new payment: the last one's status and errors go.
     setErrors({});
     setStatus(null);
+    setTxId(null);
     const value = parseWhole(amount);
     if (value === null) { setErrors({ amount: "a whole number of units" }); return; }
     const built = await gql<BuildQuery>(queries.build, { from: address, to, amount: value });
@@ -85,12 +96,15 @@ export function BrowserWallet({ changes, onOpen }: { changes: number; onOpen: (p
         {account && account.pending.length > 0 && <> · {account.pending.length} pending</>}
       </p>
       <Labeled label="pay to" error={errors.to}>
-        <input value={to} onChange={(e) => setTo(e.target.value)} data-testid="wallet-to" />
+        <input list="wallet-addresses" value={to} onChange={(e) => setTo(e.target.value)} data-testid="wallet-to" />
       </Labeled>
       <Labeled label="amount" error={errors.amount ?? errors.from}>
         <input value={amount} onChange={(e) => setAmount(e.target.value)} data-testid="wallet-amount" />
       </Labeled>
       <button type="submit" data-testid="wallet-pay">Sign here and pay</button>
+      <button type="button" data-testid="wallet-fund" onClick={() => void fund()} title="100 units from the faucet (a dev chain's last account)">
+        Fund this (100)
+      </button>
       <button type="button" onClick={() => {
         if (!window.confirm("Forget this key? Coins it holds can then never be spent.")) return;
         localStorage.removeItem(KEY_STORAGE);

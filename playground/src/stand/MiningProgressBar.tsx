@@ -1,6 +1,7 @@
-// Live progress of a nonce search on this server: attempts against the expected 2^bits, the best
-// hash so far and its leading zero bits, hashes per second.
-import { useEffect, useState } from "react";
+// Live progress of a nonce search on this server, shown only while one runs: attempts against the
+// expected 2^bits, the best hash so far and its leading zero bits, and the hash rate smoothed over
+// the search's samples (a single sample's rate swings with how long the search has run).
+import { useEffect, useRef, useState } from "react";
 import { liveClient, queries } from "../api";
 import type { LiveMiningProgressSubscription } from "../generated/operations";
 import { shorten } from "../logic";
@@ -9,11 +10,30 @@ type Sample = LiveMiningProgressSubscription["miningProgress"];
 
 export function MiningProgressBar() {
   const [sample, setSample] = useState<Sample | null>(null);
+  const [rate, setRate] = useState(0);
+  const smoothed = useRef<{ height: number; rate: number } | null>(null);
   useEffect(() => {
     const client = liveClient(() => undefined);
     const stop = client.subscribe<LiveMiningProgressSubscription>(
       { query: queries.liveMining },
-      { next: (r) => setSample(r.data?.miningProgress ?? null), error: () => undefined, complete: () => undefined },
+      {
+        next: (r) => {
+          const next = r.data?.miningProgress ?? null;
+          if (!next || next.done) {
+            // The search ended: nothing runs, nothing to show.
+            smoothed.current = null;
+            setSample(null);
+            return;
+          }
+          const last = smoothed.current;
+          const value = last && last.height === next.height ? 0.7 * last.rate + 0.3 * next.hashesPerSecond : next.hashesPerSecond;
+          smoothed.current = { height: next.height, rate: value };
+          setRate(value);
+          setSample(next);
+        },
+        error: () => undefined,
+        complete: () => undefined,
+      },
     );
     return () => { stop(); void client.dispose(); };
   }, []);
@@ -22,8 +42,8 @@ export function MiningProgressBar() {
   return (
     <div className="progress" data-testid="mining-progress">
       <div>
-        {sample.done ? "mined" : "mining"} block #{sample.height}: {sample.attempts.toLocaleString()} attempts of ~
-        {sample.expectedAttempts.toLocaleString()} expected ({Math.round(sample.hashesPerSecond).toLocaleString()}/s)
+        mining block #{sample.height}: {sample.attempts.toLocaleString()} attempts of ~
+        {sample.expectedAttempts.toLocaleString()} expected ({Math.round(rate).toLocaleString()}/s)
       </div>
       <meter min={0} max={100} value={share} />
       {sample.bestHash && (

@@ -20,7 +20,9 @@ export function SendForm({ wallets, onDone }: { wallets: Wallet[]; onDone: () =>
       if (value === null) { setErrors({ amount: "a whole number of units" }); return; }
       const r = await gql<SendMutation>(queries.send, { from, to, amount: value });
       setErrors(r.errors ? errorsByField(r.errors, "send") : {});
-      if (r.data?.send) setDone(`pending as #${r.data.send.id}`);
+      const sent = r.data?.send;
+      // In AUTO mining mode the answer already names its block.
+      if (sent) setDone(sent.block ? `mined in block #${sent.block.height}` : `pending as #${sent.id}`);
       await onDone();
     }}>
       <h2>Send</h2>
