@@ -64,7 +64,9 @@ try {
   page.on("request", (request) => sent.push(request.url(), JSON.stringify(request.headers()), request.postData() ?? ""));
   page.on("websocket", (socket) => socket.on("framesent", (frame) => sent.push(String(frame.payload))));
 
-  if (process.env.POCKET_PEER) {
+  if (process.env.POCKET_QUICKSTART) {
+    await quickstartTour();
+  } else if (process.env.POCKET_PEER) {
     await networkTour(process.env.POCKET_PEER);
   } else if (token) {
     await tokenTour();
@@ -374,6 +376,47 @@ try {
       await page.click('[data-testid="increase-time"]');
       await page.locator('[data-testid="time-offset"]', { hasText: "+3600 s" }).waitFor();
       await page.screenshot({ path: join(shots, "10-dev-accounts.png"), fullPage: true });
+    });
+  }
+
+  // The README's quickstart, in its order, with its buttons, on a new chain with dev accounts.
+  async function quickstartTour() {
+    await step("quickstart 1: the test stand opens", async () => {
+      await page.goto(`${base}/`);
+      await page.locator('[data-testid="connection"]', { hasText: "live" }).waitFor();
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="dev-account"]').length === 10);
+    });
+    await step("quickstart 2: New wallet", async () => {
+      await page.click('[data-testid="new-wallet"]');
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="wallet-row"]').length === 11);
+    });
+    const rows = await page.locator('[data-testid="wallet-row"] code.address').allInnerTexts();
+    const accounts = (await api("{ devAccounts { address } }")).data.devAccounts.map((a) => a.address);
+    const fresh = rows.find((address) => !accounts.includes(address));
+    await step("quickstart 3: Mine to the new wallet", async () => {
+      await page.fill('[data-testid="mine-address"]', fresh);
+      await page.click('[data-testid="mine-submit"]');
+      await page.locator('[data-testid="block-1"]').waitFor();
+    });
+    await step("quickstart 4: Send 25 from dev account 0: mined at once", async () => {
+      await page.fill('[data-testid="send-from"]', accounts[0]);
+      await page.fill('[data-testid="send-to"]', fresh);
+      await page.fill('[data-testid="send-amount"]', "25");
+      await page.click('[data-testid="send-submit"]');
+      await page.locator('[data-testid="send-ok"]', { hasText: "mined in block #2" }).waitFor();
+      const info = await api("query($a: String!) { address(address: $a) { balance } }", { a: fresh });
+      if (info.data.address.balance !== 35) throw new Error(`the new wallet has ${info.data.address.balance}`);
+    });
+    await step("quickstart 5: block #1 tampered with: the merkle root fails, then block #2 no longer links", async () => {
+      await page.click('[data-testid="block-1"]');
+      const detail = page.locator('[data-testid="block-detail"]', { hasText: "Block #1" });
+      await detail.waitFor();
+      await detail.locator('[data-testid="tamper-open"]').click();
+      await detail.locator('[data-testid="tamper-value"]').fill("50");
+      await detail.locator('[data-testid="tamper-check"][data-status="FAILED"]', { hasText: "merkle root" }).waitFor();
+      await detail.locator('[data-testid="tamper-root"]').fill("00".repeat(32));
+      await detail.locator('[data-testid="tamper-broken"]', { hasText: "block #2 no longer links" }).waitFor();
+      await page.screenshot({ path: join(shots, "0-quickstart.png"), fullPage: true });
     });
   }
 

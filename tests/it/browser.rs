@@ -8,7 +8,7 @@ use std::process::Command;
 use pocket_chain::server::ServerConfig;
 
 use crate::app::{spawn_app, spawn_app_with};
-use pocket_testkit::Backend;
+use pocket_testkit::{Backend, Replica, TestDb};
 
 fn playground() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("playground")
@@ -78,9 +78,9 @@ fn front_end_unit_tests() {
 /// One browser at a time: two Chromiums beside the other tests would crowd a small machine.
 static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// Runs `e2e/run.mjs` against `base` (its token tour when given a token; its network tour with a
-/// second server as `peer`).
-async fn run_e2e(base: &str, token: Option<&str>, peer: Option<&str>) {
+/// Runs `e2e/run.mjs` against `base`: its token tour when given a token, its network tour with
+/// `POCKET_PEER` (a second server) in `env`, the README's quickstart with `POCKET_QUICKSTART`.
+async fn run_e2e(base: &str, token: Option<&str>, env: &[(&str, &str)]) {
     require_node_modules();
     let chromium = chromium();
     let _turn = ONE_BROWSER.lock().await;
@@ -91,7 +91,7 @@ async fn run_e2e(base: &str, token: Option<&str>, peer: Option<&str>) {
         .arg(&shots)
         .args(token)
         .env("CHROMIUM_PATH", chromium)
-        .envs(peer.map(|p| ("POCKET_PEER", p)))
+        .envs(env.iter().copied())
         .current_dir(playground())
         .output()
         .await
@@ -109,7 +109,7 @@ async fn run_e2e(base: &str, token: Option<&str>, peer: Option<&str>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn test_stand_and_graphiql_in_chromium() {
     let app = spawn_app(Backend::Sqlite).await;
-    run_e2e(&app.base, None, None).await;
+    run_e2e(&app.base, None, &[]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -120,7 +120,7 @@ async fn test_stand_with_an_api_token_in_chromium() {
         ..ServerConfig::default()
     };
     let app = spawn_app_with(Backend::Sqlite, config).await;
-    run_e2e(&app.base, Some(token), None).await;
+    run_e2e(&app.base, Some(token), &[]).await;
 }
 
 /// Two nodes: the stand adds the second as a peer, drops it, both mine, adds it again, and shows
@@ -129,5 +129,14 @@ async fn test_stand_with_an_api_token_in_chromium() {
 async fn test_stand_shows_peers_a_fork_and_a_reorganisation_in_chromium() {
     let app = spawn_app(Backend::Sqlite).await;
     let peer = spawn_app(Backend::Sqlite).await;
-    run_e2e(&app.base, None, Some(&peer.base)).await;
+    run_e2e(&app.base, None, &[("POCKET_PEER", &peer.base)]).await;
+}
+
+/// The README's quickstart, step by step, on `pocket` started as `cargo run` starts it: a new
+/// chain with its ten dev accounts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_readme_quickstart_in_chromium() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let server = Replica::start(env!("CARGO_BIN_EXE_pocket"), &db.url, &["--accounts", "10"]).await;
+    run_e2e(&server.base, None, &[("POCKET_QUICKSTART", "1")]).await;
 }
