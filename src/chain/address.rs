@@ -34,10 +34,10 @@ pub struct Address(PubkeyHash);
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum AddressError {
     /// Empty input.
-    #[error("address is empty")]
+    #[error("the address is empty")]
     Empty,
     /// A character outside the Base58 alphabet.
-    #[error("address {input:?} has a character outside Base58 ({character:?} at {index})")]
+    #[error("{input:?} is not an address: {character:?} (at {index}) is not a Base58 character")]
     InvalidCharacter {
         /// The input, cut to 80 characters.
         input: String,
@@ -47,7 +47,9 @@ pub enum AddressError {
         index: usize,
     },
     /// Decodes to other than 25 bytes.
-    #[error("address {input:?} decodes to {length} bytes, expected 25")]
+    #[error(
+        "{input:?} is not an address: it decodes to {length} bytes, not 25 (cut short or run on?)"
+    )]
     InvalidLength {
         /// The input, cut to 80 characters.
         input: String,
@@ -55,7 +57,9 @@ pub enum AddressError {
         length: usize,
     },
     /// Version byte other than 0x00.
-    #[error("address {input:?} has version {version:#04x}, expected 0x00")]
+    #[error(
+        "{input:?} is not a Pocket Chain address: its version byte is {version:#04x}, not 0x00"
+    )]
     InvalidVersion {
         /// The input.
         input: String,
@@ -63,7 +67,7 @@ pub enum AddressError {
         version: u8,
     },
     /// The last 4 bytes do not match the double SHA-256 of the rest.
-    #[error("address {input:?} fails its checksum")]
+    #[error("{input:?} is not an address: its checksum fails (a mistyped character?)")]
     InvalidChecksum {
         /// The input.
         input: String,

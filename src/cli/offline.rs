@@ -180,9 +180,15 @@ pub fn parse_request(text: &str) -> Result<SigningRequest, OfflineError> {
     } else {
         text.to_owned()
     };
-    let bytes = hex::decode(&hex_text).map_err(|e| OfflineError::Request(e.to_string()))?;
-    SigningRequest::decode(&bytes)
-        .map_err(|e: SigningRequestError| OfflineError::Request(e.to_string()))
+    // Say what was expected: a refusal of the bytes alone ("needed 4 more bytes") helps nobody
+    // who pasted the wrong thing.
+    const EXPECTED: &str = "expected buildTransaction's answer (its JSON, or the signingRequest \
+                            hex it holds)";
+    let bytes = hex::decode(&hex_text)
+        .map_err(|e| OfflineError::Request(format!("not hex ({e}); {EXPECTED}")))?;
+    SigningRequest::decode(&bytes).map_err(|e: SigningRequestError| {
+        OfflineError::Request(format!("not a signing request ({e}); {EXPECTED}"))
+    })
 }
 
 /// What the signer agreed to: the transaction, what it spends from whom and pays to whom.

@@ -8,7 +8,7 @@ use crate::node::{self, BlockLab, parse_address};
 /// Fields to replace on a copy of a stored block; those left out stay as mined.
 #[derive(InputObject, Debug, Default)]
 pub struct BlockPatch {
-    /// The header's nonce (a decimal u64).
+    /// The header's nonce: a whole number from 0 to 18446744073709551615, as a string.
     pub nonce: Option<String>,
     /// The header's timestamp, Unix seconds.
     pub timestamp: Option<i32>,
@@ -68,9 +68,9 @@ impl BlockPatch {
             nonce: self
                 .nonce
                 .map(|n| {
-                    n.trim()
-                        .parse()
-                        .map_err(|_| bad("nonce must be a decimal u64"))
+                    n.trim().parse().map_err(|_| {
+                        bad("nonce must be a whole number from 0 to 18446744073709551615")
+                    })
                 })
                 .transpose()?,
             timestamp: self

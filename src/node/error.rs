@@ -11,7 +11,7 @@ use crate::store::StoreError;
 #[derive(Debug, Error)]
 pub enum NodeError {
     /// An address that fails to parse; `field` says which argument.
-    #[error("invalid {field} address: {source}")]
+    #[error("{field}: {source}")]
     InvalidAddress {
         /// The argument's name.
         field: &'static str,
