@@ -6,7 +6,7 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 export type BlockPatch = {
   /** The header's merkle root, hex. */
   merkleRoot: string | null | undefined;
-  /** The header's nonce (a decimal u64). */
+  /** The header's nonce: a whole number from 0 to 18446744073709551615, as a string. */
   nonce: string | null | undefined;
   /** One output of one transaction. */
   output: OutputPatch | null | undefined;
