@@ -327,6 +327,17 @@ try {
       if (!sent.some((text) => text.includes("submitTransaction"))) throw new Error("the recorder saw no submitTransaction");
     });
 
+    await step("the chainstate pages 50 outputs at a time, its panel keeping its height", async () => {
+      await api('mutation($a: String!) { mineBlocks(address: $a, count: 60) { height } }', { a: addresses[5] });
+      const total = (await api("{ chainstate { totalCount } }")).data.chainstate.totalCount;
+      await page.locator('[data-testid="utxo-count"]', { hasText: `50 of ${total}` }).waitFor();
+      const before = await page.locator('[data-testid="chainstate"]').boundingBox();
+      await page.click('[data-testid="utxo-more"]');
+      await page.locator('[data-testid="utxo-count"]', { hasText: `${Math.min(100, total)} of ${total}` }).waitFor();
+      const after = await page.locator('[data-testid="chainstate"]').boundingBox();
+      if (Math.abs(after.height - before.height) > 2) throw new Error(`the panel grew from ${before.height} to ${after.height} px`);
+    });
+
     await step("dev accounts: a reset to them, a key copied, the browser wallet funded, AUTO sends reported mined, stale wallet messages cleared, a chain of payments dropped, the clock moved", async () => {
       await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base });
       await page.click('[data-testid="reset"]');
@@ -376,6 +387,25 @@ try {
       await page.click('[data-testid="increase-time"]');
       await page.locator('[data-testid="time-offset"]', { hasText: "+3600 s" }).waitFor();
       await page.screenshot({ path: join(shots, "10-dev-accounts.png"), fullPage: true });
+    });
+
+    await step("on a phone (390 px): no panel is wider than the screen, and the page does not scroll sideways", async () => {
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.reload();
+      await page.locator('[data-testid="connection"]', { hasText: "live" }).waitFor();
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="dev-account"]').length === 10);
+      const wide = await page.evaluate(() => {
+        const out = [];
+        if (document.documentElement.scrollWidth > window.innerWidth) out.push(`page ${document.documentElement.scrollWidth} px`);
+        for (const panel of document.querySelectorAll(".panel, header, .chain-info")) {
+          const box = panel.getBoundingClientRect();
+          if (box.right > window.innerWidth + 1) out.push(`${panel.dataset.testid ?? panel.tagName} ends at ${Math.round(box.right)} px`);
+        }
+        return out;
+      });
+      if (wide.length) throw new Error(`wider than the screen: ${wide.join(", ")}`);
+      await page.screenshot({ path: join(shots, "11-phone.png"), fullPage: true });
+      await page.setViewportSize({ width: 1280, height: 1000 });
     });
   }
 

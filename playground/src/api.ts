@@ -73,10 +73,16 @@ export const queries = {
       transactions { id isCoinbase inputs { txId vout address value coinbaseHeight } outputs { index address value spent } }
     }
   }`,
-  chainstate: /* GraphQL */ `query Chainstate($address: String) {
-    chainstate(first: 100, address: $address) { totalCount nodes { txId vout address value height coinbase } }
+  chainstate: /* GraphQL */ `query Chainstate($address: String, $after: String) {
+    chainstate(first: 50, address: $address, after: $after) {
+      totalCount pageInfo { hasNextPage endCursor } nodes { txId vout address value height coinbase }
+    }
   }`,
-  pool: /* GraphQL */ `query Pool { pool(first: 100, includeRejected: true) { totalCount nodes { id txId from to amount createdAt error status } } }`,
+  pool: /* GraphQL */ `query Pool($after: String) {
+    pool(first: 50, after: $after, includeRejected: true) {
+      totalCount pageInfo { hasNextPage endCursor } nodes { id txId from to amount createdAt error status }
+    }
+  }`,
   newWallet: /* GraphQL */ `mutation NewWallet { newWallet { address } }`,
   send: /* GraphQL */ `mutation Send($from: String!, $to: String!, $amount: Int!) { send(from: $from, to: $to, amount: $amount) { id txId status block { height } } }`,
   mine: /* GraphQL */ `mutation Mine($address: String!, $txCount: Int) { mineBlock(address: $address, txCount: $txCount) { height hash txCount } }`,

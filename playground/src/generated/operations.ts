@@ -118,15 +118,18 @@ export type BlockQuery = { block: { hash: string, height: number, prevHash: stri
 
 export type ChainstateQueryVariables = Exact<{
   address: string | null | undefined;
+  after: string | null | undefined;
 }>;
 
 
-export type ChainstateQuery = { chainstate: { totalCount: number, nodes: Array<{ txId: string, vout: number, address: string, value: number, height: number, coinbase: boolean }> } };
+export type ChainstateQuery = { chainstate: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ txId: string, vout: number, address: string, value: number, height: number, coinbase: boolean }> } };
 
-export type PoolQueryVariables = Exact<{ [key: string]: never; }>;
+export type PoolQueryVariables = Exact<{
+  after: string | null | undefined;
+}>;
 
 
-export type PoolQuery = { pool: { totalCount: number, nodes: Array<{ id: number, txId: string | null, from: string, to: string, amount: number, createdAt: number, error: string | null, status: PoolEntryStatus }> } };
+export type PoolQuery = { pool: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: number, txId: string | null, from: string, to: string, amount: number, createdAt: number, error: string | null, status: PoolEntryStatus }> } };
 
 export type NewWalletMutationVariables = Exact<{ [key: string]: never; }>;
 

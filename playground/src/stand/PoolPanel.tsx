@@ -8,7 +8,18 @@ import type { PoolEntry } from "./types";
 
 export function PoolPanel({ changes, onDone }: { changes: number; onDone: () => Promise<void> }) {
   const [pool, setPool] = useState<PoolEntry[]>([]);
+  const [total, setTotal] = useState(0);
+  const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState("");
+
+  const load = async (after: string | null) => {
+    const r = await gql<PoolQuery>(queries.pool, { after });
+    const page = r.data?.pool;
+    if (!page) return;
+    setPool((shown) => (after ? [...shown, ...page.nodes] : page.nodes));
+    setTotal(page.totalCount);
+    setNext(page.pageInfo.hasNextPage ? (page.pageInfo.endCursor ?? null) : null);
+  };
 
   const drop = async (txId: string) => {
     const r = await gql<DropTransactionMutation>(queries.dropTransaction, { txId });
@@ -16,15 +27,13 @@ export function PoolPanel({ changes, onDone }: { changes: number; onDone: () => 
     await onDone();
   };
 
-  useEffect(() => {
-    void gql<PoolQuery>(queries.pool).then((r) => {
-      if (r.data) setPool(r.data.pool.nodes);
-    });
-  }, [changes]);
+  useEffect(() => { void load(null); }, [changes]);
 
   return (
     <section className="panel" data-testid="pool">
       <h2>Pool <small>pending, and rejected sends</small></h2>
+      <p className="count" data-testid="pool-count">{pool.length} of {total}</p>
+      <div className="scroll-list">
       <table>
         <thead><tr><th>#</th><th>from → to</th><th>amount</th><th>status</th></tr></thead>
         <tbody>
@@ -43,6 +52,8 @@ export function PoolPanel({ changes, onDone }: { changes: number; onDone: () => 
           ))}
         </tbody>
       </table>
+      {next && <button type="button" data-testid="pool-more" onClick={() => void load(next)}>more</button>}
+      </div>
       {error && <p className="error-text" data-testid="pool-error">{error}</p>}
     </section>
   );
