@@ -297,6 +297,38 @@ try {
       if (after.data.block.hash !== found.data.block.hash) throw new Error("the lab changed the chain");
     });
 
+    await step("the lab mines a tampered copy in the browser, then re-links the next block and mines it: both valid", async () => {
+      const explorer = page.locator('[data-testid="explorer"]');
+      const block5 = (await api("{ block(height: 5) { hash txCount } }")).data.block;
+      // Close and reopen: a fresh copy of block #5.
+      await explorer.locator('[data-testid="tamper-open"]').click();
+      await explorer.locator('[data-testid="tamper-open"]').click();
+      const outer = explorer.locator('[data-testid="tamper"]').first();
+      // Another timestamp: the header's hash no longer meets the difficulty.
+      await outer.locator('[data-testid="tamper-timestamp"]').first().fill("1700000000");
+      await outer.locator('[data-testid="tamper-check"][data-status="FAILED"]', { hasText: "proof of work" }).first().waitFor();
+      await outer.locator('[data-testid="lab-mine"]').first().click();
+      await outer.locator('[data-testid="lab-nonce"]').first().waitFor();
+      await outer.locator('[data-testid="tamper-verdict"]', { hasText: /^valid$/ }).first().waitFor();
+      await outer.locator('[data-testid="lab-cost"]').first().waitFor();
+      await outer.locator('[data-testid="tamper-broken"]', { hasText: "block #6 no longer links" }).first().waitFor();
+      // The lab's own rules agree, asked directly with the fields the browser found.
+      const nonce = await outer.locator('[data-testid="tamper-nonce"]').first().inputValue();
+      const merkleRoot = await outer.locator('[data-testid="tamper-root"]').first().inputValue();
+      const asked = await api("query($h: String!, $p: BlockPatch) { explainBlock(hash: $h, patch: $p) { valid hash } }", {
+        h: block5.hash, p: { timestamp: 1700000000, merkleRoot, nonce },
+      });
+      if (!asked.data.explainBlock.valid) throw new Error(`explainBlock says the mined copy is invalid: ${JSON.stringify(asked)}`);
+      await outer.locator('[data-testid="lab-next"]').first().click();
+      const nested = explorer.locator('[data-testid="lab-next-block"]');
+      await nested.locator('[data-testid="tamper-check"][data-status="FAILED"]', { hasText: "proof of work" }).first().waitFor();
+      await nested.locator('[data-testid="lab-mine"]').first().click();
+      await nested.locator('[data-testid="tamper-verdict"]', { hasText: /^valid$/ }).first().waitFor();
+      await page.screenshot({ path: join(shots, "8b-lab-mining.png"), fullPage: true });
+      const chain = await api("{ block(height: 5) { hash } }");
+      if (chain.data.block.hash !== block5.hash) throw new Error("the lab changed the chain");
+    });
+
     await step("the browser wallet makes its key here, is paid, pays another address, and never sends its key", async () => {
       await page.click('[data-testid="wallet-create"]');
       const wallet = page.locator('[data-testid="browser-wallet"]');

@@ -69,7 +69,7 @@ export const queries = {
   }`,
   block: /* GraphQL */ `query Block($height: Int!) {
     block(height: $height) {
-      hash height prevHash merkleRoot timestamp difficultyBits nonce txCount
+      hash height prevHash merkleRoot timestamp difficultyBits nonce txCount headerHex
       transactions { id isCoinbase inputs { txId vout address value coinbaseHeight } outputs { index address value spent } }
     }
   }`,

@@ -117,3 +117,22 @@ describe("layoutTree", () => {
     expect(layoutTree([])).toEqual([]);
   });
 });
+
+import { hashWithNonce, leadingZeroBits, patchHeader } from "./lab";
+
+describe("the lab's proof of work", () => {
+  it("counts leading zero bits in byte order", () => {
+    expect(leadingZeroBits(new Uint8Array([0, 0, 0x10, 0xff]))).toBe(19);
+    expect(leadingZeroBits(new Uint8Array([0x80]))).toBe(0);
+    expect(leadingZeroBits(new Uint8Array(4))).toBe(32);
+  });
+
+  it("hashes the header laid out as docs/protocol.md says", () => {
+    // The timestamp is little-endian at bytes 68–75; a nonce found from 0 upward meets the bits.
+    const header = patchHeader("01000000" + "00".repeat(84), { prevHash: "00".repeat(32), merkleRoot: "11".repeat(32), timestamp: 1_700_000_000 });
+    expect(Array.from(header.subarray(68, 76))).toEqual([0x00, 0xf1, 0x53, 0x65, 0, 0, 0, 0]);
+    let nonce = 0n;
+    while (leadingZeroBits(hashWithNonce(header, nonce)) < 8) nonce++;
+    expect(leadingZeroBits(hashWithNonce(header, nonce))).toBeGreaterThanOrEqual(8);
+  });
+});

@@ -18,6 +18,9 @@ pub struct BlockPatch {
     pub merkle_root: Option<String>,
     /// One output of one transaction.
     pub output: Option<OutputPatch>,
+    /// The hash of a re-mined copy of the previous block that this copy links to (a chain of
+    /// copies in the lab): the link rule checks against it instead of the stored previous block.
+    pub parent_hash: Option<String>,
 }
 
 /// A change to one output.
@@ -80,6 +83,7 @@ impl BlockPatch {
             prev_hash: hash(self.prev_hash, "prevHash must be 64 hex digits")?,
             merkle_root: hash(self.merkle_root, "merkleRoot must be 64 hex digits")?,
             output,
+            parent_hash: hash(self.parent_hash, "parentHash must be 64 hex digits")?,
         })
     }
 }

@@ -10,6 +10,11 @@ export type BlockPatch = {
   nonce: string | null | undefined;
   /** One output of one transaction. */
   output: OutputPatch | null | undefined;
+  /**
+   * The hash of a re-mined copy of the previous block that this copy links to (a chain of
+   * copies in the lab): the link rule checks against it instead of the stored previous block.
+   */
+  parentHash: string | null | undefined;
   /** The header's link to the previous block, hex. */
   prevHash: string | null | undefined;
   /** The header's timestamp, Unix seconds. */
@@ -114,7 +119,7 @@ export type BlockQueryVariables = Exact<{
 }>;
 
 
-export type BlockQuery = { block: { hash: string, height: number, prevHash: string, merkleRoot: string, timestamp: number, difficultyBits: number, nonce: string, txCount: number, transactions: Array<{ id: string, isCoinbase: boolean, inputs: Array<{ txId: string | null, vout: number | null, address: string | null, value: number | null, coinbaseHeight: number | null }>, outputs: Array<{ index: number, address: string, value: number, spent: boolean }> }> } | null };
+export type BlockQuery = { block: { hash: string, height: number, prevHash: string, merkleRoot: string, timestamp: number, difficultyBits: number, nonce: string, txCount: number, headerHex: string, transactions: Array<{ id: string, isCoinbase: boolean, inputs: Array<{ txId: string | null, vout: number | null, address: string | null, value: number | null, coinbaseHeight: number | null }>, outputs: Array<{ index: number, address: string, value: number, spent: boolean }> }> } | null };
 
 export type ChainstateQueryVariables = Exact<{
   address: string | null | undefined;

@@ -22,6 +22,9 @@ pub struct BlockPatch {
     pub merkle_root: Option<MerkleRoot>,
     /// One output of one transaction.
     pub output: Option<OutputPatch>,
+    /// A re-mined copy of the previous block this copy links to (the lab's chain of copies):
+    /// the link rule checks against it instead of the stored previous block.
+    pub parent_hash: Option<BlockHash>,
 }
 
 /// A change to one output of one transaction of the block.
@@ -65,12 +68,13 @@ impl Node {
         };
         let mut block = stored.block.clone();
         apply(&mut block, patch)?;
-        let parent = match stored.height.checked_sub(1) {
-            Some(h) => blocks::by_height(db, h).await?.map(|b| ChainTip {
+        let parent = match (stored.height.checked_sub(1), patch.parent_hash) {
+            (Some(height), Some(hash)) => Some(ChainTip { hash, height }),
+            (Some(h), None) => blocks::by_height(db, h).await?.map(|b| ChainTip {
                 hash: b.hash,
                 height: b.height,
             }),
-            None => None,
+            (None, _) => None,
         };
         // The outputs this block spent that existed before it: the chainstate it was mined on
         // (outputs it created and spent itself are found in the block).

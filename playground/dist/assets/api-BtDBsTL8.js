@@ -15,7 +15,7 @@ Error generating stack: `+o.message+`
     }
   }`,block:`query Block($height: Int!) {
     block(height: $height) {
-      hash height prevHash merkleRoot timestamp difficultyBits nonce txCount
+      hash height prevHash merkleRoot timestamp difficultyBits nonce txCount headerHex
       transactions { id isCoinbase inputs { txId vout address value coinbaseHeight } outputs { index address value spent } }
     }
   }`,chainstate:`query Chainstate($address: String, $after: String) {
