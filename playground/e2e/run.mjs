@@ -489,7 +489,7 @@ try {
       await page.goto(`${base}/`);
       await page.locator('[data-testid="connection"]', { hasText: "live" }).waitFor();
       await page.click('[data-testid="new-wallet"]');
-      await page.locator('[data-testid="wallets"] .error-text', { hasText: "Authorization: Bearer" }).waitFor();
+      await page.locator('[data-testid="wallets"] .error-text', { hasText: "enter it in the token box" }).waitFor();
       if ((await rows()) !== 0) throw new Error("a wallet was created without the token");
     });
 
@@ -563,7 +563,7 @@ try {
     await step("reconnected, the node reorganises: the tree shows the stale block beside the main chain", async () => {
       await page.fill('[data-testid="peer-url"]', peer);
       await page.click('[data-testid="peer-add"]');
-      await page.locator('[data-testid="reorg"]', { hasText: "Reorganized at height" }).waitFor({ timeout: 15_000 });
+      await page.locator('[data-testid="reorg"]', { hasText: "the chain switched branches" }).waitFor({ timeout: 15_000 });
       await page.locator(`[data-testid="tree-stale"][data-hash="${stale}"]`).waitFor();
       const theirs = await tip(peer);
       await until("same tip on both", async () => (await tip(base)).tipHash === theirs.tipHash);

@@ -14,6 +14,9 @@ export function saveToken(token: string): void {
   else localStorage.removeItem(TOKEN_KEY);
 }
 
+/** What a refusal for a missing or wrong API token says in the page. */
+export const UNAUTHORIZED_TEXT = "This server needs its API token for changes: enter it in the token box at the top of the page.";
+
 /** A GraphQL answer: data, or the server's coded errors. */
 export interface Result<T> {
   data?: T;
@@ -28,6 +31,10 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
       body: JSON.stringify({ query, variables }),
     });
     const body = (await response.json()) as Result<T>;
+    // Point at the token box, not at the HTTP header the page sends for the user.
+    for (const error of body.errors ?? []) {
+      if (error.extensions?.code === "UNAUTHORIZED") error.message = UNAUTHORIZED_TEXT;
+    }
     return body;
   } catch (error) {
     return { errors: [{ message: `cannot reach the server: ${String(error)}`, extensions: { code: "NETWORK" } }] };

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from "react";
 import { gql, queries } from "../api";
 import type { BlockTreeQuery, LiveReorgSubscription } from "../generated/operations";
-import { layoutTree, shorten } from "../logic";
+import { layoutTree, plural, shorten } from "../logic";
 
 export type Reorg = LiveReorgSubscription["chainReorganized"];
 type TreeBlock = BlockTreeQuery["blockTree"][number];
@@ -68,9 +68,9 @@ export function BlockTree({ changes, reorgs }: { changes: number; reorgs: Reorg[
         <ul className="reorgs" data-testid="reorgs">
           {reorgs.map((r) => (
             <li key={`${r.newTip}-${r.oldTip}`} data-testid="reorg">
-              Reorganized at height {r.forkHeight}: {r.disconnected.length} block{r.disconnected.length === 1 ? "" : "s"} off
-              ({r.oldHeight} → {r.newHeight}, tip <code>{shorten(r.newTip, 4)}</code>), {r.connected.length} on;{" "}
-              {r.returnedToPool.length} transaction{r.returnedToPool.length === 1 ? "" : "s"} back in the pool
+              At height {r.forkHeight} the chain switched branches: tip #{r.oldHeight} → #{r.newHeight} (<code>{shorten(r.newTip, 4)}</code>);{" "}
+              {plural(r.disconnected.length, "block")} taken off, {plural(r.connected.length, "block")} put on;{" "}
+              {plural(r.returnedToPool.length, "transaction")} back in the pool
               {r.dropped.length > 0 && `, ${r.dropped.length} dropped`}
             </li>
           ))}

@@ -4,7 +4,7 @@
 import { useEffect, useState } from "react";
 import { gql, liveClient, queries } from "../api";
 import type { AddPeerMutation, LivePeersSubscription, RemovePeerMutation } from "../generated/operations";
-import { formatTime, shorten } from "../logic";
+import { formatTime, plural, shorten } from "../logic";
 
 type Peer = LivePeersSubscription["peersChanged"][number];
 
@@ -28,7 +28,7 @@ export function PeersPanel() {
       <form onSubmit={async (e) => {
         e.preventDefault();
         const r = await gql<AddPeerMutation>(queries.addPeer, { url: url.trim() });
-        setMessage(r.errors ? r.errors.map((x) => x.message).join("; ") : `following ${r.data?.addPeer.url}`);
+        setMessage(r.errors ? r.errors.map((x) => x.message).join("; ") : `added ${r.data?.addPeer.url}: its state is in the table`);
         if (!r.errors) setUrl("");
       }}>
         <input placeholder="http://127.0.0.1:8081" value={url} onChange={(e) => setUrl(e.target.value)} data-testid="peer-url" />
@@ -48,7 +48,7 @@ export function PeersPanel() {
               <td>{p.height ?? "–"}</td>
               <td>{p.tipHash ? <code title={p.tipHash}>{shorten(p.tipHash, 4)}</code> : "–"}</td>
               <td className="when">{p.lastSeen ? formatTime(p.lastSeen, "ms") : "never"}</td>
-              <td>{p.blocksReceived} blocks, {p.transactionsReceived} txs</td>
+              <td>{plural(p.blocksReceived, "block")}, {plural(p.transactionsReceived, "transaction")}</td>
               <td>
                 <button className="danger" data-testid="peer-remove" onClick={async () => {
                   const r = await gql<RemovePeerMutation>(queries.removePeer, { url: p.url });

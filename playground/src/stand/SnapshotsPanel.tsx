@@ -39,13 +39,14 @@ export function SnapshotsPanel({ changes, onDone }: { changes: number; onDone: (
         <button type="submit" data-testid="snapshot-take">Take snapshot</button>
       </form>
       <table>
-        <thead><tr><th>#</th><th>name</th><th>height</th><th>taken</th><th /></tr></thead>
+        <thead><tr><th>#</th><th>name</th><th>height</th><th>tip</th><th>taken</th><th /></tr></thead>
         <tbody>
           {snapshots.map((s) => (
             <tr key={s.id} data-testid="snapshot-row">
               <td>{s.id}</td>
               <td>{s.name ?? <span className="when">unnamed</span>}</td>
-              <td title={s.tipHash ?? ""}>{s.height ?? "empty"} {s.tipHash && <code>{shorten(s.tipHash, 4)}</code>}</td>
+              <td>{s.height ?? "empty"}</td>
+              <td title={s.tipHash ?? ""}>{s.tipHash && <code>{shorten(s.tipHash, 4)}</code>}</td>
               <td className="when">{formatTime(s.createdAt, "ms")}</td>
               <td>
                 {confirming === s.id ? (
