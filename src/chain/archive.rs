@@ -12,6 +12,7 @@ use thiserror::Error;
 use super::block::Block;
 use super::encoding::{DecodeError, Reader};
 use super::keys::PublicKey;
+use super::params::Params;
 use super::premine::Premine;
 
 /// The file's first eight bytes.
@@ -42,6 +43,30 @@ pub struct ArchiveParams {
     pub max_block_txs: u32,
     /// What the genesis coinbase pays besides the reward.
     pub premine: Premine,
+}
+
+impl From<&Params> for ArchiveParams {
+    fn from(params: &Params) -> Self {
+        Self {
+            difficulty_bits: params.difficulty_bits,
+            block_reward: params.block_reward,
+            max_block_txs: params.max_block_txs as u32,
+            premine: params.premine.clone(),
+        }
+    }
+}
+
+impl ArchiveParams {
+    /// The chain parameters the archive records; fields it does not record take their defaults.
+    pub fn to_params(&self) -> Params {
+        Params {
+            difficulty_bits: self.difficulty_bits,
+            block_reward: self.block_reward,
+            max_block_txs: self.max_block_txs as usize,
+            premine: self.premine.clone(),
+            ..Params::default()
+        }
+    }
 }
 
 /// A keystore wallet as archived: its public key and its secret key sealed by the keystore key
@@ -292,12 +317,7 @@ mod tests {
         let tx = chain.pay(1, pkh(2), 3);
         chain.mine(pkh(1), vec![tx]);
         Archive {
-            params: ArchiveParams {
-                difficulty_bits: chain.params.difficulty_bits,
-                block_reward: chain.params.block_reward,
-                max_block_txs: chain.params.max_block_txs as u32,
-                premine: Premine::default(),
-            },
+            params: ArchiveParams::from(&chain.params),
             blocks: chain.blocks.clone(),
             wallets: Some(vec![ArchivedWallet {
                 public_key: key(1).public_key(),

@@ -74,13 +74,7 @@ pub(super) async fn import(
         }
         lock => lock,
     };
-    let archive_params = Params {
-        difficulty_bits: header.params.difficulty_bits,
-        block_reward: header.params.block_reward,
-        max_block_txs: header.params.max_block_txs as usize,
-        premine: header.params.premine.clone(),
-        ..Params::default()
-    };
+    let archive_params = header.params.to_params();
     let outcome = run_import(bytes, dry_run, store, params, archive_params, keystore).await;
     let report = match outcome {
         Ok(report) => report,

@@ -10,7 +10,6 @@ use clap::Args;
 use super::archive::run_import;
 use super::args::ServeArgs;
 use super::{CliError, describe};
-use crate::chain::Params;
 use crate::chain::archive::Archive;
 use crate::node::{Keystore, Node};
 use crate::store::Store;
@@ -59,13 +58,7 @@ pub(super) async fn fork_if_new(args: &ServeArgs, keystore: &Keystore) -> Result
         }
         archive.blocks.truncate(height as usize + 1);
     }
-    let params = Params {
-        difficulty_bits: archive.params.difficulty_bits,
-        block_reward: archive.params.block_reward,
-        max_block_txs: archive.params.max_block_txs as usize,
-        premine: archive.params.premine.clone(),
-        ..Params::default()
-    };
+    let params = archive.params.to_params();
     let report = run_import(
         archive.encode(),
         false,

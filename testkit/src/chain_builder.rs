@@ -88,12 +88,7 @@ pub fn built_chain(blocks: u64) -> (Archive, Vec<(Transaction, Vec<Utxo>)>) {
         out.push(block);
     }
     let archive = Archive {
-        params: ArchiveParams {
-            difficulty_bits: params.difficulty_bits,
-            block_reward: params.block_reward,
-            max_block_txs: params.max_block_txs as u32,
-            premine: params.premine.clone(),
-        },
+        params: ArchiveParams::from(params),
         blocks: out,
         wallets: None,
     };

@@ -6,26 +6,11 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
-import { post } from "./common.mjs";
+import { base58, post } from "./common.mjs";
 
 const sha256 = (bytes) => createHash("sha256").update(bytes).digest();
 const sha256d = (bytes) => sha256(sha256(bytes));
-const ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-
-function base58check(payload) {
-  const bytes = Buffer.concat([payload, sha256d(payload).subarray(0, 4)]);
-  let n = BigInt(`0x${bytes.toString("hex")}`);
-  let out = "";
-  while (n > 0n) {
-    out = ALPHABET[Number(n % 58n)] + out;
-    n /= 58n;
-  }
-  for (const byte of bytes) {
-    if (byte !== 0) break;
-    out = `1${out}`;
-  }
-  return out;
-}
+const base58check = (payload) => base58(Buffer.concat([payload, sha256d(payload).subarray(0, 4)]));
 
 const addressOf = (pubkeyHash) => base58check(Buffer.concat([Buffer.from([0]), pubkeyHash]));
 

@@ -69,3 +69,20 @@ export const u64 = (n) => {
   b.writeBigUInt64LE(BigInt(n));
   return b;
 };
+
+const ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+
+/** Base58 of `bytes` (Bitcoin's alphabet, a `1` per leading zero byte), from docs/protocol.md. */
+export function base58(bytes) {
+  let n = BigInt(`0x${Buffer.from(bytes).toString("hex") || "0"}`);
+  let out = "";
+  while (n > 0n) {
+    out = ALPHABET[Number(n % 58n)] + out;
+    n /= 58n;
+  }
+  for (const byte of bytes) {
+    if (byte !== 0) break;
+    out = `1${out}`;
+  }
+  return out;
+}

@@ -9,27 +9,13 @@ import { GraphQLClient, gql } from "graphql-request";
 import { createClient } from "graphql-ws";
 import { SubscriptionClient } from "subscriptions-transport-ws";
 import WebSocket from "ws";
-import { httpUrl, mine, u32, u64, wsUrl } from "./common.mjs";
+import { base58, httpUrl, mine, u32, u64, wsUrl } from "./common.mjs";
 
 const sha256 = (bytes) => createHash("sha256").update(bytes).digest();
 const sha256d = (bytes) => sha256(sha256(bytes));
 const hash160 = (bytes) => createHash("ripemd160").update(sha256(bytes)).digest();
 const ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 const ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-
-function base58(bytes) {
-  let n = BigInt(`0x${bytes.toString("hex")}`);
-  let out = "";
-  while (n > 0n) {
-    out = ALPHABET[Number(n % 58n)] + out;
-    n /= 58n;
-  }
-  for (const byte of bytes) {
-    if (byte !== 0) break;
-    out = `1${out}`;
-  }
-  return out;
-}
 
 function unbase58(text) {
   let n = 0n;

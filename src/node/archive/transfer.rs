@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use super::import_check::{Batch, Checked, check_chain};
 use crate::chain::archive::{Archive, ArchiveParams, ArchivedWallet};
-use crate::chain::{Block, ChainTip, Params, PublicKey, UtxoChanges};
+use crate::chain::{Block, ChainTip, PublicKey, UtxoChanges};
 use crate::model::StoredBlock;
 use crate::model::VerifyReport;
 use crate::node::{Node, NodeError, NodeEvent, NodeResult};
@@ -73,7 +73,7 @@ impl Node {
         };
         crate::store::rollback(txn).await?;
         Ok(Archive {
-            params: archive_params(&self.params()),
+            params: ArchiveParams::from(&self.params()),
             blocks: chain,
             wallets,
         })
@@ -176,7 +176,7 @@ impl Node {
         bytes: Vec<u8>,
     ) -> NodeResult<(Arc<Vec<Block>>, Vec<ArchivedKey>)> {
         let archive = tokio::task::spawn_blocking(move || Archive::decode(&bytes)).await??;
-        let ours = archive_params(&self.params());
+        let ours = ArchiveParams::from(&self.params());
         if archive.params != ours {
             return Err(NodeError::ArchiveParams {
                 theirs: describe(&archive.params),
@@ -238,15 +238,6 @@ fn report(
         wallets,
         checked_in,
         elapsed: started.elapsed(),
-    }
-}
-
-fn archive_params(params: &Params) -> ArchiveParams {
-    ArchiveParams {
-        difficulty_bits: params.difficulty_bits,
-        block_reward: params.block_reward,
-        max_block_txs: params.max_block_txs as u32,
-        premine: params.premine.clone(),
     }
 }
 
