@@ -154,6 +154,12 @@ try {
       for (const field of ["blocks", "chain", "wallets", "pool"]) {
         await docs.locator(".graphiql-doc-explorer-field-name", { hasText: new RegExp(`^${field}$`) }).waitFor();
       }
+      // Descriptions read as paragraphs: no line break where the source wrapped a sentence.
+      await docs.locator(".graphiql-doc-explorer-field-name", { hasText: /^buildTransaction$/ }).first().click();
+      const description = docs.locator(".graphiql-markdown-description").first();
+      await description.waitFor();
+      const breaks = await description.locator("br").count();
+      if (breaks > 0) throw new Error(`buildTransaction's description has ${breaks} line breaks`);
       await page.screenshot({ path: join(shots, "3-graphiql-docs.png"), fullPage: true });
     });
 

@@ -5,7 +5,8 @@ import { GraphiQL } from "graphiql";
 import "graphiql/graphiql.css";
 import { createRoot } from "react-dom/client";
 import { loadToken } from "./api";
-import { authHeader, wsUrl } from "./logic";
+import type { Fetcher } from "@graphiql/toolkit";
+import { authHeader, unwrapDescriptions, wsUrl } from "./logic";
 
 const EXAMPLES = `# Pocket Chain. Ready-made operations: pick one with the ▶ menu.
 
@@ -67,12 +68,20 @@ subscription Resets {
 `;
 
 const headers = authHeader(loadToken());
-const fetcher = createGraphiQLFetcher({
+const baseFetcher = createGraphiQLFetcher({
   url: "/graphql",
   subscriptionUrl: wsUrl(window.location),
   headers,
   wsConnectionParams: headers,
 });
+
+/** The schema's descriptions as single paragraphs in the docs pane (see `unwrapDescriptions`). */
+const fetcher: Fetcher = (params, options) => {
+  const result = baseFetcher(params, options);
+  // Only the schema's introspection; every other answer passes through as GraphiQL expects it.
+  if (!params.query.includes("__schema") || !(result instanceof Promise)) return result;
+  return result.then(unwrapDescriptions);
+};
 
 const root = document.getElementById("root");
 if (root) {

@@ -136,3 +136,15 @@ describe("the lab's proof of work", () => {
     expect(leadingZeroBits(hashWithNonce(header, nonce))).toBeGreaterThanOrEqual(8);
   });
 });
+
+import { unwrapDescriptions } from "./logic";
+
+describe("unwrapDescriptions", () => {
+  it("joins wrapped lines, keeping paragraphs and list items", () => {
+    const answer = { data: { __schema: { types: [{ name: "Q", description: "one\ntwo\n\nthree\n- a\n- b" }] } } };
+    expect(unwrapDescriptions(answer).data.__schema.types[0].description).toBe("one two\n\nthree\n- a\n- b");
+    expect(unwrapDescriptions({ description: null, n: 1 })).toEqual({ description: null, n: 1 });
+    const stream = (async function* () { yield 1; })();
+    expect(unwrapDescriptions(stream)).toBe(stream);
+  });
+});

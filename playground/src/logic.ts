@@ -150,3 +150,21 @@ export function layoutTree<T extends TreeNode>(blocks: T[]): Placed<T>[] {
   }
   return out;
 }
+
+/**
+ * Joins the wrapped lines of every `description` in an answer (the schema's doc comments are
+ * written at 100 columns; GraphiQL would show each line break): a line break becomes a space
+ * unless it ends a paragraph or starts a list item.
+ */
+export function unwrapDescriptions<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(unwrapDescriptions) as T;
+  // Only plain JSON objects: a streamed answer (an async iterable) passes through untouched.
+  if (value === null || typeof value !== "object" || Object.getPrototypeOf(value) !== Object.prototype) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) {
+    out[key] = key === "description" && typeof inner === "string"
+      ? inner.replace(/([^\n])\n(?!\n|\s*[-*] |\s*\d+\. )/g, "$1 ")
+      : unwrapDescriptions(inner);
+  }
+  return out as T;
+}

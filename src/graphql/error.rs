@@ -250,14 +250,38 @@ pub fn with_codes(mut response: Response) -> Response {
             .get_or_insert_with(ErrorExtensionValues::default);
         if extensions.get("code").is_none() {
             extensions.set("code", code::BAD_REQUEST);
+            if error.message.contains(INT_REFUSAL) {
+                error.message = format!("{} {INT_LIMITS}", error.message);
+            }
         }
     }
     response
 }
 
+/// What async-graphql says of an `Int` argument out of range.
+const INT_REFUSAL: &str = "Failed to parse \"Int\"";
+/// What that means here, said once for every such argument.
+const INT_LIMITS: &str = "GraphQL's Int has 32 bits: an amount, a count or a height is at most \
+                          2147483647 (amounts are whole units).";
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_int_out_of_range_says_the_largest_value() {
+        let mut response = Response::default();
+        response.errors.push(async_graphql::ServerError::new(
+            "Failed to parse \"Int\": Only integers from -2147483648 to 2147483647 are accepted.",
+            None,
+        ));
+        let response = with_codes(response);
+        assert!(
+            response.errors[0].message.ends_with("at most 2147483647 (amounts are whole units)."),
+            "{}",
+            response.errors[0].message
+        );
+    }
 
     #[test]
     fn a_partly_done_mine_blocks_says_how_far_it_got() {
