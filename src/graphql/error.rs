@@ -277,7 +277,9 @@ mod tests {
         ));
         let response = with_codes(response);
         assert!(
-            response.errors[0].message.ends_with("at most 2147483647 (amounts are whole units)."),
+            response.errors[0]
+                .message
+                .ends_with("at most 2147483647 (amounts are whole units)."),
             "{}",
             response.errors[0].message
         );
