@@ -1,4 +1,4 @@
-// The keystore wallets: balances, whether each is locked by a pending send, and a new one.
+// The keystore wallets: balances, each one's oldest pending send, and a new one.
 import { useState } from "react";
 import { gql, queries } from "../api";
 import type { Wallet } from "./types";
@@ -16,7 +16,7 @@ export function WalletsPanel({ wallets, onCreated, onFilter }: { wallets: Wallet
       }}>New wallet</button>
       {error && <p className="error-text">{error}</p>}
       <table>
-        <thead><tr><th>address</th><th>balance</th><th>state</th></tr></thead>
+        <thead><tr><th>address</th><th>balance</th><th>pending</th></tr></thead>
         <tbody>
           {wallets.map((w) => (
             <tr key={w.address} data-testid="wallet-row">
@@ -27,7 +27,7 @@ export function WalletsPanel({ wallets, onCreated, onFilter }: { wallets: Wallet
                 }}>{copied === w.address ? "copied" : "copy"}</button>
               </td>
               <td data-testid="balance">{w.balance}</td>
-              <td>{w.pending ? <span className="tag locked" title={`pending ${w.pending.txId}`}>locked: sending {w.pending.amount}</span> : <span className="tag">free</span>}</td>
+              <td>{w.pending ? <span className="tag locked" title={`pending ${w.pending.txId}`}>sending {w.pending.amount}</span> : <span className="when">—</span>}</td>
             </tr>
           ))}
         </tbody>
