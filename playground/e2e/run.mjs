@@ -12,7 +12,7 @@ if (!base || !shots) {
   console.error("usage: node e2e/run.mjs BASE_URL SCREENSHOT_DIR [API_TOKEN]");
   process.exit(2);
 }
-mkdirSync(shots, { recursive: true });
+mkdirSync(join(shots, "panels"), { recursive: true });
 rmSync(join(shots, "failure.png"), { force: true });
 
 const problems = [];
@@ -376,6 +376,17 @@ try {
       if (Math.abs(after.height - before.height) > 2) throw new Error(`the panel grew from ${before.height} to ${after.height} px`);
     });
 
+    await step("the wallets page 50 at a time", async () => {
+      for (let i = 0; i < 45; i++) await api("mutation { newWallet { address } }");
+      // New wallets announce nothing; a block does, and the page reads its panels again.
+      await api('mutation($a: String!) { mineBlock(address: $a) { height } }', { a: addresses[5] });
+      const total = (await api("{ wallets { totalCount } }")).data.wallets.totalCount;
+      await page.locator('[data-testid="wallet-count"]', { hasText: `50 of ${total}` }).waitFor();
+      await page.click('[data-testid="wallets-more"]');
+      await page.locator('[data-testid="wallet-count"]', { hasText: `${total} of ${total}` }).waitFor();
+      await page.locator('[data-testid="wallets-more"]').waitFor({ state: "detached" });
+    });
+
     await step("dev accounts: a reset to them, a key copied, the browser wallet funded, AUTO sends reported mined, stale wallet messages cleared, a chain of payments dropped, the clock moved", async () => {
       await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base });
       await page.click('[data-testid="reset"]');
@@ -443,8 +454,19 @@ try {
       });
       if (wide.length) throw new Error(`wider than the screen: ${wide.join(", ")}`);
       await page.screenshot({ path: join(shots, "11-phone.png"), fullPage: true });
+      await panelShots("390");
       await page.setViewportSize({ width: 1280, height: 1000 });
+      await panelShots("1280");
     });
+  }
+
+  /** A screenshot of every panel at the current width, named for the panel. */
+  async function panelShots(width) {
+    const panels = page.locator("section.panel[data-testid], form.panel[data-testid], div.panel[data-testid]");
+    for (const panel of await panels.all()) {
+      const name = await panel.getAttribute("data-testid");
+      await panel.screenshot({ path: join(shots, "panels", `${width}-${name}.png`) });
+    }
   }
 
   // The README's quickstart, in its order, with its buttons, on a new chain with dev accounts.

@@ -66,7 +66,10 @@ export function liveClient(onState: (state: Connection) => void): Client {
 export const queries = {
   overview: /* GraphQL */ `query Overview {
     chain { height tipHash difficultyBits reward totalSupply utxoCount poolSize }
-    wallets(first: 100) { totalCount nodes { address balance pending { txId amount to } } }
+    wallets(first: 50) { totalCount pageInfo { hasNextPage endCursor } nodes { address balance pending { txId amount to } } }
+  }`,
+  walletsPage: /* GraphQL */ `query WalletsPage($after: String!) {
+    wallets(first: 50, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { address balance pending { txId amount to } } }
   }`,
   blocks: /* GraphQL */ `query Blocks($after: String) {
     blocks(first: 8, after: $after) {

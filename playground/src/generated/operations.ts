@@ -105,7 +105,14 @@ export type TxState =
 export type OverviewQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type OverviewQuery = { chain: { height: number | null, tipHash: string | null, difficultyBits: number, reward: number, totalSupply: number, utxoCount: number, poolSize: number }, wallets: { totalCount: number, nodes: Array<{ address: string, balance: number, pending: { txId: string | null, amount: number, to: string } | null }> } };
+export type OverviewQuery = { chain: { height: number | null, tipHash: string | null, difficultyBits: number, reward: number, totalSupply: number, utxoCount: number, poolSize: number }, wallets: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ address: string, balance: number, pending: { txId: string | null, amount: number, to: string } | null }> } };
+
+export type WalletsPageQueryVariables = Exact<{
+  after: string;
+}>;
+
+
+export type WalletsPageQuery = { wallets: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ address: string, balance: number, pending: { txId: string | null, amount: number, to: string } | null }> } };
 
 export type BlocksQueryVariables = Exact<{
   after: string | null | undefined;

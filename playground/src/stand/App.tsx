@@ -4,7 +4,7 @@
 // panel reads what it shows again, without a reload.
 import { useCallback, useEffect, useState } from "react";
 import { type Connection, gql, liveClient, loadToken, queries, saveToken } from "../api";
-import type { OverviewQuery } from "../generated/operations";
+import type { OverviewQuery, WalletsPageQuery } from "../generated/operations";
 import { BlocksPanel } from "./BlocksPanel";
 import { BlockTree, type Reorg } from "./BlockTree";
 import { BrowserWallet } from "./BrowserWallet";
@@ -27,6 +27,8 @@ import { WalletsPanel } from "./WalletsPanel";
 export function App() {
   const [chain, setChain] = useState<ChainInfo | null>(null);
   const [wallets, setWallets] = useState<Wallet[]>([]);
+  const [walletTotal, setWalletTotal] = useState(0);
+  const [walletsAfter, setWalletsAfter] = useState<string | null>(null);
   const [utxoFilter, setUtxoFilter] = useState("");
   const [connection, setConnection] = useState<Connection>("connecting");
   const [notice, setNotice] = useState("");
@@ -41,6 +43,8 @@ export function App() {
       if (r.data) {
         setChain(r.data.chain);
         setWallets(r.data.wallets.nodes);
+        setWalletTotal(r.data.wallets.totalCount);
+        setWalletsAfter(r.data.wallets.pageInfo.hasNextPage ? (r.data.wallets.pageInfo.endCursor ?? null) : null);
       }
     });
   }, [changes]);
@@ -89,7 +93,19 @@ export function App() {
       <ExplorerPanel changes={changes} page={page} onOpen={setPage} />
       <DevAccountsPanel changes={changes} onDone={changed} />
       <div className="grid">
-        <WalletsPanel wallets={wallets} onCreated={changed} onFilter={setUtxoFilter} />
+        <WalletsPanel
+          wallets={wallets}
+          total={walletTotal}
+          onMore={walletsAfter ? async () => {
+            const r = await gql<WalletsPageQuery>(queries.walletsPage, { after: walletsAfter });
+            const page = r.data?.wallets;
+            if (!page) return;
+            setWallets((shown) => [...shown, ...page.nodes]);
+            setWalletsAfter(page.pageInfo.hasNextPage ? (page.pageInfo.endCursor ?? null) : null);
+          } : null}
+          onCreated={changed}
+          onFilter={setUtxoFilter}
+        />
         <div className="forms">
           <SendForm wallets={wallets} onDone={changed} />
           <BrowserWallet changes={changes} onOpen={setPage} />
