@@ -7,34 +7,29 @@ use crate::node::Node;
 
 /// Prints the chain's dev accounts on standard output (nothing on a chain without them).
 pub(super) async fn print(node: &Node) -> Result<(), CliError> {
-    let Some(accounts) = node.dev_accounts() else {
+    let Some(phrase) = node.dev_accounts().map(|a| a.phrase().to_owned()) else {
         return Ok(());
     };
-    let addresses: Vec<_> = accounts
-        .keys()
-        .iter()
-        .map(|k| k.public_key().address())
-        .collect();
-    let balances = node.balances(&addresses).await?;
+    let accounts = node.dev_account_balances().await?;
     output::line(format_args!(
         "\nDev accounts (a dev chain: these keys are public, never hold real value with them)\n"
     ));
-    for (index, address) in addresses.iter().enumerate() {
-        let balance = balances.get(address).copied().unwrap_or(0);
-        let faucet = if index + 1 == addresses.len() {
+    for account in &accounts {
+        let faucet = if account.faucet {
             "  (faucet: `fund` pays from it; AUTO mining pays it)"
         } else {
             ""
         };
+        let (index, address, balance) = (account.index, account.address, account.balance);
         output::line(format_args!("({index}) {address} {balance} units{faucet}"));
     }
     output::line(format_args!("\nSecret keys\n"));
-    for (index, key) in accounts.keys().iter().enumerate() {
-        output::line(format_args!("({index}) {}", hex::encode(key.to_bytes())));
+    for account in &accounts {
+        let key = hex::encode(account.key.to_bytes());
+        output::line(format_args!("({}) {key}", account.index));
     }
     output::line(format_args!(
-        "\nSeed phrase      {}\nDerivation path  {ACCOUNT_PATH}/INDEX\n",
-        accounts.phrase()
+        "\nSeed phrase      {phrase}\nDerivation path  {ACCOUNT_PATH}/INDEX\n"
     ));
     Ok(())
 }

@@ -32,7 +32,7 @@ pub use crate::model::{
 };
 pub use archive::transfer::ImportReport;
 pub use chain_params::describe as describe_params;
-pub use dev::accounts::{DEV_GENESIS_TIME, DevAccounts};
+pub use dev::accounts::{DEV_GENESIS_TIME, DevAccountBalance, DevAccounts};
 pub use dev::reset::ResetTarget;
 pub use error::{InvalidTx, NodeError, NodeResult};
 pub use events::{NodeEvent, PoolChangeKind};
@@ -276,9 +276,13 @@ impl Node {
     }
 
     async fn new_wallet_in(&self, db: &impl Db) -> NodeResult<Wallet> {
-        let key = SecretKey::generate()?;
+        self.insert_wallet_in(db, &SecretKey::generate()?).await
+    }
+
+    /// Stores `key` as a keystore wallet, sealed.
+    async fn insert_wallet_in(&self, db: &impl Db, key: &SecretKey) -> NodeResult<Wallet> {
         let public_key = key.public_key();
-        let sealed = self.keystore.seal(&public_key.address(), &key)?;
+        let sealed = self.keystore.seal(&public_key.address(), key)?;
         Ok(wallets::insert(db, &public_key, sealed).await?)
     }
 }

@@ -30,28 +30,15 @@ impl MiningQuery {
     /// phrase they derive from is public). Empty on a chain without a premine, or whose premine
     /// comes from a phrase this node was not given (`--seed-phrase`).
     async fn dev_accounts(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<DevAccount>> {
-        let node = node(ctx)?;
-        let Some(accounts) = node.dev_accounts() else {
-            return Ok(Vec::new());
-        };
-        let addresses: Vec<_> = accounts
-            .keys()
-            .iter()
-            .map(|k| k.public_key().address())
-            .collect();
-        let balances = node.balances(&addresses).await.api()?;
-        let last = addresses.len().saturating_sub(1);
+        let accounts = node(ctx)?.dev_account_balances().await.api()?;
         Ok(accounts
-            .keys()
-            .iter()
-            .zip(&addresses)
-            .enumerate()
-            .map(|(index, (key, address))| DevAccount {
-                index: index as u32,
-                address: address.to_string(),
-                secret_key: hex::encode(key.to_bytes()),
-                balance: balances.get(address).copied().unwrap_or(0),
-                faucet: index == last,
+            .into_iter()
+            .map(|a| DevAccount {
+                index: a.index,
+                address: a.address.to_string(),
+                secret_key: hex::encode(a.key.to_bytes()),
+                balance: a.balance,
+                faucet: a.faucet,
             })
             .collect())
     }

@@ -38,13 +38,12 @@ impl DevAccounts {
     }
 
     /// The default set: ten accounts of 10,000 from the default phrase.
-    pub fn standard() -> Self {
+    pub fn standard() -> Result<Self, DeriveError> {
         Self::derive(
             SeedPhrase::default_phrase(),
             Self::DEFAULT_COUNT,
             Self::DEFAULT_BALANCE,
         )
-        .expect("the default phrase derives its first accounts")
     }
 
     /// The premine that funds them: `balance` to each, in account order.
@@ -78,6 +77,21 @@ impl DevAccounts {
     }
 }
 
+/// A dev account as the API and the start-up banner list it.
+#[derive(Debug, Clone)]
+pub struct DevAccountBalance {
+    /// Its place in the derivation.
+    pub index: u32,
+    /// Its address.
+    pub address: Address,
+    /// Its secret key (public knowledge: derived from the chain's phrase).
+    pub key: SecretKey,
+    /// Its balance now.
+    pub balance: u64,
+    /// Whether `fund` pays from it.
+    pub faucet: bool,
+}
+
 impl Node {
     /// This chain's dev accounts: the configured set (or the standard phrase's) when the chain's
     /// premine is theirs; `None` on a chain started without accounts or with a phrase this node
@@ -108,6 +122,33 @@ impl Node {
             .find(|accounts| accounts.premine().is_ok_and(|p| p == premine));
         *known = Some((premine, accounts.clone()));
         accounts
+    }
+
+    /// This chain's dev accounts with their balances now (empty without dev accounts).
+    pub async fn dev_account_balances(&self) -> NodeResult<Vec<DevAccountBalance>> {
+        let Some(accounts) = self.dev_accounts() else {
+            return Ok(Vec::new());
+        };
+        let addresses: Vec<Address> = accounts
+            .keys()
+            .iter()
+            .map(|k| k.public_key().address())
+            .collect();
+        let balances = self.balances(&addresses).await?;
+        let faucet = accounts.faucet();
+        Ok(accounts
+            .keys()
+            .iter()
+            .zip(addresses)
+            .enumerate()
+            .map(|(index, (key, address))| DevAccountBalance {
+                index: index as u32,
+                key: key.clone(),
+                balance: balances.get(&address).copied().unwrap_or(0),
+                faucet: Some(address) == faucet,
+                address,
+            })
+            .collect())
     }
 
     /// The configured accounts, when the chain's premine is theirs (a new chain's genesis is
@@ -200,14 +241,10 @@ impl Node {
     ) -> NodeResult<Vec<Wallet>> {
         let mut found = Vec::with_capacity(accounts.keys().len());
         for key in accounts.keys() {
-            let public_key = key.public_key();
-            let address = public_key.address();
+            let address = key.public_key().address();
             let wallet = match wallets::get(db, &address).await? {
                 Some(stored) => stored.wallet,
-                None => {
-                    let sealed = self.keystore.seal(&address, key)?;
-                    wallets::insert(db, &public_key, sealed).await?
-                }
+                None => self.insert_wallet_in(db, key).await?,
             };
             found.push(wallet);
         }

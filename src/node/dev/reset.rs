@@ -33,9 +33,13 @@ impl Node {
     /// and 3 mined by the second. It ends with balances 75, 22, 1, 0, 0, 0, 1, 1 and two pending
     /// transactions.
     pub async fn reset_system(&self, to: ResetTarget) -> NodeResult<Vec<Wallet>> {
-        let accounts = (to == ResetTarget::Accounts)
-            .then(|| self.config.accounts.clone())
-            .map(|configured| configured.unwrap_or_else(DevAccounts::standard));
+        let accounts = match (to, self.config.accounts.clone()) {
+            (ResetTarget::Accounts, Some(configured)) => Some(configured),
+            (ResetTarget::Accounts, None) => {
+                Some(DevAccounts::standard().map_err(|e| NodeError::Inconsistent(e.to_string()))?)
+            }
+            _ => None,
+        };
         let premine = match &accounts {
             Some(accounts) => accounts
                 .premine()
