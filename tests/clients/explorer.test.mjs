@@ -121,6 +121,34 @@ test("Apollo reads an address page and asks the lab about a tampered block", asy
   const failed = lab.explainBlock.checks.filter((c) => c.status === "FAILED").map((c) => c.rule);
   assert.deepEqual(failed, ["merkle root", "inputs and values"]);
   assert.equal(lab.explainBlock.brokenLink, null);
+
+  // A copy re-linked to another parent: the link rule checks against `parentHash` when given.
+  const other = "ab".repeat(32);
+  const relinked = async (patch) => {
+    const { data: answer } = await apollo.query({
+      query: gql`query Relinked($h: String!, $p: BlockPatch) { explainBlock(hash: $h, patch: $p) { checks { rule status } } }`,
+      variables: { h: block.data.block.hash, p: patch },
+      fetchPolicy: "no-cache",
+    });
+    return answer.explainBlock.checks.find((c) => c.rule === "link to the previous block").status;
+  };
+  assert.equal(await relinked({ prevHash: other }), "FAILED");
+  assert.equal(await relinked({ prevHash: other, parentHash: other }), "PASSED");
+});
+
+test("Apollo: an Int argument out of range is refused with the largest value allowed", async () => {
+  const wallets = await reset();
+  const apollo = new ApolloClient({ link: new HttpLink({ uri: `${base}/graphql` }), cache: new InMemoryCache() });
+  await assert.rejects(
+    apollo.mutate({
+      mutation: gql`mutation($f: String!, $t: String!, $a: Int!) { send(from: $f, to: $t, amount: $a) { status } }`,
+      variables: { f: wallets[0], t: wallets[1], a: 99999999999 },
+    }),
+    (error) => {
+      const [first] = error.errors ?? [];
+      return first?.extensions?.code === "BAD_REQUEST" && first.message.includes("at most 2147483647");
+    },
+  );
 });
 
 test("graphql-ws resumes poolChanged after an id and hears addressActivity", async () => {
