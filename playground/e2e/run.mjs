@@ -540,6 +540,23 @@ try {
       await page.locator('[data-testid="block-0"]').waitFor();
       await page.screenshot({ path: join(shots, "5-stand-with-token.png"), fullPage: true });
     });
+
+    // This server also runs with --introspection false.
+    await step("GraphiQL on a server without introspection says why there are no docs, and runs queries", async () => {
+      await page.goto(`${base}/graphiql`);
+      await page.locator(".graphiql-container").waitFor();
+      const note = page.locator(".pocket-schema-private");
+      await note.locator("p", { hasText: "--introspection false" }).first().waitFor();
+      await note.locator("q", { hasText: "introspection is turned off on this server" }).waitFor();
+      const editor = page.locator(".graphiql-query-editor .CodeMirror").first();
+      await editor.click();
+      await page.keyboard.press("Control+A");
+      await page.keyboard.type("query Check { chain { height } }");
+      await page.waitForTimeout(800);
+      await page.click(".graphiql-execute-button");
+      await page.locator(".graphiql-response", { hasText: '"height": 0' }).waitFor();
+      await page.screenshot({ path: join(shots, "5b-graphiql-without-introspection.png"), fullPage: true });
+    });
   }
   async function networkTour(peer) {
     const at = async (url, query, variables = {}) => {

@@ -6,6 +6,7 @@ import "graphiql/graphiql.css";
 import { createRoot } from "react-dom/client";
 import { loadToken } from "./api";
 import type { Fetcher } from "@graphiql/toolkit";
+import type { GraphiQLPlugin } from "@graphiql/react";
 import { authHeader, unwrapDescriptions, wsUrl } from "./logic";
 
 const EXAMPLES = `# Pocket Chain. Ready-made operations: pick one with the ▶ menu.
@@ -83,7 +84,62 @@ const fetcher: Fetcher = (params, options) => {
   return result.then(unwrapDescriptions);
 };
 
+/** The server's refusal when it runs with `--introspection false`, or null when it publishes its schema. */
+async function introspectionRefusal(): Promise<string | null> {
+  try {
+    const response = await fetch("/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify({ query: "{ __schema { queryType { name } } }" }),
+    });
+    const body = await response.json();
+    const refusal = body.errors?.find(
+      (e: { extensions?: { code?: string } }) => e.extensions?.code === "INTROSPECTION_DISABLED",
+    );
+    return refusal ? String(refusal.message) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Stands in for the docs when the server keeps its schema private: says why there are none. */
+function schemaPrivatePlugin(message: string): GraphiQLPlugin {
+  return {
+    title: "Schema private",
+    icon: () => (
+      <svg viewBox="0 0 24 24" width="20" height="20" fill="none" stroke="currentColor" strokeWidth="1.5" aria-hidden="true">
+        <rect x="5" y="11" width="14" height="9" rx="1.5" />
+        <path d="M8 11V8a4 4 0 0 1 8 0v3" />
+      </svg>
+    ),
+    content: () => (
+      <div className="pocket-schema-private" role="note">
+        <h3>No docs on this server</h3>
+        <p>This server runs with <code>--introspection false</code>: it does not publish its schema, so there is no docs pane and no autocompletion.</p>
+        <p>Every query, mutation and subscription runs as usual.</p>
+        <p>The server said: <q>{message}</q></p>
+      </div>
+    ),
+  };
+}
+
 const root = document.getElementById("root");
 if (root) {
-  createRoot(root).render(<GraphiQL fetcher={fetcher} defaultQuery={EXAMPLES} defaultEditorToolsVisibility={false} />);
+  void introspectionRefusal().then((refusal) => {
+    if (refusal === null) {
+      createRoot(root).render(<GraphiQL fetcher={fetcher} defaultQuery={EXAMPLES} defaultEditorToolsVisibility={false} />);
+      return;
+    }
+    const plugin = schemaPrivatePlugin(refusal);
+    createRoot(root).render(
+      <GraphiQL
+        fetcher={fetcher}
+        schema={null}
+        plugins={[plugin]}
+        visiblePlugin={plugin}
+        defaultQuery={EXAMPLES}
+        defaultEditorToolsVisibility={false}
+      />,
+    );
+  });
 }

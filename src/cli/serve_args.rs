@@ -78,10 +78,23 @@ pub struct ServeConfig {
     /// search is cancelled (nothing written) and open connections are closed.
     #[arg(long, env = "POCKET_DRAIN_TIMEOUT", default_value_t = 10)]
     pub drain_timeout: u64,
+    /// Whether clients may introspect the schema (`__schema`, `__type`): `false` keeps a
+    /// production API's schema private; GraphiQL then runs queries without its docs pane.
+    #[arg(long, env = "POCKET_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
+    pub introspection: bool,
     /// Answers to repeated queries kept until the next change (checked with one small read per
     /// query, so every replica stays exact); 0 turns the cache off.
     #[arg(long, env = "POCKET_RESPONSE_CACHE", default_value_t = 1024)]
     pub response_cache: usize,
+    /// An Apollo persisted-query manifest (`apollo-persisted-query-manifest` JSON, as
+    /// `@apollo/generate-persisted-query-manifest` writes it): its documents are known by hash
+    /// from the start. Clients may still persist their own unless --persisted-only.
+    #[arg(long, env = "POCKET_PERSISTED_QUERIES", value_name = "FILE")]
+    pub persisted_queries: Option<std::path::PathBuf>,
+    /// Run only the documents of --persisted-queries: any other document is refused
+    /// (PERSISTED_QUERY_ONLY), the test stand and GraphiQL's free typing included.
+    #[arg(long, env = "POCKET_PERSISTED_ONLY", requires = "persisted_queries")]
+    pub persisted_only: bool,
     /// Mining mode to set at start: manual, auto (a block right after each accepted
     /// transaction) or interval (a block every --block-time seconds). Without it the stored
     /// mode stays (manual on a new database).
@@ -135,6 +148,7 @@ impl ServeConfig {
                 aliases: self.max_aliases,
                 directives: self.max_directives,
                 root_mutations: self.max_root_mutations,
+                introspection: self.introspection,
             },
             max_body_bytes: self.max_body_bytes,
             max_batch: self.max_batch,
@@ -143,6 +157,8 @@ impl ServeConfig {
             ws_init_timeout: Duration::from_secs(self.ws_init_timeout),
             response_cache: self.response_cache,
             drain_timeout: Duration::from_secs(self.drain_timeout),
+            persisted_queries: self.persisted_queries.clone(),
+            persisted_only: self.persisted_only,
         })
     }
 }

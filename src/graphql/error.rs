@@ -39,6 +39,14 @@ pub mod code {
     pub const NOT_FOUND: &str = "NOT_FOUND";
     /// A mutation without the API token.
     pub const UNAUTHORIZED: &str = "UNAUTHORIZED";
+    /// `__schema` or `__type` asked of a server started with `--introspection false`.
+    pub const INTROSPECTION_DISABLED: &str = "INTROSPECTION_DISABLED";
+    /// A persisted query's hash the server does not hold: send the document with it.
+    pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
+    /// A persisted query whose document does not hash to the hash sent with it.
+    pub const PERSISTED_QUERY_MISMATCH: &str = "PERSISTED_QUERY_MISMATCH";
+    /// A document sent to a server that runs only its persisted documents (`--persisted-only`).
+    pub const PERSISTED_QUERY_ONLY: &str = "PERSISTED_QUERY_ONLY";
     /// Anything else the client got wrong (syntax, limits, arguments, cursors).
     pub const BAD_REQUEST: &str = "BAD_REQUEST";
     /// The server failed; details are in its log, not in the answer.

@@ -32,6 +32,9 @@ pub struct QueryLimits {
     pub directives: usize,
     /// Most root fields in one mutation: each runs a state change of its own.
     pub root_mutations: usize,
+    /// Whether `__schema` and `__type` may be asked (`--introspection false` hides the schema
+    /// from clients; `__typename` stays).
+    pub introspection: bool,
 }
 
 impl Default for QueryLimits {
@@ -44,6 +47,7 @@ impl Default for QueryLimits {
             aliases: 50,
             directives: 50,
             root_mutations: 10,
+            introspection: true,
         }
     }
 }
@@ -58,6 +62,8 @@ const MAX_INTROSPECTION_LISTS: usize = 3;
 pub struct Admitted {
     /// Every operation in the document is a query (so it may run over GET).
     pub only_queries: bool,
+    /// Some operation in the document is a mutation.
+    pub any_mutation: bool,
     /// Its answer depends only on the database, so the response cache may keep it: a query
     /// that selects none of [`VOLATILE_ROOT_FIELDS`].
     pub cacheable: bool,
@@ -97,6 +103,10 @@ pub fn admit(limits: &QueryLimits, request: &mut Request) -> Result<Admitted, Se
             .any(|(_, name)| VOLATILE_ROOT_FIELDS.contains(name))
     });
     let cacheable = only_queries && !volatile;
+    let any_mutation = document
+        .operations
+        .iter()
+        .any(|(_, op)| op.node.ty == OperationType::Mutation);
     let only_block_submissions = document.operations.iter().all(|(_, op)| {
         let fields = walk.root_fields(&op.node.selection_set);
         op.node.ty == OperationType::Mutation
@@ -106,6 +116,7 @@ pub fn admit(limits: &QueryLimits, request: &mut Request) -> Result<Admitted, Se
     request.set_parsed_query(document);
     Ok(Admitted {
         only_queries,
+        any_mutation,
         cacheable,
         only_block_submissions,
     })
@@ -116,11 +127,15 @@ fn refusal(message: String, pos: Option<Pos>) -> ServerError {
     coded(ServerError::new(message, pos))
 }
 
-fn coded(mut error: ServerError) -> ServerError {
+fn coded(error: ServerError) -> ServerError {
+    coded_as(error, code::BAD_REQUEST)
+}
+
+fn coded_as(mut error: ServerError, code: &str) -> ServerError {
     error
         .extensions
         .get_or_insert_with(Default::default)
-        .set("code", code::BAD_REQUEST);
+        .set("code", code);
     error
 }
 
@@ -277,6 +292,18 @@ impl<'a> Walk<'a> {
     fn enter(&self, place: Place, name: &str, pos: Option<Pos>) -> Result<Place, ServerError> {
         let place = match place {
             Place::Data { depth: 0 } if name == "__schema" || name == "__type" => {
+                if !self.limits.introspection {
+                    return Err(coded_as(
+                        ServerError::new(
+                            format!(
+                                "introspection is turned off on this server (--introspection \
+                                 false): `{name}` cannot be asked; queries still run"
+                            ),
+                            pos,
+                        ),
+                        code::INTROSPECTION_DISABLED,
+                    ));
+                }
                 Place::Introspection { lists: 0 }
             }
             Place::Data { depth } => Place::Data { depth: depth + 1 },

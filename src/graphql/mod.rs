@@ -53,15 +53,19 @@ pub type PocketSchema = Schema<Query, Mutation, Subscription>;
 /// The schema over `node`. Depth and the other document limits are checked by [`admit`], which
 /// every transport calls first; complexity needs the schema's per-field costs, so it stays here.
 pub fn schema(node: Arc<Node>, network: Arc<Network>, limits: QueryLimits) -> PocketSchema {
-    Schema::build(
+    let builder = Schema::build(
         Query::default(),
         Mutation::default(),
         Subscription::default(),
     )
     .data(node)
     .data(network)
-    .limit_complexity(limits.complexity)
-    .finish()
+    .limit_complexity(limits.complexity);
+    if limits.introspection {
+        builder.finish()
+    } else {
+        builder.disable_introspection().finish()
+    }
 }
 
 /// The SDL, as `pocket schema` prints it and `schema.graphql` holds it.

@@ -1,6 +1,7 @@
 //! How the server listens, what it allows, and why it may refuse to start.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::graphql::QueryLimits;
@@ -37,6 +38,10 @@ pub struct ServerConfig {
     pub drain_timeout: Duration,
     /// Query answers kept until the next change; 0 turns the cache off.
     pub response_cache: usize,
+    /// An Apollo persisted-query manifest whose documents are known from the start.
+    pub persisted_queries: Option<PathBuf>,
+    /// Run only the manifest's documents.
+    pub persisted_only: bool,
 }
 
 impl Default for ServerConfig {
@@ -56,6 +61,8 @@ impl Default for ServerConfig {
             header_timeout: Duration::from_secs(10),
             ws_init_timeout: Duration::from_secs(10),
             drain_timeout: Duration::from_secs(10),
+            persisted_queries: None,
+            persisted_only: false,
         }
     }
 }
@@ -75,6 +82,12 @@ pub enum ServerError {
     /// A `--peer` that is not a node's URL.
     #[error(transparent)]
     Peer(#[from] crate::net::NetError),
+    /// The persisted-query manifest cannot be used.
+    #[error(transparent)]
+    Manifest(#[from] super::persisted::ManifestError),
+    /// `--persisted-only` without a manifest would refuse every document.
+    #[error("--persisted-only needs --persisted-queries FILE: the documents it may run")]
+    PersistedOnlyWithoutManifest,
     /// Binding or serving failed.
     #[error("server I/O: {0}")]
     Io(#[from] std::io::Error),

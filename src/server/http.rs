@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Response as HttpResponse};
 
 use super::AppState;
 use super::errors::refuse;
+use super::persisted::{self, Persisted};
 use super::response_cache::CacheKey;
 use crate::graphql::{self, Access};
 
@@ -27,6 +28,24 @@ impl AppState {
             .data(access)
             .data(graphql::loader_for(self.node.clone()));
         self.finish(self.schema.execute(request).await)
+    }
+
+    /// Runs one admitted operation as a stream of answers (one for a query or a mutation, one
+    /// per event for a subscription), each coded and counted.
+    pub(super) fn run_stream(
+        &self,
+        request: Request,
+        access: Access,
+    ) -> futures::stream::BoxStream<'static, Response> {
+        use futures::StreamExt;
+        let request = request
+            .data(access)
+            .data(graphql::loader_for(self.node.clone()));
+        let app = self.clone();
+        self.schema
+            .execute_stream(request)
+            .map(move |response| app.finish(response))
+            .boxed()
     }
 
     /// Codes and counts an answer's errors.
@@ -48,6 +67,12 @@ impl AppState {
         access: Access,
         queries_only: bool,
     ) -> HttpResponse {
+        let persisted = match self.persisted.resolve(&mut request) {
+            Ok(persisted) => persisted,
+            Err(error) => {
+                return Json(self.finish(Response::from_errors(vec![error]))).into_response();
+            }
+        };
         let key = self.cache.as_ref().map(|_| CacheKey::of(&request));
         let mut version = None;
         if let (Some(cache), Some(key)) = (&self.cache, &key)
@@ -56,6 +81,8 @@ impl AppState {
             version = self.state_version().await;
             if let Some(body) = version.and_then(|v| cache.get(v, key)) {
                 self.metrics.cache_lookup(true);
+                // Only admitted documents have cached answers.
+                self.keep(persisted, &request);
                 return json_body(body, "hit");
             }
         }
@@ -65,6 +92,7 @@ impl AppState {
                 return Json(self.finish(Response::from_errors(vec![error]))).into_response();
             }
         };
+        self.keep(persisted, &request);
         if queries_only && !admitted.only_queries {
             return refuse(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -93,6 +121,13 @@ impl AppState {
         json_body(body, "miss")
     }
 
+    /// Keeps a persisted document once it is admitted.
+    pub(super) fn keep(&self, persisted: Persisted, request: &Request) {
+        if let Persisted::Learn(hash) = persisted {
+            self.persisted.learn(hash, &request.query);
+        }
+    }
+
     /// The state version, or `None` (logged) when it cannot be read: then nothing is cached.
     async fn state_version(&self) -> Option<i64> {
         self.node
@@ -106,7 +141,7 @@ impl AppState {
 
     /// One request of a batch: admitted like any other, never cached.
     async fn answer_in_batch(&self, mut request: Request, access: Access) -> Response {
-        match graphql::admit(&self.limits, &mut request) {
+        match self.admit(&mut request) {
             Ok(_) => self.execute(request, access).await,
             Err(error) => self.finish(Response::from_errors(vec![error])),
         }
@@ -172,9 +207,10 @@ pub(super) async fn post(
             );
         }
     };
+    let empty = |r: &Request| r.query.trim().is_empty() && !persisted::names_a_hash(r);
     let empty = match &batch {
-        BatchRequest::Single(request) => request.query.trim().is_empty(),
-        BatchRequest::Batch(requests) => requests.iter().any(|r| r.query.trim().is_empty()),
+        BatchRequest::Single(request) => empty(request),
+        BatchRequest::Batch(requests) => requests.iter().any(empty),
     };
     if empty {
         return refuse(StatusCode::BAD_REQUEST, "the request has no `query`");
@@ -211,13 +247,25 @@ pub(super) async fn get(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> HttpResponse {
-    let Some(query) = params.get("query").filter(|q| !q.trim().is_empty()) else {
+    let query = params.get("query").map_or("", |q| q.as_str());
+    let mut request = Request::new(query);
+    if let Some(extensions) = params.get("extensions") {
+        match serde_json::from_str(extensions) {
+            Ok(value) => request.extensions = value,
+            Err(err) => {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    format!("`extensions` is not a JSON object: {err}"),
+                );
+            }
+        }
+    }
+    if query.trim().is_empty() && !persisted::names_a_hash(&request) {
         return refuse(
             StatusCode::BAD_REQUEST,
-            "GET /graphql needs a `query` parameter",
+            "GET /graphql needs a `query` parameter (or a persisted query's hash in `extensions`)",
         );
-    };
-    let mut request = Request::new(query.as_str());
+    }
     if let Some(name) = params.get("operationName") {
         request = request.operation_name(name.as_str());
     }

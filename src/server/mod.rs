@@ -18,10 +18,12 @@ mod export;
 mod http;
 mod linger;
 mod metrics;
+mod persisted;
 mod playground;
 mod request_id;
 mod response_cache;
 mod serve;
+mod sse;
 mod websocket;
 
 use std::future::Future;
@@ -43,6 +45,7 @@ use tower_http::trace::TraceLayer;
 pub use config::{ServerConfig, ServerError};
 
 use self::metrics::Metrics;
+use self::persisted::PersistedQueries;
 use self::response_cache::ResponseCache;
 use crate::graphql::{self, PocketSchema, QueryLimits};
 use crate::net::Network;
@@ -61,8 +64,26 @@ struct AppState {
     max_body_bytes: usize,
     ws_init_timeout: Duration,
     cache: Option<Arc<ResponseCache>>,
+    /// Documents known by their hash.
+    persisted: Arc<PersistedQueries>,
+    /// Turns to hold an event stream open (`/graphql/stream`).
+    streams: sse::StreamPermits,
     /// Turns to read a large body at `/graphql/blocks`.
     block_uploads: Arc<tokio::sync::Semaphore>,
+}
+
+impl AppState {
+    /// Every transport's first step: the document a persisted-query hash names is put in place,
+    /// then the request is admitted against the limits (and a new persisted document kept).
+    fn admit(
+        &self,
+        request: &mut async_graphql::Request,
+    ) -> Result<graphql::Admitted, async_graphql::ServerError> {
+        let persisted = self.persisted.resolve(request)?;
+        let admitted = graphql::admit(&self.limits, request)?;
+        self.keep(persisted, request);
+        Ok(admitted)
+    }
 }
 
 async fn healthz(State(app): State<AppState>) -> HttpResponse {
@@ -87,6 +108,14 @@ async fn metrics_page(State(app): State<AppState>) -> HttpResponse {
 pub fn router(node: Arc<Node>, config: &ServerConfig) -> Result<Router, ServerError> {
     let metrics = Metrics::new();
     metrics.watch(&node);
+    if config.persisted_only && config.persisted_queries.is_none() {
+        return Err(ServerError::PersistedOnlyWithoutManifest);
+    }
+    let persisted = PersistedQueries::new(
+        config.persisted_queries.as_deref(),
+        config.persisted_only,
+        &config.limits,
+    )?;
     let network = Network::new(node.clone(), config.peer_token.clone());
     for peer in &config.peers {
         network.add_peer(peer, None)?;
@@ -102,11 +131,14 @@ pub fn router(node: Arc<Node>, config: &ServerConfig) -> Result<Router, ServerEr
         ws_init_timeout: config.ws_init_timeout,
         cache: (config.response_cache > 0)
             .then(|| Arc::new(ResponseCache::new(config.response_cache))),
+        persisted: Arc::new(persisted),
+        streams: Arc::new(tokio::sync::Semaphore::new(sse::MAX_STREAMS)),
         block_uploads: Arc::new(tokio::sync::Semaphore::new(block_route::UPLOADS)),
     };
     let mut router = Router::new()
         .route("/graphql", get(http::get).post(http::post))
         .route("/graphql/ws", get(websocket::upgrade))
+        .route("/graphql/stream", get(sse::get).post(sse::post))
         .route("/graphql/blocks", post(block_route::post))
         .route("/graphiql", get(playground::graphiql))
         .route("/assets/{file}", get(playground::asset))

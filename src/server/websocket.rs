@@ -294,7 +294,7 @@ impl Connection {
             );
             return Ok(Some(self.refused(&id, error)));
         }
-        if let Err(error) = graphql::admit(&self.app.limits, &mut request) {
+        if let Err(error) = self.app.admit(&mut request) {
             return Ok(Some(self.refused(&id, error)));
         }
         let request = request

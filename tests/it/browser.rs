@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use pocket_chain::graphql::QueryLimits;
 use pocket_chain::server::ServerConfig;
 
 use crate::app::{spawn_app, spawn_app_with};
@@ -117,6 +118,10 @@ async fn test_stand_with_an_api_token_in_chromium() {
     let token = "e2e-token";
     let config = ServerConfig {
         api_token: Some(token.into()),
+        limits: QueryLimits {
+            introspection: false,
+            ..QueryLimits::default()
+        },
         ..ServerConfig::default()
     };
     let app = spawn_app_with(Backend::Sqlite, config).await;

@@ -1,6 +1,7 @@
 //! The server driven by GraphQL clients its users bring, none of them ours: graphql-js
-//! (introspection, against `schema.graphql`), Apollo Client, urql, graphql-ws,
-//! subscriptions-transport-ws and graphql-request, in Node's test runner (tests/clients/).
+//! (introspection, against `schema.graphql`), Apollo Client (with its persisted-queries link),
+//! urql, graphql-ws, subscriptions-transport-ws, graphql-sse and graphql-request, in Node's test
+//! runner (tests/clients/).
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,164 @@
+//! GraphQL over Server-Sent Events, the `graphql-sse` protocol's distinct connections mode, at
+//! `/graphql/stream`: one `text/event-stream` response per operation, each answer a `next` event,
+//! then `complete`. It passes HTTP proxies that break WebSockets.
+//!
+//! - `POST` takes the same JSON request as `POST /graphql` (one operation, no batches), with
+//!   the same token rule (`Authorization: Bearer`, for mutations).
+//! - `GET` takes `query`, `variables`, `operationName` and `extensions` parameters, for the
+//!   browser's `EventSource`; like `GET /graphql` it runs no mutation.
+//! - A request refused before it runs (limits, syntax, validation) is still answered with a
+//!   stream: one `next` event holding the errors, then `complete`, as the protocol asks.
+//! - A subscription ends when the client closes the connection. A comment line every
+//!   [`KEEP_ALIVE`] keeps proxies from closing a quiet stream.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_graphql::{Request, Response, ServerError, Variables};
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response as HttpResponse};
+use futures::stream::{self, BoxStream};
+use futures::{Stream, StreamExt};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use super::AppState;
+use super::errors::refuse;
+use super::http::refuse_unless_json;
+use crate::graphql::Access;
+use crate::graphql::error::code;
+
+/// How often a quiet stream gets a comment line.
+const KEEP_ALIVE: Duration = Duration::from_secs(12);
+
+/// Most streams open at once across all clients; each holds a running operation.
+pub const MAX_STREAMS: usize = 1024;
+
+/// The streams' turns.
+pub type StreamPermits = Arc<Semaphore>;
+
+/// `POST /graphql/stream`.
+pub(super) async fn post(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> HttpResponse {
+    if let Some(refusal) = refuse_unless_json(&headers, "POST /graphql/stream") {
+        return refusal;
+    }
+    match serde_json::from_slice::<Request>(&body) {
+        Ok(request) => {
+            let access = app.auth.for_headers(&headers);
+            stream(app, request, access, false)
+        }
+        Err(err) => refuse(
+            StatusCode::BAD_REQUEST,
+            format!("the body is not one GraphQL request: {err}"),
+        ),
+    }
+}
+
+/// `GET /graphql/stream`.
+pub(super) async fn get(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> HttpResponse {
+    let mut request = Request::new(params.get("query").map_or("", String::as_str));
+    if let Some(name) = params.get("operationName") {
+        request = request.operation_name(name.as_str());
+    }
+    for (name, text) in [("variables", "variables"), ("extensions", "extensions")] {
+        let Some(text) = params.get(text) else {
+            continue;
+        };
+        let value: serde_json::Value = match serde_json::from_str(text) {
+            Ok(value) => value,
+            Err(err) => {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    format!("`{name}` is not JSON: {err}"),
+                );
+            }
+        };
+        if name == "variables" {
+            request = request.variables(Variables::from_json(value));
+        } else if let Ok(extensions) = serde_json::from_value(value) {
+            request.extensions = extensions;
+        }
+    }
+    let access = app.auth.for_headers(&headers);
+    stream(app, request, access, true)
+}
+
+/// Admits `request` and answers with its event stream.
+fn stream(app: AppState, mut request: Request, access: Access, no_mutations: bool) -> HttpResponse {
+    let Ok(permit) = app.streams.clone().try_acquire_owned() else {
+        return events(refused(
+            &app,
+            ServerError::new(
+                format!("the server holds {MAX_STREAMS} streams already; try again later"),
+                None,
+            ),
+        ));
+    };
+    let admitted = match app.admit(&mut request) {
+        Ok(admitted) => admitted,
+        Err(error) => return events(refused(&app, error)),
+    };
+    if no_mutations && admitted.any_mutation {
+        let error = ServerError::new(
+            "mutations do not run over GET: POST them to /graphql/stream (or /graphql)",
+            None,
+        );
+        return events(refused(&app, error));
+    }
+    let answers = app.run_stream(request, access);
+    events(with_permit(answers, permit).boxed())
+}
+
+/// A request's answers as `next` events, then `complete`.
+fn events(answers: BoxStream<'static, Response>) -> HttpResponse {
+    let next = answers.map(|response| {
+        let data = serde_json::to_string(&response).unwrap_or_else(|_| {
+            r#"{"errors":[{"message":"the answer could not be encoded","extensions":{"code":"INTERNAL"}}]}"#.to_owned()
+        });
+        Ok::<_, Infallible>(Event::default().event("next").data(data))
+    });
+    let complete = stream::once(async { Ok(Event::default().event("complete").data("")) });
+    Sse::new(next.chain(complete))
+        .keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+        .into_response()
+}
+
+/// The one answer to a request refused before it ran.
+fn refused(app: &AppState, mut error: ServerError) -> BoxStream<'static, Response> {
+    if error
+        .extensions
+        .as_ref()
+        .and_then(|e| e.get("code"))
+        .is_none()
+    {
+        error
+            .extensions
+            .get_or_insert_with(Default::default)
+            .set("code", code::BAD_REQUEST);
+    }
+    let response = app.finish(Response::from_errors(vec![error]));
+    stream::once(async { response }).boxed()
+}
+
+/// Holds a stream's turn until the stream is dropped (the client went away or it ended).
+fn with_permit(
+    answers: impl Stream<Item = Response> + Send + 'static,
+    permit: OwnedSemaphorePermit,
+) -> impl Stream<Item = Response> + Send + 'static {
+    answers.map(move |response| {
+        let _held = &permit;
+        response
+    })
+}
