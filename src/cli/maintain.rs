@@ -10,6 +10,7 @@ use super::{
     progress_bar, show, take_lock,
 };
 use crate::node::{Keystore, ResetTarget, describe_params};
+use crate::store::ReadConfig;
 use crate::store::{redact, sqlite_path};
 
 const BLOCKS_BAR: &str = "{bar:40} {pos}/{len} blocks {elapsed}";
@@ -119,7 +120,7 @@ pub(super) async fn demo(
         lock => lock,
     };
     let keystore = key.load_or_create(&args.store.data_dir)?;
-    let opened = open_writer(args, keystore, Accounts::Skip).await?;
+    let opened = open_writer(args, keystore, Accounts::Skip, &ReadConfig::default()).await?;
     let node = opened.node;
     let blocks = node.chain_info().await?.height.map_or(0, |h| h + 1);
     confirm::delete_blocks("pocket demo", blocks, &database, yes)?;

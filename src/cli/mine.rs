@@ -10,6 +10,7 @@ use super::remote::Remote;
 use super::{Accounts, CliError, held, new_chain_line, open_writer, take_lock};
 use crate::chain::Params;
 use crate::node::{MAX_BLOCKS_PER_CALL, NodeError, describe_params};
+use crate::store::ReadConfig;
 use crate::store::redact;
 
 /// Blocks asked of a server per request when mining until stopped, so lines keep coming.
@@ -41,7 +42,7 @@ pub(super) async fn mine(
     };
     let address = crate::node::parse_address("address", address)?;
     let keystore = key.load_or_create(&args.store.data_dir)?;
-    let opened = open_writer(args, keystore, Accounts::Start).await?;
+    let opened = open_writer(args, keystore, Accounts::Start, &ReadConfig::default()).await?;
     if opened.new_chain {
         eprintln!(
             "pocket: {}",

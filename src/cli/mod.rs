@@ -32,7 +32,7 @@ use crate::chain::Params;
 use crate::chain::archive::ArchiveError;
 use crate::node::{Keystore, Node, NodeConfig, NodeError, VerifyReport};
 use crate::server::ServerError;
-use crate::store::{Store, redact, sqlite_path};
+use crate::store::{ReadConfig, Store, redact, sqlite_path};
 
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
@@ -199,13 +199,17 @@ struct Opened {
 /// Opens the node of a command that writes, creating the database when missing. The chain's
 /// own parameters apply; a flag that differs from them is refused before anything is written.
 /// A new chain with dev accounts gets their genesis, unless `accounts` is [`Accounts::Skip`]
-/// (a command that resets the chain anyway).
+/// (a command that resets the chain anyway). Reads may go to the hot standbys of `reads`.
 async fn open_writer(
     args: &NodeArgs,
     keystore: Keystore,
     accounts: Accounts,
+    reads: &ReadConfig,
 ) -> Result<Opened, CliError> {
-    let store = Store::open(&args.store.url()).await?;
+    let store = Store::open(&args.store.url())
+        .await?
+        .with_standbys(reads)
+        .await?;
     let chain = Node::chain_params(&store, &Params::default()).await?;
     let new_chain = Node::is_empty(&store).await?;
     let (params, dev_accounts) = args.params.resolve(chain)?;

@@ -32,7 +32,13 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), CliError> {
         args.node.params = args.node.params.without_accounts();
     }
     let forked = super::fork::fork_if_new(&args, &keystore).await?;
-    let opened = open_writer(&args.node, keystore, Accounts::Start).await?;
+    let opened = open_writer(
+        &args.node,
+        keystore,
+        Accounts::Start,
+        &args.server.read_config(),
+    )
+    .await?;
     let node = opened.node;
     if forked {
         node.adopt_dev_accounts().await?;

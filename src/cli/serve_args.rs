@@ -11,6 +11,7 @@ use super::fork::ForkArgs;
 use super::node_args::{KeystoreArgs, NodeArgs};
 use crate::graphql::QueryLimits;
 use crate::server::ServerConfig;
+use crate::store::ReadConfig;
 
 /// Listening and exposure.
 #[derive(Debug, Clone, Args)]
@@ -86,6 +87,19 @@ pub struct ServeConfig {
     /// query, so every replica stays exact); 0 turns the cache off.
     #[arg(long, env = "POCKET_RESPONSE_CACHE", default_value_t = 1024)]
     pub response_cache: usize,
+    /// A PostgreSQL hot standby of --database-url (a streaming replica) to serve queries from;
+    /// repeat or comma-separate. Writes, and reads that must see them, stay on the primary.
+    #[arg(
+        long,
+        env = "POCKET_READ_DATABASE_URL",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub read_database_url: Vec<String>,
+    /// Seconds a standby may be behind the primary and still answer a query that presents no
+    /// state version (one that does is answered at or after that version).
+    #[arg(long, env = "POCKET_MAX_REPLICA_LAG", default_value_t = 1.0)]
+    pub max_replica_lag: f64,
     /// An Apollo persisted-query manifest (`apollo-persisted-query-manifest` JSON, as
     /// `@apollo/generate-persisted-query-manifest` writes it): its documents are known by hash
     /// from the start. Clients may still persist their own unless --persisted-only.
@@ -126,6 +140,14 @@ pub struct ServeArgs {
 }
 
 impl ServeConfig {
+    /// The hot standbys to read from.
+    pub fn read_config(&self) -> ReadConfig {
+        ReadConfig {
+            urls: self.read_database_url.clone(),
+            max_lag: Duration::try_from_secs_f64(self.max_replica_lag).unwrap_or(Duration::ZERO),
+        }
+    }
+
     /// The server settings these flags describe: the listen address resolved and every
     /// `--peer` checked, so a mistake stops the start before anything is served.
     pub fn server_config(&self) -> Result<ServerConfig, ConfigError> {

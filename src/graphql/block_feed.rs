@@ -10,7 +10,7 @@ use tokio::sync::broadcast::{self, error::RecvError};
 
 use crate::chain::{BlockHash, ChainTip};
 use crate::model::StoredBlock;
-use crate::node::{Node, NodeError, NodeEvent};
+use crate::node::{Node, NodeError, NodeEvent, ReadScope, read_within};
 
 /// Blocks read per catch-up statement.
 const CATCH_UP_BATCH: u64 = 100;
@@ -26,6 +26,10 @@ pub(super) struct BlockFeed {
     /// The highest height known to be stored: while it is at or above the next height, the
     /// feed reads from the database instead of waiting for announcements.
     pub known_tip: Option<u64>,
+    /// A resumed stream's replay: up to this height, blocks may be read from a hot standby
+    /// that has reached this state version; every later read goes to the primary (the feed's
+    /// scope), which has what announcements announce.
+    pub replay: Option<(u64, i64)>,
     /// The first block of the chain being followed.
     pub genesis: Option<BlockHash>,
     /// Blocks read from the database, waiting to be delivered.
@@ -89,7 +93,15 @@ impl BlockFeed {
                 continue;
             }
             if self.known_tip.is_some_and(|tip| tip >= self.expected()) {
-                match self.node.blocks_from(self.expected(), CATCH_UP_BATCH).await {
+                let from = self.expected();
+                let read = self.node.blocks_from(from, CATCH_UP_BATCH);
+                let blocks = match self.replay {
+                    Some((through, version)) if from <= through => {
+                        read_within(ReadScope::new(Some(version)), read).await
+                    }
+                    _ => read.await,
+                };
+                match blocks {
                     // The chain is shorter than believed (it went back meanwhile).
                     Ok(blocks) if blocks.is_empty() => self.known_tip = self.last,
                     Ok(blocks) => self.backlog.extend(blocks),

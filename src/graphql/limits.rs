@@ -64,6 +64,8 @@ pub struct Admitted {
     pub only_queries: bool,
     /// Some operation in the document is a mutation.
     pub any_mutation: bool,
+    /// Some operation in the document is a subscription.
+    pub any_subscription: bool,
     /// Its answer depends only on the database, so the response cache may keep it: a query
     /// that selects none of [`VOLATILE_ROOT_FIELDS`].
     pub cacheable: bool,
@@ -113,10 +115,15 @@ pub fn admit(limits: &QueryLimits, request: &mut Request) -> Result<Admitted, Se
             && !fields.is_empty()
             && fields.iter().all(|(_, name)| *name == "submitBlock")
     });
+    let any_subscription = document
+        .operations
+        .iter()
+        .any(|(_, op)| op.node.ty == OperationType::Subscription);
     request.set_parsed_query(document);
     Ok(Admitted {
         only_queries,
         any_mutation,
+        any_subscription,
         cacheable,
         only_block_submissions,
     })

@@ -79,9 +79,20 @@ pub fn sdl() -> String {
     .sdl()
 }
 
-/// The per-request loader: add it to each request's data.
+/// The per-request loader: add it to each request's data. Its batches run in the reads scope
+/// of the request that made it (see `node::ReadScope`).
 pub fn loader_for(node: Arc<Node>) -> DataLoader<ChainLoader> {
-    DataLoader::new(ChainLoader::new(node), tokio::spawn).max_batch_size(2000)
+    let scope = crate::node::current_read_scope();
+    DataLoader::new(ChainLoader::new(node), move |batch| {
+        let scope = scope.clone();
+        tokio::spawn(async move {
+            match scope {
+                Some(scope) => crate::node::read_within(scope, batch).await,
+                None => batch.await,
+            }
+        })
+    })
+    .max_batch_size(2000)
 }
 
 fn node<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Arc<Node>> {

@@ -30,6 +30,8 @@ pub use crate::model::{
     AddressSummary, BlockAccepted, BlockStatus, ChainInfo, MiningSample, TreeBlock, VerifyReport,
     WalletInfo,
 };
+pub use crate::store::standbys::{current_scope as current_read_scope, within as read_within};
+pub use crate::store::{ReadConfig, ReadScope, StandbyStatus};
 pub use archive::transfer::ImportReport;
 pub use chain_params::describe as describe_params;
 pub use dev::accounts::{DEV_GENESIS_TIME, DevAccountBalance, DevAccounts};
@@ -201,6 +203,11 @@ impl Node {
     /// costs a bounded number of statements).
     pub fn statement_count(&self) -> u64 {
         self.store.statement_count()
+    }
+
+    /// Each hot standby's state, and the reads the primary served, when the node has standbys.
+    pub fn standby_status(&self) -> Option<(Vec<StandbyStatus>, u64)> {
+        self.store.standby_status()
     }
 
     /// Other Pocket processes attached to this chain's database (replicas on PostgreSQL), each

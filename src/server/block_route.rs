@@ -52,8 +52,8 @@ pub(super) async fn post(
             );
         }
     };
-    match graphql::admit(&app.limits, &mut request) {
-        Ok(admitted) if admitted.only_block_submissions => {}
+    let admitted = match graphql::admit(&app.limits, &mut request) {
+        Ok(admitted) if admitted.only_block_submissions => admitted,
         Ok(_) => {
             return refuse(
                 StatusCode::BAD_REQUEST,
@@ -64,9 +64,9 @@ pub(super) async fn post(
         Err(error) => {
             return Json(app.finish(Response::from_errors(vec![error]))).into_response();
         }
-    }
+    };
     let access = app.auth.for_headers(&headers);
-    Json(app.execute(request, access).await).into_response()
+    super::http::answered(app.execute(request, access, admitted).await)
 }
 
 /// The body: at once when it declares at most `--max-body-bytes`, else in its turn; in time.

@@ -20,18 +20,41 @@ use super::AppState;
 use super::errors::refuse;
 use super::persisted::{self, Persisted};
 use super::response_cache::CacheKey;
-use crate::graphql::{self, Access};
+use super::state_version;
+use crate::graphql::{self, Access, Admitted};
+use crate::node;
 
 impl AppState {
-    pub(super) async fn execute(&self, request: Request, access: Access) -> Response {
-        let request = request
-            .data(access)
-            .data(graphql::loader_for(self.node.clone()));
-        self.finish(self.schema.execute(request).await)
+    /// Runs one admitted query or mutation in its reads scope (see [`state_version`]); a
+    /// mutation's answer carries the state version it left.
+    pub(super) async fn execute(
+        &self,
+        request: Request,
+        access: Access,
+        admitted: Admitted,
+    ) -> Response {
+        let scope = match state_version::scope_of(&request) {
+            Ok(scope) => scope,
+            Err(error) => return self.finish(Response::from_errors(vec![error])),
+        };
+        node::read_within(scope, async move {
+            let request = request
+                .data(access)
+                .data(graphql::loader_for(self.node.clone()));
+            let mut response = self.finish(self.schema.execute(request).await);
+            if admitted.any_mutation
+                && let Ok(version) = self.node.state_version().await
+            {
+                state_version::answer_with(&mut response, version);
+            }
+            response
+        })
+        .await
     }
 
     /// Runs one admitted operation as a stream of answers (one for a query or a mutation, one
-    /// per event for a subscription), each coded and counted.
+    /// per event for a subscription), each coded and counted. Call it inside the operation's
+    /// reads scope: its loader keeps the scope.
     pub(super) fn run_stream(
         &self,
         request: Request,
@@ -101,16 +124,19 @@ impl AppState {
             );
         }
         let (Some(cache), Some(key), true) = (&self.cache, key, admitted.cacheable) else {
-            return Json(self.execute(request, access).await).into_response();
+            return answered(self.execute(request, access, admitted).await);
         };
         if version.is_none() {
             version = self.state_version().await;
         }
         let Some(version) = version else {
-            return Json(self.execute(request, access).await).into_response();
+            return answered(self.execute(request, access, admitted).await);
         };
         self.metrics.cache_lookup(false);
-        let response = self.execute(request, access).await;
+        // Kept under `version`, so read at `version` at least (a standby that has it, or the
+        // primary).
+        state_version::at_least(&mut request, version);
+        let response = self.execute(request, access, admitted).await;
         let body = match serde_json::to_vec(&response) {
             Ok(body) => Bytes::from(body),
             Err(_) => return Json(response).into_response(),
@@ -142,10 +168,25 @@ impl AppState {
     /// One request of a batch: admitted like any other, never cached.
     async fn answer_in_batch(&self, mut request: Request, access: Access) -> Response {
         match self.admit(&mut request) {
-            Ok(_) => self.execute(request, access).await,
+            Ok(admitted) => self.execute(request, access, admitted).await,
             Err(error) => self.finish(Response::from_errors(vec![error])),
         }
     }
+}
+
+/// A JSON answer; a mutation's carries its state version in a header too.
+pub(super) fn answered(response: Response) -> HttpResponse {
+    let version = response
+        .extensions
+        .get(state_version::ANSWER_EXTENSION)
+        .map(ToString::to_string);
+    let mut answer = Json(response).into_response();
+    if let Some(value) = version.and_then(|v| HeaderValue::from_str(&v).ok()) {
+        answer
+            .headers_mut()
+            .insert(HeaderName::from_static(state_version::ANSWER_HEADER), value);
+    }
+    answer
 }
 
 /// A JSON answer from bytes already serialized, saying whether the cache had it.
@@ -216,6 +257,16 @@ pub(super) async fn post(
         return refuse(StatusCode::BAD_REQUEST, "the request has no `query`");
     }
     let access = app.auth.for_headers(&headers);
+    let mut batch = batch;
+    let presented = match &mut batch {
+        BatchRequest::Single(request) => state_version::from_headers(&headers, request),
+        BatchRequest::Batch(requests) => requests
+            .iter_mut()
+            .try_for_each(|r| state_version::from_headers(&headers, r)),
+    };
+    if let Err(error) = presented {
+        return Json(app.finish(Response::from_errors(vec![error]))).into_response();
+    }
     let response = match batch {
         BatchRequest::Single(request) => return app.answer(request, access, false).await,
         BatchRequest::Batch(requests) if requests.is_empty() => {
@@ -279,6 +330,9 @@ pub(super) async fn get(
                 );
             }
         }
+    }
+    if let Err(error) = state_version::from_headers(&headers, &mut request) {
+        return Json(app.finish(Response::from_errors(vec![error]))).into_response();
     }
     app.answer(request, app.auth.for_headers(&headers), true)
         .await

@@ -1,5 +1,6 @@
 //! Prometheus metrics at `GET /metrics` (OpenMetrics text): requests and errors, blocks announced
-//! to this replica, response cache hits and misses, chain height, pool size, live subscribers, SQL statements.
+//! to this replica, response cache hits and misses, chain height, pool size, live subscribers, SQL
+//! statements, and with hot standbys each one's lag and the reads each source served.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -10,6 +11,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
@@ -28,7 +30,13 @@ pub struct Metrics {
     pool: Gauge,
     subscribers: Gauge,
     statements: Gauge<u64, AtomicU64>,
+    reads: Family<Labels, Gauge<u64, AtomicU64>>,
+    standby_lag: Family<Labels, Gauge<f64, AtomicU64>>,
+    standby_up: Family<Labels, Gauge>,
 }
+
+/// One label's name and value.
+type Labels = Vec<(&'static str, String)>;
 
 impl Metrics {
     /// Registers every metric.
@@ -45,6 +53,9 @@ impl Metrics {
             pool: Gauge::default(),
             subscribers: Gauge::default(),
             statements: Gauge::default(),
+            reads: Family::default(),
+            standby_lag: Family::default(),
+            standby_up: Family::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -92,6 +103,22 @@ impl Metrics {
             "db_statements",
             "SQL statements run by this replica",
             metrics.statements.clone(),
+        );
+        registry.register(
+            "reads_served",
+            "node reads by where they ran, with hot standbys (source: primary or a standby)",
+            metrics.reads.clone(),
+        );
+        registry.register(
+            "standby_lag_seconds",
+            "how far each hot standby's replay is behind the primary (0: it has the primary's \
+             state), at its last poll",
+            metrics.standby_lag.clone(),
+        );
+        registry.register(
+            "standby_up",
+            "whether each hot standby answered its last poll (1) or is skipped (0)",
+            metrics.standby_up.clone(),
         );
         Arc::new(Self {
             registry,
@@ -155,6 +182,25 @@ pub async fn render(metrics: &Metrics, node: &Node) -> Response {
         .subscribers
         .set(node.subscriber_count().saturating_sub(1) as i64);
     metrics.statements.set(node.statement_count());
+    if let Some((standbys, primary_reads)) = node.standby_status() {
+        metrics
+            .reads
+            .get_or_create(&vec![("source", "primary".to_owned())])
+            .set(primary_reads);
+        for standby in standbys {
+            let source = vec![("source", standby.name.clone())];
+            metrics.reads.get_or_create(&source).set(standby.reads);
+            let label = vec![("standby", standby.name)];
+            metrics
+                .standby_up
+                .get_or_create(&label)
+                .set(i64::from(standby.up));
+            metrics
+                .standby_lag
+                .get_or_create(&label)
+                .set(standby.lag.map_or(f64::NAN, |lag| lag.as_secs_f64()));
+        }
+    }
     let mut body = String::new();
     if encode(&mut body, &metrics.registry).is_err() {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();

@@ -24,6 +24,7 @@ mod request_id;
 mod response_cache;
 mod serve;
 mod sse;
+mod state_version;
 mod websocket;
 
 use std::future::Future;

@@ -22,15 +22,17 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response as HttpResponse};
+use futures::StreamExt;
 use futures::stream::{self, BoxStream};
-use futures::{Stream, StreamExt};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Semaphore, mpsc};
 
 use super::AppState;
 use super::errors::refuse;
 use super::http::refuse_unless_json;
+use super::state_version;
 use crate::graphql::Access;
 use crate::graphql::error::code;
+use crate::node::{self, ReadScope};
 
 /// How often a quiet stream gets a comment line.
 const KEEP_ALIVE: Duration = Duration::from_secs(12);
@@ -51,7 +53,10 @@ pub(super) async fn post(
         return refusal;
     }
     match serde_json::from_slice::<Request>(&body) {
-        Ok(request) => {
+        Ok(mut request) => {
+            if let Err(error) = state_version::from_headers(&headers, &mut request) {
+                return events(refused(&app, error));
+            }
             let access = app.auth.for_headers(&headers);
             stream(app, request, access, false)
         }
@@ -91,6 +96,9 @@ pub(super) async fn get(
             request.extensions = extensions;
         }
     }
+    if let Err(error) = state_version::from_headers(&headers, &mut request) {
+        return events(refused(&app, error));
+    }
     let access = app.auth.for_headers(&headers);
     stream(app, request, access, true)
 }
@@ -117,8 +125,37 @@ fn stream(app: AppState, mut request: Request, access: Access, no_mutations: boo
         );
         return events(refused(&app, error));
     }
-    let answers = app.run_stream(request, access);
-    events(with_permit(answers, permit).boxed())
+    let scope = if admitted.any_subscription {
+        Ok(ReadScope::primary())
+    } else {
+        state_version::scope_of(&request)
+    };
+    let scope = match scope {
+        Ok(scope) => scope,
+        Err(error) => return events(refused(&app, error)),
+    };
+    // The operation runs in a task of its own, in its reads scope, and ends when it does or
+    // when the client goes away; it holds the stream's turn until then.
+    let (sender, receiver) = mpsc::channel::<Response>(16);
+    tokio::spawn(node::read_within(scope, async move {
+        let _turn = permit;
+        let mut answers = app.run_stream(request, access);
+        loop {
+            tokio::select! {
+                answer = answers.next() => {
+                    let Some(answer) = answer else { return };
+                    if sender.send(answer).await.is_err() {
+                        return;
+                    }
+                }
+                () = sender.closed() => return,
+            }
+        }
+    }));
+    let answers = stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|answer| (answer, receiver))
+    });
+    events(answers.boxed())
 }
 
 /// A request's answers as `next` events, then `complete`.
@@ -150,15 +187,4 @@ fn refused(app: &AppState, mut error: ServerError) -> BoxStream<'static, Respons
     }
     let response = app.finish(Response::from_errors(vec![error]));
     stream::once(async { response }).boxed()
-}
-
-/// Holds a stream's turn until the stream is dropped (the client went away or it ended).
-fn with_permit(
-    answers: impl Stream<Item = Response> + Send + 'static,
-    permit: OwnedSemaphorePermit,
-) -> impl Stream<Item = Response> + Send + 'static {
-    answers.map(move |response| {
-        let _held = &permit;
-        response
-    })
 }

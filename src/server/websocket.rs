@@ -32,7 +32,9 @@ use tokio::task::AbortHandle;
 
 use super::AppState;
 use super::errors::refuse;
-use crate::graphql::{self, Access};
+use super::state_version;
+use crate::graphql::Access;
+use crate::node::{self, ReadScope};
 
 /// Operations one connection may run at once.
 const MAX_OPERATIONS: usize = 100;
@@ -294,19 +296,30 @@ impl Connection {
             );
             return Ok(Some(self.refused(&id, error)));
         }
-        if let Err(error) = self.app.admit(&mut request) {
-            return Ok(Some(self.refused(&id, error)));
-        }
-        let request = request
-            .data(access)
-            .data(graphql::loader_for(self.app.node.clone()));
+        let admitted = match self.app.admit(&mut request) {
+            Ok(admitted) => admitted,
+            Err(error) => return Ok(Some(self.refused(&id, error))),
+        };
+        // A subscription reads what announcements say is committed: from the primary.
+        let scope = if admitted.any_subscription {
+            Ok(ReadScope::primary())
+        } else {
+            state_version::scope_of(&request)
+        };
+        let scope = match scope {
+            Ok(scope) => scope,
+            Err(error) => return Ok(Some(self.refused(&id, error))),
+        };
         self.runs += 1;
-        let task = tokio::spawn(operation(
-            self.app.clone(),
-            self.protocol,
-            (id.clone(), self.runs),
-            request,
-            self.events.clone(),
+        let task = tokio::spawn(node::read_within(
+            scope,
+            operation(
+                self.app.clone(),
+                self.protocol,
+                (id.clone(), self.runs),
+                (request, access),
+                self.events.clone(),
+            ),
         ));
         self.operations.insert(id, (self.runs, task.abort_handle()));
         Ok(None)
@@ -341,7 +354,7 @@ async fn operation(
     app: AppState,
     protocol: Protocol,
     (id, run): (String, u64),
-    request: Request,
+    (request, access): (Request, Access),
     events: mpsc::Sender<Event>,
 ) {
     let event = |kind| Event {
@@ -349,10 +362,9 @@ async fn operation(
         run,
         kind,
     };
-    let mut answers = app.schema.execute_stream(request);
+    let mut answers = app.run_stream(request, access);
     let mut first = true;
     while let Some(response) = answers.next().await {
-        let response = app.finish(response);
         // An operation that failed before producing any data (validation, usually) is an
         // `error`, and ends without `complete`, in both protocols.
         if first && response.data == async_graphql::Value::Null && !response.errors.is_empty() {

@@ -16,6 +16,12 @@ pub enum StoreError {
         /// What is wrong.
         detail: String,
     },
+    /// `--read-database-url` beside a SQLite primary.
+    #[error(
+        "read replicas (--read-database-url) are PostgreSQL hot standbys: the primary \
+         (--database-url) must be PostgreSQL too"
+    )]
+    StandbysNeedPostgres,
     /// The database URL names no supported backend.
     #[error("unsupported database URL {0:?}: use sqlite://… or postgres://…")]
     UnsupportedUrl(String),

@@ -17,6 +17,7 @@ mod pool_inputs;
 mod pool_outputs;
 pub mod side_blocks;
 pub mod snapshots;
+pub mod standbys;
 pub mod tx_index;
 pub mod undo;
 pub mod version;
@@ -36,6 +37,7 @@ use sea_orm::{
 };
 
 pub use error::{StoreError, StoreResult};
+pub use standbys::{ReadConfig, ReadScope, StandbyStatus};
 
 /// A connection the store's functions run on: the pool (reads) or a transaction. The node names
 /// this, never the driver's types, and composes store functions inside one transaction.
@@ -74,6 +76,8 @@ pub struct Store {
     db: DatabaseConnection,
     statements: Arc<AtomicU64>,
     url: Arc<str>,
+    /// Hot standbys that serve reads (PostgreSQL only).
+    standbys: Option<Arc<standbys::Standbys>>,
 }
 
 impl Store {
@@ -137,6 +141,7 @@ impl Store {
             db,
             statements,
             url: Arc::from(url),
+            standbys: None,
         };
         if !create && !store.has_tables().await? {
             return Err(StoreError::Missing(redact(url)));
@@ -148,9 +153,43 @@ impl Store {
         Ok(store)
     }
 
-    /// The pool, for reads (they never wait for a writer).
+    /// Reads from the hot standbys in `config` as well as from the primary (see [`standbys`]).
+    pub async fn with_standbys(mut self, config: &ReadConfig) -> StoreResult<Self> {
+        if config.urls.is_empty() {
+            return Ok(self);
+        }
+        if !self.is_postgres() {
+            return Err(StoreError::StandbysNeedPostgres);
+        }
+        self.standbys = Some(Arc::new(
+            standbys::Standbys::start(config, self.db.clone()).await?,
+        ));
+        Ok(self)
+    }
+
+    /// The primary's pool, for reads that must see the latest commit (they never wait for a
+    /// writer).
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// Runs `read` on a hot standby that may answer it, else on the primary (see
+    /// [`standbys`]); on a node without standbys, on the pool. `read` may run twice (when a
+    /// standby fails), so it only reads.
+    pub async fn read<T, F, Fut>(&self, read: F) -> StoreResult<T>
+    where
+        F: Fn(DatabaseConnection) -> Fut,
+        Fut: std::future::Future<Output = StoreResult<T>>,
+    {
+        match &self.standbys {
+            Some(standbys) => standbys.read(&self.db, read).await,
+            None => read(self.db.clone()).await,
+        }
+    }
+
+    /// Each standby's state and the reads the primary served, when there are standbys.
+    pub fn standby_status(&self) -> Option<(Vec<StandbyStatus>, u64)> {
+        self.standbys.as_ref().map(|s| s.status())
     }
 
     /// The URL it was opened with (for the PostgreSQL listener's own connection).

@@ -11,6 +11,7 @@ mod http;
 mod network;
 mod postgres;
 mod replica;
+mod standby;
 mod ws;
 
 pub use chain_builder::{
@@ -24,6 +25,7 @@ pub use network::{NETWORK_BITS, connect_block, network_builder, sqlite_databases
 pub use pocket_chain::chain::testing::{ChainBuilder, coinbase_of, key, pkh, tip_of};
 pub use postgres::DURABLE_PG;
 pub use replica::Replica;
+pub use standby::StandbyPair;
 pub use ws::{WsStream, connect_ws, next_json, subscribe};
 
 /// Generates one test per backend from `async fn name(backend: Backend)`.

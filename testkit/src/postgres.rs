@@ -141,7 +141,7 @@ fn start_cluster() -> Result<Cluster, String> {
     })
 }
 
-fn find_pg_bin() -> Option<PathBuf> {
+pub(crate) fn find_pg_bin() -> Option<PathBuf> {
     let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
         .ok()?
         .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
@@ -151,7 +151,7 @@ fn find_pg_bin() -> Option<PathBuf> {
     found.pop()
 }
 
-fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
@@ -159,7 +159,7 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-fn run(cmd: &mut Command) -> Result<(), String> {
+pub(crate) fn run(cmd: &mut Command) -> Result<(), String> {
     let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
     if out.status.success() {
         Ok(())

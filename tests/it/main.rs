@@ -24,6 +24,7 @@ mod node;
 mod operator_safety;
 mod private_api;
 mod raw_blocks;
+mod read_replicas;
 mod replicas;
 mod resume;
 mod schema;

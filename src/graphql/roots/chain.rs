@@ -229,12 +229,18 @@ impl ChainSubscription {
             None => (info.height, info.tip_hash),
             Some(after) => (after, None),
         };
+        // Read after the tip, so a standby at this version holds every block of the replay.
+        let replay = match (after, info.height) {
+            (Some(_), Some(tip)) => Some((tip, node.state_version().await.api()?)),
+            _ => None,
+        };
         let feed = BlockFeed {
             node,
             events,
             last,
             last_hash,
             known_tip: info.height,
+            replay,
             genesis,
             backlog: VecDeque::new(),
         };

@@ -16,26 +16,36 @@ impl Node {
     /// The totals of `address`. Every output paid to it is either unspent (the chainstate) or
     /// spent (the undo data), so `received` is their sum: three indexed reads.
     pub async fn address_summary(&self, address: &Address) -> NodeResult<AddressSummary> {
-        let db = self.store.db();
-        let balance = balances::get_many(db, &[*address])
-            .await?
-            .get(address)
-            .copied()
-            .unwrap_or(0);
-        let sent = undo::spent_by(db, address).await?;
-        let tx_count = tx_index::history_count(db, address).await?;
-        Ok(AddressSummary {
-            balance,
-            received: balance + sent,
-            sent,
-            tx_count,
-        })
+        let summary = self
+            .store
+            .read(|db| async move {
+                let balance = balances::get_many(&db, &[*address])
+                    .await?
+                    .get(address)
+                    .copied()
+                    .unwrap_or(0);
+                let sent = undo::spent_by(&db, address).await?;
+                let tx_count = tx_index::history_count(&db, address).await?;
+                Ok(AddressSummary {
+                    balance,
+                    received: balance + sent,
+                    sent,
+                    tx_count,
+                })
+            })
+            .await?;
+        Ok(summary)
     }
 
     /// Pending transactions paying `address` or spending from it, oldest first (at most
     /// [`MAX_PENDING_LISTED`]).
     pub async fn pending_touching(&self, address: &Address) -> NodeResult<Vec<PendingTx>> {
-        Ok(pool::pending_touching(self.store.db(), address, MAX_PENDING_LISTED).await?)
+        Ok(self
+            .store
+            .read(
+                |db| async move { pool::pending_touching(&db, address, MAX_PENDING_LISTED).await },
+            )
+            .await?)
     }
 
     /// The transactions of the block at `height` that touch any of `addresses` (pay one, or
@@ -46,7 +56,10 @@ impl Node {
         height: u64,
         addresses: &HashSet<Address>,
     ) -> NodeResult<Vec<(Txid, Address, TxLocation)>> {
-        let rows = tx_index::index_range(self.store.db(), height, height).await?;
+        let rows = self
+            .store
+            .read(|db| async move { tx_index::index_range(&db, height, height).await })
+            .await?;
         Ok(rows
             .into_iter()
             .filter(|row| addresses.contains(&row.address))

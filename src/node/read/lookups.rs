@@ -15,7 +15,11 @@ impl Node {
         let mut txids: Vec<Txid> = outpoints.iter().map(|o| o.txid).collect();
         txids.sort();
         txids.dedup();
-        let locations = tx_index::locate_many(self.store.db(), &txids).await?;
+        let txids = &txids;
+        let locations = self
+            .store
+            .read(|db| async move { tx_index::locate_many(&db, txids).await })
+            .await?;
         let blocks = self.blocks_holding(locations.values()).await?;
         Ok(outpoints
             .iter()
@@ -37,7 +41,10 @@ impl Node {
         let mut heights = heights.to_vec();
         heights.sort_unstable();
         heights.dedup();
-        let undone: HashMap<OutPoint, TxOut> = undo::at_heights(self.store.db(), &heights)
+        let heights = &heights;
+        let undone: HashMap<OutPoint, TxOut> = self
+            .store
+            .read(|db| async move { undo::at_heights(&db, heights).await })
             .await?
             .into_iter()
             .map(|(outpoint, utxo)| (outpoint, utxo.output))
@@ -68,7 +75,10 @@ impl Node {
         before: Option<(u64, u32)>,
         limit: u64,
     ) -> NodeResult<Vec<MinedTx>> {
-        let rows = tx_index::history(self.store.db(), address, before, limit).await?;
+        let rows = self
+            .store
+            .read(|db| async move { tx_index::history(&db, address, before, limit).await })
+            .await?;
         let blocks = self
             .blocks_holding(rows.iter().map(|r| &r.location))
             .await?;
@@ -92,7 +102,11 @@ impl Node {
         let mut hashes: Vec<BlockHash> = locations.map(|l| l.block_hash).collect();
         hashes.sort();
         hashes.dedup();
-        Ok(blocks::by_hashes(self.store.db(), &hashes).await?)
+        let hashes = &hashes;
+        Ok(self
+            .store
+            .read(|db| async move { blocks::by_hashes(&db, hashes).await })
+            .await?)
     }
 }
 

@@ -1,4 +1,5 @@
-//! Reads. They use the pool of connections directly and never wait for a writer.
+//! Reads. They never wait for a writer, and go to a hot standby when the node has one that may
+//! answer (see `store::standbys`); the state version always comes from the primary.
 
 use std::collections::HashMap;
 
@@ -21,41 +22,57 @@ impl Node {
 
     /// Height, tip, parameters, supply and sizes.
     pub async fn chain_info(&self) -> NodeResult<ChainInfo> {
-        let db = self.store.db();
-        let tip = blocks::tip(db).await?;
-        Ok(ChainInfo {
-            height: tip.map(|t| t.height),
-            tip_hash: tip.map(|t| t.hash),
-            difficulty_bits: self.params().difficulty_bits,
-            reward: self.params().block_reward,
-            total_supply: chainstate::total_value(db).await?,
-            utxo_count: chainstate::count(db, None).await?,
-            pool_size: pool::count(db, false).await?,
-            genesis_hash: blocks::hashes_at(db, &[0]).await?.first().map(|(_, h)| *h),
-            max_block_txs: self.params().max_block_txs,
-            side_blocks: side_blocks::count(db).await?,
-        })
+        let params = self.params();
+        let info = self
+            .store
+            .read(|db| async move {
+                let tip = blocks::tip(&db).await?;
+                Ok(ChainInfo {
+                    height: tip.map(|t| t.height),
+                    tip_hash: tip.map(|t| t.hash),
+                    difficulty_bits: params.difficulty_bits,
+                    reward: params.block_reward,
+                    total_supply: chainstate::total_value(&db).await?,
+                    utxo_count: chainstate::count(&db, None).await?,
+                    pool_size: pool::count(&db, false).await?,
+                    genesis_hash: blocks::hashes_at(&db, &[0]).await?.first().map(|(_, h)| *h),
+                    max_block_txs: params.max_block_txs,
+                    side_blocks: side_blocks::count(&db).await?,
+                })
+            })
+            .await?;
+        Ok(info)
     }
 
     /// Where transaction `txid` stands; `None` if neither mined nor pending.
     pub async fn transaction_status(&self, txid: &Txid) -> NodeResult<Option<TxStatus>> {
-        let db = self.store.db();
-        // The pool first: a transaction mined between the two reads is then found in a block,
-        // never missed by both.
-        let pending = pool::pending_by_txid(db, txid).await?;
-        if let Some(location) = tx_index::locate(db, txid).await? {
-            let tip = blocks::tip(db).await?.map_or(location.height, |t| t.height);
-            return Ok(Some(TxStatus::Mined {
-                location,
-                confirmations: tip.saturating_sub(location.height) + 1,
-            }));
-        }
-        Ok(pending.map(|(entry, position)| TxStatus::Pending { entry, position }))
+        let status = self
+            .store
+            .read(|db| async move {
+                // The pool first: a transaction mined between the two reads is then found in a
+                // block, never missed by both.
+                let pending = pool::pending_by_txid(&db, txid).await?;
+                if let Some(location) = tx_index::locate(&db, txid).await? {
+                    let tip = blocks::tip(&db)
+                        .await?
+                        .map_or(location.height, |t| t.height);
+                    return Ok(Some(TxStatus::Mined {
+                        location,
+                        confirmations: tip.saturating_sub(location.height) + 1,
+                    }));
+                }
+                Ok(pending.map(|(entry, position)| TxStatus::Pending { entry, position }))
+            })
+            .await?;
+        Ok(status)
     }
 
     /// The tip (`None` before genesis).
     pub async fn tip(&self) -> NodeResult<Option<crate::chain::ChainTip>> {
-        Ok(blocks::tip(self.store.db()).await?)
+        Ok(self
+            .store
+            .read(|db| async move { blocks::tip(&db).await })
+            .await?)
     }
 
     /// The balance of any address (wallet of this node or not).
@@ -70,12 +87,19 @@ impl Node {
 
     /// Balances of many addresses in one statement per 500.
     pub async fn balances(&self, addresses: &[Address]) -> NodeResult<HashMap<Address, u64>> {
-        Ok(balances::get_many(self.store.db(), addresses).await?)
+        Ok(self
+            .store
+            .read(|db| async move { balances::get_many(&db, addresses).await })
+            .await?)
     }
 
     /// A keystore wallet with its balance.
     pub async fn wallet(&self, address: &Address) -> NodeResult<Option<WalletInfo>> {
-        let Some(stored) = wallets::get(self.store.db(), address).await? else {
+        let Some(stored) = self
+            .store
+            .read(|db| async move { wallets::get(&db, address).await })
+            .await?
+        else {
             return Ok(None);
         };
         let balance = self.balance(address).await?;
@@ -87,7 +111,9 @@ impl Node {
 
     /// Keystore wallets in creation order after id `after`, with balances.
     pub async fn wallets(&self, after: Option<i64>, limit: u64) -> NodeResult<Vec<WalletInfo>> {
-        Ok(wallets::page_with_balances(self.store.db(), after, limit)
+        Ok(self
+            .store
+            .read(|db| async move { wallets::page_with_balances(&db, after, limit).await })
             .await?
             .into_iter()
             .map(|(wallet, balance)| WalletInfo { wallet, balance })
@@ -96,17 +122,26 @@ impl Node {
 
     /// Number of keystore wallets.
     pub async fn wallet_count(&self) -> NodeResult<u64> {
-        Ok(wallets::count(self.store.db()).await?)
+        Ok(self
+            .store
+            .read(|db| async move { wallets::count(&db).await })
+            .await?)
     }
 
     /// Blocks newest first, below height `before`.
     pub async fn blocks(&self, before: Option<u64>, limit: u64) -> NodeResult<Vec<StoredBlock>> {
-        Ok(blocks::newest_first(self.store.db(), before, limit).await?)
+        Ok(self
+            .store
+            .read(|db| async move { blocks::newest_first(&db, before, limit).await })
+            .await?)
     }
 
     /// Blocks from height `from` upwards, oldest first (catch-up for subscribers).
     pub async fn blocks_from(&self, from: u64, limit: u64) -> NodeResult<Vec<StoredBlock>> {
-        Ok(blocks::range(self.store.db(), from, limit).await?)
+        Ok(self
+            .store
+            .read(|db| async move { blocks::range(&db, from, limit).await })
+            .await?)
     }
 
     /// The canonical encodings of up to `count` blocks from height `from` upwards, stopping
@@ -141,22 +176,34 @@ impl Node {
 
     /// Number of blocks.
     pub async fn block_count(&self) -> NodeResult<u64> {
-        Ok(blocks::count(self.store.db()).await?)
+        Ok(self
+            .store
+            .read(|db| async move { blocks::count(&db).await })
+            .await?)
     }
 
     /// A block by hash.
     pub async fn block_by_hash(&self, hash: &BlockHash) -> NodeResult<Option<StoredBlock>> {
-        Ok(blocks::by_hash(self.store.db(), hash).await?)
+        Ok(self
+            .store
+            .read(|db| async move { blocks::by_hash(&db, hash).await })
+            .await?)
     }
 
     /// A block by height.
     pub async fn block_by_height(&self, height: u64) -> NodeResult<Option<StoredBlock>> {
-        Ok(blocks::by_height(self.store.db(), height).await?)
+        Ok(self
+            .store
+            .read(|db| async move { blocks::by_height(&db, height).await })
+            .await?)
     }
 
     /// A mined transaction and where it is; pending transactions are in the pool.
     pub async fn transaction(&self, txid: &Txid) -> NodeResult<Option<(Transaction, TxLocation)>> {
-        Ok(tx_index::transaction(self.store.db(), txid).await?)
+        Ok(self
+            .store
+            .read(|db| async move { tx_index::transaction(&db, txid).await })
+            .await?)
     }
 
     /// Unspent outputs by outpoint order, optionally of one address.
@@ -166,17 +213,26 @@ impl Node {
         after: Option<&OutPoint>,
         limit: u64,
     ) -> NodeResult<Vec<(OutPoint, Utxo)>> {
-        Ok(chainstate::page(self.store.db(), address, after, limit).await?)
+        Ok(self
+            .store
+            .read(|db| async move { chainstate::page(&db, address, after, limit).await })
+            .await?)
     }
 
     /// Number of unspent outputs, optionally of one address.
     pub async fn utxo_count(&self, address: Option<&Address>) -> NodeResult<u64> {
-        Ok(chainstate::count(self.store.db(), address).await?)
+        Ok(self
+            .store
+            .read(|db| async move { chainstate::count(&db, address).await })
+            .await?)
     }
 
     /// Unspent outputs among `outpoints` (to tell spent from unspent).
     pub async fn utxos(&self, outpoints: &[OutPoint]) -> NodeResult<HashMap<OutPoint, Utxo>> {
-        Ok(chainstate::get_many(self.store.db(), outpoints).await?)
+        Ok(self
+            .store
+            .read(|db| async move { chainstate::get_many(&db, outpoints).await })
+            .await?)
     }
 
     /// Pool entries in arrival order after id `after`.
@@ -186,23 +242,35 @@ impl Node {
         after: Option<i64>,
         limit: u64,
     ) -> NodeResult<Vec<PoolEntry>> {
-        Ok(pool::page(self.store.db(), include_rejected, after, limit).await?)
+        Ok(self
+            .store
+            .read(|db| async move { pool::page(&db, include_rejected, after, limit).await })
+            .await?)
     }
 
     /// Number of pool entries.
     pub async fn pool_count(&self, include_rejected: bool) -> NodeResult<u64> {
-        Ok(pool::count(self.store.db(), include_rejected).await?)
+        Ok(self
+            .store
+            .read(|db| async move { pool::count(&db, include_rejected).await })
+            .await?)
     }
 
     /// The pending entry of a sender, if any.
     pub async fn pending_of(&self, address: &Address) -> NodeResult<Option<PoolEntry>> {
-        let pending = pool::pending_from(self.store.db(), address).await?;
+        let pending = self
+            .store
+            .read(|db| async move { pool::pending_from(&db, address).await })
+            .await?;
         Ok(pending.map(PoolEntry::Pending))
     }
 
     /// Number of mined transactions that touched `address`.
     pub async fn history_count(&self, address: &Address) -> NodeResult<u64> {
-        Ok(tx_index::history_count(self.store.db(), address).await?)
+        Ok(self
+            .store
+            .read(|db| async move { tx_index::history_count(&db, address).await })
+            .await?)
     }
 
     /// Blocks by hash, many at once.
@@ -210,6 +278,9 @@ impl Node {
         &self,
         hashes: &[BlockHash],
     ) -> NodeResult<HashMap<BlockHash, StoredBlock>> {
-        Ok(blocks::by_hashes(self.store.db(), hashes).await?)
+        Ok(self
+            .store
+            .read(|db| async move { blocks::by_hashes(&db, hashes).await })
+            .await?)
     }
 }
