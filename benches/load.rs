@@ -1,7 +1,9 @@
 //! Load test (not part of `cargo test`): for LOAD_SECONDS (default 60), LOAD_SUBSCRIBERS (default
 //! 300) WebSocket subscribers plus query and mutation workers against `pocket serve` processes on
-//! one PostgreSQL — first one replica, then LOAD_REPLICAS (default 3) — and prints throughput,
-//! p50/p99 latency, block delivery latency and memory as a Markdown table.
+//! one PostgreSQL — first one replica, then LOAD_REPLICAS (default 3) — then one replica on a
+//! primary with a streaming standby, without and with `--read-database-url` (the share of reads
+//! the standby served is shown), and prints throughput, p50/p99 latency, block delivery latency
+//! and memory as a Markdown table.
 //!
 //!     cargo bench --bench load
 //!     LOAD_SECONDS=20 LOAD_SUBSCRIBERS=100 cargo bench --bench load
@@ -12,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use pocket_testkit::{Backend, Replica, TestDb};
+use pocket_testkit::{Backend, Replica, StandbyPair, TestDb};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -31,7 +33,8 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
 }
 
 struct Outcome {
-    replicas: usize,
+    setup: String,
+    standby_share: Option<f64>,
     requests: u64,
     errors: u64,
     seconds: f64,
@@ -41,11 +44,18 @@ struct Outcome {
     rss_mib: f64,
 }
 
-async fn run(replicas: usize, seconds: u64, subscribers: u64) -> Outcome {
-    let db = TestDb::new(Backend::Postgres).await;
+/// Where the servers run: `replicas` processes on the database at `url`, each with `extra`.
+struct Setup<'a> {
+    label: String,
+    url: &'a str,
+    replicas: usize,
+    extra: &'a [&'a str],
+}
+
+async fn run(setup: Setup<'_>, seconds: u64, subscribers: u64) -> Outcome {
     let mut servers = Vec::new();
-    for _ in 0..replicas {
-        servers.push(Replica::start(env!("CARGO_BIN_EXE_pocket"), &db.url, &[]).await);
+    for _ in 0..setup.replicas {
+        servers.push(Replica::start(env!("CARGO_BIN_EXE_pocket"), setup.url, setup.extra).await);
     }
     let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
     let http = reqwest::Client::new();
@@ -156,6 +166,7 @@ async fn run(replicas: usize, seconds: u64, subscribers: u64) -> Outcome {
     let seconds = started.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_secs(1)).await;
     let rss_mib = servers.iter().map(Replica::rss_mib).sum();
+    let standby_share = standby_share(&http, &bases[0]).await;
 
     let acked = acked.lock().unwrap().clone();
     let mut delivery_us: Vec<u64> = received
@@ -172,9 +183,9 @@ async fn run(replicas: usize, seconds: u64, subscribers: u64) -> Outcome {
     let mut latencies_us = latencies.lock().unwrap().clone();
     latencies_us.sort_unstable();
     drop(servers);
-    drop(db);
     Outcome {
-        replicas,
+        setup: setup.label,
+        standby_share,
         requests: requests.load(Ordering::Relaxed),
         errors: errors.load(Ordering::Relaxed),
         seconds,
@@ -183,6 +194,31 @@ async fn run(replicas: usize, seconds: u64, subscribers: u64) -> Outcome {
         blocks: acked.len() as u64,
         rss_mib,
     }
+}
+
+/// The share of node reads a standby served, from `/metrics` (none without standbys).
+async fn standby_share(http: &reqwest::Client, base: &str) -> Option<f64> {
+    let text = http
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    let (mut primary, mut standbys) = (0.0, 0.0);
+    for line in text
+        .lines()
+        .filter(|l| l.starts_with("pocket_reads_served{"))
+    {
+        let value: f64 = line.rsplit(' ').next()?.parse().ok()?;
+        if line.contains("source=\"primary\"") {
+            primary += value;
+        } else {
+            standbys += value;
+        }
+    }
+    (primary + standbys > 0.0).then(|| standbys / (primary + standbys))
 }
 
 fn main() {
@@ -195,21 +231,46 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let outcomes: Vec<Outcome> = [1, replicas]
-        .iter()
-        .map(|&n| rt.block_on(run(n, seconds, subscribers)))
-        .collect();
+    let outcomes: Vec<Outcome> = rt.block_on(async {
+        let mut outcomes = Vec::new();
+        let db = TestDb::new(Backend::Postgres).await;
+        for n in [1, replicas] {
+            let label = format!("{n} replica{}", if n == 1 { "" } else { "s" });
+            let setup = Setup {
+                label,
+                url: &db.url,
+                replicas: n,
+                extra: &[],
+            };
+            outcomes.push(run(setup, seconds, subscribers).await);
+        }
+        let pair = StandbyPair::start().await;
+        let reads = ["--read-database-url", pair.standby_url.as_str()];
+        for (label, extra) in [
+            ("1 replica, primary of a standby", &[][..]),
+            ("1 replica reading from the standby", &reads[..]),
+        ] {
+            let setup = Setup {
+                label: label.to_owned(),
+                url: &pair.primary_url,
+                replicas: 1,
+                extra,
+            };
+            outcomes.push(run(setup, seconds, subscribers).await);
+        }
+        outcomes
+    });
     println!(
         "\n{seconds} s, {subscribers} WebSocket subscribers, 4 writers + 8 readers, PostgreSQL\n"
     );
     println!(
-        "| replicas | requests/s | p50 | p99 | refused or failed | blocks | delivery p50 | delivery p99 | memory (all replicas) |"
+        "| setup | requests/s | p50 | p99 | refused or failed | blocks | delivery p50 | delivery p99 | memory (all replicas) | reads on the standby |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for o in &outcomes {
         println!(
-            "| {} | {:.0} | {:.1} ms | {:.1} ms | {} | {} | {:.1} ms | {:.1} ms | {:.0} MiB |",
-            o.replicas,
+            "| {} | {:.0} | {:.1} ms | {:.1} ms | {} | {} | {:.1} ms | {:.1} ms | {:.0} MiB | {} |",
+            o.setup,
             o.requests as f64 / o.seconds,
             percentile(&o.latencies_us, 0.50),
             percentile(&o.latencies_us, 0.99),
@@ -217,7 +278,9 @@ fn main() {
             o.blocks,
             percentile(&o.delivery_us, 0.50),
             percentile(&o.delivery_us, 0.99),
-            o.rss_mib
+            o.rss_mib,
+            o.standby_share
+                .map_or("–".to_owned(), |share| format!("{:.0}%", share * 100.0))
         );
     }
 }

@@ -140,10 +140,16 @@ pub struct ServeArgs {
 }
 
 impl ServeConfig {
-    /// The hot standbys to read from.
+    /// The hot standbys to read from (an empty value, as a compose file passes when none is
+    /// set, names none).
     pub fn read_config(&self) -> ReadConfig {
         ReadConfig {
-            urls: self.read_database_url.clone(),
+            urls: self
+                .read_database_url
+                .iter()
+                .filter(|url| !url.trim().is_empty())
+                .cloned()
+                .collect(),
             max_lag: Duration::try_from_secs_f64(self.max_replica_lag).unwrap_or(Duration::ZERO),
         }
     }

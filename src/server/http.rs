@@ -22,22 +22,29 @@ use super::persisted::{self, Persisted};
 use super::response_cache::CacheKey;
 use super::state_version;
 use crate::graphql::{self, Access, Admitted};
-use crate::node;
+use crate::node::{self, ReadScope};
 
 impl AppState {
-    /// Runs one admitted query or mutation in its reads scope (see [`state_version`]); a
-    /// mutation's answer carries the state version it left.
+    /// Runs one admitted query or mutation in its reads scope: the one it runs in already, else
+    /// the one its request presents (see [`state_version`]); a mutation's reads always go to the
+    /// primary, which has its writes, and its answer carries the state version it left.
     pub(super) async fn execute(
         &self,
         request: Request,
         access: Access,
         admitted: Admitted,
     ) -> Response {
-        let scope = match state_version::scope_of(&request) {
-            Ok(scope) => scope,
-            Err(error) => return self.finish(Response::from_errors(vec![error])),
+        let scope = if admitted.any_mutation {
+            Some(ReadScope::primary())
+        } else if node::current_read_scope().is_some() {
+            None
+        } else {
+            match state_version::scope_of(&request) {
+                Ok(scope) => Some(scope),
+                Err(error) => return self.finish(Response::from_errors(vec![error])),
+            }
         };
-        node::read_within(scope, async move {
+        let run = async move {
             let request = request
                 .data(access)
                 .data(graphql::loader_for(self.node.clone()));
@@ -48,17 +55,21 @@ impl AppState {
                 state_version::answer_with(&mut response, version);
             }
             response
-        })
-        .await
+        };
+        match scope {
+            Some(scope) => node::read_within(scope, run).await,
+            None => run.await,
+        }
     }
 
     /// Runs one admitted operation as a stream of answers (one for a query or a mutation, one
-    /// per event for a subscription), each coded and counted. Call it inside the operation's
-    /// reads scope: its loader keeps the scope.
+    /// per event for a subscription), each coded and counted; a mutation's answer carries the
+    /// state version it left. Call it inside the operation's reads scope: its loader keeps it.
     pub(super) fn run_stream(
         &self,
         request: Request,
         access: Access,
+        admitted: Admitted,
     ) -> futures::stream::BoxStream<'static, Response> {
         use futures::StreamExt;
         let request = request
@@ -67,7 +78,18 @@ impl AppState {
         let app = self.clone();
         self.schema
             .execute_stream(request)
-            .map(move |response| app.finish(response))
+            .then(move |response| {
+                let app = app.clone();
+                async move {
+                    let mut response = app.finish(response);
+                    if admitted.any_mutation
+                        && let Ok(version) = app.node.state_version().await
+                    {
+                        state_version::answer_with(&mut response, version);
+                    }
+                    response
+                }
+            })
             .boxed()
     }
 
@@ -84,6 +106,9 @@ impl AppState {
     /// the same limits, so a hit needs neither parsing nor admission. The state version is read
     /// only for a query the cache may answer or will keep (never for a mutation), and always
     /// before the query runs, so a kept answer is never older than its version.
+    ///
+    /// With read replicas, the request's reads (the state version included) come from one
+    /// source, chosen at its first read: a standby's answer is kept under the standby's version.
     async fn answer(
         &self,
         mut request: Request,
@@ -96,6 +121,26 @@ impl AppState {
                 return Json(self.finish(Response::from_errors(vec![error]))).into_response();
             }
         };
+        let scope = match state_version::scope_of(&request) {
+            Ok(scope) => scope,
+            Err(error) => {
+                return Json(self.finish(Response::from_errors(vec![error]))).into_response();
+            }
+        };
+        node::read_within(
+            scope,
+            self.answer_in_scope(request, access, queries_only, persisted),
+        )
+        .await
+    }
+
+    async fn answer_in_scope(
+        &self,
+        mut request: Request,
+        access: Access,
+        queries_only: bool,
+        persisted: Persisted,
+    ) -> HttpResponse {
         let key = self.cache.as_ref().map(|_| CacheKey::of(&request));
         let mut version = None;
         if let (Some(cache), Some(key)) = (&self.cache, &key)
@@ -133,9 +178,6 @@ impl AppState {
             return answered(self.execute(request, access, admitted).await);
         };
         self.metrics.cache_lookup(false);
-        // Kept under `version`, so read at `version` at least (a standby that has it, or the
-        // primary).
-        state_version::at_least(&mut request, version);
         let response = self.execute(request, access, admitted).await;
         let body = match serde_json::to_vec(&response) {
             Ok(body) => Bytes::from(body),
@@ -154,10 +196,11 @@ impl AppState {
         }
     }
 
-    /// The state version, or `None` (logged) when it cannot be read: then nothing is cached.
+    /// The state version where this request reads, or `None` (logged) when it cannot be read:
+    /// then nothing is cached.
     async fn state_version(&self) -> Option<i64> {
         self.node
-            .state_version()
+            .read_state_version()
             .await
             .inspect_err(
                 |err| tracing::warn!(error = %err, "cannot read the state version; not caching"),

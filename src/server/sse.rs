@@ -125,7 +125,9 @@ fn stream(app: AppState, mut request: Request, access: Access, no_mutations: boo
         );
         return events(refused(&app, error));
     }
-    let scope = if admitted.any_subscription {
+    // A subscription reads what announcements say is committed, and a mutation its own writes:
+    // from the primary.
+    let scope = if admitted.any_subscription || admitted.any_mutation {
         Ok(ReadScope::primary())
     } else {
         state_version::scope_of(&request)
@@ -139,7 +141,7 @@ fn stream(app: AppState, mut request: Request, access: Access, no_mutations: boo
     let (sender, receiver) = mpsc::channel::<Response>(16);
     tokio::spawn(node::read_within(scope, async move {
         let _turn = permit;
-        let mut answers = app.run_stream(request, access);
+        let mut answers = app.run_stream(request, access, admitted);
         loop {
             tokio::select! {
                 answer = answers.next() => {
@@ -167,9 +169,15 @@ fn events(answers: BoxStream<'static, Response>) -> HttpResponse {
         Ok::<_, Infallible>(Event::default().event("next").data(data))
     });
     let complete = stream::once(async { Ok(Event::default().event("complete").data("")) });
-    Sse::new(next.chain(complete))
+    let mut response = Sse::new(next.chain(complete))
         .keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
-        .into_response()
+        .into_response();
+    // Proxies that buffer (nginx) pass each event on as it comes.
+    response.headers_mut().insert(
+        axum::http::HeaderName::from_static("x-accel-buffering"),
+        axum::http::HeaderValue::from_static("no"),
+    );
+    response
 }
 
 /// The one answer to a request refused before it ran.

@@ -59,20 +59,6 @@ pub fn scope_of(request: &Request) -> Result<std::sync::Arc<ReadScope>, ServerEr
     Ok(ReadScope::new(floor))
 }
 
-/// Raises the version `request` presents to at least `version`.
-pub fn at_least(request: &mut Request, version: i64) {
-    let presented = match request.extensions.get(PRESENTED_EXTENSION) {
-        Some(async_graphql::Value::Number(n)) => n.as_i64(),
-        _ => None,
-    };
-    if presented.is_none_or(|p| p < version) {
-        request.extensions.insert(
-            PRESENTED_EXTENSION.into(),
-            async_graphql::Value::from(version),
-        );
-    }
-}
-
 /// Puts `version` in a mutation's answer.
 pub fn answer_with(response: &mut Response, version: i64) {
     response

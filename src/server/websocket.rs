@@ -33,7 +33,7 @@ use tokio::task::AbortHandle;
 use super::AppState;
 use super::errors::refuse;
 use super::state_version;
-use crate::graphql::Access;
+use crate::graphql::{Access, Admitted};
 use crate::node::{self, ReadScope};
 
 /// Operations one connection may run at once.
@@ -300,8 +300,9 @@ impl Connection {
             Ok(admitted) => admitted,
             Err(error) => return Ok(Some(self.refused(&id, error))),
         };
-        // A subscription reads what announcements say is committed: from the primary.
-        let scope = if admitted.any_subscription {
+        // A subscription reads what announcements say is committed, and a mutation its own
+        // writes: from the primary.
+        let scope = if admitted.any_subscription || admitted.any_mutation {
             Ok(ReadScope::primary())
         } else {
             state_version::scope_of(&request)
@@ -317,7 +318,7 @@ impl Connection {
                 self.app.clone(),
                 self.protocol,
                 (id.clone(), self.runs),
-                (request, access),
+                (request, access, admitted),
                 self.events.clone(),
             ),
         ));
@@ -354,7 +355,7 @@ async fn operation(
     app: AppState,
     protocol: Protocol,
     (id, run): (String, u64),
-    (request, access): (Request, Access),
+    (request, access, admitted): (Request, Access, Admitted),
     events: mpsc::Sender<Event>,
 ) {
     let event = |kind| Event {
@@ -362,7 +363,7 @@ async fn operation(
         run,
         kind,
     };
-    let mut answers = app.run_stream(request, access);
+    let mut answers = app.run_stream(request, access, admitted);
     let mut first = true;
     while let Some(response) = answers.next().await {
         // An operation that failed before producing any data (validation, usually) is an

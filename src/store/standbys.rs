@@ -210,11 +210,12 @@ impl Standbys {
     }
 
     /// The standby this read goes to (`None`: the primary): the one its scope chose already
-    /// while it is up, else a new choice, kept for the scope's later reads.
+    /// while it is up, else a new choice, kept for the scope's later reads. Only reads in a
+    /// request's scope go to a standby.
     fn source(&self) -> Option<&Standby> {
-        let Some(scope) = current_scope() else {
-            return self.choose(None).map(|(_, standby)| standby);
-        };
+        // Reads outside a request's scope are the node's own (its decisions, its feeds): they
+        // must see every commit.
+        let scope = current_scope()?;
         match scope.source.load(Ordering::Relaxed) {
             UNCHOSEN => {}
             PRIMARY => return None,

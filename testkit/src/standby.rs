@@ -91,15 +91,8 @@ impl StandbyPair {
             dir,
             standby_port,
         };
-        pair.start_standby_blocking()?;
+        start_standby(&pair.bin, &pair.dir, pair.standby_port)?;
         Ok(pair)
-    }
-
-    fn start_standby_blocking(&self) -> Result<(), String> {
-        let data = self.dir.join("standby");
-        let _ = std::fs::remove_file(data.join("postmaster.pid"));
-        spawn_server(&self.bin, &self.dir, &data, self.standby_port)?;
-        wait_for_port(self.standby_port)
     }
 
     async fn wait_for_standby(&self) {
@@ -139,16 +132,10 @@ impl StandbyPair {
     /// Starts the stopped standby again; it resumes streaming from the primary.
     pub async fn restart_standby(&self) {
         let this = (self.bin.clone(), self.dir.clone(), self.standby_port);
-        tokio::task::spawn_blocking(move || {
-            let (bin, dir, port) = this;
-            let data = dir.join("standby");
-            let _ = std::fs::remove_file(data.join("postmaster.pid"));
-            spawn_server(&bin, &dir, &data, port)?;
-            wait_for_port(port)
-        })
-        .await
-        .expect("restart task")
-        .expect("the standby restarts");
+        tokio::task::spawn_blocking(move || start_standby(&this.0, &this.1, this.2))
+            .await
+            .expect("restart task")
+            .expect("the standby restarts");
         self.wait_for_standby().await;
     }
 
@@ -199,11 +186,20 @@ fn as_owner(program: &Path) -> Command {
     }
 }
 
+fn start_standby(bin: &Path, dir: &Path, port: u16) -> Result<(), String> {
+    let data = dir.join("standby");
+    let _ = std::fs::remove_file(data.join("postmaster.pid"));
+    spawn_server(bin, dir, &data, port)?;
+    wait_for_port(port)
+}
+
 fn spawn_server(bin: &Path, dir: &Path, data: &Path, port: u16) -> Result<(), String> {
     as_owner(&bin.join("postgres"))
         .arg("-D")
         .arg(data)
-        .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-F"])
+        .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+        // Tests skip fsync, as the shared test cluster does; benchmarks ask for real commits.
+        .args((!crate::DURABLE_PG.load(std::sync::atomic::Ordering::Relaxed)).then_some("-F"))
         .args([
             "-c",
             "wal_level=replica",

@@ -140,6 +140,17 @@ async fn introspection_off_is_refused_with_its_code_and_queries_still_run() {
     )
     .await;
     assert_eq!(answer["data"]["__typename"], "Query", "{answer}");
+    // The same refusal over a WebSocket and over SSE.
+    let schema = "{ __schema { queryType { name } } }";
+    let mut ws = subscribe(&server.base, "graphql-transport-ws", schema).await;
+    let refused = next_json(&mut ws).await;
+    assert_eq!(
+        refused["payload"][0]["extensions"]["code"], "INTROSPECTION_DISABLED",
+        "{refused}"
+    );
+    let stream =
+        crate::sse::curl_stream(&server.base, &json!({ "query": schema }).to_string(), 5).await;
+    assert!(stream.contains("INTROSPECTION_DISABLED"), "{stream}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -20,6 +20,15 @@ impl Node {
         Ok(version::current(self.store.db()).await?)
     }
 
+    /// The state version where this request's reads go (a hot standby's, when one answers
+    /// them): the version its answers are read at.
+    pub async fn read_state_version(&self) -> NodeResult<i64> {
+        Ok(self
+            .store
+            .read(|db| async move { version::current(&db).await })
+            .await?)
+    }
+
     /// Height, tip, parameters, supply and sizes.
     pub async fn chain_info(&self) -> NodeResult<ChainInfo> {
         let params = self.params();
