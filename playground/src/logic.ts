@@ -70,9 +70,8 @@ export function parseWhole(text: string): number | null {
 }
 
 /** A timestamp (seconds or milliseconds since the epoch) as local date and time. */
-export function formatTime(value: number, unit: "s" | "ms"): string {
-  const date = new Date(unit === "s" ? value * 1000 : value);
-  return date.toLocaleString();
+export function formatTime(unixSeconds: number): string {
+  return new Date(unixSeconds * 1000).toLocaleString();
 }
 
 /** "1 transaction", "3 transactions". */

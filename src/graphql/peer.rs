@@ -46,9 +46,9 @@ impl Peer {
         self.0.tip_hash.map(|h| h.to_string())
     }
 
-    /// When it was last heard from, in Unix milliseconds.
-    async fn last_seen(&self) -> Option<f64> {
-        self.0.last_seen.map(|t| t as f64)
+    /// When it was last heard from, in Unix seconds.
+    async fn last_seen(&self) -> Option<i64> {
+        self.0.last_seen.map(|t| t.div_euclid(1000))
     }
 
     /// The last failure, if the connection failed since it last caught up.

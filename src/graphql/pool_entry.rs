@@ -109,9 +109,9 @@ impl PoolEntry {
         }
     }
 
-    /// Arrival time in milliseconds since the Unix epoch.
+    /// When it arrived, in Unix seconds (every point in time in this API is in Unix seconds).
     async fn created_at(&self) -> i64 {
-        self.entry.created_at()
+        self.entry.created_at().div_euclid(1000)
     }
 
     /// Why the send was rejected; null for pending and mined entries.

@@ -30,9 +30,9 @@ impl Snapshot {
         self.0.tip_hash.map(|h| h.to_string())
     }
 
-    /// When it was taken, in milliseconds since the Unix epoch.
+    /// When it was taken, in Unix seconds.
     async fn created_at(&self) -> i64 {
-        self.0.created_at
+        self.0.created_at.div_euclid(1000)
     }
 }
 

@@ -22,7 +22,7 @@ use super::persisted::{self, Persisted};
 use super::response_cache::CacheKey;
 use super::state_version;
 use crate::graphql::{self, Access, Admitted};
-use crate::node::{self, ReadScope};
+use crate::node;
 
 impl AppState {
     /// Runs one admitted query or mutation in its reads scope: the one it runs in already, else
@@ -34,12 +34,11 @@ impl AppState {
         access: Access,
         admitted: Admitted,
     ) -> Response {
-        let scope = if admitted.any_mutation {
-            Some(ReadScope::primary())
-        } else if node::current_read_scope().is_some() {
+        // A query inside a request's scope keeps it (its state version was read there).
+        let scope = if !admitted.any_mutation && node::current_read_scope().is_some() {
             None
         } else {
-            match state_version::scope_of(&request) {
+            match state_version::scope_for(&request, &admitted) {
                 Ok(scope) => Some(scope),
                 Err(error) => return self.finish(Response::from_errors(vec![error])),
             }

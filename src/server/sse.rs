@@ -32,7 +32,7 @@ use super::http::refuse_unless_json;
 use super::state_version;
 use crate::graphql::Access;
 use crate::graphql::error::code;
-use crate::node::{self, ReadScope};
+use crate::node;
 
 /// How often a quiet stream gets a comment line.
 const KEEP_ALIVE: Duration = Duration::from_secs(12);
@@ -125,14 +125,7 @@ fn stream(app: AppState, mut request: Request, access: Access, no_mutations: boo
         );
         return events(refused(&app, error));
     }
-    // A subscription reads what announcements say is committed, and a mutation its own writes:
-    // from the primary.
-    let scope = if admitted.any_subscription || admitted.any_mutation {
-        Ok(ReadScope::primary())
-    } else {
-        state_version::scope_of(&request)
-    };
-    let scope = match scope {
+    let scope = match state_version::scope_for(&request, &admitted) {
         Ok(scope) => scope,
         Err(error) => return events(refused(&app, error)),
     };

@@ -4,9 +4,12 @@
 //! answered from a standby that has replayed at least that far, or else from the primary. Without
 //! one, reads may come from a standby at most `--max-replica-lag` behind.
 
+use std::sync::Arc;
+
 use async_graphql::{Request, Response, ServerError};
 use axum::http::HeaderMap;
 
+use crate::graphql::Admitted;
 use crate::graphql::error::code;
 use crate::node::ReadScope;
 
@@ -42,7 +45,7 @@ pub fn from_headers(headers: &HeaderMap, request: &mut Request) -> Result<(), Se
 }
 
 /// The reads of `request`: they see at least the version it presents.
-pub fn scope_of(request: &Request) -> Result<std::sync::Arc<ReadScope>, ServerError> {
+pub fn scope_of(request: &Request) -> Result<Arc<ReadScope>, ServerError> {
     let floor = match request.extensions.get(PRESENTED_EXTENSION) {
         None => None,
         Some(async_graphql::Value::Number(n)) => Some(n.as_i64().ok_or_else(|| {
@@ -57,6 +60,17 @@ pub fn scope_of(request: &Request) -> Result<std::sync::Arc<ReadScope>, ServerEr
         }
     };
     Ok(ReadScope::new(floor))
+}
+
+/// The reads scope of an admitted operation: a subscription reads what announcements say is
+/// committed and a mutation reads its own writes, so both read the primary; a query reads at or
+/// after the version its request presents.
+pub fn scope_for(request: &Request, admitted: &Admitted) -> Result<Arc<ReadScope>, ServerError> {
+    if admitted.any_subscription || admitted.any_mutation {
+        Ok(ReadScope::primary())
+    } else {
+        scope_of(request)
+    }
 }
 
 /// Puts `version` in a mutation's answer.

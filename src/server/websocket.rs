@@ -34,7 +34,7 @@ use super::AppState;
 use super::errors::refuse;
 use super::state_version;
 use crate::graphql::{Access, Admitted};
-use crate::node::{self, ReadScope};
+use crate::node;
 
 /// Operations one connection may run at once.
 const MAX_OPERATIONS: usize = 100;
@@ -300,14 +300,7 @@ impl Connection {
             Ok(admitted) => admitted,
             Err(error) => return Ok(Some(self.refused(&id, error))),
         };
-        // A subscription reads what announcements say is committed, and a mutation its own
-        // writes: from the primary.
-        let scope = if admitted.any_subscription || admitted.any_mutation {
-            Ok(ReadScope::primary())
-        } else {
-            state_version::scope_of(&request)
-        };
-        let scope = match scope {
+        let scope = match state_version::scope_for(&request, &admitted) {
             Ok(scope) => scope,
             Err(error) => return Ok(Some(self.refused(&id, error))),
         };

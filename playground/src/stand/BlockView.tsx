@@ -16,7 +16,7 @@ export function BlockView({ block, onClose, onOpen }: { block: BlockDetail; onCl
         <dt>hash</dt><dd><code>{block.hash}</code></dd>
         <dt>previous</dt><dd><code>{block.prevHash}</code></dd>
         <dt>merkle root</dt><dd><code>{block.merkleRoot}</code></dd>
-        <dt>time</dt><dd>{formatTime(block.timestamp, "s")}</dd>
+        <dt>time</dt><dd>{formatTime(block.timestamp)}</dd>
         <dt>difficulty</dt><dd>{block.difficultyBits} bits</dd>
         <dt>nonce</dt><dd>{block.nonce}</dd>
       </dl>

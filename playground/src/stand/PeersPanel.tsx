@@ -47,7 +47,7 @@ export function PeersPanel() {
               </td>
               <td>{p.height ?? "–"}</td>
               <td>{p.tipHash ? <code title={p.tipHash}>{shorten(p.tipHash, 4)}</code> : "–"}</td>
-              <td className="when">{p.lastSeen ? formatTime(p.lastSeen, "ms") : "never"}</td>
+              <td className="when">{p.lastSeen ? formatTime(p.lastSeen) : "never"}</td>
               <td>{plural(p.blocksReceived, "block")}, {plural(p.transactionsReceived, "transaction")}</td>
               <td>
                 <button className="danger" data-testid="peer-remove" onClick={async () => {

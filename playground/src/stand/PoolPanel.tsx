@@ -40,7 +40,7 @@ export function PoolPanel({ changes, onDone }: { changes: number; onDone: () => 
           {pool.map((p) => (
             <tr key={p.id} className={p.error ? "rejected" : "pending"} data-testid={p.error ? "pool-rejected" : "pool-pending"}>
               <td>{p.id}</td>
-              <td><code>{shorten(p.from, 8)}</code> → <code>{shorten(p.to, 8)}</code><div className="when">{formatTime(p.createdAt, "ms")}</div></td>
+              <td><code>{shorten(p.from, 8)}</code> → <code>{shorten(p.to, 8)}</code><div className="when">{formatTime(p.createdAt)}</div></td>
               <td>{p.amount}</td>
               <td>
                 {p.error ? <span className="error-text">{p.error}</span> : <span className="tag">pending</span>}

@@ -47,7 +47,7 @@ export function SnapshotsPanel({ changes, onDone }: { changes: number; onDone: (
               <td>{s.name ?? <span className="when">unnamed</span>}</td>
               <td>{s.height ?? "empty"}</td>
               <td title={s.tipHash ?? ""}>{s.tipHash && <code>{shorten(s.tipHash, 4)}</code>}</td>
-              <td className="when">{formatTime(s.createdAt, "ms")}</td>
+              <td className="when">{formatTime(s.createdAt)}</td>
               <td>
                 {confirming === s.id ? (
                   <span className="confirm" data-testid="snapshot-revert-question">
