@@ -99,8 +99,8 @@ impl Peer {
             return Ok(0);
         }
         // An empty peer takes this chain from genesis.
-        let mut from = match self.client.common_height(&locator).await? {
-            Some(common) => common + 1,
+        let mut from = match self.common_height(&locator).await? {
+            Some(common) => common.saturating_add(1),
             None if self.client.chain().await?.height.is_none() => 0,
             None => return Ok(0),
         };

@@ -67,12 +67,13 @@ struct AnswerError {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Located {
-    common_block: Option<HeightOnly>,
+    common_block: Option<Common>,
 }
 
 #[derive(Deserialize)]
-struct HeightOnly {
+struct Common {
     height: u64,
+    hash: String,
 }
 
 impl PeerClient {
@@ -164,16 +165,32 @@ impl PeerClient {
         Ok(data.chain)
     }
 
-    /// The height of the first block of `locator` on the peer's main chain.
-    pub async fn common_height(&self, locator: &[BlockHash]) -> Result<Option<u64>, PeerError> {
-        let locator: Vec<String> = locator.iter().map(ToString::to_string).collect();
+    /// The first block of `locator` on the peer's main chain, as the peer names it: one of the
+    /// locator's hashes (anything else is misbehaviour), with the height the peer gives it.
+    pub async fn common_block(
+        &self,
+        locator: &[BlockHash],
+    ) -> Result<Option<(u64, BlockHash)>, PeerError> {
+        let texts: Vec<String> = locator.iter().map(ToString::to_string).collect();
         let data: Located = self
             .query(
-                "query($l: [String!]!) { commonBlock(locator: $l) { height } }",
-                json!({ "l": locator }),
+                "query($l: [String!]!) { commonBlock(locator: $l) { height hash } }",
+                json!({ "l": texts }),
             )
             .await?;
-        Ok(data.common_block.map(|b| b.height))
+        let Some(common) = data.common_block else {
+            return Ok(None);
+        };
+        let hash: BlockHash = common
+            .hash
+            .parse()
+            .map_err(|_| PeerError::Misbehaved("a common block whose hash is not a hash".into()))?;
+        if !locator.contains(&hash) {
+            return Err(PeerError::Misbehaved(
+                "a common block that is not in the locator it was sent".into(),
+            ));
+        }
+        Ok(Some((common.height, hash)))
     }
 
     /// Up to [`BLOCK_BATCH`] of the peer's main-chain blocks from height `from`, as hex.

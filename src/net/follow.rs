@@ -16,7 +16,7 @@ use crate::chain::{BlockHash, Txid};
 /// Largest message read from a peer's WebSocket (announcements are small).
 const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 
-/// How long the peer has to acknowledge the connection.
+/// How long the peer has to answer the WebSocket upgrade, and then to acknowledge the connection.
 const ACK_TIMEOUT: Duration = Duration::from_secs(10);
 
 type Socket =
@@ -54,8 +54,17 @@ impl Follow {
         let config = WebSocketConfig::default()
             .max_message_size(Some(MAX_MESSAGE_BYTES))
             .max_frame_size(Some(MAX_MESSAGE_BYTES));
-        let (socket, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), true)
+        // A peer that accepts the connection and never answers the upgrade is down, not
+        // connecting forever.
+        let connect = tokio_tungstenite::connect_async_with_config(request, Some(config), true);
+        let (socket, _) = tokio::time::timeout(ACK_TIMEOUT, connect)
             .await
+            .map_err(|_| {
+                PeerError::Unreachable(format!(
+                    "no WebSocket upgrade within {} s",
+                    ACK_TIMEOUT.as_secs()
+                ))
+            })?
             .map_err(unreachable)?;
         let mut follow = Self { socket };
         follow.send(json!({ "type": "connection_init" })).await?;

@@ -6,7 +6,7 @@
 use super::error::PeerError;
 use super::locked;
 use super::peer::{Peer, now_millis};
-use crate::chain::Block;
+use crate::chain::{Block, BlockHash};
 use crate::node::{BlockStatus, NodeError, decode_block};
 
 /// Times one catch-up may start over because the peer's chain moved under it.
@@ -84,6 +84,30 @@ impl Peer {
         tokio::spawn(async move { client.raw_blocks(from).await })
     }
 
+    /// The height of the last block of `locator` (this node's) that the peer has on its main
+    /// chain. The peer names the block; its height is this node's own, and a peer that names
+    /// another height for it is lying (heights from a peer are never added to unchecked).
+    pub(super) async fn common_height(
+        &self,
+        locator: &[BlockHash],
+    ) -> Result<Option<u64>, PeerError> {
+        let Some((claimed, hash)) = self.client.common_block(locator).await? else {
+            return Ok(None);
+        };
+        match self.node.common_block(&[hash]).await? {
+            Some(ours) if ours.height == claimed => Ok(Some(ours.height)),
+            Some(ours) => Err(PeerError::Misbehaved(format!(
+                "it placed block {hash} at height {claimed}; it is at height {}",
+                ours.height
+            ))),
+            // Off this node's main chain since the locator was made (a reorganisation):
+            // nothing shared is known for now.
+            None => Err(PeerError::Unreachable(
+                "the common block left this node's main chain meanwhile".into(),
+            )),
+        }
+    }
+
     /// The height after the last block this node's chain and the peer's share (0 when this
     /// node has none); `None` when the peer has no chain at all.
     pub(super) async fn fork_height(&self) -> Result<Option<u64>, PeerError> {
@@ -91,8 +115,8 @@ impl Peer {
         if locator.is_empty() {
             return Ok(Some(0));
         }
-        match self.client.common_height(&locator).await? {
-            Some(height) => Ok(Some(height + 1)),
+        match self.common_height(&locator).await? {
+            Some(height) => Ok(Some(height.saturating_add(1))),
             None if self.client.chain().await?.height.is_none() => Ok(None),
             None => Err(PeerError::Incompatible(
                 "its chain shares no block with this node's".into(),

@@ -2,8 +2,10 @@
 //! follow it (`chain`, `commonBlock`, `rawBlocks`, a WebSocket that acknowledges) and serves a
 //! valid chain with one bad thing at its end — a block breaking a rule, bytes that are not a
 //! block, an answer too large. The node following it and an honest node must refuse it, mark the
-//! hostile peer, keep everything valid it had, and stay in step with the honest node. And a peer
-//! serving a long branch with less work than the node's chain makes it write nothing.
+//! hostile peer, keep everything valid it had, and stay in step with the honest node. A peer
+//! serving a long branch with less work than the node's chain makes it write nothing. A peer that
+//! lies about a common block's height is marked, not believed; one that accepts connections and
+//! never answers the WebSocket upgrade is down within the bound, and retried.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,6 +28,8 @@ struct Hostile {
     blocks: Arc<Vec<String>>,
     hashes: Arc<Vec<BlockHash>>,
     huge_at: Option<u64>,
+    /// The height it claims for every common block (the right hash, a wrong height).
+    lie_height: Option<u64>,
 }
 
 async fn answer(State(peer): State<Hostile>, Json(request): Json<Value>) -> Json<Value> {
@@ -47,9 +51,10 @@ async fn answer(State(peer): State<Hostile>, Json(request): Json<Value>) -> Json
             let hash: BlockHash = h.as_str()?.parse().ok()?;
             peer.hashes.iter().position(|x| *x == hash)
         });
-        return Json(
-            json!({ "data": { "commonBlock": common.map(|height| json!({ "height": height })) } }),
-        );
+        let common = common.map(|height| {
+            json!({ "height": peer.lie_height.unwrap_or(height as u64), "hash": peer.hashes[height].to_string() })
+        });
+        return Json(json!({ "data": { "commonBlock": common } }));
     }
     if query.contains("rawBlocks") {
         let from = variables["f"].as_u64().unwrap();
@@ -164,6 +169,7 @@ async fn a_hostile_peer_is_refused_marked_and_disturbs_nothing() {
             blocks: Arc::new(blocks),
             hashes: Arc::new(hashes),
             huge_at,
+            lie_height: None,
         })
         .await;
         let db = TestDb::new(Backend::Sqlite).await;
@@ -325,6 +331,7 @@ async fn a_peer_serving_a_long_stale_branch_makes_the_node_write_nothing() {
         blocks: Arc::new(chain.iter().map(|b| hex::encode(b.encode())).collect()),
         hashes: Arc::new(chain.iter().map(Block::hash).collect()),
         huge_at: None,
+        lie_height: None,
     })
     .await;
     graphql(
@@ -359,4 +366,112 @@ async fn a_peer_serving_a_long_stale_branch_makes_the_node_write_nothing() {
     assert_eq!(after["data"]["chain"]["sideBlocks"], 0);
     drop(node);
     crate::network::verify(&db);
+}
+
+/// A peer that names the right common block at height 2^64 - 1 is caught lying (the height is
+/// this node's to know), marked, and changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_lying_about_heights_is_marked_not_believed() {
+    let http = reqwest::Client::new();
+    let build = network_builder();
+    let chain = a_valid_chain(&build);
+    let tip_hash = chain.last().unwrap().hash().to_string();
+    let bin = env!("CARGO_BIN_EXE_pocket");
+    let hostile = serve_hostile(Hostile {
+        blocks: Arc::new(chain.iter().map(|b| hex::encode(b.encode())).collect()),
+        hashes: Arc::new(chain.iter().map(Block::hash).collect()),
+        huge_at: None,
+        lie_height: Some(u64::MAX),
+    })
+    .await;
+    let db = TestDb::new(Backend::Sqlite).await;
+    let node = Replica::start(bin, &db.url, &["--difficulty", BITS]).await;
+    for block in &chain {
+        connect_block(&http, &node.base, block).await;
+    }
+    let url = format!("{}/graphql", node.base);
+    let added = graphql(
+        &http,
+        &url,
+        "mutation($u: String!) { addPeer(url: $u) { url } }",
+        json!({ "u": hostile }),
+    )
+    .await;
+    assert!(added["errors"].is_null(), "{added}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let answer = graphql(
+            &http,
+            &url,
+            "{ peers { state lastError } chain { tipHash height sideBlocks } }",
+            json!({}),
+        )
+        .await;
+        let peer = &answer["data"]["peers"][0];
+        if peer["state"] == "DOWN" {
+            let error = peer["lastError"].as_str().unwrap();
+            assert!(
+                error.starts_with("misbehaved") && error.contains("18446744073709551615"),
+                "{error}"
+            );
+            assert_eq!(answer["data"]["chain"]["tipHash"], tip_hash.as_str());
+            assert_eq!(answer["data"]["chain"]["sideBlocks"], 0);
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the liar is not marked: {answer}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    drop(node);
+    crate::network::verify(&db);
+}
+
+/// A peer that accepts TCP connections and never answers the WebSocket upgrade is `DOWN` within
+/// the upgrade's bound (10 s), says why, and is tried again; the node answers others meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_that_never_answers_the_upgrade_is_down_and_retried() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = accepted.clone();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            held.push(socket);
+        }
+    });
+    let http = reqwest::Client::new();
+    let db = TestDb::new(Backend::Sqlite).await;
+    let node = Replica::start(env!("CARGO_BIN_EXE_pocket"), &db.url, &["--peer", &silent]).await;
+    let url = format!("{}/graphql", node.base);
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let mut slowest = Duration::ZERO;
+    let error = loop {
+        let asked = Instant::now();
+        let answer = graphql(
+            &http,
+            &url,
+            "{ peers { state lastError } chain { height } }",
+            json!({}),
+        )
+        .await;
+        slowest = slowest.max(asked.elapsed());
+        let peer = &answer["data"]["peers"][0];
+        if peer["state"] == "DOWN" && accepted.load(std::sync::atomic::Ordering::SeqCst) >= 2 {
+            break peer["lastError"].as_str().unwrap_or_default().to_owned();
+        }
+        assert!(Instant::now() < deadline, "not down and retried: {answer}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(
+        error.contains("no WebSocket upgrade within 10 s"),
+        "{error}"
+    );
+    assert!(
+        slowest < Duration::from_secs(1),
+        "a bystander query took {slowest:?}"
+    );
 }
