@@ -53,6 +53,6 @@ pub use tx_check::{
 pub use utxo::{Utxo, UtxoChanges, UtxoView};
 pub use validation::{
     BlockError, UnsignedCheck, validate_block, validate_block_alone,
-    validate_block_except_signatures,
+    validate_block_except_signatures, validate_header,
 };
 pub use work::{chain_work, locator_heights};

@@ -132,6 +132,17 @@ pub(super) fn check_size(block: &Block, params: &Params) -> Result<(), BlockErro
     Ok(())
 }
 
+/// What a block shows without its parent, before it is placed or kept: the version, the chain's
+/// difficulty, proof of work that meets it, and a transaction count within the chain's. A block
+/// from outside whose parent is unknown is held only once it passes, so holding it cost its
+/// sender a proof of work, and its size is a block's.
+pub fn validate_header(block: &Block, params: &Params) -> Result<(), BlockError> {
+    check_version(block)?;
+    check_bits(block, params)?;
+    check_work(block)?;
+    check_size(block, params)
+}
+
 /// The header's version is [`BLOCK_VERSION`].
 pub(super) fn check_version(block: &Block) -> Result<(), BlockError> {
     match block.header.version {

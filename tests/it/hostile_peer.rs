@@ -475,3 +475,90 @@ async fn a_peer_that_never_answers_the_upgrade_is_down_and_retried() {
         "a bystander query took {slowest:?}"
     );
 }
+
+/// An orphan flood through the block route: blocks whose parent nobody has, each as large as the
+/// chain allows (10,000 small transactions, about 0.4 MB encoded and twice that decoded). Blocks
+/// without proof of work are refused before anything is kept; those with it are held within the
+/// documented bound (64 MiB of decoded blocks), and the node's memory stays within it plus 30 MB.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_orphan_flood_costs_its_sender_work_and_the_node_bounded_memory() {
+    use pocket_chain::chain::{BlockHeader, MerkleRoot, Transaction, TxOut};
+
+    let http = reqwest::Client::new();
+    let db = TestDb::new(Backend::Sqlite).await;
+    let node = Replica::start(
+        env!("CARGO_BIN_EXE_pocket"),
+        &db.url,
+        &["--difficulty", BITS],
+    )
+    .await;
+    let bits: u32 = BITS.parse().unwrap();
+    let filler = Transaction {
+        version: 1,
+        inputs: vec![],
+        outputs: vec![TxOut {
+            value: 1,
+            pubkey_hash: PubkeyHash([7; 20]),
+        }],
+    };
+    let orphan = |n: u64, work: bool| {
+        let mut block = Block {
+            header: BlockHeader {
+                version: 1,
+                prev_hash: BlockHash([(n % 251) as u8 + 1; 32]),
+                merkle_root: MerkleRoot([n as u8; 32]),
+                timestamp: 1_700_000_000 + n,
+                bits,
+                nonce: 0,
+            },
+            transactions: vec![filler.clone(); 10_000],
+        };
+        while pow::meets_difficulty(&block.header.hash(), bits) != work {
+            block.header.nonce += 1;
+        }
+        hex::encode(block.encode())
+    };
+    let submit = async |raw: String| {
+        let answer = http
+            .post(format!("{}/graphql/blocks", node.base))
+            .json(&json!({ "query": "mutation($r: String!) { submitBlock(rawHex: $r) { status } }", "variables": { "r": raw } }))
+            .send()
+            .await
+            .expect("POST")
+            .json::<Value>()
+            .await
+            .expect("JSON");
+        answer
+    };
+    let refused = submit(orphan(0, false)).await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "INVALID_BLOCK",
+        "{refused}"
+    );
+    assert_eq!(
+        refused["errors"][0]["extensions"]["check"], "PROOF_OF_WORK",
+        "{refused}"
+    );
+
+    let before = node.rss_mib();
+    for n in 1..=160 {
+        let answer = submit(orphan(n, true)).await;
+        assert_eq!(answer["data"]["submitBlock"]["status"], "HELD", "{answer}");
+    }
+    let after = node.rss_mib();
+    println!("resident memory before the flood {before:.0} MiB, after {after:.0} MiB");
+    // 160 orphans are about 130 MB decoded; at most 64 MiB of them are kept.
+    assert!(
+        after - before < 64.0 + 30.0,
+        "resident memory {before:.0} → {after:.0} MiB"
+    );
+    let chain = graphql(
+        &http,
+        &format!("{}/graphql", node.base),
+        "{ chain { height sideBlocks } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(chain["data"]["chain"]["height"], Value::Null, "{chain}");
+    assert_eq!(chain["data"]["chain"]["sideBlocks"], 0, "{chain}");
+}

@@ -9,7 +9,7 @@
 
 use crate::store::Txn;
 
-use crate::chain::{Block, BlockHash, ChainTip, chain_work, validate_block_alone};
+use crate::chain::{Block, BlockHash, ChainTip, chain_work, validate_block_alone, validate_header};
 use crate::model::StoredBlock;
 use crate::model::{BlockAccepted, BlockStatus};
 use crate::node::{Node, NodeError, NodeEvent, NodeResult};
@@ -260,6 +260,9 @@ impl Node {
                 height: side.stored.height,
             })
         } else {
+            // Nothing links it yet: it is kept only if its header shows the work a sender must
+            // spend, so an orphan flood costs its sender a proof of work per block.
+            validate_header(&block, params).map_err(|e| NodeError::invalid_block(hash, &e))?;
             self.held.hold(block);
             return Ok(answer(None, BlockStatus::Held, false, tip));
         };

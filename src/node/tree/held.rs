@@ -12,7 +12,8 @@ use crate::chain::{Block, BlockHash};
 
 /// Blocks held at most; past this the oldest is dropped.
 pub const MAX_HELD_BLOCKS: usize = 10_000;
-/// Bytes of blocks held at most; past this the oldest are dropped.
+/// Bytes of blocks held at most, as decoded in memory ([`Block::memory_size`]); past this the
+/// oldest are dropped.
 pub const MAX_HELD_BYTES: usize = 64 * 1024 * 1024;
 
 /// The held blocks, shared by the node's writers.
@@ -21,7 +22,7 @@ pub(crate) struct HeldBlocks(Mutex<Held>);
 
 #[derive(Debug, Default)]
 struct Held {
-    /// Each block with its encoded size and arrival number.
+    /// Each block with its size in memory and arrival number.
     blocks: HashMap<BlockHash, (Block, usize, u64)>,
     /// Held blocks by parent.
     children: HashMap<BlockHash, Vec<BlockHash>>,
@@ -55,7 +56,7 @@ impl HeldBlocks {
 
     pub(in crate::node) fn hold(&self, block: Block) {
         let hash = block.hash();
-        let size = block.encode().len();
+        let size = block.memory_size();
         let mut held = self.held();
         if held.blocks.contains_key(&hash) {
             return;
