@@ -519,7 +519,7 @@ async fn an_orphan_flood_costs_its_sender_work_and_the_node_bounded_memory() {
         hex::encode(block.encode())
     };
     let submit = async |raw: String| {
-        let answer = http
+        http
             .post(format!("{}/graphql/blocks", node.base))
             .json(&json!({ "query": "mutation($r: String!) { submitBlock(rawHex: $r) { status } }", "variables": { "r": raw } }))
             .send()
@@ -527,8 +527,7 @@ async fn an_orphan_flood_costs_its_sender_work_and_the_node_bounded_memory() {
             .expect("POST")
             .json::<Value>()
             .await
-            .expect("JSON");
-        answer
+            .expect("JSON")
     };
     let refused = submit(orphan(0, false)).await;
     assert_eq!(
