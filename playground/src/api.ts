@@ -154,7 +154,7 @@ export const queries = {
   }`,
   submit: /* GraphQL */ `mutation Submit($rawHex: String!) { submitTransaction(rawHex: $rawHex) { id txId status } }`,
   livePeers: /* GraphQL */ `subscription LivePeers {
-    peersChanged { url state height tipHash lastSeen lastError blocksReceived transactionsReceived }
+    peersChanged { url state height tipHash lastSeen lastError bannedUntil blocksReceived transactionsReceived }
   }`,
   addPeer: /* GraphQL */ `mutation AddPeer($url: String!) { addPeer(url: $url) { url state } }`,
   removePeer: /* GraphQL */ `mutation RemovePeer($url: String!) { removePeer(url: $url) }`,

@@ -17,8 +17,11 @@ pub enum PeerState {
     Following,
     /// It runs another chain (genesis block or parameters); `lastError` says how. Not retried.
     Incompatible,
-    /// Unreachable, or it sent invalid data; retried after a wait (longer after invalid data).
+    /// Unreachable; retried after a wait that grows to 15 s.
     Down,
+    /// It misbehaved (`lastError` says how): nothing is asked of it or sent to it until
+    /// `bannedUntil`. A ban lasts a minute, twice as long at each repeat, at most a day.
+    Banned,
 }
 
 /// A node this one follows.
@@ -54,6 +57,11 @@ impl Peer {
     /// The last failure, if the connection failed since it last caught up.
     async fn last_error(&self) -> Option<&str> {
         self.0.last_error.as_deref()
+    }
+
+    /// While banned, when the ban ends, in Unix seconds.
+    async fn banned_until(&self) -> Option<i64> {
+        self.0.banned_until.map(|t| t.div_euclid(1000))
     }
 
     /// Blocks it sent that this node did not have.

@@ -115,9 +115,21 @@ impl Peer {
                     .client
                     .submit_block(&hex::encode(block.block.encode()))
                     .await;
-                if outcome.is_err() {
-                    self.announced(outcome.map(|_| ()))?;
-                    return Ok(sent);
+                match outcome {
+                    // The first block's parent is the block the peer just said it has: holding
+                    // it for want of its parent is a lie, and answering so for every block would
+                    // make this node send its whole chain each time.
+                    Ok(status) if status == "HELD" && sent == 0 => {
+                        return Err(PeerError::Misbehaved(format!(
+                            "it answered HELD for block {} at height {}, whose parent it said it has",
+                            block.hash, block.height
+                        )));
+                    }
+                    Ok(_) => {}
+                    Err(_) => {
+                        self.announced(outcome.map(|_| ()))?;
+                        return Ok(sent);
+                    }
                 }
                 sent += 1;
             }

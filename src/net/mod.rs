@@ -12,6 +12,7 @@ mod budget;
 mod client;
 mod error;
 mod follow;
+mod misbehaviour;
 mod peer;
 mod sync;
 
@@ -109,6 +110,7 @@ impl Network {
             last_error: None,
             blocks_received: 0,
             transactions_received: 0,
+            banned_until: None,
         };
         let status = Arc::new(Mutex::new(initial.clone()));
         let token = token.or_else(|| self.default_token.clone());
@@ -125,6 +127,7 @@ impl Network {
             changes: self.changes.clone(),
             blocks_from_peer: Mutex::default(),
             txs_from_peer: Mutex::default(),
+            score: Mutex::default(),
         };
         let task = tokio::spawn(peer.run()).abort_handle();
         tracing::info!(peer = %base, "following peer");

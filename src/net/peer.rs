@@ -1,7 +1,8 @@
 //! One peer, served by a task of its own: connect, check that it runs the same chain, catch up
 //! (block locator, then batches of blocks), tell it about the blocks it lacks, then follow its
 //! announcements while announcing this node's new blocks and transactions to it; when anything
-//! fails, wait (longer each time, longer still after misbehaviour) and start again. Starting again
+//! fails, wait (longer each time) and start again; after misbehaviour, the peer is banned (see
+//! [`super::misbehaviour`]). Starting again
 //! is safe at any point: catching up resumes from the last block both chains share, so nothing
 //! announced while the peer was away is missed.
 
@@ -15,6 +16,7 @@ use super::client::PeerClient;
 use super::error::PeerError;
 use super::follow::{Follow, Heard};
 use super::locked;
+use super::misbehaviour::{self, Score};
 use crate::chain::{BlockHash, Txid};
 use crate::node::{Node, NodeError};
 
@@ -22,8 +24,6 @@ use crate::node::{Node, NodeError};
 const MIN_BACKOFF: Duration = Duration::from_millis(250);
 /// Longest wait between attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(15);
-/// Wait after a peer misbehaved.
-const PENALTY: Duration = Duration::from_secs(30);
 /// A session that lasted this long resets the backoff.
 const STABLE: Duration = Duration::from_secs(10);
 
@@ -38,8 +38,10 @@ pub enum PeerState {
     Following,
     /// It runs another chain (genesis or parameters): not retried.
     Incompatible,
-    /// Unreachable or misbehaving: retried after a wait.
+    /// Unreachable: retried after a wait.
     Down,
+    /// It misbehaved: nothing is asked of it or sent to it until the ban ends.
+    Banned,
 }
 
 /// A peer as `peers` shows it.
@@ -61,6 +63,8 @@ pub struct PeerStatus {
     pub blocks_received: u64,
     /// Transactions of its pool this node pooled.
     pub transactions_received: u64,
+    /// While banned, until when (Unix milliseconds).
+    pub banned_until: Option<i64>,
 }
 
 /// The task serving one peer.
@@ -73,6 +77,8 @@ pub(super) struct Peer {
     pub changes: Arc<tokio::sync::watch::Sender<u64>>,
     pub blocks_from_peer: Mutex<Recent<BlockHash>>,
     pub txs_from_peer: Mutex<Recent<Txid>>,
+    /// Its misbehaviour so far, kept across sessions.
+    pub score: Mutex<Score>,
 }
 
 impl Peer {
@@ -104,7 +110,7 @@ impl Peer {
             let started = Instant::now();
             let Err(error) = self.session().await;
             tracing::info!(peer = %self.base, %error, "peer session ended");
-            let wait = match &error {
+            let (wait, state) = match &error {
                 PeerError::Incompatible(_) => {
                     self.update(|s| {
                         s.state = PeerState::Incompatible;
@@ -112,17 +118,46 @@ impl Peer {
                     });
                     return;
                 }
-                PeerError::Misbehaved(_) => PENALTY,
-                _ if started.elapsed() > STABLE => MIN_BACKOFF,
-                _ => backoff,
+                PeerError::Misbehaved(_) => {
+                    let ban = locked(&self.score)
+                        .add(misbehaviour::BAN_THRESHOLD)
+                        .unwrap_or(misbehaviour::FIRST_BAN);
+                    tracing::warn!(peer = %self.base, %error, ban_seconds = ban.as_secs(), "peer banned");
+                    (ban, PeerState::Banned)
+                }
+                _ if started.elapsed() > STABLE => (MIN_BACKOFF, PeerState::Down),
+                _ => (backoff, PeerState::Down),
             };
-            backoff = (wait * 2).min(MAX_BACKOFF);
+            if state == PeerState::Down {
+                backoff = (wait * 2).min(MAX_BACKOFF);
+            }
+            let until = (state == PeerState::Banned)
+                .then(|| now_millis().saturating_add(wait.as_millis() as i64));
             self.update(|s| {
-                s.state = PeerState::Down;
+                s.state = state;
                 s.last_error = Some(error.to_string());
+                s.banned_until = until;
             });
             tokio::time::sleep(wait).await;
+            self.update(|s| s.banned_until = None);
         }
+    }
+
+    /// Counts a bad answer worth `points`; at the threshold the session ends, and the peer is
+    /// banned, for `reason` (repeated so many times).
+    pub(super) fn misbehaving(&self, points: u32, reason: &str) -> Result<(), PeerError> {
+        let mut score = locked(&self.score);
+        let total = score.points().saturating_add(points);
+        if total >= misbehaviour::BAN_THRESHOLD {
+            // `run` counts the ban when the session ends with this error.
+            return Err(PeerError::Misbehaved(format!(
+                "{reason}; with its other bad answers, {total} points (a ban at {})",
+                misbehaviour::BAN_THRESHOLD
+            )));
+        }
+        score.add(points);
+        tracing::info!(peer = %self.base, points = score.points(), %reason, "peer misbehaving");
+        Ok(())
     }
 
     /// One connection: subscribe first (so nothing announced while catching up is missed),
@@ -168,6 +203,14 @@ impl Peer {
                     self.update(|s| s.state = PeerState::Syncing);
                     self.sync().await?;
                     self.update(|s| s.state = PeerState::Following);
+                    // Caught up with its chain, and still no such block (nor held: a block
+                    // that came would be known or held by now).
+                    if !self.node.knows_block(&hash).await? && !self.node.holds_block(&hash) {
+                        self.misbehaving(
+                            misbehaviour::UNSERVED_BLOCK,
+                            &format!("announced block {hash} and did not serve it"),
+                        )?;
+                    }
                 }
             }
             Heard::Transaction(txid) => {
@@ -175,8 +218,13 @@ impl Peer {
                 if self.node.raw_transaction(&txid).await?.is_some() {
                     return Ok(());
                 }
+                // A peer serves its pending and its mined transactions alike: one it announced
+                // and cannot serve was evicted meanwhile, or never was.
                 let Some(raw) = self.client.raw_transaction(&txid).await? else {
-                    return Ok(()); // mined or gone meanwhile
+                    return self.misbehaving(
+                        misbehaviour::UNSERVED_TRANSACTION,
+                        &format!("announced transaction {txid} and did not serve it"),
+                    );
                 };
                 locked(&self.txs_from_peer).insert(txid);
                 match self.node.submit_transaction(&raw).await {

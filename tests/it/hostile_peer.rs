@@ -239,8 +239,8 @@ async fn follow_both(bin: &str, db: &TestDb, honest: &Replica, hostile: &str) ->
     .await
 }
 
-/// Within 30 s the follower marks the hostile peer DOWN with a `misbehaved` error naming
-/// `says`, follows the honest one and has its tip.
+/// Within 30 s the follower bans the hostile peer with a `misbehaved` error naming `says`,
+/// follows the honest one and has its tip.
 async fn the_hostile_peer_is_down_and_the_honest_one_followed(
     http: &reqwest::Client,
     follower: &Replica,
@@ -268,7 +268,7 @@ async fn the_hostile_peer_is_down_and_the_honest_one_followed(
                 .find(|p| p["url"] == url)
                 .map(|p| p["state"].clone())
         };
-        if state(hostile) == Some(json!("DOWN"))
+        if state(hostile) == Some(json!("BANNED"))
             && state(&honest.base) == Some(json!("FOLLOWING"))
             && answer["data"]["chain"]["tipHash"] == tip_hash
         {
@@ -403,13 +403,14 @@ async fn a_peer_lying_about_heights_is_marked_not_believed() {
         let answer = graphql(
             &http,
             &url,
-            "{ peers { state lastError } chain { tipHash height sideBlocks } }",
+            "{ peers { state lastError bannedUntil } chain { tipHash height sideBlocks } }",
             json!({}),
         )
         .await;
         let peer = &answer["data"]["peers"][0];
-        if peer["state"] == "DOWN" {
+        if peer["state"] == "BANNED" {
             let error = peer["lastError"].as_str().unwrap();
+            assert!(peer["bannedUntil"].as_i64().is_some(), "{answer}");
             assert!(
                 error.starts_with("misbehaved") && error.contains("18446744073709551615"),
                 "{error}"

@@ -19,6 +19,7 @@ mod hostile_peer;
 mod http_surface;
 mod in_block_spends;
 mod mining_modes;
+mod misbehaving_peer;
 mod network;
 mod node;
 mod operator_safety;

@@ -1072,7 +1072,7 @@ async fn a_peer_serving_an_invalid_block_is_refused_and_marked() {
             .ok(&fresh, "{ peers { state lastError } }", json!({}))
             .await;
         let peer = peers["peers"][0].clone();
-        if peer["state"] == "DOWN" && peer["lastError"].is_string() {
+        if peer["state"] == "BANNED" && peer["lastError"].is_string() {
             break peer;
         }
         assert!(

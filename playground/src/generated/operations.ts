@@ -57,9 +57,14 @@ export type OutputPatch = {
 
 /** Where the connection to a peer stands. */
 export type PeerState =
+  /**
+   * It misbehaved (`lastError` says how): nothing is asked of it or sent to it until
+   * `bannedUntil`. A ban lasts a minute, twice as long at each repeat, at most a day.
+   */
+  | 'BANNED'
   /** Connecting, or checking that it runs the same chain. */
   | 'CONNECTING'
-  /** Unreachable, or it sent invalid data; retried after a wait (longer after invalid data). */
+  /** Unreachable; retried after a wait that grows to 15 s. */
   | 'DOWN'
   /** Caught up, following its new blocks and transactions. */
   | 'FOLLOWING'
@@ -331,7 +336,7 @@ export type SubmitMutation = { submitTransaction: { id: number, txId: string | n
 export type LivePeersSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type LivePeersSubscription = { peersChanged: Array<{ url: string, state: PeerState, height: number | null, tipHash: string | null, lastSeen: number | null, lastError: string | null, blocksReceived: number, transactionsReceived: number }> };
+export type LivePeersSubscription = { peersChanged: Array<{ url: string, state: PeerState, height: number | null, tipHash: string | null, lastSeen: number | null, lastError: string | null, bannedUntil: number | null, blocksReceived: number, transactionsReceived: number }> };
 
 export type AddPeerMutationVariables = Exact<{
   url: string;

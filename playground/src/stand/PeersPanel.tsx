@@ -43,6 +43,7 @@ export function PeersPanel() {
               <td><code>{p.url}</code></td>
               <td>
                 <span className={`peer-state ${p.state.toLowerCase()}`} data-testid="peer-state">{p.state}</span>
+                {p.bannedUntil && <span className="when" data-testid="peer-banned"> until {new Date(p.bannedUntil * 1000).toLocaleTimeString()}</span>}
                 {p.lastError && <div className="error" data-testid="peer-error">{p.lastError}</div>}
               </td>
               <td>{p.height ?? "–"}</td>

@@ -88,6 +88,10 @@ impl HeldBlocks {
         }
     }
 
+    pub(in crate::node) fn contains(&self, hash: &BlockHash) -> bool {
+        self.held().blocks.contains_key(hash)
+    }
+
     pub(in crate::node) fn is_empty(&self) -> bool {
         self.held().blocks.is_empty()
     }

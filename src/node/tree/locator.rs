@@ -23,6 +23,11 @@ impl Node {
         Ok(side_blocks::by_hash(db, hash).await?.map(Into::into))
     }
 
+    /// Whether block `hash` waits in memory (its parent unknown, or its branch short of work).
+    pub fn holds_block(&self, hash: &BlockHash) -> bool {
+        self.held.contains(hash)
+    }
+
     /// Whether the tree holds block `hash` (on the main chain or off it), without reading it.
     pub async fn knows_block(&self, hash: &BlockHash) -> NodeResult<bool> {
         let db = self.store.db();
