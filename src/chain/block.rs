@@ -6,7 +6,7 @@ use super::hash::{BlockHash, Txid};
 use super::header::{BLOCK_VERSION, BlockHeader, HEADER_LEN};
 use super::merkle::merkle_root;
 use super::params::Params;
-use super::transaction::{Transaction, TxIn, TxOut};
+use super::transaction::Transaction;
 
 /// The last block of a chain: what a new block must link to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,32 +40,6 @@ pub struct Block {
 const MIN_TX_SIZE: usize = 12;
 
 impl Block {
-    /// Bytes the decoded block takes in memory (its header, transactions, inputs and outputs,
-    /// each list a heap allocation with the allocator's own overhead): what holding it costs,
-    /// several times its encoded size for small transactions.
-    pub fn memory_size(&self) -> usize {
-        use std::mem::size_of;
-        /// A heap allocation of `bytes`: a chunk with an 8-byte header, 16-byte aligned, at
-        /// least 32 bytes (glibc's malloc); nothing for an empty list.
-        fn allocation(bytes: usize) -> usize {
-            if bytes == 0 {
-                0
-            } else {
-                (bytes + 8).next_multiple_of(16).max(32)
-            }
-        }
-        size_of::<Block>()
-            + allocation(self.transactions.len() * size_of::<Transaction>())
-            + self
-                .transactions
-                .iter()
-                .map(|tx| {
-                    allocation(tx.inputs.len() * size_of::<TxIn>())
-                        + allocation(tx.outputs.len() * size_of::<TxOut>())
-                })
-                .sum::<usize>()
-    }
-
     /// A candidate block after `tip`: a coinbase paying `params.block_reward` to `miner` (a
     /// premined genesis pays the premine instead), then
     /// `transactions`, with the merkle root filled in and nonce 0 (mine it with [`super::pow::search`]).

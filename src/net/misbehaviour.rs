@@ -105,7 +105,9 @@ mod tests {
         }
         // Five in a second are a ban.
         let now = start + Duration::from_secs(3600);
-        let bans: Vec<_> = (0..5).filter_map(|_| score.add_at(UNSERVED_BLOCK, now)).collect();
+        let bans: Vec<_> = (0..5)
+            .filter_map(|_| score.add_at(UNSERVED_BLOCK, now))
+            .collect();
         assert_eq!(bans, vec![FIRST_BAN]);
     }
 }

@@ -3,7 +3,9 @@
 //! (until a descendant gives it at least as much). Only blocks that could become the main chain
 //! are written, so cheap low-work blocks cost a bounded amount of memory, never disk. Bounded in
 //! number and in bytes, the oldest dropped first; not persisted: a restarted node fetches them
-//! again by catching up.
+//! again by catching up. They are kept as their canonical encoding, one allocation each, and
+//! decoded again when placed: a decoded block of small transactions takes several times its
+//! encoded size, scattered over many allocations.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -12,9 +14,12 @@ use crate::chain::{Block, BlockHash};
 
 /// Blocks held at most; past this the oldest is dropped.
 pub const MAX_HELD_BLOCKS: usize = 10_000;
-/// Bytes of blocks held at most, as decoded in memory ([`Block::memory_size`]); past this the
+/// Bytes of blocks held at most (their encodings, with [`ENTRY_BYTES`] each); past this the
 /// oldest are dropped.
 pub const MAX_HELD_BYTES: usize = 64 * 1024 * 1024;
+
+/// What keeping one block costs besides its encoding (its entries in the maps and queues).
+pub const ENTRY_BYTES: usize = 256;
 
 /// The held blocks, shared by the node's writers.
 #[derive(Debug, Default)]
@@ -23,7 +28,7 @@ pub(crate) struct HeldBlocks(Mutex<Held>);
 #[derive(Debug, Default)]
 struct Held {
     /// Each block with its size in memory and arrival number.
-    blocks: HashMap<BlockHash, (Block, usize, u64)>,
+    blocks: HashMap<BlockHash, (Encoded, usize, u64)>,
     /// Held blocks by parent.
     children: HashMap<BlockHash, Vec<BlockHash>>,
     /// Arrivals, oldest first (may name blocks taken out since, or held again later).
@@ -32,18 +37,28 @@ struct Held {
     bytes: usize,
 }
 
+/// A held block: its parent, and its canonical encoding.
+#[derive(Debug)]
+struct Encoded {
+    parent: BlockHash,
+    bytes: Box<[u8]>,
+}
+
 impl Held {
     fn remove(&mut self, hash: &BlockHash) -> Option<Block> {
-        let (block, size, _) = self.blocks.remove(hash)?;
+        let (encoded, size, _) = self.blocks.remove(hash)?;
         self.bytes -= size;
-        let parent = block.header.prev_hash;
+        let parent = encoded.parent;
         if let Some(siblings) = self.children.get_mut(&parent) {
             siblings.retain(|h| h != hash);
             if siblings.is_empty() {
                 self.children.remove(&parent);
             }
         }
-        Some(block)
+        // Encoded here from a decoded block: it decodes again.
+        Block::decode(&encoded.bytes)
+            .inspect_err(|e| tracing::error!(%hash, error = %e, "a held block does not decode"))
+            .ok()
     }
 }
 
@@ -56,7 +71,12 @@ impl HeldBlocks {
 
     pub(in crate::node) fn hold(&self, block: Block) {
         let hash = block.hash();
-        let size = block.memory_size();
+        let encoded = Encoded {
+            parent: block.header.prev_hash,
+            bytes: block.encode().into_boxed_slice(),
+        };
+        drop(block);
+        let size = encoded.bytes.len() + ENTRY_BYTES;
         let mut held = self.held();
         if held.blocks.contains_key(&hash) {
             return;
@@ -76,11 +96,8 @@ impl HeldBlocks {
         held.arrivals += 1;
         let arrival = held.arrivals;
         held.bytes += size;
-        held.children
-            .entry(block.header.prev_hash)
-            .or_default()
-            .push(hash);
-        held.blocks.insert(hash, (block, size, arrival));
+        held.children.entry(encoded.parent).or_default().push(hash);
+        held.blocks.insert(hash, (encoded, size, arrival));
         held.order.push_back((arrival, hash));
         if held.order.len() > 2 * MAX_HELD_BLOCKS {
             let Held { blocks, order, .. } = &mut *held;
@@ -112,7 +129,7 @@ impl HeldBlocks {
         let mut parent = block.header.prev_hash;
         while let Some((ancestor, _, _)) = held.blocks.get(&parent) {
             ancestors.push(parent);
-            parent = ancestor.header.prev_hash;
+            parent = ancestor.parent;
             if ancestors.len() > held.blocks.len() {
                 break; // a cycle would need a hash collision; stop rather than spin
             }
