@@ -122,6 +122,9 @@ pub enum ArchiveError {
         /// What is wrong.
         source: DecodeError,
     },
+    /// More frames than were asked for.
+    #[error("more than the {0} blocks asked for")]
+    TooManyFrames(usize),
     /// A frame longer than [`MAX_BLOCK_BYTES`].
     #[error("block at height {height}: {length} bytes exceeds the {MAX_BLOCK_BYTES}-byte limit")]
     FrameTooLarge {
@@ -247,6 +250,40 @@ fn split(bytes: &[u8]) -> Result<(&[u8], &[u8]), ArchiveError> {
     Ok(bytes.split_at(bytes.len() - CHECKSUM_LEN))
 }
 
+/// Encoded blocks framed as the archive frames them (length, then the block), back to back with
+/// no header: the body of a peer's `GET /blocks` answer.
+pub fn frame_blocks(blocks: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(blocks.iter().map(|b| b.len() + 4).sum());
+    for bytes in blocks {
+        out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+        out.extend_from_slice(bytes);
+    }
+    out
+}
+
+/// The blocks of a run of frames ([`frame_blocks`]), at most `max` of them: every length is
+/// checked against [`MAX_BLOCK_BYTES`] and the bytes that remain before anything is allocated,
+/// and frame `i` is reported as height `from + i`.
+pub fn unframe_blocks(bytes: &[u8], from: u64, max: usize) -> Result<Vec<Block>, ArchiveError> {
+    let mut r = Reader::new(bytes);
+    let mut blocks = Vec::new();
+    let mut height = from;
+    while r.remaining() > 0 {
+        let frame = |source| ArchiveError::Frame { height, source };
+        if blocks.len() == max {
+            return Err(ArchiveError::TooManyFrames(max));
+        }
+        let length = r.u32().map_err(frame)?;
+        if length > MAX_BLOCK_BYTES {
+            return Err(ArchiveError::FrameTooLarge { height, length });
+        }
+        let bytes = r.take(length as usize).map_err(frame)?;
+        blocks.push(Block::decode(bytes).map_err(frame)?);
+        height += 1;
+    }
+    Ok(blocks)
+}
+
 fn read_header(r: &mut Reader<'_>) -> Result<ArchiveHeader, ArchiveError> {
     let version = r.u32().map_err(ArchiveError::Header)?;
     if version != FORMAT_VERSION {
@@ -326,6 +363,29 @@ mod tests {
                 created_at: 1_700_000_000_000,
             }]),
         }
+    }
+
+    #[test]
+    fn block_batches_round_trip_and_lying_frames_are_refused() {
+        let blocks = sample().blocks;
+        let encoded: Vec<Vec<u8>> = blocks.iter().map(Block::encode).collect();
+        let batch = frame_blocks(&encoded);
+        assert_eq!(unframe_blocks(&batch, 0, 10), Ok(blocks.clone()));
+        assert_eq!(unframe_blocks(&[], 0, 10), Ok(vec![]));
+        assert_eq!(
+            unframe_blocks(&batch, 0, blocks.len() - 1),
+            Err(ArchiveError::TooManyFrames(blocks.len() - 1))
+        );
+        let mut huge = u32::MAX.to_le_bytes().to_vec();
+        huge.extend_from_slice(&[0; 100]);
+        assert!(matches!(
+            unframe_blocks(&huge, 7, 10),
+            Err(ArchiveError::FrameTooLarge { height: 7, .. })
+        ));
+        assert!(matches!(
+            unframe_blocks(&batch[..batch.len() - 1], 0, 10),
+            Err(ArchiveError::Frame { .. })
+        ));
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! A peer's GraphQL API over HTTP, as this node uses it: a few queries, each answer bounded in
 //! size and charged to the peer's budget, each failure typed.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -9,7 +11,8 @@ use serde_json::{Value, json};
 
 use super::budget::Budget;
 use super::error::PeerError;
-use crate::chain::{BlockHash, Txid};
+use crate::chain::archive::unframe_blocks;
+use crate::chain::{Block, BlockHash, Txid};
 
 /// Largest answer read from a peer: a batch of blocks at the API's 8 MiB of hex, plus JSON.
 pub const MAX_ANSWER_BYTES: usize = 9 * 1024 * 1024;
@@ -45,6 +48,10 @@ pub struct PeerClient {
     endpoint: String,
     /// The block route, which takes bodies as large as a block (`submitBlock` only).
     blocks_endpoint: String,
+    /// `GET /blocks`: batches of blocks as framed bytes.
+    batches_endpoint: String,
+    /// Whether the peer answers at `GET /blocks` (until it says 404).
+    framed: Arc<AtomicBool>,
     budget: Budget,
     /// Bearer token for the peer's mutations (announcing blocks and transactions to it).
     token: Option<String>,
@@ -87,6 +94,8 @@ impl PeerClient {
             http,
             endpoint: format!("{base}/graphql"),
             blocks_endpoint: format!("{base}/graphql/blocks"),
+            batches_endpoint: format!("{base}/blocks"),
+            framed: Arc::new(AtomicBool::new(true)),
             budget,
             token,
         })
@@ -115,20 +124,7 @@ impl PeerClient {
             .send()
             .await
             .map_err(|e| PeerError::Unreachable(e.to_string()))?;
-        let mut body = Vec::new();
-        while let Some(chunk) = answer
-            .chunk()
-            .await
-            .map_err(|e| PeerError::Unreachable(e.to_string()))?
-        {
-            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
-                return Err(PeerError::Misbehaved(format!(
-                    "an answer of more than {MAX_ANSWER_BYTES} bytes"
-                )));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        self.budget.spend(body.len()).await;
+        let body = self.read_body(&mut answer).await?;
         let answer: Answer<T> = serde_json::from_slice(&body)
             .map_err(|e| PeerError::Misbehaved(format!("an answer that is not GraphQL: {e}")))?;
         if let Some(error) = answer.errors.into_iter().next() {
@@ -147,6 +143,63 @@ impl PeerClient {
         answer
             .data
             .ok_or_else(|| PeerError::Misbehaved("an answer without data".into()))
+    }
+
+    /// An answer's body, at most [`MAX_ANSWER_BYTES`], drawn from the peer's byte budget.
+    async fn read_body(&self, answer: &mut reqwest::Response) -> Result<Vec<u8>, PeerError> {
+        let mut body = Vec::new();
+        while let Some(chunk) = answer
+            .chunk()
+            .await
+            .map_err(|e| PeerError::Unreachable(e.to_string()))?
+        {
+            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(PeerError::Misbehaved(format!(
+                    "an answer of more than {MAX_ANSWER_BYTES} bytes"
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        self.budget.spend(body.len()).await;
+        Ok(body)
+    }
+
+    /// Up to [`BLOCK_BATCH`] of the peer's main-chain blocks from height `from`, decoded: as
+    /// framed bytes from its `GET /blocks`, or, from a peer without that route, as hex from
+    /// `rawBlocks`.
+    pub async fn blocks(&self, from: u64) -> Result<Vec<Block>, PeerError> {
+        if self.framed.load(Ordering::Relaxed) {
+            let mut answer = self
+                .http
+                .get(&self.batches_endpoint)
+                .query(&[("from", from), ("count", u64::from(BLOCK_BATCH))])
+                .send()
+                .await
+                .map_err(|e| PeerError::Unreachable(e.to_string()))?;
+            match answer.status() {
+                status if status.is_success() => {
+                    let body = self.read_body(&mut answer).await?;
+                    return unframe_blocks(&body, from, BLOCK_BATCH as usize).map_err(|e| {
+                        PeerError::Misbehaved(format!("sent blocks that do not decode: {e}"))
+                    });
+                }
+                reqwest::StatusCode::NOT_FOUND => self.framed.store(false, Ordering::Relaxed),
+                status => {
+                    return Err(PeerError::Unreachable(format!(
+                        "GET /blocks answered {status}"
+                    )));
+                }
+            }
+        }
+        self.raw_blocks(from)
+            .await?
+            .iter()
+            .map(|hex| {
+                Block::decode_hex(hex).map_err(|e| {
+                    PeerError::Misbehaved(format!("sent a block that does not decode: {e}"))
+                })
+            })
+            .collect()
     }
 
     /// The peer's chain parameters and tip.

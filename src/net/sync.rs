@@ -7,7 +7,7 @@ use super::error::PeerError;
 use super::locked;
 use super::peer::{Peer, now_millis};
 use crate::chain::{Block, BlockHash};
-use crate::node::{BlockStatus, NodeError, decode_block};
+use crate::node::{BlockStatus, NodeError};
 
 /// Times one catch-up may start over because the peer's chain moved under it.
 const MAX_RESTARTS: u32 = 3;
@@ -31,13 +31,7 @@ impl Peer {
             let count = raw.len() as u64;
             // The next batch travels while this one is checked and written.
             next = self.fetch(from + count);
-            let blocks = raw
-                .iter()
-                .map(|hex| decode_block(hex))
-                .collect::<Result<Vec<Block>, NodeError>>()
-                .map_err(|e| {
-                    PeerError::Misbehaved(format!("sent a block that does not decode: {e}"))
-                })?;
+            let blocks = raw;
             {
                 let mut recent = locked(&self.blocks_from_peer);
                 for block in &blocks {
@@ -79,9 +73,9 @@ impl Peer {
     }
 
     /// Fetches the peer's blocks from height `from` in a task of its own.
-    fn fetch(&self, from: u64) -> tokio::task::JoinHandle<Result<Vec<String>, PeerError>> {
+    fn fetch(&self, from: u64) -> tokio::task::JoinHandle<Result<Vec<Block>, PeerError>> {
         let client = self.client.clone();
-        tokio::spawn(async move { client.raw_blocks(from).await })
+        tokio::spawn(async move { client.blocks(from).await })
     }
 
     /// The height of the last block of `locator` (this node's) that the peer has on its main

@@ -3,6 +3,9 @@
 //! - `POST/GET /graphql`: GraphQL over HTTP (`http.rs`).
 //! - `GET /graphql/ws`: graphql-transport-ws and the legacy subscriptions-transport-ws
 //!   (`websocket.rs`).
+//! - `GET/POST /graphql/stream`: GraphQL over Server-Sent Events (`sse.rs`).
+//! - `POST /graphql/blocks`: `submitBlock` with a block-sized body (`block_route.rs`); `GET
+//!   /blocks`: batches of blocks as framed bytes, for peers catching up (`block_batches.rs`).
 //! - `GET /` (the test stand) and `GET /graphiql`, embedded (see [`playground`]);
 //!   `GET /healthz`; `GET /metrics` (Prometheus, see [`metrics`]).
 //!
@@ -11,6 +14,7 @@
 //! are served with header and idle timeouts (`serve.rs`).
 
 mod auth;
+mod block_batches;
 mod block_route;
 mod config;
 mod errors;
@@ -141,6 +145,7 @@ pub fn router(node: Arc<Node>, config: &ServerConfig) -> Result<Router, ServerEr
         .route("/graphql/ws", get(websocket::upgrade))
         .route("/graphql/stream", get(sse::get).post(sse::post))
         .route("/graphql/blocks", post(block_route::post))
+        .route("/blocks", get(block_batches::get))
         .route("/graphiql", get(playground::graphiql))
         .route("/assets/{file}", get(playground::asset))
         .route("/healthz", get(healthz))

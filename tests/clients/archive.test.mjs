@@ -1,6 +1,6 @@
 // The chain archive read by a parser written from docs/protocol.md alone, with Node's own
 // SHA-256: `GET /export` must match the chain the API describes, block by block, and
-// `rawBlocks`/`rawBlock` must give the same bytes as its frames.
+// `rawBlocks`/`rawBlock` and `GET /blocks` must give the same bytes as its frames.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
@@ -86,4 +86,33 @@ test("rawBlocks and rawBlock give each block's bytes exactly as the archive fram
   const last = archive.blocks.at(-1);
   const one = await post("query($h: String!) { rawBlock(hash: $h) }", { h: last.hash });
   assert.equal(one.data.rawBlock, last.raw);
+});
+
+test("GET /blocks frames each block as the archive does, in batches a syncing peer asks for", async () => {
+  const wallets = await reset();
+  await post("mutation($a: String!) { mineBlocks(address: $a, count: 2) { height } }", { a: wallets[1] });
+  const archive = parseArchive(await (await fetch(`${base}/export`)).arrayBuffer());
+  const fetched = [];
+  for (;;) {
+    const response = await fetch(`${base}/blocks?from=${fetched.length}&count=5`);
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("content-type"), "application/octet-stream");
+    const view = Buffer.from(await response.arrayBuffer());
+    if (view.length === 0) break;
+    // Frames back to back, as "Block batches" in docs/protocol.md lays them out.
+    let at = 0;
+    let inBatch = 0;
+    while (at < view.length) {
+      const length = view.readUInt32LE(at);
+      fetched.push(hex(view.subarray(at + 4, at + 4 + length)));
+      at += 4 + length;
+      inBatch += 1;
+    }
+    assert.equal(at, view.length);
+    assert.ok(inBatch <= 5);
+  }
+  assert.deepEqual(fetched, archive.blocks.map((b) => b.raw));
+  const refused = await fetch(`${base}/blocks?from=-1`);
+  assert.equal(refused.status, 400);
+  assert.equal((await refused.json()).errors[0].extensions.code, "BAD_REQUEST");
 });
