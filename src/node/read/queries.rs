@@ -154,8 +154,10 @@ impl Node {
     }
 
     /// The canonical encodings of up to `count` blocks from height `from` upwards, stopping
-    /// before `max_bytes` would be passed (but giving at least one). Blocks are read a few at a
-    /// time, so a run of large blocks stops at the budget rather than after reading them all.
+    /// before `max_bytes` would be passed (but giving at least one). Blocks are read ten at
+    /// first, then as many as the budget left holds at the size seen so far (at most 200), so a
+    /// run of large blocks stops at the budget rather than after reading them all, and a run of
+    /// small ones costs few statements.
     pub async fn encoded_blocks_from(
         &self,
         from: u64,
@@ -163,9 +165,15 @@ impl Node {
         max_bytes: usize,
     ) -> NodeResult<Vec<Vec<u8>>> {
         let mut out: Vec<Vec<u8>> = Vec::new();
-        let mut bytes = 0;
+        let mut bytes: usize = 0;
         while (out.len() as u64) < count {
-            let want = (count - out.len() as u64).min(10);
+            let chunk = match bytes.checked_div(out.len()) {
+                Some(average) if average > 0 => {
+                    (max_bytes.saturating_sub(bytes) / average).clamp(10, 200)
+                }
+                _ => 10,
+            };
+            let want = (count - out.len() as u64).min(chunk as u64);
             let blocks = self.blocks_from(from + out.len() as u64, want).await?;
             let fetched = blocks.len() as u64;
             for block in blocks {
