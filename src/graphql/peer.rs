@@ -73,4 +73,11 @@ impl Peer {
     async fn transactions_received(&self) -> u64 {
         self.0.transactions_received
     }
+
+    /// Transactions of its pool that this node refused (a conflict with this pool, or mined
+    /// here already). They are counted here, not in the pool's refusal log, which is the
+    /// user's own.
+    async fn transactions_refused(&self) -> u64 {
+        self.0.transactions_refused
+    }
 }

@@ -311,11 +311,12 @@ impl PeerClient {
         Ok(data.submit_block.status)
     }
 
-    /// Announces a transaction (`submitTransaction`).
+    /// Announces a transaction (`submitTransaction`, marked relayed: a refusal there stays out
+    /// of the peer's user-facing refusal log).
     pub async fn submit_transaction(&self, raw_hex: &str) -> Result<(), PeerError> {
         let _: Value = self
             .query(
-                "mutation($r: String!) { submitTransaction(rawHex: $r) { id } }",
+                "mutation($r: String!) { submitTransaction(rawHex: $r, relayed: true) { id } }",
                 json!({ "r": raw_hex }),
             )
             .await?;

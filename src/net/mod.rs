@@ -110,6 +110,7 @@ impl Network {
             last_error: None,
             blocks_received: 0,
             transactions_received: 0,
+            transactions_refused: 0,
             banned_until: None,
         };
         let status = Arc::new(Mutex::new(initial.clone()));

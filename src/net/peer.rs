@@ -63,6 +63,8 @@ pub struct PeerStatus {
     pub blocks_received: u64,
     /// Transactions of its pool this node pooled.
     pub transactions_received: u64,
+    /// Transactions of its pool this node refused (conflicts, already mined here).
+    pub transactions_refused: u64,
     /// While banned, until when (Unix milliseconds).
     pub banned_until: Option<i64>,
 }
@@ -227,12 +229,14 @@ impl Peer {
                     );
                 };
                 locked(&self.txs_from_peer).insert(txid);
-                match self.node.submit_transaction(&raw).await {
+                match self.node.relay_transaction(&raw).await {
                     Ok(_) => self.update(|s| s.transactions_received += 1),
                     // A conflict with this pool, or a transaction mined here already: the
-                    // peer's view differs, which is no misbehaviour.
+                    // peer's view differs, which is no misbehaviour, and no entry for the
+                    // user's refusal log: the peer's own count and this node's log keep it.
                     Err(err) if err.is_refusal() => {
-                        tracing::debug!(peer = %self.base, %txid, error = %err, "relayed transaction refused")
+                        tracing::info!(peer = %self.base, %txid, error = %err, "relayed transaction refused");
+                        self.update(|s| s.transactions_refused += 1);
                     }
                     Err(err) => return Err(err.into()),
                 }

@@ -19,6 +19,7 @@ on_both_backends!(
     concurrent_spends_of_one_coin_pool_exactly_one,
     a_payment_needing_more_coins_than_a_transaction_holds_is_refused,
     the_offline_cli_signs_for_the_real_binary,
+    a_relayed_refusal_stays_out_of_the_refusal_log,
 );
 
 const BUILD: &str = "query($f: String!, $t: String!, $a: Int!) { buildTransaction(from: $f, to: $t, amount: $a) { txId rawHex signingRequest fee inputs { index txId vout value address sighash } outputs { index value address } } }";
@@ -545,5 +546,29 @@ async fn the_offline_cli_signs_for_the_real_binary(backend: Backend) {
     assert_eq!(
         balances["data"],
         json!({ "a": { "balance": 8 }, "b": { "balance": 22 } })
+    );
+}
+
+/// A transaction a peer relays (`relayed: true`) is refused with the same code, but its refusal
+/// is not the user's: it stays out of the pool's refusal log, where the same refusal of a
+/// client's submission goes.
+async fn a_relayed_refusal_stays_out_of_the_refusal_log(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let bytes = "00".repeat(12);
+    let relayed = app
+        .gql(
+            "mutation($raw: String!) { submitTransaction(rawHex: $raw, relayed: true) { id } }",
+            json!({ "raw": bytes }),
+        )
+        .await;
+    assert_eq!(code(&relayed), "INVALID_TRANSACTION", "{relayed}");
+    let log = app.gql(REFUSALS, json!({})).await;
+    assert_eq!(log["data"]["pool"]["nodes"], json!([]), "{log}");
+    let own = app.gql(SUBMIT, json!({ "raw": bytes })).await;
+    assert_eq!(code(&own), "INVALID_TRANSACTION", "{own}");
+    let log = app.gql(REFUSALS, json!({})).await;
+    assert_eq!(
+        log["data"]["pool"]["nodes"][0]["status"], "REJECTED",
+        "{log}"
     );
 }

@@ -160,9 +160,20 @@ impl WalletMutation {
         &self,
         ctx: &Context<'_>,
         raw_hex: String,
+        #[graphql(
+            default = false,
+            desc = "True when a peer relays the transaction: a refusal is then answered but \
+                    not recorded in the pool's refusal log, which is the user's own."
+        )]
+        relayed: bool,
     ) -> async_graphql::Result<PoolEntry> {
-        let sent = node(ctx)?.submit_transaction(&raw_hex).await.api()?;
-        Ok(PoolEntry::sent(sent))
+        let node = node(ctx)?;
+        let sent = if relayed {
+            node.relay_transaction(&raw_hex).await
+        } else {
+            node.submit_transaction(&raw_hex).await
+        };
+        Ok(PoolEntry::sent(sent.api()?))
     }
 
     /// Drops pending transaction `txId` from the pool, as Anvil's `anvil_dropTransaction`: it

@@ -63,6 +63,9 @@ pub(crate) struct Submission {
     pub(crate) summary: (String, String, i64),
     /// The transaction, or why it is refused already.
     pub(crate) checked: Result<Checked, InvalidTx>,
+    /// Whether a refusal goes into the pool's refusal log: a client's does; a transaction
+    /// relayed from a peer does not (the peer's view differs, which is no user's mistake).
+    pub(crate) logged: bool,
 }
 
 /// A decoded transaction whose signatures verify against `spent`.
@@ -183,6 +186,10 @@ impl Node {
         view: &mut BatchView,
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<NodeResult<PoolEntry>> {
+        let logged = match &job.request {
+            Request::Send { .. } => true,
+            Request::Submit(submission) => submission.logged,
+        };
         let (result, (from, to, amount)) = match &job.request {
             Request::Send { from, to, amount } => {
                 let result = match check_send_args(from, to, *amount) {
@@ -211,6 +218,7 @@ impl Node {
                 });
                 Ok(Ok(entry))
             }
+            Err(err) if err.is_refusal() && !logged => Ok(Err(err)),
             Err(err) if err.is_refusal() => {
                 let cap = self.config.rejected_cap;
                 let error = err.to_string();

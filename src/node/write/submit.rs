@@ -28,19 +28,28 @@ impl Node {
     /// refusal log like a refused send, and change nothing else. Submitting a pending transaction
     /// again answers its entry and changes nothing.
     pub async fn submit_transaction(self: &Arc<Self>, raw_hex: &str) -> NodeResult<Sent> {
-        let submission = self.precheck(raw_hex).await?;
+        let submission = self.precheck(raw_hex, true).await?;
+        self.enqueue(Request::Submit(Box::new(submission))).await
+    }
+
+    /// Pools a transaction relayed from a peer, as [`Node::submit_transaction`] does, except that
+    /// a refusal is only answered, never recorded in the pool's refusal log (that log is the
+    /// user's; the peer's task keeps its own count).
+    pub async fn relay_transaction(self: &Arc<Self>, raw_hex: &str) -> NodeResult<Sent> {
+        let submission = self.precheck(raw_hex, false).await?;
         self.enqueue(Request::Submit(Box::new(submission))).await
     }
 
     /// Decoding, the rules against the chainstate as it is now, and the signatures, outside the
     /// writer's lock. Only a database failure is an `Err`; refusals travel in the submission.
-    async fn precheck(&self, raw_hex: &str) -> NodeResult<Submission> {
+    async fn precheck(&self, raw_hex: &str, logged: bool) -> NodeResult<Submission> {
         let tx = match decode(raw_hex) {
             Ok(tx) => tx,
             Err(err) => {
                 return Ok(Submission {
                     summary: (String::new(), String::new(), 0),
                     checked: Err(err),
+                    logged,
                 });
             }
         };
@@ -57,7 +66,11 @@ impl Node {
             }
             Err(err) => Err(self.explain_unspendable(&txid, &err).await?),
         };
-        Ok(Submission { summary, checked })
+        Ok(Submission {
+            summary,
+            checked,
+            logged,
+        })
     }
 
     /// A transaction whose inputs are gone may simply be mined already: say so.
