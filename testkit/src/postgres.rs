@@ -67,27 +67,7 @@ fn start_cluster() -> Result<Cluster, String> {
             .args(["-R", "postgres:postgres"])
             .arg(&dir))?;
     }
-    let as_owner = |program: &Path| {
-        if root {
-            let mut cmd = Command::new("runuser");
-            cmd.args(["-u", "postgres", "--"]).arg(program);
-            cmd
-        } else {
-            Command::new(program)
-        }
-    };
-    run(as_owner(&bin.join("initdb"))
-        .args([
-            "-A",
-            "trust",
-            "-U",
-            "postgres",
-            "-E",
-            "UTF8",
-            "--no-sync",
-            "-D",
-        ])
-        .arg(&data))?;
+    initdb(&bin, &data)?;
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map_err(|e| e.to_string())?
@@ -139,6 +119,34 @@ fn start_cluster() -> Result<Cluster, String> {
     Ok(Cluster {
         base_url: format!("postgres://postgres@127.0.0.1:{port}"),
     })
+}
+
+/// `program`, run as the `postgres` user when this process is root (PostgreSQL refuses root).
+pub(crate) fn as_owner(program: &Path) -> Command {
+    if is_root() {
+        let mut cmd = Command::new("runuser");
+        cmd.args(["-u", "postgres", "--"]).arg(program);
+        cmd
+    } else {
+        Command::new(program)
+    }
+}
+
+/// A new cluster in `data`: trust on loopback, superuser `postgres`, UTF-8, no fsync while
+/// it is written.
+pub(crate) fn initdb(bin: &Path, data: &Path) -> Result<(), String> {
+    run(as_owner(&bin.join("initdb"))
+        .args([
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "-D",
+        ])
+        .arg(data))
 }
 
 pub(crate) fn find_pg_bin() -> Option<PathBuf> {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, Database, DatabaseBackend, Statement};
 
-use crate::postgres::{find_pg_bin, is_root, run};
+use crate::postgres::{as_owner, find_pg_bin, initdb, is_root, run};
 
 /// A primary and its streaming standby.
 pub struct StandbyPair {
@@ -55,18 +55,7 @@ impl StandbyPair {
                 .arg(&dir))?;
         }
         let primary = dir.join("primary");
-        run(as_owner(&bin.join("initdb"))
-            .args([
-                "-A",
-                "trust",
-                "-U",
-                "postgres",
-                "-E",
-                "UTF8",
-                "--no-sync",
-                "-D",
-            ])
-            .arg(&primary))?;
+        initdb(&bin, &primary)?;
         let primary_port = free_port()?;
         spawn_server(&bin, &dir, &primary, primary_port)?;
         watch(&dir, &[&primary, &dir.join("standby")])?;
@@ -173,16 +162,6 @@ impl StandbyPair {
             db.close().await.ok();
         }
         (counts[0], counts[1])
-    }
-}
-
-fn as_owner(program: &Path) -> Command {
-    if is_root() {
-        let mut cmd = Command::new("runuser");
-        cmd.args(["-u", "postgres", "--"]).arg(program);
-        cmd
-    } else {
-        Command::new(program)
     }
 }
 

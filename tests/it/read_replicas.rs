@@ -59,17 +59,15 @@ impl Client {
         self.post("{ chain { height } }", version).await.0["data"]["chain"]["height"].as_u64()
     }
 
+    /// `/metrics`, as text.
+    async fn metrics(&self) -> String {
+        let response = self.http.get(format!("{}/metrics", self.base)).send().await;
+        response.unwrap().text().await.unwrap()
+    }
+
     /// The reads each source served, from `/metrics`.
     async fn reads(&self) -> (u64, u64) {
-        let text = self
-            .http
-            .get(format!("{}/metrics", self.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = self.metrics().await;
         let value = |prefix: &str| -> u64 {
             text.lines()
                 .find(|l| l.starts_with("pocket_reads_served{") && l.contains(prefix))
@@ -80,16 +78,9 @@ impl Client {
     }
 
     async fn standby_up(&self) -> bool {
-        let text = self
-            .http
-            .get(format!("{}/metrics", self.base))
-            .send()
+        self.metrics()
             .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        text.lines()
+            .lines()
             .any(|l| l.starts_with("pocket_standby_up{") && l.ends_with(" 1"))
     }
 }
