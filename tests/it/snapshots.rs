@@ -29,6 +29,27 @@ async fn revert_restores_every_table_exactly(backend: Backend) {
     let taken = app.data(SNAPSHOT, json!({ "n": "lesson 1" })).await["snapshot"].clone();
     assert_eq!(taken["name"], "lesson 1");
     assert_eq!(taken["height"], 9);
+    // Points in time are Unix seconds, like block timestamps (and fit GraphQL's 32-bit Int).
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let created = taken["createdAt"].as_i64().unwrap();
+    assert!(
+        (now - 60..=now + 1).contains(&created),
+        "createdAt {created}, now {now}"
+    );
+    let refused = app
+        .data(
+            "{ pool(includeRejected: true) { nodes { createdAt } } }",
+            json!({}),
+        )
+        .await;
+    let arrived = refused["pool"]["nodes"][0]["createdAt"].as_i64().unwrap();
+    assert!(
+        (now - 60..=now + 1).contains(&arrived),
+        "createdAt {arrived}, now {now}"
+    );
     let store = app.db.store().await;
     let db = store.db();
     let before = dump_tables(db, PoolRows::All).await;
