@@ -145,6 +145,21 @@ impl Peer {
         }
     }
 
+    /// Whether a peer whose tip is at `height` may have a chain with more work than this node's.
+    /// Every block of a chain needs the same work, so a chain no higher than this one has no
+    /// more (at equal work the branch seen first stays): its blocks are not downloaded at all.
+    /// A peer that understates its height only keeps its own blocks to itself.
+    async fn may_have_more_work(&self, height: Option<u64>) -> Result<bool, PeerError> {
+        let Some(theirs) = height else {
+            return Ok(false);
+        };
+        Ok(self
+            .node
+            .tip()
+            .await?
+            .is_none_or(|ours| theirs > ours.height))
+    }
+
     /// Counts a bad answer worth `points`; at the threshold the session ends, and the peer is
     /// banned, for `reason` (repeated so many times).
     pub(super) fn misbehaving(&self, points: u32, reason: &str) -> Result<(), PeerError> {
@@ -172,8 +187,10 @@ impl Peer {
         self.check_compatible(&chain).await?;
         let tip = chain.tip_hash.as_deref().and_then(|h| h.parse().ok());
         self.heard(chain.height, tip);
-        self.update(|s| s.state = PeerState::Syncing);
-        self.sync().await?;
+        if self.may_have_more_work(chain.height).await? {
+            self.update(|s| s.state = PeerState::Syncing);
+            self.sync().await?;
+        }
         self.announce_chain().await?;
         self.update(|s| {
             s.state = PeerState::Following;
@@ -201,7 +218,9 @@ impl Peer {
         match heard {
             Heard::Block { height, hash } => {
                 self.heard(Some(height), Some(hash));
-                if !self.node.knows_block(&hash).await? {
+                if !self.node.knows_block(&hash).await?
+                    && self.may_have_more_work(Some(height)).await?
+                {
                     self.update(|s| s.state = PeerState::Syncing);
                     self.sync().await?;
                     self.update(|s| s.state = PeerState::Following);
