@@ -168,9 +168,7 @@ impl Archive {
         }
         out.extend_from_slice(&(self.blocks.len() as u32).to_le_bytes());
         for block in &self.blocks {
-            let bytes = block.encode();
-            out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-            out.extend_from_slice(&bytes);
+            write_frame(&mut out, &block.encode());
         }
         if let Some(wallets) = &self.wallets {
             out.extend_from_slice(&(wallets.len() as u32).to_le_bytes());
@@ -196,13 +194,7 @@ impl Archive {
         let count = r.count("block", MIN_FRAME).map_err(ArchiveError::Header)?;
         let mut blocks = Vec::with_capacity(count);
         for height in 0..count as u64 {
-            let frame = |source| ArchiveError::Frame { height, source };
-            let length = r.u32().map_err(frame)?;
-            if length > MAX_BLOCK_BYTES {
-                return Err(ArchiveError::FrameTooLarge { height, length });
-            }
-            let bytes = r.take(length as usize).map_err(frame)?;
-            blocks.push(Block::decode(bytes).map_err(frame)?);
+            blocks.push(read_frame(&mut r, height)?);
         }
         let wallets = if header.keystore {
             Some(decode_wallets(&mut r)?)
@@ -255,33 +247,41 @@ fn split(bytes: &[u8]) -> Result<(&[u8], &[u8]), ArchiveError> {
 pub fn frame_blocks(blocks: &[Vec<u8>]) -> Vec<u8> {
     let mut out = Vec::with_capacity(blocks.iter().map(|b| b.len() + 4).sum());
     for bytes in blocks {
-        out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-        out.extend_from_slice(bytes);
+        write_frame(&mut out, bytes);
     }
     out
 }
 
-/// The blocks of a run of frames ([`frame_blocks`]), at most `max` of them: every length is
-/// checked against [`MAX_BLOCK_BYTES`] and the bytes that remain before anything is allocated,
-/// and frame `i` is reported as height `from + i`.
+/// The blocks of a run of frames ([`frame_blocks`]), at most `max` of them, frame `i` reported
+/// as height `from + i`.
 pub fn unframe_blocks(bytes: &[u8], from: u64, max: usize) -> Result<Vec<Block>, ArchiveError> {
     let mut r = Reader::new(bytes);
     let mut blocks = Vec::new();
-    let mut height = from;
     while r.remaining() > 0 {
-        let frame = |source| ArchiveError::Frame { height, source };
         if blocks.len() == max {
             return Err(ArchiveError::TooManyFrames(max));
         }
-        let length = r.u32().map_err(frame)?;
-        if length > MAX_BLOCK_BYTES {
-            return Err(ArchiveError::FrameTooLarge { height, length });
-        }
-        let bytes = r.take(length as usize).map_err(frame)?;
-        blocks.push(Block::decode(bytes).map_err(frame)?);
-        height += 1;
+        blocks.push(read_frame(&mut r, from + blocks.len() as u64)?);
     }
     Ok(blocks)
+}
+
+/// One frame: the block's length, then the block.
+fn write_frame(out: &mut Vec<u8>, block: &[u8]) {
+    out.extend_from_slice(&(block.len() as u32).to_le_bytes());
+    out.extend_from_slice(block);
+}
+
+/// The block of the frame at `height`: its length checked against [`MAX_BLOCK_BYTES`] and the
+/// bytes that remain before anything is allocated.
+fn read_frame(r: &mut Reader<'_>, height: u64) -> Result<Block, ArchiveError> {
+    let frame = |source| ArchiveError::Frame { height, source };
+    let length = r.u32().map_err(frame)?;
+    if length > MAX_BLOCK_BYTES {
+        return Err(ArchiveError::FrameTooLarge { height, length });
+    }
+    let bytes = r.take(length as usize).map_err(frame)?;
+    Block::decode(bytes).map_err(frame)
 }
 
 fn read_header(r: &mut Reader<'_>) -> Result<ArchiveHeader, ArchiveError> {

@@ -15,6 +15,7 @@ pub mod params;
 pub mod pool;
 mod pool_inputs;
 mod pool_outputs;
+mod reachable;
 pub mod side_blocks;
 pub mod snapshots;
 pub mod standbys;
@@ -123,7 +124,7 @@ impl Store {
                         .create_if_missing(true)
                 });
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            postgres_reachable(url).await?;
+            reachable::postgres_reachable(url).await?;
             options
                 .max_connections(16)
                 .min_connections(1)
@@ -354,53 +355,6 @@ pub fn redact(url: &str) -> String {
             }
         }
         _ => url.to_owned(),
-    }
-}
-
-/// One connection attempt before the pool is built, so a wrong URL fails within
-/// [`CONNECT_TIMEOUT`] naming the server and the reason, instead of the pool's acquire timeout.
-async fn postgres_reachable(url: &str) -> StoreResult<()> {
-    use sea_orm::sqlx::Connection;
-    use sea_orm::sqlx::postgres::{PgConnectOptions, PgConnection};
-
-    let options: PgConnectOptions = url.parse().map_err(|e| StoreError::Unreachable {
-        target: redact(url),
-        reason: format!("the URL does not parse: {e}"),
-    })?;
-    let target = format!(
-        "{}:{}/{}",
-        options.get_host(),
-        options.get_port(),
-        options.get_database().unwrap_or_default()
-    );
-    let reason =
-        match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options)).await {
-            Ok(Ok(connection)) => {
-                let _ = connection.close().await;
-                return Ok(());
-            }
-            Ok(Err(err)) => connect_failure(&err),
-            Err(_) => format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
-        };
-    Err(StoreError::Unreachable { target, reason })
-}
-
-/// What went wrong, in the terms an operator looks for.
-fn connect_failure(err: &sea_orm::sqlx::Error) -> String {
-    use sea_orm::sqlx::Error;
-    match err {
-        Error::Database(db) => match db.code().as_deref() {
-            Some("28P01" | "28000") => format!("authentication failed ({})", db.message()),
-            Some("3D000") => format!("the database does not exist ({})", db.message()),
-            _ => db.message().to_owned(),
-        },
-        Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
-            "connection refused (is PostgreSQL running and listening there?)".to_owned()
-        }
-        Error::Io(io) if io.to_string().contains("lookup address") => {
-            format!("unknown host ({io})")
-        }
-        other => other.to_string(),
     }
 }
 

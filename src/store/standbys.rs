@@ -145,12 +145,7 @@ impl Standbys {
                 target: redact(url),
                 reason: format!("the standby's URL does not parse: {e}"),
             })?;
-            let name = format!(
-                "{}:{}/{}",
-                options.get_host(),
-                options.get_port(),
-                options.get_database().unwrap_or_default()
-            );
+            let name = super::reachable::target(&options);
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(POLL_TIMEOUT)
@@ -165,8 +160,9 @@ impl Standbys {
             });
         }
         let list = Arc::new(list);
+        let version = super::version::current(&primary).await?;
+        futures::future::join_all(list.iter().map(|s| s.poll(version))).await;
         for standby in list.iter() {
-            standby.poll(super::version::current(&primary).await?).await;
             if standby.up.load(Ordering::Relaxed) {
                 tracing::info!(standby = %standby.name, "reading from a hot standby");
             } else {

@@ -91,13 +91,28 @@ fn start_cluster() -> Result<Cluster, String> {
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("cannot start postgres: {e}"))?;
-    // A watchdog outlives this process only until it notices we are gone, then stops the server
-    // and removes its files: the cluster never outlasts the tests.
+    watch(&dir, &[&data])?;
+    wait_for_port(port)?;
+    Ok(Cluster {
+        base_url: format!("postgres://postgres@127.0.0.1:{port}"),
+    })
+}
+
+/// A watchdog that outlives this process only until it notices it is gone, then stops the
+/// servers of `datas` and removes `dir`: test clusters never outlast the tests.
+pub(crate) fn watch(dir: &Path, datas: &[&Path]) -> Result<(), String> {
+    let stops: String = datas
+        .iter()
+        .map(|d| {
+            format!(
+                "kill -INT $(head -1 {}/postmaster.pid 2>/dev/null) 2>/dev/null; ",
+                d.display()
+            )
+        })
+        .collect();
     let watchdog = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; \
-         kill -INT $(head -1 {data}/postmaster.pid) 2>/dev/null; sleep 3; rm -rf {dir}",
+        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {stops} sleep 3; rm -rf {dir}",
         pid = std::process::id(),
-        data = data.display(),
         dir = dir.display()
     );
     Command::new("setsid")
@@ -106,19 +121,22 @@ fn start_cluster() -> Result<Cluster, String> {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| format!("cannot start the cluster's watchdog: {e}"))?;
+        .map(|_| ())
+        .map_err(|e| format!("cannot start the watchdog: {e}"))
+}
+
+/// Waits until a server accepts on `port`, then a moment for its start-up to finish
+/// (accepting TCP is not yet accepting queries).
+pub(crate) fn wait_for_port(port: u16) -> Result<(), String> {
     let deadline = Instant::now() + Duration::from_secs(30);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         if Instant::now() > deadline {
-            return Err("the throwaway PostgreSQL cluster did not start within 30 s".into());
+            return Err(format!("postgres on port {port} did not start within 30 s"));
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    // Accepting TCP is not yet accepting queries: wait for the startup to finish.
     std::thread::sleep(Duration::from_millis(500));
-    Ok(Cluster {
-        base_url: format!("postgres://postgres@127.0.0.1:{port}"),
-    })
+    Ok(())
 }
 
 /// `program`, run as the `postgres` user when this process is root (PostgreSQL refuses root).

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, Database, DatabaseBackend, Statement};
 
-use crate::postgres::{as_owner, find_pg_bin, initdb, is_root, run};
+use crate::postgres::{as_owner, find_pg_bin, initdb, is_root, run, wait_for_port, watch};
 
 /// A primary and its streaming standby.
 pub struct StandbyPair {
@@ -195,44 +195,6 @@ fn spawn_server(bin: &Path, dir: &Path, data: &Path, port: u16) -> Result<(), St
         .spawn()
         .map(|_| ())
         .map_err(|e| format!("cannot start postgres: {e}"))
-}
-
-/// Stops both servers and removes their files once this process is gone.
-fn watch(dir: &Path, datas: &[&Path]) -> Result<(), String> {
-    let stops: String = datas
-        .iter()
-        .map(|d| {
-            format!(
-                "kill -INT $(head -1 {}/postmaster.pid 2>/dev/null) 2>/dev/null; ",
-                d.display()
-            )
-        })
-        .collect();
-    let watchdog = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {stops} sleep 3; rm -rf {dir}",
-        pid = std::process::id(),
-        dir = dir.display()
-    );
-    Command::new("setsid")
-        .args(["sh", "-c", &watchdog])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map(|_| ())
-        .map_err(|e| format!("cannot start the watchdog: {e}"))
-}
-
-fn wait_for_port(port: u16) -> Result<(), String> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if Instant::now() > deadline {
-            return Err(format!("postgres on port {port} did not start within 30 s"));
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    std::thread::sleep(Duration::from_millis(300));
-    Ok(())
 }
 
 fn free_port() -> Result<u16, String> {

@@ -276,7 +276,7 @@ test("Apollo adds, lists and removes a peer, and reads what peers relay", async 
   const added = await apollo.mutate({ mutation: apolloGql`mutation ($u: String!) { addPeer(url: $u) { url state } }`, variables: { u: `${url}/graphql` } });
   assert.deepEqual(added.data.addPeer, { __typename: "Peer", url, state: "CONNECTING" });
   const peersNow = async () =>
-    (await apollo.query({ query: apolloGql`{ peers { url state lastError } }`, fetchPolicy: "no-cache" })).data.peers;
+    (await apollo.query({ query: apolloGql`{ peers { url state lastError bannedUntil transactionsRefused } }`, fetchPolicy: "no-cache" })).data.peers;
   const deadline = Date.now() + 5000;
   let peers = await peersNow();
   while (peers[0].state !== "DOWN" && Date.now() < deadline) {
@@ -285,6 +285,9 @@ test("Apollo adds, lists and removes a peer, and reads what peers relay", async 
   }
   assert.equal(peers[0].state, "DOWN");
   assert.match(peers[0].lastError, /unreachable/);
+  // Unreachable is never a ban.
+  assert.equal(peers[0].bannedUntil, null);
+  assert.equal(peers[0].transactionsRefused, 0);
   await waitFor((list) => Array.isArray(list) && list.length === 1 && list[0].url === url && list[0].state === "DOWN");
   const seen = lists.length;
   const removed = await apollo.mutate({ mutation: apolloGql`mutation ($u: String!) { removePeer(url: $u) }`, variables: { u: url } });

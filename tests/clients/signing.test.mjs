@@ -160,3 +160,17 @@ test("a hostile submission is refused with its code and check over both WebSocke
   }
   assert.equal(answers.length, 2);
 });
+
+test("a relayed submission is refused like any other, and stays out of the refusal log", async () => {
+  const refusals = async () =>
+    (await client.request(gql`{ pool(includeRejected: true, first: 500) { nodes { status } } }`)).pool.nodes.filter(
+      (n) => n.status === "REJECTED",
+    ).length;
+  const before = await refusals();
+  const relayed = gql`mutation($raw: String!) { submitTransaction(rawHex: $raw, relayed: true) { id } }`;
+  await assert.rejects(client.request(relayed, { raw: "00".repeat(12) }), (error) => {
+    assert.equal(error.response.errors[0].extensions.code, "INVALID_TRANSACTION");
+    return true;
+  });
+  assert.equal(await refusals(), before);
+});
