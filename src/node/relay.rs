@@ -32,7 +32,7 @@ use crate::store::pool;
 use crate::store::{Store, StoreResult};
 
 /// Blocks read per statement while catching up.
-const CATCH_UP_BATCH: u64 = 100;
+const CATCH_UP_BATCH: u64 = 500;
 
 /// Most pool changes replayed after a reconnection (a subscriber wanting more reads `pool`).
 const POOL_REPLAY: u64 = 1000;

@@ -10,18 +10,29 @@ use super::error::{StoreError, StoreResult};
 /// The channel every replica listens on.
 pub const CHANNEL: &str = "pocket_events";
 
-/// Queues `payload` for every listener, delivered when the surrounding transaction commits.
-/// Does nothing on SQLite.
-pub async fn notify(db: &impl ConnectionTrait, payload: &str) -> StoreResult<()> {
+/// Payloads queued per statement by [`notify_all`] (each is a bound parameter).
+const PER_STATEMENT: usize = 500;
+
+/// Queues each of `payloads`, in order, for every listener, delivered when the surrounding
+/// transaction commits: a few statements however many there are (the select list is evaluated
+/// left to right). Does nothing on SQLite.
+pub async fn notify_all(db: &impl ConnectionTrait, payloads: &[String]) -> StoreResult<()> {
     if db.get_database_backend() != DatabaseBackend::Postgres {
         return Ok(());
     }
-    db.execute_raw(Statement::from_sql_and_values(
-        DatabaseBackend::Postgres,
-        "SELECT pg_notify($1, $2)",
-        [CHANNEL.into(), payload.into()],
-    ))
-    .await?;
+    for chunk in payloads.chunks(PER_STATEMENT) {
+        let calls: Vec<String> = (0..chunk.len())
+            .map(|i| format!("pg_notify($1, ${})", i + 2))
+            .collect();
+        let mut values = vec![CHANNEL.into()];
+        values.extend(chunk.iter().map(|p| p.as_str().into()));
+        db.execute_raw(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            format!("SELECT {}", calls.join(", ")),
+            values,
+        ))
+        .await?;
+    }
     Ok(())
 }
 

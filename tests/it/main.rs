@@ -18,6 +18,7 @@ mod fork;
 mod hostile_peer;
 mod http_surface;
 mod in_block_spends;
+mod long_runs;
 mod mining_modes;
 mod misbehaving_peer;
 mod network;

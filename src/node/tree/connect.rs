@@ -7,35 +7,39 @@
 
 use std::sync::Arc;
 
-use crate::store::Db;
+use crate::store::Txn;
 
-use crate::chain::{ChainTip, OutPoint, connect_blocks};
+use crate::chain::{
+    Block, ChainTip, ConnectRows, Ordered, OutPoint, check_signatures, connect_blocks,
+    connect_ordered,
+};
 use crate::model::StoredBlock;
 use crate::node::{Node, NodeError, NodeEvent, NodeResult};
 use crate::store::{chainstate, connect};
+
+/// Runs at least this long are written while their signatures are verified (in a savepoint,
+/// released once every signature holds): a peer's batch, a reorganisation's branch. A shorter
+/// run is verified first, with no savepoint to pay for.
+const OVERLAP_FROM: usize = 16;
 
 impl Node {
     /// Connects `run` (new blocks, the first a child of the tip, each the next's parent). Blocks
     /// before the first invalid one are connected; that one's failure is returned beside them.
     pub(in crate::node) async fn connect_run(
         &self,
-        db: &impl Db,
+        db: &Txn,
         run: Vec<StoredBlock>,
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<(Vec<StoredBlock>, Option<NodeError>)> {
-        // The tip is the first block's parent (none before a genesis block).
-        let tip = run.first().and_then(|first| {
-            first.height.checked_sub(1).map(|height| ChainTip {
-                hash: first.block.header.prev_hash,
-                height,
-            })
-        });
-        let outpoints: Vec<OutPoint> = run
-            .iter()
-            .flat_map(|b| b.block.transactions.iter().skip(1))
-            .flat_map(|tx| tx.inputs.iter().map(|i| i.previous_output))
-            .collect();
-        let view = chainstate::get_many(db, &outpoints).await?;
+        // When a signature fails there, the savepoint is gone: the valid prefix is found the
+        // plain way below.
+        if run.len() >= OVERLAP_FROM
+            && let Some(connected) = self.connect_overlapped(db, &run, events).await?
+        {
+            return Ok(connected);
+        }
+        let view = chainstate::get_many(db, &spent_outpoints(&run)).await?;
+        let tip = parent_of(&run);
         let params = self.params();
         let (run, valid, rows, failure) = tokio::task::spawn_blocking(move || {
             let blocks: Vec<_> = run.iter().map(|stored| &stored.block).collect();
@@ -45,24 +49,91 @@ impl Node {
         .await?;
         let mut connected = run;
         connected.truncate(valid);
-        if !connected.is_empty() {
-            connect::connect_many(db, &connected, &rows).await?;
-            let spent: Vec<OutPoint> = rows.undo.iter().map(|(_, o, _)| *o).collect();
-            self.settle_pool(db, &connected, &spent, events).await?;
-            events.extend(
-                connected
-                    .iter()
-                    .map(|stored| NodeEvent::BlockMined(Arc::new(stored.clone()))),
-            );
-        }
+        self.write_connected(db, &connected, &rows, events).await?;
         let failure = failure.map(|f| NodeError::invalid_block(f.hash, &f.error));
         Ok((connected, failure))
+    }
+
+    /// Connects a long run as an import does: the ordered rules first, then the rows written
+    /// in a savepoint while every signature is verified on the other cores. `None` (the
+    /// savepoint rolled back) when a signature fails.
+    async fn connect_overlapped(
+        &self,
+        db: &Txn,
+        run: &[StoredBlock],
+        events: &mut Vec<NodeEvent>,
+    ) -> NodeResult<Option<(Vec<StoredBlock>, Option<NodeError>)>> {
+        let mut view = chainstate::get_many(db, &spent_outpoints(run)).await?;
+        let tip = parent_of(run);
+        let params = self.params();
+        let blocks: Arc<Vec<Block>> = Arc::new(run.iter().map(|s| s.block.clone()).collect());
+        let ordered = {
+            let blocks = blocks.clone();
+            tokio::task::spawn_blocking(move || connect_ordered(&blocks, tip, &params, &mut view))
+                .await?
+        };
+        let Ordered {
+            checks,
+            rows,
+            failure,
+            ..
+        } = ordered;
+        let valid = checks.len();
+        let signatures = tokio::task::spawn_blocking(move || {
+            check_signatures(&blocks[..valid], &checks, &|_| {}).is_none()
+        });
+        let connected = &run[..valid];
+        let attempt = crate::store::savepoint(db).await?;
+        let written = connect::connect_many(&attempt, connected, &rows).await;
+        if !signatures.await? {
+            crate::store::rollback(attempt).await?;
+            return Ok(None);
+        }
+        written?;
+        crate::store::commit(attempt).await?;
+        self.settle_connected(db, connected, &rows, events).await?;
+        let failure = failure.map(|f| NodeError::invalid_block(f.hash, &f.error));
+        Ok(Some((connected.to_vec(), failure)))
+    }
+
+    /// Writes connected blocks with their rows, then settles the pool and announces them.
+    async fn write_connected(
+        &self,
+        db: &Txn,
+        connected: &[StoredBlock],
+        rows: &ConnectRows,
+        events: &mut Vec<NodeEvent>,
+    ) -> NodeResult<()> {
+        if connected.is_empty() {
+            return Ok(());
+        }
+        connect::connect_many(db, connected, rows).await?;
+        self.settle_connected(db, connected, rows, events).await
+    }
+
+    /// After connected blocks are written: the pool gives up what they mined or made invalid,
+    /// and each block is announced.
+    async fn settle_connected(
+        &self,
+        db: &Txn,
+        connected: &[StoredBlock],
+        rows: &ConnectRows,
+        events: &mut Vec<NodeEvent>,
+    ) -> NodeResult<()> {
+        let spent: Vec<OutPoint> = rows.undo.iter().map(|(_, o, _)| *o).collect();
+        self.settle_pool(db, connected, &spent, events).await?;
+        events.extend(
+            connected
+                .iter()
+                .map(|stored| NodeEvent::BlockMined(Arc::new(stored.clone()))),
+        );
+        Ok(())
     }
 
     /// Connects one block whose parent is the tip, validated in full; its refusal is the error.
     pub(in crate::node) async fn connect_one(
         &self,
-        db: &impl Db,
+        db: &Txn,
         stored: StoredBlock,
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<()> {
@@ -71,4 +142,22 @@ impl Node {
             (_, None) => Ok(()),
         }
     }
+}
+
+/// The run's first block's parent, the tip it extends (none before a genesis block).
+fn parent_of(run: &[StoredBlock]) -> Option<ChainTip> {
+    run.first().and_then(|first| {
+        first.height.checked_sub(1).map(|height| ChainTip {
+            hash: first.block.header.prev_hash,
+            height,
+        })
+    })
+}
+
+/// Every output the run's transactions spend.
+fn spent_outpoints(run: &[StoredBlock]) -> Vec<OutPoint> {
+    run.iter()
+        .flat_map(|b| b.block.transactions.iter().skip(1))
+        .flat_map(|tx| tx.inputs.iter().map(|i| i.previous_output))
+        .collect()
 }

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use crate::store::Db;
+use crate::store::Txn;
 
 use crate::chain::{BlockHash, ChainTip};
 use crate::model::{Reorg, StoredBlock};
@@ -19,7 +19,7 @@ impl Node {
     /// (the caller rolls back and marks it).
     pub(in crate::node) async fn reorganize_in(
         &self,
-        db: &impl Db,
+        db: &Txn,
         target: BlockHash,
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<Reorg> {
