@@ -51,9 +51,9 @@ pub fn explain_block(
     let txids = txids_of(block);
     let mut rules = vec![
         rule("transaction count", check_size(block, params)),
-        rule("header version", check_version(block)),
-        rule("difficulty bits", check_bits(block, params)),
-        rule("proof of work", check_work(block)),
+        rule("header version", check_version(&block.header)),
+        rule("difficulty bits", check_bits(&block.header, params)),
+        rule("proof of work", check_work(&block.header)),
         rule("link to the previous block", check_link(block, tip)),
         rule("coinbase height", check_coinbase_height(block, height)),
         rule(

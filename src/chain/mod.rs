@@ -14,6 +14,7 @@ pub mod encoding;
 pub mod explain;
 pub mod hash;
 pub mod header;
+pub mod header_chain;
 pub mod keys;
 pub mod merkle;
 pub mod params;
@@ -42,6 +43,7 @@ pub use derive::{DEFAULT_SEED_PHRASE, DeriveError, SeedPhrase};
 pub use encoding::DecodeError;
 pub use hash::{BlockHash, HashParseError, MerkleRoot, Txid};
 pub use header::BlockHeader;
+pub use header_chain::{HeaderChain, HeaderChainError, decode_headers, encode_headers};
 pub use keys::{KeyError, PublicKey, SecretKey};
 pub use params::{Params, ParamsError};
 pub use premine::{MAX_PREMINE_OUTPUTS, Premine, PremineError};
@@ -52,7 +54,7 @@ pub use tx_check::{
 };
 pub use utxo::{Utxo, UtxoChanges, UtxoView};
 pub use validation::{
-    BlockError, UnsignedCheck, validate_block, validate_block_alone,
+    BlockError, UnsignedCheck, check_header, validate_block, validate_block_alone,
     validate_block_except_signatures, validate_header,
 };
 pub use work::{chain_work, locator_heights};

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use super::block::{Block, ChainTip};
 pub use super::block_error::BlockError;
 use super::hash::Txid;
-use super::header::BLOCK_VERSION;
+use super::header::{BLOCK_VERSION, BlockHeader};
 use super::merkle::{first_duplicate, merkle_root};
 use super::params::Params;
 use super::pow::{leading_zero_bits, meets_difficulty};
@@ -103,9 +103,7 @@ pub fn validate_block_alone(
     params: &Params,
 ) -> Result<Vec<Txid>, BlockError> {
     check_size(block, params)?;
-    check_version(block)?;
-    check_bits(block, params)?;
-    check_work(block)?;
+    check_header(&block.header, params)?;
     check_link(block, parent)?;
     let (height, _) = ChainTip::next(parent);
     check_coinbase_height(block, height)?;
@@ -137,37 +135,43 @@ pub(super) fn check_size(block: &Block, params: &Params) -> Result<(), BlockErro
 /// from outside whose parent is unknown is held only once it passes, so holding it cost its
 /// sender a proof of work, and its size is a block's.
 pub fn validate_header(block: &Block, params: &Params) -> Result<(), BlockError> {
-    check_version(block)?;
-    check_bits(block, params)?;
-    check_work(block)?;
+    check_header(&block.header, params)?;
     check_size(block, params)
 }
 
+/// What a header shows alone: the version, the chain's difficulty, and proof of work that meets
+/// it. Headers-first sync checks each header of a peer's chain so before any body is asked for.
+pub fn check_header(header: &BlockHeader, params: &Params) -> Result<(), BlockError> {
+    check_version(header)?;
+    check_bits(header, params)?;
+    check_work(header)
+}
+
 /// The header's version is [`BLOCK_VERSION`].
-pub(super) fn check_version(block: &Block) -> Result<(), BlockError> {
-    match block.header.version {
+pub(super) fn check_version(header: &BlockHeader) -> Result<(), BlockError> {
+    match header.version {
         BLOCK_VERSION => Ok(()),
         other => Err(BlockError::UnknownVersion(other)),
     }
 }
 
 /// The header declares the chain's difficulty.
-pub(super) fn check_bits(block: &Block, params: &Params) -> Result<(), BlockError> {
-    if block.header.bits != params.difficulty_bits {
+pub(super) fn check_bits(header: &BlockHeader, params: &Params) -> Result<(), BlockError> {
+    if header.bits != params.difficulty_bits {
         return Err(BlockError::WrongDifficulty {
             expected: params.difficulty_bits,
-            found: block.header.bits,
+            found: header.bits,
         });
     }
     Ok(())
 }
 
 /// The header's hash meets the difficulty it declares.
-pub(super) fn check_work(block: &Block) -> Result<(), BlockError> {
-    let hash = block.header.hash();
-    if !meets_difficulty(&hash, block.header.bits) {
+pub(super) fn check_work(header: &BlockHeader) -> Result<(), BlockError> {
+    let hash = header.hash();
+    if !meets_difficulty(&hash, header.bits) {
         return Err(BlockError::InsufficientWork {
-            required: block.header.bits,
+            required: header.bits,
             found: leading_zero_bits(&hash),
         });
     }

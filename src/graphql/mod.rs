@@ -12,6 +12,7 @@ mod chain_info;
 pub mod connection;
 mod dev_account;
 pub mod error;
+mod header_run;
 mod holder;
 mod lab;
 mod limits;

@@ -1,6 +1,6 @@
 //! A block as the chain holds it, and where a transaction was mined.
 
-use crate::chain::{Block, BlockHash, Transaction, Txid};
+use crate::chain::{Block, BlockHash, BlockHeader, ChainTip, Transaction, Txid};
 
 /// A block as stored: decoded, with its hash and height.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,4 +37,15 @@ pub struct MinedTx {
     pub tx: Transaction,
     /// Where it was mined.
     pub location: TxLocation,
+}
+
+/// Headers of the main chain after the block a peer's locator shares with it: what headers-first
+/// sync asks for before any body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderRun {
+    /// The first block of the locator on the main chain; `None` when it names none (the headers
+    /// then start at genesis).
+    pub common: Option<ChainTip>,
+    /// The headers after it, in height order.
+    pub headers: Vec<BlockHeader>,
 }

@@ -14,7 +14,7 @@ mod tx_status;
 mod wallet;
 
 pub use address::AddressSummary;
-pub use block::{MinedTx, SideBlock, StoredBlock, TxLocation};
+pub use block::{HeaderRun, MinedTx, SideBlock, StoredBlock, TxLocation};
 pub use block_tree::{BlockAccepted, BlockStatus, TreeBlock};
 pub use chain_info::{ChainInfo, VerifyReport};
 pub use mining::{DevClock, MiningMode, MiningSample, MiningSettings, MiningStatus};

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::budget::Budget;
 use super::error::PeerError;
 use crate::chain::archive::unframe_blocks;
-use crate::chain::{Block, BlockHash, Txid};
+use crate::chain::{Block, BlockHash, BlockHeader, Txid, decode_headers};
 
 /// Largest answer read from a peer: a batch of blocks at the API's 8 MiB of hex, plus JSON.
 pub const MAX_ANSWER_BYTES: usize = 9 * 1024 * 1024;
@@ -247,6 +247,59 @@ impl PeerClient {
             ));
         }
         Ok(Some((common.height, hash)))
+    }
+
+    /// Up to `count` headers of the peer's main chain after the first block of `locator` on
+    /// it, with that block as the peer names it (one of the locator's hashes, with the height
+    /// the peer gives it; `None` when it names none and the headers start at its genesis).
+    /// More headers than asked for, or bytes that are not headers, are misbehaviour.
+    pub async fn headers(
+        &self,
+        locator: &[BlockHash],
+        count: u32,
+    ) -> Result<(Option<(u64, BlockHash)>, Vec<BlockHeader>), PeerError> {
+        #[derive(Deserialize)]
+        struct Data {
+            headers: Run,
+        }
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Run {
+            common_hash: Option<String>,
+            common_height: Option<u64>,
+            raw_headers: String,
+        }
+        let texts: Vec<String> = locator.iter().map(ToString::to_string).collect();
+        let data: Data = self
+            .query(
+                "query($l: [String!]!, $c: Int!) { headers(locator: $l, count: $c) { commonHash commonHeight rawHeaders } }",
+                json!({ "l": texts, "c": count }),
+            )
+            .await?;
+        let run = data.headers;
+        let bad = |what: String| PeerError::Misbehaved(format!("headers with {what}"));
+        let common = match (run.common_hash, run.common_height) {
+            (None, None) => None,
+            (Some(hash), Some(height)) => {
+                let hash: BlockHash = hash
+                    .parse()
+                    .map_err(|_| bad("a common block whose hash is not a hash".into()))?;
+                if !locator.contains(&hash) {
+                    return Err(bad("a common block that is not in the locator".into()));
+                }
+                Some((height, hash))
+            }
+            _ => return Err(bad("a common block without its hash or height".into())),
+        };
+        let bytes = hex::decode(&run.raw_headers).map_err(|e| bad(format!("bad hex: {e}")))?;
+        let headers = decode_headers(&bytes).map_err(|e| bad(e.to_string()))?;
+        if headers.len() > count as usize {
+            return Err(bad(format!(
+                "{} headers for a request of {count}",
+                headers.len()
+            )));
+        }
+        Ok((common, headers))
     }
 
     /// Up to [`BLOCK_BATCH`] of the peer's main-chain blocks from height `from`, as hex.

@@ -1,75 +1,201 @@
-//! Catching up with a peer: from the last block both chains share (the block locator against
-//! the peer's `commonBlock`), batches of the peer's blocks until it has no more, each batch
-//! fetched while the one before is checked and written. Every block goes to the node, which
-//! validates it like any other input.
+//! Catching up with a peer, headers first (as Bitcoin Core since 0.10): from the last block both
+//! chains share (this node's block locator against the peer's `headers`), the peer's headers
+//! in runs of 2,000, each checked for its link and proof of work, until their chain has more
+//! work than this node's. Only then are bodies asked for, in batches from `GET /blocks`, each
+//! checked against its header before the node validates it like any other block. A peer whose
+//! chain has no more work than ours costs its headers and nothing else; a branch of any depth
+//! is assembled on disk, never held in memory.
 
+use super::client::FRAMED_BATCH;
 use super::error::PeerError;
 use super::locked;
 use super::peer::{Peer, now_millis};
-use crate::chain::{Block, BlockHash};
+use crate::chain::{Block, BlockHash, ChainTip, HeaderChain};
 use crate::node::{BlockStatus, NodeError};
+
+/// Headers asked for per request (the most a peer answers).
+pub(super) const HEADERS_BATCH: u32 = 2000;
 
 /// Times one catch-up may start over because the peer's chain moved under it.
 const MAX_RESTARTS: u32 = 3;
 
+/// How one attempt at catching up ended.
+enum Synced {
+    /// This node has the peer's chain, or the peer's has no more work.
+    Done,
+    /// The peer's chain changed between requests: find the fork again.
+    Moved,
+}
+
 impl Peer {
-    /// Catches up with the peer's main chain: from the last block both share, batches of its
-    /// blocks until it has no more. Every block is validated by the node like any other.
+    /// Catches up with the peer's main chain if it has more work than this node's. Every block
+    /// is validated by the node like any other.
     pub(super) async fn sync(&self) -> Result<(), PeerError> {
-        let Some(mut from) = self.fork_height().await? else {
-            return Ok(()); // the peer has no chain yet
-        };
-        let mut restarts = 0;
-        let mut next = self.fetch(from);
-        loop {
-            let raw = next
-                .await
-                .map_err(|e| PeerError::Unreachable(e.to_string()))??;
-            if raw.is_empty() {
+        for _ in 0..=MAX_RESTARTS {
+            if let Synced::Done = self.sync_once().await? {
                 return Ok(());
             }
-            let count = raw.len() as u64;
-            // The next batch travels while this one is checked and written.
-            next = self.fetch(from + count);
-            let blocks = raw;
-            {
-                let mut recent = locked(&self.blocks_from_peer);
-                for block in &blocks {
-                    recent.insert(block.hash());
-                }
+        }
+        Err(PeerError::Misbehaved(format!(
+            "its chain changed under {} attempts to fetch it (blocks that do not match its headers)",
+            MAX_RESTARTS + 1
+        )))
+    }
+
+    async fn sync_once(&self) -> Result<Synced, PeerError> {
+        let ours = self.node.tip().await?;
+        let locator = self.node.block_locator().await?;
+        let (common, first) = self.client.headers(&locator, HEADERS_BATCH).await?;
+        let fork = match common {
+            Some((claimed, hash)) => Some(self.our_block(hash, claimed).await?),
+            None if ours.is_some() && !first.is_empty() => {
+                return Err(PeerError::Incompatible(
+                    "its chain shares no block with this node's".into(),
+                ));
             }
-            let answers = self.node.accept_blocks(blocks).await.map_err(|e| match e {
+            None => None,
+        };
+        let mut chain = HeaderChain::after(fork);
+        let mut more = self.extend(&mut chain, &first)?;
+        // Headers alone until the peer's chain has more work than ours (every block needs the
+        // same work, so the higher chain has more); at equal work the branch seen first stays.
+        while ours.is_some_and(|ours| chain.tip().is_none_or(|t| t.height <= ours.height)) {
+            if !more {
+                return Ok(Synced::Done);
+            }
+            match self.next_headers(&mut chain).await? {
+                Some(full) => more = full,
+                None => return Ok(Synced::Moved),
+            }
+        }
+        loop {
+            if let Synced::Moved = self.fetch_bodies(&chain).await? {
+                return Ok(Synced::Moved);
+            }
+            if !more {
+                return Ok(Synced::Done);
+            }
+            // The next run of headers starts where this one ended; its hashes alone are kept.
+            chain = HeaderChain::after(chain.tip());
+            match self.next_headers(&mut chain).await? {
+                Some(full) => more = full,
+                None => return Ok(Synced::Moved),
+            }
+            if chain.is_empty() {
+                return Ok(Synced::Done);
+            }
+        }
+    }
+
+    /// A block the peer says both chains share, at the height it gives: this node's own block,
+    /// at that height (a peer that places it elsewhere is lying).
+    async fn our_block(&self, hash: BlockHash, claimed: u64) -> Result<ChainTip, PeerError> {
+        match self.node.common_block(&[hash]).await? {
+            Some(ours) if ours.height == claimed => Ok(ours),
+            Some(ours) => Err(PeerError::Misbehaved(format!(
+                "it placed block {hash} at height {claimed}; it is at height {}",
+                ours.height
+            ))),
+            // Off this node's main chain since the locator was made (a reorganisation).
+            None => Err(PeerError::Unreachable(
+                "the common block left this node's main chain meanwhile".into(),
+            )),
+        }
+    }
+
+    /// Checks `headers` onto `chain`; whether the peer may have more (it sent a full run).
+    fn extend(
+        &self,
+        chain: &mut HeaderChain,
+        headers: &[crate::chain::BlockHeader],
+    ) -> Result<bool, PeerError> {
+        chain
+            .extend(headers, &self.node.params())
+            .map_err(|e| PeerError::Misbehaved(format!("sent bad headers: {e}")))?;
+        Ok(headers.len() == HEADERS_BATCH as usize)
+    }
+
+    /// The peer's headers after `chain`'s last, checked onto it: whether it sent a full run, or
+    /// `None` when that header is no longer on the peer's main chain.
+    async fn next_headers(&self, chain: &mut HeaderChain) -> Result<Option<bool>, PeerError> {
+        let Some(last) = chain.tip() else {
+            return Ok(Some(false));
+        };
+        let (common, headers) = self.client.headers(&[last.hash], HEADERS_BATCH).await?;
+        match common {
+            Some((height, _)) if height == last.height => self.extend(chain, &headers).map(Some),
+            Some((height, hash)) => Err(PeerError::Misbehaved(format!(
+                "it placed block {hash} at height {height}, after sending its header at height {}",
+                last.height
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    /// The bodies of `chain`'s blocks, in batches (the next travelling while one is checked and
+    /// written), each matched to its header before the node sees it.
+    async fn fetch_bodies(&self, chain: &HeaderChain) -> Result<Synced, PeerError> {
+        let Some(target) = chain.tip() else {
+            return Ok(Synced::Done);
+        };
+        let mut from = chain.fork().map_or(0, |f| f.height + 1);
+        let mut next = Some(self.fetch(from));
+        while let Some(fetching) = next.take() {
+            let mut blocks = fetching
+                .await
+                .map_err(|e| PeerError::Unreachable(e.to_string()))??;
+            blocks.truncate((target.height - from + 1).min(FRAMED_BATCH as u64) as usize);
+            let count = blocks.len() as u64;
+            let matches = blocks
+                .iter()
+                .zip(from..)
+                .all(|(block, height)| chain.hash_at(height) == Some(block.hash()));
+            if count == 0 || !matches {
+                // Fewer blocks than its headers, or others: its chain moved since.
+                return Ok(Synced::Moved);
+            }
+            if from + count <= target.height {
+                next = Some(self.fetch(from + count));
+            }
+            if !self.give_to_node(blocks, target).await? {
+                if let Some(fetching) = next {
+                    fetching.abort();
+                }
+                return Ok(Synced::Moved);
+            }
+            from += count;
+        }
+        Ok(Synced::Done)
+    }
+
+    /// Hands blocks of the peer's branch (headed up to `target`) to the node; `false` when one
+    /// was held, its parent unknown after all (this node's chain moved meanwhile).
+    async fn give_to_node(&self, blocks: Vec<Block>, target: ChainTip) -> Result<bool, PeerError> {
+        {
+            let mut recent = locked(&self.blocks_from_peer);
+            for block in &blocks {
+                recent.insert(block.hash());
+            }
+        }
+        let answers = self
+            .node
+            .accept_headed_blocks(blocks, target)
+            .await
+            .map_err(|e| match e {
                 NodeError::InvalidBlock { .. } => {
                     PeerError::Misbehaved(format!("sent an invalid block: {e}"))
                 }
                 other => PeerError::Node(other),
             })?;
-            let new = answers
-                .iter()
-                .filter(|a| !matches!(a.status, BlockStatus::Duplicate | BlockStatus::Held))
-                .count() as u64;
-            self.update(|s| {
-                s.blocks_received += new;
-                s.last_seen = Some(now_millis());
-            });
-            if answers.iter().any(|a| a.status == BlockStatus::Held) {
-                // The peer's chain moved between requests: find the fork again.
-                next.abort();
-                restarts += 1;
-                if restarts > MAX_RESTARTS {
-                    return Err(PeerError::Misbehaved(
-                        "sends blocks that do not link".into(),
-                    ));
-                }
-                let Some(fork) = self.fork_height().await? else {
-                    return Ok(());
-                };
-                from = fork;
-                next = self.fetch(from);
-                continue;
-            }
-            from += count;
-        }
+        let new = answers
+            .iter()
+            .filter(|a| !matches!(a.status, BlockStatus::Duplicate | BlockStatus::Held))
+            .count() as u64;
+        self.update(|s| {
+            s.blocks_received += new;
+            s.last_seen = Some(now_millis());
+        });
+        Ok(!answers.iter().any(|a| a.status == BlockStatus::Held))
     }
 
     /// Fetches the peer's blocks from height `from` in a task of its own.
@@ -88,33 +214,6 @@ impl Peer {
         let Some((claimed, hash)) = self.client.common_block(locator).await? else {
             return Ok(None);
         };
-        match self.node.common_block(&[hash]).await? {
-            Some(ours) if ours.height == claimed => Ok(Some(ours.height)),
-            Some(ours) => Err(PeerError::Misbehaved(format!(
-                "it placed block {hash} at height {claimed}; it is at height {}",
-                ours.height
-            ))),
-            // Off this node's main chain since the locator was made (a reorganisation):
-            // nothing shared is known for now.
-            None => Err(PeerError::Unreachable(
-                "the common block left this node's main chain meanwhile".into(),
-            )),
-        }
-    }
-
-    /// The height after the last block this node's chain and the peer's share (0 when this
-    /// node has none); `None` when the peer has no chain at all.
-    pub(super) async fn fork_height(&self) -> Result<Option<u64>, PeerError> {
-        let locator = self.node.block_locator().await?;
-        if locator.is_empty() {
-            return Ok(Some(0));
-        }
-        match self.common_height(&locator).await? {
-            Some(height) => Ok(Some(height.saturating_add(1))),
-            None if self.client.chain().await?.height.is_none() => Ok(None),
-            None => Err(PeerError::Incompatible(
-                "its chain shares no block with this node's".into(),
-            )),
-        }
+        Ok(Some(self.our_block(hash, claimed).await?.height))
     }
 }

@@ -47,7 +47,7 @@ pub use read::address::MAX_PENDING_LISTED;
 pub use read::lab::{BlockLab, BlockPatch, OutputPatch};
 pub use tree::accept::decode_block;
 pub use tree::held::MAX_HELD_BLOCKS;
-pub use tree::locator::MAX_LOCATOR;
+pub use tree::locator::{MAX_HEADERS, MAX_LOCATOR};
 pub use write::batch::Sent;
 pub use write::build::MAX_BUILT_INPUTS;
 pub use write::policy::PoolPolicy;

@@ -12,7 +12,8 @@ use sea_orm::{
 
 use super::convert::{AddressTexts, parse, to_i64, to_u64};
 use super::error::{StoreError, StoreResult};
-use crate::chain::{Block, BlockHash, ChainTip, IndexRow};
+use crate::chain::header::BLOCK_VERSION;
+use crate::chain::{Block, BlockHash, BlockHeader, ChainTip, IndexRow};
 use crate::model::StoredBlock;
 
 impl TryFrom<blocks::Model> for StoredBlock {
@@ -277,5 +278,50 @@ pub async fn heights_of(
         .await?;
     rows.into_iter()
         .map(|(hash, height)| Ok((parse("blocks", &hash)?, to_u64("blocks", height)?)))
+        .collect()
+}
+
+/// The headers of the main chain's blocks with heights in `from..from + limit`, oldest first:
+/// the header columns alone, never the bodies, each checked against its stored hash.
+pub async fn headers_range(
+    db: &impl ConnectionTrait,
+    from: u64,
+    limit: u64,
+) -> StoreResult<Vec<BlockHeader>> {
+    type Row = (String, String, String, i64, i32, i64);
+    let rows: Vec<Row> = blocks::Entity::find()
+        .select_only()
+        .column(blocks::Column::Hash)
+        .column(blocks::Column::PrevHash)
+        .column(blocks::Column::MerkleRoot)
+        .column(blocks::Column::Timestamp)
+        .column(blocks::Column::Bits)
+        .column(blocks::Column::Nonce)
+        .filter(blocks::Column::Height.gte(to_i64("blocks", from)?))
+        .order_by_asc(blocks::Column::Height)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .map(|(hash, prev_hash, merkle_root, timestamp, bits, nonce)| {
+            let header = BlockHeader {
+                version: BLOCK_VERSION,
+                prev_hash: parse("blocks", &prev_hash)?,
+                merkle_root: parse("blocks", &merkle_root)?,
+                timestamp: to_u64("blocks", timestamp)?,
+                bits: u32::try_from(bits)
+                    .map_err(|_| StoreError::corrupt("blocks", format!("bits {bits}")))?,
+                nonce: nonce as u64,
+            };
+            let hash: BlockHash = parse("blocks", &hash)?;
+            if header.hash() != hash {
+                return Err(StoreError::corrupt(
+                    "blocks",
+                    format!("the header columns of {hash} hash to {}", header.hash()),
+                ));
+            }
+            Ok(header)
+        })
         .collect()
 }

@@ -1,5 +1,5 @@
 //! A hostile peer: a server of the test's own that speaks just enough of the API for a node to
-//! follow it (`chain`, `commonBlock`, `rawBlocks`, a WebSocket that acknowledges) and serves a
+//! follow it (`chain`, `headers`, `commonBlock`, `rawBlocks`, a WebSocket that acknowledges) and serves a
 //! valid chain with one bad thing at its end — a block breaking a rule, bytes that are not a
 //! block, an answer too large. The node following it and an honest node must refuse it, mark the
 //! hostile peer, keep everything valid it had, and stay in step with the honest node. A peer
@@ -27,6 +27,9 @@ use pocket_testkit::{ChainBuilder, coinbase_of, connect_block, network_builder, 
 struct Hostile {
     blocks: Arc<Vec<String>>,
     hashes: Arc<Vec<BlockHash>>,
+    /// The header it shows for each height (as hex), one past its blocks when it cannot send
+    /// that block.
+    headers: Arc<Vec<String>>,
     huge_at: Option<u64>,
     /// The height it claims for every common block (the right hash, a wrong height).
     lie_height: Option<u64>,
@@ -54,11 +57,30 @@ async fn answer(State(peer): State<Hostile>, Json(request): Json<Value>) -> Json
             "maxBlockTxs": 10_000,
         } } }));
     }
-    if query.contains("commonBlock") {
-        let common = variables["l"].as_array().unwrap().iter().find_map(|h| {
+    let common = variables["l"].as_array().and_then(|locator| {
+        locator.iter().find_map(|h| {
             let hash: BlockHash = h.as_str()?.parse().ok()?;
             peer.hashes.iter().position(|x| *x == hash)
+        })
+    });
+    if query.contains("headers(") {
+        let from = common.map_or(0, |h| h + 1);
+        let count = variables["c"].as_u64().unwrap() as usize;
+        let raw: String = peer
+            .headers
+            .iter()
+            .skip(from)
+            .take(count)
+            .cloned()
+            .collect();
+        let run = json!({
+            "commonHash": common.map(|h| peer.hashes[h].to_string()),
+            "commonHeight": common.map(|h| peer.lie_height.unwrap_or(h as u64)),
+            "rawHeaders": raw,
         });
+        return Json(json!({ "data": { "headers": run } }));
+    }
+    if query.contains("commonBlock") {
         let common = common.map(|height| {
             json!({ "height": peer.lie_height.unwrap_or(height as u64), "hash": peer.hashes[height].to_string() })
         });
@@ -167,6 +189,15 @@ async fn a_hostile_peer_is_refused_marked_and_disturbs_nothing() {
     for (kind, bad, says) in bad_endings(&build, &chain) {
         let mut blocks: Vec<String> = chain.iter().map(|b| hex::encode(b.encode())).collect();
         let mut hashes: Vec<BlockHash> = chain.iter().map(Block::hash).collect();
+        let mut headers = headers_of(&chain);
+        // The bad block's header when it decodes; else a valid one on the tip, so that its
+        // body (bytes that are no block, an answer too large) is asked for.
+        let tip = tip_of(chain.last().unwrap(), chain.len() as u64 - 1);
+        let shown = bad
+            .as_deref()
+            .and_then(|hex| Block::decode_hex(hex).ok())
+            .unwrap_or_else(|| build.block(Some(&tip), vec![], 1_700_009_000));
+        headers.push(hex::encode(shown.header.encode()));
         let huge_at = match bad {
             Some(hex) => {
                 blocks.push(hex);
@@ -178,6 +209,7 @@ async fn a_hostile_peer_is_refused_marked_and_disturbs_nothing() {
         let hostile = serve_hostile(Hostile {
             blocks: Arc::new(blocks),
             hashes: Arc::new(hashes),
+            headers: Arc::new(headers),
             huge_at,
             lie_height: None,
             fetches: Arc::default(),
@@ -201,6 +233,14 @@ async fn a_hostile_peer_is_refused_marked_and_disturbs_nothing() {
     .await;
     assert_eq!(honest_tip["data"]["chain"]["tipHash"], tip_hash.as_str());
     assert_eq!(honest_tip["data"]["chain"]["sideBlocks"], 0);
+}
+
+/// Each block's header, as hex.
+fn headers_of(chain: &[Block]) -> Vec<String> {
+    chain
+        .iter()
+        .map(|b| hex::encode(b.header.encode()))
+        .collect()
 }
 
 /// A valid chain: genesis, a block spending the genesis coinbase, and three more.
@@ -342,6 +382,7 @@ async fn a_peer_serving_a_long_stale_branch_makes_the_node_write_nothing() {
     let stale = serve_hostile(Hostile {
         blocks: Arc::new(chain.iter().map(|b| hex::encode(b.encode())).collect()),
         hashes: Arc::new(chain.iter().map(Block::hash).collect()),
+        headers: Arc::new(headers_of(&chain)),
         huge_at: None,
         lie_height: None,
         fetches: fetches.clone(),
@@ -394,6 +435,7 @@ async fn a_peer_lying_about_heights_is_marked_not_believed() {
     let hostile = serve_hostile(Hostile {
         blocks: Arc::new(chain.iter().map(|b| hex::encode(b.encode())).collect()),
         hashes: Arc::new(chain.iter().map(Block::hash).collect()),
+        headers: Arc::new(headers_of(&chain)),
         huge_at: None,
         lie_height: Some(u64::MAX),
         fetches: Arc::default(),

@@ -47,6 +47,11 @@ async fn answer(State(liar): State<Liar>, Json(request): Json<Value>) -> Json<Va
             "difficultyBits": BITS.parse::<u32>().unwrap(), "reward": 10, "maxBlockTxs": 10_000,
         } } }));
     }
+    if query.contains("headers(") {
+        // Its chain is the node's genesis alone: nothing after it.
+        let run = json!({ "commonHash": genesis, "commonHeight": genesis.as_ref().map(|_| 0), "rawHeaders": "" });
+        return Json(json!({ "data": { "headers": run } }));
+    }
     if query.contains("commonBlock") {
         let common = genesis.map(|hash| json!({ "height": 0, "hash": hash }));
         return Json(json!({ "data": { "commonBlock": common } }));

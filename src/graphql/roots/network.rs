@@ -10,9 +10,10 @@ use crate::chain::{BlockHash, HashParseError, Txid};
 use crate::graphql::access::TokenGuard;
 use crate::graphql::block::Block;
 use crate::graphql::error::{ApiResult, bad_request};
+use crate::graphql::header_run::HeaderRun;
 use crate::graphql::peer::Peer;
 use crate::graphql::{network, node};
-use crate::node::MAX_LOCATOR;
+use crate::node::{MAX_HEADERS, MAX_LOCATOR};
 
 /// Most blocks one `rawBlocks` answers.
 const MAX_RAW_BLOCKS: u64 = 100;
@@ -53,17 +54,43 @@ impl NetworkQuery {
                 locator.len()
             )));
         }
-        let locator = locator
-            .iter()
-            .map(|h| h.trim().parse())
-            .collect::<Result<Vec<BlockHash>, _>>()
-            .map_err(|e: HashParseError| bad_request(format!("locator: {e}")))?;
+        let locator = parse_locator(&locator)?;
         let node = node(ctx)?;
         let Some(common) = node.common_block(&locator).await.api()? else {
             return Ok(None);
         };
         let block = node.block_by_hash(&common.hash).await.api()?;
         Ok(block.map(|b| Block::new(Arc::new(b))))
+    }
+
+    /// Headers-first sync: up to `count` (1…2,000) headers of this node's main chain after the
+    /// first block of `locator` on it (the last block both chains share), as 88-byte encodings
+    /// one after another in hex. An empty locator, or one naming no block of the main chain,
+    /// starts at genesis. A peer checks each header's link and proof of work, and sums the
+    /// work, before it asks for a single body.
+    async fn headers(
+        &self,
+        ctx: &Context<'_>,
+        locator: Vec<String>,
+        #[graphql(default = 2000)] count: i32,
+    ) -> async_graphql::Result<HeaderRun> {
+        if locator.len() > MAX_LOCATOR {
+            return Err(bad_request(format!(
+                "locator: give at most {MAX_LOCATOR} hashes, not {}",
+                locator.len()
+            )));
+        }
+        let count = u64::try_from(count)
+            .ok()
+            .filter(|n| (1..=MAX_HEADERS).contains(n))
+            .ok_or_else(|| {
+                bad_request(format!(
+                    "count must be between 1 and {MAX_HEADERS}, got {count}"
+                ))
+            })?;
+        let locator = parse_locator(&locator)?;
+        let run = node(ctx)?.headers_after(&locator, count).await.api()?;
+        Ok(HeaderRun(run))
     }
 
     /// The canonical encoding (hex) of transaction `txId`, pending or mined on the main chain,
@@ -120,6 +147,15 @@ impl NetworkQuery {
             .api()?;
         Ok(blocks.iter().map(hex::encode).collect())
     }
+}
+
+/// Block hashes given as a locator.
+fn parse_locator(locator: &[String]) -> async_graphql::Result<Vec<BlockHash>> {
+    locator
+        .iter()
+        .map(|h| h.trim().parse())
+        .collect::<Result<Vec<BlockHash>, _>>()
+        .map_err(|e: HashParseError| bad_request(format!("locator: {e}")))
 }
 
 /// The network mutations.

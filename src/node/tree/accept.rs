@@ -28,8 +28,34 @@ impl Node {
     /// Places blocks in the block tree, in order, in one commit (a batch from a peer). Blocks
     /// before a refused one stay accepted; the refusal is the error.
     pub async fn accept_blocks(&self, blocks: Vec<Block>) -> NodeResult<Vec<BlockAccepted>> {
+        self.accept_blocks_with(blocks, None).await
+    }
+
+    /// [`Node::accept_blocks`] for the blocks of a peer's branch whose headers were checked
+    /// (links and proof of work) up to `headers_tip`. When that tip has more work than the main
+    /// chain, blocks off the main chain are written as side blocks at once, even while their
+    /// branch has less work than the main chain: none is held in memory, so a branch of any
+    /// depth is assembled, and the node reorganises to it once its work passes the main chain's.
+    pub async fn accept_headed_blocks(
+        &self,
+        blocks: Vec<Block>,
+        headers_tip: ChainTip,
+    ) -> NodeResult<Vec<BlockAccepted>> {
+        self.accept_blocks_with(blocks, Some(headers_tip)).await
+    }
+
+    async fn accept_blocks_with(
+        &self,
+        blocks: Vec<Block>,
+        headers_tip: Option<ChainTip>,
+    ) -> NodeResult<Vec<BlockAccepted>> {
         let (answers, refusal) = self
             .commit(async |txn, events| {
+                let tip = blocks::tip(txn).await?;
+                let keep = match headers_tip {
+                    Some(headed) if tip.is_none_or(|t| headed.height > t.height) => Keep::Any,
+                    _ => Keep::EnoughWork,
+                };
                 let mut answers = Vec::with_capacity(blocks.len());
                 let (run, rest) = self.new_run_on_tip(txn, blocks).await?;
                 if !run.is_empty() {
@@ -52,7 +78,7 @@ impl Node {
                     }
                 }
                 for block in rest {
-                    match self.accept_in(txn, block, events).await {
+                    match self.accept_in(txn, block, keep, events).await {
                         Ok(answer) => answers.push(answer),
                         Err(err @ NodeError::InvalidBlock { .. }) => {
                             return Ok((answers, Some(err)));
@@ -108,9 +134,10 @@ impl Node {
         &self,
         txn: &Txn,
         block: Block,
+        keep: Keep,
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<BlockAccepted> {
-        let answer = self.place_branch(txn, block, events).await?;
+        let answer = self.place_branch(txn, block, keep, events).await?;
         if answer.status != BlockStatus::Held {
             self.place_held_children(txn, answer.hash, events).await?;
         }
@@ -118,12 +145,13 @@ impl Node {
     }
 
     /// Places `block`. When its parent is held, on a branch of held blocks that starts in the
-    /// tree, and `block` gives that branch enough work to be kept, the held blocks are written
-    /// first; without enough work it is held too.
+    /// tree, and `block` gives that branch enough work to be kept (or `keep` keeps any), the
+    /// held blocks are written first; without enough work it is held too.
     async fn place_branch(
         &self,
         txn: &Txn,
         block: Block,
+        keep: Keep,
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<BlockAccepted> {
         let (ancestors, root) = self.held.ancestors_of(&block);
@@ -132,7 +160,7 @@ impl Node {
         {
             let height = root_height + ancestors.len() as u64 + 1;
             let tip = blocks::tip(txn).await?;
-            if !self.has_enough_work(height, tip.as_ref()) {
+            if keep == Keep::EnoughWork && !self.has_enough_work(height, tip.as_ref()) {
                 let parent = ChainTip {
                     hash: block.header.prev_hash,
                     height: height - 1,
@@ -147,7 +175,7 @@ impl Node {
                 self.place(txn, ancestor, Keep::Any, events).await?;
             }
         }
-        self.place(txn, block, Keep::EnoughWork, events).await
+        self.place(txn, block, keep, events).await
     }
 
     /// An answer, with the main chain's work at `tip`.
@@ -201,7 +229,10 @@ impl Node {
             for child in children {
                 // A held block is a stranger's: one that fails is dropped, not an error of the
                 // block that unblocked it.
-                match self.place_branch(txn, child, events).await {
+                match self
+                    .place_branch(txn, child, Keep::EnoughWork, events)
+                    .await
+                {
                     Ok(placed) => parents.push(placed.hash),
                     Err(NodeError::InvalidBlock { hash, reason, .. }) => {
                         tracing::info!(%hash, %reason, "held block refused")

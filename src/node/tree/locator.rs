@@ -2,12 +2,15 @@
 //! locator peers exchange to find where their chains part.
 
 use crate::chain::{BlockHash, ChainTip, Transaction, Txid, locator_heights};
-use crate::model::TreeBlock;
+use crate::model::{HeaderRun, TreeBlock};
 use crate::node::{Node, NodeResult};
 use crate::store::{blocks, pool, side_blocks, tx_index};
 
 /// Most blocks a locator may name (a chain of 2^63 blocks needs 73).
 pub const MAX_LOCATOR: usize = 128;
+
+/// Most headers one [`Node::headers_after`] answers (176 KiB of headers).
+pub const MAX_HEADERS: u64 = 2000;
 
 impl Node {
     /// The block with this hash, on the main chain or off it.
@@ -98,5 +101,44 @@ impl Node {
                 height,
             })
         }))
+    }
+
+    /// Up to `count` (at most [`MAX_HEADERS`]) main-chain headers after the first block of
+    /// `locator` on the main chain, with that block; from genesis when the locator names none.
+    /// The two reads are checked against each other: when the main chain moved between them
+    /// (the first header does not follow the shared block), they are made again, and after a
+    /// third such move no header is answered.
+    pub async fn headers_after(&self, locator: &[BlockHash], count: u64) -> NodeResult<HeaderRun> {
+        let count = count.min(MAX_HEADERS);
+        let mut attempts = 0;
+        loop {
+            let run = self
+                .store
+                .read(|db| async move {
+                    let on_main = blocks::heights_of(&db, locator).await?;
+                    let common = locator.iter().find_map(|hash| {
+                        on_main.get(hash).map(|&height| ChainTip {
+                            hash: *hash,
+                            height,
+                        })
+                    });
+                    let from = common.map_or(0, |c| c.height + 1);
+                    let headers = blocks::headers_range(&db, from, count).await?;
+                    Ok(HeaderRun { common, headers })
+                })
+                .await?;
+            let (_, expected) = ChainTip::next(run.common.as_ref());
+            if run.headers.first().is_none_or(|h| h.prev_hash == expected) {
+                return Ok(run);
+            }
+            attempts += 1;
+            if attempts == 3 {
+                // Still moving: nothing after the shared block for now (the peer asks again).
+                return Ok(HeaderRun {
+                    headers: Vec::new(),
+                    ..run
+                });
+            }
+        }
     }
 }
