@@ -10,6 +10,7 @@ mod client_signing;
 mod clients;
 mod conformance;
 mod data_lock;
+mod deep_fork;
 mod dev_accounts;
 mod dev_chain;
 mod dev_clock;
