@@ -3,7 +3,8 @@
 // the node through graphql-request's submitBlock, forks the chain and makes it reorganise, while
 // graphql-ws watches chainReorganized and blockMined; a stale block is answered LOW_WORK; a
 // refused block has the same code and check over HTTP and over the WebSocket. The block route
-// (/graphql/blocks) takes its submitBlock too. The locator exchange a peer makes is driven the
+// (/graphql/blocks) takes its submitBlock too. The locator exchange a peer makes, and the
+// headers of headers-first sync (decoded and checked for link and proof of work here), are driven the
 // same way, and Apollo Client manages peers (graphql-ws watching peersChanged) and reads what
 // peers relay.
 import assert from "node:assert/strict";
@@ -238,6 +239,43 @@ test("a peer's locator finds the last block both chains share", async () => {
     l: [randomBytes(32).toString("hex")],
   });
   assert.equal(none.commonBlock, null);
+});
+
+test("headers-first: a peer's headers decode from docs/protocol.md, link, and carry their work", async () => {
+  const tip = await chain();
+  const { blockLocator } = await client.request(gql`{ blockLocator }`);
+  // From a locator naming the block five below the tip: the five headers after it.
+  const fifth = blockLocator[5];
+  const { headers } = await client.request(
+    gql`query ($l: [String!]!) { headers(locator: $l) { commonHash commonHeight count rawHeaders } }`,
+    { l: [randomBytes(32).toString("hex"), fifth] },
+  );
+  assert.equal(headers.commonHash, fifth);
+  assert.equal(headers.commonHeight, tip.height - 5);
+  assert.equal(headers.count, 5);
+  const bytes = Buffer.from(headers.rawHeaders, "hex");
+  assert.equal(bytes.length, 5 * 88);
+  let prev = fifth;
+  for (let i = 0; i < 5; i++) {
+    const header = bytes.subarray(i * 88, (i + 1) * 88);
+    // version u32 ‖ prev_hash [32] ‖ merkle_root [32] ‖ timestamp u64 ‖ bits u32 ‖ nonce u64
+    assert.equal(header.readUInt32LE(0), 1);
+    assert.equal(header.subarray(4, 36).toString("hex"), prev);
+    const bits = header.readUInt32LE(76);
+    assert.equal(bits, tip.difficultyBits);
+    const hash = sha256d(header);
+    assert.ok(zeroBits(hash) >= bits, `header ${i} meets its difficulty`);
+    prev = hash.toString("hex");
+  }
+  assert.equal(prev, tip.tipHash);
+  // An empty locator starts at genesis; a count past the bound is a coded refusal.
+  const fromGenesis = await client.request(gql`{ headers(locator: [], count: 1) { commonHash rawHeaders } }`);
+  assert.equal(fromGenesis.headers.commonHash, null);
+  assert.equal(Buffer.from(fromGenesis.headers.rawHeaders, "hex").subarray(4, 36).toString("hex"), "0".repeat(64));
+  await assert.rejects(client.request(gql`{ headers(locator: [], count: 2001) { count } }`), (error) => {
+    assert.equal(error.response.errors[0].extensions.code, "BAD_REQUEST");
+    return true;
+  });
 });
 
 test("Apollo adds, lists and removes a peer, and reads what peers relay", async (t) => {
