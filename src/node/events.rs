@@ -338,3 +338,31 @@ mod tests {
         assert!(wire.len() < 8000, "{} bytes", wire.len());
     }
 }
+
+/// The events of one commit as they are published: every one but the blocks connected, and of
+/// those only the last `burst`. A commit may connect thousands (a peer's batch, a deep
+/// reorganisation); published one by one they would push the events before them (the
+/// reorganisation itself) out of every subscriber's buffer. A `blockMined` subscription reads
+/// the blocks it did not hear from the database, as after any lag.
+pub(crate) fn within_burst(events: Vec<NodeEvent>, burst: usize) -> Vec<NodeEvent> {
+    let blocks = events
+        .iter()
+        .filter(|e| matches!(e, NodeEvent::BlockMined(_)))
+        .count();
+    let mut skip = blocks.saturating_sub(burst);
+    events
+        .into_iter()
+        .filter(|event| {
+            if skip > 0 && matches!(event, NodeEvent::BlockMined(_)) {
+                skip -= 1;
+                return false;
+            }
+            true
+        })
+        .collect()
+}
+
+/// Blocks one commit publishes at most, for a buffer of `event_buffer` events: a quarter of it.
+pub(crate) fn burst_for(event_buffer: usize) -> usize {
+    (event_buffer / 4).max(1)
+}

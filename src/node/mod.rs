@@ -142,7 +142,8 @@ impl Node {
         let (events, _) = broadcast::channel(config.event_buffer.max(1));
         let params: relay::SharedParams = Arc::new(std::sync::RwLock::new(config.params.clone()));
         let relay = if store.is_postgres() {
-            Some(relay::Relay::start(store.clone(), events.clone(), params.clone()).await?)
+            let burst = events::burst_for(config.event_buffer);
+            Some(relay::Relay::start(store.clone(), events.clone(), params.clone(), burst).await?)
         } else {
             None
         };
@@ -276,7 +277,8 @@ impl Node {
         match (&self.relay, announced) {
             (Some(relay), Some(seq)) => relay.relayed(seq).await,
             _ => {
-                for event in events {
+                let burst = events::burst_for(self.config.event_buffer);
+                for event in events::within_burst(events, burst) {
                     // No subscribers is fine: the database is the record.
                     let _ = self.events.send(event);
                 }

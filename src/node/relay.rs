@@ -60,11 +60,14 @@ impl Relay {
         store: Store,
         events: broadcast::Sender<NodeEvent>,
         params: SharedParams,
+        burst: usize,
     ) -> StoreResult<Self> {
         let listener = Listener::connect(store.url()).await?;
         let origin = OsRng.next_u64();
         let (passed, relayed) = watch::channel(0);
-        let task = tokio::spawn(relay(store, events, listener, origin, passed, params));
+        let task = tokio::spawn(relay(
+            store, events, listener, origin, passed, params, burst,
+        ));
         Ok(Self {
             task,
             origin,
@@ -112,8 +115,9 @@ async fn relay(
     origin: u64,
     passed: watch::Sender<u64>,
     params: SharedParams,
+    burst: usize,
 ) {
-    let mut state = RelayState::at_tip(&store).await;
+    let mut state = RelayState::at_tip(&store, burst).await;
     let mut connected = Some(listener);
     loop {
         let mut listener = match connected.take() {
@@ -194,15 +198,18 @@ struct RelayState {
     /// Pool changes replayed after the last reconnection: their notifications, if they arrive
     /// too, are not published twice.
     replayed: HashSet<(i64, PoolChangeKind)>,
+    /// Blocks published at most for one notification (see `events::within_burst`).
+    burst: u64,
 }
 
 impl RelayState {
     /// A relay starting at the current tip and newest pool entry.
-    async fn at_tip(store: &Store) -> Self {
+    async fn at_tip(store: &Store, burst: usize) -> Self {
         let mut state = Self {
             last_block: None,
             last_pool: None,
             replayed: HashSet::new(),
+            burst: burst as u64,
         };
         match (
             blocks::tip(store.db()).await,
@@ -235,8 +242,14 @@ impl RelayState {
                 Err(err) => tracing::warn!(error = %err, "ignoring a reset with a broken genesis"),
             },
             Wire::Block { height } => {
-                let caught_up =
-                    catch_up_blocks(store, events, &mut self.last_block, Some(height)).await;
+                let caught_up = catch_up_blocks(
+                    store,
+                    events,
+                    &mut self.last_block,
+                    Some(height),
+                    self.burst,
+                )
+                .await;
                 if let Err(err) = caught_up {
                     tracing::warn!(error = %err, "relay could not read announced blocks");
                 }
@@ -279,7 +292,7 @@ impl RelayState {
         store: &Store,
         events: &broadcast::Sender<NodeEvent>,
     ) -> StoreResult<()> {
-        catch_up_blocks(store, events, &mut self.last_block, None).await?;
+        catch_up_blocks(store, events, &mut self.last_block, None, self.burst).await?;
         self.replayed.clear();
         let missed = pool::page(store.db(), true, self.last_pool, POOL_REPLAY).await?;
         for entry in missed {
@@ -318,18 +331,25 @@ impl RelayState {
     }
 }
 
-/// Publishes every block above `last` up to `upto` (or the tip), in height order.
+/// Publishes the blocks above `last` up to `upto` (or the tip), in height order: the last
+/// `burst` of them (see `events::within_burst`).
 async fn catch_up_blocks(
     store: &Store,
     events: &broadcast::Sender<NodeEvent>,
     last: &mut Option<u64>,
     upto: Option<u64>,
+    burst: u64,
 ) -> StoreResult<()> {
     let upto = match upto {
         Some(height) => Some(height),
         None => blocks::tip(store.db()).await?.map(|t| t.height),
     };
     let Some(upto) = upto else { return Ok(()) };
+    if let Some(skip_to) = upto.checked_sub(burst)
+        && last.is_none_or(|l| l < skip_to)
+    {
+        *last = Some(skip_to);
+    }
     while last.is_none_or(|l| l < upto) {
         let from = last.map_or(0, |l| l + 1);
         let batch = blocks::range(store.db(), from, CATCH_UP_BATCH.min(upto - from + 1)).await?;
@@ -386,6 +406,7 @@ mod tests {
             last_block: node.chain_info().await.unwrap().height,
             last_pool: published,
             replayed: HashSet::new(),
+            burst: 256,
         };
         state.catch_up(&store, &sender).await.unwrap();
         assert_eq!(

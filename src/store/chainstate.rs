@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 use entity::utxos;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
 use super::balances;
@@ -131,11 +131,8 @@ pub async fn select_coins(
 /// Applies a block's changes: deletes what it spends, inserts what it creates.
 pub async fn apply(db: &impl ConnectionTrait, changes: &UtxoChanges) -> StoreResult<()> {
     for chunk in changes.spent.chunks(BATCH) {
-        let cond = chunk
-            .iter()
-            .fold(Condition::any(), |cond, (o, _)| cond.add(outpoint_is(o)));
-        let deleted = utxos::Entity::delete_many().filter(cond).exec(db).await?;
-        if deleted.rows_affected != chunk.len() as u64 {
+        let deleted = delete_outpoints(db, chunk.iter().map(|(o, _)| o)).await?;
+        if deleted != chunk.len() as u64 {
             return Err(StoreError::corrupt(
                 "utxos",
                 "a block spent an output the chainstate lacks",
@@ -153,6 +150,45 @@ pub async fn apply(db: &impl ConnectionTrait, changes: &UtxoChanges) -> StoreRes
             .await?;
     }
     balances::apply(db, changes).await
+}
+
+/// Deletes the rows of `outpoints`; answers how many there were. On PostgreSQL as a join with a
+/// `VALUES` list: a chain of 500 `OR`ed conditions costs its planner tens of milliseconds per
+/// statement, the join a few. SQLite plans the `OR` chain as index lookups.
+async fn delete_outpoints<'a>(
+    db: &impl ConnectionTrait,
+    outpoints: impl ExactSizeIterator<Item = &'a OutPoint>,
+) -> StoreResult<u64> {
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        let cond = outpoints.fold(Condition::any(), |cond, o| cond.add(outpoint_is(o)));
+        return Ok(utxos::Entity::delete_many()
+            .filter(cond)
+            .exec(db)
+            .await?
+            .rows_affected);
+    }
+    let mut rows = Vec::with_capacity(outpoints.len());
+    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(2 * outpoints.len());
+    for (i, outpoint) in outpoints.enumerate() {
+        rows.push(format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
+        values.push(outpoint.txid.to_string().into());
+        values.push(i64::from(outpoint.vout).into());
+    }
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let sql = format!(
+        r#"DELETE FROM "c" USING (VALUES {}) AS "v"("txid", "vout") WHERE "c"."txid" = "v"."txid" AND "c"."vout" = "v"."vout""#,
+        rows.join(", ")
+    );
+    let done = db
+        .execute_raw(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            sql,
+            values,
+        ))
+        .await?;
+    Ok(done.rows_affected())
 }
 
 /// A page of unspent outputs ordered by outpoint, after `after`, optionally of one address.

@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use pocket_testkit::on_both_backends;
-use pocket_testkit::{Backend, Replica, TestDb, graphql};
+use pocket_testkit::{Backend, Replica, TestDb, graphql, next_json, subscribe};
 use serde_json::{Value, json};
 
 use crate::network::{BITS, verify};
@@ -80,6 +80,12 @@ async fn a_fork_deeper_than_the_held_bound_is_synced_headers_first(backend: Back
     let b_tip = ok(&http, &b, "{ chain { height tipHash } }", json!({})).await;
     assert_eq!(b_tip["chain"]["height"], DEPTH + 10);
 
+    let mut reorgs = subscribe(
+        &a.base,
+        "graphql-transport-ws",
+        "subscription { chainReorganized { forkHeight oldHeight newHeight } }",
+    )
+    .await;
     ok(
         &http,
         &a,
@@ -104,6 +110,13 @@ async fn a_fork_deeper_than_the_held_bound_is_synced_headers_first(backend: Back
         assert!(Instant::now() < deadline, "A never took B's chain: {state}");
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
+    // Announced, though thousands of blocks were connected in the same commit.
+    let event = tokio::time::timeout(Duration::from_secs(10), next_json(&mut reorgs))
+        .await
+        .expect("the reorganisation is announced");
+    let reorg = &event["payload"]["data"]["chainReorganized"];
+    assert_eq!(reorg["forkHeight"], 0, "{event}");
+    assert_eq!(reorg["oldHeight"], DEPTH, "{event}");
     // Each of B's blocks came once; A's own branch, reorganised away, stays beside the main
     // chain.
     assert_eq!(state["peers"][0]["blocksReceived"], DEPTH + 10, "{state}");
