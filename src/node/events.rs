@@ -289,6 +289,34 @@ impl NodeEvent {
     }
 }
 
+/// The events of one commit as they are published: every one but the blocks connected, and of
+/// those only the last `burst`. A commit may connect thousands (a peer's batch, a deep
+/// reorganisation); published one by one they would push the events before them (the
+/// reorganisation itself) out of every subscriber's buffer. A `blockMined` subscription reads
+/// the blocks it did not hear from the database, as after any lag.
+pub(crate) fn within_burst(events: Vec<NodeEvent>, burst: usize) -> Vec<NodeEvent> {
+    let blocks = events
+        .iter()
+        .filter(|e| matches!(e, NodeEvent::BlockMined(_)))
+        .count();
+    let mut skip = blocks.saturating_sub(burst);
+    events
+        .into_iter()
+        .filter(|event| {
+            if skip > 0 && matches!(event, NodeEvent::BlockMined(_)) {
+                skip -= 1;
+                return false;
+            }
+            true
+        })
+        .collect()
+}
+
+/// Blocks one commit publishes at most, for a buffer of `event_buffer` events: a quarter of it.
+pub(crate) fn burst_for(event_buffer: usize) -> usize {
+    (event_buffer / 4).max(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -337,32 +365,39 @@ mod tests {
         let wire = NodeEvent::ChainReorganized(Arc::new(reorg)).to_wire();
         assert!(wire.len() < 8000, "{} bytes", wire.len());
     }
-}
 
-/// The events of one commit as they are published: every one but the blocks connected, and of
-/// those only the last `burst`. A commit may connect thousands (a peer's batch, a deep
-/// reorganisation); published one by one they would push the events before them (the
-/// reorganisation itself) out of every subscriber's buffer. A `blockMined` subscription reads
-/// the blocks it did not hear from the database, as after any lag.
-pub(crate) fn within_burst(events: Vec<NodeEvent>, burst: usize) -> Vec<NodeEvent> {
-    let blocks = events
-        .iter()
-        .filter(|e| matches!(e, NodeEvent::BlockMined(_)))
-        .count();
-    let mut skip = blocks.saturating_sub(burst);
-    events
-        .into_iter()
-        .filter(|event| {
-            if skip > 0 && matches!(event, NodeEvent::BlockMined(_)) {
-                skip -= 1;
-                return false;
-            }
-            true
-        })
-        .collect()
-}
-
-/// Blocks one commit publishes at most, for a buffer of `event_buffer` events: a quarter of it.
-pub(crate) fn burst_for(event_buffer: usize) -> usize {
-    (event_buffer / 4).max(1)
+    #[test]
+    fn a_burst_keeps_every_other_event_and_the_last_blocks() {
+        let mined = |height: u64| {
+            let block = crate::chain::Block {
+                header: crate::chain::BlockHeader {
+                    version: 1,
+                    prev_hash: crate::chain::BlockHash::ZERO,
+                    merkle_root: crate::chain::MerkleRoot::ZERO,
+                    timestamp: height,
+                    bits: 0,
+                    nonce: 0,
+                },
+                transactions: Vec::new(),
+            };
+            NodeEvent::BlockMined(std::sync::Arc::new(crate::model::StoredBlock {
+                hash: block.hash(),
+                height,
+                block,
+            }))
+        };
+        let mut events = vec![NodeEvent::SnapshotsChanged];
+        events.extend((0..10).map(mined));
+        events.push(NodeEvent::SnapshotsChanged);
+        let heights: Vec<Option<u64>> = within_burst(events, 3)
+            .iter()
+            .map(|e| match e {
+                NodeEvent::BlockMined(b) => Some(b.height),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(heights, [None, Some(7), Some(8), Some(9), None]);
+        assert_eq!(burst_for(1024), 256);
+        assert_eq!(burst_for(2), 1);
+    }
 }
