@@ -20,6 +20,7 @@ pub mod merkle;
 pub mod params;
 pub mod pow;
 pub mod premine;
+pub mod sig_cache;
 pub mod signing;
 pub mod transaction;
 pub mod tx_check;

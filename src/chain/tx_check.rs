@@ -10,6 +10,7 @@ use thiserror::Error;
 use super::address::PubkeyHash;
 use super::hash::{Txid, hash160};
 use super::keys::PublicKey;
+use super::sig_cache;
 use super::transaction::{OutPoint, Transaction, Witness};
 use super::utxo::{Utxo, UtxoView};
 
@@ -190,13 +191,17 @@ pub fn verify_signatures(tx: &Transaction, txid: &Txid, spent: &[Utxo]) -> Resul
             });
         }
         let digest = Transaction::signature_digest(txid, index as u32, &utxo.output);
+        if sig_cache::verified_before(&digest, &public_key, &signature) {
+            continue;
+        }
         let key = PublicKey::from_bytes(&public_key)
             .map_err(|_| TxError::InvalidPublicKey { input: index })?;
-        let signature = Signature::from_slice(&signature)
+        let parsed = Signature::from_slice(&signature)
             .map_err(|_| TxError::BadSignature { input: index })?;
-        if !key.verify_digest(&digest, &signature) {
+        if !key.verify_digest(&digest, &parsed) {
             return Err(TxError::BadSignature { input: index });
         }
+        sig_cache::remember(&digest, &public_key, &signature);
     }
     Ok(())
 }
