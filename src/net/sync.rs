@@ -137,7 +137,8 @@ impl Peer {
     /// The bodies of `chain`'s blocks, in batches (the next travelling while one is checked and
     /// written), each matched to its header before the node sees it.
     async fn fetch_bodies(&self, chain: &HeaderChain) -> Result<Synced, PeerError> {
-        let Some(target) = chain.tip() else {
+        // An empty run has nothing to fetch (its tip is the shared block).
+        let (Some(target), false) = (chain.tip(), chain.is_empty()) else {
             return Ok(Synced::Done);
         };
         let mut from = chain.fork().map_or(0, |f| f.height + 1);
@@ -146,7 +147,8 @@ impl Peer {
             let mut blocks = fetching
                 .await
                 .map_err(|e| PeerError::Unreachable(e.to_string()))??;
-            blocks.truncate((target.height - from + 1).min(FRAMED_BATCH as u64) as usize);
+            let wanted = target.height.saturating_sub(from).saturating_add(1);
+            blocks.truncate(wanted.min(u64::from(FRAMED_BATCH)) as usize);
             let count = blocks.len() as u64;
             let matches = blocks
                 .iter()
