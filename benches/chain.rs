@@ -10,7 +10,7 @@ use pocket_chain::chain::pow::Midstate;
 use pocket_chain::chain::testing::{ChainBuilder, GENESIS_TIME, key};
 use pocket_chain::chain::{
     Block, BlockHash, BlockHeader, ChainTip, MerkleRoot, OutPoint, Params, SecretKey, Transaction,
-    TxOut, Txid, Utxo, validate_block,
+    TxOut, Txid, Utxo, sig_cache, validate_block,
 };
 
 const NONCES: u64 = 200_000;
@@ -135,14 +135,20 @@ fn block_validation(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Elements(1_000));
     group.bench_function("1000_txs_all_cores", |b| {
-        b.iter(|| validate_block(&block, Some(&tip), &params, &view).unwrap())
+        b.iter(|| {
+            sig_cache::clear();
+            validate_block(&block, Some(&tip), &params, &view).unwrap()
+        })
     });
     let one = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
         .unwrap();
     group.bench_function("1000_txs_1_core", |b| {
-        b.iter(|| one.install(|| validate_block(&block, Some(&tip), &params, &view).unwrap()))
+        b.iter(|| {
+            sig_cache::clear();
+            one.install(|| validate_block(&block, Some(&tip), &params, &view).unwrap())
+        })
     });
     group.finish();
 }

@@ -12,7 +12,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use pocket_chain::chain::{Address, BlockHash, SecretKey};
+use pocket_chain::chain::{Address, BlockHash, SecretKey, sig_cache};
 use pocket_chain::net::Network;
 use pocket_chain::node::{Node, NodeEvent};
 use pocket_chain::server::{self, ServerConfig};
@@ -92,6 +92,8 @@ async fn main() {
     let bytes = archive.encode();
     println!("chain: {CHAIN} blocks, 5 signed transactions per block after the fifth");
     for (backend, name) in [(Backend::Sqlite, "sqlite"), (Backend::Postgres, "postgres")] {
+        // Each node verifies its own signatures (the nodes share this process's cache).
+        sig_cache::clear();
         let import_db = TestDb::new(backend).await;
         let importer = built_chain_node(&import_db).await;
         let started = Instant::now();
@@ -108,6 +110,7 @@ async fn main() {
         let follower_db = TestDb::new(backend).await;
         let follower = built_chain_node(&follower_db).await;
         let network = Network::new(follower.clone(), None);
+        sig_cache::clear();
         let started = Instant::now();
         network.add_peer(&base, None).unwrap();
         wait_for_height(&follower, CHAIN - 1).await;

@@ -1,21 +1,14 @@
 //! Signatures already verified, as Bitcoin Core's signature cache: an ECDSA verification costs
 //! about 70 µs here, and the same signature is checked more than once — when its transaction
-//! enters the pool and again when a block mines it, or ahead of time while a peer's earlier batch
-//! is still being written. An entry names everything a verification looked at (the digest, which
+//! enters the pool and again when a block mines it. An entry names everything a verification looked at (the digest, which
 //! commits to the spent output, the public key and the signature), so a hit means exactly that
 //! verification passed before. Only passes are kept. Bounded: two generations of at most half
 //! the bound each; when the newer fills, the older is dropped.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::{Mutex, PoisonError};
 
-use rayon::prelude::*;
 use sha2::{Digest, Sha256};
-
-use super::block::Block;
-use super::transaction::OutPoint;
-use super::tx_check::verify_signatures;
-use super::utxo::Utxo;
 
 /// Entries kept at most (32 bytes each, about 8 MiB with the sets' overhead).
 pub const SIG_CACHE_ENTRIES: usize = 1 << 17;
@@ -60,42 +53,12 @@ pub fn remember(digest: &[u8; 32], public_key: &[u8; 33], signature: &[u8; 64]) 
     }
 }
 
-/// Verifies, on all cores, the signatures of every transaction of `blocks` whose spent outputs
-/// are all in `view` or created earlier in `blocks`, remembering those that pass: done ahead of
-/// time (a peer's next batch while the one before is written), it leaves the blocks' validation
-/// a cache lookup per signature. Failures are not reported here; validation finds them again.
-pub fn warm(blocks: &[Block], mut view: HashMap<OutPoint, Utxo>) {
-    let mut ready = Vec::new();
-    for block in blocks {
-        for tx in &block.transactions {
-            let txid = tx.txid();
-            if !tx.is_coinbase() {
-                let spent: Option<Vec<Utxo>> = tx
-                    .inputs
-                    .iter()
-                    .map(|input| view.get(&input.previous_output).copied())
-                    .collect();
-                if let Some(spent) = spent {
-                    ready.push((tx, txid, spent));
-                }
-            }
-            for (vout, output) in tx.outputs.iter().enumerate() {
-                let outpoint = OutPoint {
-                    txid,
-                    vout: vout as u32,
-                };
-                let utxo = Utxo {
-                    output: *output,
-                    height: 0,
-                    coinbase: tx.is_coinbase(),
-                };
-                view.insert(outpoint, utxo);
-            }
-        }
-    }
-    ready.par_iter().for_each(|(tx, txid, spent)| {
-        let _ = verify_signatures(tx, txid, spent);
-    });
+/// Forgets every entry: a benchmark running several nodes in one process measures each node's
+/// own verifications (nodes in separate processes never share entries).
+pub fn clear() {
+    let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
+    cache.newer = None;
+    cache.older = None;
 }
 
 #[cfg(test)]

@@ -6,8 +6,6 @@
 //! chain has no more work than ours costs its headers and nothing else; a branch of any depth
 //! is assembled on disk, never held in memory.
 
-use std::sync::Arc;
-
 use super::client::FRAMED_BATCH;
 use super::error::PeerError;
 use super::locked;
@@ -202,18 +200,10 @@ impl Peer {
         Ok(!answers.iter().any(|a| a.status == BlockStatus::Held))
     }
 
-    /// Fetches the peer's blocks from height `from` in a task of its own, and verifies their
-    /// signatures ahead of time there (while the node writes the batch before).
+    /// Fetches the peer's blocks from height `from` in a task of its own.
     fn fetch(&self, from: u64) -> tokio::task::JoinHandle<Result<Vec<Block>, PeerError>> {
         let client = self.client.clone();
-        let node = self.node.clone();
-        tokio::spawn(async move {
-            let blocks = Arc::new(client.blocks(from).await?);
-            if let Err(err) = node.preverify_signatures(blocks.clone()).await {
-                tracing::debug!(error = %err, "signatures not verified ahead of time");
-            }
-            Ok(Arc::try_unwrap(blocks).unwrap_or_else(|shared| shared.as_ref().clone()))
-        })
+        tokio::spawn(async move { client.blocks(from).await })
     }
 
     /// The height of the last block of `locator` (this node's) that the peer has on its main

@@ -11,7 +11,7 @@ use crate::store::Txn;
 
 use crate::chain::{
     Block, ChainTip, ConnectRows, Ordered, OutPoint, check_signatures, connect_blocks,
-    connect_ordered, sig_cache,
+    connect_ordered,
 };
 use crate::model::StoredBlock;
 use crate::node::{Node, NodeError, NodeEvent, NodeResult};
@@ -52,22 +52,6 @@ impl Node {
         self.write_connected(db, &connected, &rows, events).await?;
         let failure = failure.map(|f| NodeError::invalid_block(f.hash, &f.error));
         Ok((connected, failure))
-    }
-
-    /// Verifies ahead of time the signatures of `blocks` (a peer's next batch) whose spent
-    /// outputs are in the chainstate already or created earlier in `blocks`, on the blocking
-    /// pool, while the writer is busy with the batch before. It only fills the signature cache
-    /// (`chain::sig_cache`): the blocks are validated in full when they are accepted, and then
-    /// each signature verified here is a lookup.
-    pub async fn preverify_signatures(&self, blocks: Arc<Vec<Block>>) -> NodeResult<()> {
-        let outpoints: Vec<OutPoint> = blocks
-            .iter()
-            .flat_map(|b| b.transactions.iter().skip(1))
-            .flat_map(|tx| tx.inputs.iter().map(|i| i.previous_output))
-            .collect();
-        let view = chainstate::get_many(self.store.db(), &outpoints).await?;
-        tokio::task::spawn_blocking(move || sig_cache::warm(&blocks, view)).await?;
-        Ok(())
     }
 
     /// Connects a long run as an import does: the ordered rules first, then the rows written
