@@ -10,7 +10,7 @@ use super::client::FRAMED_BATCH;
 use super::error::PeerError;
 use super::locked;
 use super::peer::{Peer, now_millis};
-use crate::chain::{Block, BlockHash, ChainTip, HeaderChain};
+use crate::chain::{Block, BlockHash, BlockHeader, ChainTip, HeaderChain};
 use crate::node::{BlockStatus, NodeError};
 
 /// Headers asked for per request (the most a peer answers).
@@ -104,11 +104,7 @@ impl Peer {
     }
 
     /// Checks `headers` onto `chain`; whether the peer may have more (it sent a full run).
-    fn extend(
-        &self,
-        chain: &mut HeaderChain,
-        headers: &[crate::chain::BlockHeader],
-    ) -> Result<bool, PeerError> {
+    fn extend(&self, chain: &mut HeaderChain, headers: &[BlockHeader]) -> Result<bool, PeerError> {
         chain
             .extend(headers, &self.node.params())
             .map_err(|e| PeerError::Misbehaved(format!("sent bad headers: {e}")))?;
