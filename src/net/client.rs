@@ -237,16 +237,7 @@ impl PeerClient {
         let Some(common) = data.common_block else {
             return Ok(None);
         };
-        let hash: BlockHash = common
-            .hash
-            .parse()
-            .map_err(|_| PeerError::Misbehaved("a common block whose hash is not a hash".into()))?;
-        if !locator.contains(&hash) {
-            return Err(PeerError::Misbehaved(
-                "a common block that is not in the locator it was sent".into(),
-            ));
-        }
-        Ok(Some((common.height, hash)))
+        Ok(Some((common.height, shared_block(locator, &common.hash)?)))
     }
 
     /// Up to `count` headers of the peer's main chain after the first block of `locator` on
@@ -280,15 +271,7 @@ impl PeerClient {
         let bad = |what: String| PeerError::Misbehaved(format!("headers with {what}"));
         let common = match (run.common_hash, run.common_height) {
             (None, None) => None,
-            (Some(hash), Some(height)) => {
-                let hash: BlockHash = hash
-                    .parse()
-                    .map_err(|_| bad("a common block whose hash is not a hash".into()))?;
-                if !locator.contains(&hash) {
-                    return Err(bad("a common block that is not in the locator".into()));
-                }
-                Some((height, hash))
-            }
+            (Some(hash), Some(height)) => Some((height, shared_block(locator, &hash)?)),
             _ => return Err(bad("a common block without its hash or height".into())),
         };
         let bytes = hex::decode(&run.raw_headers).map_err(|e| bad(format!("bad hex: {e}")))?;
@@ -375,4 +358,18 @@ impl PeerClient {
             .await?;
         Ok(())
     }
+}
+
+/// The block a peer names as shared: a hash, and one of the locator's (anything else is
+/// misbehaviour).
+fn shared_block(locator: &[BlockHash], text: &str) -> Result<BlockHash, PeerError> {
+    let hash: BlockHash = text
+        .parse()
+        .map_err(|_| PeerError::Misbehaved("a common block whose hash is not a hash".into()))?;
+    if !locator.contains(&hash) {
+        return Err(PeerError::Misbehaved(
+            "a common block that is not in the locator it was sent".into(),
+        ));
+    }
+    Ok(hash)
 }

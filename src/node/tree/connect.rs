@@ -33,17 +33,19 @@ impl Node {
     ) -> NodeResult<(Vec<StoredBlock>, Option<NodeError>)> {
         // When a signature fails there, the savepoint is gone: the valid prefix is found the
         // plain way below.
-        if run.len() >= OVERLAP_FROM
-            && let Some(connected) = self.connect_overlapped(db, &run, events).await?
-        {
-            return Ok(connected);
-        }
+        let run = if run.len() >= OVERLAP_FROM {
+            match self.connect_overlapped(db, run, events).await? {
+                Ok(connected) => return Ok(connected),
+                Err(run) => run,
+            }
+        } else {
+            run
+        };
         let view = chainstate::get_many(db, &spent_outpoints(&run)).await?;
         let tip = parent_of(&run);
         let params = self.params();
         let (run, valid, rows, failure) = tokio::task::spawn_blocking(move || {
-            let blocks: Vec<_> = run.iter().map(|stored| &stored.block).collect();
-            let (valid, rows, failure) = connect_blocks(&blocks, tip, &params, view);
+            let (valid, rows, failure) = connect_blocks(&blocks_of(&run), tip, &params, view);
             (run, valid, rows, failure)
         })
         .await?;
@@ -55,22 +57,25 @@ impl Node {
     }
 
     /// Connects a long run as an import does: the ordered rules first, then the rows written
-    /// in a savepoint while every signature is verified on the other cores. `None` (the
-    /// savepoint rolled back) when a signature fails.
+    /// in a savepoint while every signature is verified on the other cores. When a signature
+    /// fails, the savepoint is rolled back and the run handed back.
     async fn connect_overlapped(
         &self,
         db: &Txn,
-        run: &[StoredBlock],
+        run: Vec<StoredBlock>,
         events: &mut Vec<NodeEvent>,
-    ) -> NodeResult<Option<(Vec<StoredBlock>, Option<NodeError>)>> {
-        let mut view = chainstate::get_many(db, &spent_outpoints(run)).await?;
-        let tip = parent_of(run);
+    ) -> NodeResult<Result<(Vec<StoredBlock>, Option<NodeError>), Vec<StoredBlock>>> {
+        let mut view = chainstate::get_many(db, &spent_outpoints(&run)).await?;
+        let tip = parent_of(&run);
         let params = self.params();
-        let blocks: Arc<Vec<Block>> = Arc::new(run.iter().map(|s| s.block.clone()).collect());
+        // Shared with the blocking tasks, not copied; whole again once they are done.
+        let run = Arc::new(run);
         let ordered = {
-            let blocks = blocks.clone();
-            tokio::task::spawn_blocking(move || connect_ordered(&blocks, tip, &params, &mut view))
-                .await?
+            let run = run.clone();
+            tokio::task::spawn_blocking(move || {
+                connect_ordered(&blocks_of(&run), tip, &params, &mut view)
+            })
+            .await?
         };
         let Ordered {
             checks,
@@ -79,21 +84,26 @@ impl Node {
             ..
         } = ordered;
         let valid = checks.len();
-        let signatures = tokio::task::spawn_blocking(move || {
-            check_signatures(&blocks[..valid], &checks, &|_| {}).is_none()
-        });
-        let connected = &run[..valid];
+        let signatures = {
+            let run = run.clone();
+            tokio::task::spawn_blocking(move || {
+                check_signatures(&blocks_of(&run[..valid]), &checks, &|_| {}).is_none()
+            })
+        };
         let attempt = crate::store::savepoint(db).await?;
-        let written = connect::connect_many(&attempt, connected, &rows).await;
-        if !signatures.await? {
+        let written = connect::connect_many(&attempt, &run[..valid], &rows).await;
+        let signed = signatures.await?;
+        let mut run = Arc::try_unwrap(run).unwrap_or_else(|shared| shared.as_ref().clone());
+        if !signed {
             crate::store::rollback(attempt).await?;
-            return Ok(None);
+            return Ok(Err(run));
         }
         written?;
         crate::store::commit(attempt).await?;
-        self.settle_connected(db, connected, &rows, events).await?;
+        run.truncate(valid);
+        self.settle_connected(db, &run, &rows, events).await?;
         let failure = failure.map(|f| NodeError::invalid_block(f.hash, &f.error));
-        Ok(Some((connected.to_vec(), failure)))
+        Ok(Ok((run, failure)))
     }
 
     /// Writes connected blocks with their rows, then settles the pool and announces them.
@@ -160,4 +170,9 @@ fn spent_outpoints(run: &[StoredBlock]) -> Vec<OutPoint> {
         .flat_map(|b| b.block.transactions.iter().skip(1))
         .flat_map(|tx| tx.inputs.iter().map(|i| i.previous_output))
         .collect()
+}
+
+/// The blocks of a run, borrowed.
+fn blocks_of(run: &[StoredBlock]) -> Vec<&Block> {
+    run.iter().map(|stored| &stored.block).collect()
 }

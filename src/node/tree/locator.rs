@@ -4,7 +4,7 @@
 use crate::chain::{BlockHash, ChainTip, Transaction, Txid, locator_heights};
 use crate::model::{HeaderRun, TreeBlock};
 use crate::node::{Node, NodeResult};
-use crate::store::{blocks, pool, side_blocks, tx_index};
+use crate::store::{Db, StoreResult, blocks, pool, side_blocks, tx_index};
 
 /// Most blocks a locator may name (a chain of 2^63 blocks needs 73).
 pub const MAX_LOCATOR: usize = 128;
@@ -94,13 +94,7 @@ impl Node {
     /// The first block of `locator` (newest first) on this node's main chain: where a peer's
     /// chain and this one part. `None` if they share nothing, not even genesis.
     pub async fn common_block(&self, locator: &[BlockHash]) -> NodeResult<Option<ChainTip>> {
-        let on_main = blocks::heights_of(self.store.db(), locator).await?;
-        Ok(locator.iter().find_map(|hash| {
-            on_main.get(hash).map(|&height| ChainTip {
-                hash: *hash,
-                height,
-            })
-        }))
+        Ok(first_on_main(self.store.db(), locator).await?)
     }
 
     /// Up to `count` (at most [`MAX_HEADERS`]) main-chain headers after the first block of
@@ -115,13 +109,7 @@ impl Node {
             let run = self
                 .store
                 .read(|db| async move {
-                    let on_main = blocks::heights_of(&db, locator).await?;
-                    let common = locator.iter().find_map(|hash| {
-                        on_main.get(hash).map(|&height| ChainTip {
-                            hash: *hash,
-                            height,
-                        })
-                    });
+                    let common = first_on_main(&db, locator).await?;
                     let from = common.map_or(0, |c| c.height + 1);
                     let headers = blocks::headers_range(&db, from, count).await?;
                     Ok(HeaderRun { common, headers })
@@ -141,4 +129,15 @@ impl Node {
             }
         }
     }
+}
+
+/// The first block of `locator` (newest first) on the main chain, with its height.
+async fn first_on_main(db: &impl Db, locator: &[BlockHash]) -> StoreResult<Option<ChainTip>> {
+    let on_main = blocks::heights_of(db, locator).await?;
+    Ok(locator.iter().find_map(|hash| {
+        on_main.get(hash).map(|&height| ChainTip {
+            hash: *hash,
+            height,
+        })
+    }))
 }
