@@ -6,6 +6,7 @@
 //!
 //!     cargo bench --bench vs_anvil
 //!     VS_ANVIL_REPS=50 cargo bench --bench vs_anvil     # fewer repetitions of the quick rows
+//!     VS_ANVIL_ONLY=new,reads cargo bench --bench vs_anvil   # some sections only
 
 mod ops;
 mod servers;
@@ -51,6 +52,11 @@ fn reps() -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(200)
+}
+
+/// Whether section `name` runs: all do unless `VS_ANVIL_ONLY` lists some (spawn, new, reads, long).
+fn wanted(name: &str) -> bool {
+    std::env::var("VS_ANVIL_ONLY").map_or(true, |only| only.split(',').any(|s| s.trim() == name))
 }
 
 fn median(mut samples: Vec<Duration>) -> Duration {
@@ -152,25 +158,6 @@ async fn main() {
         rows.push(row);
     };
     println!("| operation | Pocket | Anvil | ratio |\n|---|---|---|---|");
-
-    let mut spawns = [Vec::new(), Vec::new()];
-    for _ in 0..10 {
-        for (side, kind) in [Kind::Pocket, Kind::Anvil].into_iter().enumerate() {
-            spawns[side].push(Server::start(kind, &http, &[]).await.1);
-        }
-    }
-    let [p, a] = spawns;
-    row(
-        "spawn to first answered request",
-        Figure::Time(median(p), median(a)),
-    );
-
-    // A new chain: the write loop of a test suite. 32 accounts, one per client of the
-    // concurrent row (an Ethereum account's transactions are ordered by nonce).
-    let (_pocket, _anvil, p, a) = pair(&http, &["--accounts", "32"], &["--accounts", "32"]).await;
-    for client in [&p, &a] {
-        client.set_auto(false).await;
-    }
     let transfer_and_mine = async |c: &Client, _| {
         timed(async {
             c.transfer(0, 1).await;
@@ -178,146 +165,174 @@ async fn main() {
         })
         .await
     };
-    row(
-        "transfer + mine one block, new chain (`send` + `mineBlock` vs `eth_sendTransaction` + `evm_mine`)",
-        alternate([&p, &a], reps, transfer_and_mine).await,
-    );
-    for client in [&p, &a] {
-        client.set_auto(true).await;
-    }
-    row(
-        "the same in AUTO mode vs automine + receipt",
-        alternate([&p, &a], reps, async |c, _| {
-            timed(c.transfer_mined(0, 1)).await
-        })
-        .await,
-    );
-    row(
-        "32 clients, transfers mined per second (AUTO vs automine + receipt)",
-        rate([&p, &a], 32, 3.0, |c: Client, task, _| {
-            async move { c.transfer_mined(task, (task + 1) % 32).await }.boxed()
-        })
-        .await,
-    );
-    row(
-        "balance of an address, 8 clients, response cache on",
-        rate([&p, &a], 8, 2.0, |c: Client, task, _| {
-            async move { c.balance(task % 10).await }.boxed()
-        })
-        .await,
-    );
-    drop((_pocket, _anvil));
 
-    // Reads with Pocket's response cache off, over 100 blocks of 10 transfers.
-    let (_pocket, _anvil, p, a) = pair(&http, &["--response-cache", "0"], &[]).await;
-    for client in [&p, &a] {
-        client.set_auto(false).await;
-        for _ in 0..100 {
-            for t in 0..10 {
-                client.transfer(t, (t + 1) % 10).await;
+    if wanted("spawn") {
+        let mut spawns = [Vec::new(), Vec::new()];
+        for _ in 0..10 {
+            for (side, kind) in [Kind::Pocket, Kind::Anvil].into_iter().enumerate() {
+                spawns[side].push(Server::start(kind, &http, &[]).await.1);
             }
-            client.mine().await;
         }
+        let [p, a] = spawns;
+        row(
+            "spawn to first answered request",
+            Figure::Time(median(p), median(a)),
+        );
     }
-    row(
-        "the same, cache off",
-        rate([&p, &a], 8, 2.0, |c: Client, task, _| {
-            async move { c.balance(task % 10).await }.boxed()
-        })
-        .await,
-    );
-    row(
-        "a block with its 10 transactions, cache off, 8 clients",
-        rate([&p, &a], 8, 2.0, |c: Client, task, n| {
-            async move {
-                c.block_with_transactions(1 + (task as u64 * 13 + n) % 100)
-                    .await
-            }
-            .boxed()
-        })
-        .await,
-    );
-    drop((_pocket, _anvil));
 
-    // Many blocks, snapshots and reverts, then a long chain.
-    let mut first_call = [Vec::new(), Vec::new()];
-    let mut last = None;
-    for _ in 0..3 {
-        let (pocket, anvil, p, a) = pair(&http, &[], &[]).await;
-        for (side, client) in [&p, &a].into_iter().enumerate() {
-            first_call[side].push(timed(client.mine_many(1000)).await);
+    if wanted("new") {
+        // A new chain: the write loop of a test suite. 32 accounts, one per client of the
+        // concurrent row (an Ethereum account's transactions are ordered by nonce).
+        let (_pocket, _anvil, p, a) =
+            pair(&http, &["--accounts", "32"], &["--accounts", "32"]).await;
+        for client in [&p, &a] {
+            client.set_auto(false).await;
         }
-        last = Some((pocket, anvil, p, a));
-    }
-    let [fp, fa] = first_call;
-    row(
-        "mine 1,000 blocks in one call, new chain",
-        Figure::Time(median(fp), median(fa)),
-    );
-    let (_pocket, _anvil, p, a) = last.expect("a pair");
-    row(
-        "snapshot (1,000-block chain)",
-        alternate([&p, &a], reps / 4, async |c, _| {
-            timed(async {
-                c.snapshot().await;
+        row(
+            "transfer + mine one block, new chain (`send` + `mineBlock` vs `eth_sendTransaction` + `evm_mine`)",
+            alternate([&p, &a], reps, transfer_and_mine).await,
+        );
+        for client in [&p, &a] {
+            client.set_auto(true).await;
+        }
+        row(
+            "the same in AUTO mode vs automine + receipt",
+            alternate([&p, &a], reps, async |c, _| {
+                timed(c.transfer_mined(0, 1)).await
             })
-            .await
-        })
-        .await,
-    );
-    row(
-        "revert 100 empty blocks",
-        alternate([&p, &a], reps / 10, async |c, _| {
-            let id = c.snapshot().await;
-            c.mine_many(100).await;
-            timed(c.revert(&id)).await
-        })
-        .await,
-    );
-    for client in [&p, &a] {
-        client.set_auto(false).await;
+            .await,
+        );
+        row(
+            "32 clients, transfers mined per second (AUTO vs automine + receipt)",
+            rate([&p, &a], 32, 3.0, |c: Client, task, _| {
+                async move { c.transfer_mined(task, (task + 1) % 32).await }.boxed()
+            })
+            .await,
+        );
+        row(
+            "balance of an address, 8 clients, response cache on",
+            rate([&p, &a], 8, 2.0, |c: Client, task, _| {
+                async move { c.balance(task % 10).await }.boxed()
+            })
+            .await,
+        );
+        drop((_pocket, _anvil));
     }
-    row(
-        "revert 100 blocks of one transfer each",
-        alternate([&p, &a], reps / 40, async |c, _| {
-            let id = c.snapshot().await;
+
+    if wanted("reads") {
+        // Reads with Pocket's response cache off, over 100 blocks of 10 transfers.
+        let (_pocket, _anvil, p, a) = pair(&http, &["--response-cache", "0"], &[]).await;
+        for client in [&p, &a] {
+            client.set_auto(false).await;
             for _ in 0..100 {
-                c.transfer(0, 1).await;
-                c.mine().await;
-            }
-            timed(c.revert(&id)).await
-        })
-        .await,
-    );
-    let mut tenth = [Duration::ZERO; 2];
-    for call in 2..=10 {
-        for (side, client) in [&p, &a].into_iter().enumerate() {
-            let took = timed(client.mine_many(1000)).await;
-            if call == 10 {
-                tenth[side] = took;
+                for t in 0..10 {
+                    client.transfer(t, (t + 1) % 10).await;
+                }
+                client.mine().await;
             }
         }
+        row(
+            "the same, cache off",
+            rate([&p, &a], 8, 2.0, |c: Client, task, _| {
+                async move { c.balance(task % 10).await }.boxed()
+            })
+            .await,
+        );
+        row(
+            "a block with its 10 transactions, cache off, 8 clients",
+            rate([&p, &a], 8, 2.0, |c: Client, task, n| {
+                async move {
+                    c.block_with_transactions(1 + (task as u64 * 13 + n) % 100)
+                        .await
+                }
+                .boxed()
+            })
+            .await,
+        );
+        drop((_pocket, _anvil));
     }
-    row(
-        "the 10th successive 1,000-block call",
-        Figure::Time(tenth[0], tenth[1]),
-    );
-    row(
-        "transfer + mine one block at ~10,000 blocks",
-        alternate([&p, &a], reps, transfer_and_mine).await,
-    );
-    for client in [&p, &a] {
-        for _ in 0..500 {
-            for t in 0..10 {
-                client.transfer(t, (t + 1) % 10).await;
+
+    if wanted("long") {
+        // Many blocks, snapshots and reverts, then a long chain.
+        let mut first_call = [Vec::new(), Vec::new()];
+        let mut last = None;
+        for _ in 0..3 {
+            let (pocket, anvil, p, a) = pair(&http, &[], &[]).await;
+            for (side, client) in [&p, &a].into_iter().enumerate() {
+                first_call[side].push(timed(client.mine_many(1000)).await);
             }
-            client.mine().await;
+            last = Some((pocket, anvil, p, a));
         }
+        let [fp, fa] = first_call;
+        row(
+            "mine 1,000 blocks in one call, new chain",
+            Figure::Time(median(fp), median(fa)),
+        );
+        let (_pocket, _anvil, p, a) = last.expect("a pair");
+        row(
+            "snapshot (1,000-block chain)",
+            alternate([&p, &a], reps / 4, async |c, _| {
+                timed(async {
+                    c.snapshot().await;
+                })
+                .await
+            })
+            .await,
+        );
+        row(
+            "revert 100 empty blocks",
+            alternate([&p, &a], reps / 10, async |c, _| {
+                let id = c.snapshot().await;
+                c.mine_many(100).await;
+                timed(c.revert(&id)).await
+            })
+            .await,
+        );
+        for client in [&p, &a] {
+            client.set_auto(false).await;
+        }
+        row(
+            "revert 100 blocks of one transfer each",
+            alternate([&p, &a], reps / 40, async |c, _| {
+                let id = c.snapshot().await;
+                for _ in 0..100 {
+                    c.transfer(0, 1).await;
+                    c.mine().await;
+                }
+                timed(c.revert(&id)).await
+            })
+            .await,
+        );
+        let mut tenth = [Duration::ZERO; 2];
+        for call in 2..=10 {
+            for (side, client) in [&p, &a].into_iter().enumerate() {
+                let took = timed(client.mine_many(1000)).await;
+                if call == 10 {
+                    tenth[side] = took;
+                }
+            }
+        }
+        row(
+            "the 10th successive 1,000-block call",
+            Figure::Time(tenth[0], tenth[1]),
+        );
+        row(
+            "transfer + mine one block at ~10,000 blocks",
+            alternate([&p, &a], reps, transfer_and_mine).await,
+        );
+        for client in [&p, &a] {
+            for _ in 0..500 {
+                for t in 0..10 {
+                    client.transfer(t, (t + 1) % 10).await;
+                }
+                client.mine().await;
+            }
+        }
+        row(
+            "resident memory after 10,000 blocks + 5,000 transfers",
+            Figure::Memory(_pocket.rss_mib(), _anvil.rss_mib()),
+        );
     }
-    row(
-        "resident memory after 10,000 blocks + 5,000 transfers",
-        Figure::Memory(_pocket.rss_mib(), _anvil.rss_mib()),
-    );
 
     println!(
         "\n{} rows; Pocket on SQLite with default settings, Anvil {}.",

@@ -120,7 +120,14 @@ pub(super) async fn demo(
         lock => lock,
     };
     let keystore = key.load_or_create(&args.store.data_dir)?;
-    let opened = open_writer(args, keystore, Accounts::Skip, &ReadConfig::default()).await?;
+    let opened = open_writer(
+        args,
+        keystore,
+        Accounts::Skip,
+        &ReadConfig::default(),
+        false,
+    )
+    .await?;
     let node = opened.node;
     let blocks = node.chain_info().await?.height.map_or(0, |h| h + 1);
     confirm::delete_blocks("pocket demo", blocks, &database, yes)?;

@@ -42,7 +42,14 @@ pub(super) async fn mine(
     };
     let address = crate::node::parse_address("address", address)?;
     let keystore = key.load_or_create(&args.store.data_dir)?;
-    let opened = open_writer(args, keystore, Accounts::Start, &ReadConfig::default()).await?;
+    let opened = open_writer(
+        args,
+        keystore,
+        Accounts::Start,
+        &ReadConfig::default(),
+        false,
+    )
+    .await?;
     if opened.new_chain {
         eprintln!(
             "pocket: {}",

@@ -205,6 +205,7 @@ async fn open_writer(
     keystore: Keystore,
     accounts: Accounts,
     reads: &ReadConfig,
+    sole_writer: bool,
 ) -> Result<Opened, CliError> {
     let store = Store::open(&args.store.url())
         .await?
@@ -214,7 +215,10 @@ async fn open_writer(
     let new_chain = Node::is_empty(&store).await?;
     let (params, dev_accounts) = args.params.resolve(chain)?;
     let dev_accounts = dev_accounts.filter(|_| accounts == Accounts::Start);
-    let config = args.node_config(params, dev_accounts);
+    let config = NodeConfig {
+        sole_writer,
+        ..args.node_config(params, dev_accounts)
+    };
     let node = Node::open(store, config, keystore)
         .await
         .map_err(|source| match source {

@@ -37,6 +37,8 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), CliError> {
         keystore,
         Accounts::Start,
         &args.server.read_config(),
+        // Holding a SQLite database's lock, no other process writes it.
+        lock.is_some(),
     )
     .await?;
     let node = opened.node;

@@ -8,6 +8,7 @@ mod dev;
 mod error;
 mod events;
 mod keystore;
+mod known_version;
 mod mining;
 mod read;
 mod relay;
@@ -69,6 +70,9 @@ pub struct NodeConfig {
     pub accounts: Option<DevAccounts>,
     /// Whether payments may spend pending transactions' outputs.
     pub pool_policy: PoolPolicy,
+    /// No other process writes the database (a server holding a SQLite database's lock): the node
+    /// then knows its state version without reading it.
+    pub sole_writer: bool,
 }
 
 impl Default for NodeConfig {
@@ -80,6 +84,7 @@ impl Default for NodeConfig {
             event_buffer: 1024,
             accounts: None,
             pool_policy: PoolPolicy::default(),
+            sole_writer: false,
         }
     }
 }
@@ -111,6 +116,8 @@ pub struct Node {
     params: relay::SharedParams,
     /// The dev accounts of the premine they were derived for.
     known_accounts: std::sync::Mutex<Option<(crate::chain::Premine, Option<DevAccounts>)>>,
+    /// The state version, when this process is the only writer.
+    known_version: known_version::KnownVersion,
 }
 
 impl Node {
@@ -147,6 +154,10 @@ impl Node {
         } else {
             None
         };
+        let known_version = known_version::KnownVersion::new(
+            config.sole_writer,
+            crate::store::version::current(store.db()).await?,
+        );
         let node = Self {
             store,
             params,
@@ -161,6 +172,7 @@ impl Node {
             mining_watchers: AtomicUsize::new(0),
             running_search: std::sync::Mutex::new(None),
             finished_search: std::sync::Mutex::new(None),
+            known_version,
             relay,
             held: Default::default(),
         };

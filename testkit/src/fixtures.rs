@@ -31,6 +31,7 @@ pub fn test_config() -> NodeConfig {
         event_buffer: 1024,
         accounts: None,
         pool_policy: Default::default(),
+        sole_writer: false,
     }
 }
 

@@ -1,10 +1,12 @@
 //! One SQLite database, one writing process: a server holds its database, a second server is
 //! refused with the first one's address, and a command that writes while a server holds it is
-//! carried out by that server, whose subscribers hear of it.
+//! carried out by that server, whose subscribers hear of it. Holding its database, a server knows
+//! its state version without reading it, and its cached answers still follow every change.
 
 use std::time::{Duration, Instant};
 
-use pocket_testkit::{Backend, Replica, TestDb, next_json, subscribe};
+use pocket_testkit::{Backend, Replica, TestDb, graphql, next_json, subscribe};
+use serde_json::{Value, json};
 
 use crate::operator_safety::{pocket, text};
 
@@ -100,4 +102,104 @@ async fn a_cli_write_beside_a_server_reaches_its_subscribers() {
     );
     assert!(alone.status.success(), "{}", text(&alone.stderr));
     assert!(!text(&alone.stderr).contains("its server"));
+}
+
+/// Asks `query` and returns its answer with the response cache's verdict (`hit` or `miss`).
+async fn cached(http: &reqwest::Client, base: &str, query: &str) -> (Value, String) {
+    let response = http
+        .post(format!("{base}/graphql"))
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .unwrap();
+    let cache = response.headers()["x-pocket-cache"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    (response.json().await.unwrap(), cache)
+}
+
+/// Runs a mutation and returns its data and the state version its answer carries.
+async fn mutate(http: &reqwest::Client, base: &str, query: &str) -> (Value, i64) {
+    let answer = graphql(http, &format!("{base}/graphql"), query, json!({})).await;
+    assert!(answer.get("errors").is_none(), "{answer}");
+    let version = answer["extensions"]["stateVersion"].as_i64().unwrap();
+    (answer["data"].clone(), version)
+}
+
+/// A server holding its SQLite database knows its state version without reading it (every change
+/// is its own): cached answers still change with every kind of change, the CLI's writes through
+/// the server included, and each mutation's answer names a version that only grows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_server_holding_its_database_keeps_cached_answers_current() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let server = Replica::start(
+        env!("CARGO_BIN_EXE_pocket"),
+        &db.url,
+        &["--difficulty", "4"],
+    )
+    .await;
+    let http = reqwest::Client::new();
+    let (reset, mut version) =
+        mutate(&http, &server.base, "mutation { resetSystem { address } }").await;
+    let a: Vec<String> = reset["resetSystem"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["address"].as_str().unwrap().to_owned())
+        .collect();
+    let query = format!(
+        r#"{{ wallet(address: "{}") {{ balance pending {{ amount }} }} chain {{ height poolSize }} wallets {{ totalCount }} }}"#,
+        a[1]
+    );
+    let (first, cache) = cached(&http, &server.base, &query).await;
+    assert_eq!(cache, "miss");
+    assert_eq!(
+        cached(&http, &server.base, &query).await,
+        (first.clone(), "hit".to_owned())
+    );
+
+    // Each change is seen by the very next read, and moves the version on.
+    let (_, after) = mutate(&http, &server.base, "mutation { snapshot { id } }").await;
+    assert!(after > version);
+    version = after;
+    let mut seen = first.clone();
+    let changes = [
+        format!(
+            r#"mutation {{ send(from: "{}", to: "{}", amount: 5) {{ txId }} }}"#,
+            a[1], a[2]
+        ),
+        format!(
+            r#"mutation {{ mineBlock(address: "{}") {{ height }} }}"#,
+            a[0]
+        ),
+        "mutation { newWallet { address } }".to_owned(),
+        "mutation { revert(id: \"1\") { height } }".to_owned(),
+    ];
+    for change in &changes {
+        let (_, after) = mutate(&http, &server.base, change).await;
+        assert!(after > version, "{change}: version {after} after {version}");
+        version = after;
+        let (now, cache) = cached(&http, &server.base, &query).await;
+        assert_eq!(cache, "miss", "after {change}");
+        assert_ne!(now, seen, "{change} changed what the query answers");
+        seen = now;
+    }
+    // The revert took back the send, the block and the wallet.
+    assert_eq!(seen, first);
+    assert_eq!(cached(&http, &server.base, &query).await.1, "hit");
+
+    // A command's write reaches the server, and so its cache.
+    let mined = pocket(
+        &["mine", MINER, "--blocks", "1", "--database-url", &db.url],
+        None,
+        &[],
+    );
+    assert!(mined.status.success(), "{}", text(&mined.stderr));
+    let (after_cli, cache) = cached(&http, &server.base, &query).await;
+    assert_eq!(cache, "miss");
+    assert_eq!(
+        after_cli["data"]["chain"]["height"].as_i64(),
+        seen["data"]["chain"]["height"].as_i64().map(|h| h + 1)
+    );
 }

@@ -6,7 +6,7 @@
 //! 2. begin the transaction;
 //! 3. do the work, which returns its answer and collects announcements of what it changed;
 //! 4. announce them inside the transaction (PostgreSQL: `NOTIFY`, delivered only on commit);
-//! 5. commit;
+//! 5. commit (and, where this process is the only writer, remember the version it leaves);
 //! 6. publish them to this process's subscribers (or wait until the relay has), before the
 //!    caller hears that its change committed.
 //!
@@ -28,7 +28,14 @@ impl Node {
         let mut events = Vec::new();
         let answer = work(&txn, &mut events).await?;
         let announced = self.announce(&txn, &events).await?;
+        let version = match self.known_version.tracked() {
+            true => Some(crate::store::version::current(&txn).await?),
+            false => None,
+        };
         crate::store::commit(txn).await?;
+        if let Some(version) = version {
+            self.known_version.advance(version);
+        }
         self.publish(events, announced).await;
         Ok(answer)
     }
