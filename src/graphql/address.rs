@@ -17,10 +17,47 @@ use crate::node::AddressSummary;
 
 /// An address: its totals, unspent outputs, history and pending transactions.
 pub struct AddressInfo {
-    /// The address.
-    pub address: Address,
-    /// Its totals.
-    pub summary: AddressSummary,
+    address: Address,
+    balance: u64,
+    /// Its totals, when the selection asks for more than the balance.
+    summary: Option<AddressSummary>,
+}
+
+/// The totals that read the address's history: only a selection naming one pays for those reads
+/// (`{ address(…) { balance } }` reads one row).
+const HISTORY_TOTALS: [&str; 3] = ["received", "sent", "txCount"];
+
+impl AddressInfo {
+    /// What the field being resolved selects of `address`.
+    pub async fn read(ctx: &Context<'_>, address: Address) -> async_graphql::Result<Self> {
+        let node = node(ctx)?;
+        let look = ctx.look_ahead();
+        if HISTORY_TOTALS
+            .iter()
+            .any(|field| look.field(field).exists())
+        {
+            let summary = node.address_summary(&address).await.api()?;
+            return Ok(Self {
+                address,
+                balance: summary.balance,
+                summary: Some(summary),
+            });
+        }
+        Ok(Self {
+            address,
+            balance: node.address_balance(&address).await.api()?,
+            summary: None,
+        })
+    }
+
+    /// The totals (read now if the selection did not name them, which a look-ahead through
+    /// directives can miss).
+    async fn summary(&self, ctx: &Context<'_>) -> async_graphql::Result<AddressSummary> {
+        match self.summary {
+            Some(summary) => Ok(summary),
+            None => node(ctx)?.address_summary(&self.address).await.api(),
+        }
+    }
 }
 
 /// A transaction of an address's history, with what it did to that address.
@@ -52,22 +89,22 @@ impl AddressInfo {
 
     /// Sum of its unspent outputs.
     async fn balance(&self) -> u64 {
-        self.summary.balance
+        self.balance
     }
 
     /// Everything ever paid to it in the chain.
-    async fn received(&self) -> u64 {
-        self.summary.received
+    async fn received(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        Ok(self.summary(ctx).await?.received)
     }
 
     /// Everything it has spent (`received - sent = balance`).
-    async fn sent(&self) -> u64 {
-        self.summary.sent
+    async fn sent(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        Ok(self.summary(ctx).await?.sent)
     }
 
     /// Mined transactions that paid it or spent from it.
-    async fn tx_count(&self) -> u64 {
-        self.summary.tx_count
+    async fn tx_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        Ok(self.summary(ctx).await?.tx_count)
     }
 
     /// The fields every holder shows: `utxos`.

@@ -37,7 +37,7 @@ pub struct ChainQuery;
 impl ChainQuery {
     /// Height, tip, parameters, supply and sizes.
     async fn chain(&self, ctx: &Context<'_>) -> async_graphql::Result<ChainInfo> {
-        Ok(ChainInfo(node(ctx)?.chain_info().await.api()?))
+        ChainInfo::read(ctx, node(ctx)?).await
     }
 
     /// Blocks, newest first.

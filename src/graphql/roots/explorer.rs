@@ -25,8 +25,7 @@ impl ExplorerQuery {
         address: String,
     ) -> async_graphql::Result<AddressInfo> {
         let address = parse_address("address", &address).api()?;
-        let summary = node(ctx)?.address_summary(&address).await.api()?;
-        Ok(AddressInfo { address, summary })
+        AddressInfo::read(ctx, address).await
     }
 }
 

@@ -48,7 +48,7 @@ impl SnapshotMutation {
         let id = snapshot_id(&id)?;
         let node = node(ctx)?;
         node.revert(id).await.api()?;
-        Ok(ChainInfo(node.chain_info().await.api()?))
+        ChainInfo::read(ctx, node).await
     }
 
     /// Deletes snapshot `id`; false if there was none.

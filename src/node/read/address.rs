@@ -37,6 +37,15 @@ impl Node {
         Ok(summary)
     }
 
+    /// The balance of `address` alone (one read; 0 for one never seen).
+    pub async fn address_balance(&self, address: &Address) -> NodeResult<u64> {
+        let balance = self
+            .store
+            .read(|db| async move { balances::get_many(&db, &[*address]).await })
+            .await?;
+        Ok(balance.get(address).copied().unwrap_or(0))
+    }
+
     /// Pending transactions paying `address` or spending from it, oldest first (at most
     /// [`MAX_PENDING_LISTED`]).
     pub async fn pending_touching(&self, address: &Address) -> NodeResult<Vec<PendingTx>> {

@@ -60,6 +60,28 @@ impl Node {
         Ok(info)
     }
 
+    /// [`Node::chain_info`] without its counts (one read, of the tip): supply, outputs, pool and
+    /// side blocks are 0 and the genesis hash `None`. For answers that do not show them.
+    pub async fn chain_tip_info(&self) -> NodeResult<ChainInfo> {
+        let params = self.params();
+        let tip = self
+            .store
+            .read(|db| async move { blocks::tip(&db).await })
+            .await?;
+        Ok(ChainInfo {
+            height: tip.map(|t| t.height),
+            tip_hash: tip.map(|t| t.hash),
+            difficulty_bits: params.difficulty_bits,
+            reward: params.block_reward,
+            total_supply: 0,
+            utxo_count: 0,
+            pool_size: 0,
+            genesis_hash: None,
+            max_block_txs: params.max_block_txs,
+            side_blocks: 0,
+        })
+    }
+
     /// Where transaction `txid` stands; `None` if neither mined nor pending.
     pub async fn transaction_status(&self, txid: &Txid) -> NodeResult<Option<TxStatus>> {
         let status = self
