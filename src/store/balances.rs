@@ -72,20 +72,14 @@ pub(super) const REWIND_REMOVED: &str = r#"INSERT INTO "ab" ("address", "balance
        ON CONFLICT ("address") DO UPDATE SET "balance" = "ab"."balance" + "excluded"."balance""#;
 
 /// After they came off: adds back the outputs they had spent that existed at `height` (run
-/// while their undo rows are still in `u`); then [`drop_empty`].
+/// while their undo rows are still in `u`); then [`DROP_EMPTY`].
 pub(super) const REWIND_RESTORED: &str = r#"INSERT INTO "ab" ("address", "balance")
        SELECT "address", CAST(SUM("value") AS BIGINT) FROM "u"
        WHERE "spent_height" > $1 AND "height" <= $1 GROUP BY "address"
        ON CONFLICT ("address") DO UPDATE SET "balance" = "ab"."balance" + "excluded"."balance""#;
 
 /// Drops the rows of addresses left without coins.
-pub(super) async fn drop_empty(db: &impl ConnectionTrait) -> StoreResult<()> {
-    balances::Entity::delete_many()
-        .filter(balances::Column::Balance.eq(0))
-        .exec(db)
-        .await?;
-    Ok(())
-}
+pub(super) const DROP_EMPTY: &str = r#"DELETE FROM "ab" WHERE "balance" = 0"#;
 
 /// The balances of `addresses` that hold coins (the others are absent).
 pub async fn get_many(

@@ -33,6 +33,24 @@ pub(crate) fn now_millis() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
+/// Runs `statements` in one round trip (a script), each with `$1` written as the integer `value`.
+/// For bulk statements over ranges, where a round trip each would cost more than the work: only
+/// an integer is ever written into the text, so nothing can be injected.
+pub(crate) async fn execute_script(
+    db: &impl sea_orm::ConnectionTrait,
+    statements: &[&str],
+    value: i64,
+) -> StoreResult<()> {
+    let value = value.to_string();
+    let script = statements
+        .iter()
+        .map(|statement| statement.replace("$1", &value))
+        .collect::<Vec<_>>()
+        .join(";\n");
+    db.execute_unprepared(&script).await?;
+    Ok(())
+}
+
 /// Runs raw SQL written with PostgreSQL's `$n` parameters on either backend (SQLite spells them
 /// `?n`, which also lets one parameter appear several times).
 pub(crate) async fn execute_numbered(

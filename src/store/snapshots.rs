@@ -11,7 +11,7 @@ use sea_orm::{
 
 use super::convert::{execute_numbered, now_millis, parse, to_i64, to_u64};
 use super::error::StoreResult;
-use super::{blocks, connect, pool, side_blocks};
+use super::{blocks, connect, pool};
 use crate::chain::ChainTip;
 use crate::model::Snapshot;
 
@@ -109,24 +109,18 @@ pub async fn revert(db: &impl ConnectionTrait, snapshot: &Snapshot) -> StoreResu
         _ => None,
     };
     connect::disconnect(db, tip.as_ref()).await?;
-    side_blocks::delete_above(db, snapshot.height).await?;
-    wallets::Entity::delete_many()
-        .filter(wallets::Column::Id.gt(snapshot.last_wallet))
-        .exec(db)
-        .await?;
-    entity::pool::Entity::delete_many().exec(db).await?;
-    let restore = format!(
-        r#"INSERT INTO "p" ({POOL_COLUMNS}) SELECT {POOL_COLUMNS} FROM "sp" WHERE "snapshot" = $1"#
+    let above = snapshot.height.map_or(Ok(-1), |h| to_i64("snapshots", h))?;
+    // One round trip: only integers are written into the text.
+    let (id, last_wallet) = (snapshot.id, snapshot.last_wallet);
+    let script = format!(
+        r#"DELETE FROM "sb" WHERE "height" > {above};
+           DELETE FROM "w" WHERE "id" > {last_wallet};
+           DELETE FROM "p";
+           INSERT INTO "p" ({POOL_COLUMNS}) SELECT {POOL_COLUMNS} FROM "sp" WHERE "snapshot" = {id};
+           DELETE FROM "sp" WHERE "snapshot" > {id};
+           DELETE FROM "s" WHERE "id" > {id}"#
     );
-    execute_numbered(db, &restore, [snapshot.id.into()]).await?;
+    db.execute_unprepared(&script).await?;
     pool::rebuild_inputs(db).await?;
-    snapshot_pool::Entity::delete_many()
-        .filter(snapshot_pool::Column::Snapshot.gt(snapshot.id))
-        .exec(db)
-        .await?;
-    snapshots::Entity::delete_many()
-        .filter(snapshots::Column::Id.gt(snapshot.id))
-        .exec(db)
-        .await?;
     Ok(())
 }

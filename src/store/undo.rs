@@ -9,7 +9,7 @@ use sea_orm::{
 
 use super::balances;
 use super::chainstate::{self, SUM_VALUE};
-use super::convert::{AddressTexts, execute_numbered, to_i64, to_u64};
+use super::convert::{AddressTexts, execute_script, to_i64, to_u64};
 use super::error::StoreResult;
 use crate::chain::{Address, OutPoint, Utxo};
 
@@ -126,26 +126,21 @@ pub async fn replace_all(
 /// the chainstate, the outputs they spent that existed at `height` come back (balances follow),
 /// and their blocks,
 /// index rows and undo rows go. The tip is the caller's to set. Every statement is a range over
-/// an index by height, so the cost follows the blocks removed.
+/// an index by height, so the cost follows the blocks removed; they go as one script, one round
+/// trip to the database.
 pub async fn rewind(db: &impl ConnectionTrait, height: Option<u64>) -> StoreResult<()> {
     let above = height.map_or(Ok(-1), |h| to_i64("undo", h))?;
-    execute_numbered(db, balances::REWIND_REMOVED, [above.into()]).await?;
-    for sql in [
+    let statements = [
+        balances::REWIND_REMOVED,
         r#"DELETE FROM "c" WHERE "height" > $1"#,
         r#"INSERT INTO "c" ("txid", "vout", "address", "pubkey_hash", "value", "height", "coinbase")
            SELECT "txid", "vout", "address", "pubkey_hash", "value", "height", "coinbase"
            FROM "u" WHERE "spent_height" > $1 AND "height" <= $1"#,
         balances::REWIND_RESTORED,
-    ] {
-        execute_numbered(db, sql, [above.into()]).await?;
-    }
-    balances::drop_empty(db).await?;
-    for sql in [
+        balances::DROP_EMPTY,
         r#"DELETE FROM "u" WHERE "spent_height" > $1"#,
         r#"DELETE FROM "t" WHERE "height" > $1"#,
         r#"DELETE FROM "b" WHERE "height" > $1"#,
-    ] {
-        execute_numbered(db, sql, [above.into()]).await?;
-    }
-    Ok(())
+    ];
+    execute_script(db, &statements, above).await
 }
