@@ -3,15 +3,14 @@
 //! id; what a revert must put back of the chainstate comes from the undo data (`u`). Only the
 //! pool, which changes in place, is copied.
 
-use entity::{snapshot_pool, snapshots, wallets};
+use entity::{snapshot_pool, snapshots};
 use sea_orm::{
-    ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
 };
 
 use super::convert::{execute_numbered, now_millis, parse, to_i64, to_u64};
 use super::error::StoreResult;
-use super::{blocks, connect, pool};
+use super::{connect, pool};
 use crate::chain::ChainTip;
 use crate::model::Snapshot;
 
@@ -42,27 +41,26 @@ impl TryFrom<snapshots::Model> for Snapshot {
 
 /// Takes a snapshot of the current state: the tip, the last wallet, a copy of the pool.
 pub async fn take(db: &impl ConnectionTrait, name: Option<&str>) -> StoreResult<Snapshot> {
-    let tip = blocks::tip(db).await?;
-    let last_wallet = wallets::Entity::find()
-        .select_only()
-        .column(wallets::Column::Id)
-        .order_by_desc(wallets::Column::Id)
-        .into_tuple::<i64>()
-        .one(db)
-        .await?
-        .unwrap_or(0);
-    let row = snapshots::ActiveModel {
-        id: NotSet,
-        name: Set(name.map(|n| n.chars().take(MAX_NAME).collect())),
-        height: Set(tip.map(|t| to_i64("snapshots", t.height)).transpose()?),
-        tip_hash: Set(tip.map(|t| t.hash.to_string())),
-        last_wallet: Set(last_wallet),
-        created_at: Set(now_millis()),
+    // One statement reads the tip and the last wallet as it writes the row.
+    let backend = db.get_database_backend();
+    let insert = r#"INSERT INTO "s" ("name", "height", "tip_hash", "last_wallet", "created_at")
+        SELECT $1, (SELECT "height" FROM "l" WHERE "id" = 1), (SELECT "hash" FROM "l" WHERE "id" = 1),
+               COALESCE((SELECT MAX("id") FROM "w"), 0), $2
+        RETURNING "id", "name", "height", "tip_hash", "last_wallet", "created_at""#;
+    let insert = match backend {
+        sea_orm::DatabaseBackend::Postgres => insert.to_owned(),
+        _ => insert.replace('$', "?"),
     };
-    let snapshot: Snapshot = snapshots::Entity::insert(row)
-        .exec_with_returning(db)
+    let name: Option<String> = name.map(|n| n.chars().take(MAX_NAME).collect());
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            insert,
+            [name.into(), now_millis().into()],
+        ))
         .await?
-        .try_into()?;
+        .ok_or_else(|| super::StoreError::corrupt("snapshots", "the insert returned no row"))?;
+    let snapshot: Snapshot = snapshots::Model::from_query_result(&row, "")?.try_into()?;
     let copy = format!(
         r#"INSERT INTO "sp" ("snapshot", {POOL_COLUMNS}) SELECT $1, {POOL_COLUMNS} FROM "p""#
     );
