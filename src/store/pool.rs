@@ -240,15 +240,21 @@ pub async fn oldest_pending(db: &impl ConnectionTrait, limit: u64) -> StoreResul
     in_arrival_order(db, false, None, limit).await
 }
 
-/// Removes mined entries.
+/// Removes mined entries with their `pi` rows, in one round trip (ids are integers, written
+/// into the text).
 pub async fn remove(db: &impl ConnectionTrait, ids: &[i64]) -> StoreResult<()> {
-    if !ids.is_empty() {
-        pool::Entity::delete_many()
-            .filter(pool::Column::Id.is_in(ids.iter().copied()))
-            .exec(db)
-            .await?;
-        delete_inputs(db, ids).await?;
+    if ids.is_empty() {
+        return Ok(());
     }
+    let list = ids
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    db.execute_unprepared(&format!(
+        r#"DELETE FROM "p" WHERE "id" IN ({list}); DELETE FROM "pi" WHERE "pool_id" IN ({list})"#
+    ))
+    .await?;
     Ok(())
 }
 
