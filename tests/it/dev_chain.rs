@@ -1,4 +1,5 @@
-//! The dev chain: many blocks in one call, each committed and announced on its own.
+//! The dev chain: many blocks in one call, committed and announced in runs that let other
+//! writers in.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +17,7 @@ on_both_backends!(
     mine_blocks_commits_and_announces_each_block,
     mine_blocks_refuses_counts_out_of_range,
     mine_blocks_stopped_midway_keeps_what_it_committed,
+    a_long_mine_blocks_lets_other_writers_in,
     dropped_transactions_leave_only_the_pool,
 );
 
@@ -129,6 +131,44 @@ async fn mine_blocks_stopped_midway_keeps_what_it_committed(backend: Backend) {
 
 /// `dropTransaction` and `clearPool` move pending entries to the refusal log, each with its
 /// reason, free their senders, and change no other table.
+/// 1,000 blocks in one call commit in runs: a write sent once the first run is announced is
+/// committed while the call still mines, and every block is announced once, in height order.
+async fn a_long_mine_blocks_lets_other_writers_in(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let node = Arc::new(
+        Node::open(db.store().await, test_config(), keystore())
+            .await
+            .unwrap(),
+    );
+    let miner = addr(&node.new_wallet().await.unwrap().address.to_string());
+    let mut events = node.subscribe();
+    let mining = {
+        let node = node.clone();
+        tokio::spawn(async move { node.mine_blocks(&miner, 1000, Some(0), |_| {}).await })
+    };
+    let mut announced = Vec::new();
+    while announced.is_empty() {
+        if let NodeEvent::BlockMined(block) = events.recv().await.unwrap() {
+            announced.push(block.height);
+        }
+    }
+    node.new_wallet().await.unwrap();
+    assert!(
+        !mining.is_finished(),
+        "the wallet was written while the call still mined"
+    );
+    let blocks = mining.await.unwrap().unwrap();
+    assert_eq!(blocks.len(), 1000);
+    while announced.len() < 1000 {
+        if let NodeEvent::BlockMined(block) = events.recv().await.unwrap() {
+            announced.push(block.height);
+        }
+    }
+    assert_eq!(announced, (0..1000).collect::<Vec<u64>>());
+    assert!(events.try_recv().is_err(), "nothing announced twice");
+    assert_eq!(node.verify_chain(&|_, _| {}).await.unwrap().blocks, 1000);
+}
+
 async fn dropped_transactions_leave_only_the_pool(backend: Backend) {
     let app = spawn_app(backend).await;
     let a = app.reset().await;

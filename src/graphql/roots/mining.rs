@@ -68,8 +68,9 @@ impl MiningMutation {
     }
 
     /// Mines `count` (1…1000) blocks to `address`, each with up to `txCount` of the oldest
-    /// pending transactions, committed and announced one by one (subscribers get each block as it
-    /// commits). If one fails, the blocks before it stay, and the error says so: its message and
+    /// pending transactions, committed and announced in runs of at most 100 blocks or 25 ms
+    /// (subscribers get each run's blocks as it commits; other writers wait at most a run). If one
+    /// fails, the runs committed before it stay, and the error says so: its message and
     /// `extensions.minedCount` / `lastHeight` (its `code` is that of what stopped it).
     #[graphql(guard = "TokenGuard")]
     async fn mine_blocks(

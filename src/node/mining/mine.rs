@@ -72,7 +72,7 @@ impl Node {
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<Arc<StoredBlock>> {
         let tip = blocks::tip(db).await?;
-        let candidates = if tip.is_some() {
+        let candidates = if tip.is_some() && count > 0 {
             pool::oldest_pending(db, count as u64).await?
         } else {
             Vec::new()

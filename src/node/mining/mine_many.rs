@@ -1,8 +1,11 @@
-//! `mine_blocks`: many blocks in one call. Each block is mined, committed and announced on its own
-//! through the commit path, so subscribers get every block as it commits, and a failure after
-//! block k keeps blocks 1…k (the error says how many).
+//! `mine_blocks`: many blocks in one call. Blocks are mined and committed in runs through the
+//! commit path: a run ends after [`BLOCKS_PER_COMMIT`] blocks or once it has held the writer's
+//! turn for [`RUN_TIME`], so other writers wait at most about that long, subscribers get each run's
+//! blocks as it commits, and a failure keeps the runs committed before it (the error says how
+//! many blocks).
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::chain::Address;
 use crate::model::StoredBlock;
@@ -11,9 +14,15 @@ use crate::node::{Node, NodeError, NodeResult};
 /// Most blocks one call may mine.
 pub const MAX_BLOCKS_PER_CALL: u32 = 1000;
 
+/// Most blocks one commit holds.
+const BLOCKS_PER_COMMIT: usize = 100;
+
+/// How long a run holds the writer's turn before it commits (it always mines one block).
+const RUN_TIME: Duration = Duration::from_millis(25);
+
 impl Node {
     /// Mines `count` (1…[`MAX_BLOCKS_PER_CALL`]) blocks to `miner`, each with up to `tx_count`
-    /// of the oldest pending transactions, calling `mined` after each commit.
+    /// of the oldest pending transactions, calling `mined` for each block once it is committed.
     pub async fn mine_blocks(
         &self,
         miner: &Address,
@@ -30,14 +39,24 @@ impl Node {
             })?;
         let txs = self.txs_per_block(tx_count)?;
         let mut done: Vec<Arc<StoredBlock>> = Vec::with_capacity(blocks as usize);
-        for _ in 0..blocks {
-            let block = self
-                .commit(async |txn, events| self.mine_in(txn, miner, txs, events).await)
+        while done.len() < blocks as usize {
+            let left = (blocks as usize - done.len()).min(BLOCKS_PER_COMMIT);
+            let run = self
+                .commit(async |txn, events| {
+                    let started = Instant::now();
+                    let mut run = Vec::with_capacity(left);
+                    while run.len() < left && (run.is_empty() || started.elapsed() < RUN_TIME) {
+                        run.push(self.mine_in(txn, miner, txs, events).await?);
+                    }
+                    Ok(run)
+                })
                 .await;
-            match block {
-                Ok(block) => {
-                    mined(&block);
-                    done.push(block);
+            match run {
+                Ok(run) => {
+                    for block in run {
+                        mined(&block);
+                        done.push(block);
+                    }
                 }
                 Err(err) if done.is_empty() => return Err(err),
                 Err(err) => {
