@@ -2,10 +2,11 @@
 
 use std::sync::Arc;
 
+use super::settings::now_secs;
 use crate::store::Db;
 
 use crate::chain::pow::{self, SearchOutcome};
-use crate::chain::{Address, Block, OutPoint, Params, connect_blocks};
+use crate::chain::{Address, Block, BlockHeader, OutPoint, Params, connect_blocks};
 use crate::model::{PoolEntry, StoredBlock};
 use crate::node::{Node, NodeError, NodeEvent, NodeResult, PoolChangeKind};
 use crate::store::blocks;
@@ -97,21 +98,7 @@ impl Node {
             params,
             timestamp,
         );
-        let header = block.header;
-        let cancel = self.cancel.clone();
-        let (height, _) = crate::chain::ChainTip::next(tip.as_ref());
-        let watched = self.search_started(&header, height);
-        let progress = watched.as_ref().map(|(progress, _)| progress.clone());
-        block.header = tokio::task::spawn_blocking(move || {
-            pow::search_reporting(&header, threads, &cancel, progress.as_deref())
-        })
-        .await?
-        .map_err(|outcome| match outcome {
-            SearchOutcome::Cancelled => NodeError::ShuttingDown,
-            SearchOutcome::Exhausted => NodeError::NonceSpaceExhausted,
-        })?;
-
-        drop(watched);
+        block.header = self.search_nonce(&block.header, height, threads).await?;
         // Through the one pipeline, signatures and all, like a block from outside.
         let (_, rows, failure) = connect_blocks(std::slice::from_ref(&block), tip, params, view);
         if let Some(failure) = failure {
@@ -144,5 +131,83 @@ impl Node {
                 }),
         );
         Ok(stored)
+    }
+
+    /// Searches a nonce for `header` (the block at `height`) on `threads` threads, reporting to
+    /// `miningProgress` watchers.
+    async fn search_nonce(
+        &self,
+        header: &BlockHeader,
+        height: u64,
+        threads: usize,
+    ) -> NodeResult<BlockHeader> {
+        let header = *header;
+        let cancel = self.cancel.clone();
+        let watched = self.search_started(&header, height);
+        let progress = watched.as_ref().map(|(progress, _)| progress.clone());
+        tokio::task::spawn_blocking(move || {
+            pow::search_reporting(&header, threads, &cancel, progress.as_deref())
+        })
+        .await?
+        .map_err(|outcome| match outcome {
+            SearchOutcome::Cancelled => NodeError::ShuttingDown,
+            SearchOutcome::Exhausted => NodeError::NonceSpaceExhausted,
+        })
+    }
+
+    /// Up to `count` blocks paying only their reward to `miner`, on a chain that has a tip and
+    /// nothing pending: each is searched on the one before in memory, and once `until` has passed
+    /// (after at least one) the run ends; then all go through the pipeline together and are written
+    /// in one pass, as a run of blocks from a peer is.
+    pub(in crate::node) async fn mine_empty_in(
+        &self,
+        db: &impl Db,
+        miner: &Address,
+        count: usize,
+        until: std::time::Instant,
+        events: &mut Vec<NodeEvent>,
+    ) -> NodeResult<Vec<Arc<StoredBlock>>> {
+        let params = self.params();
+        let start = blocks::tip(db).await?;
+        // The first block takes a timestamp set for it; the others the dev clock's time.
+        let mut timestamp = self.block_time_in(db).await?;
+        let clock = crate::store::mining::clock(db).await?;
+        let mut tip = start;
+        let mut mined: Vec<StoredBlock> = Vec::with_capacity(count);
+        while mined.len() < count && (mined.is_empty() || std::time::Instant::now() < until) {
+            if !mined.is_empty() {
+                timestamp = clock.now(now_secs());
+            }
+            let mut block = Block::candidate(
+                tip.as_ref(),
+                miner.pubkey_hash(),
+                Vec::new(),
+                &params,
+                timestamp,
+            );
+            let (height, _) = crate::chain::ChainTip::next(tip.as_ref());
+            block.header = self
+                .search_nonce(&block.header, height, self.config.mining_threads)
+                .await?;
+            let hash = block.hash();
+            tip = Some(crate::chain::ChainTip { hash, height });
+            mined.push(StoredBlock {
+                hash,
+                height,
+                block,
+            });
+        }
+        let run: Vec<Block> = mined.iter().map(|b| b.block.clone()).collect();
+        let (_, rows, failure) = connect_blocks(&run, start, &params, Default::default());
+        if let Some(failure) = failure {
+            return Err(NodeError::Inconsistent(format!(
+                "mined an invalid block: {}",
+                failure.error
+            )));
+        }
+        connect::connect_many(db, &mined, &rows).await?;
+        let mined: Vec<Arc<StoredBlock>> = mined.into_iter().map(Arc::new).collect();
+        events.extend(mined.iter().cloned().map(NodeEvent::BlockMined));
+        Ok(mined)
     }
 }

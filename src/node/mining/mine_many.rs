@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use crate::chain::Address;
 use crate::model::StoredBlock;
 use crate::node::{Node, NodeError, NodeResult};
+use crate::store::{Db, blocks, pool};
 
 /// Most blocks one call may mine.
 pub const MAX_BLOCKS_PER_CALL: u32 = 1000;
@@ -43,12 +44,16 @@ impl Node {
             let left = (blocks as usize - done.len()).min(BLOCKS_PER_COMMIT);
             let run = self
                 .commit(async |txn, events| {
-                    let started = Instant::now();
-                    let mut run = Vec::with_capacity(left);
-                    while run.len() < left && (run.is_empty() || started.elapsed() < RUN_TIME) {
-                        run.push(self.mine_in(txn, miner, txs, events).await?);
+                    let until = Instant::now() + RUN_TIME;
+                    // With nothing to include, the run is mined in memory and written at once.
+                    if !self.pool_empty_in(txn, txs).await? {
+                        let mut run = Vec::with_capacity(left);
+                        while run.len() < left && (run.is_empty() || Instant::now() < until) {
+                            run.push(self.mine_in(txn, miner, txs, events).await?);
+                        }
+                        return Ok(run);
                     }
-                    Ok(run)
+                    self.mine_empty_in(txn, miner, left, until, events).await
                 })
                 .await;
             match run {
@@ -70,5 +75,11 @@ impl Node {
             }
         }
         Ok(done)
+    }
+
+    /// Whether blocks of up to `txs` transactions would include nothing: none asked for, or
+    /// nothing pending, on a chain with a tip (the genesis block is mined on its own path).
+    async fn pool_empty_in(&self, db: &impl Db, txs: usize) -> NodeResult<bool> {
+        Ok(blocks::tip(db).await?.is_some() && (txs == 0 || pool::count(db, false).await? == 0))
     }
 }
