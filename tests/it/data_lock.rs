@@ -1,11 +1,14 @@
 //! One SQLite database, one writing process: a server holds its database, a second server is
 //! refused with the first one's address, and a command that writes while a server holds it is
 //! carried out by that server, whose subscribers hear of it. Holding its database, a server knows
-//! its state version without reading it, and its cached answers still follow every change.
+//! its state version without reading it, and its cached answers still follow every change (a
+//! reorganisation and a reset included).
 
 use std::time::{Duration, Instant};
 
-use pocket_testkit::{Backend, Replica, TestDb, graphql, next_json, subscribe};
+use pocket_testkit::{
+    Backend, NETWORK_BITS, Replica, TestDb, graphql, network_builder, next_json, subscribe, tip_of,
+};
 use serde_json::{Value, json};
 
 use crate::operator_safety::{pocket, text};
@@ -202,4 +205,68 @@ async fn a_server_holding_its_database_keeps_cached_answers_current() {
         after_cli["data"]["chain"]["height"].as_i64(),
         seen["data"]["chain"]["height"].as_i64().map(|h| h + 1)
     );
+}
+
+/// The same for the changes a block tree makes and a reset: blocks submitted by hand connect, a
+/// branch with more work reorganises the chain, and `resetSystem` empties it; after each, the
+/// next read of a cached query is answered anew and shows the change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_reorganisation_and_a_reset_reach_a_sole_writers_cache() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let server = Replica::start(
+        env!("CARGO_BIN_EXE_pocket"),
+        &db.url,
+        &["--difficulty", NETWORK_BITS],
+    )
+    .await;
+    let http = reqwest::Client::new();
+    let query = "{ chain { height tipHash } }";
+    let build = network_builder();
+    let genesis = build.block(None, vec![], 1_700_000_000);
+    let one = build.block(Some(&tip_of(&genesis, 0)), vec![], 1_700_000_001);
+    let side_one = build.block(Some(&tip_of(&genesis, 0)), vec![], 1_700_000_101);
+    let side_two = build.block(Some(&tip_of(&side_one, 1)), vec![], 1_700_000_102);
+    let (empty, cache) = cached(&http, &server.base, query).await;
+    assert_eq!(
+        (empty["data"]["chain"]["height"].clone(), cache.as_str()),
+        (Value::Null, "miss")
+    );
+    assert_eq!(cached(&http, &server.base, query).await.1, "hit");
+
+    let mut version = 0;
+    let steps = [
+        (&genesis, "CONNECTED", 0, &genesis),
+        (&one, "CONNECTED", 1, &one),
+        (&side_one, "SIDE_BRANCH", 1, &one),
+        (&side_two, "REORGANIZED", 2, &side_two),
+    ];
+    for (block, status, height, tip) in steps {
+        let (answer, after) = mutate(
+            &http,
+            &server.base,
+            &format!(
+                r#"mutation {{ submitBlock(rawHex: "{}") {{ status }} }}"#,
+                hex::encode(block.encode())
+            ),
+        )
+        .await;
+        assert_eq!(answer["submitBlock"]["status"], status);
+        assert!(after > version, "{status}: version {after} after {version}");
+        version = after;
+        let (now, cache) = cached(&http, &server.base, query).await;
+        assert_eq!(cache, "miss", "after {status}");
+        assert_eq!(now["data"]["chain"]["height"], height, "after {status}");
+        assert_eq!(now["data"]["chain"]["tipHash"], tip.hash().to_string());
+        assert_eq!(cached(&http, &server.base, query).await.1, "hit");
+    }
+
+    let (_, after) = mutate(
+        &http,
+        &server.base,
+        "mutation { resetSystem(to: EMPTY) { address } }",
+    )
+    .await;
+    assert!(after > version);
+    let (reset, cache) = cached(&http, &server.base, query).await;
+    assert_eq!((reset, cache.as_str()), (empty, "miss"));
 }
