@@ -4,7 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use pocket_chain::node::{Node, NodeError, NodeEvent};
+use pocket_chain::model::StoredBlock;
+use pocket_chain::node::{Node, NodeConfig, NodeError, NodeEvent};
 use serde_json::json;
 
 use crate::app::{code, spawn_app};
@@ -77,23 +78,36 @@ async fn mine_blocks_refuses_counts_out_of_range(backend: Backend) {
     assert_eq!(height, 9, "nothing was mined");
 }
 
-async fn mine_blocks_stopped_midway_keeps_what_it_committed(backend: Backend) {
-    // At 20 bits a block takes about a million hashes: the call is still mining when the node is
-    // told to shut down after the first block, which cancels the next search.
-    let db = TestDb::new(backend).await;
-    let mut config = test_config();
-    config.params.difficulty_bits = 20;
+/// A node on `db` subscribed to, and a `mineBlocks` of 1,000 empty blocks running on it.
+async fn mining_1000_blocks(
+    db: &TestDb,
+    config: NodeConfig,
+) -> (
+    Arc<Node>,
+    tokio::sync::broadcast::Receiver<NodeEvent>,
+    tokio::task::JoinHandle<Result<Vec<Arc<StoredBlock>>, NodeError>>,
+) {
     let node = Arc::new(
         Node::open(db.store().await, config, keystore())
             .await
             .unwrap(),
     );
     let miner = addr(&node.new_wallet().await.unwrap().address.to_string());
-    let mut events = node.subscribe();
+    let events = node.subscribe();
     let mining = {
         let node = node.clone();
         tokio::spawn(async move { node.mine_blocks(&miner, 1000, Some(0), |_| {}).await })
     };
+    (node, events, mining)
+}
+
+async fn mine_blocks_stopped_midway_keeps_what_it_committed(backend: Backend) {
+    // At 20 bits a block takes about a million hashes: the call is still mining when the node is
+    // told to shut down after the first block, which cancels the next search.
+    let db = TestDb::new(backend).await;
+    let mut config = test_config();
+    config.params.difficulty_bits = 20;
+    let (node, mut events, mining) = mining_1000_blocks(&db, config).await;
     loop {
         let event = tokio::time::timeout(Duration::from_secs(30), events.recv())
             .await
@@ -135,17 +149,7 @@ async fn mine_blocks_stopped_midway_keeps_what_it_committed(backend: Backend) {
 /// committed while the call still mines, and every block is announced once, in height order.
 async fn a_long_mine_blocks_lets_other_writers_in(backend: Backend) {
     let db = TestDb::new(backend).await;
-    let node = Arc::new(
-        Node::open(db.store().await, test_config(), keystore())
-            .await
-            .unwrap(),
-    );
-    let miner = addr(&node.new_wallet().await.unwrap().address.to_string());
-    let mut events = node.subscribe();
-    let mining = {
-        let node = node.clone();
-        tokio::spawn(async move { node.mine_blocks(&miner, 1000, Some(0), |_| {}).await })
-    };
+    let (node, mut events, mining) = mining_1000_blocks(&db, test_config()).await;
     let mut announced = Vec::new();
     while announced.is_empty() {
         if let NodeEvent::BlockMined(block) = events.recv().await.unwrap() {
