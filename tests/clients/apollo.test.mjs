@@ -76,3 +76,38 @@ test("Apollo pages through every block", async () => {
   }
   assert.deepEqual(heights, [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
 });
+
+test("Apollo's fragments reach the fields a selection names", async () => {
+  const wallets = await reset();
+  const a = wallets[1];
+  const direct = await client.query({
+    query: gql`query Direct($a: String!) {
+      address(address: $a) { balance received sent txCount }
+      chain { height totalSupply utxoCount poolSize genesisHash sideBlocks }
+    }`,
+    variables: { a },
+    fetchPolicy: "no-cache",
+  });
+  // Apollo adds __typename to every selection, fragments included.
+  const fragments = await client.query({
+    query: gql`query Fragments($a: String!) {
+      address(address: $a) { balance ...Totals }
+      chain { height ...Counts }
+    }
+    fragment Totals on AddressInfo { received sent txCount }
+    fragment Counts on ChainInfo { totalSupply utxoCount poolSize genesisHash sideBlocks }`,
+    variables: { a },
+    fetchPolicy: "no-cache",
+  });
+  const strip = ({ __typename, ...rest }) => rest;
+  assert.deepEqual(strip(fragments.data.address), strip(direct.data.address));
+  assert.deepEqual(strip(fragments.data.chain), strip(direct.data.chain));
+  assert.equal(direct.data.chain.totalSupply, 100);
+  const alone = await client.query({
+    query: gql`query Alone($a: String!) { address(address: $a) { balance } chain { height } }`,
+    variables: { a },
+    fetchPolicy: "no-cache",
+  });
+  assert.equal(alone.data.address.balance, direct.data.address.balance);
+  assert.equal(alone.data.chain.height, direct.data.chain.height);
+});

@@ -173,9 +173,10 @@ impl Node {
         let mut timestamp = self.block_time_in(db).await?;
         let clock = crate::store::mining::clock(db).await?;
         let mut tip = start;
-        let mut mined: Vec<StoredBlock> = Vec::with_capacity(count);
-        while mined.len() < count && (mined.is_empty() || std::time::Instant::now() < until) {
-            if !mined.is_empty() {
+        let mut run: Vec<Block> = Vec::with_capacity(count);
+        let mut tips: Vec<crate::chain::ChainTip> = Vec::with_capacity(count);
+        while run.len() < count && (run.is_empty() || std::time::Instant::now() < until) {
+            if !run.is_empty() {
                 timestamp = clock.now(now_secs());
             }
             let mut block = Block::candidate(
@@ -189,15 +190,13 @@ impl Node {
             block.header = self
                 .search_nonce(&block.header, height, self.config.mining_threads)
                 .await?;
-            let hash = block.hash();
-            tip = Some(crate::chain::ChainTip { hash, height });
-            mined.push(StoredBlock {
-                hash,
+            tip = Some(crate::chain::ChainTip {
+                hash: block.hash(),
                 height,
-                block,
             });
+            tips.extend(tip);
+            run.push(block);
         }
-        let run: Vec<Block> = mined.iter().map(|b| b.block.clone()).collect();
         let (_, rows, failure) = connect_blocks(&run, start, &params, Default::default());
         if let Some(failure) = failure {
             return Err(NodeError::Inconsistent(format!(
@@ -205,6 +204,15 @@ impl Node {
                 failure.error
             )));
         }
+        let mined: Vec<StoredBlock> = run
+            .into_iter()
+            .zip(tips)
+            .map(|(block, tip)| StoredBlock {
+                hash: tip.hash,
+                height: tip.height,
+                block,
+            })
+            .collect();
         connect::connect_many(db, &mined, &rows).await?;
         let mined: Vec<Arc<StoredBlock>> = mined.into_iter().map(Arc::new).collect();
         events.extend(mined.iter().cloned().map(NodeEvent::BlockMined));
