@@ -58,16 +58,22 @@ pub(crate) async fn execute_numbered(
     sql: &str,
     values: impl IntoIterator<Item = sea_orm::Value>,
 ) -> StoreResult<()> {
+    db.execute_raw(numbered(db, sql, values)).await?;
+    Ok(())
+}
+
+/// A statement of raw SQL written with PostgreSQL's `$n` parameters, for `db`'s backend.
+pub(crate) fn numbered(
+    db: &impl sea_orm::ConnectionTrait,
+    sql: &str,
+    values: impl IntoIterator<Item = sea_orm::Value>,
+) -> sea_orm::Statement {
     let backend = db.get_database_backend();
     let sql = match backend {
         sea_orm::DatabaseBackend::Postgres => sql.to_owned(),
         _ => sql.replace('$', "?"),
     };
-    db.execute_raw(sea_orm::Statement::from_sql_and_values(
-        backend, sql, values,
-    ))
-    .await?;
-    Ok(())
+    sea_orm::Statement::from_sql_and_values(backend, sql, values)
 }
 
 /// Base58Check texts of addresses, each encoded once per write: a run of rows names the same

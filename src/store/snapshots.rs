@@ -8,7 +8,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
 };
 
-use super::convert::{execute_numbered, now_millis, parse, to_i64, to_u64};
+use super::convert::{execute_numbered, now_millis, numbered, parse, to_i64, to_u64};
 use super::error::StoreResult;
 use super::{connect, pool};
 use crate::chain::ChainTip;
@@ -42,22 +42,13 @@ impl TryFrom<snapshots::Model> for Snapshot {
 /// Takes a snapshot of the current state: the tip, the last wallet, a copy of the pool.
 pub async fn take(db: &impl ConnectionTrait, name: Option<&str>) -> StoreResult<Snapshot> {
     // One statement reads the tip and the last wallet as it writes the row.
-    let backend = db.get_database_backend();
     let insert = r#"INSERT INTO "s" ("name", "height", "tip_hash", "last_wallet", "created_at")
         SELECT $1, (SELECT "height" FROM "l" WHERE "id" = 1), (SELECT "hash" FROM "l" WHERE "id" = 1),
                COALESCE((SELECT MAX("id") FROM "w"), 0), $2
         RETURNING "id", "name", "height", "tip_hash", "last_wallet", "created_at""#;
-    let insert = match backend {
-        sea_orm::DatabaseBackend::Postgres => insert.to_owned(),
-        _ => insert.replace('$', "?"),
-    };
     let name: Option<String> = name.map(|n| n.chars().take(MAX_NAME).collect());
     let row = db
-        .query_one_raw(sea_orm::Statement::from_sql_and_values(
-            backend,
-            insert,
-            [name.into(), now_millis().into()],
-        ))
+        .query_one_raw(numbered(db, insert, [name.into(), now_millis().into()]))
         .await?
         .ok_or_else(|| super::StoreError::corrupt("snapshots", "the insert returned no row"))?;
     let snapshot: Snapshot = snapshots::Model::from_query_result(&row, "")?.try_into()?;
