@@ -92,6 +92,9 @@ async fn main() {
     let bytes = archive.encode();
     println!("chain: {CHAIN} blocks, 5 signed transactions per block after the fifth");
     for (backend, name) in [(Backend::Sqlite, "sqlite"), (Backend::Postgres, "postgres")] {
+        if std::env::var("NET_ONLY").is_ok_and(|o| o != name) {
+            continue;
+        }
         // Each node verifies its own signatures (the nodes share this process's cache).
         sig_cache::clear();
         let import_db = TestDb::new(backend).await;

@@ -167,10 +167,10 @@ impl PeerClient {
         Ok(body)
     }
 
-    /// Up to [`FRAMED_BATCH`] of the peer's main-chain blocks from height `from`, decoded: as
-    /// framed bytes from its `GET /blocks`, or, from a peer without that route, as hex from
-    /// `rawBlocks`.
-    pub async fn blocks(&self, from: u64) -> Result<Vec<Block>, PeerError> {
+    /// Up to [`FRAMED_BATCH`] of the peer's main-chain blocks from height `from`, decoded, with
+    /// their encoded size: as framed bytes from its `GET /blocks`, or, from a peer without that
+    /// route, as hex from `rawBlocks`.
+    pub async fn blocks(&self, from: u64) -> Result<(Vec<Block>, usize), PeerError> {
         if self.framed.load(Ordering::Relaxed) {
             let mut answer = self
                 .http
@@ -182,9 +182,11 @@ impl PeerClient {
             match answer.status() {
                 status if status.is_success() => {
                     let body = self.read_body(&mut answer).await?;
-                    return unframe_blocks(&body, from, FRAMED_BATCH as usize).map_err(|e| {
-                        PeerError::Misbehaved(format!("sent blocks that do not decode: {e}"))
-                    });
+                    let blocks =
+                        unframe_blocks(&body, from, FRAMED_BATCH as usize).map_err(|e| {
+                            PeerError::Misbehaved(format!("sent blocks that do not decode: {e}"))
+                        })?;
+                    return Ok((blocks, body.len()));
                 }
                 reqwest::StatusCode::NOT_FOUND => self.framed.store(false, Ordering::Relaxed),
                 status => {
@@ -194,15 +196,16 @@ impl PeerClient {
                 }
             }
         }
-        self.raw_blocks(from)
-            .await?
+        let raw = self.raw_blocks(from).await?;
+        let blocks = raw
             .iter()
             .map(|hex| {
                 Block::decode_hex(hex).map_err(|e| {
                     PeerError::Misbehaved(format!("sent a block that does not decode: {e}"))
                 })
             })
-            .collect()
+            .collect::<Result<_, _>>()?;
+        Ok((blocks, raw.iter().map(|hex| hex.len() / 2).sum()))
     }
 
     /// The peer's chain parameters and tip.

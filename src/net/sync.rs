@@ -2,9 +2,11 @@
 //! chains share (this node's block locator against the peer's `headers`), the peer's headers
 //! in runs of 2,000, each checked for its link and proof of work, until their chain has more
 //! work than this node's. Only then are bodies asked for, in batches from `GET /blocks`, each
-//! checked against its header before the node validates it like any other block. A peer whose
-//! chain has no more work than ours costs its headers and nothing else; a branch of any depth
-//! is assembled on disk, never held in memory.
+//! checked against its header before the node validates it like any other block, thousands to a
+//! commit while the node is far behind. A peer whose chain has no more work than ours costs its
+//! headers and nothing else; a branch of any depth is assembled on disk, never held in memory.
+
+use std::collections::VecDeque;
 
 use super::client::FRAMED_BATCH;
 use super::error::PeerError;
@@ -16,8 +18,24 @@ use crate::node::{BlockStatus, NodeError};
 /// Headers asked for per request (the most a peer answers).
 pub(super) const HEADERS_BATCH: u32 = 2000;
 
+/// Most blocks the node takes from a catch-up in one commit. A long run is written as an import
+/// is: outputs it creates and spends never reach the chainstate, a page it changes many times is
+/// written once, and one durable commit serves thousands of blocks.
+const RUN_BLOCKS: usize = 5000;
+/// Most encoded bytes of one such run (what it holds in memory, decoded, is a small multiple).
+const RUN_BYTES: usize = 8 * 1024 * 1024;
+/// Batches asked for ahead of the one the node takes next.
+const FETCH_AHEAD: usize = 4;
+/// Headers checked ahead of the bodies asked for (their hashes alone are kept: 32 bytes each).
+const HEADERS_AHEAD: usize = 2 * RUN_BLOCKS;
+
 /// Times one catch-up may start over because the peer's chain moved under it.
 const MAX_RESTARTS: u32 = 3;
+
+/// Heights `from..to` of a batch.
+type Range = (u64, u64);
+/// A batch on its way: its blocks and their encoded size.
+type Fetch = tokio::task::JoinHandle<Result<(Vec<Block>, usize), PeerError>>;
 
 /// How one attempt at catching up ended.
 enum Synced {
@@ -69,6 +87,12 @@ impl Peer {
             }
         }
         loop {
+            while more && chain.len() < HEADERS_AHEAD {
+                match self.next_headers(&mut chain).await? {
+                    Some(full) => more = full,
+                    None => return Ok(Synced::Moved),
+                }
+            }
             if let Synced::Moved = self.fetch_bodies(&chain).await? {
                 return Ok(Synced::Moved);
             }
@@ -128,40 +152,57 @@ impl Peer {
         }
     }
 
-    /// The bodies of `chain`'s blocks, in batches (the next travelling while one is checked and
-    /// written), each matched to its header before the node sees it.
+    /// The bodies of `chain`'s blocks, fetched in batches (the next travelling while the node
+    /// works) and handed to the node in runs of up to [`RUN_BLOCKS`], each block matched to its
+    /// header first.
     async fn fetch_bodies(&self, chain: &HeaderChain) -> Result<Synced, PeerError> {
         // An empty run has nothing to fetch (its tip is the shared block).
         let (Some(target), false) = (chain.tip(), chain.is_empty()) else {
             return Ok(Synced::Done);
         };
-        let mut from = chain.fork().map_or(0, |f| f.height + 1);
-        let mut next = Some(self.fetch(from));
-        while let Some(fetching) = next.take() {
-            let mut blocks = fetching
+        let first = chain.fork().map_or(0, |f| f.height + 1);
+        let end = target.height.saturating_add(1);
+        // Batches cover fixed ranges, so several travel at once while the node works.
+        let mut ranges = (first..end)
+            .step_by(FRAMED_BATCH as usize)
+            .map(|from| (from, end.min(from.saturating_add(u64::from(FRAMED_BATCH)))));
+        let mut fetching: VecDeque<_> = ranges
+            .by_ref()
+            .take(FETCH_AHEAD)
+            .map(|range| self.fetch(range))
+            .collect();
+        let mut run: Vec<Block> = Vec::new();
+        let mut run_bytes = 0usize;
+        while let Some(((from, to), batch)) = fetching.pop_front() {
+            let (mut blocks, bytes) = batch
                 .await
                 .map_err(|e| PeerError::Unreachable(e.to_string()))??;
-            let wanted = target.height.saturating_sub(from).saturating_add(1);
-            blocks.truncate(wanted.min(u64::from(FRAMED_BATCH)) as usize);
-            let count = blocks.len() as u64;
+            blocks.truncate((to - from) as usize);
             let matches = blocks
                 .iter()
                 .zip(from..)
                 .all(|(block, height)| chain.hash_at(height) == Some(block.hash()));
-            if count == 0 || !matches {
+            if blocks.is_empty() || !matches {
                 // Fewer blocks than its headers, or others: its chain moved since.
+                fetching.iter().for_each(|(_, f)| f.abort());
                 return Ok(Synced::Moved);
             }
-            if from + count <= target.height {
-                next = Some(self.fetch(from + count));
+            // A short answer (large blocks): the rest of its range next.
+            let landed = from + blocks.len() as u64;
+            match landed < to {
+                true => fetching.push_front(self.fetch((landed, to))),
+                false => fetching.extend(ranges.next().map(|range| self.fetch(range))),
             }
-            if !self.give_to_node(blocks, target).await? {
-                if let Some(fetching) = next {
-                    fetching.abort();
-                }
+            run_bytes += bytes;
+            run.extend(blocks);
+            if !fetching.is_empty() && run.len() < RUN_BLOCKS && run_bytes < RUN_BYTES {
+                continue;
+            }
+            run_bytes = 0;
+            if !self.give_to_node(std::mem::take(&mut run), target).await? {
+                fetching.iter().for_each(|(_, f)| f.abort());
                 return Ok(Synced::Moved);
             }
-            from += count;
         }
         Ok(Synced::Done)
     }
@@ -196,10 +237,14 @@ impl Peer {
         Ok(!answers.iter().any(|a| a.status == BlockStatus::Held))
     }
 
-    /// Fetches the peer's blocks from height `from` in a task of its own.
-    fn fetch(&self, from: u64) -> tokio::task::JoinHandle<Result<Vec<Block>, PeerError>> {
+    /// Fetches the peer's blocks of heights `range` (from, to exclusive: it may answer fewer) in
+    /// a task of its own.
+    fn fetch(&self, range: (u64, u64)) -> (Range, Fetch) {
         let client = self.client.clone();
-        tokio::spawn(async move { client.blocks(from).await })
+        (
+            range,
+            tokio::spawn(async move { client.blocks(range.0).await }),
+        )
     }
 
     /// The height of the last block of `locator` (this node's) that the peer has on its main
