@@ -6,6 +6,8 @@
 //! - the time from a block's commit on one node to its commit on a peer, both ways along one
 //!   link: the follower hears of it and fetches it (pull), and the miner announces it with
 //!   `submitBlock` (push).
+//!
+//! `NET_ONLY=sqlite` (or `postgres`) syncs on that backend alone.
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;

@@ -25,7 +25,7 @@ const RUN_BLOCKS: usize = 5000;
 /// Most encoded bytes of one such run (what it holds in memory, decoded, is a small multiple).
 const RUN_BYTES: usize = 8 * 1024 * 1024;
 /// Batches asked for ahead of the one the node takes next.
-const FETCH_AHEAD: usize = 4;
+const FETCH_AHEAD: usize = 2;
 /// Headers checked ahead of the bodies asked for (their hashes alone are kept: 32 bytes each).
 const HEADERS_AHEAD: usize = 2 * RUN_BLOCKS;
 

@@ -5,7 +5,8 @@
 //! hostile peer, keep everything valid it had, and stay in step with the honest node. A peer
 //! serving a long branch with less work than the node's chain makes it write nothing. A peer that
 //! lies about a common block's height is marked, not believed; one that accepts connections and
-//! never answers the WebSocket upgrade is down within the bound, and retried.
+//! never answers the WebSocket upgrade is down within the bound, and retried. One that answers
+//! a few blocks at a time is synced whole, no block asked for twice.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,6 +36,8 @@ struct Hostile {
     lie_height: Option<u64>,
     /// Requests for blocks it answered.
     fetches: Arc<std::sync::atomic::AtomicU64>,
+    /// Most blocks in one answer (an honest node answers fewer than asked when they are large).
+    per_answer: usize,
 }
 
 async fn answer(State(peer): State<Hostile>, Json(request): Json<Value>) -> Json<Value> {
@@ -93,7 +96,12 @@ async fn answer(State(peer): State<Hostile>, Json(request): Json<Value>) -> Json
         if peer.huge_at == Some(from) {
             return Json(json!({ "data": { "rawBlocks": ["00".repeat(5 << 20)] } }));
         }
-        let blocks: Vec<&String> = peer.blocks.iter().skip(from as usize).take(100).collect();
+        let blocks: Vec<&String> = peer
+            .blocks
+            .iter()
+            .skip(from as usize)
+            .take(peer.per_answer)
+            .collect();
         return Json(json!({ "data": { "rawBlocks": blocks } }));
     }
     if query.contains("submitBlock") {
@@ -213,6 +221,7 @@ async fn a_hostile_peer_is_refused_marked_and_disturbs_nothing() {
             huge_at,
             lie_height: None,
             fetches: Arc::default(),
+            per_answer: 100,
         })
         .await;
         let db = TestDb::new(Backend::Sqlite).await;
@@ -386,6 +395,7 @@ async fn a_peer_serving_a_long_stale_branch_makes_the_node_write_nothing() {
         huge_at: None,
         lie_height: None,
         fetches: fetches.clone(),
+        per_answer: 100,
     })
     .await;
     graphql(
@@ -423,6 +433,57 @@ async fn a_peer_serving_a_long_stale_branch_makes_the_node_write_nothing() {
     crate::network::verify(&db);
 }
 
+/// A peer that answers a few blocks at a time (as one does when its blocks are large) is synced
+/// whole: the rest of each asked-for range is asked for next, no block twice, none skipped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_answering_a_few_blocks_at_a_time_is_synced_whole() {
+    let http = reqwest::Client::new();
+    let build = network_builder();
+    let mut chain = a_valid_chain(&build);
+    for height in chain.len() as u64..131 {
+        let parent = tip_of(chain.last().unwrap(), height - 1);
+        chain.push(build.block_paying(Some(&parent), PubkeyHash([3; 20]), 1_700_000_000 + height));
+    }
+    let fetches = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let terse = serve_hostile(Hostile {
+        blocks: Arc::new(chain.iter().map(|b| hex::encode(b.encode())).collect()),
+        hashes: Arc::new(chain.iter().map(Block::hash).collect()),
+        headers: Arc::new(headers_of(&chain)),
+        huge_at: None,
+        lie_height: None,
+        fetches: fetches.clone(),
+        per_answer: 7,
+    })
+    .await;
+    let db = TestDb::new(Backend::Sqlite).await;
+    let bin = env!("CARGO_BIN_EXE_pocket");
+    let node = Replica::start(bin, &db.url, &["--difficulty", BITS, "--peer", &terse]).await;
+    let url = format!("{}/graphql", node.base);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let tip = chain.last().unwrap().hash().to_string();
+    let answer = loop {
+        let answer = graphql(
+            &http,
+            &url,
+            "{ chain { tipHash } peers { state lastError blocksReceived } }",
+            json!({}),
+        )
+        .await;
+        if answer["data"]["chain"]["tipHash"] == tip.as_str() {
+            break answer;
+        }
+        assert!(Instant::now() < deadline, "{answer}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let peer = &answer["data"]["peers"][0];
+    assert_eq!(peer["lastError"], Value::Null, "{answer}");
+    assert_eq!(peer["blocksReceived"], 131, "{answer}");
+    // 131 blocks, 7 to an answer: 19 requests, none repeated.
+    assert_eq!(fetches.load(std::sync::atomic::Ordering::SeqCst), 19);
+    drop(node);
+    crate::network::verify(&db);
+}
+
 /// A peer that names the right common block at height 2^64 - 1 is caught lying (the height is
 /// this node's to know), marked, and changes nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -439,6 +500,7 @@ async fn a_peer_lying_about_heights_is_marked_not_believed() {
         huge_at: None,
         lie_height: Some(u64::MAX),
         fetches: Arc::default(),
+        per_answer: 100,
     })
     .await;
     let db = TestDb::new(Backend::Sqlite).await;
