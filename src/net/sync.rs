@@ -37,6 +37,17 @@ type Range = (u64, u64);
 /// A batch on its way: its blocks and their encoded size.
 type Fetch = tokio::task::JoinHandle<Result<(Vec<Block>, usize), PeerError>>;
 
+/// The batches on their way, oldest first; those still travelling when a catch-up ends (done,
+/// moved or failed) are stopped.
+#[derive(Default)]
+struct InFlight(VecDeque<(Range, Fetch)>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.iter().for_each(|(_, fetch)| fetch.abort());
+    }
+}
+
 /// How one attempt at catching up ended.
 enum Synced {
     /// This node has the peer's chain, or the peer's has no more work.
@@ -166,14 +177,13 @@ impl Peer {
         let mut ranges = (first..end)
             .step_by(FRAMED_BATCH as usize)
             .map(|from| (from, end.min(from.saturating_add(u64::from(FRAMED_BATCH)))));
-        let mut fetching: VecDeque<_> = ranges
-            .by_ref()
-            .take(FETCH_AHEAD)
-            .map(|range| self.fetch(range))
-            .collect();
+        let mut fetching = InFlight::default();
+        fetching
+            .0
+            .extend(ranges.by_ref().take(FETCH_AHEAD).map(|r| self.fetch(r)));
         let mut run: Vec<Block> = Vec::new();
         let mut run_bytes = 0usize;
-        while let Some(((from, to), batch)) = fetching.pop_front() {
+        while let Some(((from, to), batch)) = fetching.0.pop_front() {
             let (mut blocks, bytes) = batch
                 .await
                 .map_err(|e| PeerError::Unreachable(e.to_string()))??;
@@ -184,23 +194,22 @@ impl Peer {
                 .all(|(block, height)| chain.hash_at(height) == Some(block.hash()));
             if blocks.is_empty() || !matches {
                 // Fewer blocks than its headers, or others: its chain moved since.
-                fetching.iter().for_each(|(_, f)| f.abort());
                 return Ok(Synced::Moved);
             }
-            // A short answer (large blocks): the rest of its range next.
             let landed = from + blocks.len() as u64;
-            match landed < to {
-                true => fetching.push_front(self.fetch((landed, to))),
-                false => fetching.extend(ranges.next().map(|range| self.fetch(range))),
+            if landed < to {
+                // A short answer (large blocks): the rest of its range next.
+                fetching.0.push_front(self.fetch((landed, to)));
+            } else {
+                fetching.0.extend(ranges.next().map(|r| self.fetch(r)));
             }
             run_bytes += bytes;
             run.extend(blocks);
-            if !fetching.is_empty() && run.len() < RUN_BLOCKS && run_bytes < RUN_BYTES {
+            if !fetching.0.is_empty() && run.len() < RUN_BLOCKS && run_bytes < RUN_BYTES {
                 continue;
             }
             run_bytes = 0;
             if !self.give_to_node(std::mem::take(&mut run), target).await? {
-                fetching.iter().for_each(|(_, f)| f.abort());
                 return Ok(Synced::Moved);
             }
         }
@@ -239,7 +248,7 @@ impl Peer {
 
     /// Fetches the peer's blocks of heights `range` (from, to exclusive: it may answer fewer) in
     /// a task of its own.
-    fn fetch(&self, range: (u64, u64)) -> (Range, Fetch) {
+    fn fetch(&self, range: Range) -> (Range, Fetch) {
         let client = self.client.clone();
         (
             range,
