@@ -40,6 +40,21 @@ struct Hostile {
     per_answer: usize,
 }
 
+impl Hostile {
+    /// A peer serving `chain` as it is, a hundred blocks to an answer.
+    fn serving(chain: &[Block]) -> Self {
+        Self {
+            blocks: Arc::new(chain.iter().map(|b| hex::encode(b.encode())).collect()),
+            hashes: Arc::new(chain.iter().map(Block::hash).collect()),
+            headers: Arc::new(headers_of(chain)),
+            huge_at: None,
+            lie_height: None,
+            fetches: Arc::default(),
+            per_answer: 100,
+        }
+    }
+}
+
 async fn answer(State(peer): State<Hostile>, Json(request): Json<Value>) -> Json<Value> {
     let query = request["query"].as_str().unwrap_or_default();
     let variables = &request["variables"];
@@ -268,6 +283,15 @@ fn a_valid_chain(build: &ChainBuilder) -> Vec<Block> {
     chain
 }
 
+/// `chain` grown to `len` blocks with blocks holding only their coinbase, the block at height h
+/// stamped `time + h`.
+fn extend_to(chain: &mut Vec<Block>, build: &ChainBuilder, len: u64, time: u64) {
+    for height in chain.len() as u64..len {
+        let parent = tip_of(chain.last().unwrap(), height - 1);
+        chain.push(build.block_paying(Some(&parent), PubkeyHash([3; 20]), time + height));
+    }
+}
+
 /// A node with `chain`, submitted block by block (and its database, which outlives it).
 async fn an_honest_node_with(
     http: &reqwest::Client,
@@ -382,20 +406,12 @@ async fn a_peer_serving_a_long_stale_branch_makes_the_node_write_nothing() {
             .unwrap();
     // 120 blocks from genesis: height 120, below the node's 130.
     let mut chain = vec![genesis];
-    for height in 1..=120u64 {
-        let parent = tip_of(chain.last().unwrap(), height - 1);
-        chain.push(build.block_paying(Some(&parent), PubkeyHash([3; 20]), 1_600_000_000 + height));
-    }
+    extend_to(&mut chain, &build, 121, 1_600_000_000);
     let before = graphql(&http, &url, "{ chain { tipHash sideBlocks } }", json!({})).await;
     let fetches = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let stale = serve_hostile(Hostile {
-        blocks: Arc::new(chain.iter().map(|b| hex::encode(b.encode())).collect()),
-        hashes: Arc::new(chain.iter().map(Block::hash).collect()),
-        headers: Arc::new(headers_of(&chain)),
-        huge_at: None,
-        lie_height: None,
         fetches: fetches.clone(),
-        per_answer: 100,
+        ..Hostile::serving(&chain)
     })
     .await;
     graphql(
@@ -440,19 +456,12 @@ async fn a_peer_answering_a_few_blocks_at_a_time_is_synced_whole() {
     let http = reqwest::Client::new();
     let build = network_builder();
     let mut chain = a_valid_chain(&build);
-    for height in chain.len() as u64..131 {
-        let parent = tip_of(chain.last().unwrap(), height - 1);
-        chain.push(build.block_paying(Some(&parent), PubkeyHash([3; 20]), 1_700_000_000 + height));
-    }
+    extend_to(&mut chain, &build, 131, 1_700_000_000);
     let fetches = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let terse = serve_hostile(Hostile {
-        blocks: Arc::new(chain.iter().map(|b| hex::encode(b.encode())).collect()),
-        hashes: Arc::new(chain.iter().map(Block::hash).collect()),
-        headers: Arc::new(headers_of(&chain)),
-        huge_at: None,
-        lie_height: None,
         fetches: fetches.clone(),
         per_answer: 7,
+        ..Hostile::serving(&chain)
     })
     .await;
     let db = TestDb::new(Backend::Sqlite).await;
@@ -494,13 +503,8 @@ async fn a_peer_lying_about_heights_is_marked_not_believed() {
     let tip_hash = chain.last().unwrap().hash().to_string();
     let bin = env!("CARGO_BIN_EXE_pocket");
     let hostile = serve_hostile(Hostile {
-        blocks: Arc::new(chain.iter().map(|b| hex::encode(b.encode())).collect()),
-        hashes: Arc::new(chain.iter().map(Block::hash).collect()),
-        headers: Arc::new(headers_of(&chain)),
-        huge_at: None,
         lie_height: Some(u64::MAX),
-        fetches: Arc::default(),
-        per_answer: 100,
+        ..Hostile::serving(&chain)
     })
     .await;
     let db = TestDb::new(Backend::Sqlite).await;
