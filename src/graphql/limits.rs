@@ -69,8 +69,8 @@ pub struct Admitted {
     /// Its answer depends only on the database, so the response cache may keep it: a query
     /// that selects none of [`VOLATILE_ROOT_FIELDS`].
     pub cacheable: bool,
-    /// Every operation is a mutation selecting only `submitBlock` (so it may be as large as a
-    /// block: the server's block route).
+    /// Every operation is a mutation selecting only `submitBlock` or `submitBlocks` (so it may
+    /// be as large as a block: the server's block route).
     pub only_block_submissions: bool,
 }
 
@@ -113,7 +113,9 @@ pub fn admit(limits: &QueryLimits, request: &mut Request) -> Result<Admitted, Se
         let fields = walk.root_fields(&op.node.selection_set);
         op.node.ty == OperationType::Mutation
             && !fields.is_empty()
-            && fields.iter().all(|(_, name)| *name == "submitBlock")
+            && fields
+                .iter()
+                .all(|(_, name)| matches!(*name, "submitBlock" | "submitBlocks"))
     });
     let any_subscription = document
         .operations

@@ -1,20 +1,21 @@
 //! Telling a peer what it lacks: this node's new blocks and pooled transactions as they are
 //! committed, and, when the peer lacks a parent (or after catching up), every main-chain block
-//! above the last one it has. What came from the peer is not sent back to it.
+//! above the last one it has, up to 500 to a request. What came from the peer is not sent back
+//! to it.
 
 use std::collections::{HashSet, VecDeque};
 use std::hash::Hash;
 
+use super::client::{PUSH_BLOCKS, PUSH_BYTES};
 use super::error::PeerError;
 use super::locked;
 use super::peer::Peer;
+use crate::chain::Block;
 use crate::model::PoolEntry;
 use crate::node::{NodeEvent, PoolChangeKind};
 
 /// Blocks and transactions remembered as received from the peer (not announced back to it).
 const REMEMBERED: usize = 4096;
-/// Blocks read per statement when telling the peer about blocks it lacks.
-const ANNOUNCE_BATCH: u64 = 100;
 
 /// What came from the peer, most recent [`REMEMBERED`]: no need to announce it back.
 #[derive(Debug)]
@@ -92,7 +93,8 @@ impl Peer {
 
     /// Tells the peer about every main-chain block of this node above the last one it has
     /// (after catching up, this node's chain has at least the peer's work, so these are blocks
-    /// the peer lacks). Returns how many were sent.
+    /// the peer lacks), in `submitBlocks` batches: a few requests for a chain of thousands.
+    /// Returns how many were sent.
     pub(super) async fn announce_chain(&self) -> Result<u64, PeerError> {
         let locator = self.node.block_locator().await?;
         if locator.is_empty() {
@@ -106,34 +108,34 @@ impl Peer {
         };
         let mut sent = 0;
         loop {
-            let blocks = self.node.blocks_from(from, ANNOUNCE_BATCH).await?;
-            if blocks.is_empty() {
+            let encoded = self
+                .node
+                .encoded_blocks_from(from, PUSH_BLOCKS as u64, PUSH_BYTES)
+                .await?;
+            let Some(opening) = encoded.first() else {
                 return Ok(sent);
-            }
-            for block in &blocks {
-                let outcome = self
-                    .client
-                    .submit_block(&hex::encode(block.block.encode()))
-                    .await;
-                match outcome {
-                    // The first block's parent is the block the peer just said it has: holding
-                    // it for want of its parent is a lie, and answering so for every block would
-                    // make this node send its whole chain each time.
-                    Ok(status) if status == "HELD" && sent == 0 => {
-                        return Err(PeerError::Misbehaved(format!(
-                            "it answered HELD for block {} at height {}, whose parent it said it has",
-                            block.hash, block.height
-                        )));
-                    }
-                    Ok(_) => {}
-                    Err(_) => {
-                        self.announced(outcome.map(|_| ()))?;
-                        return Ok(sent);
-                    }
+            };
+            let raw: Vec<String> = encoded.iter().map(hex::encode).collect();
+            match self.client.submit_blocks(&raw).await {
+                // The first block's parent is the block the peer just said it has: holding it
+                // for want of its parent is a lie, and answering so every time would make this
+                // node send its whole chain for each new block.
+                Ok(statuses) if sent == 0 && statuses.first().is_some_and(|s| s == "HELD") => {
+                    let hash = Block::decode(opening).map(|b| b.hash().to_string());
+                    return Err(PeerError::Misbehaved(format!(
+                        "it answered HELD for block {} at height {from}, whose parent it said it \
+                         has",
+                        hash.unwrap_or_default()
+                    )));
                 }
-                sent += 1;
+                Ok(_) => {}
+                Err(err) => {
+                    self.announced(Err(err))?;
+                    return Ok(sent);
+                }
             }
-            from += blocks.len() as u64;
+            from += raw.len() as u64;
+            sent += raw.len() as u64;
         }
     }
 

@@ -1,8 +1,9 @@
-//! `POST /graphql/blocks`: the `submitBlock` mutation with a body as large as the largest block
-//! (`node::MAX_BLOCK_BYTES`, in hex), where `/graphql` takes at most `--max-body-bytes`. Peers
-//! announce their blocks here, so a block too large for an ordinary request still travels.
+//! `POST /graphql/blocks`: the `submitBlock` and `submitBlocks` mutations with a body as large as
+//! the largest block (`node::MAX_BLOCK_BYTES`, in hex), where `/graphql` takes at most
+//! `--max-body-bytes`. Peers announce their blocks here, so a block too large for an ordinary
+//! request still travels.
 //!
-//! Only documents whose every operation is a mutation selecting only `submitBlock` run here;
+//! Only documents whose every operation is a mutation selecting only those two run here;
 //! anything else is refused, so the larger limit buys nothing but block submission. A body no
 //! larger than `/graphql` takes is read at once, as there. A larger one waits for one of
 //! [`UPLOADS`] turns before it is read, which bounds the memory the route can take, and must
@@ -57,8 +58,8 @@ pub(super) async fn post(
         Ok(_) => {
             return refuse(
                 StatusCode::BAD_REQUEST,
-                "only `submitBlock` mutations are taken at /graphql/blocks; send other operations \
-                 to /graphql",
+                "only `submitBlock` and `submitBlocks` mutations are taken at /graphql/blocks; send \
+                 other operations to /graphql",
             );
         }
         Err(error) => {

@@ -3,7 +3,7 @@
 // the node through graphql-request's submitBlock, forks the chain and makes it reorganise, while
 // graphql-ws watches chainReorganized and blockMined; a stale block is answered LOW_WORK; a
 // refused block has the same code and check over HTTP and over the WebSocket. The block route
-// (/graphql/blocks) takes its submitBlock too. The locator exchange a peer makes, and the
+// (/graphql/blocks) takes its submitBlock too, and submitBlocks a run of them. The locator exchange a peer makes, and the
 // headers of headers-first sync (decoded and checked for link and proof of work here), are driven the
 // same way, and Apollo Client manages peers (graphql-ws watching peersChanged) and reads what
 // peers relay.
@@ -221,6 +221,43 @@ test("the block route takes graphql-request's submitBlock and refuses anything e
       return true;
     });
   }
+});
+
+test("submitBlocks places a run of graphql-request's blocks in order, and refuses a bad one whole", async () => {
+  await reset();
+  const tip = await chain();
+  const blocks = new GraphQLClient(`${httpUrl}/blocks`);
+  const SUBMIT_MANY = gql`
+    mutation ($raw: [String!]!) {
+      submitBlocks(rawHex: $raw) { status hash height tipHeight }
+    }
+  `;
+  const run = [];
+  let on = tip;
+  for (let i = 0; i < 3; i++) {
+    const block = mineOnTip(on, 1_800_000_300 + i);
+    run.push(block);
+    on = { ...on, tipHash: block.hash, height: on.height + 1 };
+  }
+  const placed = await blocks.request(SUBMIT_MANY, { raw: run.map((b) => b.rawHex) });
+  assert.deepEqual(
+    placed.submitBlocks,
+    run.map((b, i) => ({ status: "CONNECTED", hash: b.hash, height: tip.height + 1 + i, tipHeight: tip.height + 1 + i })),
+  );
+  const again = await client.request(SUBMIT_MANY, { raw: run.map((b) => b.rawHex) });
+  assert.deepEqual(again.submitBlocks.map((a) => a.status), ["DUPLICATE", "DUPLICATE", "DUPLICATE"]);
+  // One that does not decode refuses the request whole: the good block before it is not placed.
+  const next = mineOnTip(await chain(), 1_800_000_400);
+  await assert.rejects(client.request(SUBMIT_MANY, { raw: [next.rawHex, "00"] }), (error) => {
+    assert.equal(error.response.errors[0].extensions.code, "INVALID_BLOCK");
+    return true;
+  });
+  assert.equal((await chain()).height, tip.height + 3);
+  await assert.rejects(client.request(SUBMIT_MANY, { raw: Array(501).fill("00") }), (error) => {
+    assert.equal(error.response.errors[0].extensions.code, "BAD_REQUEST");
+    assert.match(error.response.errors[0].message, /at most 500/);
+    return true;
+  });
 });
 
 test("a peer's locator finds the last block both chains share", async () => {

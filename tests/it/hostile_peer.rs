@@ -1,12 +1,14 @@
 //! A hostile peer: a server of the test's own that speaks just enough of the API for a node to
-//! follow it (`chain`, `headers`, `commonBlock`, `rawBlocks`, a WebSocket that acknowledges) and serves a
-//! valid chain with one bad thing at its end — a block breaking a rule, bytes that are not a
-//! block, an answer too large. The node following it and an honest node must refuse it, mark the
-//! hostile peer, keep everything valid it had, and stay in step with the honest node. A peer
-//! serving a long branch with less work than the node's chain makes it write nothing. A peer that
-//! lies about a common block's height is marked, not believed; one that accepts connections and
-//! never answers the WebSocket upgrade is down within the bound, and retried. One that answers
-//! a few blocks at a time is synced whole, no block asked for twice.
+//! follow it (`chain`, `headers`, `commonBlock`, `rawBlocks`, a WebSocket that acknowledges, and
+//! `submitBlock` but not `submitBlocks`, as a node from before it) and serves a valid chain with
+//! one bad thing at its end — a block breaking a rule, bytes that are not a block, an answer too
+//! large. The node following it and an honest node must refuse it, mark the hostile peer, keep
+//! everything valid it had, and stay in step with the honest node. A peer serving a long branch
+//! with less work than the node's chain makes it write nothing (and is announced the node's
+//! blocks one `submitBlock` at a time). A peer that lies about a common block's height is marked,
+//! not believed; one that accepts connections and never answers the WebSocket upgrade is down
+//! within the bound, and retried. One that answers a few blocks at a time is synced whole, no
+//! block asked for twice.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -118,6 +120,13 @@ async fn answer(State(peer): State<Hostile>, Json(request): Json<Value>) -> Json
             .take(peer.per_answer)
             .collect();
         return Json(json!({ "data": { "rawBlocks": blocks } }));
+    }
+    if query.contains("submitBlocks") {
+        // As a node from before `submitBlocks` answers: the node falls back to `submitBlock`.
+        let unknown = "Unknown field \"submitBlocks\" on type \"MutationRoot\".";
+        return Json(
+            json!({ "errors": [{ "message": unknown, "extensions": { "code": "BAD_REQUEST" } }] }),
+        );
     }
     if query.contains("submitBlock") {
         return Json(json!({ "data": { "submitBlock": { "status": "LOW_WORK" } } }));

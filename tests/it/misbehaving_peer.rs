@@ -24,7 +24,7 @@ enum Lie {
     Blocks,
     /// Announces random transaction ids.
     Transactions,
-    /// Answers `submitBlock` with `HELD`, whatever it is sent.
+    /// Answers `submitBlock` and `submitBlocks` with `HELD`, whatever it is sent.
     AlwaysHeld,
 }
 
@@ -34,6 +34,7 @@ struct Liar {
     /// The chain it claims: the node's genesis, and nothing after it.
     genesis: Option<BlockHash>,
     requests: Arc<AtomicU64>,
+    /// Requests announcing blocks to it.
     submits: Arc<AtomicU64>,
 }
 
@@ -58,6 +59,12 @@ async fn answer(State(liar): State<Liar>, Json(request): Json<Value>) -> Json<Va
     }
     if query.contains("rawBlocks") {
         return Json(json!({ "data": { "rawBlocks": [] } }));
+    }
+    if query.contains("submitBlocks") {
+        liar.submits.fetch_add(1, Ordering::SeqCst);
+        let sent = request["variables"]["r"].as_array().map_or(0, Vec::len);
+        let held = vec![json!({ "status": "HELD" }); sent];
+        return Json(json!({ "data": { "submitBlocks": held } }));
     }
     if query.contains("submitBlock") {
         liar.submits.fetch_add(1, Ordering::SeqCst);
@@ -242,10 +249,10 @@ async fn a_peer_that_always_answers_held_is_banned_after_a_bounded_number_of_blo
     let peer = banned(&http, &node, Duration::from_secs(15)).await;
     let error = peer["lastError"].as_str().unwrap();
     assert!(error.contains("answered HELD"), "{error}");
-    // A 30-block chain; the liar was sent one block, not the chain.
+    // A 30-block chain; the liar was sent one batch, not a request per block.
     let submits = liar.submits.load(Ordering::SeqCst);
-    println!("always HELD: banned after {submits} blocks sent: {error}");
-    assert!(submits <= 2, "{submits} blocks sent to the liar");
+    println!("always HELD: banned after {submits} announcing requests: {error}");
+    assert!(submits <= 2, "{submits} announcing requests to the liar");
     // New blocks while it is banned are not sent to it.
     let tip = tip_of(chain.last().unwrap(), chain.len() as u64 - 1);
     connect_block(

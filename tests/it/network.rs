@@ -462,6 +462,59 @@ async fn a_restarted_node_catches_up() {
     verify(&db_b);
 }
 
+/// A node 1,200 blocks ahead of a peer that does not follow it (here a new, empty node on
+/// PostgreSQL) announces its chain in `submitBlocks` batches of 500: a handful of requests, not
+/// one per block, and the peer ends with the whole chain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_far_ahead_announces_its_chain_in_a_few_requests() {
+    let net = Net::new();
+    let [db_a] = sqlite_databases().await;
+    let db_b = TestDb::new(Backend::Postgres).await;
+    let a = node(&db_a, &[]).await;
+    let b = node(&db_b, &[]).await;
+    let miner = "1BoatSLRHtKNngkdXEeobR76b53LETtpyT";
+    for _ in 0..2 {
+        net.mine(&a, 600, miner).await;
+    }
+    let served = async |node: &Replica| -> u64 {
+        let page = net
+            .http
+            .get(format!("{}/metrics", node.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let line = page
+            .lines()
+            .find(|l| l.starts_with("pocket_http_requests_total "))
+            .unwrap();
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    let before = served(&b).await;
+    net.add_peer(&a, &b).await;
+    let deadline = Instant::now() + CONVERGE;
+    let mut polls = 0;
+    while net.tip(&b).await.0 != Some(1199) {
+        polls += 1;
+        assert!(Instant::now() < deadline, "B never took A's chain");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    polls += 1;
+    let (_, tip) = net.converged(&[&a, &b], 1199).await;
+    assert_eq!(net.tip(&b).await.1, Some(tip));
+    // A's requests to B: its handshake, headers, the subscription's upgrade, the shared block,
+    // then three batches (500, 500, 200). The rest are this test's own (its polls, the two
+    // reads of the metrics).
+    let from_a = served(&b).await - before - polls - 2;
+    assert!(from_a <= 12, "{from_a} requests from A for 1,200 blocks");
+    let peers = net.ok(&a, "{ peers { state lastError } }", json!({})).await;
+    assert_eq!(peers["peers"][0]["lastError"], Value::Null, "{peers}");
+    drop((a, b));
+    verify(&db_b);
+}
+
 /// `peersChanged` gives the list at once, then again as a peer is added, connects, catches up
 /// and is removed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

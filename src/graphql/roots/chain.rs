@@ -191,7 +191,31 @@ impl ChainMutation {
         let accepted = node(ctx)?.submit_block(&raw_hex).await.api()?;
         Ok(accepted.into())
     }
+
+    /// Places several blocks (hex, in order; at most 500, at the block route together no larger
+    /// than the largest block) as `submitBlock` places each, in one commit: a run extending the tip is
+    /// validated and connected together. Peers announce the blocks another node lacks this way.
+    /// The blocks before one that breaks a rule are kept; that one is `INVALID_BLOCK`, as there.
+    /// A block that does not decode refuses them all.
+    #[graphql(guard = "TokenGuard")]
+    async fn submit_blocks(
+        &self,
+        ctx: &Context<'_>,
+        raw_hex: Vec<String>,
+    ) -> async_graphql::Result<Vec<SubmitBlockResult>> {
+        if raw_hex.len() > MAX_SUBMITTED_BLOCKS {
+            return Err(bad_request(format!(
+                "at most {MAX_SUBMITTED_BLOCKS} blocks in one submitBlocks, got {}",
+                raw_hex.len()
+            )));
+        }
+        let accepted = node(ctx)?.submit_blocks(&raw_hex).await.api()?;
+        Ok(accepted.into_iter().map(Into::into).collect())
+    }
 }
+
+/// Most blocks one `submitBlocks` takes.
+pub const MAX_SUBMITTED_BLOCKS: usize = 500;
 
 /// The chain subscriptions.
 #[derive(Default)]

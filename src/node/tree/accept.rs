@@ -25,6 +25,17 @@ impl Node {
         })
     }
 
+    /// Decodes blocks given as hex (`submitBlocks`, a peer announcing the blocks another node
+    /// lacks) and places them in order, as [`Node::accept_blocks`]. One that does not decode
+    /// refuses them all, before anything is placed.
+    pub async fn submit_blocks(&self, raw_hex: &[String]) -> NodeResult<Vec<BlockAccepted>> {
+        let blocks = raw_hex
+            .iter()
+            .map(|raw| decode_block(raw))
+            .collect::<NodeResult<Vec<_>>>()?;
+        self.accept_blocks(blocks).await
+    }
+
     /// Places blocks in the block tree, in order, in one commit (a batch from a peer). Blocks
     /// before a refused one stay accepted; the refusal is the error.
     pub async fn accept_blocks(&self, blocks: Vec<Block>) -> NodeResult<Vec<BlockAccepted>> {
