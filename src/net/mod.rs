@@ -10,6 +10,7 @@
 mod announce;
 mod budget;
 mod client;
+mod downloads;
 mod error;
 mod follow;
 mod misbehaviour;
@@ -57,6 +58,8 @@ pub struct Network {
     default_token: Option<String>,
     /// Counts changes to the peers (added, removed, or a status changed), for `peersChanged`.
     changes: Arc<watch::Sender<u64>>,
+    /// Who fetches which bodies, so that peers with the same chain share the work.
+    downloads: Arc<downloads::Downloads>,
 }
 
 #[derive(Debug)]
@@ -80,6 +83,7 @@ impl Network {
             peers: Mutex::default(),
             default_token,
             changes: Arc::new(watch::Sender::new(0)),
+            downloads: Arc::default(),
         })
     }
 
@@ -129,6 +133,7 @@ impl Network {
             blocks_from_peer: Mutex::default(),
             txs_from_peer: Mutex::default(),
             score: Mutex::default(),
+            downloads: self.downloads.clone(),
         };
         let task = tokio::spawn(peer.run()).abort_handle();
         tracing::info!(peer = %base, "following peer");

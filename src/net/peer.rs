@@ -13,6 +13,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::announce::Recent;
 use super::client::PeerClient;
+use super::downloads::Downloads;
 use super::error::PeerError;
 use super::follow::{Follow, Heard};
 use super::locked;
@@ -81,6 +82,8 @@ pub(super) struct Peer {
     pub txs_from_peer: Mutex<Recent<Txid>>,
     /// Its misbehaviour so far, kept across sessions.
     pub score: Mutex<Score>,
+    /// The spans of a chain every peer task of this node is fetching (shared by them all).
+    pub downloads: Arc<Downloads>,
 }
 
 impl Peer {

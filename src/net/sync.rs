@@ -9,6 +9,7 @@
 use std::collections::VecDeque;
 
 use super::client::FRAMED_BATCH;
+use super::downloads::Claim;
 use super::error::PeerError;
 use super::locked;
 use super::peer::{Peer, now_millis};
@@ -24,6 +25,8 @@ pub(super) const HEADERS_BATCH: u32 = 2000;
 const RUN_BLOCKS: usize = 5000;
 /// Most encoded bytes of one such run (what it holds in memory, decoded, is a small multiple).
 const RUN_BYTES: usize = 8 * 1024 * 1024;
+/// Blocks in one span: the share of a chain one peer fetches when several have it.
+const SPAN_BLOCKS: u64 = 2500;
 /// Batches asked for ahead of the one the node takes next.
 const FETCH_AHEAD: usize = 2;
 /// Headers checked ahead of the bodies asked for (their hashes alone are kept: 32 bytes each).
@@ -31,6 +34,8 @@ const HEADERS_AHEAD: usize = 2 * RUN_BLOCKS;
 
 /// Times one catch-up may start over because the peer's chain moved under it.
 const MAX_RESTARTS: u32 = 3;
+/// Times it may start over because another peer gave up on a span it waited for.
+const MAX_AGAIN: u32 = 100;
 
 /// Heights `from..to` of a batch.
 type Range = (u64, u64);
@@ -54,15 +59,26 @@ enum Synced {
     Done,
     /// The peer's chain changed between requests: find the fork again.
     Moved,
+    /// Another peer gave up on a span this one waited for: start again from what the node has.
+    Again,
 }
 
 impl Peer {
     /// Catches up with the peer's main chain if it has more work than this node's. Every block
     /// is validated by the node like any other.
     pub(super) async fn sync(&self) -> Result<(), PeerError> {
-        for _ in 0..=MAX_RESTARTS {
-            if let Synced::Done = self.sync_once().await? {
-                return Ok(());
+        let (mut restarts, mut again) = (0, 0);
+        while restarts <= MAX_RESTARTS {
+            match self.sync_once().await? {
+                Synced::Done => return Ok(()),
+                Synced::Moved => restarts += 1,
+                // Not this peer's doing: no mark against it, but not without end either.
+                Synced::Again if again < MAX_AGAIN => again += 1,
+                Synced::Again => {
+                    return Err(PeerError::Unreachable(
+                        "other peers kept giving up on spans of this chain".into(),
+                    ));
+                }
             }
         }
         Err(PeerError::Misbehaved(format!(
@@ -104,8 +120,9 @@ impl Peer {
                     None => return Ok(Synced::Moved),
                 }
             }
-            if let Synced::Moved = self.fetch_bodies(&chain).await? {
-                return Ok(Synced::Moved);
+            match self.fetch_bodies(&chain).await? {
+                Synced::Done => {}
+                other => return Ok(other),
             }
             if !more {
                 return Ok(Synced::Done);
@@ -165,7 +182,8 @@ impl Peer {
 
     /// The bodies of `chain`'s blocks, fetched in batches (the next travelling while the node
     /// works) and handed to the node in runs of up to [`RUN_BLOCKS`], each block matched to its
-    /// header first.
+    /// header first. The chain is split in spans of [`SPAN_BLOCKS`]: this peer fetches those no
+    /// other peer has claimed (`downloads`), and gives a run once the node has its parent.
     async fn fetch_bodies(&self, chain: &HeaderChain) -> Result<Synced, PeerError> {
         // An empty run has nothing to fetch (its tip is the shared block).
         let (Some(target), false) = (chain.tip(), chain.is_empty()) else {
@@ -173,17 +191,39 @@ impl Peer {
         };
         let first = chain.fork().map_or(0, |f| f.height + 1);
         let end = target.height.saturating_add(1);
-        // Batches cover fixed ranges, so several travel at once while the node works.
-        let mut ranges = (first..end)
-            .step_by(FRAMED_BATCH as usize)
-            .map(|from| (from, end.min(from.saturating_add(u64::from(FRAMED_BATCH)))));
+        let mut spans = (first / SPAN_BLOCKS..=target.height / SPAN_BLOCKS).map(|span| {
+            let from = (span * SPAN_BLOCKS).max(first);
+            (from, end.min((span + 1) * SPAN_BLOCKS))
+        });
+        let mut claims: VecDeque<(u64, Claim)> = VecDeque::new();
+        let mut ranges: VecDeque<Range> = VecDeque::new();
         let mut fetching = InFlight::default();
-        fetching
-            .0
-            .extend(ranges.by_ref().take(FETCH_AHEAD).map(|r| self.fetch(r)));
         let mut run: Vec<Block> = Vec::new();
+        let mut run_from = first;
         let mut run_bytes = 0usize;
-        while let Some(((from, to), batch)) = fetching.0.pop_front() {
+        // Where the blocks this peer gave end: a run starting there needs no wait.
+        let mut given_until = first;
+        loop {
+            // Batches cover fixed ranges, so several travel at once while the node works.
+            while fetching.0.len() < FETCH_AHEAD {
+                if ranges.is_empty()
+                    && let Some((from, to, claim)) = self.claim_next(&mut spans, chain).await?
+                {
+                    ranges.extend(
+                        (from..to).step_by(FRAMED_BATCH as usize).map(|from| {
+                            (from, to.min(from.saturating_add(u64::from(FRAMED_BATCH))))
+                        }),
+                    );
+                    claims.push_back((to, claim));
+                }
+                let Some(range) = ranges.pop_front() else {
+                    break;
+                };
+                fetching.0.push_back(self.fetch(range));
+            }
+            let Some(((from, to), batch)) = fetching.0.pop_front() else {
+                break;
+            };
             let (mut blocks, bytes) = batch
                 .await
                 .map_err(|e| PeerError::Unreachable(e.to_string()))??;
@@ -200,20 +240,116 @@ impl Peer {
             if landed < to {
                 // A short answer (large blocks): the rest of its range next.
                 fetching.0.push_front(self.fetch((landed, to)));
-            } else {
-                fetching.0.extend(ranges.next().map(|r| self.fetch(r)));
+            }
+            // After a span another peer holds, a new run begins.
+            if from != run_from + run.len() as u64 {
+                if !run.is_empty() {
+                    let next = run_from + run.len() as u64;
+                    let after = (run_from != given_until).then_some(run_from);
+                    let given = self.give_run(chain, after, std::mem::take(&mut run), target);
+                    if let Some(synced) = given.await? {
+                        return Ok(synced);
+                    }
+                    settle(&mut claims, next);
+                    given_until = next;
+                }
+                run_bytes = 0;
+                run_from = from;
             }
             run_bytes += bytes;
             run.extend(blocks);
-            if !fetching.0.is_empty() && run.len() < RUN_BLOCKS && run_bytes < RUN_BYTES {
-                continue;
-            }
-            run_bytes = 0;
-            if !self.give_to_node(std::mem::take(&mut run), target).await? {
-                return Ok(Synced::Moved);
+            if fetching.0.is_empty() || run.len() >= RUN_BLOCKS || run_bytes >= RUN_BYTES {
+                let next = run_from + run.len() as u64;
+                let after = (run_from != given_until).then_some(run_from);
+                let given = self.give_run(chain, after, std::mem::take(&mut run), target);
+                if let Some(synced) = given.await? {
+                    return Ok(synced);
+                }
+                settle(&mut claims, next);
+                given_until = next;
+                run_from = next;
+                run_bytes = 0;
             }
         }
-        Ok(Synced::Done)
+        if given_until == end {
+            return Ok(Synced::Done);
+        }
+        // The spans left were other peers' to fetch: done once the node has them all.
+        let last = Some(target.hash);
+        Ok(self
+            .wait_for(chain, target.height, last)
+            .await?
+            .unwrap_or(Synced::Done))
+    }
+
+    /// Waits until the node has `block`, `chain`'s block at `height` (none: nothing to wait
+    /// for), which another peer may be fetching; `None` once it has, or [`Synced::Again`] when
+    /// that peer gave up on it.
+    async fn wait_for(
+        &self,
+        chain: &HeaderChain,
+        height: u64,
+        block: Option<BlockHash>,
+    ) -> Result<Option<Synced>, PeerError> {
+        let Some(block) = block else {
+            return Ok(None);
+        };
+        let span_end = (height / SPAN_BLOCKS + 1) * SPAN_BLOCKS - 1;
+        let span_last = chain.hash_at(span_end).or(chain.tip().map(|t| t.hash));
+        loop {
+            // Whether its span is still claimed, read before whether the node has it: a claim
+            // ends only after its blocks are given (or given up).
+            let claimed = span_last.is_some_and(|last| self.downloads.is_claimed(&last));
+            if self.node.common_block(&[block]).await?.is_some() {
+                return Ok(None);
+            }
+            if !claimed {
+                return Ok(Some(Synced::Again));
+            }
+            self.downloads.changed().await;
+        }
+    }
+
+    /// The next of `spans` (heights `from..to` of `chain`) that the node lacks and no other
+    /// peer has claimed, claimed for this one.
+    async fn claim_next(
+        &self,
+        spans: &mut impl Iterator<Item = Range>,
+        chain: &HeaderChain,
+    ) -> Result<Option<(u64, u64, Claim)>, PeerError> {
+        for (from, to) in spans {
+            let Some(last) = chain.hash_at(to - 1) else {
+                continue;
+            };
+            if self.node.common_block(&[last]).await?.is_some() {
+                continue; // another peer gave it meanwhile
+            }
+            if let Some(claim) = self.downloads.claim(last) {
+                return Ok(Some((from, to, claim)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Gives `run` to the node; when it starts `after` another peer's span (at that height), once
+    /// the node has the block before it. `None` when given, else how the catch-up ends.
+    async fn give_run(
+        &self,
+        chain: &HeaderChain,
+        after: Option<u64>,
+        run: Vec<Block>,
+        target: ChainTip,
+    ) -> Result<Option<Synced>, PeerError> {
+        if let Some(from) = after {
+            let parent = from.checked_sub(1).and_then(|height| chain.hash_at(height));
+            if let Some(synced) = self.wait_for(chain, from.saturating_sub(1), parent).await? {
+                return Ok(Some(synced));
+            }
+        }
+        match self.give_to_node(run, target).await? {
+            true => Ok(None),
+            false => Ok(Some(Synced::Moved)),
+        }
     }
 
     /// Hands blocks of the peer's branch (headed up to `target`) to the node; `false` when one
@@ -267,5 +403,12 @@ impl Peer {
             return Ok(None);
         };
         Ok(Some(self.our_block(hash, claimed).await?.height))
+    }
+}
+
+/// Ends this peer's claims on spans that end by height `given` (exclusive): the node has them.
+fn settle(claims: &mut VecDeque<(u64, Claim)>, given: u64) {
+    while claims.front().is_some_and(|(to, _)| *to <= given) {
+        claims.pop_front();
     }
 }

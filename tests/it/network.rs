@@ -515,6 +515,38 @@ async fn a_node_far_ahead_announces_its_chain_in_a_few_requests() {
     verify(&db_b);
 }
 
+/// A new node (on PostgreSQL) following two peers with the same 10,000-block chain fetches its
+/// bodies from both: each block from one of them, none twice, and the chain verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_come_from_several_peers() {
+    let net = Net::new();
+    let [db_a, db_b] = sqlite_databases().await;
+    let db_c = TestDb::new(Backend::Postgres).await;
+    let a = node(&db_a, &[]).await;
+    let miner = "1BoatSLRHtKNngkdXEeobR76b53LETtpyT";
+    for _ in 0..10 {
+        net.mine(&a, 1000, miner).await;
+    }
+    let b = node(&db_b, &[&a]).await;
+    net.converged(&[&a, &b], 9999).await;
+    let c = node(&db_c, &[&a, &b]).await;
+    net.converged(&[&a, &b, &c], 9999).await;
+    let peers = net
+        .ok(&c, "{ peers { url blocksReceived lastError } }", json!({}))
+        .await;
+    let peers = peers["peers"].as_array().unwrap();
+    let received: Vec<u64> = peers
+        .iter()
+        .map(|p| p["blocksReceived"].as_u64().unwrap())
+        .collect();
+    println!("blocks received from each peer: {received:?}");
+    assert!(received.iter().all(|r| *r > 0), "{peers:?}");
+    assert_eq!(received.iter().sum::<u64>(), 10_000, "{peers:?}");
+    assert!(peers.iter().all(|p| p["lastError"].is_null()), "{peers:?}");
+    drop((a, b, c));
+    verify(&db_c);
+}
+
 /// `peersChanged` gives the list at once, then again as a peer is added, connects, catches up
 /// and is removed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
