@@ -53,6 +53,35 @@ impl Drop for InFlight {
     }
 }
 
+/// The blocks gathered for the node: a run of the chain from `from`, with this peer's claims.
+struct Run {
+    blocks: Vec<Block>,
+    from: u64,
+    /// Their encoded size.
+    bytes: usize,
+    /// Where the blocks this peer gave end: a run starting there follows its own.
+    given_until: u64,
+    /// This peer's spans not yet given (where each ends), in order.
+    claims: VecDeque<(u64, Claim)>,
+}
+
+impl Run {
+    fn at(first: u64) -> Self {
+        Self {
+            blocks: Vec::new(),
+            from: first,
+            bytes: 0,
+            given_until: first,
+            claims: VecDeque::new(),
+        }
+    }
+
+    /// The height after its last block.
+    fn next(&self) -> u64 {
+        self.from + self.blocks.len() as u64
+    }
+}
+
 /// How one attempt at catching up ended.
 enum Synced {
     /// This node has the peer's chain, or the peer's has no more work.
@@ -195,14 +224,9 @@ impl Peer {
             let from = (span * SPAN_BLOCKS).max(first);
             (from, end.min((span + 1) * SPAN_BLOCKS))
         });
-        let mut claims: VecDeque<(u64, Claim)> = VecDeque::new();
         let mut ranges: VecDeque<Range> = VecDeque::new();
         let mut fetching = InFlight::default();
-        let mut run: Vec<Block> = Vec::new();
-        let mut run_from = first;
-        let mut run_bytes = 0usize;
-        // Where the blocks this peer gave end: a run starting there needs no wait.
-        let mut given_until = first;
+        let mut run = Run::at(first);
         loop {
             // Batches cover fixed ranges, so several travel at once while the node works.
             while fetching.0.len() < FETCH_AHEAD {
@@ -214,7 +238,7 @@ impl Peer {
                             (from, to.min(from.saturating_add(u64::from(FRAMED_BATCH))))
                         }),
                     );
-                    claims.push_back((to, claim));
+                    run.claims.push_back((to, claim));
                 }
                 let Some(range) = ranges.pop_front() else {
                     break;
@@ -242,36 +266,24 @@ impl Peer {
                 fetching.0.push_front(self.fetch((landed, to)));
             }
             // After a span another peer holds, a new run begins.
-            if from != run_from + run.len() as u64 {
-                if !run.is_empty() {
-                    let next = run_from + run.len() as u64;
-                    let after = (run_from != given_until).then_some(run_from);
-                    let given = self.give_run(chain, after, std::mem::take(&mut run), target);
-                    if let Some(synced) = given.await? {
-                        return Ok(synced);
-                    }
-                    settle(&mut claims, next);
-                    given_until = next;
-                }
-                run_bytes = 0;
-                run_from = from;
-            }
-            run_bytes += bytes;
-            run.extend(blocks);
-            if fetching.0.is_empty() || run.len() >= RUN_BLOCKS || run_bytes >= RUN_BYTES {
-                let next = run_from + run.len() as u64;
-                let after = (run_from != given_until).then_some(run_from);
-                let given = self.give_run(chain, after, std::mem::take(&mut run), target);
-                if let Some(synced) = given.await? {
+            if from != run.next() {
+                if !run.blocks.is_empty()
+                    && let Some(synced) = self.give(chain, &mut run, target).await?
+                {
                     return Ok(synced);
                 }
-                settle(&mut claims, next);
-                given_until = next;
-                run_from = next;
-                run_bytes = 0;
+                run.from = from;
+            }
+            run.bytes += bytes;
+            run.blocks.extend(blocks);
+            let full = run.blocks.len() >= RUN_BLOCKS || run.bytes >= RUN_BYTES;
+            if (full || fetching.0.is_empty())
+                && let Some(synced) = self.give(chain, &mut run, target).await?
+            {
+                return Ok(synced);
             }
         }
-        if given_until == end {
+        if run.given_until == end {
             return Ok(Synced::Done);
         }
         // The spans left were other peers' to fetch: done once the node has them all.
@@ -331,25 +343,34 @@ impl Peer {
         Ok(None)
     }
 
-    /// Gives `run` to the node; when it starts `after` another peer's span (at that height), once
-    /// the node has the block before it. `None` when given, else how the catch-up ends.
-    async fn give_run(
+    /// Gives `run`'s blocks to the node, once it has the block before them when they follow
+    /// another peer's span; `None` when given, else how the catch-up ends.
+    async fn give(
         &self,
         chain: &HeaderChain,
-        after: Option<u64>,
-        run: Vec<Block>,
+        run: &mut Run,
         target: ChainTip,
     ) -> Result<Option<Synced>, PeerError> {
-        if let Some(from) = after {
-            let parent = from.checked_sub(1).and_then(|height| chain.hash_at(height));
-            if let Some(synced) = self.wait_for(chain, from.saturating_sub(1), parent).await? {
+        let next = run.next();
+        if run.from != run.given_until {
+            let parent = run.from.checked_sub(1).and_then(|h| chain.hash_at(h));
+            let waited = self.wait_for(chain, run.from.saturating_sub(1), parent);
+            if let Some(synced) = waited.await? {
                 return Ok(Some(synced));
             }
         }
-        match self.give_to_node(run, target).await? {
-            true => Ok(None),
-            false => Ok(Some(Synced::Moved)),
+        if !self
+            .give_to_node(std::mem::take(&mut run.blocks), target)
+            .await?
+        {
+            return Ok(Some(Synced::Moved));
         }
+        // Claims on spans the node now has end.
+        while run.claims.front().is_some_and(|(to, _)| *to <= next) {
+            run.claims.pop_front();
+        }
+        (run.from, run.given_until, run.bytes) = (next, next, 0);
+        Ok(None)
     }
 
     /// Hands blocks of the peer's branch (headed up to `target`) to the node; `false` when one
@@ -403,12 +424,5 @@ impl Peer {
             return Ok(None);
         };
         Ok(Some(self.our_block(hash, claimed).await?.height))
-    }
-}
-
-/// Ends this peer's claims on spans that end by height `given` (exclusive): the node has them.
-fn settle(claims: &mut VecDeque<(u64, Claim)>, given: u64) {
-    while claims.front().is_some_and(|(to, _)| *to <= given) {
-        claims.pop_front();
     }
 }
