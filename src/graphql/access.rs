@@ -10,6 +10,9 @@ use super::error::ApiError;
 pub struct Access {
     /// Mutations allowed.
     pub may_mutate: bool,
+    /// The address the request came from, when known: blocks it sends that must be held are
+    /// counted against it.
+    pub sender: Option<std::net::IpAddr>,
 }
 
 /// Refuses mutations without [`Access::may_mutate`].
@@ -18,7 +21,9 @@ pub struct TokenGuard;
 impl Guard for TokenGuard {
     async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
         match ctx.data_opt::<Access>() {
-            Some(Access { may_mutate: true }) => Ok(()),
+            Some(Access {
+                may_mutate: true, ..
+            }) => Ok(()),
             _ => Err(ApiError::Unauthorized.extend()),
         }
     }

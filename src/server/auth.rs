@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::http::{HeaderMap, header};
+use axum::http::{Extensions, HeaderMap, header};
 
 use crate::graphql::Access;
 
@@ -17,6 +17,14 @@ impl Auth {
     pub(super) fn new(token: Option<&str>) -> Self {
         Self {
             token: token.map(Arc::from),
+        }
+    }
+
+    /// What a request with these headers and extensions may do, and where it came from.
+    pub(super) fn for_request(&self, headers: &HeaderMap, extensions: &Extensions) -> Access {
+        Access {
+            sender: super::serve::remote_of(extensions),
+            ..self.for_headers(headers)
         }
     }
 
@@ -37,6 +45,7 @@ impl Auth {
             .and_then(|v| v.as_str());
         Access {
             may_mutate: headers.may_mutate || self.access(value).may_mutate,
+            sender: headers.sender,
         }
     }
 
@@ -50,7 +59,10 @@ impl Auth {
             }
             (Some(_), None) => false,
         };
-        Access { may_mutate }
+        Access {
+            may_mutate,
+            sender: None,
+        }
     }
 }
 
@@ -71,7 +83,10 @@ mod tests {
         headers.insert(header::AUTHORIZATION, "Bearer s3cret".parse().unwrap());
         let with_header = auth.for_headers(&headers);
         assert!(with_header.may_mutate);
-        let none = Access { may_mutate: false };
+        let none = Access {
+            may_mutate: false,
+            sender: None,
+        };
         assert!(
             auth.for_init_payload(none, &json!({ "Authorization": "Bearer s3cret" }))
                 .may_mutate

@@ -16,7 +16,7 @@ use async_graphql::{Request, Response};
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{Extensions, HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response as HttpResponse};
 
 use super::AppState;
@@ -35,6 +35,7 @@ const BODY_DEADLINE: Duration = Duration::from_secs(30);
 pub(super) async fn post(
     State(app): State<AppState>,
     headers: HeaderMap,
+    extensions: Extensions,
     body: Body,
 ) -> HttpResponse {
     if let Some(refusal) = refuse_unless_json(&headers, "POST /graphql/blocks") {
@@ -66,7 +67,7 @@ pub(super) async fn post(
             return Json(app.finish(Response::from_errors(vec![error]))).into_response();
         }
     };
-    let access = app.auth.for_headers(&headers);
+    let access = app.auth.for_request(&headers, &extensions);
     super::http::answered(app.execute(request, access, admitted).await)
 }
 

@@ -13,7 +13,7 @@ use async_graphql::{BatchRequest, BatchResponse, Request, Response, Variables};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response as HttpResponse};
 
 use super::AppState;
@@ -276,6 +276,7 @@ pub(super) fn refuse_unless_json(headers: &HeaderMap, route: &str) -> Option<Htt
 pub(super) async fn post(
     State(app): State<AppState>,
     headers: HeaderMap,
+    extensions: Extensions,
     body: Bytes,
 ) -> HttpResponse {
     if let Some(refusal) = refuse_unless_json(&headers, "POST /graphql") {
@@ -298,7 +299,7 @@ pub(super) async fn post(
     if empty {
         return refuse(StatusCode::BAD_REQUEST, "the request has no `query`");
     }
-    let access = app.auth.for_headers(&headers);
+    let access = app.auth.for_request(&headers, &extensions);
     let mut batch = batch;
     let presented = match &mut batch {
         BatchRequest::Single(request) => state_version::from_headers(&headers, request),
@@ -338,6 +339,7 @@ pub(super) async fn post(
 pub(super) async fn get(
     State(app): State<AppState>,
     headers: HeaderMap,
+    extensions: Extensions,
     Query(params): Query<HashMap<String, String>>,
 ) -> HttpResponse {
     let query = params.get("query").map_or("", |q| q.as_str());
@@ -376,6 +378,6 @@ pub(super) async fn get(
     if let Err(error) = state_version::from_headers(&headers, &mut request) {
         return Json(app.finish(Response::from_errors(vec![error]))).into_response();
     }
-    app.answer(request, app.auth.for_headers(&headers), true)
+    app.answer(request, app.auth.for_request(&headers, &extensions), true)
         .await
 }

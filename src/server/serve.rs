@@ -12,14 +12,25 @@ use std::future::Future;
 use std::time::Duration;
 
 use axum::Router;
+use axum::http::Request;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tower::ServiceExt;
 
 use super::errors::MAX_HEADERS;
 use super::linger::Lingering;
+
+/// The address a request's connection came from, as a request extension.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct RemoteAddr(pub std::net::IpAddr);
+
+/// The address in `extensions`, when the request came through [`serve`].
+pub(super) fn remote_of(extensions: &axum::http::Extensions) -> Option<std::net::IpAddr> {
+    extensions.get::<RemoteAddr>().map(|r| r.0)
+}
 
 /// How long to wait before accepting again after `accept` failed (file descriptors run out).
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
@@ -44,7 +55,7 @@ pub(super) async fn serve(
     loop {
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(err) => {
                     tracing::warn!(error = %err, "accept failed");
                     tokio::time::sleep(ACCEPT_BACKOFF).await;
@@ -53,8 +64,15 @@ pub(super) async fn serve(
             },
             () = &mut stop => break,
         };
+        let (stream, remote) = stream;
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(app.clone());
+        // Each request knows the address it came from (whose blocks a held block is).
+        let service = TowerToHyperService::new(app.clone().map_request(
+            move |mut r: Request<hyper::body::Incoming>| {
+                r.extensions_mut().insert(RemoteAddr(remote.ip()));
+                r
+            },
+        ));
         let (builder, watcher) = (builder.clone(), graceful.watcher());
         tokio::spawn(async move {
             // hyper times a request's headers from its first byte on, and an idle kept-alive

@@ -19,7 +19,7 @@ use std::time::Duration;
 use async_graphql::{Request, Response, ServerError, Variables};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{Extensions, HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response as HttpResponse};
 use futures::StreamExt;
@@ -47,6 +47,7 @@ pub type StreamPermits = Arc<Semaphore>;
 pub(super) async fn post(
     State(app): State<AppState>,
     headers: HeaderMap,
+    extensions: Extensions,
     body: Bytes,
 ) -> HttpResponse {
     if let Some(refusal) = refuse_unless_json(&headers, "POST /graphql/stream") {
@@ -57,7 +58,7 @@ pub(super) async fn post(
             if let Err(error) = state_version::from_headers(&headers, &mut request) {
                 return events(refused(&app, error));
             }
-            let access = app.auth.for_headers(&headers);
+            let access = app.auth.for_request(&headers, &extensions);
             stream(app, request, access, false)
         }
         Err(err) => refuse(
@@ -71,6 +72,7 @@ pub(super) async fn post(
 pub(super) async fn get(
     State(app): State<AppState>,
     headers: HeaderMap,
+    extensions: Extensions,
     Query(params): Query<HashMap<String, String>>,
 ) -> HttpResponse {
     let mut request = Request::new(params.get("query").map_or("", String::as_str));
@@ -99,7 +101,7 @@ pub(super) async fn get(
     if let Err(error) = state_version::from_headers(&headers, &mut request) {
         return events(refused(&app, error));
     }
-    let access = app.auth.for_headers(&headers);
+    let access = app.auth.for_request(&headers, &extensions);
     stream(app, request, access, true)
 }
 

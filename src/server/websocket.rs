@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use async_graphql::{Request, Response, ServerError};
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{Extensions, HeaderMap, StatusCode};
 use axum::response::Response as HttpResponse;
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -68,6 +68,7 @@ impl Protocol {
 pub(super) async fn upgrade(
     State(app): State<AppState>,
     headers: HeaderMap,
+    extensions: Extensions,
     upgrade: WebSocketUpgrade,
 ) -> HttpResponse {
     let upgrade = upgrade
@@ -84,7 +85,7 @@ pub(super) async fn upgrade(
             "ask for a WebSocket subprotocol: graphql-transport-ws or graphql-ws",
         );
     };
-    let access = app.auth.for_headers(&headers);
+    let access = app.auth.for_request(&headers, &extensions);
     upgrade.on_upgrade(move |socket| {
         let (connection, outbox) = Connection::new(app, protocol, access);
         connection.run(socket, outbox)

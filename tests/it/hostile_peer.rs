@@ -615,8 +615,6 @@ async fn a_peer_that_never_answers_the_upgrade_is_down_and_retried() {
 /// documented bound (64 MiB of decoded blocks), and the node's memory stays within it plus 30 MB.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_orphan_flood_costs_its_sender_work_and_the_node_bounded_memory() {
-    use pocket_chain::chain::{BlockHeader, MerkleRoot, Transaction, TxOut};
-
     let http = reqwest::Client::new();
     let db = TestDb::new(Backend::Sqlite).await;
     let node = Replica::start(
@@ -625,35 +623,7 @@ async fn an_orphan_flood_costs_its_sender_work_and_the_node_bounded_memory() {
         &["--difficulty", BITS],
     )
     .await;
-    let bits: u32 = BITS.parse().unwrap();
-    let filler = Transaction {
-        version: 1,
-        inputs: vec![],
-        outputs: vec![
-            TxOut {
-                value: 1,
-                pubkey_hash: PubkeyHash([7; 20]),
-            };
-            3
-        ],
-    };
-    let orphan = |n: u64, work: bool| {
-        let mut block = Block {
-            header: BlockHeader {
-                version: 1,
-                prev_hash: BlockHash([(n % 251) as u8 + 1; 32]),
-                merkle_root: MerkleRoot([n as u8; 32]),
-                timestamp: 1_700_000_000 + n,
-                bits,
-                nonce: 0,
-            },
-            transactions: vec![filler.clone(); 10_000],
-        };
-        while pow::meets_difficulty(&block.header.hash(), bits) != work {
-            block.header.nonce += 1;
-        }
-        hex::encode(block.encode())
-    };
+    let orphan = |n: u64, work: bool| hex::encode(an_orphan(n, work).encode());
     let submit = async |raw: String| {
         http
             .post(format!("{}/graphql/blocks", node.base))
@@ -696,4 +666,98 @@ async fn an_orphan_flood_costs_its_sender_work_and_the_node_bounded_memory() {
     .await;
     assert_eq!(chain["data"]["chain"]["height"], Value::Null, "{chain}");
     assert_eq!(chain["data"]["chain"]["sideBlocks"], 0, "{chain}");
+}
+
+/// A block of 10,000 small transactions (about 0.9 MB) on a parent nobody has, with proof of
+/// work or (`work` false) without.
+fn an_orphan(n: u64, work: bool) -> Block {
+    use pocket_chain::chain::{BlockHeader, MerkleRoot, Transaction, TxOut};
+    let bits: u32 = BITS.parse().unwrap();
+    let filler = Transaction {
+        version: 1,
+        inputs: vec![],
+        outputs: vec![
+            TxOut {
+                value: 1,
+                pubkey_hash: PubkeyHash([7; 20]),
+            };
+            3
+        ],
+    };
+    let mut block = Block {
+        header: BlockHeader {
+            version: 1,
+            prev_hash: BlockHash([(n % 251) as u8 + 1; 32]),
+            merkle_root: MerkleRoot([n as u8; 32]),
+            timestamp: 1_700_000_000 + n,
+            bits,
+            nonce: 0,
+        },
+        transactions: vec![filler; 10_000],
+    };
+    while pow::meets_difficulty(&block.header.hash(), bits) != work {
+        block.header.nonce += 1;
+    }
+    block
+}
+
+/// A flood of orphans from one address past the held bound drops that sender's own blocks: a
+/// branch another address sent while its first block was missing is still held, and connects
+/// when that block comes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_from_one_address_does_not_evict_anothers_held_branch() {
+    let from = |last: u8| {
+        reqwest::Client::builder()
+            .local_address(std::net::IpAddr::from([127, 0, 0, last]))
+            .build()
+            .unwrap()
+    };
+    let (honest, flooder) = (from(3), from(2));
+    let db = TestDb::new(Backend::Sqlite).await;
+    let node = Replica::start(
+        env!("CARGO_BIN_EXE_pocket"),
+        &db.url,
+        &["--difficulty", BITS],
+    )
+    .await;
+    let url = format!("{}/graphql/blocks", node.base);
+    let submit = async |client: &reqwest::Client, block: &Block| -> String {
+        let answer = graphql(
+            client,
+            &url,
+            "mutation($r: String!) { submitBlock(rawHex: $r) { status } }",
+            json!({ "r": hex::encode(block.encode()) }),
+        )
+        .await;
+        answer["data"]["submitBlock"]["status"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{answer}"))
+            .to_owned()
+    };
+    let chain = a_valid_chain(&network_builder());
+    assert_eq!(submit(&honest, &chain[0]).await, "CONNECTED");
+    // Blocks 2 to 4 arrive before block 1: held.
+    for block in &chain[2..] {
+        assert_eq!(submit(&honest, block).await, "HELD");
+    }
+    // 80 orphans of about 0.9 MB (past the 64 MiB bound) from another address.
+    for n in 1..=80 {
+        assert_eq!(submit(&flooder, &an_orphan(n, true)).await, "HELD");
+    }
+    assert_eq!(submit(&honest, &chain[1]).await, "CONNECTED");
+    let tip = graphql(
+        &honest,
+        &format!("{}/graphql", node.base),
+        "{ chain { height tipHash } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(tip["data"]["chain"]["height"], 4, "{tip}");
+    assert_eq!(
+        tip["data"]["chain"]["tipHash"],
+        chain[4].hash().to_string(),
+        "{tip}"
+    );
+    drop(node);
+    crate::network::verify(&db);
 }

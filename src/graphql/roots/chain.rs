@@ -9,7 +9,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::parse_hash;
 use crate::chain::BlockHash;
-use crate::graphql::access::TokenGuard;
+use crate::graphql::access::{Access, TokenGuard};
 use crate::graphql::block::Block;
 use crate::graphql::block_feed::BlockFeed;
 use crate::graphql::block_submission::SubmitBlockResult;
@@ -188,7 +188,8 @@ impl ChainMutation {
         ctx: &Context<'_>,
         raw_hex: String,
     ) -> async_graphql::Result<SubmitBlockResult> {
-        let accepted = node(ctx)?.submit_block(&raw_hex).await.api()?;
+        let sender = ctx.data_opt::<Access>().and_then(|a| a.sender);
+        let accepted = node(ctx)?.submit_block(&raw_hex, sender).await.api()?;
         Ok(accepted.into())
     }
 
@@ -209,7 +210,8 @@ impl ChainMutation {
                 raw_hex.len()
             )));
         }
-        let accepted = node(ctx)?.submit_blocks(&raw_hex).await.api()?;
+        let sender = ctx.data_opt::<Access>().and_then(|a| a.sender);
+        let accepted = node(ctx)?.submit_blocks(&raw_hex, sender).await.api()?;
         Ok(accepted.into_iter().map(Into::into).collect())
     }
 }

@@ -15,11 +15,14 @@ use crate::model::{BlockAccepted, BlockStatus};
 use crate::node::{Node, NodeError, NodeEvent, NodeResult};
 use crate::store::{blocks, side_blocks};
 
+use super::held::Sender;
+
 impl Node {
-    /// Decodes a block given as hex (`submitBlock`) and places it in the block tree.
-    pub async fn submit_block(&self, raw_hex: &str) -> NodeResult<BlockAccepted> {
+    /// Decodes a block given as hex (`submitBlock`, by `sender` when known) and places it in
+    /// the block tree.
+    pub async fn submit_block(&self, raw_hex: &str, sender: Sender) -> NodeResult<BlockAccepted> {
         let block = decode_block(raw_hex)?;
-        let mut answers = self.accept_blocks(vec![block]).await?;
+        let mut answers = self.accept_blocks_with(vec![block], None, sender).await?;
         answers.pop().ok_or_else(|| {
             NodeError::Inconsistent("a block given to the node went unanswered".into())
         })
@@ -28,18 +31,22 @@ impl Node {
     /// Decodes blocks given as hex (`submitBlocks`, a peer announcing the blocks another node
     /// lacks) and places them in order, as [`Node::accept_blocks`]. One that does not decode
     /// refuses them all, before anything is placed.
-    pub async fn submit_blocks(&self, raw_hex: &[String]) -> NodeResult<Vec<BlockAccepted>> {
+    pub async fn submit_blocks(
+        &self,
+        raw_hex: &[String],
+        sender: Sender,
+    ) -> NodeResult<Vec<BlockAccepted>> {
         let blocks = raw_hex
             .iter()
             .map(|raw| decode_block(raw))
             .collect::<NodeResult<Vec<_>>>()?;
-        self.accept_blocks(blocks).await
+        self.accept_blocks_with(blocks, None, sender).await
     }
 
     /// Places blocks in the block tree, in order, in one commit (a batch from a peer). Blocks
     /// before a refused one stay accepted; the refusal is the error.
     pub async fn accept_blocks(&self, blocks: Vec<Block>) -> NodeResult<Vec<BlockAccepted>> {
-        self.accept_blocks_with(blocks, None).await
+        self.accept_blocks_with(blocks, None, None).await
     }
 
     /// [`Node::accept_blocks`] for the blocks of a peer's branch whose headers were checked
@@ -52,13 +59,15 @@ impl Node {
         blocks: Vec<Block>,
         headers_tip: ChainTip,
     ) -> NodeResult<Vec<BlockAccepted>> {
-        self.accept_blocks_with(blocks, Some(headers_tip)).await
+        self.accept_blocks_with(blocks, Some(headers_tip), None)
+            .await
     }
 
     async fn accept_blocks_with(
         &self,
         blocks: Vec<Block>,
         headers_tip: Option<ChainTip>,
+        sender: Sender,
     ) -> NodeResult<Vec<BlockAccepted>> {
         let (answers, refusal) = self
             .commit(async |txn, events| {
@@ -89,7 +98,7 @@ impl Node {
                     }
                 }
                 for block in rest {
-                    match self.accept_in(txn, block, keep, events).await {
+                    match self.accept_in(txn, block, keep, sender, events).await {
                         Ok(answer) => answers.push(answer),
                         Err(err @ NodeError::InvalidBlock { .. }) => {
                             return Ok((answers, Some(err)));
@@ -146,9 +155,10 @@ impl Node {
         txn: &Txn,
         block: Block,
         keep: Keep,
+        sender: Sender,
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<BlockAccepted> {
-        let answer = self.place_branch(txn, block, keep, events).await?;
+        let answer = self.place_branch(txn, block, keep, sender, events).await?;
         if answer.status != BlockStatus::Held {
             self.place_held_children(txn, answer.hash, events).await?;
         }
@@ -163,6 +173,7 @@ impl Node {
         txn: &Txn,
         block: Block,
         keep: Keep,
+        sender: Sender,
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<BlockAccepted> {
         let (ancestors, root) = self.held.ancestors_of(&block);
@@ -179,14 +190,14 @@ impl Node {
                 let hash = block.hash();
                 validate_block_alone(&block, Some(&parent), &self.params())
                     .map_err(|e| NodeError::invalid_block(hash, &e))?;
-                self.held.hold(block);
+                self.held.hold(block, sender);
                 return Ok(self.accepted(hash, Some(height), BlockStatus::LowWork, false, tip));
             }
             for ancestor in self.held.take(&ancestors) {
-                self.place(txn, ancestor, Keep::Any, events).await?;
+                self.place(txn, ancestor, Keep::Any, sender, events).await?;
             }
         }
-        self.place(txn, block, keep, events).await
+        self.place(txn, block, keep, sender, events).await
     }
 
     /// An answer, with the main chain's work at `tip`.
@@ -239,9 +250,9 @@ impl Node {
             let children = self.held.children_of(&parent);
             for child in children {
                 // A held block is a stranger's: one that fails is dropped, not an error of the
-                // block that unblocked it.
+                // block that unblocked it. Held again, its sender is no longer known.
                 match self
-                    .place_branch(txn, child, Keep::EnoughWork, events)
+                    .place_branch(txn, child, Keep::EnoughWork, None, events)
                     .await
                 {
                     Ok(placed) => parents.push(placed.hash),
@@ -260,6 +271,7 @@ impl Node {
         txn: &Txn,
         block: Block,
         keep: Keep,
+        sender: Sender,
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<BlockAccepted> {
         let params = &self.params();
@@ -305,7 +317,7 @@ impl Node {
             // Nothing links it yet: it is kept only if its header shows the work a sender must
             // spend, so an orphan flood costs its sender a proof of work per block.
             validate_header(&block, params).map_err(|e| NodeError::invalid_block(hash, &e))?;
-            self.held.hold(block);
+            self.held.hold(block, sender);
             return Ok(answer(None, BlockStatus::Held, false, tip));
         };
         let height = ChainTip::next(parent.as_ref()).0;
@@ -322,7 +334,7 @@ impl Node {
         validate_block_alone(&stored.block, parent.as_ref(), params)
             .map_err(|e| NodeError::invalid_block(hash, &e))?;
         if keep == Keep::EnoughWork && !self.has_enough_work(height, tip.as_ref()) {
-            self.held.hold(stored.block);
+            self.held.hold(stored.block, sender);
             return Ok(answer(Some(height), BlockStatus::LowWork, false, tip));
         }
         side_blocks::insert(txn, &stored).await?;
