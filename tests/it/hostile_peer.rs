@@ -616,13 +616,7 @@ async fn a_peer_that_never_answers_the_upgrade_is_down_and_retried() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_orphan_flood_costs_its_sender_work_and_the_node_bounded_memory() {
     let http = reqwest::Client::new();
-    let db = TestDb::new(Backend::Sqlite).await;
-    let node = Replica::start(
-        env!("CARGO_BIN_EXE_pocket"),
-        &db.url,
-        &["--difficulty", BITS],
-    )
-    .await;
+    let (_db, node) = a_new_node().await;
     let orphan = |n: u64, work: bool| hex::encode(an_orphan(n, work).encode());
     let submit = async |raw: String| {
         http
@@ -713,13 +707,7 @@ async fn a_flood_from_one_address_does_not_evict_anothers_held_branch() {
             .unwrap()
     };
     let (honest, flooder) = (from(3), from(2));
-    let db = TestDb::new(Backend::Sqlite).await;
-    let node = Replica::start(
-        env!("CARGO_BIN_EXE_pocket"),
-        &db.url,
-        &["--difficulty", BITS],
-    )
-    .await;
+    let (db, node) = a_new_node().await;
     let url = format!("{}/graphql/blocks", node.base);
     let submit = async |client: &reqwest::Client, block: &Block| -> String {
         let answer = graphql(
@@ -760,4 +748,12 @@ async fn a_flood_from_one_address_does_not_evict_anothers_held_branch() {
     );
     drop(node);
     crate::network::verify(&db);
+}
+
+/// A new node on SQLite at the network tests' difficulty (and its database, which outlives it).
+async fn a_new_node() -> (TestDb, Replica) {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let bin = env!("CARGO_BIN_EXE_pocket");
+    let node = Replica::start(bin, &db.url, &["--difficulty", BITS]).await;
+    (db, node)
 }
