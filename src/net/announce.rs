@@ -6,10 +6,10 @@
 use std::collections::{HashSet, VecDeque};
 use std::hash::Hash;
 
-use super::client::{PUSH_BLOCKS, PUSH_BYTES};
 use super::error::PeerError;
 use super::locked;
 use super::peer::Peer;
+use super::push::{PUSH_BLOCKS, PUSH_BYTES};
 use crate::chain::Block;
 use crate::model::PoolEntry;
 use crate::node::{NodeEvent, PoolChangeKind};

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::budget::Budget;
 use super::error::PeerError;
 use crate::chain::archive::unframe_blocks;
-use crate::chain::{Block, BlockHash, BlockHeader, MAX_BLOCK_BYTES, Txid, decode_headers};
+use crate::chain::{Block, BlockHash, BlockHeader, Txid, decode_headers};
 
 /// Largest answer read from a peer: a batch of blocks at the API's 8 MiB of hex, plus JSON.
 pub const MAX_ANSWER_BYTES: usize = 9 * 1024 * 1024;
@@ -22,12 +22,6 @@ pub const BLOCK_BATCH: u32 = 100;
 /// Blocks asked for at once from `GET /blocks` (its most; it stops at 8 MiB): fewer, larger
 /// batches, each written in one transaction.
 pub const FRAMED_BATCH: u32 = 500;
-
-/// Most blocks announced in one `submitBlocks` (the most a node takes).
-pub const PUSH_BLOCKS: usize = 500;
-/// Most encoded bytes of blocks announced in one `submitBlocks` (one block is always sent, and
-/// the largest block, in hex, is what the block route takes).
-pub const PUSH_BYTES: usize = MAX_BLOCK_BYTES;
 
 /// A request that takes longer than this fails (the peer is then DOWN and retried).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -57,13 +51,13 @@ pub struct PeerClient {
     endpoint: String,
     /// The block route, which takes bodies as large as a block (`submitBlock` and
     /// `submitBlocks` only).
-    blocks_endpoint: String,
+    pub(super) blocks_endpoint: String,
     /// `GET /blocks`: batches of blocks as framed bytes.
     batches_endpoint: String,
     /// Whether the peer answers at `GET /blocks` (until it says 404).
     framed: Arc<AtomicBool>,
     /// Whether the peer takes `submitBlocks` (until its schema says it has no such field).
-    batched_push: Arc<AtomicBool>,
+    pub(super) batched_push: Arc<AtomicBool>,
     budget: Budget,
     /// Bearer token for the peer's mutations (announcing blocks and transactions to it).
     token: Option<String>,
@@ -114,7 +108,7 @@ impl PeerClient {
         })
     }
 
-    async fn query<T: DeserializeOwned>(
+    pub(super) async fn query<T: DeserializeOwned>(
         &self,
         query: &str,
         variables: Value,
@@ -122,7 +116,7 @@ impl PeerClient {
         self.query_at(&self.endpoint, query, variables).await
     }
 
-    async fn query_at<T: DeserializeOwned>(
+    pub(super) async fn query_at<T: DeserializeOwned>(
         &self,
         endpoint: &str,
         query: &str,
@@ -336,87 +330,6 @@ impl PeerClient {
             )
             .await?;
         Ok(data.raw_transaction)
-    }
-
-    /// Announces a block (`submitBlock`, at the block route, so that a block larger than the
-    /// peer's `--max-body-bytes` is taken); answers its status there (`CONNECTED`, `HELD`, …).
-    pub async fn submit_block(&self, raw_hex: &str) -> Result<String, PeerError> {
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Data {
-            submit_block: Status,
-        }
-        #[derive(Deserialize)]
-        struct Status {
-            status: String,
-        }
-        let data: Data = self
-            .query_at(
-                &self.blocks_endpoint,
-                "mutation($r: String!) { submitBlock(rawHex: $r) { status } }",
-                json!({ "r": raw_hex }),
-            )
-            .await?;
-        Ok(data.submit_block.status)
-    }
-
-    /// Announces blocks in order (`submitBlocks`, at the block route: at most
-    /// [`PUSH_BLOCKS`], and [`PUSH_BYTES`] together); answers each one's status. A peer
-    /// without `submitBlocks` is sent them one `submitBlock` at a time from then on, up to the
-    /// first refusal.
-    pub async fn submit_blocks(&self, raw_hex: &[String]) -> Result<Vec<String>, PeerError> {
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Data {
-            submit_blocks: Vec<Status>,
-        }
-        #[derive(Deserialize)]
-        struct Status {
-            status: String,
-        }
-        if self.batched_push.load(Ordering::Relaxed) {
-            let answer = self
-                .query_at::<Data>(
-                    &self.blocks_endpoint,
-                    "mutation($r: [String!]!) { submitBlocks(rawHex: $r) { status } }",
-                    json!({ "r": raw_hex }),
-                )
-                .await;
-            match answer {
-                Ok(data) if data.submit_blocks.len() == raw_hex.len() => {
-                    return Ok(data.submit_blocks.into_iter().map(|s| s.status).collect());
-                }
-                Ok(data) => {
-                    return Err(PeerError::Misbehaved(format!(
-                        "{} answers to submitBlocks of {} blocks",
-                        data.submit_blocks.len(),
-                        raw_hex.len()
-                    )));
-                }
-                // An older node: its schema has no such field.
-                Err(PeerError::Refused { message, .. }) if message.contains("submitBlocks") => {
-                    self.batched_push.store(false, Ordering::Relaxed);
-                }
-                Err(other) => return Err(other),
-            }
-        }
-        let mut statuses = Vec::with_capacity(raw_hex.len());
-        for raw in raw_hex {
-            statuses.push(self.submit_block(raw).await?);
-        }
-        Ok(statuses)
-    }
-
-    /// Announces a transaction (`submitTransaction`, marked relayed: a refusal there stays out
-    /// of the peer's user-facing refusal log).
-    pub async fn submit_transaction(&self, raw_hex: &str) -> Result<(), PeerError> {
-        let _: Value = self
-            .query(
-                "mutation($r: String!) { submitTransaction(rawHex: $r, relayed: true) { id } }",
-                json!({ "r": raw_hex }),
-            )
-            .await?;
-        Ok(())
     }
 }
 

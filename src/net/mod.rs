@@ -8,6 +8,7 @@
 //! This layer sits between `graphql` (which adds, removes and lists peers) and `node`.
 
 mod announce;
+mod bodies;
 mod budget;
 mod client;
 mod downloads;
@@ -15,6 +16,7 @@ mod error;
 mod follow;
 mod misbehaviour;
 mod peer;
+mod push;
 mod sync;
 
 use std::collections::BTreeMap;
