@@ -1,8 +1,6 @@
 //! `AddressInfo`: any valid address as an explorer shows it (keystore wallet or not), and the
 //! history page it shares with `Wallet.transactions`.
 
-use std::sync::Arc;
-
 use async_graphql::{Context, Object};
 
 use super::connection::{self, HistoryCursor, Page, page, page_size, total_if_asked};
@@ -12,7 +10,7 @@ use super::node;
 use super::pool_entry::PoolEntry;
 use super::transaction::Transaction;
 use crate::chain::Address;
-use crate::model;
+use crate::model::{self, TxInBlock};
 use crate::node::AddressSummary;
 
 /// An address: its totals, unspent outputs, history and pending transactions.
@@ -123,12 +121,10 @@ impl AddressInfo {
         after: Option<String>,
     ) -> async_graphql::Result<Page<AddressTransaction>> {
         let mut history = history(ctx, &self.address, first, after).await?;
-        let txs: Vec<(&crate::chain::Transaction, u64)> = history
-            .items
-            .iter()
-            .map(|t| (t.tx.as_ref(), t.location.height))
-            .collect();
-        let nets = node(ctx)?.net_amounts(&self.address, &txs).await.api()?;
+        let nets = node(ctx)?
+            .net_amounts(&self.address, &history.mined)
+            .await
+            .api()?;
         let items: Vec<AddressTransaction> = std::mem::take(&mut history.items)
             .into_iter()
             .zip(nets)
@@ -154,6 +150,8 @@ impl AddressInfo {
 pub struct History {
     /// The transactions, newest first (one more than the page when there is a next page).
     pub items: Vec<Transaction>,
+    /// The same, as their blocks show them.
+    mined: Vec<TxInBlock>,
     limit: usize,
     has_previous: bool,
     total: u64,
@@ -172,7 +170,7 @@ impl History {
             self.has_previous,
             self.total,
             |n| {
-                let location = transaction(n).location;
+                let location = transaction(n).location();
                 connection::encode(
                     "history",
                     &format!("{}.{}", location.height, location.position),
@@ -200,17 +198,14 @@ pub async fn history(
         .await
         .api()?;
     let total = total_if_asked(ctx, node.history_count(address)).await?;
-    let items = mined
+    let mined: Vec<TxInBlock> = mined
         .into_iter()
-        .map(|mined| Transaction {
-            tx: Arc::new(mined.tx),
-            txid: mined.txid,
-            location: mined.location,
-            prefetched: None,
-        })
+        .filter(|m| m.block.transaction(m.position).is_some())
         .collect();
+    let items = mined.iter().cloned().filter_map(Transaction::new).collect();
     Ok(History {
         items,
+        mined,
         limit,
         has_previous: before.is_some(),
         total,

@@ -8,7 +8,7 @@ use async_graphql::dataloader::Loader;
 
 use super::error::ApiError;
 use crate::chain::{Address, BlockHash, OutPoint, TxOut};
-use crate::model::StoredBlock;
+use crate::model::ShownBlock;
 use crate::node::Node;
 
 /// The loader behind every batched edge; keys are typed by the edge they serve.
@@ -35,7 +35,7 @@ pub struct SpentState(pub OutPoint);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SpentOutput(pub OutPoint);
 
-/// Transaction → its block.
+/// Transaction → its block, when on the main chain.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct BlockOf(pub BlockHash);
 
@@ -93,18 +93,15 @@ impl Loader<SpentOutput> for ChainLoader {
 }
 
 impl Loader<BlockOf> for ChainLoader {
-    type Value = Arc<StoredBlock>;
+    type Value = Arc<ShownBlock>;
     type Error = LoadError;
 
-    async fn load(
-        &self,
-        keys: &[BlockOf],
-    ) -> Result<HashMap<BlockOf, Arc<StoredBlock>>, LoadError> {
+    async fn load(&self, keys: &[BlockOf]) -> Result<HashMap<BlockOf, Arc<ShownBlock>>, LoadError> {
         let hashes: Vec<BlockHash> = keys.iter().map(|k| k.0).collect();
-        let blocks = self.node.blocks_by_hash(&hashes).await.map_err(shared)?;
+        let blocks = self.node.shown_main_blocks(&hashes).await.map_err(shared)?;
         Ok(blocks
             .into_iter()
-            .map(|(hash, block)| (BlockOf(hash), Arc::new(block)))
+            .map(|(hash, block)| (BlockOf(hash), block))
             .collect())
     }
 }

@@ -1,6 +1,6 @@
 //! `Transaction`, its inputs and outputs.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use async_graphql::{Context, Object, SimpleObject};
@@ -10,29 +10,24 @@ use super::error::ApiError;
 use super::loaders::{BlockOf, SpentOutput, SpentState, TipHeight};
 use super::{load, loader};
 use crate::chain::merkle::merkle_proof;
-use crate::chain::{self, Address, OutPoint, Txid, Witness};
-use crate::model::{StoredBlock, TxLocation};
+use crate::chain::{self, OutPoint, Txid, Witness};
+use crate::model::{ShownBlock, ShownOutput, ShownTx, TxInBlock, TxLocation};
 use crate::node::{Node, NodeError};
 
-/// A mined transaction.
+/// A mined transaction, as its block shows it.
 pub struct Transaction {
-    /// The transaction.
-    pub tx: Arc<chain::Transaction>,
-    /// Its id.
-    pub txid: Txid,
-    /// Where it was mined.
-    pub location: TxLocation,
+    mined: TxInBlock,
+    /// Whether its block is on the main chain.
+    main_chain: bool,
     /// Lookups fetched for the whole page it belongs to, if any.
-    pub prefetched: Option<Arc<Prefetched>>,
+    prefetched: Option<Arc<Prefetched>>,
 }
 
-/// What a page of blocks' nested fields need, fetched in a few statements for the whole page
-/// (instead of relying on loader timing to batch them).
+/// What a page of blocks' outputs need, fetched in one statement for the whole page (instead of
+/// relying on loader timing to batch them): which of them are unspent, when `spent` was
+/// selected. What the inputs spend comes with the blocks.
 #[derive(Debug, Default)]
 pub struct Prefetched {
-    /// Spent outputs of the page's inputs, when inputs' values or addresses were selected.
-    spent_outputs: Option<HashMap<OutPoint, chain::TxOut>>,
-    /// Which of the page's outputs are unspent, when `spent` was selected.
     unspent: Option<HashSet<OutPoint>>,
 }
 
@@ -40,24 +35,16 @@ impl Prefetched {
     /// Fetches what the selection needs for `blocks`.
     pub async fn fetch(
         node: &Node,
-        blocks: &[StoredBlock],
-        inputs: bool,
+        blocks: &[Arc<ShownBlock>],
         outputs: bool,
     ) -> Result<Self, NodeError> {
-        let txs = || blocks.iter().flat_map(|b| b.block.transactions.iter());
         let mut prefetched = Self::default();
-        if inputs {
-            let spent: Vec<OutPoint> = txs()
-                .flat_map(|tx| tx.inputs.iter().map(|i| i.previous_output))
-                .filter(|o| !o.is_null())
-                .collect();
-            let heights: Vec<u64> = blocks.iter().map(|b| b.height).collect();
-            prefetched.spent_outputs = Some(node.spent_in_blocks(&heights, &spent).await?);
-        }
         if outputs {
-            let created: Vec<OutPoint> = txs()
+            let created: Vec<OutPoint> = blocks
+                .iter()
+                .flat_map(|b| b.txs())
                 .flat_map(|tx| {
-                    let txid = tx.txid();
+                    let txid = tx.txid;
                     (0..tx.outputs.len() as u32).map(move |vout| OutPoint { txid, vout })
                 })
                 .collect();
@@ -67,49 +54,75 @@ impl Prefetched {
     }
 }
 
+impl Transaction {
+    /// The transaction at `mined.position` of a main-chain block; `None` if the block has no
+    /// such position.
+    pub fn new(mined: TxInBlock) -> Option<Self> {
+        Self::in_block(mined, true, None)
+    }
+
+    /// The transaction at `mined.position`, on the main chain or not, with its page's lookups.
+    pub fn in_block(
+        mined: TxInBlock,
+        main_chain: bool,
+        prefetched: Option<Arc<Prefetched>>,
+    ) -> Option<Self> {
+        mined.block.transaction(mined.position)?;
+        Some(Self {
+            mined,
+            main_chain,
+            prefetched,
+        })
+    }
+
+    /// Where it was mined.
+    pub fn location(&self) -> TxLocation {
+        self.mined.block.location(self.mined.position)
+    }
+
+    /// The transaction (its position was checked when this was made).
+    fn tx(&self) -> &chain::Transaction {
+        &self.mined.block.stored.block.transactions[self.mined.position as usize]
+    }
+
+    fn shown(&self) -> &ShownTx {
+        &self.mined.block.txs()[self.mined.position as usize]
+    }
+}
+
 #[Object]
 impl Transaction {
     /// The transaction id (double SHA-256 of its unsigned encoding).
-    async fn id(&self) -> String {
-        self.txid.to_string()
+    async fn id(&self) -> &str {
+        &self.shown().id
     }
 
     /// Whether this is its block's coinbase (the reward, spending nothing).
     async fn is_coinbase(&self) -> bool {
-        self.tx.is_coinbase()
+        self.tx().is_coinbase()
     }
 
     /// Its index in the block (0 is the coinbase).
     async fn position(&self) -> u32 {
-        self.location.position
+        self.mined.position
     }
 
     /// What it spends.
     async fn inputs(&self) -> Vec<TxInput> {
-        self.tx
-            .inputs
-            .iter()
-            .enumerate()
-            .map(|(index, input)| TxInput {
-                index: index as u32,
-                input: *input,
-                prefetched: self.prefetched.clone(),
+        (0..self.tx().inputs.len() as u32)
+            .map(|index| TxInput {
+                mined: self.mined.clone(),
+                index,
             })
             .collect()
     }
 
     /// What it creates.
     async fn outputs(&self) -> Vec<TxOutput> {
-        self.tx
-            .outputs
-            .iter()
-            .enumerate()
-            .map(|(vout, output)| TxOutput {
-                outpoint: OutPoint {
-                    txid: self.txid,
-                    vout: vout as u32,
-                },
-                output: *output,
+        (0..self.tx().outputs.len() as u32)
+            .map(|vout| TxOutput {
+                mined: self.mined.clone(),
+                vout,
                 prefetched: self.prefetched.clone(),
             })
             .collect()
@@ -118,46 +131,34 @@ impl Transaction {
     /// Blocks from its block to the tip, inclusive: 1 in the tip.
     async fn confirmations(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
         let tip = load(loader(ctx)?.load_one(TipHeight).await)?;
-        Ok(tip.map_or(0, |tip| confirmations(tip, self.location.height)))
+        Ok(tip.map_or(0, |tip| confirmations(tip, self.mined.block.stored.height)))
     }
 
     /// Its canonical encoding with signatures, hex (`docs/protocol.md`, "Transactions").
     async fn raw_hex(&self) -> String {
-        hex::encode(self.tx.encode())
+        hex::encode(self.tx().encode())
     }
 
     /// The path from this transaction's id up to its block's merkle root.
-    async fn merkle_proof(&self, ctx: &Context<'_>) -> async_graphql::Result<MerkleProof> {
-        let block = load(
-            loader(ctx)?
-                .load_one(BlockOf(self.location.block_hash))
-                .await,
-        )?
-        .ok_or(ApiError::Internal("a mined transaction's block is missing"))?;
-        let txids: Vec<Txid> = block
-            .block
-            .transactions
-            .iter()
-            .map(chain::Transaction::txid)
-            .collect();
-        let index = self.location.position as usize;
-        let siblings = merkle_proof(&txids, index)
+    async fn merkle_proof(&self) -> async_graphql::Result<MerkleProof> {
+        let block = &self.mined.block;
+        let txids: Vec<Txid> = block.txs().iter().map(|t| t.txid).collect();
+        let siblings = merkle_proof(&txids, self.mined.position as usize)
             .ok_or(ApiError::Internal("a transaction outside its block"))?;
         Ok(MerkleProof {
-            index: self.location.position,
+            index: self.mined.position,
             siblings: siblings.iter().map(hex::encode).collect(),
-            root: block.block.header.merkle_root.to_string(),
+            root: block.stored.block.header.merkle_root.to_string(),
         })
     }
 
-    /// The block it was mined in.
+    /// The block it was mined in; null when that block has left the main chain.
     async fn block(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Block>> {
-        let block = load(
-            loader(ctx)?
-                .load_one(BlockOf(self.location.block_hash))
-                .await,
-        )?;
-        Ok(block.map(Block::new))
+        if self.main_chain {
+            return Ok(Some(Block::shown(self.mined.block.clone())));
+        }
+        let hash = self.mined.block.stored.hash;
+        Ok(load(loader(ctx)?.load_one(BlockOf(hash)).await)?.map(Block::shown))
     }
 }
 
@@ -180,9 +181,29 @@ pub struct MerkleProof {
 
 /// An input: the output it spends.
 pub struct TxInput {
+    mined: TxInBlock,
     index: u32,
-    input: chain::TxIn,
-    prefetched: Option<Arc<Prefetched>>,
+}
+
+impl TxInput {
+    fn input(&self) -> &chain::TxIn {
+        let tx = &self.mined.block.stored.block.transactions[self.mined.position as usize];
+        &tx.inputs[self.index as usize]
+    }
+
+    /// The output it spends, as its block shows it, or looked up when the block does not know.
+    async fn spent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ShownOutput>> {
+        let outpoint = self.input().previous_output;
+        if outpoint.is_null() {
+            return Ok(None);
+        }
+        let shown = &self.mined.block.txs()[self.mined.position as usize];
+        if let Some(spends) = &shown.spends {
+            return Ok(spends.get(self.index as usize).cloned().flatten());
+        }
+        let output = load(loader(ctx)?.load_one(SpentOutput(outpoint)).await)?;
+        Ok(output.map(ShownOutput::from))
+    }
 }
 
 #[Object]
@@ -194,17 +215,19 @@ impl TxInput {
 
     /// The transaction whose output it spends; null for a coinbase input.
     async fn tx_id(&self) -> Option<String> {
-        (!self.input.previous_output.is_null()).then(|| self.input.previous_output.txid.to_string())
+        let outpoint = self.input().previous_output;
+        (!outpoint.is_null()).then(|| outpoint.txid.to_string())
     }
 
     /// The index of the output it spends; null for a coinbase input.
     async fn vout(&self) -> Option<u32> {
-        (!self.input.previous_output.is_null()).then_some(self.input.previous_output.vout)
+        let outpoint = self.input().previous_output;
+        (!outpoint.is_null()).then_some(outpoint.vout)
     }
 
     /// The block height a coinbase input carries; null otherwise.
     async fn coinbase_height(&self) -> Option<u64> {
-        match self.input.witness {
+        match self.input().witness {
             Witness::Coinbase { height } => Some(height),
             _ => None,
         }
@@ -212,75 +235,62 @@ impl TxInput {
 
     /// The address that owned the spent output; null for a coinbase input.
     async fn address(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        Ok(self
-            .spent(ctx)
-            .await?
-            .map(|o| Address::from(o.pubkey_hash).to_string()))
+        Ok(self.spent(ctx).await?.map(|o| o.address))
     }
 
     /// The value of the spent output; null for a coinbase input.
     async fn value(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<u64>> {
-        Ok(self.spent(ctx).await?.map(|o| o.value))
+        Ok(self.spent(ctx).await?.map(|o| o.output.value))
     }
 
     /// The signer's public key (compressed, hex); null for a coinbase input.
     async fn public_key(&self) -> Option<String> {
-        match self.input.witness {
+        match self.input().witness {
             Witness::Signed { public_key, .. } => Some(hex::encode(public_key)),
             _ => None,
         }
     }
 }
 
-impl TxInput {
-    async fn spent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<chain::TxOut>> {
-        if self.input.previous_output.is_null() {
-            return Ok(None);
-        }
-        if let Some(found) = self
-            .prefetched
-            .as_ref()
-            .and_then(|p| p.spent_outputs.as_ref())
-        {
-            return Ok(found.get(&self.input.previous_output).copied());
-        }
-        load(
-            loader(ctx)?
-                .load_one(SpentOutput(self.input.previous_output))
-                .await,
-        )
-    }
-}
-
 /// An output.
 pub struct TxOutput {
-    outpoint: OutPoint,
-    output: chain::TxOut,
+    mined: TxInBlock,
+    vout: u32,
     prefetched: Option<Arc<Prefetched>>,
+}
+
+impl TxOutput {
+    fn shown(&self) -> &ShownOutput {
+        &self.mined.block.txs()[self.mined.position as usize].outputs[self.vout as usize]
+    }
 }
 
 #[Object]
 impl TxOutput {
     /// Its index among the transaction's outputs (the `vout` that spends it).
     async fn index(&self) -> u32 {
-        self.outpoint.vout
+        self.vout
     }
 
     /// The address it pays.
-    async fn address(&self) -> String {
-        Address::from(self.output.pubkey_hash).to_string()
+    async fn address(&self) -> &str {
+        &self.shown().address
     }
 
     /// Its value in units.
     async fn value(&self) -> u64 {
-        self.output.value
+        self.shown().output.value
     }
 
     /// Whether a later transaction has spent it.
     async fn spent(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        let outpoint = OutPoint {
+            txid: self.mined.block.txs()[self.mined.position as usize].txid,
+            vout: self.vout,
+        };
         if let Some(unspent) = self.prefetched.as_ref().and_then(|p| p.unspent.as_ref()) {
-            return Ok(!unspent.contains(&self.outpoint));
+            return Ok(!unspent.contains(&outpoint));
         }
-        Ok(load(loader(ctx)?.load_one(SpentState(self.outpoint)).await)?.unwrap_or(true))
+        Ok(load(loader(ctx)?.load_one(SpentState(outpoint)).await)?.unwrap_or(true))
     }
 }

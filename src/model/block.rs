@@ -1,6 +1,6 @@
 //! A block as the chain holds it, and where a transaction was mined.
 
-use crate::chain::{Block, BlockHash, BlockHeader, ChainTip, Transaction, Txid};
+use crate::chain::{Block, BlockHash, BlockHeader, ChainTip};
 
 /// A block as stored: decoded, with its hash and height.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,17 +27,6 @@ pub struct SideBlock {
 
 /// Where a transaction was mined (the transaction index's own type, from `chain`).
 pub use crate::chain::TxLocation;
-
-/// A mined transaction and where it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MinedTx {
-    /// Its id.
-    pub txid: Txid,
-    /// The transaction, signatures included.
-    pub tx: Transaction,
-    /// Where it was mined.
-    pub location: TxLocation,
-}
 
 /// Headers of the main chain after the block a peer's locator shares with it: what headers-first
 /// sync asks for before any body.

@@ -118,6 +118,8 @@ pub struct Node {
     known_accounts: std::sync::Mutex<Option<(crate::chain::Premine, Option<DevAccounts>)>>,
     /// The state version, when this process is the only writer.
     known_version: known_version::KnownVersion,
+    /// Blocks as pages show them, by hash.
+    memo: read::block_memo::BlockMemo,
 }
 
 impl Node {
@@ -175,6 +177,7 @@ impl Node {
             known_version,
             relay,
             held: Default::default(),
+            memo: Default::default(),
         };
         if tip.is_none()
             && let Some(accounts) = node.configured_accounts()

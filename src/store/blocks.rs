@@ -167,6 +167,31 @@ pub async fn newest_first(
         .collect()
 }
 
+/// The (height, hash) of up to `limit` blocks below height `before` (all when `None`), newest
+/// first: a page's blocks without their bodies.
+pub async fn hashes_newest_first(
+    db: &impl ConnectionTrait,
+    before: Option<u64>,
+    limit: u64,
+) -> StoreResult<Vec<(u64, BlockHash)>> {
+    let mut query = blocks::Entity::find()
+        .select_only()
+        .column(blocks::Column::Height)
+        .column(blocks::Column::Hash)
+        .order_by_desc(blocks::Column::Height)
+        .limit(limit);
+    if let Some(before) = before {
+        query = query.filter(blocks::Column::Height.lt(to_i64("blocks", before)?));
+    }
+    query
+        .into_tuple::<(i64, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(height, hash)| Ok((to_u64("blocks", height)?, parse("blocks", &hash)?)))
+        .collect()
+}
+
 /// Blocks with heights in `from..from + limit`, oldest first: for replays and catch-up.
 pub async fn range(
     db: &impl ConnectionTrait,

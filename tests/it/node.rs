@@ -64,11 +64,11 @@ async fn reference_usage_example(backend: Backend) {
     assert_eq!(ok(node.history_count(&a2).await), 4);
     let history = ok(node.address_history(&a2, None, 2).await);
     assert_eq!(history.len(), 2);
-    assert!(history[0].location.height >= history[1].location.height);
+    assert!(history[0].location().height >= history[1].location().height);
     let older = ok(node
         .address_history(
             &a2,
-            Some((history[1].location.height, history[1].location.position)),
+            Some((history[1].location().height, history[1].location().position)),
             10,
         )
         .await);

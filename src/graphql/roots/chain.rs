@@ -51,35 +51,27 @@ impl ChainQuery {
         let limit = page_size(first)?;
         let before: Option<u64> = after.map(|c| connection::decode("block", &c)).transpose()?;
         let node = node(ctx)?;
-        let mut items = node.blocks(before, limit as u64 + 1).await.api()?;
+        let mut items = node.shown_blocks(before, limit as u64 + 1).await.api()?;
         let total = total_if_asked(ctx, node.block_count()).await?;
-        // Nested inputs and outputs of the whole page are fetched here in a few statements.
+        // Whether outputs are spent is read here for the whole page in one statement; what
+        // inputs spend comes with the blocks.
         let look = ctx.look_ahead();
-        let txs = [
+        let outputs = [
             look.field("nodes").field("transactions"),
             look.field("edges").field("node").field("transactions"),
-        ];
-        let inputs = txs.iter().any(|t| {
-            let i = t.field("inputs");
-            i.field("address").exists() || i.field("value").exists()
-        });
-        let outputs = txs
-            .iter()
-            .any(|t| t.field("outputs").field("spent").exists());
+        ]
+        .iter()
+        .any(|t| t.field("outputs").field("spent").exists());
         items.truncate(limit + 1);
         let shown = &items[..items.len().min(limit)];
-        let prefetched = Arc::new(
-            Prefetched::fetch(node, shown, inputs, outputs)
-                .await
-                .api()?,
-        );
+        let prefetched = Arc::new(Prefetched::fetch(node, shown, outputs).await.api()?);
         Ok(page(
             items,
             limit,
             before.is_some(),
             total,
-            |b| connection::encode("block", &b.height.to_string()),
-            |b| Block::with_prefetched(Arc::new(b), prefetched.clone()),
+            |b| connection::encode("block", &b.stored.height.to_string()),
+            |b| Block::with_prefetched(b, prefetched.clone()),
         ))
     }
 
@@ -116,13 +108,8 @@ impl ChainQuery {
         id: String,
     ) -> async_graphql::Result<Option<Transaction>> {
         let txid = parse_hash(&id)?;
-        let found = node(ctx)?.transaction(&txid).await.api()?;
-        Ok(found.map(|(tx, location)| Transaction {
-            tx: Arc::new(tx),
-            txid,
-            location,
-            prefetched: None,
-        }))
+        let found = node(ctx)?.shown_transaction(&txid).await.api()?;
+        Ok(found.and_then(Transaction::new))
     }
 
     /// Unspent outputs, optionally of one address, in outpoint order.

@@ -3,9 +3,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::chain::{Address, OutPoint, Transaction, TxOut, Txid};
+use crate::chain::{Address, OutPoint, TxOut, Txid};
 use crate::model::AddressSummary;
-use crate::model::{PendingTx, TxLocation};
+use crate::model::{PendingTx, TxInBlock, TxLocation};
 use crate::node::{Node, NodeResult};
 use crate::store::{balances, pool, tx_index, undo};
 
@@ -76,37 +76,51 @@ impl Node {
             .collect())
     }
 
-    /// What each transaction (with the height of its block) did to `address`: outputs paying it
-    /// minus the outputs of its that the transaction spends. One batched lookup for all inputs.
-    pub async fn net_amounts(
-        &self,
-        address: &Address,
-        txs: &[(&Transaction, u64)],
-    ) -> NodeResult<Vec<i64>> {
-        let spent: Vec<OutPoint> = txs
-            .iter()
-            .flat_map(|(tx, _)| tx.inputs.iter().map(|i| i.previous_output))
-            .filter(|o| !o.is_null())
-            .collect();
-        let heights: Vec<u64> = txs.iter().map(|(_, height)| *height).collect();
-        let outputs: HashMap<OutPoint, TxOut> = self.spent_in_blocks(&heights, &spent).await?;
+    /// What each transaction did to `address`: outputs paying it minus the outputs of its that
+    /// the transaction spends. What the inputs spend comes with the blocks; one batched lookup
+    /// for any block shown without it.
+    pub async fn net_amounts(&self, address: &Address, txs: &[TxInBlock]) -> NodeResult<Vec<i64>> {
+        let unknown: Vec<&TxInBlock> = txs.iter().filter(|t| !t.block.knows_spends()).collect();
+        let looked_up: HashMap<OutPoint, TxOut> = if unknown.is_empty() {
+            HashMap::new()
+        } else {
+            let spent: Vec<OutPoint> = unknown
+                .iter()
+                .filter_map(|t| t.block.transaction(t.position))
+                .flat_map(|tx| tx.inputs.iter().map(|i| i.previous_output))
+                .filter(|o| !o.is_null())
+                .collect();
+            let heights: Vec<u64> = unknown.iter().map(|t| t.block.stored.height).collect();
+            self.spent_in_blocks(&heights, &spent).await?
+        };
         let owner = address.pubkey_hash();
         Ok(txs
             .iter()
-            .map(|(tx, _)| {
+            .map(|mined| {
+                let Some(tx) = mined.block.transaction(mined.position) else {
+                    return 0;
+                };
                 let paid: i128 = tx
                     .outputs
                     .iter()
                     .filter(|o| o.pubkey_hash == owner)
                     .map(|o| i128::from(o.value))
                     .sum();
-                let spent: i128 = tx
-                    .inputs
-                    .iter()
-                    .filter_map(|i| outputs.get(&i.previous_output))
-                    .filter(|o| o.pubkey_hash == owner)
-                    .map(|o| i128::from(o.value))
-                    .sum();
+                let spent: i128 = match mined.block.spends_of(mined.position) {
+                    Some(spends) => spends
+                        .iter()
+                        .flatten()
+                        .filter(|o| o.pubkey_hash == owner)
+                        .map(|o| i128::from(o.value))
+                        .sum(),
+                    None => tx
+                        .inputs
+                        .iter()
+                        .filter_map(|i| looked_up.get(&i.previous_output))
+                        .filter(|o| o.pubkey_hash == owner)
+                        .map(|o| i128::from(o.value))
+                        .sum(),
+                };
                 i64::try_from(paid - spent).unwrap_or(i64::MAX)
             })
             .collect())

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::chain::{Address, BlockHash, OutPoint, TxOut, Txid};
-use crate::model::{MinedTx, StoredBlock, TxLocation};
+use crate::model::{StoredBlock, TxInBlock, TxLocation};
 use crate::node::{Node, NodeResult};
 use crate::store::{blocks, tx_index, undo};
 
@@ -68,27 +68,27 @@ impl Node {
     }
 
     /// Mined transactions that paid `address` or spent from it, newest first, before a
-    /// (height, position) cursor.
+    /// (height, position) cursor, as their blocks show them.
     pub async fn address_history(
         &self,
         address: &Address,
         before: Option<(u64, u32)>,
         limit: u64,
-    ) -> NodeResult<Vec<MinedTx>> {
+    ) -> NodeResult<Vec<TxInBlock>> {
         let rows = self
             .store
             .read(|db| async move { tx_index::history(&db, address, before, limit).await })
             .await?;
-        let blocks = self
-            .blocks_holding(rows.iter().map(|r| &r.location))
-            .await?;
+        let mut hashes: Vec<BlockHash> = rows.iter().map(|r| r.location.block_hash).collect();
+        hashes.sort();
+        hashes.dedup();
+        let blocks = self.shown(&hashes).await?;
         Ok(rows
             .into_iter()
             .filter_map(|row| {
-                Some(MinedTx {
-                    txid: row.txid,
-                    tx: transaction_at(&blocks, &row.location)?.clone(),
-                    location: row.location,
+                Some(TxInBlock {
+                    block: blocks.get(&row.location.block_hash)?.clone(),
+                    position: row.location.position,
                 })
             })
             .collect())

@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 
-use crate::chain::{Address, BlockHash, OutPoint, Transaction, Txid, Utxo};
+use crate::chain::{Address, BlockHash, OutPoint, Txid, Utxo};
+use crate::model::StoredBlock;
 use crate::model::{ChainInfo, WalletInfo};
 use crate::model::{PoolEntry, TxStatus};
-use crate::model::{StoredBlock, TxLocation};
 use crate::node::{Node, NodeResult};
 use crate::store::blocks;
 use crate::store::pool;
@@ -244,14 +244,6 @@ impl Node {
             .await?)
     }
 
-    /// A mined transaction and where it is; pending transactions are in the pool.
-    pub async fn transaction(&self, txid: &Txid) -> NodeResult<Option<(Transaction, TxLocation)>> {
-        Ok(self
-            .store
-            .read(|db| async move { tx_index::transaction(&db, txid).await })
-            .await?)
-    }
-
     /// Unspent outputs by outpoint order, optionally of one address.
     pub async fn chainstate(
         &self,
@@ -316,17 +308,6 @@ impl Node {
         Ok(self
             .store
             .read(|db| async move { tx_index::history_count(&db, address).await })
-            .await?)
-    }
-
-    /// Blocks by hash, many at once.
-    pub async fn blocks_by_hash(
-        &self,
-        hashes: &[BlockHash],
-    ) -> NodeResult<HashMap<BlockHash, StoredBlock>> {
-        Ok(self
-            .store
-            .read(|db| async move { blocks::by_hashes(&db, hashes).await })
             .await?)
     }
 }
