@@ -19,7 +19,7 @@ use crate::chain::{Address, OutPoint, PubkeyHash, TxOut, Utxo, UtxoChanges};
 const BATCH: usize = 500;
 
 /// Sums `value` as a 64-bit integer on both backends (PostgreSQL's SUM(bigint) is numeric).
-pub(super) const SUM_VALUE: &str = r#"CAST(COALESCE(SUM("value"), 0) AS BIGINT)"#;
+const SUM_VALUE: &str = r#"CAST(COALESCE(SUM("value"), 0) AS BIGINT)"#;
 
 /// A chainstate row no pending transaction spends (see `pi`).
 const NOT_SPENT_BY_POOL: &str = r#"NOT EXISTS (SELECT 1 FROM "pi" WHERE "pi"."txid" = "c"."txid" AND "pi"."vout" = "c"."vout")"#;

@@ -3,6 +3,7 @@
 //!
 //! One database URL selects the backend: `sqlite://…` (the default, a file) or `postgres://…`.
 
+pub mod address_totals;
 pub mod balances;
 pub mod blocks;
 pub mod chainstate;

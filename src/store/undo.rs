@@ -2,16 +2,13 @@
 //! in time proportional to what they changed, not to the chain's length.
 
 use entity::{undo, utxos};
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::balances;
-use super::chainstate::{self, SUM_VALUE};
+use super::chainstate;
 use super::convert::{AddressTexts, execute_script, to_i64, to_u64};
 use super::error::StoreResult;
-use crate::chain::{Address, OutPoint, Utxo};
+use crate::chain::{OutPoint, Utxo};
 
 /// Rows per insert statement.
 const BATCH: usize = 500;
@@ -99,18 +96,6 @@ pub async fn range(
         .collect::<StoreResult<Vec<_>>>()?;
     out.sort_by_key(|(height, outpoint, _)| (*height, *outpoint));
     Ok(out)
-}
-
-/// Total value of `address`'s outputs that blocks of the chain have spent.
-pub async fn spent_by(db: &impl ConnectionTrait, address: &Address) -> StoreResult<u64> {
-    let total = undo::Entity::find()
-        .select_only()
-        .column_as(Expr::cust(SUM_VALUE), "total")
-        .filter(undo::Column::Address.eq(address.to_string()))
-        .into_tuple::<i64>()
-        .one(db)
-        .await?;
-    to_u64("undo", total.unwrap_or(0))
 }
 
 /// Replaces all undo data (a reindex).

@@ -7,34 +7,25 @@ use crate::chain::{Address, OutPoint, TxOut, Txid};
 use crate::model::AddressSummary;
 use crate::model::{PendingTx, TxInBlock, TxLocation};
 use crate::node::{Node, NodeResult};
-use crate::store::{balances, pool, tx_index, undo};
+use crate::store::{address_totals, balances, pool, tx_index};
 
 /// Most pending entries listed for one address.
 pub const MAX_PENDING_LISTED: u64 = 100;
 
 impl Node {
     /// The totals of `address`. Every output paid to it is either unspent (the chainstate) or
-    /// spent (the undo data), so `received` is their sum: three indexed reads.
+    /// spent (the undo data), so `received` is their sum: one statement of three indexed reads.
     pub async fn address_summary(&self, address: &Address) -> NodeResult<AddressSummary> {
-        let summary = self
+        let (balance, sent, tx_count) = self
             .store
-            .read(|db| async move {
-                let balance = balances::get_many(&db, &[*address])
-                    .await?
-                    .get(address)
-                    .copied()
-                    .unwrap_or(0);
-                let sent = undo::spent_by(&db, address).await?;
-                let tx_count = tx_index::history_count(&db, address).await?;
-                Ok(AddressSummary {
-                    balance,
-                    received: balance + sent,
-                    sent,
-                    tx_count,
-                })
-            })
+            .read(|db| async move { address_totals::of(&db, address).await })
             .await?;
-        Ok(summary)
+        Ok(AddressSummary {
+            balance,
+            received: balance + sent,
+            sent,
+            tx_count,
+        })
     }
 
     /// The balance of `address` alone (one read; 0 for one never seen).
