@@ -3,6 +3,7 @@
 mod api;
 mod app;
 mod archive;
+mod block_memo;
 mod browser;
 mod chained_payments;
 mod cli_output;
