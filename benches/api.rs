@@ -17,6 +17,10 @@ use pocket_chain::server::{self, ServerConfig};
 use pocket_testkit::{Backend, TestDb, addr};
 use serde_json::{Value, json};
 
+/// The allocator the `pocket` binary uses, so that the server measured here allocates as it does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Requests per measured iteration, and how many are in flight at once.
 const REQUESTS: usize = 64;
 const IN_FLIGHT: usize = 16;
@@ -116,7 +120,12 @@ async fn start(backend: Backend) -> Bench {
     Bench {
         cached: urls[0].clone(),
         uncached: urls[1].clone(),
-        client: reqwest::Client::new(),
+        // The server closes a connection that sends no request for its header timeout (10 s):
+        // the client lets idle ones go first, so a request never races that close.
+        client: reqwest::Client::builder()
+            .pool_idle_timeout(Duration::from_secs(5))
+            .build()
+            .unwrap(),
         // The second wallet: paid by a third of the blocks, and miner of two.
         address_page: format!(
             "{{ address(address: \"{}\") {{ balance received sent txCount transactions(first: 50) {{ nodes {{ netAmount transaction {{ id block {{ height }} }} }} }} }} }}",

@@ -5,6 +5,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use pocket_chain::cli::args::{Cli, Command, log_colour};
 
+/// Small allocations dominate a GraphQL answer's building; mimalloc serves them faster than
+/// the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Logs when `POCKET_LOG` is not set: our info, and only warnings from the database drivers.
 const DEFAULT_LOG: &str = "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn";
 

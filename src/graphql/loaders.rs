@@ -70,11 +70,8 @@ impl Loader<SpentState> for ChainLoader {
 
     async fn load(&self, keys: &[SpentState]) -> Result<HashMap<SpentState, bool>, LoadError> {
         let outpoints: Vec<OutPoint> = keys.iter().map(|k| k.0).collect();
-        let unspent = self.node.utxos(&outpoints).await.map_err(shared)?;
-        Ok(keys
-            .iter()
-            .map(|k| (*k, !unspent.contains_key(&k.0)))
-            .collect())
+        let unspent = self.node.unspent_among(&outpoints).await.map_err(shared)?;
+        Ok(keys.iter().map(|k| (*k, !unspent.contains(&k.0))).collect())
     }
 }
 

@@ -48,7 +48,7 @@ impl Prefetched {
                     (0..tx.outputs.len() as u32).map(move |vout| OutPoint { txid, vout })
                 })
                 .collect();
-            prefetched.unspent = Some(node.utxos(&created).await?.into_keys().collect());
+            prefetched.unspent = Some(node.unspent_among(&created).await?);
         }
         Ok(prefetched)
     }

@@ -89,6 +89,38 @@ pub async fn get_many(
     Ok(found)
 }
 
+/// Which of `outpoints` are unspent: only their keys are read, for pages that show whether
+/// outputs are spent.
+pub async fn unspent_among(
+    db: &impl ConnectionTrait,
+    outpoints: &[OutPoint],
+) -> StoreResult<HashSet<OutPoint>> {
+    let wanted: HashSet<&OutPoint> = outpoints.iter().collect();
+    let mut found = HashSet::with_capacity(outpoints.len());
+    for chunk in outpoints.chunks(BATCH) {
+        let txids: HashSet<String> = chunk.iter().map(|o| o.txid.to_string()).collect();
+        let rows = utxos::Entity::find()
+            .select_only()
+            .column(utxos::Column::Txid)
+            .column(utxos::Column::Vout)
+            .filter(utxos::Column::Txid.is_in(txids))
+            .into_tuple::<(String, i64)>()
+            .all(db)
+            .await?;
+        for (txid, vout) in rows {
+            let outpoint = OutPoint {
+                txid: parse("utxos", &txid)?,
+                vout: u32::try_from(vout)
+                    .map_err(|_| StoreError::corrupt("utxos", "vout out of range"))?,
+            };
+            if wanted.contains(&outpoint) {
+                found.insert(outpoint);
+            }
+        }
+    }
+    Ok(found)
+}
+
 /// The largest coins of `address` that no pending transaction spends, until they cover `amount`
 /// (or all of them if they cannot): a send reads a few rows backwards through the
 /// `(address, value, txid, vout)` index, however many coins the address holds.

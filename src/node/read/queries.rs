@@ -1,7 +1,7 @@
 //! Reads. They never wait for a writer, and go to a hot standby when the node has one that may
 //! answer (see `store::standbys`); the state version always comes from the primary.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::chain::{Address, BlockHash, OutPoint, Txid, Utxo};
 use crate::model::StoredBlock;
@@ -265,11 +265,11 @@ impl Node {
             .await?)
     }
 
-    /// Unspent outputs among `outpoints` (to tell spent from unspent).
-    pub async fn utxos(&self, outpoints: &[OutPoint]) -> NodeResult<HashMap<OutPoint, Utxo>> {
+    /// Which of `outpoints` are unspent (their keys alone).
+    pub async fn unspent_among(&self, outpoints: &[OutPoint]) -> NodeResult<HashSet<OutPoint>> {
         Ok(self
             .store
-            .read(|db| async move { chainstate::get_many(&db, outpoints).await })
+            .read(|db| async move { chainstate::unspent_among(&db, outpoints).await })
             .await?)
     }
 
