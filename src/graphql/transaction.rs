@@ -191,18 +191,21 @@ impl TxInput {
         &tx.inputs[self.index as usize]
     }
 
-    /// The output it spends, as its block shows it, or looked up when the block does not know.
-    async fn spent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ShownOutput>> {
+    /// The output it spends as its block shows it (`None` for a coinbase input), when the
+    /// block knows what its inputs spend.
+    fn shown_spend(&self) -> Option<Option<&ShownOutput>> {
+        let shown = &self.mined.block.txs()[self.mined.position as usize];
+        let spends = shown.spends.as_ref()?;
+        Some(spends.get(self.index as usize).and_then(Option::as_ref))
+    }
+
+    /// The output it spends, looked up (for a block that does not know what its inputs spend).
+    async fn looked_up(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<chain::TxOut>> {
         let outpoint = self.input().previous_output;
         if outpoint.is_null() {
             return Ok(None);
         }
-        let shown = &self.mined.block.txs()[self.mined.position as usize];
-        if let Some(spends) = &shown.spends {
-            return Ok(spends.get(self.index as usize).cloned().flatten());
-        }
-        let output = load(loader(ctx)?.load_one(SpentOutput(outpoint)).await)?;
-        Ok(output.map(ShownOutput::from))
+        load(loader(ctx)?.load_one(SpentOutput(outpoint)).await)
     }
 }
 
@@ -235,12 +238,19 @@ impl TxInput {
 
     /// The address that owned the spent output; null for a coinbase input.
     async fn address(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        Ok(self.spent(ctx).await?.map(|o| o.address))
+        if let Some(shown) = self.shown_spend() {
+            return Ok(shown.map(|o| o.address.clone()));
+        }
+        let output = self.looked_up(ctx).await?;
+        Ok(output.map(|o| chain::Address::from(o.pubkey_hash).to_string()))
     }
 
     /// The value of the spent output; null for a coinbase input.
     async fn value(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<u64>> {
-        Ok(self.spent(ctx).await?.map(|o| o.output.value))
+        if let Some(shown) = self.shown_spend() {
+            return Ok(shown.map(|o| o.output.value));
+        }
+        Ok(self.looked_up(ctx).await?.map(|o| o.value))
     }
 
     /// The signer's public key (compressed, hex); null for a coinbase input.

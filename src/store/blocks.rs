@@ -10,7 +10,7 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 
-use super::convert::{AddressTexts, parse, to_i64, to_u64};
+use super::convert::{AddressTexts, parse, query_joined, to_i64, to_u64};
 use super::error::{StoreError, StoreResult};
 use crate::chain::header::BLOCK_VERSION;
 use crate::chain::{Block, BlockHash, BlockHeader, ChainTip, IndexRow};
@@ -168,28 +168,34 @@ pub async fn newest_first(
 }
 
 /// The (height, hash) of up to `limit` blocks below height `before` (all when `None`), newest
-/// first: a page's blocks without their bodies.
+/// first: a page's blocks without their bodies, in one row.
 pub async fn hashes_newest_first(
     db: &impl ConnectionTrait,
     before: Option<u64>,
     limit: u64,
 ) -> StoreResult<Vec<(u64, BlockHash)>> {
-    let mut query = blocks::Entity::find()
-        .select_only()
-        .column(blocks::Column::Height)
-        .column(blocks::Column::Hash)
-        .order_by_desc(blocks::Column::Height)
-        .limit(limit);
-    if let Some(before) = before {
-        query = query.filter(blocks::Column::Height.lt(to_i64("blocks", before)?));
-    }
-    query
-        .into_tuple::<(i64, String)>()
-        .all(db)
+    let below = match before {
+        Some(before) => to_i64("blocks", before)?,
+        None => i64::MAX,
+    };
+    let sql = r#"SELECT string_agg(CAST("height" AS TEXT) || ':' || "hash", ',') FROM
+        (SELECT "height", "hash" FROM "b" WHERE "height" < $1 ORDER BY "height" DESC LIMIT $2) AS "page""#;
+    let limit = to_i64("blocks", limit)?;
+    let mut page = query_joined(db, sql, [below.into(), limit.into()])
         .await?
-        .into_iter()
-        .map(|(height, hash)| Ok((to_u64("blocks", height)?, parse("blocks", &hash)?)))
-        .collect()
+        .iter()
+        .map(|part| {
+            let (height, hash) = part
+                .split_once(':')
+                .ok_or_else(|| StoreError::corrupt("blocks", format!("page entry {part}")))?;
+            Ok((
+                to_u64("blocks", parse("blocks", height)?)?,
+                parse("blocks", hash)?,
+            ))
+        })
+        .collect::<StoreResult<Vec<(u64, BlockHash)>>>()?;
+    page.sort_unstable_by_key(|(height, _)| std::cmp::Reverse(*height));
+    Ok(page)
 }
 
 /// Blocks with heights in `from..from + limit`, oldest first: for replays and catch-up.

@@ -11,7 +11,7 @@ use sea_orm::{
 };
 
 use super::balances;
-use super::convert::{AddressTexts, parse, to_i64, to_u64};
+use super::convert::{AddressTexts, parse, query_joined, to_i64, to_u64};
 use super::error::{StoreError, StoreResult};
 use crate::chain::{Address, OutPoint, PubkeyHash, TxOut, Utxo, UtxoChanges};
 
@@ -89,8 +89,8 @@ pub async fn get_many(
     Ok(found)
 }
 
-/// Which of `outpoints` are unspent: only their keys are read, for pages that show whether
-/// outputs are spent.
+/// Which of `outpoints` are unspent: only their keys are read, in one row per batch, for pages
+/// that show whether outputs are spent.
 pub async fn unspent_among(
     db: &impl ConnectionTrait,
     outpoints: &[OutPoint],
@@ -98,20 +98,26 @@ pub async fn unspent_among(
     let wanted: HashSet<&OutPoint> = outpoints.iter().collect();
     let mut found = HashSet::with_capacity(outpoints.len());
     for chunk in outpoints.chunks(BATCH) {
-        let txids: HashSet<String> = chunk.iter().map(|o| o.txid.to_string()).collect();
-        let rows = utxos::Entity::find()
-            .select_only()
-            .column(utxos::Column::Txid)
-            .column(utxos::Column::Vout)
-            .filter(utxos::Column::Txid.is_in(txids))
-            .into_tuple::<(String, i64)>()
-            .all(db)
-            .await?;
-        for (txid, vout) in rows {
+        let txids: Vec<String> = chunk
+            .iter()
+            .map(|o| o.txid.to_string())
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let list = (1..=txids.len())
+            .map(|n| format!("${n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            r#"SELECT string_agg("txid" || ':' || CAST("vout" AS TEXT), ',') FROM "c" WHERE "txid" IN ({list})"#
+        );
+        for part in query_joined(db, &sql, txids.into_iter().map(Into::into)).await? {
+            let (txid, vout) = part
+                .split_once(':')
+                .ok_or_else(|| StoreError::corrupt("utxos", format!("outpoint {part}")))?;
             let outpoint = OutPoint {
-                txid: parse("utxos", &txid)?,
-                vout: u32::try_from(vout)
-                    .map_err(|_| StoreError::corrupt("utxos", "vout out of range"))?,
+                txid: parse("utxos", txid)?,
+                vout: parse("utxos", vout)?,
             };
             if wanted.contains(&outpoint) {
                 found.insert(outpoint);

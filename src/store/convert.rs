@@ -76,6 +76,25 @@ pub(crate) fn numbered(
     sea_orm::Statement::from_sql_and_values(backend, sql, values)
 }
 
+/// Runs `sql` (PostgreSQL's `$n` parameters), which answers one row of one text joined with
+/// `string_agg(…, ',')`, and returns the parts. For reads of many tiny rows: on SQLite each row
+/// of an answer crosses from the connection's thread in a message of its own, which costs more
+/// than the row.
+pub(crate) async fn query_joined(
+    db: &impl sea_orm::ConnectionTrait,
+    sql: &str,
+    values: impl IntoIterator<Item = sea_orm::Value>,
+) -> StoreResult<Vec<String>> {
+    let row = db.query_one_raw(numbered(db, sql, values)).await?;
+    let joined: Option<String> = match row {
+        Some(row) => row.try_get_by_index(0)?,
+        None => None,
+    };
+    Ok(joined
+        .map(|text| text.split(',').map(str::to_owned).collect())
+        .unwrap_or_default())
+}
+
 /// Base58Check texts of addresses, each encoded once per write: a run of rows names the same
 /// addresses again and again (miners, change, busy payees), and Base58 is the costliest part of
 /// building a row.
