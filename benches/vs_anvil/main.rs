@@ -239,6 +239,13 @@ async fn main() {
             .await,
         );
         row(
+            "the floor under both: a request that reads nothing (`{ __typename }` vs `eth_chainId`), 8 clients",
+            rate([&p, &a], 8, 2.0, |c: Client, _, _| {
+                async move { c.nothing().await }.boxed()
+            })
+            .await,
+        );
+        row(
             "a block with its 10 transactions, cache off, 8 clients",
             rate([&p, &a], 8, 2.0, |c: Client, task, n| {
                 async move {

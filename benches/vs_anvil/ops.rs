@@ -200,6 +200,15 @@ impl Client {
         }
     }
 
+    /// The cheapest request each answers, reading nothing: the floor under every read.
+    pub async fn nothing(&self) {
+        let answer = match self.kind {
+            Kind::Pocket => self.graphql("{ __typename }", json!({})).await["__typename"].take(),
+            Kind::Anvil => self.rpc("eth_chainId", json!([])).await,
+        };
+        assert!(!answer.is_null());
+    }
+
     /// The balance of account `index`.
     pub async fn balance(&self, index: usize) {
         let address = &self.accounts[index];

@@ -98,12 +98,16 @@ pub async fn unspent_among(
     let wanted: HashSet<&OutPoint> = outpoints.iter().collect();
     let mut found = HashSet::with_capacity(outpoints.len());
     for chunk in outpoints.chunks(BATCH) {
-        let txids: Vec<String> = chunk
+        let mut txids: Vec<String> = chunk
             .iter()
             .map(|o| o.txid.to_string())
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
+        // A few list lengths only, so that each backend prepares the statement once and reuses
+        // it (the padding repeats a txid, which changes nothing).
+        let padded = txids.len().next_power_of_two().max(8);
+        txids.resize(padded, txids[0].clone());
         let list = (1..=txids.len())
             .map(|n| format!("${n}"))
             .collect::<Vec<_>>()
