@@ -121,10 +121,8 @@ impl AddressInfo {
         after: Option<String>,
     ) -> async_graphql::Result<Page<AddressTransaction>> {
         let mut history = history(ctx, &self.address, first, after).await?;
-        let nets = node(ctx)?
-            .net_amounts(&self.address, &history.mined)
-            .await
-            .api()?;
+        let mined: Vec<TxInBlock> = history.items.iter().map(|t| t.mined().clone()).collect();
+        let nets = node(ctx)?.net_amounts(&self.address, &mined).await.api()?;
         let items: Vec<AddressTransaction> = std::mem::take(&mut history.items)
             .into_iter()
             .zip(nets)
@@ -150,8 +148,6 @@ impl AddressInfo {
 pub struct History {
     /// The transactions, newest first (one more than the page when there is a next page).
     pub items: Vec<Transaction>,
-    /// The same, as their blocks show them.
-    mined: Vec<TxInBlock>,
     limit: usize,
     has_previous: bool,
     total: u64,
@@ -198,14 +194,9 @@ pub async fn history(
         .await
         .api()?;
     let total = total_if_asked(ctx, node.history_count(address)).await?;
-    let mined: Vec<TxInBlock> = mined
-        .into_iter()
-        .filter(|m| m.block.transaction(m.position).is_some())
-        .collect();
-    let items = mined.iter().cloned().filter_map(Transaction::new).collect();
+    let items = mined.into_iter().filter_map(Transaction::new).collect();
     Ok(History {
         items,
-        mined,
         limit,
         has_previous: before.is_some(),
         total,

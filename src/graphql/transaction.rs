@@ -75,6 +75,11 @@ impl Transaction {
         })
     }
 
+    /// The transaction as its block shows it.
+    pub fn mined(&self) -> &TxInBlock {
+        &self.mined
+    }
+
     /// Where it was mined.
     pub fn location(&self) -> TxLocation {
         self.mined.block.location(self.mined.position)
