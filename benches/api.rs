@@ -5,7 +5,8 @@
 //! The pages are measured twice: answered from the response cache (the default; each request
 //! still reads the state version) and run every time (a server with the cache off). The client
 //! reads every answer whole but does not parse it into a JSON tree while measuring. Beside them,
-//! the rate at which the 199 KB field-duplication flood is refused.
+//! the rate at which the 199 KB field-duplication flood is refused. `API_ONLY=sqlite` (or
+//! `postgres`) measures that backend alone.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -142,6 +143,9 @@ fn api(c: &mut Criterion) {
         .build()
         .unwrap();
     for (backend, name) in [(Backend::Sqlite, "sqlite"), (Backend::Postgres, "postgres")] {
+        if std::env::var("API_ONLY").is_ok_and(|only| only != name) {
+            continue;
+        }
         let bench = Arc::new(rt.block_on(start(backend)));
         let mut group = c.benchmark_group(format!("api_{name}"));
         group

@@ -106,7 +106,7 @@ pub async fn unspent_among(
             .collect();
         // A few list lengths only, so that each backend prepares the statement once and reuses
         // it (the padding repeats a txid, which changes nothing).
-        let padded = txids.len().next_power_of_two().max(8);
+        let padded = txids.len().div_ceil(16) * 16;
         txids.resize(padded, txids[0].clone());
         let list = (1..=txids.len())
             .map(|n| format!("${n}"))
