@@ -72,9 +72,6 @@ const WRITER_LOCK_KEY: i64 = 0x706f_636b_6574; // "pocket"
 /// How long a first connection to PostgreSQL may take before the server is called unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// How long a PostgreSQL connection may sit idle in the pool before it is checked before use.
-const IDLE_PING: Duration = Duration::from_secs(10);
-
 /// A connection pool to one chain's database.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -111,12 +108,9 @@ impl Store {
                 }
                 _ => create_sqlite_dir(url)?,
             }
-            // The connection is in this process: nothing can drop it, and a liveness check
-            // before each use would be one more hand-off to its thread per statement.
             options
                 .max_connections(8)
                 .min_connections(1)
-                .test_before_acquire(false)
                 .map_sqlx_sqlite_opts(|o| {
                     // WAL lets reads run beside the one writer; FULL makes every acknowledged commit
                     // durable; the busy timeout makes other processes' writers wait, not fail.
@@ -132,12 +126,9 @@ impl Store {
                 });
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             reachable::postgres_reachable(url).await?;
-            // A connection idle long enough for the server, a proxy or a firewall to have
-            // dropped it is checked before use; a busy one is not (a round trip per statement).
             options
                 .max_connections(16)
                 .min_connections(1)
-                .test_before_acquire_if_idle_for(IDLE_PING)
                 .map_sqlx_postgres_opts(|o| o.application_name(&application_name()));
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_owned()));
