@@ -4,10 +4,13 @@
 //! A hash names a block's contents for good, and an outpoint the output it names, so an entry is
 //! never stale: which blocks a page shows still comes from the database on every read, and a
 //! block that a reorganisation, revert or reset (here or in another process) removed is simply
-//! no longer asked for. The memo is bounded by weight and forgets the oldest entries first.
+//! no longer asked for. The memo is bounded by weight and forgets the least recently used
+//! entries first.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+
+use lru::LruCache;
 
 use crate::chain::{BlockHash, OutPoint, TxOut};
 use crate::model::{ShownBlock, StoredBlock, TxInBlock};
@@ -17,17 +20,27 @@ use crate::store::{blocks, tx_index};
 /// What the memo may hold, in [`ShownBlock::weight`] units (about bytes).
 pub const MEMO_WEIGHT: usize = 48 << 20;
 
-/// The memo: entries, and their hashes in the order they came.
-#[derive(Debug, Default)]
+/// The memo: entries by hash, least recently used first out.
+#[derive(Debug)]
 pub struct BlockMemo {
     inner: Mutex<Entries>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Entries {
-    blocks: HashMap<BlockHash, Arc<ShownBlock>>,
-    order: VecDeque<BlockHash>,
+    blocks: LruCache<BlockHash, Arc<ShownBlock>>,
     weight: usize,
+}
+
+impl Default for BlockMemo {
+    fn default() -> Self {
+        Self {
+            inner: Mutex::new(Entries {
+                blocks: LruCache::unbounded(),
+                weight: 0,
+            }),
+        }
+    }
 }
 
 impl BlockMemo {
@@ -35,23 +48,19 @@ impl BlockMemo {
         self.entries().blocks.get(hash).cloned()
     }
 
-    /// Keeps `block`, forgetting the oldest entries past [`MEMO_WEIGHT`].
+    /// Keeps `block`, forgetting the least recently used entries past [`MEMO_WEIGHT`].
     fn keep(&self, block: Arc<ShownBlock>) {
         let mut entries = self.entries();
-        let hash = block.stored.hash;
         let weight = block.weight();
-        if entries.blocks.insert(hash, block).is_some() {
+        if entries.blocks.put(block.stored.hash, block).is_some() {
             return;
         }
-        entries.order.push_back(hash);
         entries.weight += weight;
         while entries.weight > MEMO_WEIGHT {
-            let Some(oldest) = entries.order.pop_front() else {
+            let Some((_, gone)) = entries.blocks.pop_lru() else {
                 break;
             };
-            if let Some(gone) = entries.blocks.remove(&oldest) {
-                entries.weight -= gone.weight();
-            }
+            entries.weight -= gone.weight();
         }
     }
 
