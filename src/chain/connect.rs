@@ -22,7 +22,9 @@ use super::hash::{BlockHash, Txid};
 use super::params::Params;
 use super::transaction::{OutPoint, Transaction};
 use super::utxo::{Utxo, UtxoChanges, UtxoView};
-use super::validation::{BlockError, UnsignedCheck, validate_block_except_signatures};
+use super::validation::{
+    BlockError, PARALLEL_SIGNATURES, UnsignedCheck, validate_block_except_signatures,
+};
 
 /// Where a transaction was mined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,18 +145,23 @@ pub fn check_signatures<B: Borrow<Block> + Sync>(
     verified: &(impl Fn(u64) + Sync),
 ) -> Option<(usize, BlockError)> {
     let done = AtomicU64::new(0);
-    checks
-        .par_iter()
-        .zip(blocks)
-        .enumerate()
-        .find_map_first(|(position, (check, block))| {
-            let result = check.check_signatures(block.borrow());
-            let count = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if count.is_multiple_of(256) {
-                verified(count);
-            }
-            result.err().map(|error| (position, error))
-        })
+    let check = |(position, (check, block)): (usize, (&UnsignedCheck, &B))| {
+        let result = check.check_signatures(block.borrow());
+        let count = done.fetch_add(1, Ordering::Relaxed) + 1;
+        if count.is_multiple_of(256) {
+            verified(count);
+        }
+        result.err().map(|error| (position, error))
+    };
+    let signatures: usize = checks.iter().map(UnsignedCheck::signature_count).sum();
+    match signatures < PARALLEL_SIGNATURES {
+        true => checks.iter().zip(blocks).enumerate().find_map(check),
+        false => checks
+            .par_iter()
+            .zip(blocks)
+            .enumerate()
+            .find_map_first(check),
+    }
 }
 
 /// Both stages over a run: the valid prefix's rows (its length is `blocks.len()` when all

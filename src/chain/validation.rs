@@ -22,6 +22,13 @@ use super::tx_check::resolve;
 use super::tx_check::{TxCheck, TxError, verify_signatures};
 use super::utxo::{Utxo, UtxoChanges, UtxoView};
 
+/// Fewer signatures than this are verified on the calling thread: handing work to the pool's
+/// threads (and waking them) costs about as much as a few verifications.
+pub(super) const PARALLEL_SIGNATURES: usize = 4;
+
+/// Fewer transactions than this are hashed on the calling thread, for the same reason.
+const PARALLEL_TXIDS: usize = 64;
+
 /// Checks that `block` may extend the chain whose tip is `tip` (`None`: empty chain) and whose
 /// chainstate is `view`. Returns what applying it changes. The checks run in the order
 /// `docs/protocol.md` gives, and the first that fails is reported: the header, the coinbase, the
@@ -49,6 +56,11 @@ pub struct UnsignedCheck {
 }
 
 impl UnsignedCheck {
+    /// How many signatures [`UnsignedCheck::check_signatures`] verifies.
+    pub fn signature_count(&self) -> usize {
+        self.checks.iter().map(|check| check.spent.len()).sum()
+    }
+
     /// The block's signatures, verified on every core; the first failure in block order is
     /// reported (as [`validate_block`] would report it, every earlier rule having passed).
     pub fn check_signatures(&self, block: &Block) -> Result<(), BlockError> {
@@ -250,6 +262,9 @@ pub(super) fn check_single_coinbase(block: &Block) -> Result<(), BlockError> {
 
 /// The block's txids, in order.
 pub(super) fn txids_of(block: &Block) -> Vec<Txid> {
+    if block.transactions.len() < PARALLEL_TXIDS {
+        return block.transactions.iter().map(Transaction::txid).collect();
+    }
     block
         .transactions
         .par_iter()
@@ -343,20 +358,31 @@ pub(super) fn check_signatures(
     txids: &[Txid],
     checks: &[TxCheck],
 ) -> Result<(), BlockError> {
-    let bad = block.transactions[1..]
-        .par_iter()
-        .zip(&txids[1..])
-        .zip(checks)
-        .enumerate()
-        .find_map_first(|(i, ((tx, txid), check))| {
-            verify_signatures(tx, txid, &check.spent)
-                .err()
-                .map(|source| BlockError::Transaction {
-                    index: i + 1,
-                    txid: *txid,
-                    source,
-                })
-        });
+    let verify = |(i, ((tx, txid), check)): (usize, ((&Transaction, &Txid), &TxCheck))| {
+        verify_signatures(tx, txid, &check.spent)
+            .err()
+            .map(|source| BlockError::Transaction {
+                index: i + 1,
+                txid: *txid,
+                source,
+            })
+    };
+    let (txs, txids) = (&block.transactions[1..], &txids[1..]);
+    let inputs: usize = checks.iter().map(|check| check.spent.len()).sum();
+    let bad = match inputs < PARALLEL_SIGNATURES {
+        true => txs
+            .iter()
+            .zip(txids)
+            .zip(checks)
+            .enumerate()
+            .find_map(verify),
+        false => txs
+            .par_iter()
+            .zip(txids)
+            .zip(checks)
+            .enumerate()
+            .find_map_first(verify),
+    };
     bad.map_or(Ok(()), Err)
 }
 

@@ -21,6 +21,7 @@ pub mod side_blocks;
 pub mod snapshots;
 pub mod standbys;
 pub mod tx_index;
+mod txn;
 pub mod undo;
 pub mod version;
 pub mod wallets;
@@ -34,37 +35,18 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, IsolationLevel, SqliteTransactionMode, Statement,
-    TransactionOptions, TransactionTrait,
+    EntityTrait, IsolationLevel, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait,
 };
 
 pub use error::{StoreError, StoreResult};
 pub use standbys::{ReadConfig, ReadScope, StandbyStatus};
+pub use txn::{Txn, commit, rollback, savepoint};
 
 /// A connection the store's functions run on: the pool (reads) or a transaction. The node names
 /// this, never the driver's types, and composes store functions inside one transaction.
 pub trait Db: ConnectionTrait {}
 impl<T: ConnectionTrait> Db for T {}
-
-/// A database transaction: the writer's ([`Store::begin_write`]), a consistent read
-/// ([`Store::begin_snapshot`]), or a savepoint inside one ([`savepoint`]). Dropped uncommitted,
-/// it rolls back.
-pub type Txn = DatabaseTransaction;
-
-/// Commits a transaction (or releases a savepoint into its parent).
-pub async fn commit(txn: Txn) -> StoreResult<()> {
-    Ok(txn.commit().await?)
-}
-
-/// Rolls a transaction (or a savepoint) back.
-pub async fn rollback(txn: Txn) -> StoreResult<()> {
-    Ok(txn.rollback().await?)
-}
-
-/// A savepoint inside `txn`: what happens in it can be rolled back alone.
-pub async fn savepoint(txn: &Txn) -> StoreResult<Txn> {
-    Ok(txn.begin().await?)
-}
 
 /// Key of the PostgreSQL advisory lock that makes writers take turns across processes.
 const WRITER_LOCK_KEY: i64 = 0x706f_636b_6574; // "pocket"
@@ -150,8 +132,8 @@ impl Store {
         }
         // Replicas starting together take turns: the writer's lock covers the migrations.
         let txn = store.begin_write().await?;
-        Migrator::up(&txn, None).await?;
-        txn.commit().await?;
+        Migrator::up(txn.inner(), None).await?;
+        commit(txn).await?;
         Ok(store)
     }
 
@@ -211,15 +193,16 @@ impl Store {
 
     /// Begins the single writer's transaction: it waits for any other writer, in this process or
     /// another, and holds the turn until commit or rollback.
-    pub async fn begin_write(&self) -> StoreResult<DatabaseTransaction> {
+    pub async fn begin_write(&self) -> StoreResult<Txn> {
         match self.backend() {
-            DatabaseBackend::Sqlite => Ok(self
-                .db
-                .begin_with_options(TransactionOptions {
-                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                    ..Default::default()
-                })
-                .await?),
+            DatabaseBackend::Sqlite => Ok(Txn::new(
+                self.db
+                    .begin_with_options(TransactionOptions {
+                        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                        ..Default::default()
+                    })
+                    .await?,
+            )),
             _ => {
                 let txn = self.db.begin().await?;
                 txn.execute_raw(Statement::from_sql_and_values(
@@ -228,23 +211,25 @@ impl Store {
                     [WRITER_LOCK_KEY.into()],
                 ))
                 .await?;
-                Ok(txn)
+                Ok(Txn::new(txn))
             }
         }
     }
 
     /// Begins a read-only transaction that sees one consistent snapshot (for verification).
-    pub async fn begin_snapshot(&self) -> StoreResult<DatabaseTransaction> {
-        match self.backend() {
-            DatabaseBackend::Sqlite => Ok(self.db.begin().await?),
-            _ => Ok(self
-                .db
-                .begin_with_config(
-                    Some(IsolationLevel::RepeatableRead),
-                    Some(AccessMode::ReadOnly),
-                )
-                .await?),
-        }
+    pub async fn begin_snapshot(&self) -> StoreResult<Txn> {
+        let txn = match self.backend() {
+            DatabaseBackend::Sqlite => self.db.begin().await?,
+            _ => {
+                self.db
+                    .begin_with_config(
+                        Some(IsolationLevel::RepeatableRead),
+                        Some(AccessMode::ReadOnly),
+                    )
+                    .await?
+            }
+        };
+        Ok(Txn::new(txn))
     }
 
     /// SQL statements run through this pool so far (for metrics, and for tests that show a page

@@ -85,8 +85,10 @@ pub async fn delete(db: &impl ConnectionTrait, id: i64) -> StoreResult<bool> {
         .filter(snapshot_pool::Column::Snapshot.eq(id))
         .exec(db)
         .await?;
-    let deleted = snapshots::Entity::delete_by_id(id).exec(db).await?;
-    Ok(deleted.rows_affected == 1)
+    let deleted = snapshots::Entity::delete_by_id(id)
+        .exec_with_returning(db)
+        .await?;
+    Ok(deleted.is_some())
 }
 
 /// Puts the node back in the state `snapshot` recorded: blocks above its tip come off (see

@@ -34,6 +34,6 @@ impl CommitProbe {
         ))
         .await
         .expect("insert");
-        txn.commit().await.expect("commit");
+        pocket_chain::store::commit(txn).await.expect("commit");
     }
 }

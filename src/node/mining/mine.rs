@@ -145,8 +145,17 @@ impl Node {
         let cancel = self.cancel.clone();
         let watched = self.search_started(&header, height);
         let progress = watched.as_ref().map(|(progress, _)| progress.clone());
+        // Unwatched, the first nonces are tried here: most dev-chain blocks are found among them
+        // sooner than a hand-off to the blocking pool and back would take.
+        let first = match progress {
+            Some(_) => 0,
+            None => match pow::search_first(&header) {
+                Some(found) => return Ok(found),
+                None => pow::FIRST_NONCES,
+            },
+        };
         tokio::task::spawn_blocking(move || {
-            pow::search_reporting(&header, threads, &cancel, progress.as_deref())
+            pow::search_from(&header, first, threads, &cancel, progress.as_deref())
         })
         .await?
         .map_err(|outcome| match outcome {
