@@ -7,7 +7,9 @@
 //!     cargo bench --bench vs_anvil
 //!     VS_ANVIL_REPS=50 cargo bench --bench vs_anvil     # fewer repetitions of the quick rows
 //!     VS_ANVIL_ONLY=new,reads cargo bench --bench vs_anvil   # some sections only
+//!     VS_ANVIL_ONLY=floors cargo bench --bench vs_anvil      # the floors under durable writes
 
+mod floors;
 mod ops;
 mod servers;
 
@@ -54,7 +56,8 @@ fn reps() -> usize {
         .unwrap_or(200)
 }
 
-/// Whether section `name` runs: all do unless `VS_ANVIL_ONLY` lists some (spawn, new, reads, long).
+/// Whether section `name` runs: all do unless `VS_ANVIL_ONLY` lists some (spawn, new, reads, long,
+/// floors).
 fn wanted(name: &str) -> bool {
     std::env::var("VS_ANVIL_ONLY").map_or(true, |only| only.split(',').any(|s| s.trim() == name))
 }
@@ -339,6 +342,14 @@ async fn main() {
             "resident memory after 10,000 blocks + 5,000 transfers",
             Figure::Memory(_pocket.rss_mib(), _anvil.rss_mib()),
         );
+    }
+
+    if wanted("floors") {
+        let (anvil, _) = Server::start(Kind::Anvil, &http, &[]).await;
+        let a = Client::new(&anvil, &http).await;
+        for (what, figure) in floors::rows(&a, reps).await {
+            row(what, figure);
+        }
     }
 
     println!(

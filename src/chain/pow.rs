@@ -314,7 +314,10 @@ mod tests {
                 None => search_from(&header(bits), FIRST_NONCES, 1, &never, None).unwrap(),
             };
             assert_eq!(split, lowest, "bits={bits}");
-            assert_eq!(lowest.nonce < FIRST_NONCES, search_first(&header(bits)).is_some());
+            assert_eq!(
+                lowest.nonce < FIRST_NONCES,
+                search_first(&header(bits)).is_some()
+            );
         }
         let later = search_from(&header(12), FIRST_NONCES, 2, &never, None).unwrap();
         assert!(later.nonce >= FIRST_NONCES && meets_difficulty(&later.hash(), 12));

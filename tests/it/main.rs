@@ -17,6 +17,7 @@ mod dev_chain;
 mod dev_clock;
 mod explorer;
 mod fork;
+mod held_writes;
 mod hostile_peer;
 mod http_surface;
 mod in_block_spends;

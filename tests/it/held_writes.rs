@@ -1,0 +1,140 @@
+//! The writer's transaction (`store::Txn`): on SQLite it holds writes whose result nobody reads
+//! and sends them with the next read or the commit. What a caller sees must not change: its own
+//! writes are read back, a commit keeps them, a rollback or a failing write keeps none, and a
+//! savepoint rolled back keeps what came before it. Each on both backends (PostgreSQL runs every
+//! statement at once).
+
+use pocket_chain::store::{self, Store, Txn};
+use pocket_testkit::{Backend, TestDb, on_both_backends};
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
+
+on_both_backends!(
+    own_writes_are_read_back_and_committed,
+    a_failing_write_or_a_rollback_keeps_nothing,
+    a_savepoint_rolled_back_keeps_what_came_before,
+    the_stores_counted_deletes_still_count,
+);
+
+async fn scratch(backend: Backend) -> (TestDb, Store) {
+    let db = TestDb::new(backend).await;
+    db.execute("CREATE TABLE scratch (id BIGINT PRIMARY KEY, note TEXT NOT NULL)")
+        .await;
+    let store = db.store().await;
+    (db, store)
+}
+
+/// `INSERT` of one row, written with numbered parameters as the store's raw SQL is.
+async fn insert(txn: &Txn, id: i64, note: &str) -> Result<(), sea_orm::DbErr> {
+    let backend = txn.get_database_backend();
+    let sql = match backend {
+        DatabaseBackend::Postgres => "INSERT INTO scratch (id, note) VALUES ($1, $2)",
+        _ => "INSERT INTO scratch (id, note) VALUES (?1, ?2)",
+    };
+    let values: [Value; 2] = [id.into(), note.into()];
+    txn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await
+        .map(drop)
+}
+
+/// The notes in `scratch`, by id, as `db` sees them.
+async fn notes(db: &impl ConnectionTrait) -> Vec<(i64, String)> {
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT id, note FROM scratch ORDER BY id",
+        ))
+        .await
+        .expect("a read");
+    rows.iter()
+        .map(|row| {
+            (
+                row.try_get_by_index(0).expect("an id"),
+                row.try_get_by_index(1).expect("a note"),
+            )
+        })
+        .collect()
+}
+
+fn rows(expected: &[(i64, &str)]) -> Vec<(i64, String)> {
+    expected
+        .iter()
+        .map(|(i, n)| (*i, (*n).to_owned()))
+        .collect()
+}
+
+async fn own_writes_are_read_back_and_committed(backend: Backend) {
+    let (_db, store) = scratch(backend).await;
+    let txn = store.begin_write().await.expect("begin");
+    insert(&txn, 1, "one").await.expect("insert");
+    insert(&txn, 2, "two").await.expect("insert");
+    // Parameter signs inside quoted text are text.
+    txn.execute_unprepared("UPDATE scratch SET note = 'it''s $1 ?' WHERE id = 2")
+        .await
+        .expect("update");
+    assert_eq!(notes(&txn).await, rows(&[(1, "one"), (2, "it's $1 ?")]));
+    // Held again after the read, sent by the commit.
+    insert(&txn, 3, "three").await.expect("insert");
+    assert!(
+        notes(store.db()).await.is_empty(),
+        "nothing is seen before the commit"
+    );
+    store::commit(txn).await.expect("commit");
+    assert_eq!(
+        notes(store.db()).await,
+        rows(&[(1, "one"), (2, "it's $1 ?"), (3, "three")])
+    );
+}
+
+async fn a_failing_write_or_a_rollback_keeps_nothing(backend: Backend) {
+    let (_db, store) = scratch(backend).await;
+    let txn = store.begin_write().await.expect("begin");
+    insert(&txn, 1, "one").await.expect("insert");
+    store::rollback(txn).await.expect("rollback");
+    assert!(notes(store.db()).await.is_empty());
+
+    // A duplicate key: on SQLite the failure surfaces when the write is sent (the commit here),
+    // on PostgreSQL at once. Either way the transaction keeps nothing.
+    let txn = store.begin_write().await.expect("begin");
+    insert(&txn, 1, "one").await.expect("insert");
+    let failed = match insert(&txn, 1, "again").await {
+        Err(_) => true,
+        Ok(()) => store::commit(txn).await.is_err(),
+    };
+    assert!(failed, "a duplicate key fails the transaction");
+    assert!(notes(store.db()).await.is_empty());
+
+    // The writer's turn is free again, and a good transaction commits.
+    let txn = store.begin_write().await.expect("begin");
+    insert(&txn, 7, "seven").await.expect("insert");
+    store::commit(txn).await.expect("commit");
+    assert_eq!(notes(store.db()).await, rows(&[(7, "seven")]));
+}
+
+async fn a_savepoint_rolled_back_keeps_what_came_before(backend: Backend) {
+    let (_db, store) = scratch(backend).await;
+    let txn = store.begin_write().await.expect("begin");
+    insert(&txn, 1, "before").await.expect("insert");
+    let attempt = store::savepoint(&txn).await.expect("savepoint");
+    insert(&attempt, 2, "inside").await.expect("insert");
+    assert_eq!(notes(&attempt).await, rows(&[(1, "before"), (2, "inside")]));
+    store::rollback(attempt)
+        .await
+        .expect("rollback to the savepoint");
+    let kept = store::savepoint(&txn).await.expect("savepoint");
+    insert(&kept, 3, "released").await.expect("insert");
+    store::commit(kept).await.expect("release");
+    store::commit(txn).await.expect("commit");
+    assert_eq!(
+        notes(store.db()).await,
+        rows(&[(1, "before"), (3, "released")])
+    );
+}
+
+async fn the_stores_counted_deletes_still_count(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let node = db.node().await;
+    let snapshot = node.snapshot(Some("kept")).await.expect("a snapshot");
+    assert!(node.delete_snapshot(snapshot.id).await.expect("a delete"));
+    assert!(!node.delete_snapshot(snapshot.id).await.expect("a delete"));
+    assert!(!node.delete_snapshot(9_999).await.expect("a delete"));
+}
