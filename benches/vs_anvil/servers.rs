@@ -15,7 +15,7 @@ pub enum Kind {
     Anvil,
 }
 
-/// A running server; killed (and its data removed) when dropped.
+/// A running server; killed (and its data, or Anvil's home, removed) when dropped.
 pub struct Server {
     pub kind: Kind,
     pub url: String,
@@ -39,9 +39,15 @@ impl Server {
                 (command, Some(data))
             }
             Kind::Anvil => {
+                // Anvil writes old states under `$HOME/.foundry/anvil/tmp` and removes them only
+                // when it exits cleanly; a home of its own goes with the server (tens of GB
+                // over a few runs otherwise).
+                let home = tempfile::tempdir().expect("a temporary directory");
                 let mut command = Command::new(anvil());
-                command.args(["--port", &port.to_string(), "--silent"]);
-                (command, None)
+                command
+                    .args(["--port", &port.to_string(), "--silent"])
+                    .env("HOME", home.path());
+                (command, Some(home))
             }
         };
         let mut command = command;
