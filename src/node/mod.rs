@@ -215,8 +215,8 @@ impl Node {
         Ok(self.store.ping().await?)
     }
 
-    /// SQL statements this node has run so far (for metrics, and for tests that show a page
-    /// costs a bounded number of statements).
+    /// Round trips to the database this node has made so far (see
+    /// [`crate::store::Store::statement_count`]).
     pub fn statement_count(&self) -> u64 {
         self.store.statement_count()
     }

@@ -101,7 +101,7 @@ impl Metrics {
         );
         registry.register(
             "db_statements",
-            "SQL statements run by this replica",
+            "round trips to the database by this replica (a script of held writes is one)",
             metrics.statements.clone(),
         );
         registry.register(

@@ -232,8 +232,8 @@ impl Store {
         Ok(Txn::new(txn))
     }
 
-    /// SQL statements run through this pool so far (for metrics, and for tests that show a page
-    /// costs a bounded number of statements).
+    /// Round trips to the database through this pool so far: statements, a script of held writes
+    /// counting as one (for metrics, and for tests that show a page costs a bounded number).
     pub fn statement_count(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
     }

@@ -5,8 +5,10 @@
 //! is still held first.
 //!
 //! What this changes for the store's functions, on SQLite:
-//! - a write's `ExecResult` says nothing (no row counts): a write whose count matters reads it
-//!   with `RETURNING`, which makes it a read;
+//! - only plain writes are held (`INSERT`, `UPDATE`, `DELETE` without `RETURNING`); anything
+//!   else runs at once, after what is held;
+//! - a held write's `ExecResult` says nothing (no row counts): a write whose count matters reads
+//!   it with `RETURNING`, which makes it a read;
 //! - a held write that fails fails the statement that sends it (the next read, or the commit).
 //!   Either way the transaction fails and rolls back, as it would have.
 //!
@@ -114,6 +116,17 @@ impl Held {
     }
 }
 
+/// Whether `sql` is a plain write: it starts with `INSERT`, `UPDATE` or `DELETE` and returns no
+/// rows (no `RETURNING`). Only those are held; a held statement's rows would reach the next
+/// read's caller.
+fn holdable(sql: &str) -> bool {
+    let upper = sql.trim_start().to_ascii_uppercase();
+    ["INSERT", "UPDATE", "DELETE"]
+        .iter()
+        .any(|verb| upper.starts_with(verb))
+        && !upper.contains("RETURNING")
+}
+
 /// Appends `sql` to `out` with every parameter written `?`, and its values to `out_values` in the
 /// order they appear: a numbered parameter (`$n`, `?n`) counts from the first value of its own
 /// statement, and once statements are joined, only unnumbered ones still do. Quoted text,
@@ -191,20 +204,21 @@ impl ConnectionTrait for Txn {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        match self.holds {
-            true => self.hold(stmt).await,
-            false => self.inner.execute_raw(stmt).await,
+        if self.holds && holdable(&stmt.sql) {
+            return self.hold(stmt).await;
         }
+        self.send_held().await?;
+        self.inner.execute_raw(stmt).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        match self.holds {
-            true => {
-                self.hold(Statement::from_string(DatabaseBackend::Sqlite, sql))
-                    .await
-            }
-            false => self.inner.execute_unprepared(sql).await,
+        if self.holds && holdable(sql) {
+            return self
+                .hold(Statement::from_string(DatabaseBackend::Sqlite, sql))
+                .await;
         }
+        self.send_held().await?;
+        self.inner.execute_unprepared(sql).await
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
@@ -283,6 +297,17 @@ mod tests {
             "SELECT '$1 ?', \"?2\" -- $3\n/* ?4 */ FROM t WHERE a = ?"
         );
         assert_eq!(values, vec![7i64.into()]);
+    }
+
+    #[test]
+    fn only_plain_writes_are_held() {
+        assert!(holdable("  INSERT INTO t VALUES (?)"));
+        assert!(holdable("delete from t where a = 1; DELETE FROM u"));
+        assert!(holdable(r#"UPDATE "m" SET "a" = ?"#));
+        assert!(!holdable("INSERT INTO t VALUES (?) RETURNING id"));
+        assert!(!holdable("SELECT changes()"));
+        assert!(!holdable("PRAGMA optimize"));
+        assert!(!holdable("WITH x AS (SELECT 1) DELETE FROM t"));
     }
 
     #[test]
