@@ -41,7 +41,7 @@ use sea_orm::{
 
 pub use error::{StoreError, StoreResult};
 pub use standbys::{ReadConfig, ReadScope, StandbyStatus};
-pub use txn::{Txn, commit, rollback, savepoint};
+pub use txn::{Txn, commit, flush, rollback, savepoint};
 
 /// A connection the store's functions run on: the pool (reads) or a transaction. The node names
 /// this, never the driver's types, and composes store functions inside one transaction.

@@ -251,6 +251,12 @@ pub async fn rollback(txn: Txn) -> StoreResult<()> {
     Ok(txn.inner.rollback().await?)
 }
 
+/// Sends `txn`'s held writes now, for writes that should run while the caller waits on other
+/// work (a run's signature checks).
+pub async fn flush(txn: &Txn) -> StoreResult<()> {
+    Ok(txn.send_held().await?)
+}
+
 /// A savepoint inside `txn`: what happens in it can be rolled back alone. `txn`'s held writes
 /// are sent first, so they stay whatever happens to the savepoint.
 pub async fn savepoint(txn: &Txn) -> StoreResult<Txn> {
