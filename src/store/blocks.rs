@@ -61,7 +61,7 @@ pub async fn set_tip(db: &impl ConnectionTrait, tip: &ChainTip) -> StoreResult<(
                 .update_columns([tip::Column::Hash, tip::Column::Height])
                 .to_owned(),
         )
-        .exec(db)
+        .exec_without_returning(db)
         .await?;
     Ok(())
 }

@@ -133,16 +133,19 @@ pub async fn unspent_among(
 
 /// The largest coins of `address` that no pending transaction spends, until they cover `amount`
 /// (or all of them if they cannot): a send reads a few rows backwards through the
-/// `(address, value, txid, vout)` index, however many coins the address holds.
+/// `(address, value, txid, vout)` index, however many coins the address holds. Pages start small
+/// and grow: one or two coins pay most sends, and every row fetched costs a hand-off.
 pub async fn select_coins(
     db: &impl ConnectionTrait,
     address: &Address,
     amount: u64,
 ) -> StoreResult<Vec<(OutPoint, Utxo)>> {
-    const PAGE: u64 = 64;
+    const FIRST_PAGE: u64 = 4;
+    const MAX_PAGE: u64 = 256;
     let mut coins = Vec::new();
     let mut total = 0u64;
     let mut offset = 0;
+    let mut page = FIRST_PAGE;
     loop {
         let rows = utxos::Entity::find()
             .filter(utxos::Column::Address.eq(address.to_string()))
@@ -151,7 +154,7 @@ pub async fn select_coins(
             .order_by_desc(utxos::Column::Txid)
             .order_by_desc(utxos::Column::Vout)
             .offset(offset)
-            .limit(PAGE)
+            .limit(page)
             .all(db)
             .await?;
         let fetched = rows.len() as u64;
@@ -163,10 +166,11 @@ pub async fn select_coins(
                 return Ok(coins);
             }
         }
-        if fetched < PAGE {
+        if fetched < page {
             return Ok(coins);
         }
-        offset += PAGE;
+        offset += page;
+        page = (page * 4).min(MAX_PAGE);
     }
 }
 

@@ -63,7 +63,7 @@ pub async fn set(db: &impl ConnectionTrait, settings: &MiningSettings) -> StoreR
                 ])
                 .to_owned(),
         )
-        .exec(db)
+        .exec_without_returning(db)
         .await?;
     Ok(())
 }

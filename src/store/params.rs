@@ -50,7 +50,7 @@ pub async fn set(db: &impl ConnectionTrait, params: &Params) -> StoreResult<()> 
                 ])
                 .to_owned(),
         )
-        .exec(db)
+        .exec_without_returning(db)
         .await?;
     Ok(())
 }

@@ -5,7 +5,8 @@
 
 use entity::{snapshot_pool, snapshots};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder,
 };
 
 use super::convert::{execute_numbered, now_millis, numbered, parse, to_i64, to_u64};
@@ -39,24 +40,44 @@ impl TryFrom<snapshots::Model> for Snapshot {
     }
 }
 
-/// Takes a snapshot of the current state: the tip, the last wallet, a copy of the pool.
+/// The snapshot's row, reading the tip and the last wallet as it writes.
+const INSERT_SNAPSHOT: &str = r#"INSERT INTO "s" ("name", "height", "tip_hash", "last_wallet", "created_at")
+    SELECT $1, (SELECT "height" FROM "l" WHERE "id" = 1), (SELECT "hash" FROM "l" WHERE "id" = 1),
+           COALESCE((SELECT MAX("id") FROM "w"), 0), $2"#;
+
+/// A snapshot's columns, as `snapshots::Model` reads them.
+const SNAPSHOT_COLUMNS: &str = r#""id", "name", "height", "tip_hash", "last_wallet", "created_at""#;
+
+/// Takes a snapshot of the current state: the tip, the last wallet, a copy of the pool. One
+/// round trip on either backend: on SQLite the two inserts are held writes sent with the read of
+/// the new row (the writer's newest snapshot: ids only grow); on PostgreSQL the inserts are
+/// a statement's `WITH` parts.
 pub async fn take(db: &impl ConnectionTrait, name: Option<&str>) -> StoreResult<Snapshot> {
-    // One statement reads the tip and the last wallet as it writes the row.
-    let insert = r#"INSERT INTO "s" ("name", "height", "tip_hash", "last_wallet", "created_at")
-        SELECT $1, (SELECT "height" FROM "l" WHERE "id" = 1), (SELECT "hash" FROM "l" WHERE "id" = 1),
-               COALESCE((SELECT MAX("id") FROM "w"), 0), $2
-        RETURNING "id", "name", "height", "tip_hash", "last_wallet", "created_at""#;
     let name: Option<String> = name.map(|n| n.chars().take(MAX_NAME).collect());
-    let row = db
-        .query_one_raw(numbered(db, insert, [name.into(), now_millis().into()]))
-        .await?
-        .ok_or_else(|| super::StoreError::corrupt("snapshots", "the insert returned no row"))?;
-    let snapshot: Snapshot = snapshots::Model::from_query_result(&row, "")?.try_into()?;
-    let copy = format!(
-        r#"INSERT INTO "sp" ("snapshot", {POOL_COLUMNS}) SELECT $1, {POOL_COLUMNS} FROM "p""#
-    );
-    execute_numbered(db, &copy, [snapshot.id.into()]).await?;
-    Ok(snapshot)
+    let values = [name.into(), now_millis().into()];
+    let row = match db.get_database_backend() {
+        DatabaseBackend::Postgres => {
+            let sql = format!(
+                r#"WITH "new" AS ({INSERT_SNAPSHOT} RETURNING {SNAPSHOT_COLUMNS}),
+                "copied" AS (INSERT INTO "sp" ("snapshot", {POOL_COLUMNS})
+                    SELECT (SELECT "id" FROM "new"), {POOL_COLUMNS} FROM "p")
+                SELECT {SNAPSHOT_COLUMNS} FROM "new""#
+            );
+            db.query_one_raw(numbered(db, &sql, values)).await?
+        }
+        _ => {
+            let newest = r#"(SELECT MAX("id") FROM "s")"#;
+            execute_numbered(db, INSERT_SNAPSHOT, values).await?;
+            let copy = format!(
+                r#"INSERT INTO "sp" ("snapshot", {POOL_COLUMNS}) SELECT {newest}, {POOL_COLUMNS} FROM "p""#
+            );
+            execute_numbered(db, &copy, []).await?;
+            let read = format!(r#"SELECT {SNAPSHOT_COLUMNS} FROM "s" WHERE "id" = {newest}"#);
+            db.query_one_raw(numbered(db, &read, [])).await?
+        }
+    }
+    .ok_or_else(|| super::StoreError::corrupt("snapshots", "the insert returned no row"))?;
+    snapshots::Model::from_query_result(&row, "")?.try_into()
 }
 
 /// Every snapshot, oldest first.

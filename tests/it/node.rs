@@ -23,6 +23,7 @@ on_both_backends!(
     killed_miner_loses_nothing_acknowledged,
     a_failing_pending_transaction_is_rejected_at_mining,
     reads_do_not_wait_for_a_nonce_search,
+    a_send_gathers_many_small_coins,
 );
 
 /// A refused send: from, to, amount, and what the error must be.
@@ -76,6 +77,39 @@ async fn reference_usage_example(backend: Backend) {
     assert_eq!(ok(node.history_count(&a[7].parse().unwrap()).await), 1);
     let report = ok(node.verify_chain(&|_, _| {}).await);
     assert_eq!((report.blocks, report.total_supply), (10, 100));
+}
+
+/// Coins are read in pages that grow (4, 16, 64, …): a payment needing 25 coins of 1 reads past
+/// the first two pages, and one needing more than there are reads them all and says how much
+/// there was.
+async fn a_send_gathers_many_small_coins(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let node = db.node().await;
+    let mut a = Vec::new();
+    for _ in 0..3 {
+        a.push(ok(node.new_wallet().await).address.to_string());
+    }
+    ok(node.init_system(&addr(&a[0])).await);
+    for _ in 0..30 {
+        ok(node.send(&a[0], &a[1], 1).await);
+        ok(node.mine_block(&addr(&a[2]), None).await);
+    }
+    match node.send(&a[1], &a[0], 31).await {
+        Err(NodeError::InsufficientFunds { available, .. }) => assert_eq!(available, 30),
+        other => panic!("expected InsufficientFunds, got {other:?}"),
+    }
+    let Ok(PoolEntry::Pending(sent)) = node.send(&a[1], &a[0], 25).await else {
+        panic!("the send of 25 coins was refused");
+    };
+    let block = ok(node.mine_block(&addr(&a[2]), None).await);
+    let tx = block
+        .block
+        .transactions
+        .iter()
+        .find(|t| t.txid() == sent.txid)
+        .expect("the payment is mined");
+    assert_eq!(tx.inputs.len(), 25);
+    assert_eq!(balances(&node, &a[1..2]).await, vec![5]);
 }
 
 async fn reset_system_replays_the_training_scenario(backend: Backend) {

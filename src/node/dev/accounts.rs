@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::chain::{Address, DeriveError, Params, Premine, PremineError, SecretKey, SeedPhrase};
 use crate::model::{MiningMode, MiningSettings, StoredBlock, Wallet};
+use crate::node::mining::mine::BlockTime;
 use crate::node::{Node, NodeError, NodeEvent, NodeResult, Sent};
 use crate::store::{Db, mining, wallets};
 
@@ -211,7 +212,14 @@ impl Node {
         let wallets = self.account_wallets_in(db, accounts).await?;
         let faucet = accounts.faucet().ok_or(NodeError::NoFaucet)?;
         let genesis = self
-            .mine_with(db, &faucet, 0, params, Some(DEV_GENESIS_TIME), events)
+            .mine_with(
+                db,
+                &faucet,
+                0,
+                params,
+                BlockTime::Fixed(DEV_GENESIS_TIME),
+                events,
+            )
             .await?;
         self.automine_to_faucet_in(db, accounts, params, events)
             .await?;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::accounts::DevAccounts;
 use crate::chain::{Params, Premine};
 use crate::model::{DevClock, PendingTx, PoolEntry, Wallet};
+use crate::node::mining::mine::BlockTime;
 use crate::node::{Node, NodeError, NodeEvent, NodeResult, PoolChangeKind};
 use crate::store::{Db, clear_all, mining, params};
 
@@ -88,21 +89,21 @@ impl Node {
         let addr: Vec<_> = wallets.iter().map(|w| w.address).collect();
         let txs = params.default_txs_per_block;
         let genesis = self
-            .mine_with(txn, &addr[0], 0, params, None, events)
+            .mine_with(txn, &addr[0], 0, params, BlockTime::Clock, events)
             .await?;
         for (to, amount) in FIRST_ROUNDS {
             let entry = self.send_in(txn, &addr[0], &addr[to], amount).await?;
             events.push(added(entry));
-            self.mine_with(txn, &addr[0], txs, params, None, events)
+            self.mine_with(txn, &addr[0], txs, params, BlockTime::Clock, events)
                 .await?;
         }
         for from in &addr[1..] {
             let entry = self.send_in(txn, from, &addr[0], 1).await?;
             events.push(added(entry));
         }
-        self.mine_with(txn, &addr[1], 2, params, None, events)
+        self.mine_with(txn, &addr[1], 2, params, BlockTime::Clock, events)
             .await?;
-        self.mine_with(txn, &addr[1], 3, params, None, events)
+        self.mine_with(txn, &addr[1], 3, params, BlockTime::Clock, events)
             .await?;
         Ok((Some(genesis.hash), wallets))
     }

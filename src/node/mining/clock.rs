@@ -52,9 +52,18 @@ impl Node {
     /// up), or the clock's time.
     pub(in crate::node) async fn block_time_in(&self, db: &impl Db) -> NodeResult<u64> {
         let mut clock = mining::clock(db).await?;
+        self.take_block_time(db, &mut clock).await
+    }
+
+    /// [`Node::block_time_in`] with `clock` as read inside the same commit.
+    pub(in crate::node) async fn take_block_time(
+        &self,
+        db: &impl Db,
+        clock: &mut DevClock,
+    ) -> NodeResult<u64> {
         match clock.next_timestamp.take() {
             Some(timestamp) => {
-                mining::set_clock(db, &clock).await?;
+                mining::set_clock(db, clock).await?;
                 Ok(timestamp)
             }
             None => Ok(clock.now(now_secs())),

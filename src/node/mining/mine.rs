@@ -7,10 +7,22 @@ use crate::store::Db;
 
 use crate::chain::pow::{self, SearchOutcome};
 use crate::chain::{Address, Block, BlockHeader, OutPoint, Params, connect_blocks};
-use crate::model::{PoolEntry, StoredBlock};
+use crate::model::{DevClock, PoolEntry, StoredBlock};
 use crate::node::{Node, NodeError, NodeEvent, NodeResult, PoolChangeKind};
 use crate::store::blocks;
 use crate::store::{chainstate, connect, pool};
+
+/// Where a mined block's timestamp comes from.
+pub(in crate::node) enum BlockTime<'a> {
+    /// The dev clock, read inside the commit.
+    Clock,
+    /// The dev clock as the caller read it inside the same commit (kept up to date, so the
+    /// caller can mine again with it).
+    Read(&'a mut DevClock),
+    /// This timestamp, and the lowest nonce that meets the difficulty (one thread searches): the
+    /// same block on every machine, as a dev chain's genesis is.
+    Fixed(u64),
+}
 
 impl Node {
     /// Mines a block paying the reward to `miner`, with up to `tx_count` (default: the chain's
@@ -56,20 +68,18 @@ impl Node {
         count: usize,
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<Arc<StoredBlock>> {
-        self.mine_with(db, miner, count, &self.params(), None, events)
+        self.mine_with(db, miner, count, &self.params(), BlockTime::Clock, events)
             .await
     }
 
-    /// [`Node::mine_in`] under `params` (a reset's new chain). With `fixed_time` the block has
-    /// that timestamp and the lowest nonce that meets the difficulty (one thread searches), so it
-    /// is the same block on every machine: a dev chain's genesis.
+    /// [`Node::mine_in`] under `params` (a reset's new chain), its timestamp from `time`.
     pub(in crate::node) async fn mine_with(
         &self,
         db: &impl Db,
         miner: &Address,
         count: usize,
         params: &Params,
-        fixed_time: Option<u64>,
+        time: BlockTime<'_>,
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<Arc<StoredBlock>> {
         let tip = blocks::tip(db).await?;
@@ -87,9 +97,13 @@ impl Node {
         let (height, _) = crate::chain::ChainTip::next(tip.as_ref());
         let packed = self.pack(db, candidates, view.clone(), height).await?;
 
-        let (timestamp, threads) = match fixed_time {
-            Some(time) => (time, 1),
-            None => (self.block_time_in(db).await?, self.config.mining_threads),
+        let (timestamp, threads) = match time {
+            BlockTime::Fixed(time) => (time, 1),
+            BlockTime::Clock => (self.block_time_in(db).await?, self.config.mining_threads),
+            BlockTime::Read(clock) => (
+                self.take_block_time(db, clock).await?,
+                self.config.mining_threads,
+            ),
         };
         let mut block = Block::candidate(
             tip.as_ref(),

@@ -18,6 +18,8 @@ use crate::model::{DevClock, MiningMode, MiningSettings, MiningStatus, StoredBlo
 use crate::node::{Node, NodeError, NodeEvent, NodeResult};
 use crate::store::{blocks, mining, pool};
 
+use super::mine::BlockTime;
+
 /// The longest interval accepted: a day.
 pub const MAX_INTERVAL_SECONDS: i64 = 86_400;
 
@@ -145,17 +147,25 @@ impl Node {
         db: &impl Db,
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<Vec<Arc<StoredBlock>>> {
-        let settings = self.settings_in(db).await?;
+        let (settings, mut clock) = self.settings_and_clock_in(db).await?;
         let (MiningMode::Auto, Some(miner)) = (settings.mode, settings.address) else {
             return Ok(Vec::new());
         };
+        let params = self.params();
+        let count = settings.tx_count.max(1) as usize;
         let mut mined = Vec::new();
         let mut pending = pool::count(db, false).await?;
         while pending > 0 {
-            mined.push(
-                self.mine_in(db, &miner, settings.tx_count.max(1) as usize, events)
-                    .await?,
-            );
+            let time = BlockTime::Read(&mut clock);
+            let block = self
+                .mine_with(db, &miner, count, &params, time, events)
+                .await?;
+            let taken = block.block.transactions.len().saturating_sub(1) as u64;
+            mined.push(block);
+            if taken >= pending {
+                // Mined entries leave the pool: nothing is left to count.
+                break;
+            }
             // A block takes at least one entry (mined or rejected) unless all it looked at wait
             // for parents further back; those stay for the next block.
             let left = pool::count(db, false).await?;
