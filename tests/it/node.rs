@@ -92,7 +92,7 @@ async fn a_send_gathers_many_small_coins(backend: Backend) {
     ok(node.init_system(&addr(&a[0])).await);
     for _ in 0..30 {
         ok(node.send(&a[0], &a[1], 1).await);
-        ok(node.mine_block(&addr(&a[2]), None).await);
+        ok(node.mine_block(&addr(&a[0]), None).await);
     }
     match node.send(&a[1], &a[0], 31).await {
         Err(NodeError::InsufficientFunds { available, .. }) => assert_eq!(available, 30),
