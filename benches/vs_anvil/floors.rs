@@ -1,6 +1,7 @@
 //! The floors under Pocket's durable writes on this machine, next to Anvil's whole operation:
 //! parts of Pocket's work measured in process (no HTTP, no GraphQL) on a SQLite database the
-//! store opens as the server opens its own (WAL, `synchronous = FULL`). Where a floor alone is
+//! store opens as the server opens its own (WAL, `synchronous = FULL`), some with the time of a
+//! request that does nothing (`{ __typename }`) to a Pocket server added. Where a floor alone is
 //! slower than Anvil's whole operation, no change above the store can bring that row to 1.0.
 
 use std::sync::atomic::AtomicBool;
@@ -18,7 +19,8 @@ use crate::{Figure, median, timed};
 const REVERTED: i64 = 100;
 
 /// The floor rows, each with Anvil's matching operation measured alternately in the same loop.
-pub async fn rows(anvil: &Client, reps: usize) -> Vec<(&'static str, Figure)> {
+/// `pocket` is a Pocket server, for the cost of a request that does nothing.
+pub async fn rows(pocket: &Client, anvil: &Client, reps: usize) -> Vec<(&'static str, Figure)> {
     let db = TestDb::new(Backend::Sqlite).await;
     let node = db.node().await;
     let store = db.store().await;
@@ -41,14 +43,7 @@ pub async fn rows(anvil: &Client, reps: usize) -> Vec<(&'static str, Figure)> {
     for rep in 0..reps {
         let started = Instant::now();
         for commit in 0..2 {
-            let id = reps * (1 + commit) + rep;
-            let script =
-                format!("BEGIN IMMEDIATE; INSERT INTO floor_probe VALUES ({id}, 'x'); COMMIT");
-            store
-                .db()
-                .execute_unprepared(&script)
-                .await
-                .expect("a commit");
+            commit_one(&store, reps * (1 + commit) + rep).await;
         }
         nonce_search(&miner, rep as u64);
         pair.push(started.elapsed());
@@ -62,23 +57,29 @@ pub async fn rows(anvil: &Client, reps: usize) -> Vec<(&'static str, Figure)> {
     }
     anvil.set_auto(true).await;
 
+    // An AUTO send's least: a request, one durable commit, one nonce search.
+    let (mut auto, mut anvil_auto) = (Vec::new(), Vec::new());
+    for rep in 0..reps {
+        let started = Instant::now();
+        pocket.nothing().await;
+        commit_one(&store, reps * 3 + rep).await;
+        nonce_search(&miner, (reps + rep) as u64);
+        auto.push(started.elapsed());
+        anvil_auto.push(timed(anvil.transfer_mined(0, 1)).await);
+    }
+
     node.mine_blocks(&miner, 1000, Some(0), |_| {})
         .await
         .expect("a chain");
     anvil.mine_many(1000).await;
 
-    let (mut commit, mut anvil_snapshot) = (Vec::new(), Vec::new());
+    let (mut commit, mut answered, mut anvil_snapshot) = (Vec::new(), Vec::new(), Vec::new());
     for rep in 0..reps {
-        // BEGIN, one row, COMMIT: one script, one round trip to the connection's thread.
-        let script =
-            format!("BEGIN IMMEDIATE; INSERT INTO floor_probe VALUES ({rep}, 'x'); COMMIT");
+        let request = timed(pocket.nothing()).await;
         let started = Instant::now();
-        store
-            .db()
-            .execute_unprepared(&script)
-            .await
-            .expect("a commit");
+        commit_one(&store, rep).await;
         commit.push(started.elapsed());
+        answered.push(request + started.elapsed());
         anvil_snapshot.push(
             timed(async {
                 anvil.snapshot().await;
@@ -120,6 +121,14 @@ pub async fn rows(anvil: &Client, reps: usize) -> Vec<(&'static str, Figure)> {
             Figure::Time(median(commit), anvil_snapshot),
         ),
         (
+            "floor: a request that does nothing, plus that commit (vs Anvil's snapshot)",
+            Figure::Time(median(answered), anvil_snapshot),
+        ),
+        (
+            "floor: a request that does nothing, one such commit and a nonce search (vs Anvil's automine transfer + receipt)",
+            Figure::Time(median(auto), median(anvil_auto)),
+        ),
+        (
             "floor: revert 100 empty blocks, in process (vs Anvil's revert over HTTP)",
             Figure::Time(median(revert), anvil_revert),
         ),
@@ -128,6 +137,17 @@ pub async fn rows(anvil: &Client, reps: usize) -> Vec<(&'static str, Figure)> {
             Figure::Time(median(work), anvil_revert),
         ),
     ]
+}
+
+/// Row `id` committed durably: BEGIN, one row, COMMIT in one script, one round trip to the
+/// connection's thread.
+async fn commit_one(store: &store::Store, id: usize) {
+    let script = format!("BEGIN IMMEDIATE; INSERT INTO floor_probe VALUES ({id}, 'x'); COMMIT");
+    store
+        .db()
+        .execute_unprepared(&script)
+        .await
+        .expect("a commit");
 }
 
 /// A block's nonce search at the default difficulty, as the node runs it (the first nonces on

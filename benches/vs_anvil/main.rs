@@ -345,9 +345,11 @@ async fn main() {
     }
 
     if wanted("floors") {
+        let (pocket, _) = Server::start(Kind::Pocket, &http, &[]).await;
         let (anvil, _) = Server::start(Kind::Anvil, &http, &[]).await;
+        let p = Client::new(&pocket, &http).await;
         let a = Client::new(&anvil, &http).await;
-        for (what, figure) in floors::rows(&a, reps).await {
+        for (what, figure) in floors::rows(&p, &a, reps).await {
             row(what, figure);
         }
     }
