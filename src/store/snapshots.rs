@@ -48,36 +48,33 @@ const INSERT_SNAPSHOT: &str = r#"INSERT INTO "s" ("name", "height", "tip_hash", 
 /// A snapshot's columns, as `snapshots::Model` reads them.
 const SNAPSHOT_COLUMNS: &str = r#""id", "name", "height", "tip_hash", "last_wallet", "created_at""#;
 
-/// Takes a snapshot of the current state: the tip, the last wallet, a copy of the pool. One
-/// round trip on either backend: on SQLite the two inserts are held writes sent with the read of
-/// the new row (the writer's newest snapshot: ids only grow); on PostgreSQL the inserts are
-/// a statement's `WITH` parts.
+/// Takes a snapshot of the current state: the tip, the last wallet, a copy of the pool. On
+/// PostgreSQL one statement, the pool copied in a `WITH` part; on SQLite the copy is a held write
+/// (`store::Txn`), sent with the commit's next read.
 pub async fn take(db: &impl ConnectionTrait, name: Option<&str>) -> StoreResult<Snapshot> {
     let name: Option<String> = name.map(|n| n.chars().take(MAX_NAME).collect());
-    let values = [name.into(), now_millis().into()];
-    let row = match db.get_database_backend() {
-        DatabaseBackend::Postgres => {
-            let sql = format!(
-                r#"WITH "new" AS ({INSERT_SNAPSHOT} RETURNING {SNAPSHOT_COLUMNS}),
-                "copied" AS (INSERT INTO "sp" ("snapshot", {POOL_COLUMNS})
-                    SELECT (SELECT "id" FROM "new"), {POOL_COLUMNS} FROM "p")
-                SELECT {SNAPSHOT_COLUMNS} FROM "new""#
-            );
-            db.query_one_raw(numbered(db, &sql, values)).await?
-        }
-        _ => {
-            let newest = r#"(SELECT MAX("id") FROM "s")"#;
-            execute_numbered(db, INSERT_SNAPSHOT, values).await?;
-            let copy = format!(
-                r#"INSERT INTO "sp" ("snapshot", {POOL_COLUMNS}) SELECT {newest}, {POOL_COLUMNS} FROM "p""#
-            );
-            execute_numbered(db, &copy, []).await?;
-            let read = format!(r#"SELECT {SNAPSHOT_COLUMNS} FROM "s" WHERE "id" = {newest}"#);
-            db.query_one_raw(numbered(db, &read, [])).await?
-        }
+    let postgres = db.get_database_backend() == DatabaseBackend::Postgres;
+    let insert = match postgres {
+        true => format!(
+            r#"WITH "new" AS ({INSERT_SNAPSHOT} RETURNING {SNAPSHOT_COLUMNS}),
+            "copied" AS (INSERT INTO "sp" ("snapshot", {POOL_COLUMNS})
+                SELECT (SELECT "id" FROM "new"), {POOL_COLUMNS} FROM "p")
+            SELECT {SNAPSHOT_COLUMNS} FROM "new""#
+        ),
+        false => format!("{INSERT_SNAPSHOT} RETURNING {SNAPSHOT_COLUMNS}"),
+    };
+    let row = db
+        .query_one_raw(numbered(db, &insert, [name.into(), now_millis().into()]))
+        .await?
+        .ok_or_else(|| super::StoreError::corrupt("snapshots", "the insert returned no row"))?;
+    let snapshot: Snapshot = snapshots::Model::from_query_result(&row, "")?.try_into()?;
+    if !postgres {
+        let copy = format!(
+            r#"INSERT INTO "sp" ("snapshot", {POOL_COLUMNS}) SELECT $1, {POOL_COLUMNS} FROM "p""#
+        );
+        execute_numbered(db, &copy, [snapshot.id.into()]).await?;
     }
-    .ok_or_else(|| super::StoreError::corrupt("snapshots", "the insert returned no row"))?;
-    snapshots::Model::from_query_result(&row, "")?.try_into()
+    Ok(snapshot)
 }
 
 /// Every snapshot, oldest first.
