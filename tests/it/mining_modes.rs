@@ -15,6 +15,7 @@ on_both_backends!(
     mining_settings_are_checked_and_typed,
     interval_mining_paces_blocks_and_survives_a_restart,
     auto_mining_and_a_revert_through_the_binary,
+    auto_mining_with_small_blocks_mines_every_entry_in_one_commit,
 );
 
 const SET: &str = "mutation($m: MiningMode!, $a: String, $i: Int, $t: Int) { setMining(mode: $m, address: $a, intervalSeconds: $i, txCount: $t) { mode address intervalSeconds txCount nextBlockAt } }";
@@ -65,6 +66,58 @@ async fn auto_mining_mines_each_send_and_names_its_block(backend: Backend) {
         .verify_chain(&|_, _| {})
         .await
         .expect("chain verifies");
+}
+
+/// AUTO with one transaction per block mines everything pending in the send's commit, a block
+/// per entry, oldest first; a timestamp fixed for the next block goes to the first of them only,
+/// and the others follow the dev clock from there.
+async fn auto_mining_with_small_blocks_mines_every_entry_in_one_commit(backend: Backend) {
+    const BLOCK: &str = "query($h: Int!) { block(height: $h) { timestamp transactions { id } } }";
+    const SET_NEXT: &str =
+        "mutation($t: Int!) { setNextBlockTimestamp(timestamp: $t) { nextBlockTimestamp } }";
+    let app = spawn_app(backend).await;
+    let a = app.reset().await;
+    // The reset leaves two payments pending on a chain of height 9.
+    let tip = app.data(BLOCK, json!({ "h": 9 })).await["block"]["timestamp"]
+        .as_i64()
+        .unwrap();
+    let fixed = tip + 1_000;
+    app.data(SET_NEXT, json!({ "t": fixed })).await;
+    app.data(SET, json!({ "m": "AUTO", "a": a[7], "t": 1 }))
+        .await;
+    let sent = app
+        .data(SEND, json!({ "f": a[0], "t": a[5], "a": 4 }))
+        .await["send"]
+        .clone();
+    assert_eq!(sent["status"], "MINED");
+    assert_eq!(sent["block"]["height"], 12);
+    let mut previous = 0;
+    for height in 10..=12 {
+        let block = app.data(BLOCK, json!({ "h": height })).await["block"].clone();
+        assert_eq!(
+            block["transactions"].as_array().unwrap().len(),
+            2,
+            "{block}"
+        );
+        let timestamp = block["timestamp"].as_i64().unwrap();
+        match height {
+            10 => assert_eq!(timestamp, fixed),
+            _ => assert!(timestamp >= previous, "{timestamp} after {previous}"),
+        }
+        previous = timestamp;
+    }
+    let last = app.data(BLOCK, json!({ "h": 12 })).await["block"]["transactions"][1]["id"].clone();
+    assert_eq!(last, sent["txId"]);
+    let chain = app
+        .data(
+            "{ chain { height poolSize } mining { nextBlockTimestamp } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        chain,
+        json!({ "chain": { "height": 12, "poolSize": 0 }, "mining": { "nextBlockTimestamp": null } })
+    );
 }
 
 async fn mining_settings_are_checked_and_typed(backend: Backend) {
