@@ -487,7 +487,10 @@ async fn a_peer_answering_a_few_blocks_at_a_time_is_synced_whole() {
             json!({}),
         )
         .await;
-        if answer["data"]["chain"]["tipHash"] == tip.as_str() {
+        // The peer's counts are updated just after the blocks are committed: wait for both.
+        if answer["data"]["chain"]["tipHash"] == tip.as_str()
+            && answer["data"]["peers"][0]["blocksReceived"] == 131
+        {
             break answer;
         }
         assert!(Instant::now() < deadline, "{answer}");

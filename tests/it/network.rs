@@ -454,9 +454,17 @@ async fn a_restarted_node_catches_up() {
     let b = node(&db_b, &[&a]).await;
     let (height, _) = net.converged(&[&a, &b], 34).await;
     assert_eq!(height, 34);
-    let peers = net
-        .ok(&b, "{ peers { state height blocksReceived } }", json!({}))
-        .await;
+    // The peer's counts are updated just after the blocks are committed.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let peers = loop {
+        let peers = net
+            .ok(&b, "{ peers { state height blocksReceived } }", json!({}))
+            .await;
+        if peers["peers"][0]["blocksReceived"] == 30 || Instant::now() > deadline {
+            break peers;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     assert_eq!(peers["peers"][0]["blocksReceived"], 30, "{peers}");
     drop((a, b));
     verify(&db_b);
