@@ -120,11 +120,15 @@ impl Held {
 /// rows (no `RETURNING`). Only those are held; a held statement's rows would reach the next
 /// read's caller.
 fn holdable(sql: &str) -> bool {
-    let upper = sql.trim_start().to_ascii_uppercase();
-    ["INSERT", "UPDATE", "DELETE"]
-        .iter()
-        .any(|verb| upper.starts_with(verb))
-        && !upper.contains("RETURNING")
+    let sql = sql.trim_start().as_bytes();
+    let starts = |verb: &[u8]| {
+        sql.get(..verb.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(verb))
+    };
+    (starts(b"INSERT") || starts(b"UPDATE") || starts(b"DELETE"))
+        && !sql
+            .windows(b"RETURNING".len())
+            .any(|w| w.eq_ignore_ascii_case(b"RETURNING"))
 }
 
 /// Appends `sql` to `out` with every parameter written `?`, and its values to `out_values` in the
