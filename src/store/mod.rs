@@ -19,12 +19,14 @@ mod pool_outputs;
 mod reachable;
 pub mod side_blocks;
 pub mod snapshots;
+mod sqlite_values;
 pub mod standbys;
 pub mod tx_index;
 mod txn;
 pub mod undo;
 pub mod version;
 pub mod wallets;
+mod writer;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -41,7 +43,7 @@ use sea_orm::{
 
 pub use error::{StoreError, StoreResult};
 pub use standbys::{ReadConfig, ReadScope, StandbyStatus};
-pub use txn::{Txn, commit, flush, rollback, savepoint};
+pub use txn::{Txn, commit, rollback, savepoint};
 
 /// A connection the store's functions run on: the pool (reads) or a transaction. The node names
 /// this, never the driver's types, and composes store functions inside one transaction.
@@ -62,6 +64,8 @@ pub struct Store {
     url: Arc<str>,
     /// Hot standbys that serve reads (PostgreSQL only).
     standbys: Option<Arc<standbys::Standbys>>,
+    /// The writer's own connection (a SQLite file opened for writing).
+    writer: Option<Arc<writer::Writer>>,
 }
 
 impl Store {
@@ -121,19 +125,26 @@ impl Store {
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::Relaxed);
         });
-        let store = Self {
+        let mut store = Self {
             db,
             statements,
             url: Arc::from(url),
             standbys: None,
+            writer: None,
         };
         if !create && !store.has_tables().await? {
             return Err(StoreError::Missing(redact(url)));
         }
         // Replicas starting together take turns: the writer's lock covers the migrations.
         let txn = store.begin_write().await?;
-        Migrator::up(txn.inner(), None).await?;
+        if let Some(driver) = txn.driver_txn() {
+            Migrator::up(driver, None).await?;
+        }
         commit(txn).await?;
+        if let Some(path) = sqlite_path(url).filter(|_| !url.contains("mode=ro")) {
+            let writer = writer::Writer::open(&path, store.statements.clone())?;
+            store.writer = Some(Arc::new(writer));
+        }
         Ok(store)
     }
 
@@ -194,8 +205,11 @@ impl Store {
     /// Begins the single writer's transaction: it waits for any other writer, in this process or
     /// another, and holds the turn until commit or rollback.
     pub async fn begin_write(&self) -> StoreResult<Txn> {
+        if let Some(writer) = &self.writer {
+            return Ok(Txn::direct(writer.begin().await?));
+        }
         match self.backend() {
-            DatabaseBackend::Sqlite => Ok(Txn::new(
+            DatabaseBackend::Sqlite => Ok(Txn::driver(
                 self.db
                     .begin_with_options(TransactionOptions {
                         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
@@ -211,7 +225,7 @@ impl Store {
                     [WRITER_LOCK_KEY.into()],
                 ))
                 .await?;
-                Ok(Txn::new(txn))
+                Ok(Txn::driver(txn))
             }
         }
     }
@@ -229,7 +243,7 @@ impl Store {
                     .await?
             }
         };
-        Ok(Txn::new(txn))
+        Ok(Txn::driver(txn))
     }
 
     /// Round trips to the database through this pool so far: statements, a script of held writes

@@ -91,11 +91,8 @@ impl Node {
             })
         };
         let attempt = crate::store::savepoint(db).await?;
-        // Written while the signatures are checked: the held writes go now, not at the release.
-        let written = match connect::connect_many(&attempt, &run[..valid], &rows).await {
-            Ok(()) => crate::store::flush(&attempt).await,
-            Err(err) => Err(err),
-        };
+        // Written while the signatures are checked.
+        let written = connect::connect_many(&attempt, &run[..valid], &rows).await;
         let signed = signatures.await?;
         let mut run = Arc::try_unwrap(run).unwrap_or_else(|shared| shared.as_ref().clone());
         if !signed {

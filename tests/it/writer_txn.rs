@@ -1,8 +1,9 @@
-//! The writer's transaction (`store::Txn`): on SQLite it holds writes whose result nobody reads
-//! and sends them with the next read or the commit. What a caller sees must not change: its own
-//! writes are read back, a commit keeps them, a rollback or a failing write keeps none, and a
-//! savepoint rolled back keeps what came before it. Each on both backends (PostgreSQL runs every
-//! statement at once).
+//! The writer's transaction (`store::Txn`): on a SQLite file it runs on the writer's own
+//! connection, beside the pool, and hands its rows to sea-orm itself. What a caller sees must be
+//! what the driver's transaction shows: its own writes are read back, a commit keeps them, a
+//! rollback, a failing write or a drop keeps none, a savepoint rolled back keeps what came before
+//! it, rows read by position keep the query's order, and another writer (another process) waits
+//! its turn. Each on both backends.
 
 use pocket_chain::store::{self, Store, Txn};
 use pocket_testkit::{Backend, TestDb, on_both_backends};
@@ -13,6 +14,8 @@ on_both_backends!(
     a_failing_write_or_a_rollback_keeps_nothing,
     a_savepoint_rolled_back_keeps_what_came_before,
     the_stores_counted_deletes_still_count,
+    rows_read_by_position_keep_the_querys_order,
+    another_writer_waits_for_the_commit,
 );
 
 async fn scratch(backend: Backend) -> (TestDb, Store) {
@@ -72,7 +75,6 @@ async fn own_writes_are_read_back_and_committed(backend: Backend) {
         .await
         .expect("update");
     assert_eq!(notes(&txn).await, rows(&[(1, "one"), (2, "it's $1 ?")]));
-    // Held again after the read, sent by the commit.
     insert(&txn, 3, "three").await.expect("insert");
     assert!(
         notes(store.db()).await.is_empty(),
@@ -92,15 +94,14 @@ async fn a_failing_write_or_a_rollback_keeps_nothing(backend: Backend) {
     store::rollback(txn).await.expect("rollback");
     assert!(notes(store.db()).await.is_empty());
 
-    // A duplicate key: on SQLite the failure surfaces when the write is sent (the commit here),
-    // on PostgreSQL at once. Either way the transaction keeps nothing.
+    // A duplicate key fails at once; the transaction, dropped, keeps nothing.
     let txn = store.begin_write().await.expect("begin");
     insert(&txn, 1, "one").await.expect("insert");
-    let failed = match insert(&txn, 1, "again").await {
-        Err(_) => true,
-        Ok(()) => store::commit(txn).await.is_err(),
-    };
-    assert!(failed, "a duplicate key fails the transaction");
+    assert!(
+        insert(&txn, 1, "again").await.is_err(),
+        "a duplicate key fails"
+    );
+    drop(txn);
     assert!(notes(store.db()).await.is_empty());
 
     // The writer's turn is free again, and a good transaction commits.
@@ -137,4 +138,66 @@ async fn the_stores_counted_deletes_still_count(backend: Backend) {
     assert!(node.delete_snapshot(snapshot.id).await.expect("a delete"));
     assert!(!node.delete_snapshot(snapshot.id).await.expect("a delete"));
     assert!(!node.delete_snapshot(9_999).await.expect("a delete"));
+}
+
+async fn rows_read_by_position_keep_the_querys_order(backend: Backend) {
+    let (_db, store) = scratch(backend).await;
+    let txn = store.begin_write().await.expect("begin");
+    insert(&txn, 5, "five").await.expect("insert");
+    let sql = "SELECT note, id, CAST(id * 2 AS BIGINT) AS double_id FROM scratch";
+    let row = txn
+        .query_one_raw(Statement::from_string(backend_of(&txn), sql))
+        .await
+        .expect("a read")
+        .expect("a row");
+    let by_position: (String, i64, i64) = (
+        row.try_get_by_index(0).expect("note"),
+        row.try_get_by_index(1).expect("id"),
+        row.try_get_by_index(2).expect("double"),
+    );
+    assert_eq!(by_position, ("five".to_owned(), 5, 10));
+    let by_name: i64 = row.try_get("", "double_id").expect("by name");
+    assert_eq!(by_name, 10);
+
+    // An expression that is NULL reads as a missing number.
+    let sql = "SELECT max(id) AS top FROM scratch WHERE id > 100";
+    let row = txn
+        .query_one_raw(Statement::from_string(backend_of(&txn), sql))
+        .await
+        .expect("a read")
+        .expect("a row");
+    assert_eq!(row.try_get::<Option<i64>>("", "top").expect("top"), None);
+    store::commit(txn).await.expect("commit");
+}
+
+/// A second store on the same database is another process's writer: its transaction waits for
+/// the first one's commit, without holding up the first process's runtime, then sees its rows.
+async fn another_writer_waits_for_the_commit(backend: Backend) {
+    let (db, store) = scratch(backend).await;
+    let other = db.store().await;
+    let txn = store.begin_write().await.expect("begin");
+    insert(&txn, 1, "first").await.expect("insert");
+    let waiting = tokio::spawn(async move {
+        let txn = other.begin_write().await.expect("the other begins");
+        let seen = notes(&txn).await;
+        insert(&txn, 2, "second").await.expect("insert");
+        store::commit(txn).await.expect("the other commits");
+        seen
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "the other writer waits its turn");
+    store::commit(txn).await.expect("commit");
+    let seen = tokio::time::timeout(std::time::Duration::from_secs(10), waiting)
+        .await
+        .expect("the other writer goes on after the commit")
+        .expect("no panic");
+    assert_eq!(seen, rows(&[(1, "first")]));
+    assert_eq!(
+        notes(store.db()).await,
+        rows(&[(1, "first"), (2, "second")])
+    );
+}
+
+fn backend_of(txn: &Txn) -> DatabaseBackend {
+    txn.get_database_backend()
 }

@@ -1,0 +1,273 @@
+//! The SQLite writer's own connection. sqlx runs each SQLite statement on the connection's own
+//! thread, and the hand-off there and back costs far more than the statement (see
+//! docs/performance.md, "Where a write's time goes"). The writer's statements are few and short,
+//! so this connection (rusqlite) runs them on the calling task's thread instead: a point read or
+//! write takes microseconds. Two steps can wait, and leave the task's thread for it: `BEGIN
+//! IMMEDIATE` when another process holds the database's write lock, and `COMMIT`, which syncs the
+//! disk. A statement that took long yields to the runtime before the next runs.
+//!
+//! Reads outside the writer's transaction stay on the pool.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+use sea_orm::{DbErr, ExecResult, ProxyExecResult, QueryResult, Statement, Value};
+use tokio::sync::OwnedMutexGuard;
+
+use super::error::StoreResult;
+use super::sqlite_values::{self, exec_err, query_err};
+
+/// How long `BEGIN IMMEDIATE` waits for another process's writer, as the pool's busy timeout.
+const BUSY_WAIT: Duration = Duration::from_secs(30);
+
+/// A statement that ran longer than this yields before the next, so that the writer's turn does
+/// not keep the runtime's thread from other tasks.
+const YIELD_AFTER: Duration = Duration::from_millis(1);
+
+/// Prepared statements kept for reuse: the store's statements, each with every batch size the
+/// writer uses.
+const CACHED_STATEMENTS: usize = 256;
+
+/// The connection, shared by a transaction and its savepoints.
+#[derive(Debug)]
+struct Shared {
+    conn: Mutex<Connection>,
+    /// The store's count of statements (see [`super::Store::statement_count`]).
+    statements: Arc<AtomicU64>,
+}
+
+/// The writer's connection to a SQLite file, taken by one transaction at a time.
+#[derive(Debug)]
+pub(super) struct Writer {
+    shared: Arc<Shared>,
+    turn: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Writer {
+    /// Opens `path` (its tables exist: the migrations ran on the pool) as the pool opens it.
+    pub(super) fn open(path: &Path, statements: Arc<AtomicU64>) -> StoreResult<Self> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(exec_err)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+             PRAGMA temp_store = memory; PRAGMA cache_spill = 65536;",
+        )
+        .map_err(exec_err)?;
+        conn.busy_timeout(Duration::ZERO).map_err(exec_err)?;
+        conn.set_prepared_statement_cache_capacity(CACHED_STATEMENTS);
+        Ok(Self {
+            shared: Arc::new(Shared {
+                conn: Mutex::new(conn),
+                statements,
+            }),
+            turn: Arc::new(tokio::sync::Mutex::new(())),
+        })
+    }
+
+    /// Begins the writer's transaction, waiting for this process's other transaction and, off the
+    /// task's thread, for another process's writer.
+    pub(super) async fn begin(&self) -> StoreResult<DirectTxn> {
+        let turn = self.turn.clone().lock_owned().await;
+        let begun = {
+            let conn = self.shared.lock()?;
+            if !conn.is_autocommit() {
+                // A commit that failed half-way left it open.
+                conn.execute_batch("ROLLBACK").map_err(exec_err)?;
+            }
+            match conn.execute_batch("BEGIN IMMEDIATE") {
+                Ok(()) => true,
+                Err(e) if e.sqlite_error_code() == Some(ErrorCode::DatabaseBusy) => false,
+                Err(e) => return Err(exec_err(e).into()),
+            }
+        };
+        if !begun {
+            let shared = self.shared.clone();
+            tokio::task::spawn_blocking(move || {
+                let conn = shared.lock()?;
+                conn.busy_timeout(BUSY_WAIT).map_err(exec_err)?;
+                let begun = conn.execute_batch("BEGIN IMMEDIATE").map_err(exec_err);
+                conn.busy_timeout(Duration::ZERO).map_err(exec_err)?;
+                begun
+            })
+            .await
+            .map_err(|e| DbErr::Custom(format!("waiting for the write lock: {e}")))??;
+        }
+        Ok(DirectTxn {
+            shared: self.shared.clone(),
+            depth: 0,
+            _turn: Some(turn),
+            open: true,
+        })
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> Result<MutexGuard<'_, Connection>, DbErr> {
+        self.conn
+            .lock()
+            .map_err(|_| DbErr::Custom("the writer's connection is poisoned".into()))
+    }
+}
+
+/// The writer's transaction on its own connection (depth 0), or a savepoint inside it. Dropped
+/// while open, it rolls back.
+#[derive(Debug)]
+pub(super) struct DirectTxn {
+    shared: Arc<Shared>,
+    depth: u32,
+    /// The writer's turn, held by the transaction (not by its savepoints) until it is dropped.
+    _turn: Option<OwnedMutexGuard<()>>,
+    open: bool,
+}
+
+impl DirectTxn {
+    /// A savepoint inside this transaction.
+    pub(super) fn savepoint(&self) -> Result<Self, DbErr> {
+        let depth = self.depth + 1;
+        self.shared
+            .lock()?
+            .execute_batch(&format!("SAVEPOINT s{depth}"))
+            .map_err(exec_err)?;
+        Ok(Self {
+            shared: self.shared.clone(),
+            depth,
+            _turn: None,
+            open: true,
+        })
+    }
+
+    /// Commits (a savepoint: releases it into its parent). The transaction's `COMMIT` syncs the
+    /// disk, so it runs off the task's thread.
+    pub(super) async fn commit(mut self) -> Result<(), DbErr> {
+        if self.depth > 0 {
+            self.end(&format!("RELEASE s{}", self.depth))?;
+            return Ok(());
+        }
+        let shared = self.shared.clone();
+        tokio::task::spawn_blocking(move || {
+            shared.lock()?.execute_batch("COMMIT").map_err(exec_err)
+        })
+        .await
+        .map_err(|e| DbErr::Custom(format!("commit: {e}")))??;
+        self.open = false;
+        Ok(())
+    }
+
+    /// Rolls back (a savepoint: to where it began).
+    pub(super) fn rollback(mut self) -> Result<(), DbErr> {
+        let sql = self.rollback_sql();
+        self.end(&sql)
+    }
+
+    fn rollback_sql(&self) -> String {
+        match self.depth {
+            0 => "ROLLBACK".to_owned(),
+            n => format!("ROLLBACK TO s{n}; RELEASE s{n}"),
+        }
+    }
+
+    fn end(&mut self, sql: &str) -> Result<(), DbErr> {
+        self.open = false;
+        self.shared.lock()?.execute_batch(sql).map_err(exec_err)
+    }
+
+    /// Runs `stmt`, answering its rows (the first alone when `first_only`).
+    pub(super) fn query(
+        &self,
+        stmt: &Statement,
+        first_only: bool,
+    ) -> Result<Vec<QueryResult>, DbErr> {
+        let conn = self.shared.lock()?;
+        let mut prepared = conn.prepare_cached(&stmt.sql).map_err(query_err)?;
+        bind(&mut prepared, stmt)?;
+        self.shared.statements.fetch_add(1, Ordering::Relaxed);
+        let columns = sqlite_values::columns(&prepared);
+        let mut rows = prepared.raw_query();
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(query_err)? {
+            out.push(sqlite_values::row(row, &columns)?);
+            if first_only {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Runs `stmt` for its effect (any rows it answers are passed over).
+    pub(super) fn execute(&self, stmt: &Statement) -> Result<ExecResult, DbErr> {
+        let conn = self.shared.lock()?;
+        let mut prepared = conn.prepare_cached(&stmt.sql).map_err(exec_err)?;
+        bind(&mut prepared, stmt)?;
+        self.shared.statements.fetch_add(1, Ordering::Relaxed);
+        let mut rows = prepared.raw_query();
+        while rows.next().map_err(exec_err)?.is_some() {}
+        drop(rows);
+        Ok(done(&conn))
+    }
+
+    /// Runs `sql`, which may be several statements, without parameters.
+    pub(super) fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        let conn = self.shared.lock()?;
+        self.shared.statements.fetch_add(1, Ordering::Relaxed);
+        conn.execute_batch(sql).map_err(exec_err)?;
+        Ok(done(&conn))
+    }
+}
+
+impl Drop for DirectTxn {
+    fn drop(&mut self) {
+        if !self.open {
+            return;
+        }
+        let sql = self.rollback_sql();
+        let Ok(conn) = self.shared.lock() else {
+            return;
+        };
+        // A transaction whose commit failed may be over already; a savepoint never is.
+        if (self.depth > 0 || !conn.is_autocommit())
+            && let Err(e) = conn.execute_batch(&sql)
+        {
+            tracing::warn!(error = %e, "rolling back the writer's transaction");
+        }
+    }
+}
+
+/// Yields to the runtime when a statement begun at `started` took long.
+pub(super) async fn pause_after(started: Instant) {
+    if started.elapsed() > YIELD_AFTER {
+        tokio::task::yield_now().await;
+    }
+}
+
+/// The result of a write just run on `conn`.
+fn done(conn: &Connection) -> ExecResult {
+    ProxyExecResult::new(
+        u64::try_from(conn.last_insert_rowid()).unwrap_or(0),
+        conn.changes(),
+    )
+    .into()
+}
+
+/// Binds `stmt`'s values: a numbered parameter (`$n`, `?n`) takes the `n`th value, any other the
+/// value at its own position, as sqlx binds them.
+fn bind(prepared: &mut rusqlite::Statement<'_>, stmt: &Statement) -> Result<(), DbErr> {
+    let values: &[Value] = stmt.values.as_ref().map_or(&[], |v| &v.0);
+    for index in 1..=prepared.parameter_count() {
+        let at = prepared
+            .parameter_name(index)
+            .and_then(|name| name.strip_prefix(['$', '?']))
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(index);
+        let value = at
+            .checked_sub(1)
+            .and_then(|at| values.get(at))
+            .ok_or_else(|| DbErr::Custom(format!("no value for parameter {at}")))?;
+        prepared
+            .raw_bind_parameter(index, sqlite_values::param(value)?)
+            .map_err(query_err)?;
+    }
+    Ok(())
+}
