@@ -10,7 +10,7 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
@@ -70,11 +70,12 @@ impl Writer {
     /// Begins the writer's transaction, waiting for this process's other transaction and, off the
     /// task's thread, for another process's writer.
     pub(super) async fn begin(&self) -> StoreResult<DirectTxn> {
-        let turn = self.turn.clone().lock_owned().await;
+        let mut turn = self.turn.clone().lock_owned().await;
         let begun = {
-            let conn = self.shared.lock()?;
+            let conn = self.shared.lock();
             if !conn.is_autocommit() {
-                // A commit that failed half-way left it open.
+                // A transaction whose commit failed, or whose wait for the lock was given up,
+                // left it open.
                 conn.execute_batch("ROLLBACK").map_err(exec_err)?;
             }
             match conn.execute_batch("BEGIN IMMEDIATE") {
@@ -84,31 +85,37 @@ impl Writer {
             }
         };
         if !begun {
+            // The wait holds the turn, so nothing else in this process waits on the connection
+            // meanwhile, even when the caller gives up.
             let shared = self.shared.clone();
-            tokio::task::spawn_blocking(move || {
-                let conn = shared.lock()?;
-                conn.busy_timeout(BUSY_WAIT).map_err(exec_err)?;
-                let begun = conn.execute_batch("BEGIN IMMEDIATE").map_err(exec_err);
-                conn.busy_timeout(Duration::ZERO).map_err(exec_err)?;
-                begun
+            let (begun, back) = tokio::task::spawn_blocking(move || {
+                let conn = shared.lock();
+                let begun = conn
+                    .busy_timeout(BUSY_WAIT)
+                    .and_then(|()| conn.execute_batch("BEGIN IMMEDIATE"))
+                    .map_err(exec_err);
+                let reset = conn.busy_timeout(Duration::ZERO).map_err(exec_err);
+                (begun.and(reset), turn)
             })
             .await
-            .map_err(|e| DbErr::Custom(format!("waiting for the write lock: {e}")))??;
+            .map_err(|e| DbErr::Custom(format!("waiting for the write lock: {e}")))?;
+            begun?;
+            turn = back;
         }
         Ok(DirectTxn {
             shared: self.shared.clone(),
             depth: 0,
-            _turn: Some(turn),
+            turn: Some(turn),
             open: true,
         })
     }
 }
 
 impl Shared {
-    fn lock(&self) -> Result<MutexGuard<'_, Connection>, DbErr> {
-        self.conn
-            .lock()
-            .map_err(|_| DbErr::Custom("the writer's connection is poisoned".into()))
+    /// The connection. A panic while it was held leaves it usable: SQLite's state is its own,
+    /// and the next transaction rolls back whatever was left open.
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -118,8 +125,8 @@ impl Shared {
 pub(super) struct DirectTxn {
     shared: Arc<Shared>,
     depth: u32,
-    /// The writer's turn, held by the transaction (not by its savepoints) until it is dropped.
-    _turn: Option<OwnedMutexGuard<()>>,
+    /// The writer's turn, held by the transaction (not by its savepoints) until it ends.
+    turn: Option<OwnedMutexGuard<()>>,
     open: bool,
 }
 
@@ -128,32 +135,40 @@ impl DirectTxn {
     pub(super) fn savepoint(&self) -> Result<Self, DbErr> {
         let depth = self.depth + 1;
         self.shared
-            .lock()?
+            .lock()
             .execute_batch(&format!("SAVEPOINT s{depth}"))
             .map_err(exec_err)?;
         Ok(Self {
             shared: self.shared.clone(),
             depth,
-            _turn: None,
+            turn: None,
             open: true,
         })
     }
 
     /// Commits (a savepoint: releases it into its parent). The transaction's `COMMIT` syncs the
-    /// disk, so it runs off the task's thread.
+    /// disk, so it runs off the task's thread, holding the writer's turn until it is done: a
+    /// caller that stops waiting leaves it to finish (or roll back) before the next transaction.
     pub(super) async fn commit(mut self) -> Result<(), DbErr> {
         if self.depth > 0 {
-            self.end(&format!("RELEASE s{}", self.depth))?;
-            return Ok(());
+            return self.end(&format!("RELEASE s{}", self.depth));
         }
+        self.open = false;
         let shared = self.shared.clone();
+        let turn = self.turn.take();
         tokio::task::spawn_blocking(move || {
-            shared.lock()?.execute_batch("COMMIT").map_err(exec_err)
+            let _turn = turn;
+            let conn = shared.lock();
+            conn.execute_batch("COMMIT")
+                .map_err(exec_err)
+                .inspect_err(|_| {
+                    if !conn.is_autocommit() {
+                        let _ = conn.execute_batch("ROLLBACK");
+                    }
+                })
         })
         .await
-        .map_err(|e| DbErr::Custom(format!("commit: {e}")))??;
-        self.open = false;
-        Ok(())
+        .map_err(|e| DbErr::Custom(format!("commit: {e}")))?
     }
 
     /// Rolls back (a savepoint: to where it began).
@@ -171,7 +186,7 @@ impl DirectTxn {
 
     fn end(&mut self, sql: &str) -> Result<(), DbErr> {
         self.open = false;
-        self.shared.lock()?.execute_batch(sql).map_err(exec_err)
+        self.shared.lock().execute_batch(sql).map_err(exec_err)
     }
 
     /// Runs `stmt`, answering its rows (the first alone when `first_only`).
@@ -180,7 +195,7 @@ impl DirectTxn {
         stmt: &Statement,
         first_only: bool,
     ) -> Result<Vec<QueryResult>, DbErr> {
-        let conn = self.shared.lock()?;
+        let conn = self.shared.lock();
         let mut prepared = conn.prepare_cached(&stmt.sql).map_err(query_err)?;
         bind(&mut prepared, stmt)?;
         self.shared.statements.fetch_add(1, Ordering::Relaxed);
@@ -198,7 +213,7 @@ impl DirectTxn {
 
     /// Runs `stmt` for its effect (any rows it answers are passed over).
     pub(super) fn execute(&self, stmt: &Statement) -> Result<ExecResult, DbErr> {
-        let conn = self.shared.lock()?;
+        let conn = self.shared.lock();
         let mut prepared = conn.prepare_cached(&stmt.sql).map_err(exec_err)?;
         bind(&mut prepared, stmt)?;
         self.shared.statements.fetch_add(1, Ordering::Relaxed);
@@ -210,7 +225,7 @@ impl DirectTxn {
 
     /// Runs `sql`, which may be several statements, without parameters.
     pub(super) fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        let conn = self.shared.lock()?;
+        let conn = self.shared.lock();
         self.shared.statements.fetch_add(1, Ordering::Relaxed);
         conn.execute_batch(sql).map_err(exec_err)?;
         Ok(done(&conn))
@@ -223,9 +238,7 @@ impl Drop for DirectTxn {
             return;
         }
         let sql = self.rollback_sql();
-        let Ok(conn) = self.shared.lock() else {
-            return;
-        };
+        let conn = self.shared.lock();
         // A transaction whose commit failed may be over already; a savepoint never is.
         if (self.depth > 0 || !conn.is_autocommit())
             && let Err(e) = conn.execute_batch(&sql)

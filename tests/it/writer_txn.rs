@@ -16,6 +16,7 @@ on_both_backends!(
     the_stores_counted_deletes_still_count,
     rows_read_by_position_keep_the_querys_order,
     another_writer_waits_for_the_commit,
+    a_writer_that_stops_waiting_leaves_the_next_one_a_clean_turn,
 );
 
 async fn scratch(backend: Backend) -> (TestDb, Store) {
@@ -195,6 +196,47 @@ async fn another_writer_waits_for_the_commit(backend: Backend) {
     assert_eq!(
         notes(store.db()).await,
         rows(&[(1, "first"), (2, "second")])
+    );
+}
+
+/// A caller may stop waiting (its request is dropped) while its transaction waits for another
+/// process's lock, or while its commit syncs: the next transaction still begins, clean.
+async fn a_writer_that_stops_waiting_leaves_the_next_one_a_clean_turn(backend: Backend) {
+    let (db, store) = scratch(backend).await;
+    let wait = std::time::Duration::from_millis(200);
+
+    // Given up while another process's writer holds the lock.
+    let other = db.store().await;
+    let held = other.begin_write().await.expect("the other begins");
+    insert(&held, 1, "other").await.expect("insert");
+    let gave_up = tokio::time::timeout(wait, store.begin_write()).await;
+    assert!(gave_up.is_err(), "the first writer waits for the other");
+    store::commit(held).await.expect("the other commits");
+    let txn = tokio::time::timeout(std::time::Duration::from_secs(10), store.begin_write())
+        .await
+        .expect("the next transaction begins")
+        .expect("begin");
+    assert_eq!(notes(&txn).await, rows(&[(1, "other")]));
+    insert(&txn, 2, "mine").await.expect("insert");
+
+    // Given up while its commit runs.
+    let stopped = tokio::time::timeout(std::time::Duration::ZERO, store::commit(txn)).await;
+    let next = tokio::time::timeout(std::time::Duration::from_secs(10), store.begin_write())
+        .await
+        .expect("the next transaction begins")
+        .expect("begin");
+    let seen = notes(&next).await;
+    if stopped.is_ok() || backend == Backend::Sqlite {
+        // SQLite's commit, once started, runs to its end.
+        assert_eq!(seen, rows(&[(1, "other"), (2, "mine")]));
+    } else {
+        assert!(seen.len() == 1 || seen.len() == 2, "{seen:?}");
+    }
+    insert(&next, 3, "next").await.expect("insert");
+    store::commit(next).await.expect("commit");
+    assert_eq!(
+        notes(store.db()).await.last(),
+        Some(&(3, "next".to_owned()))
     );
 }
 
