@@ -2,15 +2,13 @@
 //! writer's transaction runs on the writer's own connection ([`super::writer`]); anywhere else
 //! (PostgreSQL, an in-memory SQLite database, a read-only one) it is the driver's.
 
-use std::time::Instant;
-
 use sea_orm::{
     ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr, ExecResult, QueryResult,
     Statement, TransactionTrait,
 };
 
 use super::error::StoreResult;
-use super::writer::{DirectTxn, pause_after};
+use super::writer::{DirectTxn, step};
 
 /// A database transaction: the writer's ([`super::Store::begin_write`]), a read-only one
 /// ([`super::Store::begin_snapshot`]), or a savepoint inside one ([`savepoint`]). Dropped
@@ -61,48 +59,28 @@ impl ConnectionTrait for Txn {
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
         match &self.inner {
             Inner::Driver(txn) => txn.execute_raw(stmt).await,
-            Inner::Direct(txn) => {
-                let started = Instant::now();
-                let result = txn.execute(&stmt);
-                pause_after(started).await;
-                result
-            }
+            Inner::Direct(txn) => step(|| txn.execute(&stmt)).await,
         }
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
         match &self.inner {
             Inner::Driver(txn) => txn.execute_unprepared(sql).await,
-            Inner::Direct(txn) => {
-                let started = Instant::now();
-                let result = txn.execute_unprepared(sql);
-                pause_after(started).await;
-                result
-            }
+            Inner::Direct(txn) => step(|| txn.execute_unprepared(sql)).await,
         }
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
         match &self.inner {
             Inner::Driver(txn) => txn.query_one_raw(stmt).await,
-            Inner::Direct(txn) => {
-                let started = Instant::now();
-                let result = txn.query(&stmt, true);
-                pause_after(started).await;
-                Ok(result?.into_iter().next())
-            }
+            Inner::Direct(txn) => Ok(step(|| txn.query(&stmt, true)).await?.into_iter().next()),
         }
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         match &self.inner {
             Inner::Driver(txn) => txn.query_all_raw(stmt).await,
-            Inner::Direct(txn) => {
-                let started = Instant::now();
-                let result = txn.query(&stmt, false);
-                pause_after(started).await;
-                result
-            }
+            Inner::Direct(txn) => step(|| txn.query(&stmt, false)).await,
         }
     }
 

@@ -1,6 +1,6 @@
 //! The SQLite writer's own connection. sqlx runs each SQLite statement on the connection's own
 //! thread, and the hand-off there and back costs far more than the statement (see
-//! docs/performance.md, "Where a write's time goes"). The writer's statements are few and short,
+//! docs/performance.md, "The writer's own connection"). The writer's statements are few and short,
 //! so this connection (rusqlite) runs them on the calling task's thread instead: a point read or
 //! write takes microseconds. Two steps can wait, and leave the task's thread for it: `BEGIN
 //! IMMEDIATE` when another process holds the database's write lock, and `COMMIT`, which syncs the
@@ -248,11 +248,14 @@ impl Drop for DirectTxn {
     }
 }
 
-/// Yields to the runtime when a statement begun at `started` took long.
-pub(super) async fn pause_after(started: Instant) {
+/// Runs one statement on the writer's own connection, then lets other tasks run if it took long.
+pub(super) async fn step<T>(run: impl FnOnce() -> T) -> T {
+    let started = Instant::now();
+    let result = run();
     if started.elapsed() > YIELD_AFTER {
         tokio::task::yield_now().await;
     }
+    result
 }
 
 /// The result of a write just run on `conn`.
