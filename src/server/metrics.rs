@@ -101,7 +101,7 @@ impl Metrics {
         );
         registry.register(
             "db_statements",
-            "round trips to the database by this replica (a script of held writes is one)",
+            "SQL statements run by this replica (BEGIN, COMMIT and savepoints not counted)",
             metrics.statements.clone(),
         );
         registry.register(

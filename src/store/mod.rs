@@ -246,8 +246,9 @@ impl Store {
         Ok(Txn::driver(txn))
     }
 
-    /// Round trips to the database through this pool so far: statements, a script of held writes
-    /// counting as one (for metrics, and for tests that show a page costs a bounded number).
+    /// Statements run so far, on the pool and on the writer's own connection (`BEGIN`, `COMMIT`
+    /// and savepoints not counted): for metrics, and for tests that show a page costs a bounded
+    /// number.
     pub fn statement_count(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
     }
