@@ -207,21 +207,8 @@ async fn delete_outpoints<'a>(
 ) -> StoreResult<u64> {
     if db.get_database_backend() != DatabaseBackend::Postgres {
         let cond = outpoints.fold(Condition::any(), |cond, o| cond.add(outpoint_is(o)));
-        utxos::Entity::delete_many().filter(cond).exec(db).await?;
-        // The writer's transaction holds a write until something reads (see `Txn`), so the
-        // count comes from `changes()`: this read sends the delete and answers its count in
-        // one round trip.
-        let deleted = db
-            .query_one_raw(Statement::from_string(
-                db.get_database_backend(),
-                "SELECT changes()",
-            ))
-            .await?;
-        let deleted: i64 = match deleted {
-            Some(row) => row.try_get_by_index(0)?,
-            None => 0,
-        };
-        return Ok(u64::try_from(deleted).unwrap_or(0));
+        let done = utxos::Entity::delete_many().filter(cond).exec(db).await?;
+        return Ok(done.rows_affected);
     }
     let mut rows = Vec::with_capacity(outpoints.len());
     let mut values: Vec<sea_orm::Value> = Vec::with_capacity(2 * outpoints.len());

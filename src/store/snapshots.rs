@@ -49,8 +49,8 @@ const INSERT_SNAPSHOT: &str = r#"INSERT INTO "s" ("name", "height", "tip_hash", 
 const SNAPSHOT_COLUMNS: &str = r#""id", "name", "height", "tip_hash", "last_wallet", "created_at""#;
 
 /// Takes a snapshot of the current state: the tip, the last wallet, a copy of the pool. On
-/// PostgreSQL one statement, the pool copied in a `WITH` part; on SQLite the copy is a held write
-/// (`store::Txn`), sent with the commit's next read.
+/// PostgreSQL one statement, the pool copied in a `WITH` part (one network round trip); on SQLite
+/// the insert, then the copy.
 pub async fn take(db: &impl ConnectionTrait, name: Option<&str>) -> StoreResult<Snapshot> {
     let name: Option<String> = name.map(|n| n.chars().take(MAX_NAME).collect());
     let postgres = db.get_database_backend() == DatabaseBackend::Postgres;
