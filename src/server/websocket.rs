@@ -149,10 +149,12 @@ impl Connection {
         let init_deadline = tokio::time::sleep(self.app.ws_init_timeout);
         tokio::pin!(init_deadline);
         let close = loop {
+            // Biased: what the client sent is read before the init deadline is looked at, even
+            // when this task first runs after it (a busy machine), so only a client that sent
+            // nothing in time is closed with 4408. The client's messages come before its
+            // answers, so a `complete` is heard while a long replay is being sent.
             let outgoing = tokio::select! {
-                () = &mut init_deadline, if self.access.is_none() => {
-                    break Some(Close(4408, "Connection initialisation timeout".into()));
-                }
+                biased;
                 incoming = stream.next() => match incoming {
                     Some(Ok(Message::Text(text))) => match self.receive(text.as_str()) {
                         Ok(outgoing) => outgoing,
@@ -166,6 +168,9 @@ impl Connection {
                     Some(Ok(_)) => continue, // pings are answered by the WebSocket layer
                 },
                 Some(event) = outbox.recv() => self.forward(event),
+                () = &mut init_deadline, if self.access.is_none() => {
+                    break Some(Close(4408, "Connection initialisation timeout".into()));
+                }
             };
             if let Some(message) = outgoing
                 && sink
