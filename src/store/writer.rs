@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 use sea_orm::{DbErr, ExecResult, ProxyExecResult, QueryResult, Statement, Value};
 use tokio::sync::OwnedMutexGuard;
@@ -57,6 +58,11 @@ impl Writer {
         )
         .map_err(exec_err)?;
         conn.busy_timeout(Duration::ZERO).map_err(exec_err)?;
+        // Plans that do not depend on bound values. Without this SQLite parses and plans a cached
+        // statement again on every run whose `LIMIT ?` (sea-orm binds it) got a new binding —
+        // every run — which cost more than running it.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+            .map_err(exec_err)?;
         conn.set_prepared_statement_cache_capacity(CACHED_STATEMENTS);
         Ok(Self {
             shared: Arc::new(Shared {
@@ -286,4 +292,57 @@ fn bind(prepared: &mut rusqlite::Statement<'_>, stmt: &Statement) -> Result<(), 
             .map_err(query_err)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::StatementStatus;
+    use sea_orm::{DbBackend, Statement};
+
+    use super::*;
+
+    /// The pool's connections (sqlx's) cannot be configured one by one, so SQLite is built with
+    /// the guarantee on for every connection (`.cargo/config.toml`); a build without it would
+    /// plan the pool's reads again on every run.
+    #[test]
+    fn sqlite_is_built_to_keep_plans() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let built_with: bool = conn
+            .query_row(
+                "SELECT count(*) FROM pragma_compile_options WHERE compile_options = 'ENABLE_QPSG'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert!(built_with, "SQLite was built without SQLITE_ENABLE_QPSG");
+    }
+
+    /// A statement run again with other values keeps its plan: with a bound `LIMIT ?` SQLite
+    /// would otherwise parse and plan it again on every run.
+    #[tokio::test]
+    async fn a_cached_statement_keeps_its_plan_across_bindings() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("writer.db");
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER)")
+            .unwrap();
+        let writer = Writer::open(&path, Arc::default()).unwrap();
+        let txn = writer.begin().await.unwrap();
+        txn.execute_unprepared("INSERT INTO t VALUES (1, 10), (2, 20)")
+            .unwrap();
+        let sql = "SELECT id, n FROM t WHERE id = ? LIMIT ?";
+        for id in 1..=2_i64 {
+            let values = [id.into(), id.into()];
+            let stmt = Statement::from_sql_and_values(DbBackend::Sqlite, sql, values);
+            assert_eq!(txn.query(&stmt, false).unwrap().len(), 1);
+        }
+        {
+            let conn = writer.shared.lock();
+            let stmt = conn.prepare_cached(sql).unwrap();
+            assert_eq!(stmt.get_status(StatementStatus::Run), 2);
+            assert_eq!(stmt.get_status(StatementStatus::RePrepare), 0);
+        }
+        txn.rollback().unwrap();
+    }
 }
