@@ -17,6 +17,7 @@ pub mod pool;
 mod pool_inputs;
 mod pool_outputs;
 mod reachable;
+mod readers;
 pub mod side_blocks;
 pub mod snapshots;
 mod sqlite_values;
@@ -66,6 +67,8 @@ pub struct Store {
     standbys: Option<Arc<standbys::Standbys>>,
     /// The writer's own connection (a SQLite file opened for writing).
     writer: Option<Arc<writer::Writer>>,
+    /// Read connections run on the task's thread (with the writer's), for [`Store::read`].
+    readers: Option<DatabaseConnection>,
 }
 
 impl Store {
@@ -131,6 +134,7 @@ impl Store {
             url: Arc::from(url),
             standbys: None,
             writer: None,
+            readers: None,
         };
         if !create && !store.has_tables().await? {
             return Err(StoreError::Missing(redact(url)));
@@ -144,6 +148,7 @@ impl Store {
         if let Some(path) = sqlite_path(url).filter(|_| !url.contains("mode=ro")) {
             let writer = writer::Writer::open(&path, store.statements.clone())?;
             store.writer = Some(Arc::new(writer));
+            store.readers = Some(readers::Readers::open(&path, store.statements.clone())?);
         }
         Ok(store)
     }
@@ -169,16 +174,18 @@ impl Store {
     }
 
     /// Runs `read` on a hot standby that may answer it, else on the primary (see
-    /// [`standbys`]); on a node without standbys, on the pool. `read` may run twice (when a
-    /// standby fails), so it only reads.
+    /// [`standbys`]); on a node without standbys, on the pool, or on a SQLite file on the
+    /// store's read connections (see [`readers`]). `read` may run twice (when a standby fails),
+    /// so it only reads; each of its statements reads the latest commit.
     pub async fn read<T, F, Fut>(&self, read: F) -> StoreResult<T>
     where
         F: Fn(DatabaseConnection) -> Fut,
         Fut: std::future::Future<Output = StoreResult<T>>,
     {
-        match &self.standbys {
-            Some(standbys) => standbys.read(&self.db, read).await,
-            None => read(self.db.clone()).await,
+        match (&self.standbys, &self.readers) {
+            (Some(standbys), _) => standbys.read(&self.db, read).await,
+            (None, Some(readers)) => read(readers.clone()).await,
+            (None, None) => read(self.db.clone()).await,
         }
     }
 

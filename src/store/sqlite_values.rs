@@ -14,10 +14,11 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
+use rusqlite::ErrorCode;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use sea_orm::sea_query::ColumnType;
 use sea_orm::{
-    ColumnTrait, DbErr, EntityTrait, IdenStatic, Iterable, ProxyRow, QueryResult, RuntimeErr, Value,
+    ColumnTrait, DbErr, EntityTrait, IdenStatic, Iterable, ProxyRow, RuntimeErr, Statement, Value,
 };
 
 /// What a result column is read as.
@@ -131,8 +132,73 @@ pub(super) fn columns(stmt: &rusqlite::Statement<'_>) -> Vec<Column> {
         .collect()
 }
 
+/// Why a query failed: SQLite refused it, or a value did not convert.
+#[derive(Debug)]
+pub(super) enum Failure {
+    Sqlite(rusqlite::Error),
+    Value(DbErr),
+}
+
+impl Failure {
+    /// Whether another connection holds the database.
+    pub(super) fn is_busy(&self) -> bool {
+        matches!(self, Self::Sqlite(e) if e.sqlite_error_code() == Some(ErrorCode::DatabaseBusy))
+    }
+}
+
+impl From<Failure> for DbErr {
+    fn from(failure: Failure) -> Self {
+        match failure {
+            Failure::Sqlite(e) => query_err(e),
+            Failure::Value(e) => e,
+        }
+    }
+}
+
+/// Runs `stmt` on `conn` (prepared once, then taken from the connection's cache) and answers its
+/// rows, the first alone when `first_only`.
+pub(super) fn query(
+    conn: &rusqlite::Connection,
+    stmt: &Statement,
+    first_only: bool,
+) -> Result<Vec<ProxyRow>, Failure> {
+    let mut prepared = conn.prepare_cached(&stmt.sql).map_err(Failure::Sqlite)?;
+    bind(&mut prepared, stmt).map_err(Failure::Value)?;
+    let columns = columns(&prepared);
+    let mut rows = prepared.raw_query();
+    let mut out = Vec::new();
+    while let Some(found) = rows.next().map_err(Failure::Sqlite)? {
+        out.push(row(found, &columns).map_err(Failure::Value)?);
+        if first_only {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Binds `stmt`'s values: a numbered parameter (`$n`, `?n`) takes the `n`th value, any other the
+/// value at its own position, as sqlx binds them.
+pub(super) fn bind(prepared: &mut rusqlite::Statement<'_>, stmt: &Statement) -> Result<(), DbErr> {
+    let values: &[Value] = stmt.values.as_ref().map_or(&[], |v| &v.0);
+    for index in 1..=prepared.parameter_count() {
+        let at = prepared
+            .parameter_name(index)
+            .and_then(|name| name.strip_prefix(['$', '?']))
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(index);
+        let value = at
+            .checked_sub(1)
+            .and_then(|at| values.get(at))
+            .ok_or_else(|| DbErr::Custom(format!("no value for parameter {at}")))?;
+        prepared
+            .raw_bind_parameter(index, param(value)?)
+            .map_err(query_err)?;
+    }
+    Ok(())
+}
+
 /// One row of an answer, for sea-orm.
-pub(super) fn row(row: &rusqlite::Row<'_>, columns: &[Column]) -> Result<QueryResult, DbErr> {
+pub(super) fn row(row: &rusqlite::Row<'_>, columns: &[Column]) -> Result<ProxyRow, DbErr> {
     let mut values = BTreeMap::new();
     for (i, column) in columns.iter().enumerate() {
         let value = row.get_ref(i).map_err(query_err)?;
@@ -145,7 +211,7 @@ pub(super) fn row(row: &rusqlite::Row<'_>, columns: &[Column]) -> Result<QueryRe
         }
     }
     let columns = columns.iter().map(|c| c.name.clone()).collect();
-    Ok(ProxyRow { values, columns }.into())
+    Ok(ProxyRow { values, columns })
 }
 
 /// A parameter's value, borrowed where it can be.

@@ -15,11 +15,11 @@ use std::time::{Duration, Instant};
 
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
-use sea_orm::{DbErr, ExecResult, ProxyExecResult, QueryResult, Statement, Value};
+use sea_orm::{DbErr, ExecResult, ProxyExecResult, QueryResult, Statement};
 use tokio::sync::OwnedMutexGuard;
 
 use super::error::StoreResult;
-use super::sqlite_values::{self, exec_err, query_err};
+use super::sqlite_values::{self, exec_err};
 
 /// How long `BEGIN IMMEDIATE` waits for another process's writer, as the pool's busy timeout.
 const BUSY_WAIT: Duration = Duration::from_secs(30);
@@ -202,26 +202,16 @@ impl DirectTxn {
         first_only: bool,
     ) -> Result<Vec<QueryResult>, DbErr> {
         let conn = self.shared.lock();
-        let mut prepared = conn.prepare_cached(&stmt.sql).map_err(query_err)?;
-        bind(&mut prepared, stmt)?;
         self.shared.statements.fetch_add(1, Ordering::Relaxed);
-        let columns = sqlite_values::columns(&prepared);
-        let mut rows = prepared.raw_query();
-        let mut out = Vec::new();
-        while let Some(row) = rows.next().map_err(query_err)? {
-            out.push(sqlite_values::row(row, &columns)?);
-            if first_only {
-                break;
-            }
-        }
-        Ok(out)
+        let rows = sqlite_values::query(&conn, stmt, first_only)?;
+        Ok(rows.into_iter().map(QueryResult::from).collect())
     }
 
     /// Runs `stmt` for its effect (any rows it answers are passed over).
     pub(super) fn execute(&self, stmt: &Statement) -> Result<ExecResult, DbErr> {
         let conn = self.shared.lock();
         let mut prepared = conn.prepare_cached(&stmt.sql).map_err(exec_err)?;
-        bind(&mut prepared, stmt)?;
+        sqlite_values::bind(&mut prepared, stmt)?;
         self.shared.statements.fetch_add(1, Ordering::Relaxed);
         let mut rows = prepared.raw_query();
         while rows.next().map_err(exec_err)?.is_some() {}
@@ -271,27 +261,6 @@ fn done(conn: &Connection) -> ExecResult {
         conn.changes(),
     )
     .into()
-}
-
-/// Binds `stmt`'s values: a numbered parameter (`$n`, `?n`) takes the `n`th value, any other the
-/// value at its own position, as sqlx binds them.
-fn bind(prepared: &mut rusqlite::Statement<'_>, stmt: &Statement) -> Result<(), DbErr> {
-    let values: &[Value] = stmt.values.as_ref().map_or(&[], |v| &v.0);
-    for index in 1..=prepared.parameter_count() {
-        let at = prepared
-            .parameter_name(index)
-            .and_then(|name| name.strip_prefix(['$', '?']))
-            .and_then(|n| n.parse::<usize>().ok())
-            .unwrap_or(index);
-        let value = at
-            .checked_sub(1)
-            .and_then(|at| values.get(at))
-            .ok_or_else(|| DbErr::Custom(format!("no value for parameter {at}")))?;
-        prepared
-            .raw_bind_parameter(index, sqlite_values::param(value)?)
-            .map_err(query_err)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
