@@ -6,7 +6,8 @@
 //! IMMEDIATE` when another process holds the database's write lock, and `COMMIT`, which syncs the
 //! disk. A statement that took long yields to the runtime before the next runs.
 //!
-//! Reads outside the writer's transaction stay on the pool.
+//! Reads outside the writer's transaction run the same way on connections of their own
+//! ([`super::readers`]).
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
