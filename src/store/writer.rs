@@ -245,7 +245,8 @@ impl Drop for DirectTxn {
     }
 }
 
-/// Runs one statement on the writer's own connection, then lets other tasks run if it took long.
+/// Runs one statement on one of the store's own connections (the writer's or a reader's), then
+/// lets other tasks run if it took long.
 pub(super) async fn step<T>(run: impl FnOnce() -> T) -> T {
     let started = Instant::now();
     let result = run();
