@@ -539,9 +539,28 @@ async fn bodies_come_from_several_peers() {
     net.converged(&[&a, &b], 9999).await;
     let c = node(&db_c, &[&a, &b]).await;
     net.converged(&[&a, &b, &c], 9999).await;
-    let peers = net
-        .ok(&c, "{ peers { url blocksReceived lastError } }", json!({}))
-        .await;
+    // A peer's count grows once the node has taken its blocks, so C's tip can show the last
+    // block a moment before its sender's count does: read them once both catch-ups are over.
+    let deadline = Instant::now() + CONVERGE;
+    let peers = loop {
+        let peers = net
+            .ok(
+                &c,
+                "{ peers { url state blocksReceived lastError } }",
+                json!({}),
+            )
+            .await;
+        if peers["peers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["state"] == "FOLLOWING")
+        {
+            break peers;
+        }
+        assert!(Instant::now() < deadline, "C never followed both: {peers}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     let peers = peers["peers"].as_array().unwrap();
     let received: Vec<u64> = peers
         .iter()
