@@ -64,22 +64,36 @@ impl SeedPhrase {
 
     /// The secret key of account `index`.
     pub fn key(&self, index: u32) -> Result<SecretKey, DeriveError> {
-        if index >= 1 << 31 {
-            return Err(DeriveError::Index(index));
-        }
-        let path: bip32::DerivationPath = format!("{ACCOUNT_PATH}/{index}")
-            .parse()
-            .map_err(|e: bip32::Error| DeriveError::Derivation(e.to_string()))?;
-        let key = bip32::XPrv::derive_from_path(&self.seed, &path)
-            .map_err(|e| DeriveError::Derivation(e.to_string()))?;
-        SecretKey::from_bytes(&key.private_key().to_bytes().into())
-            .map_err(|e| DeriveError::Derivation(e.to_string()))
+        account_key(&self.account_parent()?, index)
     }
 
-    /// The keys of accounts `0..count`.
+    /// The keys of accounts `0..count` (their parent derived once: each step of a path costs an
+    /// elliptic-curve multiplication).
     pub fn keys(&self, count: u32) -> Result<Vec<SecretKey>, DeriveError> {
-        (0..count).map(|i| self.key(i)).collect()
+        let parent = self.account_parent()?;
+        (0..count).map(|i| account_key(&parent, i)).collect()
     }
+
+    /// The key at [`ACCOUNT_PATH`], whose children the accounts are.
+    fn account_parent(&self) -> Result<bip32::XPrv, DeriveError> {
+        let path: bip32::DerivationPath = ACCOUNT_PATH
+            .parse()
+            .map_err(|e: bip32::Error| DeriveError::Derivation(e.to_string()))?;
+        bip32::XPrv::derive_from_path(&self.seed, &path)
+            .map_err(|e| DeriveError::Derivation(e.to_string()))
+    }
+}
+
+/// Account `index`: the unhardened child `index` of the accounts' parent.
+fn account_key(parent: &bip32::XPrv, index: u32) -> Result<SecretKey, DeriveError> {
+    if index >= 1 << 31 {
+        return Err(DeriveError::Index(index));
+    }
+    let child = bip32::ChildNumber::new(index, false)
+        .and_then(|number| parent.derive_child(number))
+        .map_err(|e| DeriveError::Derivation(e.to_string()))?;
+    SecretKey::from_bytes(&child.private_key().to_bytes().into())
+        .map_err(|e| DeriveError::Derivation(e.to_string()))
 }
 
 #[cfg(test)]
@@ -117,6 +131,17 @@ mod tests {
             hex::encode(key.private_key().to_bytes()),
             "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
         );
+    }
+
+    #[test]
+    fn accounts_are_the_full_paths_keys() {
+        let phrase = SeedPhrase::default_phrase();
+        let mnemonic = bip39::Mnemonic::parse(DEFAULT_SEED_PHRASE).unwrap();
+        for (index, key) in phrase.keys(3).unwrap().iter().enumerate() {
+            let path: bip32::DerivationPath = format!("{ACCOUNT_PATH}/{index}").parse().unwrap();
+            let full = bip32::XPrv::derive_from_path(&mnemonic.to_seed(""), &path).unwrap();
+            assert_eq!(key.to_bytes()[..], full.private_key().to_bytes()[..]);
+        }
     }
 
     #[test]

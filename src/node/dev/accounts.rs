@@ -109,18 +109,18 @@ impl Node {
         {
             return accounts.clone();
         }
-        // The standard phrase with the premine's count and balance: a chain started (or
+        let theirs = |accounts: &DevAccounts| accounts.premine().is_ok_and(|p| p == premine);
+        // Else the standard phrase with the premine's count and balance: a chain started (or
         // forked from one started) with only --accounts and --account-balance.
-        let standard = DevAccounts::derive(
-            SeedPhrase::default_phrase(),
-            premine.outputs().len() as u32,
-            first.value,
-        )
-        .ok();
-        let accounts = [self.config.accounts.clone(), standard]
-            .into_iter()
-            .flatten()
-            .find(|accounts| accounts.premine().is_ok_and(|p| p == premine));
+        let accounts = self.config.accounts.clone().filter(theirs).or_else(|| {
+            DevAccounts::derive(
+                SeedPhrase::default_phrase(),
+                premine.outputs().len() as u32,
+                first.value,
+            )
+            .ok()
+            .filter(theirs)
+        });
         *known = Some((premine, accounts.clone()));
         accounts
     }
