@@ -13,8 +13,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use rusqlite::config::DbConfig;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 use sea_orm::{
     DatabaseBackend, DatabaseConnection, DbErr, ProxyDatabaseTrait, ProxyExecResult, ProxyRow,
     RuntimeErr, Statement,
@@ -29,9 +28,6 @@ const CONNECTIONS: usize = 4;
 
 /// How long a read waits, off the task's thread, for a database another process holds.
 const BUSY_WAIT: Duration = Duration::from_secs(30);
-
-/// Prepared statements kept per connection.
-const CACHED_STATEMENTS: usize = 256;
 
 /// The read connections to one SQLite file.
 #[derive(Debug)]
@@ -106,17 +102,9 @@ impl ProxyDatabaseTrait for Readers {
     }
 }
 
-/// One read connection: it may not write, and it plans each statement once.
+/// One read connection: it may not write.
 fn open_one(path: &Path) -> StoreResult<Connection> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(exec_err)?;
-    conn.execute_batch("PRAGMA query_only = ON; PRAGMA temp_store = memory;")
-        .map_err(exec_err)?;
-    conn.busy_timeout(Duration::ZERO).map_err(exec_err)?;
-    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
-        .map_err(exec_err)?;
-    conn.set_prepared_statement_cache_capacity(CACHED_STATEMENTS);
-    Ok(conn)
+    writer::open_connection(path, "PRAGMA query_only = ON; PRAGMA temp_store = memory;")
 }
 
 #[cfg(test)]

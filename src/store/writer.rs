@@ -51,20 +51,11 @@ pub(super) struct Writer {
 impl Writer {
     /// Opens `path` (its tables exist: the migrations ran on the pool) as the pool opens it.
     pub(super) fn open(path: &Path, statements: Arc<AtomicU64>) -> StoreResult<Self> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).map_err(exec_err)?;
-        conn.execute_batch(
+        let conn = open_connection(
+            path,
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
              PRAGMA temp_store = memory; PRAGMA cache_spill = 65536;",
-        )
-        .map_err(exec_err)?;
-        conn.busy_timeout(Duration::ZERO).map_err(exec_err)?;
-        // Plans that do not depend on bound values. Without this SQLite parses and plans a cached
-        // statement again on every run whose `LIMIT ?` (sea-orm binds it) got a new binding —
-        // every run — which cost more than running it.
-        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
-            .map_err(exec_err)?;
-        conn.set_prepared_statement_cache_capacity(CACHED_STATEMENTS);
+        )?;
         Ok(Self {
             shared: Arc::new(Shared {
                 conn: Mutex::new(conn),
@@ -243,6 +234,22 @@ impl Drop for DirectTxn {
             tracing::warn!(error = %e, "rolling back the writer's transaction");
         }
     }
+}
+
+/// One of the store's own connections to `path`, set up by `pragmas`: it never waits for a lock
+/// on the task's thread (a busy database is the caller's to wait for), and it keeps up to
+/// [`CACHED_STATEMENTS`] prepared statements, each planned once whatever values are bound.
+/// Without that guarantee SQLite parses and plans a cached statement again on every run whose
+/// `LIMIT ?` (sea-orm binds it) got a new binding, which cost more than running it.
+pub(super) fn open_connection(path: &Path, pragmas: &str) -> StoreResult<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(exec_err)?;
+    conn.execute_batch(pragmas).map_err(exec_err)?;
+    conn.busy_timeout(Duration::ZERO).map_err(exec_err)?;
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+        .map_err(exec_err)?;
+    conn.set_prepared_statement_cache_capacity(CACHED_STATEMENTS);
+    Ok(conn)
 }
 
 /// Runs one statement on one of the store's own connections (the writer's or a reader's), then
