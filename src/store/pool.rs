@@ -8,7 +8,7 @@ use sea_orm::{
     QuerySelect,
 };
 
-use super::convert::{now_millis, parse, to_i64, to_u64};
+use super::convert::{execute_numbered, now_millis, parse, to_i64, to_u64};
 use super::error::{StoreError, StoreResult};
 use crate::chain::{Address, Transaction, Txid};
 use crate::model::{PendingTx, PoolEntry, RefusedSend};
@@ -240,21 +240,29 @@ pub async fn oldest_pending(db: &impl ConnectionTrait, limit: u64) -> StoreResul
     in_arrival_order(db, false, None, limit).await
 }
 
-/// Removes mined entries with their `pi` rows, in one round trip (ids are integers, written
-/// into the text).
+/// Ids per statement when mined entries are removed.
+const REMOVE_BATCH: usize = 256;
+
+/// Removes mined entries with their `pi` rows. The id lists are padded (repeating an id, which
+/// changes nothing) to a few lengths, so that each backend prepares the two statements once per
+/// length and reuses them.
 pub async fn remove(db: &impl ConnectionTrait, ids: &[i64]) -> StoreResult<()> {
-    if ids.is_empty() {
-        return Ok(());
+    for chunk in ids.chunks(REMOVE_BATCH) {
+        let mut ids = chunk.to_vec();
+        ids.resize(chunk.len().div_ceil(16) * 16, chunk[0]);
+        let list = (1..=ids.len())
+            .map(|n| format!("${n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        for table in [r#""p" WHERE "id""#, r#""pi" WHERE "pool_id""#] {
+            execute_numbered(
+                db,
+                &format!("DELETE FROM {table} IN ({list})"),
+                ids.iter().map(|&id| id.into()),
+            )
+            .await?;
+        }
     }
-    let list = ids
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
-    db.execute_unprepared(&format!(
-        r#"DELETE FROM "p" WHERE "id" IN ({list}); DELETE FROM "pi" WHERE "pool_id" IN ({list})"#
-    ))
-    .await?;
     Ok(())
 }
 

@@ -24,6 +24,7 @@ on_both_backends!(
     a_failing_pending_transaction_is_rejected_at_mining,
     reads_do_not_wait_for_a_nonce_search,
     a_send_gathers_many_small_coins,
+    a_block_takes_hundreds_of_pending_payments,
 );
 
 /// A refused send: from, to, amount, and what the error must be.
@@ -110,6 +111,42 @@ async fn a_send_gathers_many_small_coins(backend: Backend) {
         .expect("the payment is mined");
     assert_eq!(tx.inputs.len(), 25);
     assert_eq!(balances(&node, &a[1..2]).await, vec![5]);
+}
+
+/// A block of more pending payments than one removal statement takes: every mined entry leaves
+/// the pool with the outputs it spent, and nothing else does.
+async fn a_block_takes_hundreds_of_pending_payments(backend: Backend) {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let db = TestDb::new(backend).await;
+    let node = db.node().await;
+    let a: Vec<String> = [ok(node.new_wallet().await), ok(node.new_wallet().await)]
+        .iter()
+        .map(|w| w.address.to_string())
+        .collect();
+    ok(node.init_system(&addr(&a[0])).await);
+    for _ in 0..31 {
+        ok(node.mine_block(&addr(&a[0]), Some(0)).await);
+    }
+    let store = db.store().await;
+    let spent = async || {
+        entity::pool_inputs::Entity::find()
+            .count(store.db())
+            .await
+            .unwrap()
+    };
+    for _ in 0..300 {
+        ok(node.send(&a[0], &a[1], 1).await);
+    }
+    let before_last = spent().await;
+    ok(node.send(&a[0], &a[1], 1).await);
+    let last_spends = spent().await - before_last;
+    let block = ok(node.mine_block(&addr(&a[1]), Some(300)).await);
+    assert_eq!(block.block.transactions.len(), 301);
+    assert_eq!(ok(node.pool_count(false).await), 1);
+    assert_eq!(spent().await, last_spends);
+    ok(node.mine_block(&addr(&a[1]), None).await);
+    assert_eq!((ok(node.pool_count(false).await), spent().await), (0, 0));
+    assert_eq!(balances(&node, &a).await, vec![320 - 301, 301 + 20]);
 }
 
 async fn reset_system_replays_the_training_scenario(backend: Backend) {
