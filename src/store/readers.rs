@@ -33,7 +33,7 @@ const BUSY_WAIT: Duration = Duration::from_secs(30);
 #[derive(Debug)]
 pub(super) struct Readers {
     connections: Vec<Arc<Mutex<Connection>>>,
-    /// Where the next search for a free connection starts.
+    /// Which connection the next read that must wait off the task's thread waits for.
     next: AtomicUsize,
     /// The store's count of statements (see [`super::Store::statement_count`]).
     statements: Arc<AtomicU64>,
@@ -58,15 +58,15 @@ impl Readers {
         )?)
     }
 
-    /// Runs `stmt` on a free connection here, or, when every one is busy or the database is
-    /// locked, on a blocking thread that waits for them.
+    /// Runs `stmt` on the first free connection here, or, when every one is busy or the
+    /// database is locked, on a blocking thread that waits for them. The first free one, not the
+    /// next in turn: reads that do not overlap keep to one connection, whose schema, pages and
+    /// prepared statements are loaded already (each connection parses the schema on its first
+    /// read, which a server's first requests would otherwise pay once per connection).
     async fn run(&self, stmt: Statement) -> Result<Vec<ProxyRow>, DbErr> {
         self.statements.fetch_add(1, Ordering::Relaxed);
-        let start = self.next.fetch_add(1, Ordering::Relaxed);
         let ran = writer::step(|| {
-            let conn = (0..self.connections.len())
-                .map(|i| &self.connections[(start + i) % self.connections.len()])
-                .find_map(|c| c.try_lock().ok())?;
+            let conn = self.connections.iter().find_map(|c| c.try_lock().ok())?;
             Some(sqlite_values::query(&conn, &stmt, false))
         })
         .await;
@@ -75,6 +75,7 @@ impl Readers {
             Some(ran) => return Ok(ran?),
             None => {}
         }
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
         let conn = self.connections[start % self.connections.len()].clone();
         tokio::task::spawn_blocking(move || {
             let conn = conn.lock().unwrap_or_else(PoisonError::into_inner);
