@@ -52,6 +52,20 @@ pub async fn spawn_app_with(backend: Backend, config: ServerConfig) -> TestApp {
 }
 
 impl TestApp {
+    /// Waits until the server holds `count` more subscriptions than `before` (a
+    /// [`Node::subscriber_count`] read before they were opened): then an event is delivered to
+    /// them, where a fixed sleep only guesses that they are in place.
+    pub async fn await_subscribers(&self, before: usize, count: usize) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while self.node.subscriber_count() < before + count {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{count} subscriptions not in place after 10 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
     /// POSTs a GraphQL operation (with the token, if the app has one) and returns the JSON body.
     pub async fn gql(&self, query: &str, variables: Value) -> Value {
         let mut request = self

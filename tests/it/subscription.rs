@@ -24,6 +24,7 @@ on_both_backends!(
 async fn subscribers_get_every_block_once_in_order(backend: Backend) {
     let app = spawn_app(backend).await;
     let miner = app.new_wallet().await;
+    let before = app.node.subscriber_count();
     let mut first = subscribe(
         &app.base,
         "graphql-transport-ws",
@@ -36,7 +37,7 @@ async fn subscribers_get_every_block_once_in_order(backend: Backend) {
         "subscription { blockMined { height } }",
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    app.await_subscribers(before, 2).await;
     for expected in 0..6u64 {
         let mined = Instant::now();
         let block = app.mine(&miner, Some(0)).await;
@@ -65,13 +66,14 @@ async fn subscribers_get_every_block_once_in_order(backend: Backend) {
 async fn legacy_websocket_protocol_works(backend: Backend) {
     let app = spawn_app(backend).await;
     let miner = app.new_wallet().await;
+    let before = app.node.subscriber_count();
     let mut ws = subscribe(
         &app.base,
         "graphql-ws",
         "subscription { blockMined { height } }",
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    app.await_subscribers(before, 1).await;
     app.mine(&miner, None).await;
     let message = next_json(&mut ws).await;
     assert_eq!(message["type"], "data", "{message}");
@@ -81,13 +83,14 @@ async fn legacy_websocket_protocol_works(backend: Backend) {
 async fn pool_changes_are_pushed(backend: Backend) {
     let app = spawn_app(backend).await;
     let a = app.reset().await;
+    let before = app.node.subscriber_count();
     let mut ws = subscribe(
         &app.base,
         "graphql-transport-ws",
         "subscription { poolChanged { from amount status error } }",
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    app.await_subscribers(before, 1).await;
     app.send(&a[0], &a[1], 5).await;
     app.send(&a[3], &a[1], 5).await;
     app.mine(&a[0], Some(5)).await;
