@@ -2,8 +2,6 @@
 //! change nothing, a fixed statement count for nested pages, reads as small as their selection,
 //! and the response cache.
 
-use std::time::Duration;
-
 use serde_json::{Value, json};
 
 use crate::app::{TestApp, code, spawn_app};
@@ -270,7 +268,7 @@ async fn nested_pages_cost_a_constant_number_of_statements(backend: Backend) {
         let app = &app;
         async move {
             // On PostgreSQL the notification relay reads blocks on the same pool: let it settle.
-            tokio::time::sleep(Duration::from_millis(300)).await;
+            app.await_settled().await;
             let before = app.node.statement_count();
             app.data(query, json!({})).await;
             app.node.statement_count() - before
@@ -400,7 +398,7 @@ async fn a_field_reads_only_what_its_selection_shows(backend: Backend) {
     // (reading the state version): what resolving it reads.
     let statements = async |query: &str| {
         // On PostgreSQL the notification relay reads blocks on the same pool: let it settle.
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        app.await_settled().await;
         let before = app.node.statement_count();
         let data = app.data(query, vars.clone()).await;
         let ran = app.node.statement_count() - before;

@@ -52,6 +52,24 @@ pub async fn spawn_app_with(backend: Backend, config: ServerConfig) -> TestApp {
 }
 
 impl TestApp {
+    /// Waits 300 ms, then until the node's statement count stops moving (the same over 50 ms,
+    /// for at most 5 s): on PostgreSQL the notification relay reads what a commit announced on
+    /// the same pool, a while after the commit, and a loaded machine may take longer than the
+    /// first wait.
+    pub async fn await_settled(&self) {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let mut last = self.node.statement_count();
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            let now = self.node.statement_count();
+            if now == last || std::time::Instant::now() > deadline {
+                return;
+            }
+            last = now;
+        }
+    }
+
     /// Waits until the server holds `count` more subscriptions than `before` (a
     /// [`Node::subscriber_count`] read before they were opened): then an event is delivered to
     /// them, where a fixed sleep only guesses that they are in place.
