@@ -11,7 +11,7 @@ use sea_orm::{
 };
 
 use super::balances;
-use super::convert::{AddressTexts, parse, query_joined, to_i64, to_u64};
+use super::convert::{AddressTexts, padded_parameters, parse, query_joined, to_i64, to_u64};
 use super::error::{StoreError, StoreResult};
 use crate::chain::{Address, OutPoint, PubkeyHash, TxOut, Utxo, UtxoChanges};
 
@@ -104,14 +104,7 @@ pub async fn unspent_among(
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        // A few list lengths only, so that each backend prepares the statement once and reuses
-        // it (the padding repeats a txid, which changes nothing).
-        let padded = txids.len().div_ceil(16) * 16;
-        txids.resize(padded, txids[0].clone());
-        let list = (1..=txids.len())
-            .map(|n| format!("${n}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = padded_parameters(&mut txids);
         let sql = format!(
             r#"SELECT string_agg("txid" || ':' || CAST("vout" AS TEXT), ',') FROM "c" WHERE "txid" IN ({list})"#
         );

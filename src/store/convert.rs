@@ -62,6 +62,17 @@ pub(crate) async fn execute_numbered(
     Ok(())
 }
 
+/// Pads `values` (non-empty) to a multiple of 16 by repeating the first, and answers their
+/// parameter list, `$1, $2, …`: an `IN` list of a few lengths only, so that each backend prepares
+/// the statement once per length and reuses it (a repeated value changes no `IN`).
+pub(crate) fn padded_parameters<T: Clone>(values: &mut Vec<T>) -> String {
+    values.resize(values.len().div_ceil(16) * 16, values[0].clone());
+    (1..=values.len())
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A statement of raw SQL written with PostgreSQL's `$n` parameters, for `db`'s backend.
 pub(crate) fn numbered(
     db: &impl sea_orm::ConnectionTrait,

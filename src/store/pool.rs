@@ -8,7 +8,7 @@ use sea_orm::{
     QuerySelect,
 };
 
-use super::convert::{execute_numbered, now_millis, parse, to_i64, to_u64};
+use super::convert::{execute_numbered, now_millis, padded_parameters, parse, to_i64, to_u64};
 use super::error::{StoreError, StoreResult};
 use crate::chain::{Address, Transaction, Txid};
 use crate::model::{PendingTx, PoolEntry, RefusedSend};
@@ -243,17 +243,11 @@ pub async fn oldest_pending(db: &impl ConnectionTrait, limit: u64) -> StoreResul
 /// Ids per statement when mined entries are removed.
 const REMOVE_BATCH: usize = 256;
 
-/// Removes mined entries with their `pi` rows. The id lists are padded (repeating an id, which
-/// changes nothing) to a few lengths, so that each backend prepares the two statements once per
-/// length and reuses them.
+/// Removes mined entries with their `pi` rows, in two prepared statements per batch.
 pub async fn remove(db: &impl ConnectionTrait, ids: &[i64]) -> StoreResult<()> {
     for chunk in ids.chunks(REMOVE_BATCH) {
         let mut ids = chunk.to_vec();
-        ids.resize(chunk.len().div_ceil(16) * 16, chunk[0]);
-        let list = (1..=ids.len())
-            .map(|n| format!("${n}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = padded_parameters(&mut ids);
         for table in [r#""p" WHERE "id""#, r#""pi" WHERE "pool_id""#] {
             execute_numbered(
                 db,
