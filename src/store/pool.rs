@@ -4,8 +4,8 @@
 use entity::pool;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
 };
 
 use super::convert::{execute_numbered, now_millis, padded_parameters, parse, to_i64, to_u64};
@@ -110,6 +110,45 @@ pub async fn insert_pending(
         .try_into()?;
     insert_inputs(db, &pooled).await?;
     Ok(pooled.entry)
+}
+
+/// The entry of a transaction that arrives and is mined in the same commit (AUTO mining, nothing
+/// else pending): it never rests in the pool, so none of its rows are written, but its id comes
+/// from the pool's own sequence and keeps arrival order with the entries that do.
+pub async fn reserve_pending(
+    db: &impl ConnectionTrait,
+    tx: &Transaction,
+    from: &Address,
+    to: &Address,
+    amount: u64,
+) -> StoreResult<PendingTx> {
+    Ok(PendingTx {
+        id: next_id(db).await?,
+        txid: tx.txid(),
+        from: *from,
+        to: *to,
+        amount,
+        created_at: now_millis(),
+    })
+}
+
+/// The id the pool's next row would take, taken: PostgreSQL's sequence for `p.id`, or SQLite's
+/// `AUTOINCREMENT` counter (which has no row before the pool's first entry).
+async fn next_id(db: &impl ConnectionTrait) -> StoreResult<i64> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DatabaseBackend::Postgres => "SELECT nextval(pg_get_serial_sequence('p', 'id'))",
+        _ => "UPDATE sqlite_sequence SET seq = seq + 1 WHERE name = 'p' RETURNING seq",
+    };
+    if let Some(row) = db
+        .query_one_raw(Statement::from_string(backend, sql))
+        .await?
+    {
+        return Ok(row.try_get_by_index(0)?);
+    }
+    db.execute_unprepared("INSERT INTO sqlite_sequence (name, seq) VALUES ('p', 1)")
+        .await?;
+    Ok(1)
 }
 
 /// Records a rejected send, truncating its fields, and drops the oldest rejections past `cap`.

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::app::{code, spawn_app};
-use pocket_testkit::{Backend, Replica, TestDb, graphql, on_both_backends};
+use pocket_testkit::{Backend, Replica, TestDb, graphql, next_json, on_both_backends, subscribe};
 
 on_both_backends!(
     auto_mining_mines_each_send_and_names_its_block,
@@ -16,6 +16,7 @@ on_both_backends!(
     interval_mining_paces_blocks_and_survives_a_restart,
     auto_mining_and_a_revert_through_the_binary,
     auto_mining_with_small_blocks_mines_every_entry_in_one_commit,
+    auto_sends_mined_straight_keep_pool_ids_and_announcements,
 );
 
 const SET: &str = "mutation($m: MiningMode!, $a: String, $i: Int, $t: Int) { setMining(mode: $m, address: $a, intervalSeconds: $i, txCount: $t) { mode address intervalSeconds txCount nextBlockAt } }";
@@ -62,6 +63,71 @@ async fn auto_mining_mines_each_send_and_names_its_block(backend: Backend) {
         .clone();
     assert_eq!(pending["status"], "PENDING");
     assert_eq!(pending["block"], Value::Null);
+    app.node
+        .verify_chain(&|_, _| {})
+        .await
+        .expect("chain verifies");
+}
+
+/// AUTO with nothing else pending mines a send without writing it to the pool's rows. Its entry
+/// still takes the pool's next id, on a pool that never held a row too, so entries that rest in
+/// the pool later continue after it; and subscribers see it arrive and leave like any other.
+async fn auto_sends_mined_straight_keep_pool_ids_and_announcements(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let miner = app.new_wallet().await;
+    let payee = app.new_wallet().await;
+    app.data(
+        "mutation($a: String!) { mineBlock(address: $a) { height } }",
+        json!({ "a": miner }),
+    )
+    .await;
+    app.data(SET, json!({ "m": "AUTO", "a": miner })).await;
+    let before = app.node.subscriber_count();
+    let mut ws = subscribe(
+        &app.base,
+        "graphql-transport-ws",
+        "subscription { poolChanged { id txId status } }",
+    )
+    .await;
+    app.await_subscribers(before, 1).await;
+
+    let mut sent = Vec::new();
+    for amount in 1..=2 {
+        let answer = app.send(&miner, &payee, amount).await;
+        assert_eq!(answer["data"]["send"]["status"], "MINED", "{answer}");
+        sent.push(answer["data"]["send"].clone());
+    }
+    app.data(SET, json!({ "m": "MANUAL" })).await;
+    let answer = app.send(&miner, &payee, 3).await;
+    assert_eq!(answer["data"]["send"]["status"], "PENDING", "{answer}");
+    sent.push(answer["data"]["send"].clone());
+
+    let ids: Vec<i64> = sent.iter().map(|s| s["id"].as_i64().unwrap()).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids {ids:?}");
+    let pool = app
+        .data(
+            "{ chain { height poolSize } pool { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        pool,
+        json!({ "chain": { "height": 2, "poolSize": 1 }, "pool": { "nodes": [{ "id": ids[2] }] } })
+    );
+    let mut seen = Vec::new();
+    while seen.len() < 5 {
+        let message = next_json(&mut ws).await;
+        let change = message["payload"]["data"]["poolChanged"].clone();
+        seen.push((change["id"].as_i64().unwrap(), change["status"].clone()));
+    }
+    let expected: Vec<(i64, Value)> = vec![
+        (ids[0], json!("PENDING")),
+        (ids[0], json!("MINED")),
+        (ids[1], json!("PENDING")),
+        (ids[1], json!("MINED")),
+        (ids[2], json!("PENDING")),
+    ];
+    assert_eq!(seen, expected);
     app.node
         .verify_chain(&|_, _| {})
         .await

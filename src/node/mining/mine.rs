@@ -6,11 +6,12 @@ use super::settings::now_secs;
 use crate::store::Db;
 
 use crate::chain::pow::{self, SearchOutcome};
-use crate::chain::{Address, Block, BlockHeader, OutPoint, Params, connect_blocks};
+use crate::chain::{Address, Block, BlockHeader, ChainTip, OutPoint, Params, connect_blocks};
 use crate::model::{DevClock, PoolEntry, StoredBlock};
 use crate::node::{Node, NodeError, NodeEvent, NodeResult, PoolChangeKind};
 use crate::store::blocks;
-use crate::store::{chainstate, connect, pool};
+use crate::store::pool::{self, PooledTx};
+use crate::store::{chainstate, connect};
 
 /// Where a mined block's timestamp comes from.
 pub(in crate::node) enum BlockTime<'a> {
@@ -22,6 +23,17 @@ pub(in crate::node) enum BlockTime<'a> {
     /// This timestamp, and the lowest nonce that meets the difficulty (one thread searches): the
     /// same block on every machine, as a dev chain's genesis is.
     Fixed(u64),
+}
+
+/// What a block is made from besides its coinbase.
+pub(in crate::node) struct Candidates {
+    /// The tip it extends (`None`: a genesis block, which takes no transactions).
+    pub tip: Option<ChainTip>,
+    /// The transactions it may take, oldest first.
+    pub txs: Vec<PooledTx>,
+    /// Whether they rest in the pool's rows, which they leave when mined; or are held in memory
+    /// by the batch being committed, never written to the pool (see `pool::reserve_pending`).
+    pub rested: bool,
 }
 
 impl Node {
@@ -88,14 +100,47 @@ impl Node {
         } else {
             Vec::new()
         };
+        let from = Candidates {
+            tip,
+            txs: candidates,
+            rested: true,
+        };
+        self.mine_candidates(db, miner, from, params, time, events)
+            .await
+    }
+
+    /// Mines a block from `candidates`.
+    pub(in crate::node) async fn mine_candidates(
+        &self,
+        db: &impl Db,
+        miner: &Address,
+        candidates: Candidates,
+        params: &Params,
+        time: BlockTime<'_>,
+        events: &mut Vec<NodeEvent>,
+    ) -> NodeResult<Arc<StoredBlock>> {
+        let Candidates {
+            tip,
+            txs: candidates,
+            rested,
+        } = candidates;
         let outpoints: Vec<OutPoint> = candidates
             .iter()
             .flat_map(|pooled| pooled.tx.inputs.iter().map(|i| i.previous_output))
             .collect();
         let view = chainstate::get_many(db, &outpoints).await?;
 
-        let (height, _) = crate::chain::ChainTip::next(tip.as_ref());
+        let (height, _) = ChainTip::next(tip.as_ref());
+        let held = candidates.len();
         let packed = self.pack(db, candidates, view.clone(), height).await?;
+        if !rested && packed.entries.len() != held {
+            // Held entries have no pool rows to wait in; they were checked against this
+            // chainstate in this transaction, so their block takes them all.
+            return Err(NodeError::Inconsistent(format!(
+                "a block took {} of the {held} transactions of its commit",
+                packed.entries.len()
+            )));
+        }
 
         let (timestamp, threads) = match time {
             BlockTime::Fixed(time) => (time, 1),
@@ -131,8 +176,10 @@ impl Node {
             block,
         });
         connect::connect_many(db, std::slice::from_ref(&*stored), &rows).await?;
-        let mined_ids: Vec<i64> = packed.entries.iter().map(|e| e.id).collect();
-        pool::remove(db, &mined_ids).await?;
+        if rested {
+            let mined_ids: Vec<i64> = packed.entries.iter().map(|e| e.id).collect();
+            pool::remove(db, &mined_ids).await?;
+        }
 
         events.push(NodeEvent::BlockMined(stored.clone()));
         events.extend(
@@ -197,7 +244,7 @@ impl Node {
         let clock = crate::store::mining::clock(db).await?;
         let mut tip = start;
         let mut run: Vec<Block> = Vec::with_capacity(count);
-        let mut tips: Vec<crate::chain::ChainTip> = Vec::with_capacity(count);
+        let mut tips: Vec<ChainTip> = Vec::with_capacity(count);
         while run.len() < count && (run.is_empty() || std::time::Instant::now() < until) {
             if !run.is_empty() {
                 timestamp = clock.now(now_secs());
@@ -209,11 +256,11 @@ impl Node {
                 &params,
                 timestamp,
             );
-            let (height, _) = crate::chain::ChainTip::next(tip.as_ref());
+            let (height, _) = ChainTip::next(tip.as_ref());
             block.header = self
                 .search_nonce(&block.header, height, self.config.mining_threads)
                 .await?;
-            tip = Some(crate::chain::ChainTip {
+            tip = Some(ChainTip {
                 hash: block.hash(),
                 height,
             });

@@ -1,5 +1,5 @@
 //! Mining on the node's own initiative: the settings (stored, so they outlive restarts and are
-//! shared by replicas), AUTO mining inside a send's commit, and the INTERVAL scheduler.
+//! shared by replicas) and the INTERVAL scheduler; AUTO mining inside a send's commit is in `auto`.
 //!
 //! INTERVAL blocks are paced from the previous block's timestamp: the next is due at the tip's
 //! timestamp plus the interval (at once after a long stop: one block, not one per missed
@@ -16,9 +16,7 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::chain::Address;
 use crate::model::{DevClock, MiningMode, MiningSettings, MiningStatus, StoredBlock};
 use crate::node::{Node, NodeError, NodeEvent, NodeResult};
-use crate::store::{blocks, mining, pool};
-
-use super::mine::BlockTime;
+use crate::store::{blocks, mining};
 
 /// The longest interval accepted: a day.
 pub const MAX_INTERVAL_SECONDS: i64 = 86_400;
@@ -137,44 +135,6 @@ impl Node {
             MiningMode::Auto | MiningMode::Interval => {}
         }
         Ok(settings)
-    }
-
-    /// Inside a send batch's transaction: in AUTO mode, mines blocks until the pool has nothing
-    /// pending (the batch's transactions are the newest, so they are in these blocks, after any
-    /// older ones). Returns the blocks mined (none in other modes).
-    pub(in crate::node) async fn auto_mine_in(
-        &self,
-        db: &impl Db,
-        events: &mut Vec<NodeEvent>,
-    ) -> NodeResult<Vec<Arc<StoredBlock>>> {
-        let (settings, mut clock) = self.settings_and_clock_in(db).await?;
-        let (MiningMode::Auto, Some(miner)) = (settings.mode, settings.address) else {
-            return Ok(Vec::new());
-        };
-        let params = self.params();
-        let count = settings.tx_count.max(1) as usize;
-        let mut mined = Vec::new();
-        let mut pending = pool::count(db, false).await?;
-        while pending > 0 {
-            let time = BlockTime::Read(&mut clock);
-            let block = self
-                .mine_with(db, &miner, count, &params, time, events)
-                .await?;
-            let taken = block.block.transactions.len().saturating_sub(1) as u64;
-            mined.push(block);
-            if taken >= pending {
-                // Mined entries leave the pool: nothing is left to count.
-                break;
-            }
-            // A block takes at least one entry (mined or rejected) unless all it looked at wait
-            // for parents further back; those stay for the next block.
-            let left = pool::count(db, false).await?;
-            if left >= pending {
-                break;
-            }
-            pending = left;
-        }
-        Ok(mined)
     }
 
     /// Runs the INTERVAL scheduler until the node shuts down: sleeps until the next block is due,

@@ -12,10 +12,10 @@ use crate::store::Db;
 use tokio::sync::oneshot;
 
 use super::build::check_send_args;
-use crate::chain::{OutPoint, Transaction, TxOut, Txid, Utxo};
+use crate::chain::{Address, OutPoint, Transaction, TxOut, Txid, Utxo};
 use crate::model::{PendingTx, PoolEntry, StoredBlock};
 use crate::node::{InvalidTx, Node, NodeError, NodeEvent, NodeResult, PoolChangeKind};
-use crate::store::pool;
+use crate::store::pool::{self, PooledTx};
 
 /// Most sends committed together.
 const MAX_BATCH: usize = 256;
@@ -129,15 +129,20 @@ impl Node {
                     Request::Submit(submission) => Some(submission.as_ref()),
                     Request::Send { .. } => None,
                 });
+                let auto = self.auto_mining_in(txn).await?;
                 let mut view = BatchView::read(self, txn, submissions).await?;
+                if self.mines_straight(txn, auto.as_ref(), jobs.len()).await? {
+                    view.held = Some(Vec::new());
+                }
                 let mut answers = Vec::with_capacity(jobs.len());
                 for job in &jobs {
                     answers.push(self.send_job_in(txn, job, &mut view, events).await?);
                 }
-                let mined = if answers.iter().any(Result::is_ok) {
-                    self.auto_mine_in(txn, events).await?
-                } else {
-                    Vec::new()
+                let mined = match auto {
+                    Some(auto) if answers.iter().any(Result::is_ok) => {
+                        self.auto_mine_in(txn, auto, view.held, events).await?
+                    }
+                    _ => Vec::new(),
                 };
                 // Each mined transaction's block, hashed once for the whole batch.
                 let mined_in: HashMap<Txid, &Arc<StoredBlock>> = mined
@@ -193,7 +198,12 @@ impl Node {
         let (result, (from, to, amount)) = match &job.request {
             Request::Send { from, to, amount } => {
                 let result = match check_send_args(from, to, *amount) {
-                    Ok((from, to, amount)) => self.send_in(txn, &from, &to, amount).await,
+                    Ok((from, to, amount)) => {
+                        match self.payment_in(txn, &from, &to, amount).await {
+                            Ok(tx) => view.pool(txn, &tx, &from, &to, amount).await,
+                            Err(err) => Err(err),
+                        }
+                    }
                     Err(err) => Err(err),
                 };
                 view.sends_pooled |= result.is_ok();
@@ -244,6 +254,9 @@ pub(crate) struct BatchView {
     pub(super) spenders: HashMap<OutPoint, Txid>,
     /// Whether a send of this batch was pooled (its inputs are not in `spenders`).
     pub(crate) sends_pooled: bool,
+    /// The batch's transactions when it mines straight (see `mining::auto`): held here for its
+    /// block, not written to the pool.
+    pub(crate) held: Option<Vec<PooledTx>>,
 }
 
 impl BatchView {
@@ -264,6 +277,28 @@ impl BatchView {
             utxos: node.spendable(db, &outpoints).await?,
             spenders: pool::spenders(db, &outpoints).await?,
             sends_pooled: false,
+            held: None,
         })
+    }
+
+    /// Pools `tx` for the batch: in the pool's rows, or, when the batch mines straight, only
+    /// its entry, with the transaction held for the block.
+    pub(super) async fn pool(
+        &mut self,
+        db: &impl Db,
+        tx: &Transaction,
+        from: &Address,
+        to: &Address,
+        amount: u64,
+    ) -> NodeResult<PendingTx> {
+        let Some(held) = &mut self.held else {
+            return Ok(pool::insert_pending(db, tx, from, to, amount).await?);
+        };
+        let entry = pool::reserve_pending(db, tx, from, to, amount).await?;
+        held.push(PooledTx {
+            entry: entry.clone(),
+            tx: tx.clone(),
+        });
+        Ok(entry)
     }
 }

@@ -8,7 +8,7 @@ use crate::store::Db;
 
 use super::batch::{Request, Sent};
 use super::build::payment;
-use crate::chain::{Address, OutPoint, SigningRequest, Utxo, check_transaction};
+use crate::chain::{Address, OutPoint, SigningRequest, Transaction, Utxo, check_transaction};
 use crate::model::{PendingTx, PoolEntry};
 use crate::node::{Node, NodeError, NodeResult, PoolPolicy};
 use crate::store::pool;
@@ -55,6 +55,19 @@ impl Node {
         to: &Address,
         amount: u64,
     ) -> NodeResult<PendingTx> {
+        let tx = self.payment_in(db, from, to, amount).await?;
+        Ok(pool::insert_pending(db, &tx, from, to, amount).await?)
+    }
+
+    /// The send's checks inside the writer's transaction, and its transaction, signed and
+    /// checked, to be pooled.
+    pub(crate) async fn payment_in(
+        &self,
+        db: &impl Db,
+        from: &Address,
+        to: &Address,
+        amount: u64,
+    ) -> NodeResult<Transaction> {
         let wallet = wallets::get(db, from)
             .await?
             .ok_or(NodeError::UnknownWallet(*from))?;
@@ -93,6 +106,6 @@ impl Node {
         tx.sign(&key, &spent)?;
         let view: HashMap<OutPoint, Utxo> = coins.into_iter().collect();
         check_transaction(&tx, &view)?;
-        Ok(pool::insert_pending(db, &tx, from, to, amount).await?)
+        Ok(tx)
     }
 }

@@ -1,0 +1,107 @@
+//! AUTO mining: a send batch's transactions are mined in the batch's own commit, so a send is
+//! answered with its block.
+//!
+//! When nothing else is pending and the batch holds one request, its transaction is mined
+//! straight: it is held in memory and never written to the pool's rows, which it would leave again
+//! in the same commit (a quarter of the pages that commit writes). It takes its pool id all the
+//! same, and subscribers see it arrive and leave as any entry does.
+
+use std::sync::Arc;
+
+use crate::chain::Address;
+use crate::model::{DevClock, MiningMode, StoredBlock};
+use crate::node::{Node, NodeEvent, NodeResult};
+use crate::store::pool::{self, PooledTx};
+use crate::store::{Db, blocks};
+
+use super::mine::{BlockTime, Candidates};
+
+/// AUTO mining's settings, read inside a send batch's transaction before its jobs.
+pub(in crate::node) struct AutoMining {
+    miner: Address,
+    /// Transactions per block.
+    count: usize,
+    clock: DevClock,
+}
+
+impl Node {
+    /// The settings AUTO mining runs with, or `None` in the other modes.
+    pub(in crate::node) async fn auto_mining_in(
+        &self,
+        db: &impl Db,
+    ) -> NodeResult<Option<AutoMining>> {
+        let (settings, clock) = self.settings_and_clock_in(db).await?;
+        let (MiningMode::Auto, Some(miner)) = (settings.mode, settings.address) else {
+            return Ok(None);
+        };
+        Ok(Some(AutoMining {
+            miner,
+            count: settings.tx_count.max(1) as usize,
+            clock,
+        }))
+    }
+
+    /// Whether a batch of `requests` under `auto` mines straight: one request, nothing else
+    /// pending.
+    pub(in crate::node) async fn mines_straight(
+        &self,
+        db: &impl Db,
+        auto: Option<&AutoMining>,
+        requests: usize,
+    ) -> NodeResult<bool> {
+        Ok(auto.is_some() && requests == 1 && pool::count(db, false).await? == 0)
+    }
+
+    /// Inside a send batch's transaction, after its jobs: the block of the batch's `held`
+    /// transactions when it mined straight; otherwise blocks until the pool has nothing pending
+    /// (the batch's transactions are the newest, so they are in these blocks, after any older
+    /// ones). Returns the blocks mined.
+    pub(in crate::node) async fn auto_mine_in(
+        &self,
+        db: &impl Db,
+        auto: AutoMining,
+        held: Option<Vec<PooledTx>>,
+        events: &mut Vec<NodeEvent>,
+    ) -> NodeResult<Vec<Arc<StoredBlock>>> {
+        let AutoMining {
+            miner,
+            count,
+            mut clock,
+        } = auto;
+        let params = self.params();
+        if let Some(held) = held {
+            let candidates = Candidates {
+                tip: blocks::tip(db).await?,
+                txs: held,
+                rested: false,
+            };
+            let time = BlockTime::Read(&mut clock);
+            let block = self
+                .mine_candidates(db, &miner, candidates, &params, time, events)
+                .await?;
+            return Ok(vec![block]);
+        }
+        let mut mined = Vec::new();
+        let mut pending = pool::count(db, false).await?;
+        while pending > 0 {
+            let time = BlockTime::Read(&mut clock);
+            let block = self
+                .mine_with(db, &miner, count, &params, time, events)
+                .await?;
+            let taken = block.block.transactions.len().saturating_sub(1) as u64;
+            mined.push(block);
+            if taken >= pending {
+                // Mined entries leave the pool: nothing is left to count.
+                break;
+            }
+            // A block takes at least one entry (mined or rejected) unless all it looked at wait
+            // for parents further back; those stay for the next block.
+            let left = pool::count(db, false).await?;
+            if left >= pending {
+                break;
+            }
+            pending = left;
+        }
+        Ok(mined)
+    }
+}
