@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use entity::balances;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use super::convert::{execute_numbered, parse, to_u64};
+use super::convert::{execute_numbered, numbered, parse, to_u64};
 use super::error::{StoreError, StoreResult};
 use crate::chain::{Address, UtxoChanges};
 
@@ -33,6 +33,7 @@ pub async fn apply(db: &impl ConnectionTrait, changes: &UtxoChanges) -> StoreRes
             Ok((address.to_string(), delta))
         })
         .collect::<StoreResult<_>>()?;
+    let mut emptied: Vec<String> = Vec::new();
     for chunk in deltas.chunks(BATCH) {
         let rows = (0..chunk.len())
             .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
@@ -45,17 +46,22 @@ pub async fn apply(db: &impl ConnectionTrait, changes: &UtxoChanges) -> StoreRes
         let values = chunk
             .iter()
             .flat_map(|(address, delta)| [address.clone().into(), (*delta).into()]);
-        execute_numbered(db, &sql, values).await?;
+        if chunk.iter().all(|(_, delta)| *delta > 0) {
+            execute_numbered(db, &sql, values).await?;
+            continue;
+        }
+        // A balance that went down may have reached zero: the rows say which did.
+        let sql = format!(r#"{sql} RETURNING "address", "balance""#);
+        for row in db.query_all_raw(numbered(db, &sql, values)).await? {
+            if row.try_get_by_index::<i64>(1)? == 0 {
+                emptied.push(row.try_get_by_index(0)?);
+            }
+        }
     }
-    let lowered: Vec<&String> = deltas
-        .iter()
-        .filter(|(_, delta)| *delta < 0)
-        .map(|(address, _)| address)
-        .collect();
-    for chunk in lowered.chunks(BATCH) {
+    for chunk in emptied.chunks(BATCH) {
         balances::Entity::delete_many()
             .filter(balances::Column::Balance.eq(0))
-            .filter(balances::Column::Address.is_in(chunk.iter().map(|a| a.as_str())))
+            .filter(balances::Column::Address.is_in(chunk.iter().map(String::as_str)))
             .exec(db)
             .await?;
     }

@@ -4,7 +4,7 @@ use entity::mining;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, Statement,
 };
 
 use super::convert::{parse, to_i64, to_u64};
@@ -13,9 +13,35 @@ use crate::model::{DevClock, MiningMode, MiningSettings};
 
 /// The stored settings and dev clock, if the row was ever written.
 pub async fn get(db: &impl ConnectionTrait) -> StoreResult<Option<(MiningSettings, DevClock)>> {
-    let Some(row) = mining::Entity::find_by_id(1).one(db).await? else {
-        return Ok(None);
+    mining::Entity::find_by_id(1)
+        .one(db)
+        .await?
+        .map(decode)
+        .transpose()
+}
+
+/// [`get`], and whether the pool has a pending entry, in one statement: what a batch of sends
+/// reads first, to know whether it mines and whether anything older goes into its block.
+pub async fn get_and_pending(
+    db: &impl ConnectionTrait,
+) -> StoreResult<(Option<(MiningSettings, DevClock)>, bool)> {
+    let backend = db.get_database_backend();
+    let sql = r#"SELECT "m".*, CAST(CASE WHEN EXISTS (SELECT 1 FROM "p" WHERE "p"."error" = FALSE)
+        THEN 1 ELSE 0 END AS BIGINT) AS "pending" FROM "m" WHERE "m"."id" = 1"#;
+    let Some(row) = db
+        .query_one_raw(Statement::from_string(backend, sql))
+        .await?
+    else {
+        return Ok((None, false));
     };
+    let pending: i64 = row.try_get("", "pending")?;
+    Ok((
+        Some(decode(mining::Model::from_query_result(&row, "")?)?),
+        pending != 0,
+    ))
+}
+
+fn decode(row: mining::Model) -> StoreResult<(MiningSettings, DevClock)> {
     let corrupt = |detail: &str| StoreError::corrupt("mining", detail.to_owned());
     let settings = MiningSettings {
         mode: MiningMode::parse(&row.mode).ok_or_else(|| corrupt("unknown mode"))?,
@@ -37,7 +63,7 @@ pub async fn get(db: &impl ConnectionTrait) -> StoreResult<Option<(MiningSetting
             .map(|t| to_u64("mining", t))
             .transpose()?,
     };
-    Ok(Some((settings, clock)))
+    Ok((settings, clock))
 }
 
 /// Stores the settings.

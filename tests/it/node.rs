@@ -25,6 +25,7 @@ on_both_backends!(
     reads_do_not_wait_for_a_nonce_search,
     a_send_gathers_many_small_coins,
     a_block_takes_hundreds_of_pending_payments,
+    an_address_a_block_empties_keeps_no_balance_row,
 );
 
 /// A refused send: from, to, amount, and what the error must be.
@@ -147,6 +148,33 @@ async fn a_block_takes_hundreds_of_pending_payments(backend: Backend) {
     ok(node.mine_block(&addr(&a[1]), None).await);
     assert_eq!((ok(node.pool_count(false).await), spent().await), (0, 0));
     assert_eq!(balances(&node, &a).await, vec![320 - 301, 301 + 20]);
+}
+
+/// A block that spends all of an address's coins takes its balance row away, and one that
+/// lowers a balance without emptying it keeps the row.
+async fn an_address_a_block_empties_keeps_no_balance_row(backend: Backend) {
+    use sea_orm::EntityTrait;
+    let db = TestDb::new(backend).await;
+    let node = db.node().await;
+    let a: Vec<String> = [ok(node.new_wallet().await), ok(node.new_wallet().await)]
+        .iter()
+        .map(|w| w.address.to_string())
+        .collect();
+    ok(node.init_system(&addr(&a[0])).await);
+    ok(node.mine_block(&addr(&a[0]), Some(0)).await);
+    ok(node.send(&a[0], &a[1], 15).await);
+    ok(node.mine_block(&addr(&a[1]), None).await);
+    ok(node.send(&a[0], &a[1], 5).await);
+    ok(node.mine_block(&addr(&a[1]), None).await);
+    assert_eq!(balances(&node, &a).await, vec![0, 40]);
+    let store = db.store().await;
+    let rows = entity::balances::Entity::find()
+        .all(store.db())
+        .await
+        .unwrap();
+    let holders: Vec<&str> = rows.iter().map(|r| r.address.as_str()).collect();
+    assert_eq!(holders, vec![a[1].as_str()]);
+    ok(node.verify_chain(&|_, _| {}).await);
 }
 
 async fn reset_system_replays_the_training_scenario(backend: Backend) {

@@ -6,15 +6,16 @@
 //! in the same commit (a quarter of the pages that commit writes). It takes its pool id all the
 //! same, and subscribers see it arrive and leave as any entry does.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::chain::Address;
+use crate::chain::{Address, OutPoint, Utxo};
 use crate::model::{DevClock, MiningMode, StoredBlock};
 use crate::node::{Node, NodeEvent, NodeResult};
 use crate::store::pool::{self, PooledTx};
-use crate::store::{Db, blocks};
+use crate::store::{Db, blocks, mining};
 
-use super::mine::{BlockTime, Candidates};
+use super::mine::{BlockTime, Candidates, Source};
 
 /// AUTO mining's settings, read inside a send batch's transaction before its jobs.
 pub(in crate::node) struct AutoMining {
@@ -22,6 +23,24 @@ pub(in crate::node) struct AutoMining {
     /// Transactions per block.
     count: usize,
     clock: DevClock,
+    /// Whether the pool had a pending entry before the batch.
+    pending: bool,
+}
+
+impl AutoMining {
+    /// Whether a batch of `requests` mines straight: one request, nothing else pending.
+    pub(in crate::node) fn straight(&self, requests: usize) -> bool {
+        requests == 1 && !self.pending
+    }
+}
+
+/// A batch's transactions when it mines straight, kept for its block instead of the pool's rows.
+#[derive(Debug, Default)]
+pub(crate) struct Held {
+    /// The transactions with their entries, in arrival order.
+    pub(in crate::node) txs: Vec<PooledTx>,
+    /// The chainstate's outputs they spend.
+    pub(in crate::node) spent: HashMap<OutPoint, Utxo>,
 }
 
 impl Node {
@@ -30,7 +49,9 @@ impl Node {
         &self,
         db: &impl Db,
     ) -> NodeResult<Option<AutoMining>> {
-        let (settings, clock) = self.settings_and_clock_in(db).await?;
+        let (Some((settings, clock)), pending) = mining::get_and_pending(db).await? else {
+            return Ok(None);
+        };
         let (MiningMode::Auto, Some(miner)) = (settings.mode, settings.address) else {
             return Ok(None);
         };
@@ -38,42 +59,33 @@ impl Node {
             miner,
             count: settings.tx_count.max(1) as usize,
             clock,
+            pending,
         }))
     }
 
-    /// Whether a batch of `requests` under `auto` mines straight: one request, nothing else
-    /// pending.
-    pub(in crate::node) async fn mines_straight(
-        &self,
-        db: &impl Db,
-        auto: Option<&AutoMining>,
-        requests: usize,
-    ) -> NodeResult<bool> {
-        Ok(auto.is_some() && requests == 1 && pool::count(db, false).await? == 0)
-    }
-
     /// Inside a send batch's transaction, after its jobs: the block of the batch's `held`
-    /// transactions when it mined straight; otherwise blocks until the pool has nothing pending
+    /// transactions when it mines straight; otherwise blocks until the pool has nothing pending
     /// (the batch's transactions are the newest, so they are in these blocks, after any older
     /// ones). Returns the blocks mined.
     pub(in crate::node) async fn auto_mine_in(
         &self,
         db: &impl Db,
         auto: AutoMining,
-        held: Option<Vec<PooledTx>>,
+        held: Option<Held>,
         events: &mut Vec<NodeEvent>,
     ) -> NodeResult<Vec<Arc<StoredBlock>>> {
         let AutoMining {
             miner,
             count,
             mut clock,
+            ..
         } = auto;
         let params = self.params();
-        if let Some(held) = held {
+        if let Some(Held { txs, spent }) = held {
             let candidates = Candidates {
                 tip: blocks::tip(db).await?,
-                txs: held,
-                rested: false,
+                txs,
+                source: Source::Held(spent),
             };
             let time = BlockTime::Read(&mut clock);
             let block = self

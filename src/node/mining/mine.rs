@@ -1,12 +1,13 @@
 //! `mine_block`: take the oldest pending transactions, re-check them, mine, commit atomically.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::settings::now_secs;
 use crate::store::Db;
 
 use crate::chain::pow::{self, SearchOutcome};
-use crate::chain::{Address, Block, BlockHeader, ChainTip, OutPoint, Params, connect_blocks};
+use crate::chain::{Address, Block, BlockHeader, ChainTip, OutPoint, Params, Utxo, connect_blocks};
 use crate::model::{DevClock, PoolEntry, StoredBlock};
 use crate::node::{Node, NodeError, NodeEvent, NodeResult, PoolChangeKind};
 use crate::store::blocks;
@@ -31,9 +32,17 @@ pub(in crate::node) struct Candidates {
     pub tip: Option<ChainTip>,
     /// The transactions it may take, oldest first.
     pub txs: Vec<PooledTx>,
-    /// Whether they rest in the pool's rows, which they leave when mined; or are held in memory
-    /// by the batch being committed, never written to the pool (see `pool::reserve_pending`).
-    pub rested: bool,
+    /// Where they are.
+    pub source: Source,
+}
+
+/// Where a block's candidate transactions are.
+pub(in crate::node) enum Source {
+    /// In the pool's rows, which they leave when mined.
+    Pool,
+    /// Held in memory by the batch being committed, never written to the pool (see
+    /// `pool::reserve_pending`), with the chainstate's outputs they spend.
+    Held(HashMap<OutPoint, Utxo>),
 }
 
 impl Node {
@@ -103,7 +112,7 @@ impl Node {
         let from = Candidates {
             tip,
             txs: candidates,
-            rested: true,
+            source: Source::Pool,
         };
         self.mine_candidates(db, miner, from, params, time, events)
             .await
@@ -122,13 +131,19 @@ impl Node {
         let Candidates {
             tip,
             txs: candidates,
-            rested,
+            source,
         } = candidates;
-        let outpoints: Vec<OutPoint> = candidates
-            .iter()
-            .flat_map(|pooled| pooled.tx.inputs.iter().map(|i| i.previous_output))
-            .collect();
-        let view = chainstate::get_many(db, &outpoints).await?;
+        let rested = matches!(source, Source::Pool);
+        let view = match source {
+            Source::Pool => {
+                let outpoints: Vec<OutPoint> = candidates
+                    .iter()
+                    .flat_map(|pooled| pooled.tx.inputs.iter().map(|i| i.previous_output))
+                    .collect();
+                chainstate::get_many(db, &outpoints).await?
+            }
+            Source::Held(spent) => spent,
+        };
 
         let (height, _) = ChainTip::next(tip.as_ref());
         let held = candidates.len();

@@ -14,6 +14,7 @@ use tokio::sync::oneshot;
 use super::build::check_send_args;
 use crate::chain::{Address, OutPoint, Transaction, TxOut, Txid, Utxo};
 use crate::model::{PendingTx, PoolEntry, StoredBlock};
+use crate::node::mining::auto::Held;
 use crate::node::{InvalidTx, Node, NodeError, NodeEvent, NodeResult, PoolChangeKind};
 use crate::store::pool::{self, PooledTx};
 
@@ -131,8 +132,8 @@ impl Node {
                 });
                 let auto = self.auto_mining_in(txn).await?;
                 let mut view = BatchView::read(self, txn, submissions).await?;
-                if self.mines_straight(txn, auto.as_ref(), jobs.len()).await? {
-                    view.held = Some(Vec::new());
+                if auto.as_ref().is_some_and(|auto| auto.straight(jobs.len())) {
+                    view.held = Some(Held::default());
                 }
                 let mut answers = Vec::with_capacity(jobs.len());
                 for job in &jobs {
@@ -200,7 +201,9 @@ impl Node {
                 let result = match check_send_args(from, to, *amount) {
                     Ok((from, to, amount)) => {
                         match self.payment_in(txn, &from, &to, amount).await {
-                            Ok(tx) => view.pool(txn, &tx, &from, &to, amount).await,
+                            Ok((tx, spent)) => {
+                                view.pool(txn, &tx, spent, (&from, &to, amount)).await
+                            }
                             Err(err) => Err(err),
                         }
                     }
@@ -256,7 +259,7 @@ pub(crate) struct BatchView {
     pub(crate) sends_pooled: bool,
     /// The batch's transactions when it mines straight (see `mining::auto`): held here for its
     /// block, not written to the pool.
-    pub(crate) held: Option<Vec<PooledTx>>,
+    pub(crate) held: Option<Held>,
 }
 
 impl BatchView {
@@ -281,24 +284,24 @@ impl BatchView {
         })
     }
 
-    /// Pools `tx` for the batch: in the pool's rows, or, when the batch mines straight, only
-    /// its entry, with the transaction held for the block.
+    /// Pools `tx`, which spends `spent`, for the batch: in the pool's rows, or, when the batch
+    /// mines straight, only its entry, with the transaction held for the block.
     pub(super) async fn pool(
         &mut self,
         db: &impl Db,
         tx: &Transaction,
-        from: &Address,
-        to: &Address,
-        amount: u64,
+        spent: impl IntoIterator<Item = (OutPoint, Utxo)>,
+        (from, to, amount): (&Address, &Address, u64),
     ) -> NodeResult<PendingTx> {
         let Some(held) = &mut self.held else {
             return Ok(pool::insert_pending(db, tx, from, to, amount).await?);
         };
         let entry = pool::reserve_pending(db, tx, from, to, amount).await?;
-        held.push(PooledTx {
+        held.txs.push(PooledTx {
             entry: entry.clone(),
             tx: tx.clone(),
         });
+        held.spent.extend(spent);
         Ok(entry)
     }
 }

@@ -55,19 +55,19 @@ impl Node {
         to: &Address,
         amount: u64,
     ) -> NodeResult<PendingTx> {
-        let tx = self.payment_in(db, from, to, amount).await?;
+        let (tx, _) = self.payment_in(db, from, to, amount).await?;
         Ok(pool::insert_pending(db, &tx, from, to, amount).await?)
     }
 
     /// The send's checks inside the writer's transaction, and its transaction, signed and
-    /// checked, to be pooled.
+    /// checked, to be pooled, with the outputs it spends.
     pub(crate) async fn payment_in(
         &self,
         db: &impl Db,
         from: &Address,
         to: &Address,
         amount: u64,
-    ) -> NodeResult<Transaction> {
+    ) -> NodeResult<(Transaction, HashMap<OutPoint, Utxo>)> {
         let wallet = wallets::get(db, from)
             .await?
             .ok_or(NodeError::UnknownWallet(*from))?;
@@ -106,6 +106,6 @@ impl Node {
         tx.sign(&key, &spent)?;
         let view: HashMap<OutPoint, Utxo> = coins.into_iter().collect();
         check_transaction(&tx, &view)?;
-        Ok(tx)
+        Ok((tx, view))
     }
 }

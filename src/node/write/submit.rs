@@ -147,7 +147,10 @@ impl Node {
             verify_signatures(&checked.tx, &checked.txid, &check.spent).map_err(invalid)?;
         }
         let (from, to, amount) = parties(&checked.tx, &checked.spent);
-        let entry = view.pool(db, &checked.tx, &from, &to, amount).await?;
+        let spent = outpoints.iter().copied().zip(check.spent.iter().copied());
+        let entry = view
+            .pool(db, &checked.tx, spent, (&from, &to, amount))
+            .await?;
         view.spenders
             .extend(outpoints.into_iter().map(|o| (o, checked.txid)));
         Ok(Pooled::Added(entry))
