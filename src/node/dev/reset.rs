@@ -7,6 +7,7 @@ use super::accounts::DevAccounts;
 use crate::chain::{Params, Premine};
 use crate::model::{DevClock, PendingTx, PoolEntry, Wallet};
 use crate::node::mining::mine::BlockTime;
+use crate::node::write::batch::BatchView;
 use crate::node::{Node, NodeError, NodeEvent, NodeResult, PoolChangeKind};
 use crate::store::{Db, clear_all, mining, params};
 
@@ -88,17 +89,20 @@ impl Node {
         }
         let addr: Vec<_> = wallets.iter().map(|w| w.address).collect();
         let txs = params.default_txs_per_block;
+        let mut pooled = BatchView::default();
         let genesis = self
             .mine_with(txn, &addr[0], 0, params, BlockTime::Clock, events)
             .await?;
         for (to, amount) in FIRST_ROUNDS {
-            let entry = self.send_in(txn, &addr[0], &addr[to], amount).await?;
+            let entry = self
+                .send_in(txn, &mut pooled, &addr[0], &addr[to], amount)
+                .await?;
             events.push(added(entry));
             self.mine_with(txn, &addr[0], txs, params, BlockTime::Clock, events)
                 .await?;
         }
         for from in &addr[1..] {
-            let entry = self.send_in(txn, from, &addr[0], 1).await?;
+            let entry = self.send_in(txn, &mut pooled, from, &addr[0], 1).await?;
             events.push(added(entry));
         }
         self.mine_with(txn, &addr[1], 2, params, BlockTime::Clock, events)

@@ -199,14 +199,7 @@ impl Node {
         let (result, (from, to, amount)) = match &job.request {
             Request::Send { from, to, amount } => {
                 let result = match check_send_args(from, to, *amount) {
-                    Ok((from, to, amount)) => {
-                        match self.payment_in(txn, &from, &to, amount).await {
-                            Ok((tx, spent)) => {
-                                view.pool(txn, &tx, spent, (&from, &to, amount)).await
-                            }
-                            Err(err) => Err(err),
-                        }
-                    }
+                    Ok((from, to, amount)) => self.send_in(txn, view, &from, &to, amount).await,
                     Err(err) => Err(err),
                 };
                 view.sends_pooled |= result.is_ok();

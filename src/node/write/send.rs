@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::store::Db;
 
-use super::batch::{Request, Sent};
+use super::batch::{BatchView, Request, Sent};
 use super::build::payment;
 use crate::chain::{Address, OutPoint, SigningRequest, Transaction, Utxo, check_transaction};
 use crate::model::{PendingTx, PoolEntry};
@@ -47,21 +47,22 @@ impl Node {
         .await
     }
 
-    /// The send's checks and writes inside the writer's transaction.
+    /// The send's checks and writes inside the writer's transaction, pooled for `batch` (a
+    /// default view outside a batch).
     pub(crate) async fn send_in(
         &self,
         db: &impl Db,
+        batch: &mut BatchView,
         from: &Address,
         to: &Address,
         amount: u64,
     ) -> NodeResult<PendingTx> {
-        let (tx, _) = self.payment_in(db, from, to, amount).await?;
-        Ok(pool::insert_pending(db, &tx, from, to, amount).await?)
+        let (tx, spent) = self.payment_in(db, from, to, amount).await?;
+        batch.pool(db, &tx, spent, (from, to, amount)).await
     }
 
-    /// The send's checks inside the writer's transaction, and its transaction, signed and
-    /// checked, to be pooled, with the outputs it spends.
-    pub(crate) async fn payment_in(
+    /// The send's checks, and its transaction, signed and checked, with the outputs it spends.
+    async fn payment_in(
         &self,
         db: &impl Db,
         from: &Address,
