@@ -9,6 +9,7 @@ use sea_orm::{
 
 use super::convert::{parse, to_i64, to_u64};
 use super::error::{StoreError, StoreResult};
+use crate::chain::ChainTip;
 use crate::model::{DevClock, MiningMode, MiningSettings};
 
 /// The stored settings and dev clock, if the row was ever written.
@@ -20,25 +21,49 @@ pub async fn get(db: &impl ConnectionTrait) -> StoreResult<Option<(MiningSetting
         .transpose()
 }
 
-/// [`get`], and whether the pool has a pending entry, in one statement: what a batch of sends
-/// reads first, to know whether it mines and whether anything older goes into its block.
-pub async fn get_and_pending(
-    db: &impl ConnectionTrait,
-) -> StoreResult<(Option<(MiningSettings, DevClock)>, bool)> {
+/// What a batch of sends reads first, to know whether it mines and how.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchStart {
+    /// The settings.
+    pub settings: MiningSettings,
+    /// The dev clock.
+    pub clock: DevClock,
+    /// Whether the pool has a pending entry.
+    pub pending: bool,
+    /// The tip (sends do not move it).
+    pub tip: Option<ChainTip>,
+}
+
+/// [`BatchStart`] in one statement; `None` while the settings were never stored (MANUAL mining).
+pub async fn batch_start(db: &impl ConnectionTrait) -> StoreResult<Option<BatchStart>> {
     let backend = db.get_database_backend();
-    let sql = r#"SELECT "m".*, CAST(CASE WHEN EXISTS (SELECT 1 FROM "p" WHERE "p"."error" = FALSE)
-        THEN 1 ELSE 0 END AS BIGINT) AS "pending" FROM "m" WHERE "m"."id" = 1"#;
+    let sql = r#"SELECT "m".*, "l"."hash" AS "tip_hash", "l"."height" AS "tip_height",
+        CAST(CASE WHEN EXISTS (SELECT 1 FROM "p" WHERE "p"."error" = FALSE) THEN 1 ELSE 0 END
+        AS BIGINT) AS "pending"
+        FROM "m" LEFT JOIN "l" ON "l"."id" = 1 WHERE "m"."id" = 1"#;
     let Some(row) = db
         .query_one_raw(Statement::from_string(backend, sql))
         .await?
     else {
-        return Ok((None, false));
+        return Ok(None);
     };
+    let (settings, clock) = decode(mining::Model::from_query_result(&row, "")?)?;
     let pending: i64 = row.try_get("", "pending")?;
-    Ok((
-        Some(decode(mining::Model::from_query_result(&row, "")?)?),
-        pending != 0,
-    ))
+    let hash: Option<String> = row.try_get("", "tip_hash")?;
+    let height: Option<i64> = row.try_get("", "tip_height")?;
+    let tip = match (hash, height) {
+        (Some(hash), Some(height)) => Some(ChainTip {
+            hash: parse("tip", &hash)?,
+            height: to_u64("tip", height)?,
+        }),
+        _ => None,
+    };
+    Ok(Some(BatchStart {
+        settings,
+        clock,
+        pending: pending != 0,
+        tip,
+    }))
 }
 
 fn decode(row: mining::Model) -> StoreResult<(MiningSettings, DevClock)> {

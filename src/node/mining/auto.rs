@@ -9,11 +9,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::chain::{Address, OutPoint, Utxo};
+use crate::chain::{Address, ChainTip, OutPoint, Utxo};
 use crate::model::{DevClock, MiningMode, StoredBlock};
 use crate::node::{Node, NodeEvent, NodeResult};
 use crate::store::pool::{self, PooledTx};
-use crate::store::{Db, blocks, mining};
+use crate::store::{Db, mining};
 
 use super::mine::{BlockTime, Candidates, Source};
 
@@ -25,6 +25,8 @@ pub(in crate::node) struct AutoMining {
     clock: DevClock,
     /// Whether the pool had a pending entry before the batch.
     pending: bool,
+    /// The tip before the batch (its sends do not move it).
+    tip: Option<ChainTip>,
 }
 
 impl AutoMining {
@@ -49,17 +51,18 @@ impl Node {
         &self,
         db: &impl Db,
     ) -> NodeResult<Option<AutoMining>> {
-        let (Some((settings, clock)), pending) = mining::get_and_pending(db).await? else {
+        let Some(start) = mining::batch_start(db).await? else {
             return Ok(None);
         };
-        let (MiningMode::Auto, Some(miner)) = (settings.mode, settings.address) else {
+        let (MiningMode::Auto, Some(miner)) = (start.settings.mode, start.settings.address) else {
             return Ok(None);
         };
         Ok(Some(AutoMining {
             miner,
-            count: settings.tx_count.max(1) as usize,
-            clock,
-            pending,
+            count: start.settings.tx_count.max(1) as usize,
+            clock: start.clock,
+            pending: start.pending,
+            tip: start.tip,
         }))
     }
 
@@ -78,12 +81,13 @@ impl Node {
             miner,
             count,
             mut clock,
+            tip,
             ..
         } = auto;
         let params = self.params();
         if let Some(Held { txs, spent }) = held {
             let candidates = Candidates {
-                tip: blocks::tip(db).await?,
+                tip,
                 txs,
                 source: Source::Held(spent),
             };

@@ -72,9 +72,6 @@ impl Node {
         let wallet = wallets::get(db, from)
             .await?
             .ok_or(NodeError::UnknownWallet(*from))?;
-        if blocks::tip(db).await?.is_none() {
-            return Err(NodeError::NotInitialized);
-        }
         if self.config.pool_policy == PoolPolicy::Reference
             && let Some(pending) = pool::pending_from(db, from).await?
         {
@@ -96,6 +93,10 @@ impl Node {
             }
         }
         if available < amount {
+            // Coins exist only on a chain: short of them, there may be no chain at all.
+            if blocks::tip(db).await?.is_none() {
+                return Err(NodeError::NotInitialized);
+            }
             return Err(NodeError::InsufficientFunds {
                 address: *from,
                 available,
