@@ -35,6 +35,16 @@ fn ok<T>(r: Result<T, NodeError>) -> T {
     r.unwrap_or_else(|e| panic!("unexpected error: {e}"))
 }
 
+/// Two new wallets, the first paid by the genesis block; their addresses.
+async fn two_wallets_and_genesis(node: &Node) -> Vec<String> {
+    let a: Vec<String> = [ok(node.new_wallet().await), ok(node.new_wallet().await)]
+        .iter()
+        .map(|w| w.address.to_string())
+        .collect();
+    ok(node.init_system(&addr(&a[0])).await);
+    a
+}
+
 async fn balances(node: &Node, addresses: &[String]) -> Vec<u64> {
     let mut out = Vec::new();
     for a in addresses {
@@ -120,11 +130,7 @@ async fn a_block_takes_hundreds_of_pending_payments(backend: Backend) {
     use sea_orm::{EntityTrait, PaginatorTrait};
     let db = TestDb::new(backend).await;
     let node = db.node().await;
-    let a: Vec<String> = [ok(node.new_wallet().await), ok(node.new_wallet().await)]
-        .iter()
-        .map(|w| w.address.to_string())
-        .collect();
-    ok(node.init_system(&addr(&a[0])).await);
+    let a = two_wallets_and_genesis(&node).await;
     for _ in 0..31 {
         ok(node.mine_block(&addr(&a[0]), Some(0)).await);
     }
@@ -156,11 +162,7 @@ async fn an_address_a_block_empties_keeps_no_balance_row(backend: Backend) {
     use sea_orm::EntityTrait;
     let db = TestDb::new(backend).await;
     let node = db.node().await;
-    let a: Vec<String> = [ok(node.new_wallet().await), ok(node.new_wallet().await)]
-        .iter()
-        .map(|w| w.address.to_string())
-        .collect();
-    ok(node.init_system(&addr(&a[0])).await);
+    let a = two_wallets_and_genesis(&node).await;
     ok(node.mine_block(&addr(&a[0]), Some(0)).await);
     ok(node.send(&a[0], &a[1], 15).await);
     ok(node.mine_block(&addr(&a[1]), None).await);
