@@ -2,8 +2,6 @@
 //! client would: the event framing, a live subscription, the token rule and GET's refusal of
 //! mutations (graphql-sse's own client is in the client suite).
 
-use std::time::Duration;
-
 use pocket_chain::server::ServerConfig;
 use pocket_testkit::Backend;
 use serde_json::json;
@@ -47,6 +45,7 @@ async fn curl_reads_queries_and_subscriptions_as_events() {
     );
 
     // A subscription: curl stays connected while two blocks are mined, then gives up.
+    let before = app.node.subscriber_count();
     let base = app.base.clone();
     let watcher = tokio::spawn(async move {
         curl_stream(
@@ -56,7 +55,7 @@ async fn curl_reads_queries_and_subscriptions_as_events() {
         )
         .await
     });
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    app.await_subscribers(before, 1).await;
     let miner = "1BoatSLRHtKNngkdXEeobR76b53LETtpyT";
     for _ in 0..2 {
         let mined = app
