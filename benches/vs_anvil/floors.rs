@@ -8,6 +8,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use pocket_chain::chain::{Block, BlockHash, ChainTip, Params, SecretKey, pow};
+use pocket_chain::node::search_helpers;
 use pocket_chain::store::{self, blocks, snapshots};
 use pocket_testkit::{Backend, TestDb};
 use sea_orm::ConnectionTrait;
@@ -151,7 +152,7 @@ async fn commit_one(store: &store::Store, id: usize) {
 }
 
 /// A block's nonce search at the default difficulty, as the node runs it (the first nonces on
-/// this thread, the rest on two); `seed` varies the header.
+/// this thread with a helper, the rest on two); `seed` varies the header.
 fn nonce_search(miner: &pocket_chain::chain::Address, seed: u64) {
     let mut hash = [0; 32];
     hash[..8].copy_from_slice(&seed.to_le_bytes());
@@ -162,7 +163,7 @@ fn nonce_search(miner: &pocket_chain::chain::Address, seed: u64) {
     let params = Params::default();
     let header =
         Block::candidate(Some(&tip), miner.pubkey_hash(), Vec::new(), &params, seed).header;
-    if pow::search_first(&header).is_none() {
+    if pow::search_first(&header, search_helpers(2)).is_none() {
         pow::search_from(&header, pow::FIRST_NONCES, 2, &AtomicBool::new(false), None)
             .expect("a nonce");
     }

@@ -5,8 +5,8 @@
 //! of the three a plain double SHA-256 of the 88-byte header needs. It reads the hash's leading
 //! words straight from the SHA-256 state and serializes nothing until a nonce wins.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use sha2::block_api::compress256;
 
@@ -190,14 +190,89 @@ pub fn search_reporting(
 }
 
 /// Nonces [`search_first`] tries: at a dev chain's difficulty (12 bits, 4,096 nonces expected)
-/// most blocks are found among them, in about a quarter of a millisecond at most, less than
-/// starting threads for them would cost.
+/// most blocks are found among them, in about half a millisecond at most on one thread, less
+/// than handing the search to threads of its own would cost.
 pub const FIRST_NONCES: u64 = 8192;
 
-/// The lowest nonce below [`FIRST_NONCES`] that meets `header.bits`, tried on this thread.
-pub fn search_first(header: &BlockHeader) -> Option<BlockHeader> {
-    let nonce = Midstate::new(header).scan(0, 1, FIRST_NONCES)?;
-    Some(BlockHeader { nonce, ..*header })
+/// Nonces a worker of [`search_first`] takes at a time: a few tens of microseconds of hashing, so
+/// that the caller's wait for a helper's last chunk stays short.
+const FIRST_CHUNK: u64 = 256;
+
+/// The lowest nonce below [`FIRST_NONCES`] that meets `header.bits`, searched on this thread and
+/// by whichever threads `helpers` hands the search to (see [`FirstNonces::help`]). Workers take
+/// chunks of nonces in order, so the lowest is found however many helped: a block is the same on
+/// every machine.
+pub fn search_first(
+    header: &BlockHeader,
+    helpers: impl FnOnce(&Arc<FirstNonces>),
+) -> Option<BlockHeader> {
+    let search = Arc::new(FirstNonces::new(header));
+    helpers(&search);
+    search.work();
+    search.close();
+    let nonce = search.lowest.load(Ordering::Acquire);
+    (nonce != NOT_FOUND).then_some(BlockHeader { nonce, ..*header })
+}
+
+/// No nonce found (every nonce [`search_first`] tries is below [`FIRST_NONCES`]).
+const NOT_FOUND: u64 = u64::MAX;
+
+/// Set in [`FirstNonces::helpers`] once the caller has finished: a helper that starts later leaves.
+const CLOSED: u32 = 1 << 31;
+
+/// A search of the first nonces ([`search_first`]), shared by the caller and its helpers.
+pub struct FirstNonces {
+    midstate: Midstate,
+    /// The next chunk a worker takes.
+    next_chunk: AtomicU64,
+    /// The lowest nonce found so far, or [`NOT_FOUND`].
+    lowest: AtomicU64,
+    /// Helpers at work, and [`CLOSED`].
+    helpers: AtomicU32,
+}
+
+impl FirstNonces {
+    fn new(header: &BlockHeader) -> Self {
+        Self {
+            midstate: Midstate::new(header),
+            next_chunk: AtomicU64::new(0),
+            lowest: AtomicU64::new(NOT_FOUND),
+            helpers: AtomicU32::new(0),
+        }
+    }
+
+    /// Scans chunks in order until none is left below the lowest nonce found. A chunk below it
+    /// is always finished (or has found it), so once every worker has returned, `lowest` is the
+    /// lowest of all.
+    fn work(&self) {
+        loop {
+            let start = self.next_chunk.fetch_add(1, Ordering::Relaxed) * FIRST_CHUNK;
+            if start >= FIRST_NONCES || start > self.lowest.load(Ordering::Acquire) {
+                return;
+            }
+            if let Some(nonce) = self.midstate.scan(start, 1, FIRST_CHUNK) {
+                self.lowest.fetch_min(nonce, Ordering::AcqRel);
+            }
+        }
+    }
+
+    /// A helper's turn, on any thread: works unless the caller has finished already. The caller
+    /// waits for a helper at work to finish its chunk (a few tens of microseconds).
+    pub fn help(&self) {
+        if self.helpers.fetch_add(1, Ordering::AcqRel) & CLOSED == 0 {
+            self.work();
+        }
+        self.helpers.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// Shuts out helpers that have not started, and waits for those at work to finish their
+    /// chunk.
+    fn close(&self) {
+        self.helpers.fetch_or(CLOSED, Ordering::AcqRel);
+        while self.helpers.load(Ordering::Acquire) != CLOSED {
+            std::thread::yield_now();
+        }
+    }
 }
 
 /// [`search_reporting`] from nonce `first` on (after [`search_first`], from [`FIRST_NONCES`]).
@@ -258,6 +333,16 @@ mod tests {
     use crate::chain::hash::MerkleRoot;
     use proptest::prelude::*;
 
+    /// Helpers for [`search_first`]: `threads - 1` new threads.
+    fn spawned(threads: usize) -> impl FnOnce(&Arc<FirstNonces>) {
+        move |search| {
+            for _ in 1..threads {
+                let search = Arc::clone(search);
+                std::thread::spawn(move || search.help());
+            }
+        }
+    }
+
     fn header(bits: u32) -> BlockHeader {
         BlockHeader {
             version: 1,
@@ -304,23 +389,41 @@ mod tests {
     }
 
     #[test]
-    fn the_first_nonces_then_the_rest_find_the_lowest_nonce_on_one_thread() {
+    fn the_first_nonces_then_the_rest_find_the_lowest_nonce() {
         let never = AtomicBool::new(false);
         // At 12 bits the lowest nonce is usually below FIRST_NONCES, at 16 usually above.
         for bits in [12, 16] {
             let lowest = search(&header(bits), 1, &never).unwrap();
-            let split = match search_first(&header(bits)) {
-                Some(found) => found,
-                None => search_from(&header(bits), FIRST_NONCES, 1, &never, None).unwrap(),
-            };
-            assert_eq!(split, lowest, "bits={bits}");
+            for threads in [1, 2, 4] {
+                let split = match search_first(&header(bits), spawned(threads)) {
+                    Some(found) => found,
+                    None => search_from(&header(bits), FIRST_NONCES, 1, &never, None).unwrap(),
+                };
+                assert_eq!(split, lowest, "bits={bits} threads={threads}");
+            }
             assert_eq!(
                 lowest.nonce < FIRST_NONCES,
-                search_first(&header(bits)).is_some()
+                search_first(&header(bits), spawned(2)).is_some()
             );
         }
         let later = search_from(&header(12), FIRST_NONCES, 2, &never, None).unwrap();
         assert!(later.nonce >= FIRST_NONCES && meets_difficulty(&later.hash(), 12));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Helpers never change which nonce the first search finds: the lowest, by brute force.
+        #[test]
+        fn the_first_search_finds_the_lowest_nonce_with_any_helpers(
+            seed: [u8; 32],
+            bits in 6u32..=13,
+            threads in 1usize..=4,
+        ) {
+            let h = BlockHeader { prev_hash: BlockHash(seed), bits, ..header(bits) };
+            let brute = (0..FIRST_NONCES)
+                .find(|&nonce| meets_difficulty(&BlockHeader { nonce, ..h }.hash(), bits));
+            prop_assert_eq!(search_first(&h, spawned(threads)).map(|found| found.nonce), brute);
+        }
     }
 
     #[test]

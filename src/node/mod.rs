@@ -43,6 +43,7 @@ pub use keystore::Keystore;
 pub use mining::clock::MAX_TIME_STEP;
 pub use mining::mine_many::MAX_BLOCKS_PER_CALL;
 pub use mining::progress::MiningWatch;
+pub use mining::search_helpers::search_helpers;
 pub use mining::settings::{MAX_INTERVAL_SECONDS, MiningChange};
 pub use read::address::MAX_PENDING_LISTED;
 pub use read::lab::{BlockLab, BlockPatch, OutputPatch};

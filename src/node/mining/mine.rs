@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::search_helpers::search_helpers;
 use super::settings::now_secs;
 use crate::store::Db;
 
@@ -221,11 +222,12 @@ impl Node {
         let cancel = self.cancel.clone();
         let watched = self.search_started(&header, height);
         let progress = watched.as_ref().map(|(progress, _)| progress.clone());
-        // Unwatched, the first nonces are tried here: most dev-chain blocks are found among them
-        // sooner than a hand-off to the blocking pool and back would take.
+        // Unwatched, the first nonces are tried here (with helpers on the other cores): most
+        // dev-chain blocks are found among them sooner than a hand-off to the blocking pool and
+        // back would take.
         let first = match progress {
             Some(_) => 0,
-            None => match pow::search_first(&header) {
+            None => match pow::search_first(&header, search_helpers(threads)) {
                 Some(found) => return Ok(found),
                 None => pow::FIRST_NONCES,
             },

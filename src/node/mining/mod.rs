@@ -7,4 +7,5 @@ pub(in crate::node) mod mine;
 pub(in crate::node) mod mine_many;
 mod pack;
 pub(in crate::node) mod progress;
+pub(in crate::node) mod search_helpers;
 pub(in crate::node) mod settings;

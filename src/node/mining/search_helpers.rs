@@ -1,0 +1,168 @@
+//! Threads that help a block's first nonce search (`pow::search_first`), one per core, each
+//! pinned to its core and parked between searches.
+//!
+//! A search of the first nonces takes a few hundred microseconds, so a helper is worth having only
+//! if it starts within a few tens. A new thread, or a job on rayon's pool, starts later than that.
+//! A parked thread wakes in time, but only on another core: on a virtual machine whose other core
+//! is idle, the kernel wakes an unpinned thread on the caller's core, where it only takes turns
+//! with the search it should help. So each helper is pinned, and a search is handed to the helpers
+//! of the cores other than the caller's.
+
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::Thread;
+
+use crate::chain::pow::FirstNonces;
+
+/// Most helpers started, whatever the number of cores.
+const MAX_HELPERS: usize = 16;
+
+/// A parked helper and the search it is handed.
+struct Helper {
+    /// The core it is pinned to (`None`: it could not be pinned, and helps from anywhere).
+    core: Option<usize>,
+    search: Mutex<Option<Arc<FirstNonces>>>,
+    thread: Thread,
+}
+
+/// Helpers for a search on `threads` threads: hands it to up to `threads - 1` helpers on cores
+/// other than the caller's.
+pub fn search_helpers(threads: usize) -> impl FnOnce(&Arc<FirstNonces>) {
+    move |search| {
+        if threads < 2 {
+            return;
+        }
+        let here = current_core();
+        let others = helpers()
+            .iter()
+            .filter(|helper| helper.core.is_none() || helper.core != here);
+        for helper in others.take(threads - 1) {
+            helper.offer(search);
+        }
+    }
+}
+
+impl Helper {
+    /// Starts a helper pinned to `core` (none when the system refuses a thread).
+    fn start(core: Option<usize>) -> Option<Arc<Helper>> {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("pow-helper".into())
+            .spawn(move || {
+                let core = core.filter(|&core| pin_to(core));
+                let helper = Arc::new(Helper {
+                    core,
+                    search: Mutex::new(None),
+                    thread: std::thread::current(),
+                });
+                if sender.send(Arc::clone(&helper)).is_err() {
+                    return;
+                }
+                loop {
+                    std::thread::park();
+                    let search = helper.search.lock().ok().and_then(|mut slot| slot.take());
+                    if let Some(search) = search {
+                        search.help();
+                    }
+                }
+            })
+            .ok()?;
+        receiver.recv().ok()
+    }
+
+    /// Hands `search` to this helper, replacing one it has not taken yet (that search is over).
+    fn offer(&self, search: &Arc<FirstNonces>) {
+        if let Ok(mut slot) = self.search.lock() {
+            *slot = Some(Arc::clone(search));
+            self.thread.unpark();
+        }
+    }
+}
+
+/// The helpers, started on first use: one per core this process may run on.
+fn helpers() -> &'static [Arc<Helper>] {
+    static HELPERS: OnceLock<Vec<Arc<Helper>>> = OnceLock::new();
+    HELPERS.get_or_init(|| {
+        allowed_cores()
+            .into_iter()
+            .take(MAX_HELPERS)
+            .filter_map(Helper::start)
+            .collect()
+    })
+}
+
+#[cfg(target_os = "linux")]
+fn allowed_cores() -> Vec<Option<usize>> {
+    use nix::sched::{CpuSet, sched_getaffinity};
+    use nix::unistd::Pid;
+    match sched_getaffinity(Pid::from_raw(0)) {
+        Ok(set) => (0..CpuSet::count())
+            .filter(|&core| set.is_set(core).unwrap_or(false))
+            .map(Some)
+            .collect(),
+        Err(_) => unpinned(),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn allowed_cores() -> Vec<Option<usize>> {
+    unpinned()
+}
+
+/// One unpinned helper per core but the caller's.
+fn unpinned() -> Vec<Option<usize>> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    vec![None; cores - 1]
+}
+
+/// Pins this thread to `core`; whether it worked.
+#[cfg(target_os = "linux")]
+fn pin_to(core: usize) -> bool {
+    use nix::sched::{CpuSet, sched_setaffinity};
+    use nix::unistd::Pid;
+    let mut set = CpuSet::new();
+    set.set(core).is_ok() && sched_setaffinity(Pid::from_raw(0), &set).is_ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn pin_to(_core: usize) -> bool {
+    false
+}
+
+/// The core this thread runs on now.
+#[cfg(target_os = "linux")]
+fn current_core() -> Option<usize> {
+    nix::sched::sched_getcpu().ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn current_core() -> Option<usize> {
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::pow::{self, FIRST_NONCES, meets_difficulty};
+    use crate::chain::{BlockHash, BlockHeader, MerkleRoot};
+
+    #[test]
+    fn helped_searches_find_what_one_thread_finds() {
+        for seed in 0..20u8 {
+            let header = BlockHeader {
+                version: 1,
+                prev_hash: BlockHash([seed; 32]),
+                merkle_root: MerkleRoot([7; 32]),
+                timestamp: 1_700_000_000,
+                bits: 12,
+                nonce: 0,
+            };
+            let alone = pow::search_first(&header, search_helpers(1));
+            let helped = pow::search_first(&header, search_helpers(4));
+            assert_eq!(helped, alone, "seed {seed}");
+            if let Some(found) = helped {
+                assert!(found.nonce < FIRST_NONCES && meets_difficulty(&found.hash(), 12));
+            }
+        }
+        assert!(!helpers().is_empty() || unpinned().is_empty());
+    }
+}
