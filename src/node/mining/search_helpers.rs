@@ -18,9 +18,9 @@ const MAX_HELPERS: usize = 16;
 
 /// A parked helper and the search it is handed.
 struct Helper {
-    /// The core it is pinned to (`None`: it could not be pinned, and helps from anywhere).
+    /// The core it is pinned to (`None` where threads are not pinned: it helps from anywhere).
     core: Option<usize>,
-    search: Mutex<Option<Arc<FirstNonces>>>,
+    search: Arc<Mutex<Option<Arc<FirstNonces>>>>,
     thread: Thread,
 }
 
@@ -42,31 +42,31 @@ pub fn search_helpers(threads: usize) -> impl FnOnce(&Arc<FirstNonces>) {
 }
 
 impl Helper {
-    /// Starts a helper pinned to `core` (none when the system refuses a thread).
-    fn start(core: Option<usize>) -> Option<Arc<Helper>> {
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::Builder::new()
+    /// Starts a helper pinned to `core` (none when the system refuses a thread; one the system
+    /// refuses to pin still helps, from anywhere).
+    fn start(core: Option<usize>) -> Option<Helper> {
+        let search: Arc<Mutex<Option<Arc<FirstNonces>>>> = Arc::default();
+        let slot = Arc::clone(&search);
+        let handle = std::thread::Builder::new()
             .name("pow-helper".into())
             .spawn(move || {
-                let core = core.filter(|&core| pin_to(core));
-                let helper = Arc::new(Helper {
-                    core,
-                    search: Mutex::new(None),
-                    thread: std::thread::current(),
-                });
-                if sender.send(Arc::clone(&helper)).is_err() {
-                    return;
+                if let Some(core) = core {
+                    pin_to(core);
                 }
                 loop {
                     std::thread::park();
-                    let search = helper.search.lock().ok().and_then(|mut slot| slot.take());
-                    if let Some(search) = search {
+                    let taken = slot.lock().ok().and_then(|mut slot| slot.take());
+                    if let Some(search) = taken {
                         search.help();
                     }
                 }
             })
             .ok()?;
-        receiver.recv().ok()
+        Some(Helper {
+            core,
+            search,
+            thread: handle.thread().clone(),
+        })
     }
 
     /// Hands `search` to this helper, replacing one it has not taken yet (that search is over).
@@ -79,8 +79,8 @@ impl Helper {
 }
 
 /// The helpers, started on first use: one per core this process may run on.
-fn helpers() -> &'static [Arc<Helper>] {
-    static HELPERS: OnceLock<Vec<Arc<Helper>>> = OnceLock::new();
+fn helpers() -> &'static [Helper] {
+    static HELPERS: OnceLock<Vec<Helper>> = OnceLock::new();
     HELPERS.get_or_init(|| {
         allowed_cores()
             .into_iter()
@@ -114,19 +114,19 @@ fn unpinned() -> Vec<Option<usize>> {
     vec![None; cores - 1]
 }
 
-/// Pins this thread to `core`; whether it worked.
+/// Pins this thread to `core` (if the system refuses, the thread runs where it may).
 #[cfg(target_os = "linux")]
-fn pin_to(core: usize) -> bool {
+fn pin_to(core: usize) {
     use nix::sched::{CpuSet, sched_setaffinity};
     use nix::unistd::Pid;
     let mut set = CpuSet::new();
-    set.set(core).is_ok() && sched_setaffinity(Pid::from_raw(0), &set).is_ok()
+    if set.set(core).is_ok() {
+        let _ = sched_setaffinity(Pid::from_raw(0), &set);
+    }
 }
 
 #[cfg(not(target_os = "linux"))]
-fn pin_to(_core: usize) -> bool {
-    false
-}
+fn pin_to(_core: usize) {}
 
 /// The core this thread runs on now.
 #[cfg(target_os = "linux")]
