@@ -13,6 +13,7 @@ mod m20261126_000008_pool_txid;
 mod m20261204_000009_chain_params;
 mod m20261205_000010_dev_clock;
 mod m20261205_000011_premine;
+mod m20261206_000012_version_per_commit;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000009_chain_params::Migration),
             Box::new(m20261205_000010_dev_clock::Migration),
             Box::new(m20261205_000011_premine::Migration),
+            Box::new(m20261206_000012_version_per_commit::Migration),
         ]
     }
 }

@@ -216,14 +216,16 @@ impl Store {
             return Ok(Txn::direct(writer.begin().await?));
         }
         match self.backend() {
-            DatabaseBackend::Sqlite => Ok(Txn::driver(
-                self.db
+            DatabaseBackend::Sqlite => {
+                let txn = self
+                    .db
                     .begin_with_options(TransactionOptions {
                         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                         ..Default::default()
                     })
-                    .await?,
-            )),
+                    .await?;
+                Txn::driver_write_sqlite(txn).await
+            }
             _ => {
                 let txn = self.db.begin().await?;
                 txn.execute_raw(Statement::from_sql_and_values(

@@ -2,6 +2,8 @@
 //! writer's transaction runs on the writer's own connection ([`super::writer`]); anywhere else
 //! (PostgreSQL, an in-memory SQLite database, a read-only one) it is the driver's.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use sea_orm::{
     ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr, ExecResult, QueryResult,
     Statement, TransactionTrait,
@@ -16,6 +18,9 @@ use super::writer::{DirectTxn, step};
 #[derive(Debug)]
 pub struct Txn {
     inner: Inner,
+    /// A write transaction on SQLite: the connection's count of changed rows when the state
+    /// version last moved (see [`Txn::advance_version`]).
+    counted: Option<AtomicU64>,
 }
 
 #[derive(Debug)]
@@ -28,13 +33,63 @@ impl Txn {
     pub(super) fn driver(inner: DatabaseTransaction) -> Self {
         Self {
             inner: Inner::Driver(inner),
+            counted: None,
         }
     }
 
+    /// The writer's transaction on its own connection.
     pub(super) fn direct(inner: DirectTxn) -> Self {
+        let counted = Some(AtomicU64::new(inner.total_changes()));
         Self {
             inner: Inner::Direct(inner),
+            counted,
         }
+    }
+
+    /// A write transaction through SQLite's driver (an in-memory database; the migrations).
+    pub(super) async fn driver_write_sqlite(inner: DatabaseTransaction) -> StoreResult<Self> {
+        let mut txn = Self::driver(inner);
+        txn.counted = Some(AtomicU64::new(txn.total_changes().await?));
+        Ok(txn)
+    }
+
+    /// SQLite's count of rows changed on this transaction's connection since it opened.
+    async fn total_changes(&self) -> StoreResult<u64> {
+        match &self.inner {
+            Inner::Direct(txn) => Ok(txn.total_changes()),
+            Inner::Driver(txn) => {
+                let row = txn
+                    .query_one_raw(Statement::from_string(
+                        DatabaseBackend::Sqlite,
+                        "SELECT total_changes() AS n",
+                    ))
+                    .await?;
+                let n: i64 = match row {
+                    Some(row) => row.try_get("", "n")?,
+                    None => 0,
+                };
+                Ok(u64::try_from(n).unwrap_or(0))
+            }
+        }
+    }
+
+    /// On SQLite, advances the state version once if the transaction changed any row since it
+    /// last did (PostgreSQL's statement triggers advance it as each statement runs). Run before
+    /// the version is read for the commit, and by [`commit`] for whatever came after.
+    pub(super) async fn advance_version(&self) -> StoreResult<()> {
+        let Some(counted) = &self.counted else {
+            return Ok(());
+        };
+        if self.total_changes().await? == counted.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        self.execute_raw(Statement::from_string(
+            DatabaseBackend::Sqlite,
+            r#"UPDATE "v" SET "n" = "n" + 1 WHERE "id" = 1"#,
+        ))
+        .await?;
+        counted.store(self.total_changes().await?, Ordering::Relaxed);
+        Ok(())
     }
 
     /// The driver's transaction, for what runs beside the store's functions (migrations); none on
@@ -92,8 +147,10 @@ impl ConnectionTrait for Txn {
     }
 }
 
-/// Commits a transaction (or releases a savepoint into its parent).
+/// Commits a transaction (or releases a savepoint into its parent); on SQLite a write
+/// transaction that changed anything advances the state version first.
 pub async fn commit(txn: Txn) -> StoreResult<()> {
+    txn.advance_version().await?;
     match txn.inner {
         Inner::Driver(txn) => Ok(txn.commit().await?),
         Inner::Direct(txn) => Ok(txn.commit().await?),
@@ -112,6 +169,9 @@ pub async fn rollback(txn: Txn) -> StoreResult<()> {
 pub async fn savepoint(txn: &Txn) -> StoreResult<Txn> {
     match &txn.inner {
         Inner::Driver(txn) => Ok(Txn::driver(txn.begin().await?)),
-        Inner::Direct(txn) => Ok(Txn::direct(txn.savepoint()?)),
+        Inner::Direct(txn) => Ok(Txn {
+            inner: Inner::Direct(txn.savepoint()?),
+            counted: None,
+        }),
     }
 }

@@ -169,6 +169,11 @@ impl DirectTxn {
         .map_err(|e| DbErr::Custom(format!("commit: {e}")))?
     }
 
+    /// The count of rows changed on the connection since it opened.
+    pub(super) fn total_changes(&self) -> u64 {
+        self.shared.lock().total_changes()
+    }
+
     /// Rolls back (a savepoint: to where it began).
     pub(super) fn rollback(mut self) -> Result<(), DbErr> {
         let sql = self.rollback_sql();

@@ -3,7 +3,7 @@
 //! what the driver's transaction shows: its own writes are read back, a commit keeps them, a
 //! rollback, a failing write or a drop keeps none, a savepoint rolled back keeps what came before
 //! it, rows read by position keep the query's order, and another writer (another process) waits
-//! its turn. Each on both backends.
+//! its turn; a commit that changed rows advances the state version. Each on both backends.
 
 use pocket_chain::store::{self, Store, Txn};
 use pocket_testkit::{Backend, TestDb, on_both_backends};
@@ -17,6 +17,7 @@ on_both_backends!(
     rows_read_by_position_keep_the_querys_order,
     another_writer_waits_for_the_commit,
     a_writer_that_stops_waiting_leaves_the_next_one_a_clean_turn,
+    a_commit_that_changed_rows_advances_the_state_version,
 );
 
 async fn scratch(backend: Backend) -> (TestDb, Store) {
@@ -238,6 +239,72 @@ async fn a_writer_that_stops_waiting_leaves_the_next_one_a_clean_turn(backend: B
         notes(store.db()).await.last(),
         Some(&(3, "next".to_owned()))
     );
+}
+
+/// The state version moves with every committed change, so the response cache never answers
+/// from before it: on SQLite once per transaction that changed rows (savepoints released into it
+/// included), on PostgreSQL once per statement. A commit that changed nothing, and a rollback,
+/// leave it. SQLite keeps no row triggers for it.
+async fn a_commit_that_changed_rows_advances_the_state_version(backend: Backend) {
+    let (_db, store) = scratch(backend).await;
+    let version = async || {
+        store::version::current(store.db())
+            .await
+            .expect("a version")
+    };
+    let snapshot_rows = async |txn: &Txn| {
+        for name in ["a", "b"] {
+            store::snapshots::take(txn, Some(name))
+                .await
+                .expect("a snapshot");
+        }
+    };
+    let start = version().await;
+
+    let txn = store.begin_write().await.expect("begin");
+    insert(&txn, 1, "not a chain table").await.expect("insert");
+    let inner = store::savepoint(&txn).await.expect("savepoint");
+    snapshot_rows(&inner).await;
+    store::commit(inner).await.expect("release");
+    let settled = store::version::settle(&txn).await.expect("the version");
+    store::commit(txn).await.expect("commit");
+    let committed = version().await;
+    assert_eq!(
+        committed, settled,
+        "the version read before the commit is the one it left"
+    );
+    match backend {
+        Backend::Postgres => assert!(committed > start, "{start} → {committed}"),
+        Backend::Sqlite => assert_eq!(committed, start + 1),
+    }
+
+    let txn = store.begin_write().await.expect("begin");
+    txn.execute_raw(Statement::from_string(
+        backend_of(&txn),
+        "DELETE FROM scratch WHERE id > 100",
+    ))
+    .await
+    .expect("a delete of nothing");
+    store::commit(txn).await.expect("commit");
+    assert_eq!(version().await, committed, "nothing changed");
+
+    let txn = store.begin_write().await.expect("begin");
+    snapshot_rows(&txn).await;
+    store::rollback(txn).await.expect("rollback");
+    assert_eq!(version().await, committed, "rolled back");
+
+    if backend == Backend::Sqlite {
+        let triggers = store
+            .db()
+            .query_one_raw(Statement::from_string(
+                DatabaseBackend::Sqlite,
+                "SELECT count(*) AS n FROM sqlite_master WHERE type = 'trigger'",
+            ))
+            .await
+            .expect("a read")
+            .expect("a row");
+        assert_eq!(triggers.try_get::<i64>("", "n").expect("a count"), 0);
+    }
 }
 
 fn backend_of(txn: &Txn) -> DatabaseBackend {

@@ -29,7 +29,7 @@ impl Node {
         let answer = work(&txn, &mut events).await?;
         let announced = self.announce(&txn, &events).await?;
         let version = match self.known_version.tracked() {
-            true => Some(crate::store::version::current(&txn).await?),
+            true => Some(crate::store::version::settle(&txn).await?),
             false => None,
         };
         crate::store::commit(txn).await?;
