@@ -5,6 +5,7 @@
 mod access;
 mod activity;
 mod address;
+mod admission;
 mod block;
 mod block_feed;
 mod block_submission;
@@ -44,6 +45,7 @@ use error::ApiError;
 use loaders::{ChainLoader, LoadError};
 
 pub use access::Access;
+pub use admission::Admission;
 pub use error::with_codes;
 pub use limits::{Admitted, QueryLimits, admit};
 pub use roots::{Mutation, Query, Subscription};

@@ -22,7 +22,6 @@ use axum::response::{IntoResponse, Response as HttpResponse};
 use super::AppState;
 use super::errors::refuse;
 use super::http::refuse_unless_json;
-use crate::graphql;
 use crate::node::MAX_BLOCK_BYTES;
 
 /// Largest body: a block in hex, and room for the document and the JSON around it.
@@ -54,7 +53,7 @@ pub(super) async fn post(
             );
         }
     };
-    let admitted = match graphql::admit(&app.limits, &mut request) {
+    let admitted = match app.admission.admit(&mut request) {
         Ok(admitted) if admitted.only_block_submissions => admitted,
         Ok(_) => {
             return refuse(

@@ -153,7 +153,7 @@ impl AppState {
                 return json_body(body, "hit");
             }
         }
-        let admitted = match graphql::admit(&self.limits, &mut request) {
+        let admitted = match self.admission.admit(&mut request) {
             Ok(admitted) => admitted,
             Err(error) => {
                 return Json(self.finish(Response::from_errors(vec![error]))).into_response();

@@ -52,7 +52,7 @@ pub use config::{ServerConfig, ServerError};
 use self::metrics::Metrics;
 use self::persisted::PersistedQueries;
 use self::response_cache::ResponseCache;
-use crate::graphql::{self, PocketSchema, QueryLimits};
+use crate::graphql::{self, PocketSchema};
 use crate::net::Network;
 use crate::node::Node;
 use auth::Auth;
@@ -64,7 +64,7 @@ struct AppState {
     node: Arc<Node>,
     metrics: Arc<Metrics>,
     auth: Auth,
-    limits: QueryLimits,
+    admission: Arc<graphql::Admission>,
     max_batch: usize,
     max_body_bytes: usize,
     ws_init_timeout: Duration,
@@ -85,7 +85,7 @@ impl AppState {
         request: &mut async_graphql::Request,
     ) -> Result<graphql::Admitted, async_graphql::ServerError> {
         let persisted = self.persisted.resolve(request)?;
-        let admitted = graphql::admit(&self.limits, request)?;
+        let admitted = self.admission.admit(request)?;
         self.keep(persisted, request);
         Ok(admitted)
     }
@@ -130,7 +130,7 @@ pub fn router(node: Arc<Node>, config: &ServerConfig) -> Result<Router, ServerEr
         node,
         metrics: metrics.clone(),
         auth: Auth::new(config.api_token.as_deref()),
-        limits: config.limits,
+        admission: Arc::new(graphql::Admission::new(config.limits)),
         max_batch: config.max_batch,
         max_body_bytes: config.max_body_bytes,
         ws_init_timeout: config.ws_init_timeout,
