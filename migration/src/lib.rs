@@ -14,6 +14,7 @@ mod m20261204_000009_chain_params;
 mod m20261205_000010_dev_clock;
 mod m20261205_000011_premine;
 mod m20261206_000012_version_per_commit;
+mod m20261206_000013_coins_by_height;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000010_dev_clock::Migration),
             Box::new(m20261205_000011_premine::Migration),
             Box::new(m20261206_000012_version_per_commit::Migration),
+            Box::new(m20261206_000013_coins_by_height::Migration),
         ]
     }
 }

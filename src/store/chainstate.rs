@@ -124,9 +124,10 @@ pub async fn unspent_among(
     Ok(found)
 }
 
-/// The largest coins of `address` that no pending transaction spends, until they cover `amount`
-/// (or all of them if they cannot): a send reads a few rows backwards through the
-/// `(address, value, txid, vout)` index, however many coins the address holds. Pages start small
+/// The largest coins of `address` that no pending transaction spends, the oldest of equal value
+/// first, until they cover `amount` (or all of them if they cannot): a send reads a few rows
+/// backwards through the `(address, value, height DESC, txid, vout)` index, however many coins
+/// the address holds. Pages start small
 /// and grow: one or two coins pay most sends, and every row fetched costs a hand-off.
 pub async fn select_coins(
     db: &impl ConnectionTrait,
@@ -144,6 +145,7 @@ pub async fn select_coins(
             .filter(utxos::Column::Address.eq(address.to_string()))
             .filter(Expr::cust(NOT_SPENT_BY_POOL))
             .order_by_desc(utxos::Column::Value)
+            .order_by_asc(utxos::Column::Height)
             .order_by_desc(utxos::Column::Txid)
             .order_by_desc(utxos::Column::Vout)
             .offset(offset)

@@ -94,6 +94,7 @@ async fn reference_usage_example(backend: Backend) {
 /// Coins are read in pages that grow (4, 16, 64, …): a payment needing 25 coins of 1 reads past
 /// the first two pages, and one needing more than there are reads them all and says how much
 /// there was.
+/// A send takes as many coins as it needs, the oldest of equal value first.
 async fn a_send_gathers_many_small_coins(backend: Backend) {
     let db = TestDb::new(backend).await;
     let node = db.node().await;
@@ -102,8 +103,12 @@ async fn a_send_gathers_many_small_coins(backend: Backend) {
         a.push(ok(node.new_wallet().await).address.to_string());
     }
     ok(node.init_system(&addr(&a[0])).await);
+    let mut paid = Vec::new();
     for _ in 0..30 {
-        ok(node.send(&a[0], &a[1], 1).await);
+        let Ok(PoolEntry::Pending(payment)) = node.send(&a[0], &a[1], 1).await else {
+            panic!("a payment was refused");
+        };
+        paid.push(payment.txid);
         ok(node.mine_block(&addr(&a[0]), None).await);
     }
     match node.send(&a[1], &a[0], 31).await {
@@ -121,6 +126,10 @@ async fn a_send_gathers_many_small_coins(backend: Backend) {
         .find(|t| t.txid() == sent.txid)
         .expect("the payment is mined");
     assert_eq!(tx.inputs.len(), 25);
+    // Coins of equal value are spent oldest first.
+    let spent: std::collections::HashSet<_> =
+        tx.inputs.iter().map(|i| i.previous_output.txid).collect();
+    assert_eq!(spent, paid[..25].iter().copied().collect());
     assert_eq!(balances(&node, &a[1..2]).await, vec![5]);
 }
 
