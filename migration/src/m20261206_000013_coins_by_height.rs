@@ -21,52 +21,50 @@ enum Utxos {
     Height,
 }
 
+/// The index this migration makes: equal values by height, newest first, then by outpoint.
+fn by_height() -> IndexCreateStatement {
+    Index::create()
+        .if_not_exists()
+        .name("c_address_height")
+        .table(Utxos::Table)
+        .col(Utxos::Address)
+        .col(Utxos::Value)
+        .col((Utxos::Height, IndexOrder::Desc))
+        .col(Utxos::Txid)
+        .col(Utxos::Vout)
+        .to_owned()
+}
+
+/// The index it replaces: equal values by outpoint.
+fn by_value() -> IndexCreateStatement {
+    Index::create()
+        .if_not_exists()
+        .name("c_address_value")
+        .table(Utxos::Table)
+        .col(Utxos::Address)
+        .col(Utxos::Value)
+        .col(Utxos::Txid)
+        .col(Utxos::Vout)
+        .to_owned()
+}
+
+fn drop(name: &str) -> IndexDropStatement {
+    Index::drop()
+        .if_exists()
+        .name(name)
+        .table(Utxos::Table)
+        .to_owned()
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_index(
-            Index::create()
-                .if_not_exists()
-                .name("c_address_height")
-                .table(Utxos::Table)
-                .col(Utxos::Address)
-                .col(Utxos::Value)
-                .col((Utxos::Height, IndexOrder::Desc))
-                .col(Utxos::Txid)
-                .col(Utxos::Vout)
-                .to_owned(),
-        )
-        .await?;
-        m.drop_index(
-            Index::drop()
-                .if_exists()
-                .name("c_address_value")
-                .table(Utxos::Table)
-                .to_owned(),
-        )
-        .await
+        m.create_index(by_height()).await?;
+        m.drop_index(drop("c_address_value")).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_index(
-            Index::create()
-                .if_not_exists()
-                .name("c_address_value")
-                .table(Utxos::Table)
-                .col(Utxos::Address)
-                .col(Utxos::Value)
-                .col(Utxos::Txid)
-                .col(Utxos::Vout)
-                .to_owned(),
-        )
-        .await?;
-        m.drop_index(
-            Index::drop()
-                .if_exists()
-                .name("c_address_height")
-                .table(Utxos::Table)
-                .to_owned(),
-        )
-        .await
+        m.create_index(by_value()).await?;
+        m.drop_index(drop("c_address_height")).await
     }
 }
