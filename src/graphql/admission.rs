@@ -4,6 +4,10 @@
 //! (docs/performance.md). A document found
 //! here goes to the schema as it was parsed the first time, with what [`admit`] learned of it.
 //!
+//! A kept document that once ran without errors passed every validation rule that reads only the
+//! document and the schema; the schema checks it again only against each request's variables
+//! (`Request::statically_valid`, a patch in `vendor/async-graphql`).
+//!
 //! Only admitted documents are kept, each at most [`LONGEST_KEPT`] bytes long and at most
 //! [`MOST_KEPT`] of them, the least recently asked leaving first: a client sending ever new
 //! documents costs what it cost before, and the memory stays bounded.
@@ -34,6 +38,8 @@ pub struct Admission {
 struct Kept {
     document: Arc<ExecutableDocument>,
     admitted: Admitted,
+    /// It ran once without errors (see [`Admission::ran_cleanly`]).
+    ran_cleanly: bool,
 }
 
 impl Admission {
@@ -51,6 +57,7 @@ impl Admission {
         let keep = request.query.len() <= LONGEST_KEPT;
         if keep && let Some(kept) = self.kept().get(request.query.as_str()).cloned() {
             request.set_parsed_query(ExecutableDocument::clone(&kept.document));
+            request.statically_valid = kept.ran_cleanly;
             return Ok(kept.admitted);
         }
         let admitted = admit(&self.limits, request)?;
@@ -58,10 +65,20 @@ impl Admission {
             let kept = Kept {
                 document: Arc::new(document.clone()),
                 admitted,
+                ran_cleanly: false,
             };
             self.kept().put(request.query.as_str().into(), kept);
         }
         Ok(admitted)
+    }
+
+    /// Records that `query` ran without errors, so it passed the validation rules that do not
+    /// read the variables: a later request with it runs only those that do. Ignored for a
+    /// document not kept.
+    pub fn ran_cleanly(&self, query: &str) {
+        if let Some(kept) = self.kept().peek_mut(query) {
+            kept.ran_cleanly = true;
+        }
     }
 
     fn kept(&self) -> std::sync::MutexGuard<'_, LruCache<Box<str>, Kept>> {
@@ -91,6 +108,33 @@ mod tests {
         assert_eq!(kept, parsed);
         assert_eq!(format!("{again:?}"), format!("{first:?}"));
         assert!(again.any_mutation && !again.cacheable);
+    }
+
+    /// A kept document comes back marked statically valid only after it ran cleanly; a
+    /// document not kept is never marked.
+    #[test]
+    fn a_document_that_ran_cleanly_is_marked_from_then_on() {
+        let admission = Admission::new(QueryLimits::default());
+        let query = "query($a: String!) { address(address: $a) { balance } }";
+        let admit = |text: &str| {
+            let mut request = Request::new(text);
+            admission.admit(&mut request).unwrap();
+            request.statically_valid
+        };
+        assert!(!admit(query));
+        assert!(!admit(query), "kept, but it has not run yet");
+        admission.ran_cleanly(query);
+        assert!(admit(query));
+        assert!(admit(query));
+
+        let long = format!("{{ __typename {} }}", " ".repeat(LONGEST_KEPT));
+        assert!(!admit(&long));
+        admission.ran_cleanly(&long);
+        assert!(
+            !admit(&long),
+            "a document not kept is validated in full every time"
+        );
+        assert_eq!(admission.kept().len(), 1);
     }
 
     /// A refusal is not kept, so the same document is refused again; documents beyond the

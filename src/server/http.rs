@@ -43,11 +43,18 @@ impl AppState {
                 Err(error) => return self.finish(Response::from_errors(vec![error])),
             }
         };
+        // A document's first clean run spares later runs the rules that ignore the variables.
+        let learn = (!request.statically_valid).then(|| request.query.clone());
         let run = async move {
             let request = request
                 .data(access)
                 .data(graphql::loader_for(self.node.clone()));
             let mut response = self.finish(self.schema.execute(request).await);
+            if let Some(query) = learn
+                && response.errors.is_empty()
+            {
+                self.admission.ran_cleanly(&query);
+            }
             if admitted.any_mutation
                 && let Ok(version) = self.node.state_version().await
             {

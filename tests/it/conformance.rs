@@ -105,6 +105,54 @@ async fn omitted_variables_leave_argument_defaults() {
     assert!(body.get("errors").is_none(), "{body}");
 }
 
+/// A document that ran cleanly once is validated again only against each request's variables
+/// (`Admission::ran_cleanly`): a request with bad variables is told exactly what it is told with
+/// a document never run (the same text with a trailing space, which is kept apart).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_document_run_before_is_still_checked_against_its_variables() {
+    let config = ServerConfig {
+        response_cache: 0,
+        ..ServerConfig::default()
+    };
+    let app = spawn_app_with(Backend::Sqlite, config).await;
+    let wallets = app.reset().await;
+    let query = "query($a: String!, $n: Int, $r: Boolean!) { wallets(first: $n) { totalCount } \
+                 address(address: $a) { balance } pool(includeRejected: $r) { totalCount } }";
+    let fresh = format!("{query} ");
+    let good = json!({ "a": wallets[0], "n": 2, "r": true });
+    for _ in 0..2 {
+        let body = app.gql(query, good.clone()).await;
+        assert!(body.get("errors").is_none(), "{body}");
+    }
+    let bad = [
+        json!({ "a": 5, "n": 2, "r": true }),
+        json!({ "a": wallets[0], "n": "two", "r": true }),
+        json!({ "a": wallets[0], "n": 4_294_967_296_i64, "r": true }),
+        json!({ "a": null, "n": 2, "r": true }),
+        json!({ "n": 2, "r": true }),
+        json!({ "a": wallets[0], "n": 2, "r": "yes" }),
+        json!({ "a": "not an address", "n": 2, "r": true }),
+    ];
+    for variables in bad {
+        let run_before = app.gql(query, variables.clone()).await;
+        let never_run = app.gql(&fresh, variables.clone()).await;
+        assert!(
+            run_before.get("errors").is_some(),
+            "{variables}: {run_before}"
+        );
+        assert_eq!(run_before, never_run, "{variables}");
+    }
+    // An omitted variable leaves its argument's default (`omitted_variables_leave_argument_defaults`),
+    // run before or not.
+    let omitted = json!({ "a": wallets[0], "n": 2 });
+    let run_before = app.gql(query, omitted.clone()).await;
+    assert_eq!(run_before, app.gql(&fresh, omitted).await);
+    // And the document still runs cleanly after the refusals.
+    let body = app.gql(query, good).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(body["data"]["wallets"]["totalCount"], json!(wallets.len()));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn int_arguments_have_32_bits() {
     let app = spawn_app(Backend::Sqlite).await;

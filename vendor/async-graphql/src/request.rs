@@ -53,6 +53,12 @@ pub struct Request {
     /// [IntrospectionMode::Enabled]).
     #[serde(skip)]
     pub introspection_mode: IntrospectionMode,
+
+    /// Pocket Chain patch: the document is known to pass every validation rule that does not
+    /// read the variables (a server that ran it before without errors says so), so only the
+    /// rules that read them run (see [`Request::statically_valid`]).
+    #[serde(skip)]
+    pub statically_valid: bool,
 }
 
 impl Request {
@@ -67,6 +73,7 @@ impl Request {
             extensions: Default::default(),
             parsed_query: None,
             introspection_mode: IntrospectionMode::Enabled,
+            statically_valid: false,
         }
     }
 
@@ -96,6 +103,17 @@ impl Request {
     #[must_use]
     pub fn disable_introspection(mut self) -> Self {
         self.introspection_mode = IntrospectionMode::Disabled;
+        self
+    }
+
+    /// Pocket Chain patch: marks the document as one that passed every validation rule that
+    /// does not read the variables, under this schema. Validation then checks only the
+    /// arguments' values with the variables in place, and computes the cache control,
+    /// complexity and depth; the other rules are skipped. Set it only for a document that ran
+    /// before, under the same schema, without errors.
+    #[must_use]
+    pub fn statically_valid(mut self) -> Self {
+        self.statically_valid = true;
         self
     }
 

@@ -891,6 +891,7 @@ pub(crate) async fn prepare_request(
                 Some(&request.variables),
                 request.operation_name.as_deref(),
                 validation_mode,
+                request.statically_valid,
                 complexity,
                 depth,
             )

@@ -45,6 +45,7 @@ pub(crate) fn check_rules(
     variables: Option<&Variables>,
     operation_name: Option<&str>,
     mode: ValidationMode,
+    statically_valid: bool,
     limit_complexity: Option<usize>,
     limit_depth: Option<usize>,
 ) -> Result<ValidationResult, Vec<ServerError>> {
@@ -54,6 +55,20 @@ pub(crate) fn check_rules(
 
     let mut ctx = VisitorContext::new(registry, doc, variables, operation_name);
     let errors = match mode {
+        // Pocket Chain patch: a document that passed the rules that do not read the variables
+        // (`Request::statically_valid`) is checked only for its arguments' values with the
+        // variables in place, in the same pass that computes what execution needs.
+        ValidationMode::Strict if statically_valid => {
+            let mut visitor = VisitorNil
+                .with(rules::ArgumentsOfCorrectType::default())
+                .with(visitors::CacheControlCalculate {
+                    cache_control: &mut cache_control,
+                })
+                .with(visitors::ComplexityCalculate::new(&mut complexity))
+                .with(visitors::DepthCalculate::new(&mut depth));
+            visit(&mut visitor, &mut ctx, doc);
+            ctx.errors
+        }
         ValidationMode::Strict => {
             let mut visitor = VisitorNil
                 .with(rules::ArgumentsOfCorrectType::default())
