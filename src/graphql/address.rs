@@ -43,7 +43,7 @@ impl AddressInfo {
         }
         Ok(Self {
             address,
-            balance: node.address_balance(&address).await.api()?,
+            balance: node.balance(&address).await.api()?,
             summary: None,
         })
     }

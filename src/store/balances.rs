@@ -87,6 +87,21 @@ pub(super) const REWIND_RESTORED: &str = r#"INSERT INTO "ab" ("address", "balanc
 /// Drops the rows of addresses left without coins.
 pub(super) const DROP_EMPTY: &str = r#"DELETE FROM "ab" WHERE "balance" = 0"#;
 
+/// The balance of `address` (0 for an address without coins): one primary-key read whose
+/// statement text never changes, so each connection prepares it once. A balance is the API's
+/// most frequent read; building its statement through the query builder cost more than running
+/// it (docs/performance.md).
+pub async fn get(db: &impl ConnectionTrait, address: &Address) -> StoreResult<u64> {
+    const ONE: &str = r#"SELECT "balance" FROM "ab" WHERE "address" = $1"#;
+    match db
+        .query_one_raw(numbered(db, ONE, [address.to_string().into()]))
+        .await?
+    {
+        Some(row) => to_u64("balances", row.try_get_by_index(0)?),
+        None => Ok(0),
+    }
+}
+
 /// The balances of `addresses` that hold coins (the others are absent).
 pub async fn get_many(
     db: &impl ConnectionTrait,

@@ -7,7 +7,7 @@ use crate::chain::{Address, OutPoint, TxOut, Txid};
 use crate::model::AddressSummary;
 use crate::model::{PendingTx, TxInBlock, TxLocation};
 use crate::node::{Node, NodeResult};
-use crate::store::{address_totals, balances, pool, tx_index};
+use crate::store::{address_totals, pool, tx_index};
 
 /// Most pending entries listed for one address.
 pub const MAX_PENDING_LISTED: u64 = 100;
@@ -26,15 +26,6 @@ impl Node {
             sent,
             tx_count,
         })
-    }
-
-    /// The balance of `address` alone (one read; 0 for one never seen).
-    pub async fn address_balance(&self, address: &Address) -> NodeResult<u64> {
-        let balance = self
-            .store
-            .read(|db| async move { balances::get_many(&db, &[*address]).await })
-            .await?;
-        Ok(balance.get(address).copied().unwrap_or(0))
     }
 
     /// Pending transactions paying `address` or spending from it, oldest first (at most

@@ -113,14 +113,12 @@ impl Node {
             .await?)
     }
 
-    /// The balance of any address (wallet of this node or not).
+    /// The balance of any address (wallet of this node or not; 0 for one never seen): one read.
     pub async fn balance(&self, address: &Address) -> NodeResult<u64> {
         Ok(self
-            .balances(&[*address])
-            .await?
-            .get(address)
-            .copied()
-            .unwrap_or(0))
+            .store
+            .read(|db| async move { balances::get(&db, address).await })
+            .await?)
     }
 
     /// Balances of many addresses in one statement per 500.
