@@ -89,8 +89,8 @@ pub(super) const DROP_EMPTY: &str = r#"DELETE FROM "ab" WHERE "balance" = 0"#;
 
 /// The balance of `address` (0 for an address without coins): one primary-key read whose
 /// statement text never changes, so each connection prepares it once. A balance is the API's
-/// most frequent read; building its statement through the query builder cost more than running
-/// it (docs/performance.md).
+/// most frequent read, and building its statement with the query builder on every request took
+/// most of what SQLite took to run it (docs/performance.md).
 pub async fn get(db: &impl ConnectionTrait, address: &Address) -> StoreResult<u64> {
     const ONE: &str = r#"SELECT "balance" FROM "ab" WHERE "address" = $1"#;
     match db
