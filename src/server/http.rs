@@ -44,7 +44,9 @@ impl AppState {
             }
         };
         // A document's first clean run spares later runs the rules that ignore the variables.
-        let learn = (!request.statically_valid).then(|| request.query.clone());
+        let learn = self
+            .count_validation(&request)
+            .then(|| request.query.clone());
         let run = async move {
             let request = request
                 .data(access)
@@ -68,6 +70,15 @@ impl AppState {
         }
     }
 
+    /// Counts `request` if it is validated only against its variables; whether it is validated
+    /// in full.
+    fn count_validation(&self, request: &Request) -> bool {
+        if request.statically_valid {
+            self.metrics.validated_by_variables();
+        }
+        !request.statically_valid
+    }
+
     /// Runs one admitted operation as a stream of answers (one for a query or a mutation, one
     /// per event for a subscription), each coded and counted; a mutation's answer carries the
     /// state version it left. Call it inside the operation's reads scope: its loader keeps it.
@@ -78,6 +89,7 @@ impl AppState {
         admitted: Admitted,
     ) -> futures::stream::BoxStream<'static, Response> {
         use futures::StreamExt;
+        self.count_validation(&request);
         let request = request
             .data(access)
             .data(graphql::loader_for(self.node.clone()));

@@ -1,5 +1,6 @@
 //! Prometheus metrics at `GET /metrics` (OpenMetrics text): requests and errors, blocks announced
-//! to this replica, response cache hits and misses, chain height, pool size, live subscribers, SQL
+//! to this replica, response cache hits and misses, operations validated only against their
+//! variables, chain height, pool size, live subscribers, SQL
 //! statements, and with hot standbys each one's lag and the reads each source served.
 
 use std::sync::Arc;
@@ -25,6 +26,7 @@ pub struct Metrics {
     graphql_errors: Counter,
     cache_hits: Counter,
     cache_misses: Counter,
+    validated_by_variables: Counter,
     blocks: Counter,
     height: Gauge,
     pool: Gauge,
@@ -48,6 +50,7 @@ impl Metrics {
             graphql_errors: Counter::default(),
             cache_hits: Counter::default(),
             cache_misses: Counter::default(),
+            validated_by_variables: Counter::default(),
             blocks: Counter::default(),
             height: Gauge::default(),
             pool: Gauge::default(),
@@ -82,6 +85,12 @@ impl Metrics {
             "response_cache_misses",
             "cacheable queries that had to run",
             metrics.cache_misses.clone(),
+        );
+        registry.register(
+            "validated_by_variables",
+            "operations whose document had run without errors before, so that only the \
+             validation rules that read the variables ran",
+            metrics.validated_by_variables.clone(),
         );
         registry.register(
             "blocks_announced",
@@ -138,6 +147,11 @@ impl Metrics {
         } else {
             self.cache_misses.inc();
         }
+    }
+
+    /// Counts an operation validated only against its variables.
+    pub fn validated_by_variables(&self) {
+        self.validated_by_variables.inc();
     }
 
     /// Counts the blocks announced to this replica, until the node goes away.

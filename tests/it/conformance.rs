@@ -120,10 +120,30 @@ async fn a_document_run_before_is_still_checked_against_its_variables() {
                  address(address: $a) { balance } pool(includeRejected: $r) { totalCount } }";
     let fresh = format!("{query} ");
     let good = json!({ "a": wallets[0], "n": 2, "r": true });
+    let validated_by_variables = async || {
+        let text = app
+            .http
+            .get(format!("{}/metrics", app.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let line = text
+            .lines()
+            .find_map(|l| l.strip_prefix("pocket_validated_by_variables_total "))
+            .expect("the counter")
+            .to_owned();
+        line.parse::<u64>().unwrap()
+    };
+    let before = validated_by_variables().await;
     for _ in 0..2 {
         let body = app.gql(query, good.clone()).await;
         assert!(body.get("errors").is_none(), "{body}");
     }
+    // The first run validated it in full, the second only against its variables.
+    assert_eq!(validated_by_variables().await, before + 1);
     let bad = [
         json!({ "a": 5, "n": 2, "r": true }),
         json!({ "a": wallets[0], "n": "two", "r": true }),
@@ -142,6 +162,8 @@ async fn a_document_run_before_is_still_checked_against_its_variables() {
         );
         assert_eq!(run_before, never_run, "{variables}");
     }
+    // Every bad request with the document run before took the short way; none of the other's.
+    assert_eq!(validated_by_variables().await, before + 8);
     // An omitted variable leaves its argument's default (`omitted_variables_leave_argument_defaults`),
     // run before or not.
     let omitted = json!({ "a": wallets[0], "n": 2 });
