@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response as HttpResponse};
 
 use super::AppState;
 use super::errors::refuse;
-use super::http::refuse_unless_json;
+use super::errors::refuse_unless_json;
 use crate::node::MAX_BLOCK_BYTES;
 
 /// Largest body: a block in hex, and room for the document and the JSON around it.

@@ -5,7 +5,7 @@
 
 use axum::Json;
 use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -18,6 +18,30 @@ pub(super) const MAX_URI_BYTES: usize = 16 * 1024;
 pub(super) const MAX_HEADER_BYTES: usize = 32 * 1024;
 /// Most header fields in one request; hyper's own limit is set above it.
 pub(super) const MAX_HEADERS: usize = 100;
+
+/// The refusal of a body not declared JSON (what a cross-site form cannot send), if it is not.
+pub(super) fn refuse_unless_json(headers: &HeaderMap, route: &str) -> Option<Response> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mime = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if mime != "application/json" {
+        return Some(refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!(
+                "{route} takes Content-Type: application/json, not {:?}",
+                content_type.chars().take(60).collect::<String>()
+            ),
+        ));
+    }
+    None
+}
 
 /// A GraphQL-shaped error answer.
 pub(super) fn refuse(status: StatusCode, message: impl Into<String>) -> Response {

@@ -17,7 +17,7 @@ use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue, StatusCode, hea
 use axum::response::{IntoResponse, Response as HttpResponse};
 
 use super::AppState;
-use super::errors::refuse;
+use super::errors::{refuse, refuse_unless_json};
 use super::persisted::{self, Persisted};
 use super::response_cache::CacheKey;
 use super::state_version;
@@ -266,30 +266,6 @@ fn json_body(body: Bytes, cache: &'static str) -> HttpResponse {
         body,
     )
         .into_response()
-}
-
-/// The refusal of a body not declared JSON (what a cross-site form cannot send), if it is not.
-pub(super) fn refuse_unless_json(headers: &HeaderMap, route: &str) -> Option<HttpResponse> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let mime = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    if mime != "application/json" {
-        return Some(refuse(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!(
-                "{route} takes Content-Type: application/json, not {:?}",
-                content_type.chars().take(60).collect::<String>()
-            ),
-        ));
-    }
-    None
 }
 
 pub(super) async fn post(

@@ -28,7 +28,7 @@ use tokio::sync::{Semaphore, mpsc};
 
 use super::AppState;
 use super::errors::refuse;
-use super::http::refuse_unless_json;
+use super::errors::refuse_unless_json;
 use super::state_version;
 use crate::graphql::Access;
 use crate::graphql::error::code;

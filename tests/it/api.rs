@@ -372,15 +372,7 @@ async fn cached_answers_follow_every_change(backend: Backend) {
     get("{ chain { height } }").await.unwrap();
     let hit = get("{ chain { height } }").await.unwrap();
     assert_eq!(hit.headers()["x-pocket-cache"], "hit");
-    let metrics = app
-        .http
-        .get(format!("{}/metrics", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("pocket_response_cache_hits_total 2"),
         "{metrics}"

@@ -121,21 +121,12 @@ async fn a_document_run_before_is_still_checked_against_its_variables() {
     let fresh = format!("{query} ");
     let good = json!({ "a": wallets[0], "n": 2, "r": true });
     let validated_by_variables = async || {
-        let text = app
-            .http
-            .get(format!("{}/metrics", app.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let line = text
+        let metrics = app.metrics().await;
+        let count = metrics
             .lines()
             .find_map(|l| l.strip_prefix("pocket_validated_by_variables_total "))
-            .expect("the counter")
-            .to_owned();
-        line.parse::<u64>().unwrap()
+            .expect("the counter");
+        count.parse::<u64>().unwrap()
     };
     let before = validated_by_variables().await;
     for _ in 0..2 {

@@ -266,13 +266,7 @@ async fn health_and_graphiql_are_served(backend: Backend) {
         "{text}"
     );
     app.gql("{ nope }", json!({})).await;
-    let metrics = app
-        .http
-        .get(format!("{}/metrics", app.base))
-        .send()
-        .await
-        .unwrap();
-    let text = metrics.text().await.unwrap();
+    let text = app.metrics().await;
     assert!(
         text.lines().any(|l| l == "pocket_graphql_errors_total 1"),
         "{text}"
