@@ -34,7 +34,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
@@ -139,17 +138,15 @@ impl Store {
         if !create && !store.has_tables().await? {
             return Err(StoreError::Missing(redact(url)));
         }
-        // Replicas starting together take turns: the writer's lock covers the migrations.
-        let txn = store.begin_write().await?;
-        if let Some(driver) = txn.driver_txn() {
-            Migrator::up(driver, None).await?;
-        }
-        commit(txn).await?;
         if let Some(path) = sqlite_path(url).filter(|_| !url.contains("mode=ro")) {
             let writer = writer::Writer::open(&path, store.statements.clone())?;
             store.writer = Some(Arc::new(writer));
             store.readers = Some(readers::Readers::open(&path, store.statements.clone())?);
         }
+        // Replicas starting together take turns: the writer's lock covers the migrations.
+        let txn = store.begin_write().await?;
+        txn.migrate().await?;
+        commit(txn).await?;
         Ok(store)
     }
 

@@ -163,8 +163,18 @@ pub(super) fn query(
     first_only: bool,
 ) -> Result<Vec<ProxyRow>, Failure> {
     let mut prepared = conn.prepare_cached(&stmt.sql).map_err(Failure::Sqlite)?;
-    bind(&mut prepared, stmt).map_err(Failure::Value)?;
-    let columns = columns(&prepared);
+    rows(&mut prepared, stmt, first_only)
+}
+
+/// Binds `stmt`'s values to `prepared`, runs it and answers its rows, the first alone when
+/// `first_only`.
+pub(super) fn rows(
+    prepared: &mut rusqlite::Statement<'_>,
+    stmt: &Statement,
+    first_only: bool,
+) -> Result<Vec<ProxyRow>, Failure> {
+    bind(prepared, stmt).map_err(Failure::Value)?;
+    let columns = columns(prepared);
     let mut rows = prepared.raw_query();
     let mut out = Vec::new();
     while let Some(found) = rows.next().map_err(Failure::Sqlite)? {

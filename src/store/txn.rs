@@ -4,6 +4,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr, ExecResult, QueryResult,
     Statement, TransactionTrait,
@@ -92,13 +93,15 @@ impl Txn {
         Ok(())
     }
 
-    /// The driver's transaction, for what runs beside the store's functions (migrations); none on
-    /// the writer's own connection.
-    pub(super) fn driver_txn(&self) -> Option<&DatabaseTransaction> {
+    /// Runs the migrations still pending, in this transaction. On the writer's own connection
+    /// they run there, on the task's thread: through the driver each of their statements (86 on a
+    /// new database) is a hand-off to its thread and back.
+    pub(super) async fn migrate(&self) -> StoreResult<()> {
         match &self.inner {
-            Inner::Driver(txn) => Some(txn),
-            Inner::Direct(_) => None,
+            Inner::Driver(txn) => Migrator::up(txn, None).await?,
+            Inner::Direct(txn) => Migrator::up(&txn.as_connection()?, None).await?,
         }
+        Ok(())
     }
 }
 

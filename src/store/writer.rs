@@ -16,7 +16,10 @@ use std::time::{Duration, Instant};
 
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
-use sea_orm::{DbErr, ExecResult, ProxyExecResult, QueryResult, Statement};
+use sea_orm::{
+    DatabaseBackend, DatabaseConnection, DbErr, ExecResult, ProxyDatabaseConnector,
+    ProxyDatabaseTrait, ProxyExecResult, ProxyRow, QueryResult, Statement,
+};
 use tokio::sync::OwnedMutexGuard;
 
 use super::error::StoreResult;
@@ -49,7 +52,7 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    /// Opens `path` (its tables exist: the migrations ran on the pool) as the pool opens it.
+    /// Opens `path` as the pool opens it.
     pub(super) fn open(path: &Path, statements: Arc<AtomicU64>) -> StoreResult<Self> {
         let conn = open_connection(
             path,
@@ -208,12 +211,9 @@ impl DirectTxn {
     pub(super) fn execute(&self, stmt: &Statement) -> Result<ExecResult, DbErr> {
         let conn = self.shared.lock();
         let mut prepared = conn.prepare_cached(&stmt.sql).map_err(exec_err)?;
-        sqlite_values::bind(&mut prepared, stmt)?;
         self.shared.statements.fetch_add(1, Ordering::Relaxed);
-        let mut rows = prepared.raw_query();
-        while rows.next().map_err(exec_err)?.is_some() {}
-        drop(rows);
-        Ok(done(&conn))
+        run(&mut prepared, stmt)?;
+        Ok(changes(&conn).into())
     }
 
     /// Runs `sql`, which may be several statements, without parameters.
@@ -221,7 +221,40 @@ impl DirectTxn {
         let conn = self.shared.lock();
         self.shared.statements.fetch_add(1, Ordering::Relaxed);
         conn.execute_batch(sql).map_err(exec_err)?;
-        Ok(done(&conn))
+        Ok(changes(&conn).into())
+    }
+}
+
+/// A transaction's connection as sea-orm's, for code that takes a connection rather than a
+/// transaction (the migrations). It runs each statement in the transaction, on the task's thread,
+/// prepared anew: schema changes would only crowd the writer's cache of prepared statements.
+#[derive(Debug)]
+struct InTransaction(Arc<Shared>);
+
+impl DirectTxn {
+    /// This transaction as a sea-orm connection (see [`InTransaction`]); valid while it is open.
+    pub(super) fn as_connection(&self) -> Result<DatabaseConnection, DbErr> {
+        let proxy: Arc<Box<dyn ProxyDatabaseTrait>> =
+            Arc::new(Box::new(InTransaction(self.shared.clone())));
+        ProxyDatabaseConnector::connect(DatabaseBackend::Sqlite, proxy)
+    }
+}
+
+#[async_trait::async_trait]
+impl ProxyDatabaseTrait for InTransaction {
+    async fn query(&self, stmt: Statement) -> Result<Vec<ProxyRow>, DbErr> {
+        let conn = self.0.lock();
+        self.0.statements.fetch_add(1, Ordering::Relaxed);
+        let mut prepared = conn.prepare(&stmt.sql).map_err(exec_err)?;
+        Ok(sqlite_values::rows(&mut prepared, &stmt, false)?)
+    }
+
+    async fn execute(&self, stmt: Statement) -> Result<ProxyExecResult, DbErr> {
+        let conn = self.0.lock();
+        self.0.statements.fetch_add(1, Ordering::Relaxed);
+        let mut prepared = conn.prepare(&stmt.sql).map_err(exec_err)?;
+        run(&mut prepared, &stmt)?;
+        Ok(changes(&conn))
     }
 }
 
@@ -268,13 +301,21 @@ pub(super) async fn step<T>(run: impl FnOnce() -> T) -> T {
     result
 }
 
+/// Binds `stmt`'s values to `prepared` and runs it for its effect (any rows it answers are
+/// passed over).
+fn run(prepared: &mut rusqlite::Statement<'_>, stmt: &Statement) -> Result<(), DbErr> {
+    sqlite_values::bind(prepared, stmt)?;
+    let mut rows = prepared.raw_query();
+    while rows.next().map_err(exec_err)?.is_some() {}
+    Ok(())
+}
+
 /// The result of a write just run on `conn`.
-fn done(conn: &Connection) -> ExecResult {
+fn changes(conn: &Connection) -> ProxyExecResult {
     ProxyExecResult::new(
         u64::try_from(conn.last_insert_rowid()).unwrap_or(0),
         conn.changes(),
     )
-    .into()
 }
 
 #[cfg(test)]
