@@ -100,6 +100,21 @@ fn account_key(parent: &bip32::XPrv, index: u32) -> Result<SecretKey, DeriveErro
 mod tests {
     use super::*;
 
+    /// BIP-39's own test vector for a phrase with no passphrase.
+    #[test]
+    fn the_seed_is_bip39s() {
+        let abandon = SeedPhrase::parse(
+            "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon \
+             abandon about",
+        )
+        .unwrap();
+        assert_eq!(
+            hex::encode(abandon.seed),
+            "5eb00bbddcf069084889a8ab9155568165f5c453ccb85e70811aaed6f6da5fc1\
+             9a5ac40b389cd370d086206dec8aa6c43daea6690f20ad3d8d48b2d2ce9e38e4"
+        );
+    }
+
     #[test]
     fn the_default_phrase_gives_fixed_keys() {
         let phrase = SeedPhrase::default_phrase();

@@ -110,13 +110,14 @@ pub fn holder(path: &Path) -> std::io::Result<Option<Holder>> {
 }
 
 impl DataLock {
-    /// Rewrites who holds the lock (a server adds its address once it listens).
+    /// Rewrites who holds the lock (a server adds its address once it listens). Not synced to
+    /// disk: the record means something only while the lock is held, and other processes read
+    /// it through the page cache; after a crash nobody holds the lock.
     pub fn record(&mut self, holder: &Holder) -> std::io::Result<()> {
         let text = serde_json::to_string(holder).map_err(std::io::Error::other)?;
         self.file.set_len(0)?;
         self.file.rewind()?;
-        self.file.write_all(text.as_bytes())?;
-        self.file.sync_all()
+        self.file.write_all(text.as_bytes())
     }
 }
 

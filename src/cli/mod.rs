@@ -207,13 +207,26 @@ async fn open_writer(
     reads: &ReadConfig,
     sole_writer: bool,
 ) -> Result<Opened, CliError> {
+    // A new SQLite file's accounts are derived on another core while its store opens.
+    let derived = (accounts == Accounts::Start
+        && sqlite_path(&args.store.url()).is_some_and(|path| !path.exists()))
+    .then(|| {
+        let flags = args.params.clone();
+        tokio::task::spawn_blocking(move || flags.new_chain_accounts())
+    });
     let store = Store::open(&args.store.url())
         .await?
         .with_standbys(reads)
         .await?;
     let chain = Node::chain_params(&store, &Params::default()).await?;
     let new_chain = Node::is_empty(&store).await?;
-    let (params, dev_accounts) = args.params.resolve(chain)?;
+    let derived = match derived {
+        Some(task) => task.await.ok(),
+        None => None,
+    };
+    let (params, dev_accounts) = args.params.resolve_with(chain, || {
+        derived.unwrap_or_else(|| args.params.new_chain_accounts())
+    })?;
     let dev_accounts = dev_accounts.filter(|_| accounts == Accounts::Start);
     let config = NodeConfig {
         sole_writer,

@@ -67,12 +67,23 @@ impl ParamsArgs {
         &self,
         chain: Option<Params>,
     ) -> Result<(Params, Option<DevAccounts>), ConfigError> {
+        self.resolve_with(chain, || self.new_chain_accounts())
+    }
+
+    /// [`Self::resolve`], a new chain's accounts taken from `new_chain` (derived beforehand,
+    /// beside other work: stretching the phrase and deriving the keys takes milliseconds).
+    pub fn resolve_with(
+        &self,
+        chain: Option<Params>,
+        new_chain: impl FnOnce() -> Result<Option<DevAccounts>, ConfigError>,
+    ) -> Result<(Params, Option<DevAccounts>), ConfigError> {
         let base = chain.clone().unwrap_or_default();
         let given =
             self.accounts.is_some() || self.account_balance.is_some() || self.seed_phrase.is_some();
         let accounts = match (&chain, given) {
             (Some(_), false) => None,
-            _ => self.accounts_on(chain.as_ref().map(|c| &c.premine))?,
+            (Some(chain), true) => self.accounts_on(Some(&chain.premine))?,
+            (None, _) => new_chain()?,
         };
         let premine = match (&accounts, &chain, given) {
             (Some(accounts), _, _) => accounts.premine().map_err(ConfigError::Premine)?,
@@ -96,6 +107,11 @@ impl ParamsArgs {
             seed_phrase: None,
             ..self.clone()
         }
+    }
+
+    /// The accounts a new chain starts with under these flags.
+    pub fn new_chain_accounts(&self) -> Result<Option<DevAccounts>, ConfigError> {
+        self.accounts_on(None)
     }
 
     /// The accounts the flags describe; values not given come from `premine` (an existing
