@@ -4,7 +4,6 @@
 use super::args::{ServeArgs, ServeConfig};
 use super::lock::{Attempt, Holder};
 use super::{Accounts, CliError, held, new_chain_line, open_writer, take_lock};
-use crate::graphql::SchemaTypes;
 use crate::model::MiningMode;
 use crate::node::{MiningChange, Node, describe_params};
 use crate::server::ServerError;
@@ -26,8 +25,6 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), CliError> {
         Some(Attempt::Taken(lock)) => Some(lock),
         None => None,
     };
-    // The schema's types take a core while the node opens on the other.
-    let types = tokio::task::spawn_blocking(SchemaTypes::build);
     let keystore = args.key.load_or_create(&args.node.store.data_dir)?;
     let mut args = args;
     if args.fork.fork_url.is_some() {
@@ -81,8 +78,7 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), CliError> {
         "pocket serving on http://{address} (test stand at /, GraphiQL at /graphiql, database \
          {database})"
     );
-    let types = types.await.map_err(|e| ServerError::Io(e.into()))?;
-    crate::server::run_with_types(listener, node.clone(), server, types, shutdown_signal()).await?;
+    crate::server::run(listener, node.clone(), server, shutdown_signal()).await?;
     tracing::info!("pocket stopped");
     drop(lock);
     Ok(())

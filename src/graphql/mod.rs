@@ -37,7 +37,7 @@ mod wallet;
 use std::sync::Arc;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, Schema, SchemaBuilder};
+use async_graphql::{Context, Schema};
 
 use crate::net::Network;
 use crate::node::Node;
@@ -53,34 +53,17 @@ pub use roots::{Mutation, Query, Subscription};
 /// The schema type.
 pub type PocketSchema = Schema<Query, Mutation, Subscription>;
 
-/// The schema's types, not yet over a node. Building them is a few milliseconds of CPU, a good
-/// part of a server's start, so `pocket serve` builds them while it opens its node.
-pub struct SchemaTypes(SchemaBuilder<Query, Mutation, Subscription>);
-
-impl SchemaTypes {
-    /// Builds every type the schema has (the roots and all they reach).
-    pub fn build() -> Self {
-        Self(Schema::build(
-            Query::default(),
-            Mutation::default(),
-            Subscription::default(),
-        ))
-    }
-}
-
 /// The schema over `node`. Depth and the other document limits are checked by [`admit`], which
 /// every transport calls first; complexity needs the schema's per-field costs, so it stays here.
-pub fn schema(
-    types: SchemaTypes,
-    node: Arc<Node>,
-    network: Arc<Network>,
-    limits: QueryLimits,
-) -> PocketSchema {
-    let builder = types
-        .0
-        .data(node)
-        .data(network)
-        .limit_complexity(limits.complexity);
+pub fn schema(node: Arc<Node>, network: Arc<Network>, limits: QueryLimits) -> PocketSchema {
+    let builder = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .data(node)
+    .data(network)
+    .limit_complexity(limits.complexity);
     if limits.introspection {
         builder.finish()
     } else {
@@ -90,7 +73,13 @@ pub fn schema(
 
 /// The SDL, as `pocket schema` prints it and `schema.graphql` holds it.
 pub fn sdl() -> String {
-    SchemaTypes::build().0.finish().sdl()
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .finish()
+    .sdl()
 }
 
 /// The per-request loader: add it to each request's data. Its batches run in the reads scope

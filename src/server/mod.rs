@@ -52,7 +52,7 @@ pub use config::{ServerConfig, ServerError};
 use self::metrics::Metrics;
 use self::persisted::PersistedQueries;
 use self::response_cache::ResponseCache;
-use crate::graphql::{self, PocketSchema, SchemaTypes};
+use crate::graphql::{self, PocketSchema};
 use crate::net::Network;
 use crate::node::Node;
 use auth::Auth;
@@ -109,12 +109,8 @@ async fn metrics_page(State(app): State<AppState>) -> HttpResponse {
     metrics::render(&app.metrics, &app.node).await
 }
 
-/// The router over `node`, its schema built from `types`.
-pub fn router(
-    node: Arc<Node>,
-    config: &ServerConfig,
-    types: SchemaTypes,
-) -> Result<Router, ServerError> {
+/// The router over `node`.
+pub fn router(node: Arc<Node>, config: &ServerConfig) -> Result<Router, ServerError> {
     let metrics = Metrics::new();
     metrics.watch(&node);
     if config.persisted_only && config.persisted_queries.is_none() {
@@ -130,7 +126,7 @@ pub fn router(
         network.add_peer(peer, None)?;
     }
     let state = AppState {
-        schema: graphql::schema(types, node.clone(), network, config.limits),
+        schema: graphql::schema(node.clone(), network, config.limits),
         node,
         metrics: metrics.clone(),
         auth: Auth::new(config.api_token.as_deref()),
@@ -201,19 +197,8 @@ pub async fn run(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    run_with_types(listener, node, config, SchemaTypes::build(), shutdown).await
-}
-
-/// [`run`], with the schema's types built already (see [`SchemaTypes`]).
-pub async fn run_with_types(
-    listener: TcpListener,
-    node: Arc<Node>,
-    config: ServerConfig,
-    types: SchemaTypes,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), ServerError> {
     config.check_exposure()?;
-    let app = router(node.clone(), &config, types)?;
+    let app = router(node.clone(), &config)?;
     let (stopping_tx, stopping_rx) = tokio::sync::watch::channel(false);
     // INTERVAL mining runs while serving; it stops (an uncommitted block rolls back) once a
     // shutdown begins.

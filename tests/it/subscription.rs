@@ -120,7 +120,6 @@ async fn lagging_subscriber_catches_up_by_height(backend: Backend) {
     );
     let miner = node.new_wallet().await.unwrap().address.to_string();
     let schema = graphql::schema(
-        graphql::SchemaTypes::build(),
         node.clone(),
         pocket_chain::net::Network::new(node.clone(), None),
         QueryLimits::default(),
@@ -161,7 +160,6 @@ async fn subscribers_follow_a_reset_from_genesis(backend: Backend) {
         .await
         .unwrap();
     let schema = graphql::schema(
-        graphql::SchemaTypes::build(),
         node.clone(),
         pocket_chain::net::Network::new(node.clone(), None),
         QueryLimits::default(),
