@@ -223,15 +223,7 @@ impl DirectTxn {
         conn.execute_batch(sql).map_err(exec_err)?;
         Ok(changes(&conn).into())
     }
-}
 
-/// A transaction's connection as sea-orm's, for code that takes a connection rather than a
-/// transaction (the migrations). It runs each statement in the transaction, on the task's thread,
-/// prepared anew: schema changes would only crowd the writer's cache of prepared statements.
-#[derive(Debug)]
-struct InTransaction(Arc<Shared>);
-
-impl DirectTxn {
     /// This transaction as a sea-orm connection (see [`InTransaction`]); valid while it is open.
     pub(super) fn as_connection(&self) -> Result<DatabaseConnection, DbErr> {
         let proxy: Arc<Box<dyn ProxyDatabaseTrait>> =
@@ -239,6 +231,12 @@ impl DirectTxn {
         ProxyDatabaseConnector::connect(DatabaseBackend::Sqlite, proxy)
     }
 }
+
+/// A transaction's connection as sea-orm's, for code that takes a connection rather than a
+/// transaction (the migrations). It runs each statement in the transaction, on the task's thread,
+/// prepared anew: schema changes would only crowd the writer's cache of prepared statements.
+#[derive(Debug)]
+struct InTransaction(Arc<Shared>);
 
 #[async_trait::async_trait]
 impl ProxyDatabaseTrait for InTransaction {
@@ -339,6 +337,44 @@ mod tests {
             )
             .unwrap();
         assert!(built_with, "SQLite was built without SQLITE_ENABLE_QPSG");
+    }
+
+    /// The connection the migrations take runs inside the writer's transaction: what it did goes
+    /// with a rollback and stays with a commit.
+    #[tokio::test]
+    async fn a_transactions_connection_runs_inside_it() {
+        use sea_orm::ConnectionTrait;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("writer.db");
+        let rows_of_t = |path: &Path| -> Option<i64> {
+            rusqlite::Connection::open(path)
+                .unwrap()
+                .query_row("SELECT count(*) FROM t", [], |row| row.get(0))
+                .ok()
+        };
+        rusqlite::Connection::open(&path).unwrap();
+        let writer = Writer::open(&path, Arc::default()).unwrap();
+        for commit in [false, true] {
+            let txn = writer.begin().await.unwrap();
+            let conn = txn.as_connection().unwrap();
+            conn.execute_unprepared("CREATE TABLE t (n INTEGER)")
+                .await
+                .unwrap();
+            let insert = "INSERT INTO t VALUES (?)";
+            let stmt = Statement::from_sql_and_values(DbBackend::Sqlite, insert, [7.into()]);
+            assert_eq!(conn.execute_raw(stmt).await.unwrap().rows_affected(), 1);
+            let read = Statement::from_string(DbBackend::Sqlite, "SELECT n FROM t");
+            let row = conn.query_one_raw(read).await.unwrap().unwrap();
+            assert_eq!(row.try_get::<i64>("", "n").unwrap(), 7);
+            // Another connection sees none of it before the commit.
+            assert_eq!(rows_of_t(&path), None);
+            if commit {
+                txn.commit().await.unwrap();
+            } else {
+                txn.rollback().unwrap();
+            }
+            assert_eq!(rows_of_t(&path), commit.then_some(1));
+        }
     }
 
     /// A statement run again with other values keeps its plan: with a bound `LIMIT ?` SQLite
