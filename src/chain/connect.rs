@@ -23,7 +23,7 @@ use super::params::Params;
 use super::transaction::{OutPoint, Transaction};
 use super::utxo::{Utxo, UtxoChanges, UtxoView};
 use super::validation::{
-    BlockError, PARALLEL_SIGNATURES, UnsignedCheck, validate_block_except_signatures,
+    BlockError, PARALLEL_SIGNATURES, UnsignedCheck, Work, validate_except_signatures,
 };
 
 /// Where a transaction was mined.
@@ -95,9 +95,20 @@ pub struct Ordered {
 /// so it ends as the chainstate after the last block that passed.
 pub fn connect_ordered<B: Borrow<Block>>(
     blocks: &[B],
+    tip: Option<ChainTip>,
+    params: &Params,
+    view: &mut HashMap<OutPoint, Utxo>,
+) -> Ordered {
+    connect_in_order(blocks, tip, params, view, Work::Checked)
+}
+
+/// [`connect_ordered`], the proof of work checked or not.
+fn connect_in_order<B: Borrow<Block>>(
+    blocks: &[B],
     mut tip: Option<ChainTip>,
     params: &Params,
     view: &mut HashMap<OutPoint, Utxo>,
+    work: Work,
 ) -> Ordered {
     let mut checks = Vec::with_capacity(blocks.len());
     let mut rows = ConnectRows::default();
@@ -107,7 +118,7 @@ pub fn connect_ordered<B: Borrow<Block>>(
         let block = block.borrow();
         let (height, _) = ChainTip::next(tip.as_ref());
         let hash = block.hash();
-        let check = match validate_block_except_signatures(block, tip.as_ref(), params, &*view) {
+        let check = match validate_except_signatures(block, tip.as_ref(), params, &*view, work) {
             Ok(check) => check,
             Err(error) => {
                 failure = Some(ConnectFailure {
@@ -171,10 +182,21 @@ pub fn connect_blocks<B: Borrow<Block> + Sync>(
     blocks: &[B],
     tip: Option<ChainTip>,
     params: &Params,
+    view: HashMap<OutPoint, Utxo>,
+) -> (usize, ConnectRows, Option<ConnectFailure>) {
+    connect_run(blocks, tip, params, view, Work::Checked)
+}
+
+/// [`connect_blocks`], the proof of work checked or not.
+pub(super) fn connect_run<B: Borrow<Block> + Sync>(
+    blocks: &[B],
+    tip: Option<ChainTip>,
+    params: &Params,
     mut view: HashMap<OutPoint, Utxo>,
+    work: Work,
 ) -> (usize, ConnectRows, Option<ConnectFailure>) {
     let (first_height, _) = ChainTip::next(tip.as_ref());
-    let ordered = connect_ordered(blocks, tip, params, &mut view);
+    let ordered = connect_in_order(blocks, tip, params, &mut view, work);
     match check_signatures(blocks, &ordered.checks, &|_| {}) {
         None => (ordered.checks.len(), ordered.rows, ordered.failure),
         Some((position, error)) => {

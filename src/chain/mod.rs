@@ -24,6 +24,7 @@ pub mod sig_cache;
 pub mod signing;
 pub mod transaction;
 pub mod tx_check;
+mod unsealed;
 pub mod utxo;
 pub mod validation;
 pub mod work;
@@ -53,6 +54,7 @@ pub use transaction::{OutPoint, OutPointParseError, Transaction, TxIn, TxOut, Wi
 pub use tx_check::{
     TxCheck, TxError, check_transaction, check_transaction_except_signatures, verify_signatures,
 };
+pub use unsealed::{Unsealed, connect_unsealed};
 pub use utxo::{Utxo, UtxoChanges, UtxoView};
 pub use validation::{
     BlockError, UnsignedCheck, check_header, validate_block, validate_block_alone,

@@ -207,12 +207,48 @@ pub fn search_first(
     header: &BlockHeader,
     helpers: impl FnOnce(&Arc<FirstNonces>),
 ) -> Option<BlockHeader> {
+    start_first(header, helpers).finish()
+}
+
+/// [`search_first`] handed to `helpers` now, the caller joining it with
+/// [`FirstSearch::finish`]: the caller can do other work while the helpers search.
+pub fn start_first(header: &BlockHeader, helpers: impl FnOnce(&Arc<FirstNonces>)) -> FirstSearch {
     let search = Arc::new(FirstNonces::new(header));
     helpers(&search);
-    search.work();
-    search.close();
-    let nonce = search.lowest.load(Ordering::Acquire);
-    (nonce != NOT_FOUND).then_some(BlockHeader { nonce, ..*header })
+    FirstSearch {
+        search,
+        header: *header,
+    }
+}
+
+/// A search of the first nonces that helpers may be at already (see [`start_first`]). Dropped
+/// unfinished, it stops them at their chunk's end.
+pub struct FirstSearch {
+    search: Arc<FirstNonces>,
+    header: BlockHeader,
+}
+
+impl FirstSearch {
+    /// Searches with the helpers until the lowest nonce is known: the header with it, or `None`
+    /// when no nonce below [`FIRST_NONCES`] meets the difficulty.
+    pub fn finish(self) -> Option<BlockHeader> {
+        self.search.work();
+        self.search.close();
+        let nonce = self.search.lowest.load(Ordering::Acquire);
+        (nonce != NOT_FOUND).then_some(BlockHeader {
+            nonce,
+            ..self.header
+        })
+    }
+}
+
+impl Drop for FirstSearch {
+    fn drop(&mut self) {
+        // Every chunk is taken: a helper leaves after the one it is at.
+        self.search
+            .next_chunk
+            .store(FIRST_NONCES / FIRST_CHUNK, Ordering::Relaxed);
+    }
 }
 
 /// No nonce found (every nonce [`search_first`] tries is below [`FIRST_NONCES`]).

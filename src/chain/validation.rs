@@ -95,7 +95,28 @@ pub fn validate_block_except_signatures(
     params: &Params,
     view: &impl UtxoView,
 ) -> Result<UnsignedCheck, BlockError> {
-    let txids = validate_block_alone(block, tip, params)?;
+    validate_except_signatures(block, tip, params, view, Work::Checked)
+}
+
+/// Whether a check looks at the header's proof of work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Work {
+    /// As every rule says.
+    Checked,
+    /// Not yet: the block is this node's own, its nonce still being searched (see
+    /// [`connect_unsealed`](super::connect_unsealed)).
+    Deferred,
+}
+
+/// [`validate_block_except_signatures`], its proof of work checked or not.
+pub(super) fn validate_except_signatures(
+    block: &Block,
+    tip: Option<&ChainTip>,
+    params: &Params,
+    view: &impl UtxoView,
+    work: Work,
+) -> Result<UnsignedCheck, BlockError> {
+    let txids = validate_alone(block, tip, params, work)?;
     let (height, _) = ChainTip::next(tip);
     let (checks, changes) = resolve_inputs(block, &txids, height, view)?;
     Ok(UnsignedCheck {
@@ -114,8 +135,24 @@ pub fn validate_block_alone(
     parent: Option<&ChainTip>,
     params: &Params,
 ) -> Result<Vec<Txid>, BlockError> {
+    validate_alone(block, parent, params, Work::Checked)
+}
+
+/// [`validate_block_alone`], its proof of work checked or not.
+fn validate_alone(
+    block: &Block,
+    parent: Option<&ChainTip>,
+    params: &Params,
+    work: Work,
+) -> Result<Vec<Txid>, BlockError> {
     check_size(block, params)?;
-    check_header(&block.header, params)?;
+    match work {
+        Work::Checked => check_header(&block.header, params)?,
+        Work::Deferred => {
+            check_version(&block.header)?;
+            check_bits(&block.header, params)?;
+        }
+    }
     check_link(block, parent)?;
     let (height, _) = ChainTip::next(parent);
     check_coinbase_height(block, height)?;

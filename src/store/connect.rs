@@ -1,7 +1,9 @@
 //! The two writes every change of the main chain is made of: [`connect_many`] writes a run of
 //! checked blocks (see `chain::connect`), and [`disconnect`] takes blocks off the tip with their
-//! undo data. Mining, `submitBlock`, sync, import and reorganisation connect through the first;
-//! reorganisations and reverts disconnect through the second.
+//! undo data. `submitBlock`, sync, import, reorganisation and mining runs of empty blocks connect
+//! through the first; reorganisations and reverts disconnect through the second. A block this
+//! node mines with transactions is written in two parts instead, [`connect_unsealed`] while its
+//! nonce is searched, then [`connect_sealed`].
 
 use sea_orm::ConnectionTrait;
 
@@ -50,6 +52,33 @@ pub async fn finish_run(
 ) -> StoreResult<()> {
     chainstate::apply(db, changes).await?;
     blocks::set_tip(db, tip).await
+}
+
+/// The part of connecting one block that does not name it, written while this node searches the
+/// block's nonce (see `chain::Unsealed`): its undo data and its changes to the chainstate (and
+/// balances). [`connect_sealed`] writes the rest once the block is sealed.
+pub async fn connect_unsealed(
+    db: &impl ConnectionTrait,
+    undo: &[(u64, OutPoint, Utxo)],
+    changes: &UtxoChanges,
+) -> StoreResult<()> {
+    undo::record_many(db, undo).await?;
+    chainstate::apply(db, changes).await
+}
+
+/// The rest of [`connect_unsealed`]'s block, sealed: the block, its index rows, and the tip moved
+/// to it.
+pub async fn connect_sealed(
+    db: &impl ConnectionTrait,
+    block: &StoredBlock,
+    index: &[IndexRow],
+) -> StoreResult<()> {
+    blocks::insert_many(db, std::slice::from_ref(block), index).await?;
+    let tip = ChainTip {
+        hash: block.hash,
+        height: block.height,
+    };
+    blocks::set_tip(db, &tip).await
 }
 
 /// Takes every block above `to` off the main chain (all of them for `None`): the chainstate and

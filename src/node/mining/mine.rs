@@ -3,12 +3,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::search_helpers::search_helpers;
 use super::settings::now_secs;
 use crate::store::Db;
 
-use crate::chain::pow::{self, SearchOutcome};
-use crate::chain::{Address, Block, BlockHeader, ChainTip, OutPoint, Params, Utxo, connect_blocks};
+use crate::chain::{
+    Address, Block, ChainTip, OutPoint, Params, Utxo, connect_blocks, connect_unsealed,
+};
 use crate::model::{DevClock, PoolEntry, StoredBlock};
 use crate::node::{Node, NodeError, NodeEvent, NodeResult, PoolChangeKind};
 use crate::store::blocks;
@@ -148,7 +148,11 @@ impl Node {
 
         let (height, _) = ChainTip::next(tip.as_ref());
         let held = candidates.len();
-        let packed = self.pack(db, candidates, view.clone(), height).await?;
+        // Held transactions have their signatures verified with the block, during its nonce
+        // search; pool entries here, before they are taken.
+        let packed = self
+            .pack(db, candidates, view.clone(), height, rested)
+            .await?;
         if !rested && packed.entries.len() != held {
             // Held entries have no pool rows to wait in; they were checked against this
             // chainstate in this transaction, so their block takes them all.
@@ -173,25 +177,28 @@ impl Node {
             params,
             timestamp,
         );
-        block.header = self.search_nonce(&block.header, height, threads).await?;
-        // Through the one pipeline, signatures and all, like a block from outside.
-        let (_, rows, failure) = connect_blocks(std::slice::from_ref(&block), tip, params, view);
-        if let Some(failure) = failure {
-            return Err(NodeError::Inconsistent(format!(
-                "mined an invalid block: {}",
-                failure.error
-            )));
-        }
-        // Every write comes after the search, so the rows it locks stay locked only briefly.
+        // The helpers search while this thread checks the block and writes what does not name
+        // it; then it joins them.
+        let search = self.start_search(&block.header, height, threads);
+        // Through the one pipeline, signatures and all, like a block from outside; its proof of
+        // work once sealed.
+        let unsealed = connect_unsealed(&block, tip, params, view)
+            .map_err(|error| NodeError::Inconsistent(format!("mined an invalid block: {error}")))?;
         for (entry, reason) in packed.rejected {
             self.evict(db, vec![entry], &reason, events).await?;
         }
+        connect::connect_unsealed(db, unsealed.undo(), unsealed.changes()).await?;
+        let nonce = search.finish().await?.nonce;
+        let (header, rows) = unsealed
+            .seal(nonce)
+            .map_err(|error| NodeError::Inconsistent(format!("mined an invalid block: {error}")))?;
+        block.header = header;
         let stored = Arc::new(StoredBlock {
             hash: block.hash(),
             height,
             block,
         });
-        connect::connect_many(db, std::slice::from_ref(&*stored), &rows).await?;
+        connect::connect_sealed(db, &stored, &rows.index).await?;
         if rested {
             let mined_ids: Vec<i64> = packed.entries.iter().map(|e| e.id).collect();
             pool::remove(db, &mined_ids).await?;
@@ -208,38 +215,6 @@ impl Node {
                 }),
         );
         Ok(stored)
-    }
-
-    /// Searches a nonce for `header` (the block at `height`) on `threads` threads, reporting to
-    /// `miningProgress` watchers.
-    async fn search_nonce(
-        &self,
-        header: &BlockHeader,
-        height: u64,
-        threads: usize,
-    ) -> NodeResult<BlockHeader> {
-        let header = *header;
-        let cancel = self.cancel.clone();
-        let watched = self.search_started(&header, height);
-        let progress = watched.as_ref().map(|(progress, _)| progress.clone());
-        // Unwatched, the first nonces are tried here (with helpers on the other cores): most
-        // dev-chain blocks are found among them sooner than a hand-off to the blocking pool and
-        // back would take.
-        let first = match progress {
-            Some(_) => 0,
-            None => match pow::search_first(&header, search_helpers(threads)) {
-                Some(found) => return Ok(found),
-                None => pow::FIRST_NONCES,
-            },
-        };
-        tokio::task::spawn_blocking(move || {
-            pow::search_from(&header, first, threads, &cancel, progress.as_deref())
-        })
-        .await?
-        .map_err(|outcome| match outcome {
-            SearchOutcome::Cancelled => NodeError::ShuttingDown,
-            SearchOutcome::Exhausted => NodeError::NonceSpaceExhausted,
-        })
     }
 
     /// Up to `count` blocks paying only their reward to `miner`, on a chain that has a tip and

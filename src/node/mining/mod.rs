@@ -5,6 +5,7 @@ pub(in crate::node) mod auto;
 pub(in crate::node) mod clock;
 pub(in crate::node) mod mine;
 pub(in crate::node) mod mine_many;
+pub(in crate::node) mod nonce_search;
 mod pack;
 pub(in crate::node) mod progress;
 pub(in crate::node) mod search_helpers;

@@ -32,6 +32,11 @@ impl Node {
         MiningWatch { node: self.clone() }
     }
 
+    /// Whether anyone watches mining's progress.
+    pub(crate) fn mining_watched(&self) -> bool {
+        self.mining_watchers.load(Ordering::Relaxed) > 0
+    }
+
     /// Progress to record for a search about to start for the block at `height`, if anyone
     /// watches; it is shown until the returned guard is dropped.
     pub(crate) fn search_started(
@@ -39,7 +44,7 @@ impl Node {
         header: &BlockHeader,
         height: u64,
     ) -> Option<(Arc<SearchProgress>, SearchGuard<'_>)> {
-        if self.mining_watchers.load(Ordering::Relaxed) == 0 {
+        if !self.mining_watched() {
             return None;
         }
         let progress = Arc::new(SearchProgress::default());
