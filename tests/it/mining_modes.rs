@@ -17,6 +17,7 @@ on_both_backends!(
     auto_mining_and_a_revert_through_the_binary,
     auto_mining_with_small_blocks_mines_every_entry_in_one_commit,
     auto_sends_mined_straight_keep_pool_ids_and_announcements,
+    a_straight_blocks_early_search_keeps_the_clock,
 );
 
 const SET: &str = "mutation($m: MiningMode!, $a: String, $i: Int, $t: Int) { setMining(mode: $m, address: $a, intervalSeconds: $i, txCount: $t) { mode address intervalSeconds txCount nextBlockAt } }";
@@ -137,6 +138,45 @@ async fn auto_sends_mined_straight_keep_pool_ids_and_announcements(backend: Back
 /// AUTO with one transaction per block mines everything pending in the send's commit, a block
 /// per entry, oldest first; a timestamp fixed for the next block goes to the first of them only,
 /// and the others follow the dev clock from there.
+/// A block mined straight has its nonce searched from before its transaction is signed, on the
+/// timestamp the clock gives then: a pinned next timestamp is still the block's, and used up.
+/// (Should the clock's second turn before the block is built, the block searches anew.)
+async fn a_straight_blocks_early_search_keeps_the_clock(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app.reset().await;
+    app.data(SET, json!({ "m": "AUTO", "a": a[7] })).await;
+    // The reset left two sends pending: the first AUTO send takes them through the pool.
+    let send = |amount: i64| app.data(SEND, json!({ "f": a[0], "t": a[5], "a": amount }));
+    assert_eq!(send(1).await["send"]["block"]["height"], 10);
+    let block_time = "query($h: Int!) { block(height: $h) { timestamp } }";
+
+    let pinned = 2_100_000_000_i64;
+    app.data(
+        "mutation($t: Int!) { setNextBlockTimestamp(timestamp: $t) { nextBlockTimestamp } }",
+        json!({ "t": pinned }),
+    )
+    .await;
+    let sent = send(2).await["send"].clone();
+    assert_eq!(sent["status"], "MINED");
+    let height = sent["block"]["height"].as_i64().unwrap();
+    let stamped = app.data(block_time, json!({ "h": height })).await;
+    assert_eq!(stamped["block"]["timestamp"], pinned);
+    let clock = app
+        .data("{ mining { nextBlockTimestamp } }", json!({}))
+        .await;
+    assert_eq!(clock["mining"]["nextBlockTimestamp"], Value::Null);
+
+    // Time goes on from there.
+    let sent = send(3).await["send"].clone();
+    let height = sent["block"]["height"].as_i64().unwrap();
+    let stamped = app.data(block_time, json!({ "h": height })).await;
+    assert!(stamped["block"]["timestamp"].as_i64().unwrap() >= pinned);
+    app.node
+        .verify_chain(&|_, _| {})
+        .await
+        .expect("chain verifies");
+}
+
 async fn auto_mining_with_small_blocks_mines_every_entry_in_one_commit(backend: Backend) {
     const BLOCK: &str = "query($h: Int!) { block(height: $h) { timestamp transactions { id } } }";
     const SET_NEXT: &str =

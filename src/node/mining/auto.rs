@@ -9,13 +9,15 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::chain::{Address, ChainTip, OutPoint, Utxo};
+use crate::chain::{Address, Block, ChainTip, OutPoint, PubkeyHash, Transaction, Utxo};
 use crate::model::{DevClock, MiningMode, StoredBlock};
 use crate::node::{Node, NodeEvent, NodeResult};
 use crate::store::pool::{self, PooledTx};
 use crate::store::{Db, mining};
 
 use super::mine::{BlockTime, Candidates, Source};
+use super::nonce_search::NonceSearch;
+use super::settings::now_secs;
 
 /// AUTO mining's settings, read inside a send batch's transaction before its jobs.
 pub(in crate::node) struct AutoMining {
@@ -43,6 +45,60 @@ pub(crate) struct Held {
     pub(in crate::node) txs: Vec<PooledTx>,
     /// The chainstate's outputs they spend.
     pub(in crate::node) spent: HashMap<OutPoint, Utxo>,
+    /// What their block is built on.
+    template: Option<Template>,
+    /// The block's nonce search, started before its transaction was signed.
+    search: Option<NonceSearch>,
+}
+
+/// What a straight block is built on besides its transaction, known when the batch starts.
+#[derive(Debug)]
+struct Template {
+    miner: PubkeyHash,
+    tip: Option<ChainTip>,
+    /// The timestamp it will take, unless the clock's second turns before it is mined.
+    timestamp: u64,
+}
+
+impl AutoMining {
+    /// An empty hold for a batch that mines straight.
+    pub(in crate::node) fn hold(&self) -> Held {
+        let clock = &self.clock;
+        Held {
+            template: Some(Template {
+                miner: self.miner.pubkey_hash(),
+                tip: self.tip,
+                timestamp: clock
+                    .next_timestamp
+                    .unwrap_or_else(|| clock.now(now_secs())),
+            }),
+            ..Held::default()
+        }
+    }
+}
+
+impl Held {
+    /// Starts the nonce search of the block that will hold `tx` alone, before `tx` is signed: a
+    /// txid leaves the signatures out, so the block's header is known already. The block uses
+    /// this search if it is built with the same header (see `Node::mine_candidates`).
+    pub(in crate::node) fn start_search(&mut self, node: &Node, tx: &Transaction) {
+        let Some(template) = &self.template else {
+            return;
+        };
+        if !self.txs.is_empty() || self.search.is_some() {
+            return;
+        }
+        let block = Block::candidate(
+            template.tip.as_ref(),
+            template.miner,
+            vec![tx.clone()],
+            &node.params(),
+            template.timestamp,
+        );
+        let (height, _) = ChainTip::next(template.tip.as_ref());
+        let threads = node.config.mining_threads;
+        self.search = Some(node.start_search(&block.header, height, threads));
+    }
 }
 
 impl Node {
@@ -85,11 +141,15 @@ impl Node {
             ..
         } = auto;
         let params = self.params();
-        if let Some(Held { txs, spent }) = held {
+        if let Some(Held {
+            txs, spent, search, ..
+        }) = held
+        {
             let candidates = Candidates {
                 tip,
                 txs,
                 source: Source::Held(spent),
+                search,
             };
             let time = BlockTime::Read(&mut clock);
             let block = self

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::nonce_search::NonceSearch;
 use super::settings::now_secs;
 use crate::store::Db;
 
@@ -35,6 +36,8 @@ pub(in crate::node) struct Candidates {
     pub txs: Vec<PooledTx>,
     /// Where they are.
     pub source: Source,
+    /// A search started already for the block's header, used if the block is built the same.
+    pub search: Option<NonceSearch>,
 }
 
 /// Where a block's candidate transactions are.
@@ -114,6 +117,7 @@ impl Node {
             tip,
             txs: candidates,
             source: Source::Pool,
+            search: None,
         };
         self.mine_candidates(db, miner, from, params, time, events)
             .await
@@ -133,6 +137,7 @@ impl Node {
             tip,
             txs: candidates,
             source,
+            search,
         } = candidates;
         let rested = matches!(source, Source::Pool);
         let view = match source {
@@ -179,7 +184,10 @@ impl Node {
         );
         // The helpers search while this thread checks the block and writes what does not name
         // it; then it joins them.
-        let search = self.start_search(&block.header, height, threads);
+        let search = match search {
+            Some(started) if started.header() == &block.header => started,
+            _ => self.start_search(&block.header, height, threads),
+        };
         // Through the one pipeline, signatures and all, like a block from outside; its proof of
         // work once sealed.
         let unsealed = connect_unsealed(&block, tip, params, view)
@@ -188,7 +196,7 @@ impl Node {
             self.evict(db, vec![entry], &reason, events).await?;
         }
         connect::connect_unsealed(db, unsealed.undo(), unsealed.changes()).await?;
-        let nonce = search.finish().await?.nonce;
+        let nonce = self.finish_search(search).await?.nonce;
         let (header, rows) = unsealed
             .seal(nonce)
             .map_err(|error| NodeError::Inconsistent(format!("mined an invalid block: {error}")))?;

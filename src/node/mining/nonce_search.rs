@@ -9,14 +9,29 @@ use crate::node::{Node, NodeError, NodeResult};
 use super::search_helpers::search_helpers;
 
 /// A nonce search under way (see [`Node::start_search`]).
-pub(in crate::node) struct NonceSearch<'a> {
-    node: &'a Node,
+pub(in crate::node) struct NonceSearch {
     header: BlockHeader,
     height: u64,
     threads: usize,
     /// The first nonces, handed to the helpers; `None` when someone watches mining, whose
     /// searches report their progress from the start.
     first: Option<FirstSearch>,
+}
+
+impl std::fmt::Debug for NonceSearch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NonceSearch")
+            .field("header", &self.header)
+            .field("height", &self.height)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NonceSearch {
+    /// The header searched for, its nonce aside.
+    pub(in crate::node) fn header(&self) -> &BlockHeader {
+        &self.header
+    }
 }
 
 impl Node {
@@ -27,10 +42,9 @@ impl Node {
         header: &BlockHeader,
         height: u64,
         threads: usize,
-    ) -> NonceSearch<'_> {
+    ) -> NonceSearch {
         let watched = self.mining_watched();
         NonceSearch {
-            node: self,
             header: *header,
             height,
             threads,
@@ -45,20 +59,21 @@ impl Node {
         height: u64,
         threads: usize,
     ) -> NodeResult<BlockHeader> {
-        self.start_search(header, height, threads).finish().await
+        let search = self.start_search(header, height, threads);
+        self.finish_search(search).await
     }
-}
 
-impl NonceSearch<'_> {
-    /// Joins the search until a nonce is found: the header with it.
-    pub(in crate::node) async fn finish(self) -> NodeResult<BlockHeader> {
+    /// Joins `search` until a nonce is found: the header with it.
+    pub(in crate::node) async fn finish_search(
+        &self,
+        search: NonceSearch,
+    ) -> NodeResult<BlockHeader> {
         let NonceSearch {
-            node,
             header,
             height,
             threads,
             first,
-        } = self;
+        } = search;
         // Unwatched, the first nonces are tried here too: most dev-chain blocks are found among
         // them sooner than a hand-off to the blocking pool and back would take.
         let from = match first.map(FirstSearch::finish) {
@@ -66,8 +81,8 @@ impl NonceSearch<'_> {
             Some(None) => pow::FIRST_NONCES,
             None => 0,
         };
-        let cancel = node.cancel.clone();
-        let watched = node.search_started(&header, height);
+        let cancel = self.cancel.clone();
+        let watched = self.search_started(&header, height);
         let progress = watched.as_ref().map(|(progress, _)| progress.clone());
         tokio::task::spawn_blocking(move || {
             pow::search_from(&header, from, threads, &cancel, progress.as_deref())

@@ -132,8 +132,8 @@ impl Node {
                 });
                 let auto = self.auto_mining_in(txn).await?;
                 let mut view = BatchView::read(self, txn, submissions).await?;
-                if auto.as_ref().is_some_and(|auto| auto.straight(jobs.len())) {
-                    view.held = Some(Held::default());
+                if let Some(auto) = auto.as_ref().filter(|auto| auto.straight(jobs.len())) {
+                    view.held = Some(auto.hold());
                 }
                 let mut answers = Vec::with_capacity(jobs.len());
                 for job in &jobs {

@@ -13,6 +13,7 @@ use crate::chain::{
     check_transaction_except_signatures,
 };
 use crate::model::{PendingTx, PoolEntry};
+use crate::node::mining::auto::Held;
 use crate::node::{Node, NodeError, NodeResult, PoolPolicy};
 use crate::store::pool;
 use crate::store::{blocks, chainstate, wallets};
@@ -60,22 +61,23 @@ impl Node {
         to: &Address,
         amount: u64,
     ) -> NodeResult<PendingTx> {
-        // A transaction held for a block mined straight has its signature verified with the
-        // block's, while the nonce is searched (see `mining::auto`).
-        let verify = batch.held.is_none();
-        let (tx, spent) = self.payment_in(db, from, to, amount, verify).await?;
+        let (tx, spent) = self
+            .payment_in(db, from, to, amount, batch.held.as_mut())
+            .await?;
         batch.pool(db, &tx, spent, (from, to, amount)).await
     }
 
-    /// The send's checks, and its transaction, signed and checked (its signature verified if
-    /// `verify`), with the outputs it spends.
+    /// The send's checks, and its transaction, signed and checked, with the outputs it spends.
+    /// When the transaction is `held` for a block mined straight (see `mining::auto`), the
+    /// block's nonce search starts before the signing, and the signature is verified with the
+    /// block's, during that search.
     async fn payment_in(
         &self,
         db: &impl Db,
         from: &Address,
         to: &Address,
         amount: u64,
-        verify: bool,
+        held: Option<&mut Held>,
     ) -> NodeResult<(Transaction, HashMap<OutPoint, Utxo>)> {
         let wallet = wallets::get(db, from)
             .await?
@@ -112,6 +114,10 @@ impl Node {
             });
         }
         let SigningRequest { mut tx, spent } = payment(&coins, from, to, amount);
+        let verify = held.is_none();
+        if let Some(held) = held {
+            held.start_search(self, &tx);
+        }
         let key = self.keystore.open(from, &wallet.sealed)?;
         tx.sign(&key, &spent)?;
         let view: HashMap<OutPoint, Utxo> = coins.into_iter().collect();
