@@ -135,12 +135,9 @@ async fn auto_sends_mined_straight_keep_pool_ids_and_announcements(backend: Back
         .expect("chain verifies");
 }
 
-/// AUTO with one transaction per block mines everything pending in the send's commit, a block
-/// per entry, oldest first; a timestamp fixed for the next block goes to the first of them only,
-/// and the others follow the dev clock from there.
 /// A block mined straight has its nonce searched from before its transaction is signed, on the
 /// timestamp the clock gives then: a pinned next timestamp is still the block's, and used up.
-/// (Should the clock's second turn before the block is built, the block searches anew.)
+/// (Should the clock's second turn before the block is built, it searches anew.)
 async fn a_straight_blocks_early_search_keeps_the_clock(backend: Backend) {
     let app = spawn_app(backend).await;
     let a = app.reset().await;
@@ -177,6 +174,9 @@ async fn a_straight_blocks_early_search_keeps_the_clock(backend: Backend) {
         .expect("chain verifies");
 }
 
+/// AUTO with one transaction per block mines everything pending in the send's commit, a block
+/// per entry, oldest first; a timestamp fixed for the next block goes to the first of them only,
+/// and the others follow the dev clock from there.
 async fn auto_mining_with_small_blocks_mines_every_entry_in_one_commit(backend: Backend) {
     const BLOCK: &str = "query($h: Int!) { block(height: $h) { timestamp transactions { id } } }";
     const SET_NEXT: &str =
