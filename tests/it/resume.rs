@@ -25,7 +25,10 @@ async fn a_reconnecting_subscriber_gets_exactly_the_missed_blocks(backend: Backe
     let app = spawn_app(backend).await;
     let a = app.reset().await;
     let query = "subscription { blockMined { height } }";
+    let before = app.node.subscriber_count();
     let mut ws = subscribe(&app.base, "graphql-transport-ws", query).await;
+    // A live subscription sees only blocks mined once it is in place.
+    app.await_subscribers(before, 1).await;
     app.mine(&a[0], None).await;
     let seen = height(&next_json(&mut ws).await);
     assert_eq!(seen, 10);
