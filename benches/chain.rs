@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use k256::ecdsa::SigningKey;
+use k256::ecdsa::signature::hazmat::PrehashVerifier;
 use pocket_chain::chain::hash::sha256d;
 use pocket_chain::chain::pow::Midstate;
 use pocket_chain::chain::testing::{ChainBuilder, GENESIS_TIME, key};
@@ -71,6 +73,11 @@ fn signatures(c: &mut Criterion) {
     });
     group.bench_function("sign", |b| {
         b.iter(|| black_box(key.sign_digest(&digest).unwrap()))
+    });
+    // The same verification through k256 (pure Rust), which signs.
+    let k256_public = *SigningKey::from_slice(&[5; 32]).unwrap().verifying_key();
+    group.bench_function("verify, k256", |b| {
+        b.iter(|| black_box(k256_public.verify_prehash(&digest, &signature).is_ok()))
     });
     group.finish();
 }
