@@ -19,11 +19,12 @@ use rayon::prelude::*;
 use super::address::{Address, PubkeyHash};
 use super::block::{Block, ChainTip};
 use super::hash::{BlockHash, Txid};
+use super::header_rules::Work;
 use super::params::Params;
 use super::transaction::{OutPoint, Transaction};
 use super::utxo::{Utxo, UtxoChanges, UtxoView};
 use super::validation::{
-    BlockError, PARALLEL_SIGNATURES, UnsignedCheck, Work, validate_except_signatures,
+    BlockError, PARALLEL_SIGNATURES, UnsignedCheck, validate_except_signatures,
 };
 
 /// Where a transaction was mined.

@@ -4,13 +4,14 @@
 
 use super::block::{Block, ChainTip};
 use super::hash::{BlockHash, MerkleRoot};
+use super::header_rules::{check_bits, check_version, check_work};
 use super::merkle::merkle_root;
 use super::params::Params;
 use super::utxo::UtxoView;
 use super::validation::{
-    BlockError, check_bits, check_coinbase_height, check_coinbase_value, check_link,
-    check_merkle_root, check_signatures, check_single_coinbase, check_size, check_unique_txids,
-    check_version, check_work, resolve_inputs, txids_of,
+    BlockError, check_coinbase_height, check_coinbase_value, check_link, check_merkle_root,
+    check_signatures, check_single_coinbase, check_size, check_unique_txids, resolve_inputs,
+    txids_of,
 };
 
 /// One rule and how the block fares.

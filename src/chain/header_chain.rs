@@ -11,8 +11,8 @@ use super::block_error::BlockError;
 use super::encoding::DecodeError;
 use super::hash::BlockHash;
 use super::header::{BlockHeader, HEADER_LEN};
+use super::header_rules::check_header;
 use super::params::Params;
-use super::validation::check_header;
 
 /// Why a peer's headers are refused.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

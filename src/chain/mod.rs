@@ -15,6 +15,7 @@ pub mod explain;
 pub mod hash;
 pub mod header;
 pub mod header_chain;
+mod header_rules;
 pub mod keys;
 pub mod merkle;
 pub mod params;
@@ -46,6 +47,7 @@ pub use encoding::DecodeError;
 pub use hash::{BlockHash, HashParseError, MerkleRoot, Txid};
 pub use header::BlockHeader;
 pub use header_chain::{HeaderChain, HeaderChainError, decode_headers, encode_headers};
+pub use header_rules::check_header;
 pub use keys::{KeyError, PublicKey, SecretKey};
 pub use params::{Params, ParamsError};
 pub use premine::{MAX_PREMINE_OUTPUTS, Premine, PremineError};
@@ -57,7 +59,7 @@ pub use tx_check::{
 pub use unsealed::{Unsealed, connect_unsealed};
 pub use utxo::{Utxo, UtxoChanges, UtxoView};
 pub use validation::{
-    BlockError, UnsignedCheck, check_header, validate_block, validate_block_alone,
+    BlockError, UnsignedCheck, validate_block, validate_block_alone,
     validate_block_except_signatures, validate_header,
 };
 pub use work::{chain_work, locator_heights};

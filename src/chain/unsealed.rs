@@ -11,10 +11,11 @@ use std::collections::HashMap;
 use super::block::{Block, ChainTip};
 use super::connect::{ConnectRows, connect_run};
 use super::header::BlockHeader;
+use super::header_rules::{Work, check_work};
 use super::params::Params;
 use super::transaction::OutPoint;
 use super::utxo::{Utxo, UtxoChanges};
-use super::validation::{BlockError, Work, check_work};
+use super::validation::BlockError;
 
 /// A block whose every rule but the proof of work passed, with its rows.
 #[derive(Debug)]

@@ -13,10 +13,9 @@ use rayon::prelude::*;
 use super::block::{Block, ChainTip};
 pub use super::block_error::BlockError;
 use super::hash::Txid;
-use super::header::{BLOCK_VERSION, BlockHeader};
+use super::header_rules::{Work, check_header, check_header_as};
 use super::merkle::{first_duplicate, merkle_root};
 use super::params::Params;
-use super::pow::{leading_zero_bits, meets_difficulty};
 use super::transaction::{OutPoint, Transaction};
 use super::tx_check::resolve;
 use super::tx_check::{TxCheck, TxError, verify_signatures};
@@ -98,16 +97,6 @@ pub fn validate_block_except_signatures(
     validate_except_signatures(block, tip, params, view, Work::Checked)
 }
 
-/// Whether a check looks at the header's proof of work.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Work {
-    /// As every rule says.
-    Checked,
-    /// Not yet: the block is this node's own, its nonce still being searched (see
-    /// [`connect_unsealed`](super::connect_unsealed)).
-    Deferred,
-}
-
 /// [`validate_block_except_signatures`], its proof of work checked or not.
 pub(super) fn validate_except_signatures(
     block: &Block,
@@ -146,13 +135,7 @@ fn validate_alone(
     work: Work,
 ) -> Result<Vec<Txid>, BlockError> {
     check_size(block, params)?;
-    match work {
-        Work::Checked => check_header(&block.header, params)?,
-        Work::Deferred => {
-            check_version(&block.header)?;
-            check_bits(&block.header, params)?;
-        }
-    }
+    check_header_as(&block.header, params, work)?;
     check_link(block, parent)?;
     let (height, _) = ChainTip::next(parent);
     check_coinbase_height(block, height)?;
@@ -186,45 +169,6 @@ pub(super) fn check_size(block: &Block, params: &Params) -> Result<(), BlockErro
 pub fn validate_header(block: &Block, params: &Params) -> Result<(), BlockError> {
     check_header(&block.header, params)?;
     check_size(block, params)
-}
-
-/// What a header shows alone: the version, the chain's difficulty, and proof of work that meets
-/// it. Headers-first sync checks each header of a peer's chain so before any body is asked for.
-pub fn check_header(header: &BlockHeader, params: &Params) -> Result<(), BlockError> {
-    check_version(header)?;
-    check_bits(header, params)?;
-    check_work(header)
-}
-
-/// The header's version is [`BLOCK_VERSION`].
-pub(super) fn check_version(header: &BlockHeader) -> Result<(), BlockError> {
-    match header.version {
-        BLOCK_VERSION => Ok(()),
-        other => Err(BlockError::UnknownVersion(other)),
-    }
-}
-
-/// The header declares the chain's difficulty.
-pub(super) fn check_bits(header: &BlockHeader, params: &Params) -> Result<(), BlockError> {
-    if header.bits != params.difficulty_bits {
-        return Err(BlockError::WrongDifficulty {
-            expected: params.difficulty_bits,
-            found: header.bits,
-        });
-    }
-    Ok(())
-}
-
-/// The header's hash meets the difficulty it declares.
-pub(super) fn check_work(header: &BlockHeader) -> Result<(), BlockError> {
-    let hash = header.hash();
-    if !meets_difficulty(&hash, header.bits) {
-        return Err(BlockError::InsufficientWork {
-            required: header.bits,
-            found: leading_zero_bits(&hash),
-        });
-    }
-    Ok(())
 }
 
 /// The header links to the tip (zeros on an empty chain).
@@ -427,6 +371,7 @@ pub(super) fn check_signatures(
 mod tests {
     use super::*;
     use crate::chain::hash::hash160;
+    use crate::chain::pow::meets_difficulty;
     use crate::chain::testing::{ChainBuilder, key, pkh};
     use crate::chain::tx_check::check_transaction;
     use crate::chain::{Premine, PubkeyHash, TxOut, Witness};
