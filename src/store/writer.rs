@@ -4,7 +4,7 @@
 //! so this connection (rusqlite) runs them on the calling task's thread instead: a point read or
 //! write takes microseconds. Two steps can wait, and leave the task's thread for it: `BEGIN
 //! IMMEDIATE` when another process holds the database's write lock, and `COMMIT`, which syncs the
-//! disk. A statement that took long yields to the runtime before the next runs.
+//! disk (in place, the runtime handing this thread's other tasks on meanwhile). A statement that took long yields to the runtime before the next runs.
 //!
 //! Reads outside the writer's transaction run the same way on connections of their own
 //! ([`super::readers`]).
@@ -20,6 +20,7 @@ use sea_orm::{
     DatabaseBackend, DatabaseConnection, DbErr, ExecResult, ProxyDatabaseConnector,
     ProxyDatabaseTrait, ProxyExecResult, ProxyRow, QueryResult, Statement,
 };
+use tokio::runtime::RuntimeFlavor;
 use tokio::sync::OwnedMutexGuard;
 
 use super::error::StoreResult;
@@ -112,6 +113,20 @@ impl Writer {
     }
 }
 
+/// Runs `work`, which waits on the disk, without holding up the runtime's other tasks. On a
+/// multi-thread runtime it runs in place, and the runtime hands this thread's other tasks to
+/// another thread meanwhile: a commit then costs no hand-off to a blocking thread and back (two
+/// thread wake-ups, a measurable part of a commit on a small machine, docs/performance.md). A
+/// current-thread runtime cannot hand its tasks over, so there it goes to a blocking thread.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, tokio::task::JoinError> {
+    match tokio::runtime::Handle::current().runtime_flavor() {
+        RuntimeFlavor::MultiThread => Ok(tokio::task::block_in_place(work)),
+        _ => tokio::task::spawn_blocking(work).await,
+    }
+}
+
 impl Shared {
     /// The connection. A panic while it was held leaves it usable: SQLite's state is its own,
     /// and the next transaction rolls back whatever was left open.
@@ -148,8 +163,9 @@ impl DirectTxn {
     }
 
     /// Commits (a savepoint: releases it into its parent). The transaction's `COMMIT` syncs the
-    /// disk, so it runs off the task's thread, holding the writer's turn until it is done: a
-    /// caller that stops waiting leaves it to finish (or roll back) before the next transaction.
+    /// disk, so it runs where waiting holds up no other task ([`blocking`]), holding the
+    /// writer's turn until it is done: a caller that stops waiting leaves it to finish (or roll
+    /// back) before the next transaction.
     pub(super) async fn commit(mut self) -> Result<(), DbErr> {
         if self.depth > 0 {
             return self.end(&format!("RELEASE s{}", self.depth));
@@ -157,7 +173,7 @@ impl DirectTxn {
         self.open = false;
         let shared = self.shared.clone();
         let turn = self.turn.take();
-        tokio::task::spawn_blocking(move || {
+        blocking(move || {
             let _turn = turn;
             let conn = shared.lock();
             conn.execute_batch("COMMIT")
