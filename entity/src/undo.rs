@@ -1,5 +1,6 @@
-//! `u`: undo data, one row per output a block spent (as it was in `c`), keyed by the outpoint,
-//! with the spending block's height. Taking blocks off the tip puts these rows back.
+//! `u`: undo data, one row per output a block spent (as it was in `c`), keyed by the spending
+//! block's height, then the outpoint, so a block's rows sit together at the end. Taking blocks off
+//! the tip puts these rows back.
 #![allow(missing_docs)]
 
 use sea_orm::entity::prelude::*;
@@ -7,6 +8,7 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "u")]
 pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
     pub spent_height: i64,
     #[sea_orm(primary_key, auto_increment = false)]
     pub txid: String,

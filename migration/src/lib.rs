@@ -15,6 +15,7 @@ mod m20261205_000010_dev_clock;
 mod m20261205_000011_premine;
 mod m20261206_000012_version_per_commit;
 mod m20261206_000013_coins_by_height;
+mod m20261207_000014_lean_undo;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000011_premine::Migration),
             Box::new(m20261206_000012_version_per_commit::Migration),
             Box::new(m20261206_000013_coins_by_height::Migration),
+            Box::new(m20261207_000014_lean_undo::Migration),
         ]
     }
 }

@@ -9,10 +9,10 @@ use crate::chain::Address;
 
 const TOTALS: &str = r#"SELECT
     COALESCE((SELECT "balance" FROM "ab" WHERE "address" = $1), 0),
-    (SELECT CAST(COALESCE(SUM("value"), 0) AS BIGINT) FROM "u" WHERE "address" = $1),
+    COALESCE((SELECT "spent" FROM "ab" WHERE "address" = $1), 0),
     (SELECT COUNT(*) FROM "t" WHERE "address" = $1)"#;
 
-/// `address`'s balance (`ab`), the value of its outputs blocks have spent (`u`), and the number
+/// `address`'s balance and the value of its outputs blocks have spent (both `ab`), and the number
 /// of mined transactions that touched it (`t`).
 pub async fn of(db: &impl ConnectionTrait, address: &Address) -> StoreResult<(u64, u64, u64)> {
     let row = db
@@ -23,7 +23,7 @@ pub async fn of(db: &impl ConnectionTrait, address: &Address) -> StoreResult<(u6
     };
     Ok((
         to_u64("ab", row.try_get_by_index(0)?)?,
-        to_u64("u", row.try_get_by_index(1)?)?,
+        to_u64("ab", row.try_get_by_index(1)?)?,
         to_u64("t", row.try_get_by_index(2)?)?,
     ))
 }

@@ -1,6 +1,8 @@
 //! Balances by address (`ab`): the sum of each address's unspent outputs, kept in step with the
 //! chainstate by every change to it, so that reading a balance is one primary-key lookup however
-//! many coins the address holds. An address without coins has no row.
+//! many coins the address holds; beside it, the sum of the address's outputs blocks have spent
+//! (its rows in `u`), in the same row, so a block writes no page for it. An address that neither
+//! holds coins nor has spent any has no row.
 
 use std::collections::HashMap;
 
@@ -9,61 +11,58 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::convert::{execute_numbered, numbered, parse, to_u64};
 use super::error::{StoreError, StoreResult};
-use crate::chain::{Address, UtxoChanges};
+use crate::chain::{Address, OutPoint, Utxo, UtxoChanges};
 
-/// Addresses per statement (two parameters each, well under SQLite's variable limit).
+/// Addresses per statement (three parameters each, well under SQLite's variable limit).
 const BATCH: usize = 400;
 
-/// Adds what a block's changes do to each address's balance: its created outputs, less the
-/// outputs it spends. Rows that reach zero go.
-pub async fn apply(db: &impl ConnectionTrait, changes: &UtxoChanges) -> StoreResult<()> {
-    let mut deltas: HashMap<Address, i128> = HashMap::new();
+/// Adds what blocks' changes do to each address's balance: their created outputs, less the
+/// outputs they spend; and the outputs of their undo rows `spent` to the spent totals. The two
+/// may come apart: a run's merged changes leave out outputs created and spent within it, its undo
+/// rows do not. A spent total never falls here, so no row empties: only taking blocks off
+/// empties rows ([`DROP_EMPTY`]).
+pub async fn apply(
+    db: &impl ConnectionTrait,
+    changes: &UtxoChanges,
+    spent: &[(u64, OutPoint, Utxo)],
+) -> StoreResult<()> {
+    let mut deltas: HashMap<Address, (i128, i128)> = HashMap::new();
     for (_, utxo) in &changes.created {
-        *deltas.entry(utxo.output.pubkey_hash.into()).or_default() += i128::from(utxo.output.value);
+        deltas.entry(utxo.output.pubkey_hash.into()).or_default().0 +=
+            i128::from(utxo.output.value);
     }
     for (_, utxo) in &changes.spent {
-        *deltas.entry(utxo.output.pubkey_hash.into()).or_default() -= i128::from(utxo.output.value);
+        deltas.entry(utxo.output.pubkey_hash.into()).or_default().0 -=
+            i128::from(utxo.output.value);
     }
-    let deltas: Vec<(String, i64)> = deltas
+    for (_, _, utxo) in spent {
+        deltas.entry(utxo.output.pubkey_hash.into()).or_default().1 +=
+            i128::from(utxo.output.value);
+    }
+    let beyond = || StoreError::corrupt("balances", "a change beyond 64 bits");
+    let deltas: Vec<(String, i64, i64)> = deltas
         .into_iter()
-        .filter(|(_, delta)| *delta != 0)
-        .map(|(address, delta)| {
-            let delta = i64::try_from(delta)
-                .map_err(|_| StoreError::corrupt("balances", "a change beyond 64 bits"))?;
-            Ok((address.to_string(), delta))
+        .filter(|(_, delta)| *delta != (0, 0))
+        .map(|(address, (balance, spent))| {
+            let balance = i64::try_from(balance).map_err(|_| beyond())?;
+            let spent = i64::try_from(spent).map_err(|_| beyond())?;
+            Ok((address.to_string(), balance, spent))
         })
         .collect::<StoreResult<_>>()?;
-    let mut emptied: Vec<String> = Vec::new();
     for chunk in deltas.chunks(BATCH) {
         let rows = (0..chunk.len())
-            .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+            .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(
-            r#"INSERT INTO "ab" ("address", "balance") VALUES {rows}
-               ON CONFLICT ("address") DO UPDATE SET "balance" = "ab"."balance" + "excluded"."balance""#
+            r#"INSERT INTO "ab" ("address", "balance", "spent") VALUES {rows}
+               ON CONFLICT ("address") DO UPDATE SET "balance" = "ab"."balance" + "excluded"."balance",
+               "spent" = "ab"."spent" + "excluded"."spent""#
         );
-        let values = chunk
-            .iter()
-            .flat_map(|(address, delta)| [address.clone().into(), (*delta).into()]);
-        if chunk.iter().all(|(_, delta)| *delta > 0) {
-            execute_numbered(db, &sql, values).await?;
-            continue;
-        }
-        // A balance that went down may have reached zero: the rows say which did.
-        let sql = format!(r#"{sql} RETURNING "address", "balance""#);
-        for row in db.query_all_raw(numbered(db, &sql, values)).await? {
-            if row.try_get_by_index::<i64>(1)? == 0 {
-                emptied.push(row.try_get_by_index(0)?);
-            }
-        }
-    }
-    for chunk in emptied.chunks(BATCH) {
-        balances::Entity::delete_many()
-            .filter(balances::Column::Balance.eq(0))
-            .filter(balances::Column::Address.is_in(chunk.iter().map(String::as_str)))
-            .exec(db)
-            .await?;
+        let values = chunk.iter().flat_map(|(address, balance, spent)| {
+            [address.clone().into(), (*balance).into(), (*spent).into()]
+        });
+        execute_numbered(db, &sql, values).await?;
     }
     Ok(())
 }
@@ -77,15 +76,33 @@ pub(super) const REWIND_REMOVED: &str = r#"INSERT INTO "ab" ("address", "balance
        WHERE "height" > $1 GROUP BY "address"
        ON CONFLICT ("address") DO UPDATE SET "balance" = "ab"."balance" + "excluded"."balance""#;
 
-/// After they came off: adds back the outputs they had spent that existed at `height` (run
-/// while their undo rows are still in `u`); then [`DROP_EMPTY`].
-pub(super) const REWIND_RESTORED: &str = r#"INSERT INTO "ab" ("address", "balance")
-       SELECT "address", CAST(SUM("value") AS BIGINT) FROM "u"
-       WHERE "spent_height" > $1 AND "height" <= $1 GROUP BY "address"
-       ON CONFLICT ("address") DO UPDATE SET "balance" = "ab"."balance" + "excluded"."balance""#;
+/// After they came off: adds back the outputs they had spent that existed at `height`, and takes
+/// every output they had spent out of the spent totals (run while their undo rows are still in
+/// `u`); then [`DROP_EMPTY`].
+pub(super) const REWIND_RESTORED: &str = r#"INSERT INTO "ab" ("address", "balance", "spent")
+       SELECT "address", CAST(SUM(CASE WHEN "height" <= $1 THEN "value" ELSE 0 END) AS BIGINT),
+       -CAST(SUM("value") AS BIGINT)
+       FROM "u" WHERE "spent_height" > $1 GROUP BY "address"
+       ON CONFLICT ("address") DO UPDATE SET "balance" = "ab"."balance" + "excluded"."balance",
+       "spent" = "ab"."spent" + "excluded"."spent""#;
 
-/// Drops the rows of addresses left without coins.
-pub(super) const DROP_EMPTY: &str = r#"DELETE FROM "ab" WHERE "balance" = 0"#;
+/// Drops the rows of addresses left without coins and without spent outputs.
+pub(super) const DROP_EMPTY: &str = r#"DELETE FROM "ab" WHERE "balance" = 0 AND "spent" = 0"#;
+
+/// Sets every address's spent total to the sum of its rows in `u` (a reindex, after the undo data
+/// was replaced).
+pub async fn recount_spent(db: &impl ConnectionTrait) -> StoreResult<()> {
+    db.execute_unprepared(r#"UPDATE "ab" SET "spent" = 0"#)
+        .await?;
+    db.execute_unprepared(
+        r#"INSERT INTO "ab" ("address", "balance", "spent")
+           SELECT "address", 0, CAST(SUM("value") AS BIGINT) FROM "u" GROUP BY "address"
+           ON CONFLICT ("address") DO UPDATE SET "spent" = "excluded"."spent""#,
+    )
+    .await?;
+    db.execute_unprepared(DROP_EMPTY).await?;
+    Ok(())
+}
 
 /// The balance of `address` (0 for an address without coins): one primary-key read whose
 /// statement text never changes, so each connection prepares it once. A balance is the API's
@@ -111,6 +128,7 @@ pub async fn get_many(
     for chunk in addresses.chunks(BATCH) {
         let rows = balances::Entity::find()
             .filter(balances::Column::Address.is_in(chunk.iter().map(ToString::to_string)))
+            .filter(balances::Column::Balance.ne(0))
             .all(db)
             .await?;
         for row in rows {
@@ -123,8 +141,8 @@ pub async fn get_many(
     Ok(out)
 }
 
-/// Every row (for `verify`).
-pub async fn all(db: &impl ConnectionTrait) -> StoreResult<HashMap<Address, u64>> {
+/// Every row (for `verify`): each address's balance and spent total.
+pub async fn all(db: &impl ConnectionTrait) -> StoreResult<HashMap<Address, (u64, u64)>> {
     balances::Entity::find()
         .all(db)
         .await?
@@ -132,7 +150,10 @@ pub async fn all(db: &impl ConnectionTrait) -> StoreResult<HashMap<Address, u64>
         .map(|row| {
             Ok((
                 parse("balances", &row.address)?,
-                to_u64("balances", row.balance)?,
+                (
+                    to_u64("balances", row.balance)?,
+                    to_u64("balances", row.spent)?,
+                ),
             ))
         })
         .collect()

@@ -169,8 +169,14 @@ pub async fn select_coins(
     }
 }
 
-/// Applies a block's changes: deletes what it spends, inserts what it creates.
-pub async fn apply(db: &impl ConnectionTrait, changes: &UtxoChanges) -> StoreResult<()> {
+/// Applies blocks' changes: deletes what they spend, inserts what they create; their balances
+/// follow, and the spent totals of the outputs of `spent`, the undo rows recorded with them (none
+/// when they were counted as they were recorded, see `store::connect::write_blocks`).
+pub async fn apply(
+    db: &impl ConnectionTrait,
+    changes: &UtxoChanges,
+    spent: &[(u64, OutPoint, Utxo)],
+) -> StoreResult<()> {
     for chunk in changes.spent.chunks(BATCH) {
         let deleted = delete_outpoints(db, chunk.iter().map(|(o, _)| o)).await?;
         if deleted != chunk.len() as u64 {
@@ -190,7 +196,7 @@ pub async fn apply(db: &impl ConnectionTrait, changes: &UtxoChanges) -> StoreRes
             .exec_without_returning(db)
             .await?;
     }
-    balances::apply(db, changes).await
+    balances::apply(db, changes, spent).await
 }
 
 /// Deletes the rows of `outpoints`; answers how many there were. On PostgreSQL as a join with a
@@ -293,7 +299,8 @@ pub async fn all(db: &impl ConnectionTrait) -> StoreResult<HashMap<OutPoint, Utx
         .collect()
 }
 
-/// Replaces the whole chainstate (reindex).
+/// Replaces the whole chainstate and the balances (reindex); the spent totals start again from
+/// nothing (`balances::recount_spent` counts them from the undo data).
 pub async fn replace_all(
     db: &impl ConnectionTrait,
     utxos: &HashMap<OutPoint, Utxo>,
@@ -307,6 +314,7 @@ pub async fn replace_all(
             spent: Vec::new(),
             created,
         },
+        &[],
     )
     .await
 }

@@ -8,7 +8,7 @@
 use sea_orm::ConnectionTrait;
 
 use super::error::StoreResult;
-use super::{blocks, chainstate, undo};
+use super::{balances, blocks, chainstate, undo};
 use crate::chain::{ChainTip, ConnectRows, IndexRow, OutPoint, Utxo, UtxoChanges};
 use crate::model::StoredBlock;
 
@@ -31,8 +31,9 @@ pub async fn connect_many(
     finish_run(db, &rows.changes, &tip).await
 }
 
-/// The first part of [`connect_many`], the blocks' own rows: an import writes its blocks batch by
-/// batch while it checks, then [`finish_run`] once at the end.
+/// The first part of [`connect_many`], the blocks' own rows (and their undo rows' outputs added to
+/// their addresses' spent totals): an import writes its blocks batch by batch while it checks,
+/// then [`finish_run`] once at the end.
 pub async fn write_blocks(
     db: &impl ConnectionTrait,
     blocks: &[StoredBlock],
@@ -40,7 +41,8 @@ pub async fn write_blocks(
     undo: &[(u64, OutPoint, Utxo)],
 ) -> StoreResult<()> {
     blocks::insert_many(db, blocks, index).await?;
-    undo::record_many(db, undo).await
+    undo::record_many(db, undo).await?;
+    balances::apply(db, &UtxoChanges::default(), undo).await
 }
 
 /// The last part of [`connect_many`]: the run's merged changes to the chainstate (and balances),
@@ -50,7 +52,7 @@ pub async fn finish_run(
     changes: &UtxoChanges,
     tip: &ChainTip,
 ) -> StoreResult<()> {
-    chainstate::apply(db, changes).await?;
+    chainstate::apply(db, changes, &[]).await?;
     blocks::set_tip(db, tip).await
 }
 
@@ -63,7 +65,7 @@ pub async fn connect_unsealed(
     changes: &UtxoChanges,
 ) -> StoreResult<()> {
     undo::record_many(db, undo).await?;
-    chainstate::apply(db, changes).await
+    chainstate::apply(db, changes, undo).await
 }
 
 /// The rest of [`connect_unsealed`]'s block, sealed: the block, its index rows, and the tip moved

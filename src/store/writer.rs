@@ -263,11 +263,17 @@ impl ProxyDatabaseTrait for InTransaction {
         Ok(sqlite_values::rows(&mut prepared, &stmt, false)?)
     }
 
+    /// A statement without values may be a script of several (as a migration's can be): it runs
+    /// whole, each statement prepared after the one before it ran, as the driver runs one.
     async fn execute(&self, stmt: Statement) -> Result<ProxyExecResult, DbErr> {
         let conn = self.0.lock();
         self.0.statements.fetch_add(1, Ordering::Relaxed);
-        let mut prepared = conn.prepare(&stmt.sql).map_err(exec_err)?;
-        run(&mut prepared, &stmt)?;
+        if stmt.values.is_none() {
+            conn.execute_batch(&stmt.sql).map_err(exec_err)?;
+        } else {
+            let mut prepared = conn.prepare(&stmt.sql).map_err(exec_err)?;
+            run(&mut prepared, &stmt)?;
+        }
         Ok(changes(&conn))
     }
 }

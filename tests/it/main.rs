@@ -38,4 +38,5 @@ mod sse;
 mod startup;
 mod subscription;
 mod tls_peer;
+mod upgrade;
 mod writer_txn;

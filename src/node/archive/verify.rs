@@ -25,7 +25,7 @@ impl Node {
     /// consistent snapshot and takes no writer's turn.
     pub async fn verify_chain(&self, progress: Progress<'_>) -> NodeResult<VerifyReport> {
         let txn = self.store.begin_snapshot().await?;
-        let (utxos, _, report) = self.replay(&txn, progress, true).await?;
+        let (utxos, spent, report) = self.replay(&txn, progress, true).await?;
         let stored = chainstate::all(&txn).await?;
         if stored != utxos {
             let missing = utxos.keys().filter(|o| !stored.contains_key(o)).count();
@@ -34,13 +34,17 @@ impl Node {
                 "chainstate differs from the replay of the blocks: {missing} outputs missing, {extra} extra"
             )));
         }
-        let mut sums: HashMap<Address, u64> = HashMap::new();
+        let mut sums: HashMap<Address, (u64, u64)> = HashMap::new();
         for utxo in utxos.values() {
-            *sums.entry(utxo.output.pubkey_hash.into()).or_default() += utxo.output.value;
+            sums.entry(utxo.output.pubkey_hash.into()).or_default().0 += utxo.output.value;
+        }
+        for (_, _, utxo) in &spent {
+            sums.entry(utxo.output.pubkey_hash.into()).or_default().1 += utxo.output.value;
         }
         if balances::all(&txn).await? != sums {
             return Err(NodeError::Inconsistent(
-                "balances by address (ab) differ from the sums of the chainstate".into(),
+                "balances by address (ab) differ from the sums of the chainstate and the undo data"
+                    .into(),
             ));
         }
         // Every keystore row's address is its public key's (reading a row checks it; listing
@@ -100,6 +104,7 @@ impl Node {
             let (utxos, spent, report) = self.replay(txn, progress, false).await?;
             chainstate::replace_all(txn, &utxos).await?;
             undo::replace_all(txn, &spent).await?;
+            balances::recount_spent(txn).await?;
             Ok(report)
         })
         .await
@@ -176,9 +181,7 @@ impl Node {
                     )));
                 }
             }
-            if !check_index {
-                spent.extend(batch_spent);
-            }
+            spent.extend(batch_spent);
             progress(at.map_or(0, |t| t.height + 1), total);
         }
         if at != tip {
