@@ -2,12 +2,16 @@
 //!
 //! Signatures are verified by libsecp256k1, Bitcoin Core's library, in about half the time k256
 //! takes (`cargo bench --bench chain -- ecdsa`); k256 signs, and keeps the [`Signature`] type.
+//! A secret key is opened for every payment it signs, so it holds the bare scalar: k256's
+//! `SigningKey` would compute its public point again on every opening, a second multiplication
+//! beside libsecp256k1's.
 
 use std::fmt;
 
-use k256::ecdsa::signature::hazmat::PrehashSigner;
 use k256::ecdsa::{Signature, SigningKey};
 use k256::elliptic_curve::Generate;
+use k256::elliptic_curve::ff::PrimeField;
+use k256::{NonZeroScalar, Secp256k1};
 use secp256k1::Message;
 use thiserror::Error;
 
@@ -26,15 +30,12 @@ pub enum KeyError {
     /// The operating system's random source failed.
     #[error("random number generator failed")]
     Rng,
-    /// Signing failed (only for a digest of the wrong length).
-    #[error("signing failed")]
-    Signing,
 }
 
 /// A secret key. It never leaves the node: there is no `Display`, and `Debug` hides it.
 #[derive(Clone)]
 pub struct SecretKey {
-    signing: SigningKey,
+    scalar: NonZeroScalar,
     /// Its public key, computed once.
     public: PublicKey,
 }
@@ -48,18 +49,19 @@ impl SecretKey {
 
     /// The key whose scalar is these 32 big-endian bytes.
     pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, KeyError> {
-        let signing = SigningKey::from_slice(bytes).map_err(|_| KeyError::InvalidSecretKey)?;
+        let scalar = Option::from(NonZeroScalar::from_repr((*bytes).into()))
+            .ok_or(KeyError::InvalidSecretKey)?;
         let secret = secp256k1::SecretKey::from_secret_bytes(*bytes)
             .map_err(|_| KeyError::InvalidSecretKey)?;
         Ok(Self {
-            signing,
+            scalar,
             public: PublicKey(secp256k1::PublicKey::from_secret_key(&secret)),
         })
     }
 
     /// The scalar as 32 big-endian bytes, for the keystore to encrypt.
     pub fn to_bytes(&self) -> [u8; 32] {
-        self.signing.to_bytes().into()
+        self.scalar.to_repr().into()
     }
 
     /// The matching public key.
@@ -67,12 +69,11 @@ impl SecretKey {
         self.public
     }
 
-    /// Signs a 32-byte digest (RFC 6979 nonces, low-S). In k256: libsecp256k1 re-randomizes its
-    /// context after every signature, which made signing slower there.
-    pub fn sign_digest(&self, digest: &[u8; 32]) -> Result<Signature, KeyError> {
-        self.signing
-            .sign_prehash(digest)
-            .map_err(|_| KeyError::Signing)
+    /// Signs a 32-byte digest (RFC 6979 nonces, low-S), with k256: libsecp256k1 re-randomizes
+    /// its context after every signature, which made signing slower there.
+    pub fn sign_digest(&self, digest: &[u8; 32]) -> Signature {
+        ecdsa::hazmat::sign_prehashed_rfc6979::<Secp256k1, sha2::Sha256>(&self.scalar, digest, &[])
+            .0
     }
 }
 
@@ -149,7 +150,7 @@ mod tests {
         let public = key.public_key();
         assert_eq!(PublicKey::from_bytes(&public.to_bytes()), Ok(public));
         let digest = [7u8; 32];
-        let sig = key.sign_digest(&digest).unwrap();
+        let sig = key.sign_digest(&digest);
         assert!(public.verify_digest(&digest, &sig));
         assert!(!public.verify_digest(&[8u8; 32], &sig));
     }
@@ -158,7 +159,7 @@ mod tests {
     fn high_s_signatures_are_refused() {
         let key = SecretKey::from_bytes(&[1u8; 32]).unwrap();
         let digest = [9u8; 32];
-        let sig = key.sign_digest(&digest).unwrap();
+        let sig = key.sign_digest(&digest);
         let (r, s) = sig.split_scalars();
         let high = Signature::from_scalars(r, -*s).unwrap();
         assert!(!key.public_key().verify_digest(&digest, &high));

@@ -93,7 +93,7 @@ impl SigningRequest {
         for ((input, output), digest) in self.tx.inputs.iter_mut().zip(&self.spent).zip(digests) {
             if output.pubkey_hash == owner {
                 input.witness = Witness::Signed {
-                    signature: signature_bytes(&key.sign_digest(&digest)?),
+                    signature: signature_bytes(&key.sign_digest(&digest)),
                     public_key,
                 };
                 signed += 1;

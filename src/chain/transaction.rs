@@ -305,7 +305,7 @@ impl Transaction {
         let public_key = key.public_key().to_bytes();
         for (index, (input, spent)) in self.inputs.iter_mut().zip(spent).enumerate() {
             let digest = Self::signature_digest(&txid, index as u32, spent);
-            let signature = signature_bytes(&key.sign_digest(&digest)?);
+            let signature = signature_bytes(&key.sign_digest(&digest));
             input.witness = Witness::Signed {
                 signature,
                 public_key,
@@ -366,7 +366,7 @@ pub(crate) mod tests {
             (1u8..=254, any::<[u8; 32]>()).prop_map(|(k, d)| {
                 let key = SecretKey::from_bytes(&[k; 32]).unwrap();
                 Witness::Signed {
-                    signature: signature_bytes(&key.sign_digest(&d).unwrap()),
+                    signature: signature_bytes(&key.sign_digest(&d)),
                     public_key: key.public_key().to_bytes(),
                 }
             }),
