@@ -4,7 +4,8 @@
 //! so this connection (rusqlite) runs them on the calling task's thread instead: a point read or
 //! write takes microseconds. Two steps can wait, and leave the task's thread for it: `BEGIN
 //! IMMEDIATE` when another process holds the database's write lock, and `COMMIT`, which syncs the
-//! disk (in place, the runtime handing this thread's other tasks on meanwhile). A statement that took long yields to the runtime before the next runs.
+//! disk (in place, the runtime handing this thread's other tasks on meanwhile). A statement that
+//! took long yields to the runtime before the next runs.
 //!
 //! Reads outside the writer's transaction run the same way on connections of their own
 //! ([`super::readers`]).
