@@ -59,6 +59,16 @@ impl SecretKey {
         })
     }
 
+    /// The key whose scalar is these 32 big-endian bytes and whose public key is `public`, for a
+    /// pair held bound together elsewhere (a keystore's row: its sealing names the address that
+    /// `public` hashes to), so that opening it multiplies nothing. A `public` that is not the
+    /// scalar's makes signatures that do not verify, which every transaction's check refuses.
+    pub fn with_public_key(bytes: &[u8; 32], public: PublicKey) -> Result<Self, KeyError> {
+        let scalar = Option::from(NonZeroScalar::from_repr((*bytes).into()))
+            .ok_or(KeyError::InvalidSecretKey)?;
+        Ok(Self { scalar, public })
+    }
+
     /// The scalar as 32 big-endian bytes, for the keystore to encrypt.
     pub fn to_bytes(&self) -> [u8; 32] {
         self.scalar.to_repr().into()
@@ -153,6 +163,16 @@ mod tests {
         let sig = key.sign_digest(&digest);
         assert!(public.verify_digest(&digest, &sig));
         assert!(!public.verify_digest(&[8u8; 32], &sig));
+    }
+
+    #[test]
+    fn a_key_opened_with_its_public_key_signs_as_the_key() {
+        let key = SecretKey::from_bytes(&[3u8; 32]).unwrap();
+        let opened = SecretKey::with_public_key(&key.to_bytes(), key.public_key()).unwrap();
+        assert_eq!(opened.public_key(), key.public_key());
+        let digest = [5u8; 32];
+        assert_eq!(opened.sign_digest(&digest), key.sign_digest(&digest));
+        assert!(SecretKey::with_public_key(&[0u8; 32], key.public_key()).is_err());
     }
 
     #[test]

@@ -11,7 +11,8 @@ use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 
 use super::error::{NodeError, NodeResult};
-use crate::chain::{Address, SecretKey};
+use crate::chain::{Address, PublicKey, SecretKey};
+use crate::model::Wallet;
 use crate::store::wallets::SealedKey;
 
 /// The keystore key, 32 bytes.
@@ -123,8 +124,25 @@ impl Keystore {
         })
     }
 
-    /// Decrypts the key of the wallet at `address`.
+    /// Decrypts the key of the wallet at `address`, and computes its public key: for a sealed key
+    /// from outside the keystore (an archive's), which the caller checks against it.
     pub fn open(&self, address: &Address, sealed: &SealedKey) -> NodeResult<SecretKey> {
+        let bytes = self.decrypt(address, sealed)?;
+        SecretKey::from_bytes(&bytes).map_err(|e| NodeError::Keystore(e.to_string()))
+    }
+
+    /// Decrypts the key of a keystore wallet, with the public key its row holds. The row was
+    /// checked when read (its public key hashes to its address) and the sealing names that address,
+    /// so the pair is the one sealed together, and opening it for each payment multiplies nothing.
+    pub fn open_stored(&self, wallet: &Wallet, sealed: &SealedKey) -> NodeResult<SecretKey> {
+        let bytes = self.decrypt(&wallet.address, sealed)?;
+        let public = PublicKey::from_bytes(&wallet.public_key)
+            .map_err(|e| NodeError::Keystore(e.to_string()))?;
+        SecretKey::with_public_key(&bytes, public).map_err(|e| NodeError::Keystore(e.to_string()))
+    }
+
+    /// The 32 bytes sealed for `address`.
+    fn decrypt(&self, address: &Address, sealed: &SealedKey) -> NodeResult<[u8; 32]> {
         if sealed.nonce.len() != 12 {
             return Err(NodeError::Keystore(format!(
                 "sealed key of {address} has a bad nonce"
@@ -145,10 +163,9 @@ impl Keystore {
                     "cannot open the key of {address}: wrong keystore key?"
                 ))
             })?;
-        let bytes: [u8; 32] = plain.try_into().map_err(|_| {
-            NodeError::Keystore(format!("sealed key of {address} has a bad length"))
-        })?;
-        SecretKey::from_bytes(&bytes).map_err(|e| NodeError::Keystore(e.to_string()))
+        plain
+            .try_into()
+            .map_err(|_| NodeError::Keystore(format!("sealed key of {address} has a bad length")))
     }
 }
 
@@ -173,6 +190,33 @@ mod tests {
             .address();
         assert!(store.open(&other, &sealed).is_err());
         assert!(!sealed.ciphertext.windows(32).any(|w| w == key.to_bytes()));
+    }
+
+    /// A keystore row's key opens with the row's public key as it opens alone, and only under
+    /// its own address.
+    #[test]
+    fn a_stored_wallets_key_opens_with_its_public_key() {
+        let store = Keystore::new(&[1; 32]);
+        let key = SecretKey::from_bytes(&[2; 32]).unwrap();
+        let public_key = key.public_key();
+        let wallet = Wallet {
+            id: 1,
+            address: public_key.address(),
+            public_key: public_key.to_bytes(),
+            created_at: 0,
+        };
+        let sealed = store.seal(&wallet.address, &key).unwrap();
+        let opened = store.open_stored(&wallet, &sealed).unwrap();
+        assert_eq!(opened.to_bytes(), key.to_bytes());
+        assert_eq!(opened.public_key(), public_key);
+        let elsewhere = Wallet {
+            address: SecretKey::from_bytes(&[3; 32])
+                .unwrap()
+                .public_key()
+                .address(),
+            ..wallet
+        };
+        assert!(store.open_stored(&elsewhere, &sealed).is_err());
     }
 
     #[test]

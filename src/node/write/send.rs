@@ -118,7 +118,7 @@ impl Node {
         if let Some(held) = held {
             held.start_search(self, &tx);
         }
-        let key = self.keystore.open(from, &wallet.sealed)?;
+        let key = self.keystore.open_stored(&wallet.wallet, &wallet.sealed)?;
         tx.sign(&key, &spent)?;
         let view: HashMap<OutPoint, Utxo> = coins.into_iter().collect();
         match verify {
