@@ -86,8 +86,12 @@ pub(super) const REWIND_RESTORED: &str = r#"INSERT INTO "ab" ("address", "balanc
        ON CONFLICT ("address") DO UPDATE SET "balance" = "ab"."balance" + "excluded"."balance",
        "spent" = "ab"."spent" + "excluded"."spent""#;
 
-/// Drops the rows of addresses left without coins and without spent outputs.
-pub(super) const DROP_EMPTY: &str = r#"DELETE FROM "ab" WHERE "balance" = 0 AND "spent" = 0"#;
+/// Drops the rows of addresses left without coins and without spent outputs, among those the
+/// blocks above `height` touched (every address a block's outputs paid or its inputs spent from
+/// has an index row at its height, still in `t` when this runs): a range over `t`'s height index,
+/// not a scan of every address's row.
+pub(super) const DROP_EMPTY: &str = r#"DELETE FROM "ab" WHERE "balance" = 0 AND "spent" = 0
+       AND "address" IN (SELECT "address" FROM "t" WHERE "height" > $1)"#;
 
 /// Sets every address's spent total to the sum of its rows in `u` (a reindex, after the undo data
 /// was replaced).
@@ -100,7 +104,8 @@ pub async fn recount_spent(db: &impl ConnectionTrait) -> StoreResult<()> {
            ON CONFLICT ("address") DO UPDATE SET "spent" = "excluded"."spent""#,
     )
     .await?;
-    db.execute_unprepared(DROP_EMPTY).await?;
+    db.execute_unprepared(r#"DELETE FROM "ab" WHERE "balance" = 0 AND "spent" = 0"#)
+        .await?;
     Ok(())
 }
 
