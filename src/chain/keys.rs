@@ -49,14 +49,10 @@ impl SecretKey {
 
     /// The key whose scalar is these 32 big-endian bytes.
     pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, KeyError> {
-        let scalar = Option::from(NonZeroScalar::from_repr((*bytes).into()))
-            .ok_or(KeyError::InvalidSecretKey)?;
         let secret = secp256k1::SecretKey::from_secret_bytes(*bytes)
             .map_err(|_| KeyError::InvalidSecretKey)?;
-        Ok(Self {
-            scalar,
-            public: PublicKey(secp256k1::PublicKey::from_secret_key(&secret)),
-        })
+        let public = PublicKey(secp256k1::PublicKey::from_secret_key(&secret));
+        Self::with_public_key(bytes, public)
     }
 
     /// The key whose scalar is these 32 big-endian bytes and whose public key is `public`, for a

@@ -1,9 +1,10 @@
 //! Signatures already verified, as Bitcoin Core's signature cache: an ECDSA verification costs
-//! about 40 µs here (libsecp256k1), and the same signature is checked more than once — when its transaction
-//! enters the pool and again when a block mines it. An entry names everything a verification looked at (the digest, which
-//! commits to the spent output, the public key and the signature), so a hit means exactly that
-//! verification passed before. Only passes are kept. Bounded: two generations of at most half
-//! the bound each; when the newer fills, the older is dropped.
+//! about 40 µs here (libsecp256k1), and the same signature is checked more than once — when its
+//! transaction enters the pool and again when a block mines it. An entry names everything a
+//! verification looked at (the digest, which commits to the spent output, the public key and
+//! the signature), so a hit means exactly that verification passed before. Only passes are kept.
+//! Bounded: two generations of at most half the bound each; when the newer fills, the older is
+//! dropped.
 
 use std::collections::HashSet;
 use std::sync::{Mutex, PoisonError};
