@@ -100,7 +100,8 @@ pub struct Node {
     send_queue: std::sync::Mutex<write::batch::SendQueue>,
     events: broadcast::Sender<NodeEvent>,
     cancel: Arc<AtomicBool>,
-    /// Receivers the node holds itself (left out of [`Node::subscriber_count`]).
+    /// Receivers left out of [`Node::subscriber_count`]: the node's own (the interval
+    /// scheduler), and feeds still finding where they start.
     own_receivers: AtomicUsize,
     /// `miningProgress` watchers; while there are any, searches report progress.
     mining_watchers: AtomicUsize,
@@ -244,6 +245,21 @@ impl Node {
         self.events.subscribe()
     }
 
+    /// Subscribes for a feed that reads the chain after subscribing (so that nothing committed
+    /// in between is missed), counted in [`Node::subscriber_count`] only once the returned
+    /// guard drops, when the feed knows where it starts: a client that waits for the count knows
+    /// that the next block committed reaches the feed.
+    pub fn subscribe_counted_later(&self) -> (broadcast::Receiver<NodeEvent>, Uncounted<'_>) {
+        let uncounted = self.uncounted();
+        (self.subscribe(), uncounted)
+    }
+
+    /// Leaves one receiver of this process out of [`Node::subscriber_count`] while it lives.
+    pub(crate) fn uncounted(&self) -> Uncounted<'_> {
+        self.own_receivers.fetch_add(1, Ordering::Relaxed);
+        Uncounted(&self.own_receivers)
+    }
+
     /// Receivers of this process's announcements (subscriptions and watchers), not counting the
     /// node's own (the interval scheduler).
     pub fn subscriber_count(&self) -> usize {
@@ -318,6 +334,17 @@ impl Node {
         let public_key = key.public_key();
         let sealed = self.keystore.seal(&public_key.address(), key)?;
         Ok(wallets::insert(db, &public_key, sealed).await?)
+    }
+}
+
+/// A receiver left out of [`Node::subscriber_count`] until this drops (see
+/// [`Node::subscribe_counted_later`]).
+#[must_use = "the receiver is counted again as soon as this drops"]
+pub struct Uncounted<'a>(&'a AtomicUsize);
+
+impl Drop for Uncounted<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -15,6 +15,7 @@ use pocket_testkit::{Backend, TestDb, addr, keystore, next_json, reset, subscrib
 
 on_both_backends!(
     subscribers_get_every_block_once_in_order,
+    a_block_feed_is_counted_once_it_knows_where_it_starts,
     legacy_websocket_protocol_works,
     pool_changes_are_pushed,
     lagging_subscriber_catches_up_by_height,
@@ -61,6 +62,40 @@ async fn subscribers_get_every_block_once_in_order(backend: Backend) {
             .await
             .is_err()
     );
+}
+
+/// A `blockMined` feed reads the tip after subscribing and starts after it; it is counted only
+/// then, so a block committed as soon as the count shows it is delivered, not taken for one
+/// that was there before.
+async fn a_block_feed_is_counted_once_it_knows_where_it_starts(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let miner = app.new_wallet().await;
+    let before = app.node.subscriber_count();
+    let (events, setting_up) = app.node.subscribe_counted_later();
+    assert_eq!(app.node.subscriber_count(), before);
+    drop(setting_up);
+    assert_eq!(app.node.subscriber_count(), before + 1);
+    drop(events);
+    assert_eq!(app.node.subscriber_count(), before);
+    // Each new subscriber gets the block mined the moment it is counted.
+    let mut feeds = Vec::new();
+    for height in 0..8u64 {
+        let counted = app.node.subscriber_count();
+        let mut ws = subscribe(
+            &app.base,
+            "graphql-transport-ws",
+            "subscription { blockMined { height } }",
+        )
+        .await;
+        app.await_subscribers(counted, 1).await;
+        app.mine(&miner, Some(0)).await;
+        let message = next_json(&mut ws).await;
+        assert_eq!(
+            message["payload"]["data"]["blockMined"]["height"], height,
+            "{message}"
+        );
+        feeds.push(ws);
+    }
 }
 
 async fn legacy_websocket_protocol_works(backend: Backend) {

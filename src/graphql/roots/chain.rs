@@ -234,8 +234,8 @@ impl ChainSubscription {
         // Subscribe before reading the chain: a block committed in between is then both in the
         // channel and at or below `last`, and is skipped rather than lost. The genesis is read
         // before the tip, so a reset in between makes the feed replay the new chain rather than
-        // skip it.
-        let events = node.subscribe();
+        // skip it. The subscription is counted once it knows where it starts.
+        let (events, setting_up) = node.subscribe_counted_later();
         let genesis = node.blocks_from(0, 1).await.api()?.first().map(|b| b.hash);
         let info = node.chain_info().await.api()?;
         let (last, last_hash) = match after {
@@ -247,6 +247,7 @@ impl ChainSubscription {
             (Some(_), Some(tip)) => Some((tip, node.state_version().await.api()?)),
             _ => None,
         };
+        drop(setting_up);
         let feed = BlockFeed {
             node,
             events,

@@ -7,7 +7,6 @@
 //! due, so of several replicas waking together exactly one mines it.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crate::store::Db;
@@ -140,9 +139,8 @@ impl Node {
     /// Runs the INTERVAL scheduler until the node shuts down: sleeps until the next block is due,
     /// mines it if it still is, and wakes early when the settings or the tip change.
     pub async fn mine_on_schedule(self: Arc<Self>) {
+        let _own = self.uncounted();
         let mut events = self.subscribe();
-        self.own_receivers.fetch_add(1, Ordering::Relaxed);
-        let _own = scopeguard(&self.own_receivers);
         while !self.is_shutting_down() {
             // When the block is due on the wall clock (the dev clock runs ahead by its offset).
             let due = match self.mining().await {
@@ -205,17 +203,6 @@ async fn changed(events: &mut tokio::sync::broadcast::Receiver<NodeEvent>, sched
             Err(RecvError::Closed) => std::future::pending().await,
         }
     }
-}
-
-/// Counts a receiver out again when the scheduler ends (or is aborted).
-fn scopeguard(count: &AtomicUsize) -> impl Drop + '_ {
-    struct Guard<'a>(&'a AtomicUsize);
-    impl Drop for Guard<'_> {
-        fn drop(&mut self) {
-            self.0.fetch_sub(1, Ordering::Relaxed);
-        }
-    }
-    Guard(count)
 }
 
 /// Time since the Unix epoch: the node's clock for block timestamps and interval pacing.
