@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use entity::balances;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use super::convert::{execute_numbered, numbered, parse, to_u64};
+use super::convert::{execute_numbered, numbered, parse, row_parameters, to_u64};
 use super::error::{StoreError, StoreResult};
 use crate::chain::{Address, OutPoint, Utxo, UtxoChanges};
 
@@ -50,10 +50,7 @@ pub async fn apply(
         })
         .collect::<StoreResult<_>>()?;
     for chunk in deltas.chunks(BATCH) {
-        let rows = (0..chunk.len())
-            .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let rows = row_parameters(chunk.len(), 3);
         let sql = format!(
             r#"INSERT INTO "ab" ("address", "balance", "spent") VALUES {rows}
                ON CONFLICT ("address") DO UPDATE SET "balance" = "ab"."balance" + "excluded"."balance",

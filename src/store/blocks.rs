@@ -3,14 +3,15 @@
 
 use std::collections::HashMap;
 
-use entity::{blocks, tip, tx_index};
-use sea_orm::sea_query::OnConflict;
+use entity::{blocks, tip};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Value,
 };
 
-use super::convert::{AddressTexts, parse, query_joined, to_i64, to_u64};
+use super::convert::{
+    AddressTexts, execute_numbered, insert_rows, parse, query_joined, to_i64, to_u64,
+};
 use super::error::{StoreError, StoreResult};
 use crate::chain::header::BLOCK_VERSION;
 use crate::chain::{Block, BlockHash, BlockHeader, ChainTip, IndexRow};
@@ -50,20 +51,13 @@ pub async fn tip(db: &impl ConnectionTrait) -> StoreResult<Option<ChainTip>> {
 
 /// Points the tip at `tip`.
 pub async fn set_tip(db: &impl ConnectionTrait, tip: &ChainTip) -> StoreResult<()> {
-    let row = tip::ActiveModel {
-        id: Set(1),
-        hash: Set(tip.hash.to_string()),
-        height: Set(to_i64("tip", tip.height)?),
-    };
-    tip::Entity::insert(row)
-        .on_conflict(
-            OnConflict::column(tip::Column::Id)
-                .update_columns([tip::Column::Hash, tip::Column::Height])
-                .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
+    const SET_TIP: &str = r#"INSERT INTO "l" ("id", "hash", "height") VALUES (1, $1, $2)
+        ON CONFLICT ("id") DO UPDATE SET "hash" = "excluded"."hash", "height" = "excluded"."height""#;
+    let values = [
+        tip.hash.to_string().into(),
+        to_i64("tip", tip.height)?.into(),
+    ];
+    execute_numbered(db, SET_TIP, values).await
 }
 
 /// Empties the chain's tip (a revert to an empty chain).
@@ -71,6 +65,12 @@ pub async fn clear_tip(db: &impl ConnectionTrait) -> StoreResult<()> {
     tip::Entity::delete_many().exec(db).await?;
     Ok(())
 }
+
+/// A block's row, as [`insert_many`] binds it.
+const BLOCK_ROW: &str = r#""b" ("hash", "height", "prev_hash", "merkle_root", "timestamp", "bits", "nonce", "tx_count", "body")"#;
+
+/// A transaction index row, as [`insert_many`] binds it.
+const INDEX_ROW: &str = r#""t" ("txid", "address", "block_hash", "height", "position")"#;
 
 /// Stores blocks and their index rows, many per statement.
 pub async fn insert_many(
@@ -80,44 +80,36 @@ pub async fn insert_many(
 ) -> StoreResult<()> {
     // Bodies can be large: fewer blocks than index rows per statement.
     for chunk in stored.chunks(100) {
-        let rows = chunk
-            .iter()
-            .map(|stored| {
-                let header = &stored.block.header;
-                Ok(blocks::ActiveModel {
-                    hash: Set(stored.hash.to_string()),
-                    height: Set(to_i64("blocks", stored.height)?),
-                    prev_hash: Set(header.prev_hash.to_string()),
-                    merkle_root: Set(header.merkle_root.to_string()),
-                    timestamp: Set(header.timestamp as i64),
-                    bits: Set(header.bits as i32),
-                    nonce: Set(header.nonce as i64),
-                    tx_count: Set(stored.block.transactions.len() as i32),
-                    body: Set(stored.block.encode()),
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
-        blocks::Entity::insert_many(rows)
-            .exec_without_returning(db)
-            .await?;
+        let mut values: Vec<Value> = Vec::with_capacity(9 * chunk.len());
+        for stored in chunk {
+            let header = &stored.block.header;
+            values.extend([
+                stored.hash.to_string().into(),
+                to_i64("blocks", stored.height)?.into(),
+                header.prev_hash.to_string().into(),
+                header.merkle_root.to_string().into(),
+                (header.timestamp as i64).into(),
+                (header.bits as i32).into(),
+                (header.nonce as i64).into(),
+                (stored.block.transactions.len() as i32).into(),
+                stored.block.encode().into(),
+            ]);
+        }
+        insert_rows(db, BLOCK_ROW, 9, values).await?;
     }
     let mut addresses = AddressTexts::default();
     for chunk in index.chunks(500) {
-        let models = chunk
-            .iter()
-            .map(|row| {
-                Ok(tx_index::ActiveModel {
-                    txid: Set(row.txid.to_string()),
-                    address: Set(addresses.of(row.address)),
-                    block_hash: Set(row.location.block_hash.to_string()),
-                    height: Set(to_i64("blocks", row.location.height)?),
-                    position: Set(row.location.position as i32),
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
-        tx_index::Entity::insert_many(models)
-            .exec_without_returning(db)
-            .await?;
+        let mut values: Vec<Value> = Vec::with_capacity(5 * chunk.len());
+        for row in chunk {
+            values.extend([
+                row.txid.to_string().into(),
+                addresses.of(row.address).into(),
+                row.location.block_hash.to_string().into(),
+                to_i64("blocks", row.location.height)?.into(),
+                (row.location.position as i32).into(),
+            ]);
+        }
+        insert_rows(db, INDEX_ROW, 5, values).await?;
     }
     Ok(())
 }

@@ -6,12 +6,15 @@ use std::collections::{HashMap, HashSet};
 use entity::utxos;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait,
-    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Value,
 };
 
 use super::balances;
-use super::convert::{AddressTexts, padded_parameters, parse, query_joined, to_i64, to_u64};
+use super::convert::{
+    AddressTexts, insert_rows, numbered, padded_parameters, parse, query_joined, row_parameters,
+    to_i64, to_u64,
+};
 use super::error::{StoreError, StoreResult};
 use crate::chain::{Address, OutPoint, PubkeyHash, TxOut, Utxo, UtxoChanges};
 
@@ -21,8 +24,12 @@ const BATCH: usize = 500;
 /// Sums `value` as a 64-bit integer on both backends (PostgreSQL's SUM(bigint) is numeric).
 const SUM_VALUE: &str = r#"CAST(COALESCE(SUM("value"), 0) AS BIGINT)"#;
 
-/// A chainstate row no pending transaction spends (see `pi`).
-const NOT_SPENT_BY_POOL: &str = r#"NOT EXISTS (SELECT 1 FROM "pi" WHERE "pi"."txid" = "c"."txid" AND "pi"."vout" = "c"."vout")"#;
+/// A page of an address's coins that no pending transaction spends, largest first (the oldest of
+/// equal value first): `c_address_height` read backwards.
+const COINS_OF: &str = r#"SELECT "txid", "vout", "address", "pubkey_hash", "value", "height", "coinbase"
+    FROM "c" WHERE "address" = $1
+    AND NOT EXISTS (SELECT 1 FROM "pi" WHERE "pi"."txid" = "c"."txid" AND "pi"."vout" = "c"."vout")
+    ORDER BY "value" DESC, "height" ASC, "txid" DESC, "vout" DESC LIMIT $2 OFFSET $3"#;
 
 pub(super) fn from_row(row: utxos::Model) -> StoreResult<(OutPoint, Utxo)> {
     let mut hash = [0u8; 20];
@@ -44,26 +51,28 @@ pub(super) fn from_row(row: utxos::Model) -> StoreResult<(OutPoint, Utxo)> {
     Ok((outpoint, utxo))
 }
 
-fn to_row(
+/// An unspent output's row, as [`values_of`] lists it.
+const UTXO_ROW: &str =
+    r#""c" ("txid", "vout", "address", "pubkey_hash", "value", "height", "coinbase")"#;
+
+/// The values of an unspent output's row ([`UTXO_ROW`]) onto `values` (an undo row's after its
+/// spending height).
+pub(super) fn values_of(
     outpoint: &OutPoint,
     utxo: &Utxo,
     addresses: &mut AddressTexts,
-) -> StoreResult<utxos::ActiveModel> {
-    Ok(utxos::ActiveModel {
-        txid: Set(outpoint.txid.to_string()),
-        vout: Set(i64::from(outpoint.vout)),
-        address: Set(addresses.of(utxo.output.pubkey_hash)),
-        pubkey_hash: Set(utxo.output.pubkey_hash.to_string()),
-        value: Set(to_i64("utxos", utxo.output.value)?),
-        height: Set(to_i64("utxos", utxo.height)?),
-        coinbase: Set(utxo.coinbase),
-    })
-}
-
-fn outpoint_is(outpoint: &OutPoint) -> Condition {
-    Condition::all()
-        .add(utxos::Column::Txid.eq(outpoint.txid.to_string()))
-        .add(utxos::Column::Vout.eq(i64::from(outpoint.vout)))
+    values: &mut Vec<Value>,
+) -> StoreResult<()> {
+    values.extend([
+        outpoint.txid.to_string().into(),
+        i64::from(outpoint.vout).into(),
+        addresses.of(utxo.output.pubkey_hash).into(),
+        utxo.output.pubkey_hash.to_string().into(),
+        to_i64("utxos", utxo.output.value)?.into(),
+        to_i64("utxos", utxo.height)?.into(),
+        utxo.coinbase.into(),
+    ]);
+    Ok(())
 }
 
 /// The unspent outputs among `outpoints` (missing ones are simply absent).
@@ -141,15 +150,13 @@ pub async fn select_coins(
     let mut offset = 0;
     let mut page = FIRST_PAGE;
     loop {
+        let values = [
+            address.to_string().into(),
+            to_i64("utxos", page)?.into(),
+            to_i64("utxos", offset)?.into(),
+        ];
         let rows = utxos::Entity::find()
-            .filter(utxos::Column::Address.eq(address.to_string()))
-            .filter(Expr::cust(NOT_SPENT_BY_POOL))
-            .order_by_desc(utxos::Column::Value)
-            .order_by_asc(utxos::Column::Height)
-            .order_by_desc(utxos::Column::Txid)
-            .order_by_desc(utxos::Column::Vout)
-            .offset(offset)
-            .limit(page)
+            .from_raw_sql(numbered(db, COINS_OF, values))
             .all(db)
             .await?;
         let fetched = rows.len() as u64;
@@ -188,13 +195,11 @@ pub async fn apply(
     }
     let mut addresses = AddressTexts::default();
     for chunk in changes.created.chunks(BATCH) {
-        let rows = chunk
-            .iter()
-            .map(|(o, u)| to_row(o, u, &mut addresses))
-            .collect::<StoreResult<Vec<_>>>()?;
-        utxos::Entity::insert_many(rows)
-            .exec_without_returning(db)
-            .await?;
+        let mut values = Vec::with_capacity(7 * chunk.len());
+        for (outpoint, utxo) in chunk {
+            values_of(outpoint, utxo, &mut addresses, &mut values)?;
+        }
+        insert_rows(db, UTXO_ROW, 7, values).await?;
     }
     balances::apply(db, changes, spent).await
 }
@@ -206,32 +211,28 @@ async fn delete_outpoints<'a>(
     db: &impl ConnectionTrait,
     outpoints: impl ExactSizeIterator<Item = &'a OutPoint>,
 ) -> StoreResult<u64> {
-    if db.get_database_backend() != DatabaseBackend::Postgres {
-        let cond = outpoints.fold(Condition::any(), |cond, o| cond.add(outpoint_is(o)));
-        let done = utxos::Entity::delete_many().filter(cond).exec(db).await?;
-        return Ok(done.rows_affected);
+    let count = outpoints.len();
+    if count == 0 {
+        return Ok(0);
     }
-    let mut rows = Vec::with_capacity(outpoints.len());
-    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(2 * outpoints.len());
-    for (i, outpoint) in outpoints.enumerate() {
-        rows.push(format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
+    let mut values: Vec<Value> = Vec::with_capacity(2 * count);
+    for outpoint in outpoints {
         values.push(outpoint.txid.to_string().into());
         values.push(i64::from(outpoint.vout).into());
     }
-    if rows.is_empty() {
-        return Ok(0);
-    }
-    let sql = format!(
-        r#"DELETE FROM "c" USING (VALUES {}) AS "v"("txid", "vout") WHERE "c"."txid" = "v"."txid" AND "c"."vout" = "v"."vout""#,
-        rows.join(", ")
-    );
-    let done = db
-        .execute_raw(Statement::from_sql_and_values(
-            DatabaseBackend::Postgres,
-            sql,
-            values,
-        ))
-        .await?;
+    let sql = if db.get_database_backend() == DatabaseBackend::Postgres {
+        format!(
+            r#"DELETE FROM "c" USING (VALUES {}) AS "v"("txid", "vout") WHERE "c"."txid" = "v"."txid" AND "c"."vout" = "v"."vout""#,
+            row_parameters(count, 2)
+        )
+    } else {
+        let each = (0..count)
+            .map(|i| format!(r#"("txid" = ${} AND "vout" = ${})"#, 2 * i + 1, 2 * i + 2))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        format!(r#"DELETE FROM "c" WHERE {each}"#)
+    };
+    let done = db.execute_raw(numbered(db, &sql, values)).await?;
     Ok(done.rows_affected())
 }
 

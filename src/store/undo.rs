@@ -2,11 +2,11 @@
 //! in time proportional to what they changed, not to the chain's length.
 
 use entity::{undo, utxos};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Value};
 
 use super::balances;
 use super::chainstate;
-use super::convert::{AddressTexts, execute_script, to_i64, to_u64};
+use super::convert::{AddressTexts, execute_script, insert_rows, to_i64, to_u64};
 use super::error::StoreResult;
 use crate::chain::{OutPoint, Utxo};
 
@@ -18,26 +18,16 @@ pub async fn record_many(
     db: &impl ConnectionTrait,
     spent: &[(u64, OutPoint, Utxo)],
 ) -> StoreResult<()> {
+    const UNDO_ROW: &str = r#""u" ("spent_height", "txid", "vout", "address", "pubkey_hash", "value", "height", "coinbase")"#;
     let mut addresses = AddressTexts::default();
     for chunk in spent.chunks(BATCH) {
-        let rows = chunk
-            .iter()
-            .map(|(height, outpoint, utxo)| {
-                Ok(undo::ActiveModel {
-                    spent_height: Set(to_i64("undo", *height)?),
-                    txid: Set(outpoint.txid.to_string()),
-                    vout: Set(i64::from(outpoint.vout)),
-                    address: Set(addresses.of(utxo.output.pubkey_hash)),
-                    pubkey_hash: Set(utxo.output.pubkey_hash.to_string()),
-                    value: Set(to_i64("undo", utxo.output.value)?),
-                    height: Set(to_i64("undo", utxo.height)?),
-                    coinbase: Set(utxo.coinbase),
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
-        undo::Entity::insert_many(rows)
-            .exec_without_returning(db)
-            .await?;
+        let mut values: Vec<Value> = Vec::with_capacity(8 * chunk.len());
+        for (height, outpoint, utxo) in chunk {
+            // The spending height, then the output's row as the chainstate held it.
+            values.push(to_i64("undo", *height)?.into());
+            chainstate::values_of(outpoint, utxo, &mut addresses, &mut values)?;
+        }
+        insert_rows(db, UNDO_ROW, 8, values).await?;
     }
     Ok(())
 }

@@ -2,19 +2,24 @@
 //! every table; on SQLite the write transaction as it commits, see [`super::Txn`]), so one cheap
 //! read tells whether anything changed since the last one.
 
-use entity::state_version;
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::{ConnectionTrait, Statement};
 
 use super::Txn;
 use super::error::{StoreError, StoreResult};
 
 /// The current state version.
 pub async fn current(db: &impl ConnectionTrait) -> StoreResult<i64> {
-    state_version::Entity::find_by_id(1)
-        .one(db)
-        .await?
-        .map(|row| row.n)
-        .ok_or_else(|| StoreError::corrupt("state version", "the version row is missing"))
+    let read = Statement::from_string(
+        db.get_database_backend(),
+        r#"SELECT "n" FROM "v" WHERE "id" = 1"#,
+    );
+    match db.query_one_raw(read).await? {
+        Some(row) => Ok(row.try_get_by_index(0)?),
+        None => Err(StoreError::corrupt(
+            "state version",
+            "the version row is missing",
+        )),
+    }
 }
 
 /// The version `txn`'s commit will leave: on SQLite the transaction advances it first if it

@@ -8,7 +8,7 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 
-use super::convert::{now_millis, parse, to_u64};
+use super::convert::{now_millis, numbered, parse, to_u64};
 use super::error::{StoreError, StoreResult};
 use crate::chain::hash::hash160;
 use crate::chain::{Address, PubkeyHash, PublicKey};
@@ -110,8 +110,10 @@ pub async fn get(
     db: &impl ConnectionTrait,
     address: &Address,
 ) -> StoreResult<Option<StoredWallet>> {
+    const BY_ADDRESS: &str = r#"SELECT "id", "address", "public_key", "secret_nonce",
+        "secret_ciphertext", "created_at" FROM "w" WHERE "address" = $1"#;
     wallets::Entity::find()
-        .filter(wallets::Column::Address.eq(address.to_string()))
+        .from_raw_sql(numbered(db, BY_ADDRESS, [address.to_string().into()]))
         .one(db)
         .await?
         .map(TryInto::try_into)
