@@ -100,7 +100,12 @@ impl fmt::Display for Address {
         payload[1..21].copy_from_slice(&self.0.0);
         let checksum = sha256d(&payload[..21]);
         payload[21..].copy_from_slice(&checksum[..4]);
-        f.write_str(&bs58::encode(payload).into_string())
+        // 25 bytes take at most 35 Base58 digits; encoded on the stack, not in a new String.
+        let mut text = [0u8; 35];
+        let len = bs58::encode(payload)
+            .onto(&mut text[..])
+            .map_err(|_| fmt::Error)?;
+        f.write_str(std::str::from_utf8(&text[..len]).map_err(|_| fmt::Error)?)
     }
 }
 

@@ -155,8 +155,7 @@ pub async fn select_coins(
             to_i64("utxos", page)?.into(),
             to_i64("utxos", offset)?.into(),
         ];
-        let rows = utxos::Entity::find()
-            .from_raw_sql(numbered(db, COINS_OF, values))
+        let rows = utxos::Model::find_by_statement(numbered(db, COINS_OF, values))
             .all(db)
             .await?;
         let fetched = rows.len() as u64;

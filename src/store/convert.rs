@@ -84,16 +84,17 @@ pub(crate) async fn insert_rows(
 
 /// `rows` parenthesised lists of `columns` parameters each, numbered on: `($1, $2), ($3, $4)`.
 pub(crate) fn row_parameters(rows: usize, columns: usize) -> String {
-    (0..rows)
-        .map(|row| {
-            let row = (1..=columns)
-                .map(|column| format!("${}", row * columns + column))
-                .collect::<Vec<_>>()
-                .join(", ");
-            format!("({row})")
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    use std::fmt::Write;
+    let mut list = String::with_capacity(rows * columns * 5);
+    for row in 0..rows {
+        list.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 1..=columns {
+            let separator = if column == 1 { "" } else { ", " };
+            let _ = write!(list, "{separator}${}", row * columns + column);
+        }
+        list.push(')');
+    }
+    list
 }
 
 /// Pads `values` (non-empty) to a multiple of 16 by repeating the first, and answers their
@@ -153,5 +154,17 @@ impl AddressTexts {
             .entry(address.into())
             .or_insert_with_key(ToString::to_string)
             .clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn row_parameters_number_every_row_on() {
+        assert_eq!(row_parameters(1, 3), "($1, $2, $3)");
+        assert_eq!(row_parameters(2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(row_parameters(0, 2), "");
     }
 }

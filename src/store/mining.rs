@@ -4,7 +4,7 @@ use entity::mining;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, Statement,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement,
 };
 
 use super::convert::{parse, to_i64, to_u64};
@@ -37,9 +37,11 @@ pub struct BatchStart {
 /// [`BatchStart`] in one statement; `None` while the settings were never stored (MANUAL mining).
 pub async fn batch_start(db: &impl ConnectionTrait) -> StoreResult<Option<BatchStart>> {
     let backend = db.get_database_backend();
-    let sql = r#"SELECT "m".*, "l"."hash" AS "tip_hash", "l"."height" AS "tip_height",
+    // Columns read by position: a sea-orm row finds a column by name with a search.
+    let sql = r#"SELECT "m"."mode", "m"."interval_seconds", "m"."address", "m"."tx_count",
+        "m"."time_offset", "m"."next_timestamp", "l"."hash", "l"."height",
         CAST(CASE WHEN EXISTS (SELECT 1 FROM "p" WHERE "p"."error" = FALSE) THEN 1 ELSE 0 END
-        AS BIGINT) AS "pending"
+        AS BIGINT)
         FROM "m" LEFT JOIN "l" ON "l"."id" = 1 WHERE "m"."id" = 1"#;
     let Some(row) = db
         .query_one_raw(Statement::from_string(backend, sql))
@@ -47,10 +49,18 @@ pub async fn batch_start(db: &impl ConnectionTrait) -> StoreResult<Option<BatchS
     else {
         return Ok(None);
     };
-    let (settings, clock) = decode(mining::Model::from_query_result(&row, "")?)?;
-    let pending: i64 = row.try_get("", "pending")?;
-    let hash: Option<String> = row.try_get("", "tip_hash")?;
-    let height: Option<i64> = row.try_get("", "tip_height")?;
+    let (settings, clock) = decode(mining::Model {
+        id: 1,
+        mode: row.try_get_by_index(0)?,
+        interval_seconds: row.try_get_by_index(1)?,
+        address: row.try_get_by_index(2)?,
+        tx_count: row.try_get_by_index(3)?,
+        time_offset: row.try_get_by_index(4)?,
+        next_timestamp: row.try_get_by_index(5)?,
+    })?;
+    let hash: Option<String> = row.try_get_by_index(6)?;
+    let height: Option<i64> = row.try_get_by_index(7)?;
+    let pending: i64 = row.try_get_by_index(8)?;
     let tip = match (hash, height) {
         (Some(hash), Some(height)) => Some(ChainTip {
             hash: parse("tip", &hash)?,

@@ -112,8 +112,7 @@ pub async fn get(
 ) -> StoreResult<Option<StoredWallet>> {
     const BY_ADDRESS: &str = r#"SELECT "id", "address", "public_key", "secret_nonce",
         "secret_ciphertext", "created_at" FROM "w" WHERE "address" = $1"#;
-    wallets::Entity::find()
-        .from_raw_sql(numbered(db, BY_ADDRESS, [address.to_string().into()]))
+    wallets::Model::find_by_statement(numbered(db, BY_ADDRESS, [address.to_string().into()]))
         .one(db)
         .await?
         .map(TryInto::try_into)
